@@ -1,0 +1,44 @@
+/**
+ * The container engine as Rim sees it. The Docker adapter (dockerode) is the
+ * one real implementation; dockerode's own types never pass this interface.
+ * Unit tests fake this interface, nothing deeper.
+ */
+import type { ObservedReplica, ReplicaSpec } from '../domain/types.js';
+
+export interface ImageInfo {
+  /** Image id (sha256:…) — the digest Rim keys profiles by. */
+  digest: string;
+  /** The raw `rim.manifest` label, or undefined when the image has none. */
+  manifestLabel?: string;
+  /** Repo tags, e.g. ["rim/sample-synthetic:latest"]. */
+  tags: string[];
+}
+
+export interface ReplicaStats {
+  /** CPU cores in use, averaged since the previous sample (e.g. 0.85). */
+  cpuCores: number;
+  memoryMB: number;
+}
+
+export interface ContainerEngine {
+  /** Resolves when the engine answers; rejects with DockerUnavailableError otherwise. */
+  ping(): Promise<void>;
+  /** Reads an image's id and labels; NotFoundError when the image is absent. */
+  inspectImage(image: string): Promise<ImageInfo>;
+  /** Every container labelled rim.managed=true and rim.node=<node>. */
+  listReplicas(node: string): Promise<ObservedReplica[]>;
+  /** Creates (does not start) the container for a spec; returns its id. */
+  create(spec: ReplicaSpec): Promise<string>;
+  start(containerId: string): Promise<void>;
+  /** Stops with a grace period in seconds. Stopping a stopped container is not an error. */
+  stop(containerId: string, graceS?: number): Promise<void>;
+  /** Removes (forcefully). Removing a missing container is not an error. */
+  remove(containerId: string): Promise<void>;
+  stats(containerId: string): Promise<ReplicaStats>;
+  /**
+   * Calls `onEvent` for each die/start/destroy event of a managed container of
+   * `node` until `signal` aborts; lets the supervisor react at once instead of
+   * waiting for its next poll.
+   */
+  watch(node: string, onEvent: (e: { containerId: string; action: string }) => void, signal: AbortSignal): Promise<void>;
+}

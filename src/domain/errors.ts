@@ -1,0 +1,67 @@
+/**
+ * Typed errors, one class per way a request can fail. The API's single error
+ * handler maps `status` and `code` to `{error:{code,message}}`; everything
+ * else is a 500 (balena-supervisor's lib/errors.ts, in Rim's words).
+ */
+export class RimError extends Error {
+  readonly status: number = 500;
+  readonly code: string = 'internal';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: a config key, a manifest field, an API body, a plan file. */
+export class ValidationError extends RimError {
+  override readonly status = 400;
+  override readonly code: string = 'invalid';
+  /** Dotted path of the offending field, e.g. `modules[0].privileged`. */
+  readonly field?: string;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** A manifest that asks for something Rim never grants (privileged, host mounts…). */
+export class ForbiddenManifestError extends ValidationError {
+  override readonly code = 'manifest-forbidden';
+}
+
+export class UnauthorizedError extends RimError {
+  override readonly status = 401;
+  override readonly code = 'unauthorized';
+}
+
+export class NotFoundError extends RimError {
+  override readonly status = 404;
+  override readonly code = 'not-found';
+}
+
+export class ConflictError extends RimError {
+  override readonly status = 409;
+  override readonly code = 'conflict';
+}
+
+export class TooManyRequestsError extends RimError {
+  override readonly status = 429;
+  override readonly code = 'rate-limited';
+  constructor(message: string, readonly retryAfterS: number) {
+    super(message);
+  }
+}
+
+/** A dependency is down: the Docker engine, the leader, a replica. */
+export class UnavailableError extends RimError {
+  override readonly status = 503;
+  override readonly code: string = 'unavailable';
+}
+
+export class DockerUnavailableError extends UnavailableError {
+  override readonly code = 'docker-unreachable';
+}
+
+export const isRimError = (e: unknown): e is RimError => e instanceof RimError;
+export const isValidationError = (e: unknown): e is ValidationError => e instanceof ValidationError;
+export const isNotFound = (e: unknown): e is NotFoundError => e instanceof NotFoundError;

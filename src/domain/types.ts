@@ -1,0 +1,208 @@
+/**
+ * Rim's own types: the shapes of DESIGN.md (plan files, profiles, plans) and
+ * the contract between the supervisor and the container engine adapter.
+ * Nothing here does I/O.
+ */
+import type { Manifest } from './manifest.js';
+
+export type { Manifest, ModuleSpec, Variant } from './manifest.js';
+
+/** One accelerator of a node. `model: "cpu"` is never listed here: CPU capacity is `NodeInventory.cpus`. */
+export interface Accelerator {
+  id: string;
+  model: string;
+  memoryMB: number;
+  /** true for a CPU slice that Rim treats as a GPU of `model` (config accelerators.emulate). */
+  emulated?: boolean;
+  /** Emulated only: the CPU quota (cores) of the slice. */
+  cpus?: number;
+  /** Emulated only: a cpuset such as "0" or "2-3", when configured. */
+  cpuset?: string;
+}
+
+export interface NodeInventory {
+  id: string;
+  cpus: number;
+  memoryMB: number;
+  accelerators: Accelerator[];
+}
+
+export interface NetworkSpec {
+  bandwidthMbps: number;
+  rttMs: number;
+}
+
+/** The `C` plan file. */
+export interface ClusterSpec {
+  nodes: NodeInventory[];
+  network: NetworkSpec;
+}
+
+/** The `A` plan file: a manifest whose modules may carry `frameKB` (their output size). */
+export type AppSpec = Manifest;
+
+/** The `P` plan file, one row. `module: "*"` is the whole DAG on one node of that model. */
+export interface Profile {
+  app: string;
+  module: string;
+  variant?: string;
+  accelerator: string;
+  maxFps: number;
+  latencyMs: number;
+  cpuCores: number;
+  memoryMB: number;
+  gpuMemoryMB?: number;
+}
+
+/** The `D` plan file, one row: one stream of work (Rim's "session"). */
+export interface Deployment {
+  name: string;
+  app: string;
+  fps: number;
+  latencyMs: number;
+  priority?: number;
+}
+
+export interface Placement {
+  deployment: string;
+  module: string;
+  variant?: string;
+  node: string;
+  /** An accelerator id, or `cpu` for a CPU module on the node's cores. */
+  accelerator: string;
+  fps: number;
+}
+
+export interface Rejection {
+  deployment: string;
+  reason: string;
+}
+
+export interface Plan {
+  strategy: string;
+  placements: Placement[];
+  rejected: Rejection[];
+  latencyMs: Record<string, number>;
+  utilisation: Record<string, number>;
+  solveMs: number;
+  /** Replicas moved relative to the previous plan (re-planning only). */
+  moves?: number;
+}
+
+/* ---------- node-local: what the supervisor runs ---------- */
+
+/** How a replica gets its accelerator. */
+export type AcceleratorBinding =
+  | { kind: 'cpu'; cpus?: number }
+  | { kind: 'gpu'; id: string; model: string; deviceId: string }
+  | { kind: 'emulated'; id: string; model: string; cpus: number; cpuset?: string };
+
+/** The desired state of one replica on one node; `specHash` covers every field. */
+export interface ReplicaSpec {
+  /** Stable name, unique on the node: `rim-<app>-<module>-<variant>-<accelerator>`. */
+  name: string;
+  node: string;
+  app: string;
+  module: string;
+  variant: string;
+  image: string;
+  command?: string[];
+  env: Record<string, string>;
+  accelerator: AcceleratorBinding;
+  port: number;
+  specHash: string;
+  /** `replica` (placed work) or `profiling` (a profiler's throw-away replica). */
+  role: 'replica' | 'profiling';
+}
+
+/** What a node must run: the replicas the leader (or the one-box stand-in) assigns it. */
+export interface Assignment {
+  node: string;
+  version: number;
+  replicas: ReplicaSpec[];
+}
+
+export type ContainerStatus = 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing';
+
+/** A managed container as Docker shows it, rebuilt from its labels. */
+export interface ObservedReplica {
+  containerId: string;
+  name: string;
+  node: string;
+  app: string;
+  module: string;
+  variant: string;
+  specHash: string;
+  role: 'replica' | 'profiling';
+  port: number;
+  status: ContainerStatus;
+  exitCode?: number;
+  /** epoch ms; undefined when never started */
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/* ---------- the cluster document (what the store keeps, what the leader replicates) ---------- */
+
+/** An app registered from its image's manifest label. */
+export interface RegisteredApp {
+  name: string;
+  /** The image reference the operator gave, e.g. "rim/sample-synthetic:latest". */
+  image: string;
+  /** The image id/digest at registration: profiles are keyed by it. */
+  digest: string;
+  manifest: Manifest;
+  registeredAt: number;
+}
+
+/** A deployment as stored: the request plus its admission priority, normalised. */
+export interface StoredDeployment extends Deployment {
+  priority: number;
+  createdAt: number;
+}
+
+/** A measured profile with its key (image digest + variant + accelerator model) and state. */
+export interface StoredProfile extends Profile {
+  digest: string;
+  state: 'ok' | 'failed' | 'stale';
+  reason?: string;
+  measuredAt: number;
+  /** Extra measurement detail (percentiles, windows); free-form for the profiler. */
+  detail?: Record<string, unknown>;
+}
+
+export interface Member {
+  id: string;
+  /** host:port of its API. */
+  address: string;
+  joinedAt: number;
+  lastSeen: number;
+  state: 'alive' | 'suspect' | 'dead' | 'left';
+  inventory?: NodeInventory;
+}
+
+/** The versioned cluster document. Every accepted change bumps `version`. */
+export interface ClusterDocument {
+  version: number;
+  clusterName: string;
+  apps: RegisteredApp[];
+  deployments: StoredDeployment[];
+  profiles: StoredProfile[];
+  plan?: Plan;
+  members: Member[];
+}
+
+/** What one replica looks like to an operator (API, CLI, status page). */
+export interface ReplicaStatus {
+  name: string;
+  app: string;
+  module: string;
+  variant: string;
+  port: number;
+  accelerator: string;
+  containerId?: string;
+  state: 'pending' | 'starting' | 'running' | 'backoff' | 'crash-loop' | 'stopped';
+  restarts: number;
+  lastExit?: { code?: number; at: number };
+  nextRestartAt?: number;
+}
