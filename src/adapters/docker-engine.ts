@@ -1,0 +1,291 @@
+/**
+ * The Docker side of ContainerEngine, through dockerode. Everything Rim starts
+ * is labelled (rim.managed, rim.node, …) and unprivileged: no binds, no
+ * devices but an NVIDIA device request for a GPU replica, every capability
+ * dropped, no-new-privileges. dockerode's types and errors stop here: callers
+ * see Rim's types and RimError subclasses only.
+ */
+import Docker from 'dockerode';
+import type { Readable } from 'node:stream';
+import type { ContainerEngine, ImageInfo, ReplicaStats } from './container-engine.js';
+import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../domain/types.js';
+import {
+  ConflictError, DockerUnavailableError, NotFoundError, RimError, ValidationError,
+} from '../domain/errors.js';
+
+export const LABEL = {
+  managed: 'rim.managed',
+  node: 'rim.node',
+  app: 'rim.app',
+  module: 'rim.module',
+  variant: 'rim.variant',
+  specHash: 'rim.spec-hash',
+  role: 'rim.role',
+  port: 'rim.port',
+  accelerator: 'rim.accelerator',
+  manifest: 'rim.manifest',
+} as const;
+
+export interface DockerEngineOptions {
+  /** Unix socket of the engine; dockerode's defaults (DOCKER_HOST) when unset. */
+  socketPath?: string;
+  /** "host" (default), or "container:<name>" to join the appliance's network namespace (test clusters). */
+  networkMode?: string;
+  /** Memory limit per replica in MB; none when unset. */
+  memoryMB?: number;
+  readonlyRootfs?: boolean;
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/** Maps a dockerode/socket error to Rim's typed errors. */
+export function toRimError(e: unknown, what: string): RimError {
+  if (e instanceof RimError) return e;
+  const err = e as { statusCode?: number; code?: string; message?: string; json?: { message?: string } };
+  const detail = err.json?.message ?? err.message ?? String(e);
+  if (err.code && UNAVAILABLE_CODES.has(err.code)) {
+    return new DockerUnavailableError(`Docker engine unreachable (${err.code}) while trying to ${what}`, { cause: e });
+  }
+  switch (err.statusCode) {
+    case 404: return new NotFoundError(`${what}: ${detail}`);
+    case 409: return new ConflictError(`${what}: ${detail}`);
+    case 400: return new ValidationError(`${what}: ${detail}`);
+    default: return new RimError(`${what}: ${detail}`, { cause: e });
+  }
+}
+
+const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
+const epochMs = (iso?: string): number | undefined => {
+  if (!iso || iso.startsWith('0001-')) return undefined;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : undefined;
+};
+
+/** The env a replica gets: its spec's env plus the module contract (DESIGN.md). */
+export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
+  const env: Record<string, string> = {
+    ...spec.env,
+    RIM_PORT: String(spec.port),
+    RIM_APP: spec.app,
+    RIM_MODULE: spec.module,
+    RIM_VARIANT: spec.variant,
+  };
+  if (spec.accelerator.kind === 'gpu') env.NVIDIA_VISIBLE_DEVICES = spec.accelerator.deviceId;
+  return env;
+}
+
+/** The create body for a spec: exported so tests can check it asks for nothing privileged. */
+export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions): Docker.ContainerCreateOptions {
+  const a = spec.accelerator;
+  const host: Docker.HostConfig = {
+    NetworkMode: opts.networkMode ?? 'host',
+    Privileged: false,
+    CapDrop: ['ALL'],
+    SecurityOpt: ['no-new-privileges'],
+    RestartPolicy: { Name: 'no' }, // the supervisor restarts, with backoff
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
+    ReadonlyRootfs: opts.readonlyRootfs ?? false,
+  };
+  if (opts.memoryMB) host.Memory = Math.round(opts.memoryMB * 1024 * 1024);
+  if (a.kind === 'gpu') {
+    host.DeviceRequests = [{ Driver: 'nvidia', DeviceIDs: [a.deviceId], Capabilities: [['gpu']] }];
+  } else if (a.kind === 'emulated') {
+    host.NanoCpus = Math.round(a.cpus * 1e9);
+    if (a.cpuset) host.CpusetCpus = a.cpuset;
+  } else if (a.cpus) {
+    host.NanoCpus = Math.round(a.cpus * 1e9);
+  }
+  const env = replicaEnv(spec);
+  return {
+    name: spec.name,
+    Image: spec.image,
+    ...(spec.command?.length ? { Cmd: spec.command } : {}),
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      [LABEL.managed]: 'true',
+      [LABEL.node]: spec.node,
+      [LABEL.app]: spec.app,
+      [LABEL.module]: spec.module,
+      [LABEL.variant]: spec.variant,
+      [LABEL.specHash]: spec.specHash,
+      [LABEL.role]: spec.role,
+      [LABEL.port]: String(spec.port),
+      [LABEL.accelerator]: a.kind === 'cpu' ? 'cpu' : a.id,
+    },
+    HostConfig: host,
+  };
+}
+
+export class DockerContainerEngine implements ContainerEngine {
+  private readonly docker: Docker;
+  private readonly lastCpu = new Map<string, { total: number; system: number }>();
+
+  constructor(private readonly opts: DockerEngineOptions = {}) {
+    this.docker = new Docker(opts.socketPath ? { socketPath: opts.socketPath } : undefined);
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try { return await fn(); } catch (e) { throw toRimError(e, what); }
+  }
+
+  async ping(): Promise<void> {
+    await this.call('ping the engine', () => this.docker.ping());
+  }
+
+  async inspectImage(image: string): Promise<ImageInfo> {
+    const info = await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
+    const label = info.Config?.Labels?.[LABEL.manifest];
+    return { digest: info.Id, tags: info.RepoTags ?? [], ...(label !== undefined ? { manifestLabel: label } : {}) };
+  }
+
+  async listReplicas(node: string): Promise<ObservedReplica[]> {
+    const list = await this.call('list containers', () => this.docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`] }),
+    }));
+    const seen = await Promise.all(list.map(async (c) => {
+      try {
+        const info = await this.docker.getContainer(c.Id).inspect();
+        const l = info.Config.Labels ?? {};
+        const r: ObservedReplica = {
+          containerId: info.Id,
+          name: info.Name.replace(/^\//, ''),
+          node: l[LABEL.node] ?? node,
+          app: l[LABEL.app] ?? '',
+          module: l[LABEL.module] ?? '',
+          variant: l[LABEL.variant] ?? '',
+          specHash: l[LABEL.specHash] ?? '',
+          role: l[LABEL.role] === 'profiling' ? 'profiling' : 'replica',
+          port: Number(l[LABEL.port] ?? 0),
+          status: info.State.Status as ContainerStatus,
+        };
+        const startedAt = epochMs(info.State.StartedAt);
+        const finishedAt = epochMs(info.State.FinishedAt);
+        if (startedAt !== undefined) r.startedAt = startedAt;
+        if (finishedAt !== undefined) r.finishedAt = finishedAt;
+        if (r.status === 'exited' || r.status === 'dead') r.exitCode = info.State.ExitCode;
+        return r;
+      } catch (e) {
+        if (statusOf(e) === 404) return undefined; // removed between list and inspect
+        throw toRimError(e, `inspect container ${c.Id.slice(0, 12)}`);
+      }
+    }));
+    return seen.filter((r): r is ObservedReplica => r !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async create(spec: ReplicaSpec): Promise<string> {
+    const c = await this.call(`create container ${spec.name}`, () => this.docker.createContainer(createOptions(spec, this.opts)));
+    return c.id;
+  }
+
+  async start(containerId: string): Promise<void> {
+    try { await this.docker.getContainer(containerId).start(); } catch (e) {
+      if (statusOf(e) === 304) return; // already running
+      throw toRimError(e, `start container ${containerId.slice(0, 12)}`);
+    }
+  }
+
+  async stop(containerId: string, graceS = 5): Promise<void> {
+    try { await this.docker.getContainer(containerId).stop({ t: graceS }); } catch (e) {
+      if (statusOf(e) === 304) return; // already stopped
+      throw toRimError(e, `stop container ${containerId.slice(0, 12)}`);
+    }
+  }
+
+  async remove(containerId: string): Promise<void> {
+    this.lastCpu.delete(containerId);
+    try { await this.docker.getContainer(containerId).remove({ force: true, v: true }); } catch (e) {
+      const s = statusOf(e);
+      if (s === 404) return; // already gone
+      if (s === 409 && /already in progress/i.test(String((e as Error).message))) return;
+      throw toRimError(e, `remove container ${containerId.slice(0, 12)}`);
+    }
+  }
+
+  async stats(containerId: string): Promise<ReplicaStats> {
+    const s = await this.call(`read stats of ${containerId.slice(0, 12)}`,
+      () => this.docker.getContainer(containerId).stats({ stream: false }));
+    const total = s.cpu_stats.cpu_usage.total_usage;
+    const system = s.cpu_stats.system_cpu_usage ?? 0;
+    const cores = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+    // Averaged since our previous sample when there is one, else over Docker's own ~1 s window.
+    const prev = this.lastCpu.get(containerId)
+      ?? { total: s.precpu_stats.cpu_usage?.total_usage ?? 0, system: s.precpu_stats.system_cpu_usage ?? 0 };
+    this.lastCpu.set(containerId, { total, system });
+    const dSystem = system - prev.system;
+    const cpuCores = dSystem > 0 ? Math.max(0, ((total - prev.total) / dSystem) * cores) : 0;
+    const mem = s.memory_stats as { usage?: number; stats?: Record<string, number> };
+    const cache = mem.stats?.total_inactive_file ?? mem.stats?.inactive_file ?? mem.stats?.cache ?? 0;
+    return { cpuCores, memoryMB: Math.max(0, (mem.usage ?? 0) - cache) / (1024 * 1024) };
+  }
+
+  async watch(node: string, onEvent: (e: { containerId: string; action: string }) => void, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const stream = await this.call('subscribe to engine events', () => this.docker.getEvents({
+      filters: { type: ['container'], event: ['die', 'start', 'destroy'], label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`] },
+    })) as Readable;
+    await new Promise<void>((resolve, reject) => {
+      let buffered = '';
+      const stop = () => { stream.destroy(); resolve(); };
+      signal.addEventListener('abort', stop, { once: true });
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (!line) continue;
+          try {
+            const ev = JSON.parse(line) as { id?: string; Action?: string; status?: string };
+            const action = ev.Action ?? ev.status ?? '';
+            if (ev.id) onEvent({ containerId: ev.id, action });
+          } catch { /* a partial or foreign line: ignore */ }
+        }
+      });
+      stream.on('end', () => { signal.removeEventListener('abort', stop); resolve(); });
+      stream.on('error', (e) => {
+        signal.removeEventListener('abort', stop);
+        if (signal.aborted) resolve(); else reject(toRimError(e, 'follow engine events'));
+      });
+    });
+  }
+
+  /**
+   * Reads one file out of an image without running it (the profiler's sample
+   * input): creates a stopped container, copies the file out, removes it.
+   */
+  async readImageFile(image: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer> {
+    const c = await this.call(`create a reader container for ${image}`, () => this.docker.createContainer({
+      Image: image, Cmd: ['true'], Labels: { [LABEL.managed]: 'false' },
+      HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] },
+    }));
+    try {
+      const tar = await this.call(`read ${path} from ${image}`, () => c.getArchive({ path })) as unknown as Readable;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of tar) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes + 1024) throw new ValidationError(`${path} in ${image} is over ${maxBytes} bytes`);
+        chunks.push(chunk as Buffer);
+      }
+      return firstTarEntry(Buffer.concat(chunks), `${path} in ${image}`);
+    } finally {
+      await c.remove({ force: true }).catch(() => undefined);
+    }
+  }
+}
+
+/** The body of the first regular file in a tar archive (ustar: 512-byte header, size in octal at 124). */
+function firstTarEntry(tar: Buffer, what: string): Buffer {
+  let off = 0;
+  while (off + 512 <= tar.length) {
+    const header = tar.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) break;
+    const size = parseInt(header.subarray(124, 136).toString('ascii').replace(/\0/g, '').trim() || '0', 8);
+    const type = String.fromCharCode(header[156] ?? 0);
+    const body = off + 512;
+    if (type === '0' || type === '\0') return Buffer.from(tar.subarray(body, body + size));
+    off = body + Math.ceil(size / 512) * 512;
+  }
+  throw new NotFoundError(`${what}: not a regular file`);
+}
