@@ -1,0 +1,89 @@
+/**
+ * A measurement becomes a stored profile: max fps from the load search,
+ * latency as the light-load median (what placement scales by 1/(1−u)), the
+ * resources seen at the max sustained rate, and the percentiles and levels
+ * kept as detail for operators.
+ */
+import type { StoredProfile } from '../types.js';
+import type { ProfileTarget } from './profile-key.js';
+import type { LevelResult, SearchOutcome } from './load-search.js';
+
+export interface ResourceUse {
+  cpuCores: number;
+  memoryMB: number;
+  gpuMemoryMB?: number;
+  gpuUtilPct?: number;
+}
+
+export interface Measurement {
+  outcome: SearchOutcome;
+  levels: readonly LevelResult[];
+  resources: ResourceUse;
+  /** Wall time of the whole run, start to removal (ms). */
+  durationMs: number;
+  /** Accelerator binding, in words: `emulated 0.5 cpus`, `gpu 0`, `cpu 1`. */
+  binding?: string;
+}
+
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+function levelDetail(l: LevelResult): Record<string, unknown> {
+  return {
+    ...(l.level.mode === 'closed' ? { mode: 'closed', concurrency: l.level.concurrency } : { mode: 'open', rate: l.level.rate }),
+    throughput: r2(l.stats.throughput),
+    p50: r2(l.stats.latency.p50), p95: r2(l.stats.latency.p95), p99: r2(l.stats.latency.p99),
+    samples: l.stats.latency.count, errors: l.stats.errors,
+    stable: l.stable, windows: l.windows,
+  };
+}
+
+function percentiles(l: LevelResult | undefined): Record<string, number> | undefined {
+  if (!l) return undefined;
+  const rate = l.level.mode === 'open' ? l.level.rate : l.stats.throughput;
+  return { rate: r2(rate), p50: r2(l.stats.latency.p50), p95: r2(l.stats.latency.p95), p99: r2(l.stats.latency.p99) };
+}
+
+export function toStoredProfile(t: ProfileTarget, m: Measurement, now: number): StoredProfile {
+  const { outcome } = m;
+  const lightLatency = outcome.light?.stats.latency.p50;
+  const fallback = m.levels.find((l) => l.level.mode === 'closed')?.stats.latency.p50 ?? 0;
+  return {
+    app: t.app,
+    module: t.module,
+    ...(t.variant !== undefined ? { variant: t.variant } : {}),
+    accelerator: t.accelerator,
+    digest: t.digest,
+    maxFps: r2(outcome.maxFps),
+    latencyMs: r2(lightLatency !== undefined && Number.isFinite(lightLatency) ? lightLatency : fallback),
+    cpuCores: r2(m.resources.cpuCores),
+    memoryMB: Math.ceil(m.resources.memoryMB),
+    ...(m.resources.gpuMemoryMB !== undefined ? { gpuMemoryMB: Math.ceil(m.resources.gpuMemoryMB) } : {}),
+    state: 'ok',
+    measuredAt: now,
+    detail: {
+      closedPeakFps: r2(outcome.closedPeakFps),
+      stopReason: outcome.stopReason,
+      ...(outcome.overBound ? { overBound: true } : {}),
+      latency: { light: percentiles(outcome.light), atMax: percentiles(outcome.atMax) },
+      levels: m.levels.map(levelDetail),
+      durationMs: Math.round(m.durationMs),
+      ...(m.binding ? { binding: m.binding } : {}),
+      ...(m.resources.gpuUtilPct !== undefined ? { gpuUtilPct: r2(m.resources.gpuUtilPct) } : {}),
+    },
+  };
+}
+
+export function failedProfile(t: ProfileTarget, reason: string, now: number, detail?: Record<string, unknown>): StoredProfile {
+  return {
+    app: t.app,
+    module: t.module,
+    ...(t.variant !== undefined ? { variant: t.variant } : {}),
+    accelerator: t.accelerator,
+    digest: t.digest,
+    maxFps: 0, latencyMs: 0, cpuCores: 0, memoryMB: 0,
+    state: 'failed',
+    reason,
+    measuredAt: now,
+    ...(detail ? { detail } : {}),
+  };
+}
