@@ -88,12 +88,16 @@ export interface StabilityRule {
 
 export const DEFAULT_STABILITY: StabilityRule = { count: 3, tolerancePct: 10 };
 
-/** True when the last `count` windows agree in throughput and in p50 latency. */
-export function isStable(ws: readonly WindowStats[], rule: StabilityRule = DEFAULT_STABILITY): boolean {
+/**
+ * True when the last `count` windows agree in throughput and in p50 latency.
+ * `latencyOnly`: at a fixed arrival rate (open loop) a window's throughput is
+ * the schedule's, not a measurement, so only latency must settle.
+ */
+export function isStable(ws: readonly WindowStats[], rule: StabilityRule = DEFAULT_STABILITY, latencyOnly = false): boolean {
   if (ws.length < rule.count) return false;
   const last = ws.slice(-rule.count);
   if (last.some((w) => w.completed === 0)) return false;
-  return withinTolerance(last.map((w) => w.throughput), rule.tolerancePct)
+  return (latencyOnly || withinTolerance(last.map((w) => w.throughput), rule.tolerancePct))
     && withinTolerance(last.map((w) => w.latency.p50), rule.tolerancePct);
 }
 
