@@ -70,6 +70,10 @@ export const configSchema = z.strictObject({
     /** How often a reachable engine is pinged; an unreachable one is retried with backoff up to this. */
     pingInterval: durationMs.default(30_000),
   }).prefault({}),
+  supervisor: z.strictObject({
+    /** Fallback look at Docker when no engine event arrives; events wake the supervisor at once. */
+    pollInterval: durationMs.default(10_000),
+  }).prefault({}),
   placement: z.strictObject({
     headroom: z.number({ error: 'expected a number 0–0.9' }).min(0, { error: 'expected a number 0–0.9' }).max(0.9, { error: 'expected a number 0–0.9' }).default(0.1),
     strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(', ')}` }).default('rim'),

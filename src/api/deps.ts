@@ -1,0 +1,36 @@
+/** What the HTTP API needs, built by the composition root and passed in. */
+import type { ContainerEngine } from '../adapters/container-engine.js';
+import type { Inventory } from '../adapters/inventory.js';
+import type { Store } from '../adapters/store.js';
+import type { Config } from '../config/schema.js';
+import type { ReplicaStatus } from '../domain/types.js';
+import type { Logger } from '../log.js';
+import type { DockerHealth } from './docker-health.js';
+import type { EventBus } from './event-bus.js';
+import type { ApiMetrics } from './metrics.js';
+import type { OneBoxControl } from './one-box-control.js';
+
+/** The supervisor as the API sees it: what runs here now. */
+export interface ReplicaView {
+  replicas(): ReplicaStatus[];
+}
+
+export interface ApiDeps {
+  config: Config;
+  nodeId: string;
+  adminToken: string;
+  store: Store;
+  engine: ContainerEngine;
+  inventory: Inventory;
+  supervisor: ReplicaView;
+  control: OneBoxControl;
+  docker: DockerHealth;
+  events: EventBus;
+  metrics: ApiMetrics;
+  logger: Logger;
+  now: () => number;
+  /** Whether start-up finished (store loaded, cluster joined): /readyz. */
+  ready: () => boolean;
+  /** Keep-alive period of the event stream (ms). */
+  eventsKeepAliveMs?: number;
+}

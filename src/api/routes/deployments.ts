@@ -1,0 +1,57 @@
+/** GET|POST /v1/deployments, GET|DELETE /v1/deployments/:name. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { NotFoundError } from '../../domain/errors.js';
+import type { ClusterDocument, StoredDeployment } from '../../domain/types.js';
+import type { ApiDeps } from '../deps.js';
+import { parseBody } from '../validate.js';
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const deploymentBody = z.strictObject({
+  name: z.string({ error: 'required' }).regex(NAME, { error: 'expected lower-case letters, digits and - (at most 63)' }),
+  app: z.string({ error: 'required' }).min(1, { error: 'required' }),
+  fps: z.number({ error: 'expected a number of frames per second' }).positive({ error: 'expected fps > 0' }).max(1000, { error: 'expected fps <= 1000' }).optional(),
+  latencyMs: z.number({ error: 'expected a latency target in ms' }).positive({ error: 'expected latencyMs > 0' }).max(600000, { error: 'expected latencyMs <= 600000' }).optional(),
+  priority: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).min(-1000).max(1000).optional(),
+});
+
+/** A deployment with where it runs and (once the router measures them) how it does. */
+export function deploymentView(d: StoredDeployment, doc: ClusterDocument) {
+  const plan = doc.plan;
+  const placements = plan?.placements.filter((p) => p.deployment === d.name) ?? [];
+  const rejected = plan?.rejected.find((x) => x.deployment === d.name);
+  return {
+    ...d,
+    state: !plan ? 'pending' : rejected ? 'rejected' : placements.length ? 'admitted' : 'pending',
+    ...(rejected ? { reason: rejected.reason } : {}),
+    placement: placements.map(({ deployment: _d, ...p }) => p),
+    latencyEstimateMs: plan?.latencyMs[d.name] ?? null,
+    // Measured by the data-plane router; null until it exists and has seen frames.
+    measured: { fps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null },
+  };
+}
+
+export function deploymentRoutes(deps: ApiDeps): Router {
+  const r = Router();
+  r.get('/v1/deployments', (_req, res) => {
+    const doc = deps.store.read();
+    res.json(doc.deployments.map((d) => deploymentView(d, doc)));
+  });
+  r.post('/v1/deployments', async (req, res) => {
+    const body = parseBody(deploymentBody, req.body, 'deployment');
+    const { deployment, created } = await deps.control.addDeployment(body);
+    res.status(created ? 201 : 200).json(deploymentView(deployment, deps.store.read()));
+  });
+  r.get('/v1/deployments/:name', (req, res) => {
+    const doc = deps.store.read();
+    const d = doc.deployments.find((x) => x.name === req.params.name);
+    if (!d) throw new NotFoundError(`deployment "${req.params.name}" does not exist`);
+    res.json(deploymentView(d, doc));
+  });
+  r.delete('/v1/deployments/:name', async (req, res) => {
+    const d = await deps.control.removeDeployment(req.params.name);
+    res.json({ removed: d.name });
+  });
+  return r;
+}

@@ -1,0 +1,199 @@
+/**
+ * The composition root's body: builds every service of one appliance from the
+ * config and passes dependencies in. `startAppliance` returns once the HTTP
+ * server listens; Docker, the inventory and the supervisor come up behind it,
+ * so /healthz answers at once and a missing Docker engine never stops the start.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
+import type { ContainerEngine } from './adapters/container-engine.js';
+import { loadAdminToken } from './adapters/admin-token.js';
+import { SystemInventory, type Inventory } from './adapters/inventory.js';
+import { LowdbStore } from './adapters/lowdb-store.js';
+import type { Store } from './adapters/store.js';
+import type { ReplicaView } from './api/deps.js';
+import { DockerHealth, sleep } from './api/docker-health.js';
+import { EventBus } from './api/event-bus.js';
+import { ApiMetrics } from './api/metrics.js';
+import { OneBoxControl, type Planner } from './api/one-box-control.js';
+import { createApi, type ApiOptions } from './api/server.js';
+import type { Config } from './config/schema.js';
+import { assignmentForNode, oneBoxPlan } from './domain/assignment.js';
+import type { Assignment, ReplicaStatus } from './domain/types.js';
+import { componentLogger, createLogger, type Logger } from './log.js';
+import { NodeSupervisor } from './supervisor/node-supervisor.js';
+
+/** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
+export interface Supervisor extends ReplicaView {
+  setAssignment(a: Assignment): void;
+  reconcileNow(): unknown;
+  run(signal: AbortSignal): Promise<void>;
+}
+
+export interface SupervisorFactory {
+  (engine: ContainerEngine, nodeId: string, logger: Logger, config: Config, events: EventBus): Supervisor;
+}
+
+/** The real supervisor: woken by engine events; the poll is only a fallback, so idle costs little. */
+export const nodeSupervisor: SupervisorFactory = (engine, nodeId, logger, config, events) =>
+  new NodeSupervisor(engine, nodeId, logger, { now: () => Date.now() }, {
+    pollMs: config.supervisor.pollInterval,
+    onStep: (step, error) => events.publish('replica', error ? 'step-failed' : 'step', {
+      ...step, ...(error ? { error: error.message } : {}),
+    }),
+  });
+
+export interface ApplianceParts {
+  /** The real ones are built from the config when unset. */
+  engine?: ContainerEngine;
+  inventory?: Inventory;
+  /** The NodeSupervisor when unset. */
+  supervisor?: SupervisorFactory;
+  /** The one-box stand-in when unset. */
+  planner?: (config: Config) => Planner;
+  logDestination?: DestinationStream;
+  now?: () => number;
+  api?: ApiOptions;
+  /** How often replica states are compared for the event stream while someone listens (ms). */
+  replicaEventsMs?: number;
+}
+
+export interface RunningAppliance {
+  config: Config;
+  nodeId: string;
+  url: string;
+  port: number;
+  server: Server;
+  store: Store;
+  logger: Logger;
+  engine: ContainerEngine;
+  supervisor: Supervisor;
+  control: OneBoxControl;
+  docker: DockerHealth;
+  events: EventBus;
+  /** Stops every loop and the server; containers keep running. */
+  stop(): Promise<void>;
+}
+
+/**
+ * THE ONE-BOX STAND-IN for placement: every deployment on this box
+ * (`oneBoxPlan`), until the placement engine and the cluster's leader land.
+ */
+export function oneBoxPlanner(config: Config): Planner {
+  return {
+    plan: (node, doc) => oneBoxPlan(node, doc.apps, doc.deployments),
+    assignment: (node, doc, ports) => {
+      const r = assignmentForNode({
+        node, plan: doc.plan!, apps: doc.apps, deployments: doc.deployments, ports, range: config.ports.range, version: doc.version,
+      });
+      return { assignment: r.assignment, ports: { ...r.ports } };
+    },
+  };
+}
+
+export async function startAppliance(config: Config, parts: ApplianceParts): Promise<RunningAppliance> {
+  const now = parts.now ?? Date.now;
+  const root = createLogger({ level: config.logLevel, destination: parts.logDestination });
+  const log = componentLogger(root, 'appliance');
+  const abort = new AbortController();
+  const { signal } = abort;
+
+  const store = await LowdbStore.open(config.dataDir, { clusterName: config.cluster.name, now });
+  const nodeId = config.nodeId ?? store.local().nodeId;
+  const admin = await loadAdminToken(config.dataDir, config.adminToken);
+  // The one time the token is shown: the start that generated it.
+  if (admin.generated) root.info({ component: 'appliance', node: nodeId }, `admin token: ${admin.token} (kept in ${config.dataDir}/admin-token; shown only now)`);
+
+  const engine = parts.engine ?? await dockerEngine(config);
+  const inventory = parts.inventory ?? new SystemInventory({
+    nodeId, emulate: config.accelerators.emulate, detectGpus: config.accelerators.detectGpus,
+  });
+  const events = new EventBus(now);
+  const docker = new DockerHealth(engine, componentLogger(root, 'docker'), now);
+  docker.onChange((s) => events.publish('docker', s.reachable ? 'reachable' : 'unreachable', s));
+  const supervisor = (parts.supervisor ?? nodeSupervisor)(engine, nodeId, componentLogger(root, 'supervisor'), config, events);
+  const control = new OneBoxControl({
+    store, engine, inventory, supervisor, planner: (parts.planner ?? oneBoxPlanner)(config), events,
+    logger: componentLogger(root, 'control'), now,
+  });
+
+  let ready = false;
+  const api = createApi({
+    config, nodeId, adminToken: admin.token, store, engine, inventory, supervisor, control, docker, events,
+    metrics: new ApiMetrics(), logger: componentLogger(root, 'api'), now, ready: () => ready,
+  }, parts.api);
+  const server = createServer(api.app);
+  server.keepAliveTimeout = 5000;
+  server.listen(config.api.port, config.api.host);
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host}:${port}`;
+  log.info({ node: nodeId, url, dataDir: config.dataDir, version: store.read().version }, 'appliance listening');
+
+  // Behind the listening server: the stored plan to the supervisor, Docker, the supervisor loop.
+  const loops: Promise<unknown>[] = [];
+  const background = (name: string, p: Promise<unknown>) => loops.push(p.catch((e) => log.error({ err: e, loop: name }, `${name} stopped`)));
+  background('start-up', (async () => {
+    await control.replan();
+    ready = true;
+    log.info({ node: nodeId, replicas: supervisor.replicas().length }, 'appliance ready');
+  })());
+  background('docker-watch', docker.watch(signal, config.docker.pingInterval));
+  background('supervisor', (async () => {
+    // The supervisor starts once Docker first answers; it then rides out outages itself.
+    while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
+    if (signal.aborted) return;
+    await supervisor.run(signal);
+  })());
+  background('replica-events', replicaEvents(supervisor, events, signal, parts.replicaEventsMs ?? 1000));
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => stopping ??= (async () => {
+    log.info('stopping');
+    abort.abort();
+    api.closeStreams();
+    server.close();
+    server.closeAllConnections();
+    await Promise.race([Promise.all(loops), sleep(5000, new AbortController().signal)]);
+    log.info('stopped');
+  })();
+
+  return { config, nodeId, url, port, server, store, logger: root, engine, supervisor, control, docker, events, stop };
+}
+
+/** dockerode loads lazily: it is not needed for the first answer. */
+async function dockerEngine(config: Config): Promise<ContainerEngine> {
+  const { DockerContainerEngine } = await import('./adapters/docker-engine.js');
+  return new DockerContainerEngine({ socketPath: config.docker.socketPath, networkMode: config.docker.networkMode });
+}
+
+function waitFor(docker: DockerHealth, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const off = docker.onChange(() => done());
+    const done = () => { off(); signal.removeEventListener('abort', done); resolve(); };
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Replica state changes for the event stream. The supervisor keeps the
+ * states; they are compared only while a client listens, so an idle
+ * appliance does no work here.
+ */
+async function replicaEvents(supervisor: ReplicaView, events: EventBus, signal: AbortSignal, everyMs: number): Promise<void> {
+  let last = new Map<string, string>();
+  const key = (r: ReplicaStatus) => `${r.state}/${r.restarts}/${r.containerId ?? ''}`;
+  while (!signal.aborted) {
+    if (events.listenerCount === 0) { await events.whenListened(signal); last = snapshot(); }
+    const current = snapshot();
+    for (const r of supervisor.replicas()) {
+      if (last.get(r.name) !== key(r)) events.publish('replica', 'state', r);
+    }
+    for (const name of last.keys()) if (!current.has(name)) events.publish('replica', 'removed', { name });
+    last = current;
+    await sleep(everyMs, signal);
+  }
+  function snapshot() { return new Map(supervisor.replicas().map((r) => [r.name, key(r)])); }
+}

@@ -1,0 +1,69 @@
+/**
+ * The CLI's way to the appliance: RIM_URL (default http://localhost:7878) and
+ * the admin token from RIM_ADMIN_TOKEN or, when the appliance is local and the
+ * variable is unset, from the token file in RIM_DATA_DIR (default ./data).
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export class ApiError extends Error {
+  constructor(readonly code: string, message: string, readonly status?: number) { super(message); }
+}
+
+export interface ClientConfig {
+  url: string;
+  token?: string;
+  /** Where the token came from, to say so when it is missing or refused. */
+  tokenSource: string;
+}
+
+const LOCAL = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/;
+
+export function clientConfig(env: Record<string, string | undefined>, cwd = process.cwd()): ClientConfig {
+  const url = (env.RIM_URL || 'http://localhost:7878').replace(/\/+$/, '');
+  if (env.RIM_ADMIN_TOKEN) return { url, token: env.RIM_ADMIN_TOKEN, tokenSource: 'RIM_ADMIN_TOKEN' };
+  let host = '';
+  try { host = new URL(url).hostname; } catch { throw new ApiError('usage', `RIM_URL is not a URL: ${url}`); }
+  const file = join(resolve(cwd, env.RIM_DATA_DIR || './data'), 'admin-token');
+  if (!LOCAL.test(host)) return { url, tokenSource: `none (RIM_ADMIN_TOKEN is unset and ${url} is not local)` };
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    return { url, ...(token ? { token } : {}), tokenSource: file };
+  } catch {
+    return { url, tokenSource: `none (RIM_ADMIN_TOKEN is unset and ${file} is not readable)` };
+  }
+}
+
+export class ApiClient {
+  constructor(private readonly cfg: ClientConfig, private readonly timeoutMs = 30_000) {}
+
+  get<T = unknown>(path: string): Promise<T> { return this.request<T>('GET', path); }
+  post<T = unknown>(path: string, body: unknown): Promise<T> { return this.request<T>('POST', path, body); }
+  delete<T = unknown>(path: string): Promise<T> { return this.request<T>('DELETE', path); }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.cfg.token) headers.authorization = `Bearer ${this.cfg.token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.cfg.url}${path}`, {
+        method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      throw new ApiError('unreachable', `cannot reach the appliance at ${this.cfg.url} (${cause}); is it running? (RIM_URL)`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    if (!res.ok) {
+      const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      let message = err?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`;
+      if (res.status === 401) message += ` (token from ${this.cfg.tokenSource})`;
+      throw new ApiError(err?.code ?? `http-${res.status}`, message, res.status);
+    }
+    return json as T;
+  }
+}

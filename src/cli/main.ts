@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * `rim`: the operator's command line. Talks to the local appliance
+ * (RIM_URL, RIM_ADMIN_TOKEN); `--json` for scripts. Exit codes: 0 ok,
+ * 1 the appliance said no (or could not be reached), 2 bad usage.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { ApiError } from './client.js';
+import { registerAppsCommand } from './commands/apps.js';
+import { registerDeployCommands } from './commands/deploy.js';
+import { registerProfilesCommand } from './commands/profiles.js';
+import { registerStartCommand } from './commands/start.js';
+import { registerStatusCommand } from './commands/status.js';
+import { cliContext } from './context.js';
+
+export async function buildProgram(env: Record<string, string | undefined>): Promise<Command> {
+  const ctx = cliContext(env);
+  const program = new Command('rim')
+    .description('Rim: an edge inference appliance cluster')
+    .option('--json', 'print JSON (for scripts)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStartCommand(program);
+  registerAppsCommand(program, ctx);
+  registerDeployCommands(program, ctx);
+  registerStatusCommand(program, ctx);
+  registerProfilesCommand(program, ctx);
+  // `rim plan` (offline placement) lives in commands/plan.ts, owned by placement; registered when present.
+  const planFile = fileURLToPath(new URL('./commands/plan.js', import.meta.url));
+  if (existsSync(planFile) || existsSync(planFile.replace(/\.js$/, '.ts'))) {
+    const planModule = './commands/plan.js';
+    const { registerPlanCommand } = await import(planModule) as { registerPlanCommand: (p: Command) => void };
+    registerPlanCommand(program);
+  }
+  // Every subcommand reports usage errors through the same path (exit 2).
+  const override = (cmd: Command) => { cmd.exitOverride(); cmd.commands.forEach(override); };
+  override(program);
+  return program;
+}
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const program = await buildProgram(env);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander has printed the message
+    }
+    if (e instanceof ApiError) {
+      process.stderr.write(`error: ${e.code}: ${e.message}\n`);
+      return e.code === 'usage' ? 2 : 1;
+    }
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+const entry = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
+if (import.meta.url === entry) process.exit(await runCli(process.argv, process.env));
