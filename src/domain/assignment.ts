@@ -1,0 +1,102 @@
+/**
+ * From a Plan to what one node must run (its Assignment), and the one-box
+ * stand-in plan. Ports come from a configured range and stay with a replica
+ * across re-plans, so a replica that keeps its place is never restarted just
+ * because the plan changed elsewhere. Pure.
+ */
+import { ValidationError } from './errors.js';
+import { DEFAULT_VARIANT } from './manifest.js';
+import { bindingFor, buildReplicaSpec, replicaName } from './replica-spec.js';
+import type { Assignment, Deployment, NodeInventory, Placement, Plan, RegisteredApp } from './types.js';
+
+export interface PortRange { from: number; to: number }
+
+/** Ports handed out so far, by replica name. */
+export type PortBook = Readonly<Record<string, number>>;
+
+/**
+ * Gives every name a port: the one it already has when still free, else the
+ * lowest free port of the range. Names not asked for give their ports back.
+ */
+export function allocatePorts(names: readonly string[], previous: PortBook, range: PortRange): PortBook {
+  const wanted = [...new Set(names)].sort();
+  const out: Record<string, number> = {};
+  const used = new Set<number>();
+  for (const n of wanted) {
+    const p = previous[n];
+    if (p !== undefined && p >= range.from && p <= range.to && !used.has(p)) { out[n] = p; used.add(p); }
+  }
+  let next = range.from;
+  for (const n of wanted) {
+    if (out[n] !== undefined) continue;
+    while (used.has(next) && next <= range.to) next++;
+    if (next > range.to) {
+      throw new ValidationError(`ports.range ${range.from}-${range.to} has no free port left for ${n} (${wanted.length} replicas)`, 'ports.range');
+    }
+    out[n] = next;
+    used.add(next);
+  }
+  return out;
+}
+
+export interface AssignmentInput {
+  node: NodeInventory;
+  plan: Plan;
+  apps: readonly RegisteredApp[];
+  deployments: readonly Pick<Deployment, 'name' | 'app'>[];
+  ports: PortBook;
+  range: PortRange;
+  version: number;
+}
+
+/** The node's replicas: one per (app, module, variant, accelerator) placed on it, whatever the number of deployments sharing it. */
+export function assignmentForNode(input: AssignmentInput): { assignment: Assignment; ports: PortBook } {
+  const { node, plan, apps, deployments } = input;
+  const appOf = new Map(deployments.map((d) => [d.name, d.app]));
+  const appByName = new Map(apps.map((a) => [a.name, a]));
+  const wanted = new Map<string, { app: RegisteredApp; p: Placement; variant: string }>();
+  for (const p of plan.placements) {
+    if (p.node !== node.id) continue;
+    const app = appByName.get(appOf.get(p.deployment) ?? '');
+    if (!app) continue; // a deployment or app deleted since the plan was made
+    const variant = p.variant ?? DEFAULT_VARIANT;
+    const name = replicaName(node.id, app.name, p.module, variant, p.accelerator);
+    if (!wanted.has(name)) wanted.set(name, { app, p, variant });
+  }
+  const ports = allocatePorts([...wanted.keys()], input.ports, input.range);
+  const replicas = [...wanted.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, { app, p, variant }]) => buildReplicaSpec({
+    node: node.id,
+    app,
+    module: p.module,
+    variant,
+    accelerator: bindingFor(p.accelerator, node.accelerators),
+    port: ports[name]!,
+  }));
+  return { assignment: { node: node.id, version: input.version, replicas }, ports };
+}
+
+/**
+ * THE ONE-BOX STAND-IN, not a placement engine: every deployment gets one
+ * replica of each module on this box, GPU modules on the first accelerator
+ * (real or emulated), CPU modules on `cpu`, at the default variant, with no
+ * capacity check. It is an honest placeholder that lets a single appliance
+ * run apps before the placement strategies (DESIGN.md, "Placement") replace it.
+ */
+export function oneBoxPlan(node: NodeInventory, apps: readonly RegisteredApp[], deployments: readonly Deployment[]): Plan {
+  const placements: Placement[] = [];
+  const rejected: Plan['rejected'] = [];
+  const gpu = node.accelerators[0];
+  for (const d of [...deployments].sort((a, b) => a.name.localeCompare(b.name))) {
+    const app = apps.find((a) => a.name === d.app);
+    if (!app) { rejected.push({ deployment: d.name, reason: `app ${d.app} is not registered` }); continue; }
+    const needsGpu = app.manifest.modules.filter((m) => m.accelerator === 'gpu');
+    if (needsGpu.length && !gpu) {
+      rejected.push({ deployment: d.name, reason: `module ${needsGpu[0]!.name} needs a GPU and ${node.id} has no accelerator (real or emulated)` });
+      continue;
+    }
+    for (const m of app.manifest.modules) {
+      placements.push({ deployment: d.name, module: m.name, node: node.id, accelerator: m.accelerator === 'gpu' ? gpu!.id : 'cpu', fps: d.fps });
+    }
+  }
+  return { strategy: 'one-box', placements, rejected, latencyMs: {}, utilisation: {}, solveMs: 0 };
+}
