@@ -1,0 +1,201 @@
+/**
+ * The capacity model of DESIGN.md "Placement", as mutable state a strategy
+ * fills in: f/F per GPU, cpuCores·f/F per node, memory per distinct replica
+ * (one per app/module/variant per slot). `tryPlace` applies a deployment's
+ * shares, checks capacity and the latency of every deployment on a touched
+ * node, and rolls back on failure. Cost per try: O(shares + deployments on
+ * the touched nodes · their DAG size).
+ */
+import { estimateLatency, type Share } from './latency.js';
+import { type Problem, profileFor } from './problem.js';
+import type { Profile } from '../types.js';
+
+const EPS = 1e-9;
+
+export type Failure =
+  | { kind: 'profile'; module: number; model: string }
+  | { kind: 'gpu'; slot: number }
+  | { kind: 'cores'; node: number }
+  | { kind: 'memory'; node: number }
+  | { kind: 'gpuMemory'; slot: number }
+  | { kind: 'latency'; ms: number }
+  | { kind: 'others'; dep: number };
+
+export class ClusterState {
+  readonly gpuLoad: Float64Array;
+  readonly gpuMem: Float64Array;
+  readonly cores: Float64Array;
+  readonly nodeMem: Float64Array;
+  /** Shares per deployment (empty: not placed). */
+  readonly shares: Share[][];
+  /** Per node: deployment → number of its shares on the node. */
+  private readonly nodeDeps: Map<number, number>[];
+  private readonly replicas = new Map<string, number>();
+  /**
+   * Per slot, the utilisation its current tenants tolerate: past it, some
+   * deployment on it would miss its latency target (conservative: each
+   * tenant's whole slack is charged to this one slot). A filter for
+   * candidates; `tryPlace` stays the judge.
+   */
+  readonly cap: Float64Array;
+
+  /** `trackCaps: false` for baselines, which keep their own (or no) latency rules. */
+  constructor(readonly p: Problem, private readonly trackCaps = true) {
+    this.gpuLoad = new Float64Array(p.slots.length);
+    this.gpuMem = new Float64Array(p.slots.length);
+    this.cores = new Float64Array(p.nodes.length);
+    this.nodeMem = new Float64Array(p.nodes.length);
+    this.shares = p.deployments.map(() => []);
+    this.nodeDeps = p.nodes.map(() => new Map());
+    this.cap = new Float64Array(p.slots.length).fill(1);
+  }
+
+  /** Recomputes `cap` on the slots of these nodes. O(tenants · their shares). */
+  private refreshCaps(nodes: Iterable<number>): void {
+    if (!this.trackCaps) return;
+    for (const ni of nodes) {
+      const n = this.p.nodes[ni]!;
+      this.cap[n.cpuSlot] = 1;
+      for (const g of n.gpuSlots) this.cap[g] = 1;
+      for (const dep of this.nodeDeps[ni]!.keys()) {
+        const slack = this.p.deployments[dep]!.latencyMs - this.latencyOf(dep);
+        for (const s of this.shares[dep]!) {
+          if (this.p.slots[s.slot]!.node !== ni) continue;
+          const base = this.profile(dep, s)!.latencyMs;
+          const u = this.util(s.slot);
+          const uMax = 1 - base / (base / (1 - u) + Math.max(0, slack));
+          if (uMax < this.cap[s.slot]!) this.cap[s.slot] = uMax;
+        }
+      }
+    }
+  }
+
+  private nodesOf(shares: readonly Share[]): Set<number> {
+    return new Set(shares.map((s) => this.p.slots[s.slot]!.node));
+  }
+
+  /** Utilisation of a slot: GPU load, or the node's core use over its cores. */
+  util(slot: number): number {
+    const s = this.p.slots[slot]!;
+    if (s.gpu) return this.gpuLoad[slot]!;
+    const n = this.p.nodes[s.node]!;
+    return n.cpus > 0 ? this.cores[s.node]! / n.cpus : Infinity;
+  }
+
+  /** Free GPU share under the headroom cap. */
+  gpuFree(slot: number): number {
+    return 1 - this.p.headroom - this.gpuLoad[slot]!;
+  }
+
+  coresFree(node: number): number {
+    return this.p.nodes[node]!.cpus * (1 - this.p.headroom) - this.cores[node]!;
+  }
+
+  profile(dep: number, s: Pick<Share, 'module' | 'variant' | 'slot'>): Profile | undefined {
+    const d = this.p.deployments[dep]!;
+    const app = this.p.apps.get(d.app)!;
+    return profileFor(this.p, d.app, app.modules[s.module]!.name, s.variant, this.p.slots[s.slot]!.model);
+  }
+
+  latencyOf(dep: number): number {
+    const d = this.p.deployments[dep]!;
+    return estimateLatency(this.p, this.p.apps.get(d.app)!, this.shares[dep]!, (s) => this.util(s));
+  }
+
+  isPlaced(dep: number): boolean {
+    return this.shares[dep]!.length > 0;
+  }
+
+  /** Deployments with a share on a node. */
+  depsOn(node: number): Iterable<number> {
+    return this.nodeDeps[node]!.keys();
+  }
+
+  private apply(dep: number, shares: readonly Share[], sign: 1 | -1): void {
+    const app = this.p.apps.get(this.p.deployments[dep]!.app)!;
+    for (const s of shares) {
+      const slot = this.p.slots[s.slot]!;
+      const prof = this.profile(dep, s)!;
+      const frac = s.fps / prof.maxFps;
+      if (slot.gpu) this.gpuLoad[s.slot]! += sign * frac;
+      this.cores[slot.node]! += sign * (prof.cpuCores ?? 0) * frac;
+      const key = `${app.name}\u0000${s.module}\u0000${s.variant}\u0000${s.slot}`;
+      const refs = (this.replicas.get(key) ?? 0) + sign;
+      if (refs === 0 || (refs === 1 && sign === 1)) {
+        this.nodeMem[slot.node]! += sign * (prof.memoryMB ?? 0);
+        if (slot.gpu) this.gpuMem[s.slot]! += sign * (prof.gpuMemoryMB ?? 0);
+      }
+      if (refs === 0) this.replicas.delete(key); else this.replicas.set(key, refs);
+      const nd = this.nodeDeps[slot.node]!;
+      const c = (nd.get(dep) ?? 0) + sign;
+      if (c === 0) nd.delete(dep); else nd.set(dep, c);
+    }
+  }
+
+  /** Whether a replica of this module variant already runs on the slot (its memory is paid). */
+  hasReplica(app: string, module: number, variant: string, slot: number): boolean {
+    return this.replicas.has(`${app}\u0000${module}\u0000${variant}\u0000${slot}`);
+  }
+
+  private capacityFailure(shares: readonly Share[]): Failure | undefined {
+    const h = this.p.headroom;
+    for (const s of shares) {
+      const slot = this.p.slots[s.slot]!;
+      const node = this.p.nodes[slot.node]!;
+      if (slot.gpu && this.gpuLoad[s.slot]! > 1 - h + EPS) return { kind: 'gpu', slot: s.slot };
+      if (slot.gpu && this.gpuMem[s.slot]! > slot.memoryMB + EPS) return { kind: 'gpuMemory', slot: s.slot };
+      if (this.cores[slot.node]! > node.cpus * (1 - h) + EPS) return { kind: 'cores', node: slot.node };
+      if (this.nodeMem[slot.node]! > node.memoryMB + EPS) return { kind: 'memory', node: slot.node };
+    }
+    return undefined;
+  }
+
+  /**
+   * Places `shares` for `dep` (which must not be placed yet) if capacity and
+   * every latency target on the touched nodes still hold; else changes
+   * nothing and says what failed.
+   */
+  tryPlace(dep: number, shares: readonly Share[]): Failure | undefined {
+    for (const s of shares) {
+      if (!this.profile(dep, s)) return { kind: 'profile', module: s.module, model: this.p.slots[s.slot]!.model };
+    }
+    this.apply(dep, shares, 1);
+    this.shares[dep] = [...shares];
+    const fail = this.capacityFailure(shares) ?? this.latencyFailure(dep, shares);
+    if (fail) this.remove(dep);
+    else this.refreshCaps(this.nodesOf(shares));
+    return fail;
+  }
+
+  private latencyFailure(dep: number, shares: readonly Share[]): Failure | undefined {
+    const own = this.latencyOf(dep);
+    if (own > this.p.deployments[dep]!.latencyMs + EPS) return { kind: 'latency', ms: own };
+    const seen = new Set<number>([dep]);
+    for (const s of shares) {
+      for (const other of this.depsOn(this.p.slots[s.slot]!.node)) {
+        if (seen.has(other)) continue;
+        seen.add(other);
+        if (this.latencyOf(other) > this.p.deployments[other]!.latencyMs + EPS) return { kind: 'others', dep: other };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Adds shares with no checks at all: for baselines that keep their own
+   * capacity rules; `dropLatencyViolators` and the validator judge the result.
+   */
+  addShares(dep: number, shares: readonly Share[]): void {
+    this.apply(dep, shares, 1);
+    this.shares[dep]!.push(...shares);
+  }
+
+  /** Removes a deployment's shares (no checks needed: less load never breaks a rule). */
+  remove(dep: number): Share[] {
+    const old = this.shares[dep]!;
+    this.apply(dep, old, -1);
+    this.shares[dep] = [];
+    this.refreshCaps(this.nodesOf(old));
+    return old;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A draft: one deployment's shares being put together before `tryPlace`,
+ * with the capacity it has claimed so far, so that several modules of one
+ * deployment can share a GPU or a node without overbooking it.
+ * Every check is O(1) (map lookups).
+ */
+import type { ClusterState } from './cluster-state.js';
+import type { Share } from './latency.js';
+import type { Profile } from '../types.js';
+
+const EPS = 1e-9;
+
+export class Draft {
+  readonly shares: Share[] = [];
+  private readonly gpu = new Map<number, number>();
+  private readonly gpuMem = new Map<number, number>();
+  private readonly cores = new Map<number, number>();
+  private readonly mem = new Map<number, number>();
+  private readonly replicas = new Set<string>();
+  readonly nodes = new Set<number>();
+
+  constructor(readonly state: ClusterState, readonly dep: number) {}
+
+  private get app(): string {
+    return this.state.p.deployments[this.dep]!.app;
+  }
+
+  private replicaPaid(module: number, variant: string, slot: number): boolean {
+    return this.replicas.has(`${module}\u0000${variant}\u0000${slot}`) || this.state.hasReplica(this.app, module, variant, slot);
+  }
+
+  profile(module: number, variant: string, slot: number): Profile | undefined {
+    return this.state.profile(this.dep, { module, variant, slot });
+  }
+
+  /** Free GPU share of a slot, net of this draft. */
+  gpuFree(slot: number): number {
+    return this.state.gpuFree(slot) - (this.gpu.get(slot) ?? 0);
+  }
+
+  /** Utilisation of a slot with this draft's claims on it. */
+  util(slot: number): number {
+    const s = this.state.p.slots[slot]!;
+    if (s.gpu) return this.state.gpuLoad[slot]! + (this.gpu.get(slot) ?? 0);
+    const n = this.state.p.nodes[s.node]!;
+    return (this.state.cores[s.node]! + (this.cores.get(s.node) ?? 0)) / n.cpus;
+  }
+
+  /** The most fps of this module variant that fit on the slot now (0 if its replica's memory does not). */
+  maxFps(module: number, variant: string, slot: number): number {
+    const prof = this.profile(module, variant, slot);
+    if (!prof) return 0;
+    const s = this.state.p.slots[slot]!;
+    if (!this.replicaPaid(module, variant, slot)) {
+      const nodeMemFree = this.state.p.nodes[s.node]!.memoryMB - this.state.nodeMem[s.node]! - (this.mem.get(s.node) ?? 0);
+      if ((prof.memoryMB ?? 0) > nodeMemFree + EPS) return 0;
+      if (s.gpu && (prof.gpuMemoryMB ?? 0) > s.memoryMB - this.state.gpuMem[slot]! - (this.gpuMem.get(slot) ?? 0) + EPS) return 0;
+    }
+    const st = this.state;
+    let fps = Infinity;
+    // Headroom, and the utilisation the slot's tenants tolerate (their latency).
+    if (s.gpu) fps = Math.max(0, Math.min(this.gpuFree(slot), st.cap[slot]! - this.util(slot))) * prof.maxFps;
+    const perFpsCores = (prof.cpuCores ?? 0) / prof.maxFps;
+    if (perFpsCores > 0) {
+      const node = st.p.nodes[s.node]!;
+      const free = Math.min(st.coresFree(s.node), st.cap[node.cpuSlot]! * node.cpus - st.cores[s.node]!) - (this.cores.get(s.node) ?? 0);
+      fps = Math.min(fps, Math.max(0, free) / perFpsCores);
+    }
+    return fps;
+  }
+
+  add(module: number, variant: string, slot: number, fps: number): void {
+    const prof = this.profile(module, variant, slot)!;
+    const s = this.state.p.slots[slot]!;
+    const frac = fps / prof.maxFps;
+    if (s.gpu) this.gpu.set(slot, (this.gpu.get(slot) ?? 0) + frac);
+    this.cores.set(s.node, (this.cores.get(s.node) ?? 0) + (prof.cpuCores ?? 0) * frac);
+    if (!this.replicaPaid(module, variant, slot)) {
+      this.mem.set(s.node, (this.mem.get(s.node) ?? 0) + (prof.memoryMB ?? 0));
+      if (s.gpu) this.gpuMem.set(slot, (this.gpuMem.get(slot) ?? 0) + (prof.gpuMemoryMB ?? 0));
+      this.replicas.add(`${module}\u0000${variant}\u0000${slot}`);
+    }
+    this.nodes.add(s.node);
+    const same = this.shares.find((x) => x.module === module && x.variant === variant && x.slot === slot);
+    if (same) same.fps += fps;
+    else this.shares.push({ dep: this.dep, module, variant, slot, fps });
+  }
+
+  /**
+   * Places `fps` of a module on the first slot of `order` that takes all of
+   * it; failing that, splits it over the slots in order (pieces under
+   * `minPiece` fps are not worth a replica). Returns whether it all went.
+   */
+  place(module: number, variant: string, fps: number, order: readonly number[], minPiece: number): boolean {
+    for (const slot of order) {
+      if (this.maxFps(module, variant, slot) >= fps - EPS) { this.add(module, variant, slot, fps); return true; }
+    }
+    // Split: claim as we go; a draft that fails here is thrown away whole.
+    let left = fps;
+    for (const slot of order) {
+      const can = Math.min(left, this.maxFps(module, variant, slot));
+      if (can <= EPS || (can < minPiece && can < left - EPS)) continue;
+      this.add(module, variant, slot, left - can <= EPS ? left : can);
+      left -= can;
+      if (left <= EPS) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The placement problem, normalised once: apps as index-based DAGs, profiles
+ * in a lookup map, accelerators as "slots" (one per GPU, plus one CPU pool
+ * per node). Every strategy and the validator read this, never the raw files.
+ * Building it is O(apps·modules + profiles + nodes·accelerators + deployments).
+ */
+import type { AppSpec, ClusterSpec, Deployment, Profile } from '../types.js';
+import { DEFAULT_VARIANT, topoOrder } from '../manifest.js';
+
+export const CPU = 'cpu';
+export const DEFAULT_HEADROOM = 0.1;
+
+export interface VariantInfo {
+  /** `default` for the module's own form. */
+  name: string;
+  quality: number;
+}
+
+export interface ModuleInfo {
+  name: string;
+  index: number;
+  gpu: boolean;
+  /** Output size (KB): the cost of a cross-node edge out of this module. */
+  frameKB: number;
+  next: number[];
+  /** Default first, then lighter variants by quality, highest first. */
+  variants: VariantInfo[];
+}
+
+export interface AppInfo {
+  name: string;
+  modules: ModuleInfo[];
+  /** Module indices in topological order (entry first). */
+  topo: number[];
+}
+
+export interface Slot {
+  index: number;
+  /** Accelerator id, or `cpu` for the node's cores. */
+  id: string;
+  node: number;
+  /** Accelerator model, or `cpu`. */
+  model: string;
+  gpu: boolean;
+  /** GPU memory; 0 for the CPU pool. */
+  memoryMB: number;
+}
+
+export interface NodeInfo {
+  index: number;
+  id: string;
+  cpus: number;
+  memoryMB: number;
+  /** Slot index of the node's CPU pool. */
+  cpuSlot: number;
+  /** Slot indices of the node's GPUs. */
+  gpuSlots: number[];
+}
+
+export interface DeploymentInfo {
+  index: number;
+  name: string;
+  app: string;
+  fps: number;
+  latencyMs: number;
+  priority: number;
+}
+
+export interface Problem {
+  apps: Map<string, AppInfo>;
+  nodes: NodeInfo[];
+  slots: Slot[];
+  deployments: DeploymentInfo[];
+  network: { bandwidthMbps: number; rttMs: number };
+  headroom: number;
+  /** key: profileKey(app, module, variant, model) */
+  profiles: Map<string, Profile>;
+  /** Distinct accelerator models present (GPU models, then `cpu`). */
+  models: string[];
+}
+
+export const variantOf = (v: string | undefined): string => (v === undefined || v === '' ? DEFAULT_VARIANT : v);
+export const profileKey = (app: string, module: string, variant: string, model: string): string =>
+  `${app}\u0000${module}\u0000${variant}\u0000${model}`;
+
+export function profileFor(p: Problem, app: string, module: string, variant: string, model: string): Profile | undefined {
+  return p.profiles.get(profileKey(app, module, variant, model));
+}
+
+/** The whole-DAG (`module: "*"`) profile of an app on a model. */
+export function dagProfile(p: Problem, app: string, model: string): Profile | undefined {
+  return p.profiles.get(profileKey(app, '*', DEFAULT_VARIANT, model));
+}
+
+function appInfo(m: AppSpec): AppInfo {
+  const index = new Map(m.modules.map((mod, i) => [mod.name, i]));
+  const modules: ModuleInfo[] = m.modules.map((mod, i) => ({
+    name: mod.name,
+    index: i,
+    gpu: mod.accelerator === 'gpu',
+    frameKB: mod.frameKB ?? 0,
+    next: mod.next.map((n) => index.get(n)!),
+    variants: [
+      { name: DEFAULT_VARIANT, quality: 1 },
+      ...[...(mod.variants ?? [])]
+        .map((v) => ({ name: v.name, quality: v.quality ?? 0.5 }))
+        .sort((a, b) => b.quality - a.quality || a.name.localeCompare(b.name)),
+    ],
+  }));
+  return { name: m.name, modules, topo: topoOrder(m).map((mod) => index.get(mod.name)!) };
+}
+
+/** Builds the problem. Inputs are assumed schema-valid (plan-files.ts checks files). */
+export function buildProblem(
+  cluster: ClusterSpec,
+  apps: AppSpec[],
+  profiles: Profile[],
+  deployments: Deployment[],
+  headroom = DEFAULT_HEADROOM,
+): Problem {
+  const slots: Slot[] = [];
+  const nodes: NodeInfo[] = cluster.nodes.map((n, ni) => {
+    const cpuSlot = slots.length;
+    slots.push({ index: cpuSlot, id: CPU, node: ni, model: CPU, gpu: false, memoryMB: 0 });
+    const gpuSlots = n.accelerators.map((a) => {
+      const s: Slot = { index: slots.length, id: a.id, node: ni, model: a.model, gpu: true, memoryMB: a.memoryMB };
+      slots.push(s);
+      return s.index;
+    });
+    return { index: ni, id: n.id, cpus: n.cpus, memoryMB: n.memoryMB, cpuSlot, gpuSlots };
+  });
+  const profileMap = new Map<string, Profile>();
+  for (const pr of profiles) {
+    if (!(pr.maxFps > 0)) continue; // a profile that sustains nothing cannot host anything
+    profileMap.set(profileKey(pr.app, pr.module, variantOf(pr.variant), pr.accelerator), pr);
+  }
+  const models = [...new Set(slots.filter((s) => s.gpu).map((s) => s.model))].sort();
+  models.push(CPU);
+  return {
+    apps: new Map(apps.map((a) => [a.name, appInfo(a)])),
+    nodes,
+    slots,
+    deployments: deployments.map((d, i) => ({
+      index: i, name: d.name, app: d.app, fps: d.fps, latencyMs: d.latencyMs, priority: d.priority ?? 0,
+    })),
+    network: { ...cluster.network },
+    headroom,
+    profiles: profileMap,
+    models,
+  };
+}
+
+/** Priority first (higher first); ties keep file order. O(d log d). */
+export function byPriority(p: Problem): DeploymentInfo[] {
+  return [...p.deployments].sort((a, b) => b.priority - a.priority || a.index - b.index);
+}
+
+/** ms added by a cross-node edge out of a module that emits `frameKB`. */
+export function edgeCostMs(p: Problem, frameKB: number): number {
+  return (frameKB * 8) / p.network.bandwidthMbps + p.network.rttMs;
+}

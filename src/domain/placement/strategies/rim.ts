@@ -1,0 +1,135 @@
+/**
+ * `rim`: Rim's placement (Hu et al., IoTDI 2021), plus what the paper leaves
+ * open. Deployments go by priority (highest first; within a level the ones
+ * that cost the least GPU per fps first, so a full cluster admits the most
+ * fps), and each tries, in order:
+ *   1. the whole DAG on one node, best-fit by the "*" whole-DAG profile;
+ *   2. a split across nodes by module profiles, heavy edges kept local;
+ *   3. the same with lighter variants, one demotion at a time;
+ * each first packed (best-fit), then spread (least utilised) for latency.
+ * Every try must keep every latency target on the touched nodes
+ * (utilisation-dependent estimate). What fails is rejected with a reason.
+ * Two orders (cheapest-first, tightest-first) are planned and the plan that
+ * admits more (priority-lexicographic) wins.
+ * Cost: O(D · (N·G + K·(M·S + T))) for D deployments, N nodes of G GPUs,
+ * M modules, S candidate slots, T tenants per touched node, K ≤ 16 tries.
+ */
+import { ClusterState, type Failure } from '../cluster-state.js';
+import { buildPlan } from '../plan-build.js';
+import { type DeploymentInfo, type Problem, byPriority } from '../problem.js';
+import { capacityReason, gpuPerFps, rejectionReason, structuralReason } from '../reasons.js';
+import { admissionScore, compareScores, type Strategy, type StrategyContext } from '../strategy.js';
+import { buildDraft, type Mode, SlotIndex, wholeDagNodes } from './rim-drafts.js';
+import { replan } from './rim-replan.js';
+import type { Plan } from '../../types.js';
+
+const WHOLE_PACK = 4;
+const WHOLE_SPREAD = 2;
+
+/** Variant choices per module, from full quality to lightest: each step demotes the module that saves the most GPU. */
+export function variantLevels(p: Problem, app: string): string[][] {
+  const info = p.apps.get(app)!;
+  const current = info.modules.map(() => 'default');
+  const levels = [[...current]];
+  const best = (m: number, v: string): number => {
+    let f = 0;
+    for (const model of p.models) f = Math.max(f, p.profiles.get(`${app}\u0000${info.modules[m]!.name}\u0000${v}\u0000${model}`)?.maxFps ?? 0);
+    return f;
+  };
+  const steps: Array<{ m: number; v: string; gain: number }> = [];
+  for (const mod of info.modules) {
+    for (const v of mod.variants.slice(1)) {
+      const fv = best(mod.index, v.name);
+      const fd = best(mod.index, 'default');
+      if (fv > 0) steps.push({ m: mod.index, v: v.name, gain: fd > 0 ? 1 / fd - 1 / fv : Infinity });
+    }
+  }
+  steps.sort((a, b) => b.gain - a.gain || a.m - b.m);
+  for (const s of steps) {
+    if (current[s.m] !== 'default') continue; // one demotion per module, to its best-saving variant
+    current[s.m] = s.v;
+    levels.push([...current]);
+  }
+  return levels;
+}
+
+/** Tries every candidate for one deployment; places it and returns undefined, or returns the last failure. */
+export function placeDeployment(state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][]): Failure | 'structural' | undefined {
+  let last: Failure | undefined;
+  for (const variants of levels) {
+    const tries: Array<{ mode: Mode; node?: number }> = [
+      ...wholeDagNodes(state, d, variants, 'pack', WHOLE_PACK).map((node) => ({ mode: 'pack' as Mode, node })),
+      ...wholeDagNodes(state, d, variants, 'spread', WHOLE_SPREAD).map((node) => ({ mode: 'spread' as Mode, node })),
+      { mode: 'pack' }, { mode: 'spread' },
+    ];
+    const seen = new Set<string>();
+    for (const t of tries) {
+      const draft = buildDraft(state, index, d, variants, t.mode, t.node);
+      if (!draft) continue;
+      const key = draft.shares.map((s) => `${s.module}:${s.variant}:${s.slot}:${s.fps}`).sort().join('|');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const f = state.tryPlace(d.index, draft.shares);
+      if (!f) return undefined;
+      last = f;
+    }
+  }
+  return last;
+}
+
+type Order = (p: Problem) => DeploymentInfo[];
+
+/** Within a priority level, the least GPU per fps first (the most fps for the capacity). */
+const cheapestFirst: Order = (p) => {
+  const cost = new Map<string, number>();
+  for (const a of p.apps.keys()) {
+    const per = p.models.map((m) => gpuPerFps(p, a, m)).filter((x): x is number => x !== undefined);
+    cost.set(a, per.length ? Math.min(...per) : Infinity);
+  }
+  return byPriority(p).sort((a, b) => b.priority - a.priority || cost.get(a.app)! - cost.get(b.app)!
+    || a.latencyMs - b.latencyMs || b.fps - a.fps || a.index - b.index);
+};
+
+/** Within a priority level, the tightest latency target first (they need the idle accelerators). */
+const tightestFirst: Order = (p) => byPriority(p).sort((a, b) => b.priority - a.priority
+  || a.latencyMs - b.latencyMs || b.fps - a.fps || a.index - b.index);
+
+export function greedy(p: Problem, order: DeploymentInfo[], state = new ClusterState(p), reasons = new Map<number, string>()): { state: ClusterState; reasons: Map<number, string> } {
+  const index = new SlotIndex(p);
+  const levelsByApp = new Map<string, string[][]>();
+  for (const d of order) {
+    if (state.isPlaced(d.index)) continue;
+    const structural = p.apps.has(d.app) ? structuralReason(p, d) : `app ${d.app} is not registered`;
+    if (structural) { reasons.set(d.index, structural); continue; }
+    let levels = levelsByApp.get(d.app);
+    if (!levels) { levels = variantLevels(p, d.app); levelsByApp.set(d.app, levels); }
+    // Cheap early exit when even the lightest variants cannot fit in what is free.
+    const early = capacityReason(state, d);
+    if (early) { reasons.set(d.index, early); continue; }
+    const f = placeDeployment(state, index, d, levels);
+    if (f === undefined) reasons.delete(d.index);
+    else reasons.set(d.index, rejectionReason(state, d, f === 'structural' ? undefined : f));
+  }
+  return { state, reasons };
+}
+
+export function freshPlan(p: Problem): { state: ClusterState; reasons: Map<number, string> } {
+  let best: { state: ClusterState; reasons: Map<number, string> } | undefined;
+  for (const order of [cheapestFirst, tightestFirst]) {
+    const r = greedy(p, order(p));
+    if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = r;
+  }
+  return best!;
+}
+
+export const rimStrategy: Strategy = {
+  name: 'rim',
+  summary: 'Rim: whole-DAG best-fit on one node, else split keeping heavy edges local; demotes variants before rejecting; keeps running replicas on re-plan',
+  plan(ctx: StrategyContext): Plan {
+    if (ctx.previous) return replan(ctx.problem, ctx.previous);
+    const { state, reasons } = freshPlan(ctx.problem);
+    return buildPlan('rim', state, reasons);
+  },
+};
+
+export { cheapestFirst, tightestFirst };
