@@ -1,0 +1,146 @@
+/**
+ * The Docker adapter against the real engine and the real sample image:
+ * create/start/labels/list/stop/remove, the manifest label, the module
+ * contract over HTTP, unprivileged containers, events, typed errors.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { DockerContainerEngine } from '../../src/adapters/docker-engine.js';
+import { DockerUnavailableError, NotFoundError } from '../../src/domain/errors.js';
+import { parseManifest } from '../../src/domain/manifest.js';
+import type { ReplicaSpec } from '../../src/domain/types.js';
+import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+
+const NODE = `t-eng-${randomBytes(3).toString('hex')}`;
+const PORT = 30000 + Math.floor(Math.random() * 20000);
+const engine = new DockerContainerEngine();
+
+const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).trim();
+const inspect = (id: string) => JSON.parse(docker('inspect', id))[0];
+
+function spec(over: Partial<ReplicaSpec> = {}): ReplicaSpec {
+  return {
+    name: `rim-${NODE}-synthetic-detect-default-emu0`, node: NODE, app: 'synthetic', module: 'detect', variant: 'default',
+    image: IMAGE_TAGS.synthetic, command: ['node', '/app/server.js'], env: { COST_MS: '2' },
+    accelerator: { kind: 'emulated', id: 'emu0', model: 'fake-t4', cpus: 0.5 }, port: PORT, specHash: 'hash-1', role: 'replica', ...over,
+  };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => { await ensureImages(['synthetic']); });
+after(() => {
+  const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
+  if (ids.length) docker('rm', '-f', ...ids);
+});
+
+test('the manifest is read from the image label and parses', async () => {
+  const info = await engine.inspectImage(IMAGE_TAGS.synthetic);
+  assert.match(info.digest, /^sha256:[0-9a-f]{64}$/);
+  assert.ok(info.tags.includes(IMAGE_TAGS.synthetic));
+  const m = parseManifest(info.manifestLabel!);
+  assert.equal(m.name, 'synthetic');
+  assert.deepEqual(m.modules.map((x) => `${x.name}:${x.accelerator}`), ['decode:cpu', 'detect:gpu', 'track:cpu']);
+  const sample = await engine.readImageFile(IMAGE_TAGS.synthetic, m.profile!.sampleInput!);
+  assert.equal(sample.length, 16384);
+});
+
+test('create, start, list by labels, serve the module contract, stop, remove', async () => {
+  const s = spec();
+  const id = await engine.create(s);
+  let list = await engine.listReplicas(NODE);
+  assert.equal(list.length, 1);
+  assert.equal(list[0]!.status, 'created');
+  await engine.start(id);
+  await engine.start(id); // starting a running container is not an error
+  list = await engine.listReplicas(NODE);
+  assert.deepEqual({ ...list[0], startedAt: undefined }, {
+    containerId: id, name: s.name, node: NODE, app: 'synthetic', module: 'detect', variant: 'default',
+    specHash: 'hash-1', role: 'replica', port: PORT, status: 'running', startedAt: undefined,
+  });
+  const health = await until('healthz', async () => {
+    const r = await fetch(`http://127.0.0.1:${PORT}/healthz`);
+    return r.status === 200 ? r.json() as Promise<Record<string, unknown>> : undefined;
+  });
+  assert.equal(health.module, 'detect');
+  const r = await fetch(`http://127.0.0.1:${PORT}/infer`, { method: 'POST', body: new Uint8Array(100), headers: { 'rim-frame-id': 'f-1' } });
+  assert.equal(r.status, 200);
+  const out = await r.json() as Record<string, unknown>;
+  assert.equal(out.frameId, 'f-1');
+  assert.equal(out.inBytes, 100);
+  assert.ok(Number(out.cpuMs) >= 2, 'the frame burned its CPU cost');
+  const c = inspect(id);
+  assert.ok(c.Config.Env.includes(`RIM_PORT=${PORT}`));
+  assert.ok(c.Config.Env.includes('RIM_APP=synthetic') && c.Config.Env.includes('RIM_MODULE=detect') && c.Config.Env.includes('RIM_VARIANT=default'));
+  assert.equal(c.Config.Labels['rim.managed'], 'true');
+  assert.equal(c.Config.Labels['rim.accelerator'], 'emu0');
+  await engine.stop(id, 2);
+  await engine.stop(id, 2); // stopping a stopped container is not an error
+  list = await engine.listReplicas(NODE);
+  assert.equal(list[0]!.status, 'exited');
+  assert.equal(list[0]!.exitCode, 0); // the sample handles SIGTERM
+  assert.ok(list[0]!.finishedAt! >= list[0]!.startedAt!);
+  await engine.remove(id);
+  await engine.remove(id); // removing a missing container is not an error
+  assert.deepEqual(await engine.listReplicas(NODE), []);
+});
+
+test('replicas are never privileged: no mounts, every capability dropped, no-new-privileges, quota for an emulated slice', async () => {
+  const id = await engine.create(spec({ name: `rim-${NODE}-priv-check`, accelerator: { kind: 'emulated', id: 'emu1', model: 'm', cpus: 0.25, cpuset: '0' } }));
+  const h = inspect(id).HostConfig;
+  assert.equal(h.Privileged, false);
+  assert.deepEqual(h.CapDrop, ['ALL']);
+  assert.equal(h.CapAdd, null);
+  assert.deepEqual(h.SecurityOpt, ['no-new-privileges']);
+  assert.ok(!h.Binds || h.Binds.length === 0);
+  assert.deepEqual(inspect(id).Mounts, []);
+  assert.equal(h.NetworkMode, 'host');
+  assert.equal(h.NanoCpus, 250_000_000);
+  assert.equal(h.CpusetCpus, '0');
+  assert.equal(h.PidMode, '');
+  assert.equal(h.RestartPolicy.Name, 'no');
+  await engine.remove(id);
+});
+
+test('a GPU replica asks for its device through the NVIDIA device request', async () => {
+  const id = await engine.create(spec({ name: `rim-${NODE}-gpu-check`, accelerator: { kind: 'gpu', id: 'gpu1', model: 'RTX', deviceId: '1' } }));
+  const c = inspect(id);
+  assert.deepEqual(c.HostConfig.DeviceRequests, [{ Driver: 'nvidia', Count: 0, DeviceIDs: ['1'], Capabilities: [['gpu']], Options: null }]);
+  assert.ok(c.Config.Env.includes('NVIDIA_VISIBLE_DEVICES=1'));
+  assert.equal(c.HostConfig.Privileged, false);
+  await engine.remove(id);
+});
+
+test('watch reports start, die and destroy of this node\'s containers only', async () => {
+  const ac = new AbortController();
+  const seen: string[] = [];
+  const watching = engine.watch(NODE, (e) => seen.push(e.action), ac.signal);
+  await new Promise((r) => setTimeout(r, 300));
+  const other = await engine.create(spec({ name: `rim-${NODE}-other`, node: `${NODE}-x`, port: PORT + 1 }));
+  const id = await engine.create(spec({ name: `rim-${NODE}-watched`, port: PORT + 2 }));
+  await engine.start(id);
+  await engine.remove(id);
+  await engine.remove(other);
+  await until('events', async () => (seen.includes('destroy') ? true : undefined), 5000);
+  ac.abort();
+  await watching;
+  assert.deepEqual(seen, ['start', 'die', 'destroy']);
+});
+
+test('engine errors are Rim\'s typed errors', async () => {
+  await assert.rejects(engine.inspectImage('rim/no-such-image:nope'), NotFoundError);
+  await assert.rejects(engine.start('0123456789abcdef'), NotFoundError);
+  const down = new DockerContainerEngine({ socketPath: '/tmp/rim-no-docker-here.sock' });
+  await assert.rejects(down.ping(), DockerUnavailableError);
+  await assert.rejects(down.listReplicas(NODE), DockerUnavailableError);
+});
