@@ -156,7 +156,9 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     api.closeStreams();
     server.close();
     server.closeAllConnections();
-    await Promise.race([Promise.all(loops), sleep(5000, new AbortController().signal)]);
+    const grace = new AbortController();
+    await Promise.race([Promise.all(loops), sleep(5000, grace.signal)]);
+    grace.abort();
     log.info('stopped');
   })();
 

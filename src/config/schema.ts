@@ -48,7 +48,8 @@ export const configSchema = z.strictObject({
   /** The admin token; generated and kept in the data dir (mode 0600) when unset. */
   adminToken: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
   api: z.strictObject({
-    port: port().default(7878),
+    /** 0 takes any free port (tests); the log line "appliance listening" says which. */
+    port: z.number({ error: PORT }).int({ error: PORT }).min(0, { error: PORT }).max(65535, { error: PORT }).default(7878),
     host: z.string().min(1).default('0.0.0.0'),
     /** Reads (GET) open on the LAN without the admin token. */
     openReads: z.boolean({ error: 'expected true or false' }).default(true),
