@@ -95,7 +95,7 @@ fi
 if want appliance; then
   # Stage a small context: compiled JS, production node_modules only.
   say "compiling TypeScript (npm run build)"
-  npx tsc -p tsconfig.json >"$CACHE.tsc.log" 2>&1 || say "warning: tsc reported errors (see $CACHE.tsc.log); using what it emitted"
+  mkdir -p "$CACHE"; npx tsc -p tsconfig.json >"$CACHE/tsc.log" 2>&1 || say "warning: tsc reported errors (see $CACHE/tsc.log); using what it emitted"
   if [ ! -f dist/src/main.js ]; then
     msg="dist/src/main.js is missing (no composition root yet?); cannot build rim/appliance"
     if [ "$EXPLICIT" = 1 ]; then echo "images: $msg" >&2; exit 1; fi
