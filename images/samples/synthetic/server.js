@@ -40,18 +40,26 @@ let loaded = false;
 let served = 0;
 let sink = 0;
 
-/** Spins until this process has used `ms` more CPU milliseconds (user + system). */
-function burnCpu(ms) {
-  if (ms <= 0) return 0;
+/**
+ * Spins until this process has used `ms` more CPU milliseconds (user + system),
+ * in slices of about 2 ms with the event loop free in between: new frames are
+ * accepted (and their queueing time counted) and /healthz answers under load.
+ */
+function burnCpu(ms, done) {
   const start = process.cpuUsage();
   const target = ms * 1000;
-  let used = 0;
-  while (used < target) {
-    for (let i = 0; i < 20000; i++) sink = (sink + Math.sqrt(i * 1.0001)) % 1e9;
-    const d = process.cpuUsage(start);
-    used = d.user + d.system;
-  }
-  return used / 1000;
+  const usedSoFar = () => { const d = process.cpuUsage(start); return d.user + d.system; };
+  const slice = () => {
+    let used = usedSoFar();
+    const sliceEnd = Math.min(target, used + 2000);
+    while (used < sliceEnd) {
+      for (let i = 0; i < 20000; i++) sink = (sink + Math.sqrt(i * 1.0001)) % 1e9;
+      used = usedSoFar();
+    }
+    if (used < target) setImmediate(slice);
+    else done(used / 1000);
+  };
+  if (ms <= 0) done(0); else slice();
 }
 
 const outputCache = new Map();
@@ -74,9 +82,15 @@ function pump() {
   busy = true;
   const { req, res, body, queuedAt } = job;
   const startedAt = Date.now();
-  const cpuMs = burnCpu(COST_MS);
-  served += 1;
-  const finish = () => { busy = false; setImmediate(pump); };
+  burnCpu(COST_MS, (cpuMs) => {
+    served += 1;
+    reply(req, res, body, queuedAt, startedAt, cpuMs);
+    busy = false;
+    setImmediate(pump);
+  });
+}
+
+function reply(req, res, body, queuedAt, startedAt, cpuMs) {
   if (failKind === 'crash-after' && served >= num(failArg, 1)) {
     log('crashing on purpose', { served });
     process.exit(1);
@@ -84,7 +98,7 @@ function pump() {
   if (failKind === 'error-rate' && random() < num(failArg, 0.5)) {
     res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { code: 'synthetic-failure', message: 'FAIL_MODE error-rate' } }));
-    return finish();
+    return;
   }
   const headers = {
     'rim-queue-ms': String(startedAt - queuedAt),
@@ -100,7 +114,6 @@ function pump() {
       cpuMs: Number(cpuMs.toFixed(2)), queueMs: startedAt - queuedAt, served,
     }));
   }
-  finish();
 }
 
 const server = http.createServer((req, res) => {
