@@ -1,0 +1,61 @@
+/**
+ * The peer protocol's bodies, validated with zod at the boundary. The
+ * document inside an entry is checked for shape only at its top level: it
+ * comes from a peer that proved it holds the cluster token.
+ */
+import { z } from 'zod';
+import type { RaftMessage } from '../domain/election/types.js';
+import type { ClusterDocument, NodeInventory } from '../domain/types.js';
+
+export const PROTOCOL_VERSION = '1';
+
+const ref = z.object({ term: z.number().int().nonnegative(), index: z.number().int().nonnegative() });
+const doc = z.looseObject({
+  version: z.number().int().nonnegative(),
+  clusterName: z.string(),
+  apps: z.array(z.unknown()),
+  deployments: z.array(z.unknown()),
+  profiles: z.array(z.unknown()),
+  members: z.array(z.unknown()),
+});
+const entry = ref.extend({ voters: z.array(z.string()), data: doc });
+const base = { term: z.number().int().nonnegative(), from: z.string().min(1), to: z.string().min(1) };
+
+export const raftMessageSchema = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.literal('prevote-req'), last: ref }),
+  z.object({ ...base, type: z.literal('prevote-resp'), granted: z.boolean() }),
+  z.object({ ...base, type: z.literal('vote-req'), last: ref }),
+  z.object({ ...base, type: z.literal('vote-resp'), granted: z.boolean() }),
+  z.object({ ...base, type: z.literal('append'), head: ref, entry: entry.optional(), commitIndex: z.number().int().nonnegative() }),
+  z.object({ ...base, type: z.literal('append-resp'), success: z.boolean(), match: ref }),
+]);
+
+export const parseRaftMessage = (body: unknown): RaftMessage<ClusterDocument> =>
+  raftMessageSchema.parse(body) as unknown as RaftMessage<ClusterDocument>;
+
+const inventory = z.object({
+  id: z.string(), cpus: z.number(), memoryMB: z.number(), accelerators: z.array(z.looseObject({ id: z.string(), model: z.string(), memoryMB: z.number() })),
+});
+
+/** Who a node is: sent on discovery, answered in kind. */
+export const helloSchema = z.object({
+  id: z.string().min(1).max(63),
+  cluster: z.string().min(1),
+  v: z.string(),
+  /** host:port of its API as it sees itself (may be unroutable; the caller's view wins). */
+  address: z.string().optional(),
+  /** Whether it holds cluster state (a founded or joined cluster). */
+  initialized: z.boolean(),
+  leader: z.string().nullable(),
+  term: z.number().int().nonnegative(),
+  inventory: inventory.optional(),
+});
+export type Hello = Omit<z.infer<typeof helloSchema>, 'inventory'> & { inventory?: NodeInventory };
+
+/** A node asks the leader to be made a member. */
+export const joinSchema = z.object({ id: z.string().min(1).max(63), address: z.string().min(3), inventory: inventory.optional() });
+export type JoinRequest = Omit<z.infer<typeof joinSchema>, 'inventory'> & { inventory?: NodeInventory };
+
+/** A change forwarded by a follower: the whole new document, valid only on top of `baseVersion`. */
+export const proposeSchema = z.object({ baseVersion: z.number().int().nonnegative(), doc });
+export interface ProposeRequest { baseVersion: number; doc: ClusterDocument }

@@ -1,0 +1,132 @@
+/**
+ * Drives the pure election machine: feeds it ticks and peer messages one at
+ * a time, persists its durable state before anything it says leaves the
+ * node, hands messages to the transport, and tracks proposals until they
+ * commit (or the leadership that accepted them is lost).
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { initialState, persistentPart, step } from '../domain/election/raft-machine.js';
+import type { PersistentState, RaftConfig, RaftInput, RaftMessage, RaftState, Role } from '../domain/election/types.js';
+import type { Entry } from '../domain/replication/entry.js';
+import { newest } from '../domain/replication/log-state.js';
+import { UnavailableError } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+
+export interface RaftPersistence<D> {
+  load(): PersistentState<D> | undefined;
+  save(state: PersistentState<D>): Promise<void>;
+}
+
+export interface RaftDriverDeps<D> {
+  id: string;
+  cfg: RaftConfig;
+  persistence: RaftPersistence<D>;
+  send: (msg: RaftMessage<D>) => void;
+  now: () => number;
+  logger: Logger;
+  tickMs?: number;
+}
+
+/** A change to propose, computed from the newest entry inside the machine's turn; null proposes nothing. */
+export type ChangeMaker<D> = (newest: Entry<D> | null, nextIndex: number) => { data: D; voters?: string[] } | null;
+
+interface Proposal<D> { resolve: (e: Entry<D> | null) => void; reject: (e: Error) => void; term?: number; index?: number; timer: NodeJS.Timeout }
+
+export class RaftDriver<D> {
+  private state: RaftState<D>;
+  private chain: Promise<void> = Promise.resolve();
+  private tickQueued = false;
+  private readonly proposals = new Map<string, Proposal<D>>();
+  private readonly commitListeners: ((e: Entry<D>) => void | Promise<void>)[] = [];
+  private readonly roleListeners: ((role: Role, term: number, leader: string | null) => void)[] = [];
+
+  constructor(private readonly deps: RaftDriverDeps<D>) {
+    this.state = initialState(deps.id, deps.persistence.load(), deps.now(), randomInt(2 ** 31), deps.cfg);
+  }
+
+  get snapshot(): Readonly<RaftState<D>> { return this.state; }
+
+  onCommit(fn: (e: Entry<D>) => void | Promise<void>): void { this.commitListeners.push(fn); }
+  onRole(fn: (role: Role, term: number, leader: string | null) => void): void { this.roleListeners.push(fn); }
+
+  start(signal: AbortSignal): void {
+    const timer = setInterval(() => {
+      if (this.tickQueued) return;
+      this.tickQueued = true;
+      void this.input({ kind: 'tick', now: this.deps.now() }).finally(() => { this.tickQueued = false; });
+    }, this.deps.tickMs ?? 25);
+    signal.addEventListener('abort', () => {
+      clearInterval(timer);
+      this.failProposals('the node is shutting down');
+    }, { once: true });
+  }
+
+  deliver(msg: RaftMessage<D>): Promise<void> {
+    return this.input({ kind: 'message', now: this.deps.now(), msg });
+  }
+
+  bootstrap(data: D): Promise<void> {
+    return this.input({ kind: 'bootstrap', now: this.deps.now(), data });
+  }
+
+  /** Proposes the change `make` computes from the newest entry; resolves with the committed entry (null when nothing to do). */
+  propose(make: ChangeMaker<D>, timeoutMs = 5000): Promise<Entry<D> | null> {
+    return new Promise((resolve, reject) => {
+      const id = randomBytes(8).toString('hex');
+      const timer = setTimeout(() => {
+        this.proposals.delete(id);
+        reject(new UnavailableError('the change was not stored by a majority in time; it may still be applied'));
+      }, timeoutMs);
+      this.proposals.set(id, { resolve, reject, timer });
+      this.chain = this.chain.then(async () => {
+        const head = newest(this.state);
+        let change: ReturnType<ChangeMaker<D>>;
+        try { change = make(head, (head?.index ?? 0) + 1); } catch (e) { this.settle(id, e as Error); return; }
+        if (!change) { this.settle(id, null); return; }
+        await this.apply({ kind: 'propose', now: this.deps.now(), id, data: change.data, voters: change.voters });
+      }).catch((e) => this.deps.logger.error({ err: e }, 'proposal failed'));
+    });
+  }
+
+  private input(input: RaftInput<D>): Promise<void> {
+    const run = this.chain.then(() => this.apply(input));
+    this.chain = run.catch((e) => this.deps.logger.error({ err: e }, 'election step failed'));
+    return this.chain;
+  }
+
+  private async apply(input: RaftInput<D>): Promise<void> {
+    const { state, effects } = step(this.state, input, this.deps.cfg);
+    this.state = state;
+    for (const e of effects) {
+      if (e.kind === 'persist') await this.deps.persistence.save(structuredClone(persistentPart(state)));
+      else if (e.kind === 'send') this.deps.send(e.msg);
+      else if (e.kind === 'role') {
+        if (e.role !== 'leader') this.failProposals('leadership lost before the change was stored by a majority; it may still be applied');
+        for (const fn of this.roleListeners) fn(e.role, e.term, e.leader);
+      } else if (e.kind === 'commit') {
+        for (const fn of this.commitListeners) await fn(e.entry);
+        for (const [id, p] of this.proposals) if (p.term === e.entry.term && p.index !== undefined && p.index <= e.entry.index) this.settle(id, e.entry);
+      } else if (e.kind === 'appended') {
+        const p = this.proposals.get(e.id);
+        if (p) { p.term = e.term; p.index = e.index; }
+      } else if (e.kind === 'refused') {
+        const msg = e.reason === 'not-leader' ? 'this node is not the leader' : `the leader refused the change (${e.reason}); retry`;
+        this.settle(e.id, new UnavailableError(msg));
+      }
+    }
+  }
+
+  private settle(id: string, outcome: Entry<D> | null | Error): void {
+    const p = this.proposals.get(id);
+    if (!p) return;
+    this.proposals.delete(id);
+    clearTimeout(p.timer);
+    if (outcome instanceof Error) p.reject(outcome); else p.resolve(outcome);
+  }
+
+  private failProposals(why: string): void {
+    for (const id of [...this.proposals.keys()]) {
+      if (this.proposals.get(id)?.index !== undefined) this.settle(id, new UnavailableError(why));
+    }
+  }
+}

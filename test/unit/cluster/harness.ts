@@ -1,0 +1,79 @@
+/**
+ * In-process cluster nodes on loopback ports: real HTTP, real signatures,
+ * real lowdb stores in temp dirs, the real election driver, no mDNS.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import express from 'express';
+import type { Server } from 'node:http';
+import { LowdbStore } from '../../../src/adapters/lowdb-store.js';
+import { ClusterNode } from '../../../src/cluster/cluster-node.js';
+import { PeerSigner } from '../../../src/cluster/peer-auth.js';
+import { PeerClient } from '../../../src/cluster/peer-client.js';
+import { createPeerRouter, PEER_BASE } from '../../../src/cluster/peer-server.js';
+import { standInPlan } from '../../../src/cluster/stand-in-planner.js';
+import { createLogger } from '../../../src/log.js';
+
+export const FAST = {
+  raft: { electionMinMs: 400, electionMaxMs: 800, heartbeatMs: 60, maxPending: 64 },
+  detector: { suspectAfterMs: 600, deadAfterMs: 1200, expireAfterMs: 0 },
+};
+
+export interface TestNode {
+  id: string;
+  address: string;
+  node: ClusterNode;
+  store: LowdbStore;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Reserves a loopback port by listening on it; the node then serves there. */
+export async function listen(): Promise<{ server: Server; app: express.Express; port: number }> {
+  const app = express();
+  const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  return { server, app, port: (server.address() as AddressInfo).port };
+}
+
+export async function startNode(id: string, token: string, slot: Awaited<ReturnType<typeof listen>>, peers: string[]): Promise<TestNode> {
+  const dir = await mkdtemp(join(tmpdir(), `rim-cluster-${id}-`));
+  const store = await LowdbStore.open(dir, { clusterName: 'test' });
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'info', destination: new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }), base: { node: id } });
+  const signer = new PeerSigner(token);
+  const address = `127.0.0.1:${slot.port}`;
+  const node = new ClusterNode({
+    nodeId: id, clusterName: 'test', advertiseAddress: address, store,
+    client: new PeerClient({ nodeId: id, signer, now: Date.now }),
+    inventory: async () => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] }),
+    staticPeers: peers.filter((p) => p !== address), logger, now: Date.now,
+    raft: FAST.raft, detector: FAST.detector, bootstrapAfterMs: 600, planner: standInPlan,
+  });
+  slot.app.use(PEER_BASE, createPeerRouter({ nodeId: id, signer, now: Date.now, logger, handlers: node.handlers() }));
+  const abort = new AbortController();
+  node.start(abort.signal);
+  return {
+    id, address, node, store, logs,
+    stop: async () => {
+      abort.abort();
+      slot.server.closeAllConnections();
+      await new Promise((r) => slot.server.close(r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const leaders = (nodes: TestNode[]) => nodes.filter((n) => n.node.isLeader);

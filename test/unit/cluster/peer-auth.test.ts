@@ -1,0 +1,37 @@
+/** Peer request signatures: a valid one passes once; a replay, a tampered body, a stale timestamp or another token fail. */
+import { test } from 'node:test';
+import { inspect } from 'node:util';
+import assert from 'node:assert/strict';
+import { PEER_HEADERS, PeerSigner, PeerVerifier } from '../../../src/cluster/peer-auth.js';
+
+const signer = new PeerSigner('the-cluster-token-123456');
+const body = JSON.stringify({ type: 'append', term: 3 });
+
+test('a signed request is accepted once, and only as signed', () => {
+  const v = new PeerVerifier(signer);
+  const h = signer.requestHeaders('POST', '/v1/peer/raft', 'n1', body, 1_000_000);
+  assert.deepEqual(v.check('POST', '/v1/peer/raft', { ...h }, body, 1_000_500), { ok: true, nodeId: 'n1', nonce: h[PEER_HEADERS.nonce] });
+  assert.equal(v.check('POST', '/v1/peer/raft', { ...h }, body, 1_000_600).ok, false, 'replay refused');
+  const h2 = signer.requestHeaders('POST', '/v1/peer/raft', 'n1', body, 1_000_000);
+  assert.equal(v.check('POST', '/v1/peer/raft', { ...h2 }, body.replace('3', '4'), 1_000_000).ok, false, 'tampered body refused');
+  assert.equal(v.check('POST', '/v1/peer/join', { ...h2 }, body, 1_000_000).ok, false, 'another path refused');
+  assert.equal(v.check('POST', '/v1/peer/raft', { ...h2, [PEER_HEADERS.node]: 'n2' }, body, 1_000_000).ok, false, 'another sender refused');
+  const h3 = signer.requestHeaders('POST', '/v1/peer/raft', 'n1', body, 1_000_000);
+  assert.equal(v.check('POST', '/v1/peer/raft', { ...h3 }, body, 1_000_000 + 60_000).ok, false, 'outside the replay window');
+});
+
+test('a node with another token cannot sign, and answers are bound to the request', () => {
+  const v = new PeerVerifier(signer);
+  const other = new PeerSigner('some-other-token-654321');
+  const h = other.requestHeaders('POST', '/v1/peer/hello', 'x', body, 5);
+  const r = v.check('POST', '/v1/peer/hello', { ...h }, body, 5);
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? '' : r.reason, /wrong cluster token/);
+  assert.notEqual(signer.responseSignature(200, 'nonce-a', 'n1', '{}'), signer.responseSignature(200, 'nonce-b', 'n1', '{}'));
+  assert.notEqual(signer.responseSignature(200, 'nonce-a', 'n1', '{}'), other.responseSignature(200, 'nonce-a', 'n1', '{}'));
+});
+
+test('the signer keeps no readable copy of the token', () => {
+  assert.ok(!JSON.stringify(signer).includes('the-cluster-token'));
+  assert.ok(!inspect(signer, { showHidden: true }).includes('the-cluster-token'));
+});
