@@ -1,6 +1,88 @@
-import type { Strategy } from '../strategy.js';
+/**
+ * `optimal`: the yardstick. Solves the MILP of optimal-model.ts with HiGHS
+ * (injected as `options.solver`), lexicographically by priority like every
+ * strategy here: first the most fps at the highest level, then, keeping
+ * that, the most at the next level, and so on (one solve per level, each
+ * warm-started from the last). For small instances: the time limit
+ * (`timeLimitMs`, default 20 s, shared by the levels) stops the solver,
+ * and the plan reports `status` and the relative `gap` it reached.
+ * Re-planning ignores the previous plan (no minimal-disruption term).
+ */
+import { ValidationError } from '../../errors.js';
+import { ClusterState } from '../cluster-state.js';
+import type { Share } from '../latency.js';
+import { buildPlan } from '../plan-build.js';
+import { capacityReason, structuralReason } from '../reasons.js';
+import type { Strategy, StrategyContext } from '../strategy.js';
+import { dropLatencyViolators } from './baseline-kit.js';
+import { buildOptimalModel } from './optimal-model.js';
+
+const NOISE_FPS = 1e-4;
+
 export const optimalStrategy: Strategy = {
   name: 'optimal',
-  summary: 'MILP (HiGHS)',
-  plan() { throw new Error('todo'); },
+  summary: 'MILP optimum (HiGHS), latency linearised with utilisation levels; priority-lexicographic; time-limited, reports gap',
+  plan({ problem: p, options }: StrategyContext) {
+    const solver = options.solver;
+    if (!solver) throw new ValidationError('strategy optimal: needs a MILP solver (options.solver)', 'strategy');
+    const reasons = new Map<number, string>();
+    const eligible = p.deployments.filter((d) => {
+      const why = p.apps.has(d.app) ? structuralReason(p, d) : `app ${d.app} is not registered`;
+      if (why) reasons.set(d.index, why);
+      return !why;
+    });
+    const { b, xs, admit } = buildOptimalModel(p, eligible);
+    const levels = [...new Set(eligible.map((d) => d.priority))].sort((x, y) => y - x);
+    let left = (options.timeLimitMs ?? 20000) / 1000;
+    let values: ArrayLike<number> | undefined;
+    const statuses: string[] = [];
+    let gap = 0;
+    levels.forEach((level, i) => {
+      for (const d of eligible) {
+        const col = b.cols[admit.get(d.index)!]!;
+        col.cost = d.priority === level ? d.fps : 0;
+        // Lower levels cannot change this level's optimum: leave them out (presolve drops them).
+        col.upper = d.priority >= level ? 1 : 0;
+      }
+      const t0 = left;
+      const r = solver.solve(b.model(), { timeLimitS: Math.max(0.5, left / (levels.length - i)), start: values });
+      left = Math.max(0, t0 - Math.max(0.5, left / (levels.length - i)));
+      statuses.push(r.status);
+      if (!r.feasible) return; // keep the last level's solution
+      values = r.values;
+      gap = Math.max(gap, r.gap);
+      const got = eligible.filter((d) => d.priority === level).reduce((s, d) => s + d.fps * Math.round(r.values[admit.get(d.index)!]!), 0);
+      // Later levels must keep what this one admitted.
+      b.row(eligible.filter((d) => d.priority === level).map((d) => [admit.get(d.index)!, d.fps]), got - 1e-6, Infinity);
+    });
+    const state = new ClusterState(p, false);
+    if (values) {
+      const byDep = new Map<number, Share[]>();
+      for (const x of xs) {
+        const fps = values[x.col]!;
+        if (fps < NOISE_FPS || Math.round(values[admit.get(x.dep)!]!) !== 1) continue;
+        if (!byDep.has(x.dep)) byDep.set(x.dep, []);
+        byDep.get(x.dep)!.push({ dep: x.dep, module: x.module, variant: x.variant, slot: x.slot, fps });
+      }
+      for (const [dep, shares] of byDep) {
+        const d = p.deployments[dep]!;
+        // Rescale each module's shares to exactly the deployment's fps (solver tolerance).
+        for (const m of p.apps.get(d.app)!.modules) {
+          const mine = shares.filter((s) => s.module === m.index);
+          const sum = mine.reduce((a, s) => a + s.fps, 0);
+          for (const s of mine) s.fps = (s.fps * d.fps) / sum;
+        }
+        state.addShares(dep, shares);
+      }
+    }
+    dropLatencyViolators(state, reasons, 'optimal (solver tolerance)');
+    for (const d of eligible) {
+      if (state.isPlaced(d.index) || reasons.has(d.index)) continue;
+      reasons.set(d.index, capacityReason(state, d) ?? (values
+        ? 'the optimum leaves it out: admitting it would cost fps at its or a higher priority'
+        : 'the solver found no solution within its time limit'));
+    }
+    const status = statuses.every((s) => s === 'Optimal') ? 'Optimal' : statuses.join(', ');
+    return buildPlan('optimal', state, reasons, { status, gap: Number(gap.toFixed(4)) });
+  },
 };

@@ -1,0 +1,132 @@
+/**
+ * The MILP behind `optimal`. Variables, per deployment d, module m, variant
+ * v and slot s (GPU, or a node's cores) with a profile:
+ *   x[dmvs] ≥ 0 fps served there,  y[dmvs] ∈ {0,1} a share exists,
+ *   a[d] ∈ {0,1} admitted,  r[app,m,v,s] ∈ {0,1} a replica runs (memory).
+ * Capacity: Σ x/F ≤ 1 − headroom per GPU; Σ cpuCores·x/F ≤ cpus·(1 − h)
+ * per node; Σ r·gpuMemoryMB ≤ GPU memory; Σ r·memoryMB ≤ node memory;
+ * Σ_vs x[dmvs] = fps·a[d] for every module.
+ * Latency (not linear: L/(1 − u) with u the sum of every tenant's load) is
+ * linearised conservatively with utilisation levels: each slot picks one
+ * level c_k (z[sk], Σ_k z = 1), its load must stay ≤ c_k, and a module on it
+ * is charged L/(1 − c_k) ≥ its true latency. Slowest share: ℓ[dm] ≥ that
+ * charge wherever y = 1. A cross-node edge: binary e ≥ v[dm,n] +
+ * Σ_{n'≠n} v[dm',n']/N − 1 (v[dm,n] ≥ y on node n), charged its cost.
+ * Longest path: start times t[dm'] ≥ t[dm] + ℓ[dm] + cost·e; the sinks'
+ * finish ≤ target + M(1 − a[d]). So every solution is valid under the real
+ * estimate; the optimum is optimal up to the level grid (LEVELS).
+ * Size: O(D·M·V·S) columns and rows (plus K per slot).
+ */
+import { INF, MilpBuilder } from '../milp.js';
+import { edgeCostMs, type DeploymentInfo, type Problem, profileFor } from '../problem.js';
+
+/** Utilisation levels (the last one is 1 − headroom). */
+export const LEVELS = [0.2, 0.35, 0.5, 0.6, 0.7, 0.78, 0.85, 0.9, 0.95];
+
+export interface XVar {
+  col: number;
+  dep: number;
+  module: number;
+  variant: string;
+  slot: number;
+}
+
+export interface OptimalModel {
+  b: MilpBuilder;
+  xs: XVar[];
+  /** admission column per deployment index (absent: cannot be placed at all). */
+  admit: Map<number, number>;
+}
+
+export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[]): OptimalModel {
+  const b = new MilpBuilder('max');
+  const h = p.headroom;
+  const slack = 1e-5; // the decoder drops solver noise (shares under 1e-4 fps) and rescales: keep room for that
+  const levels = [...LEVELS.filter((c) => c < 1 - h - 1e-9), 1 - h];
+  const z = p.slots.map(() => levels.map(() => b.bin()));
+  const gpuLoad = p.slots.map((): Array<[number, number]> => []);
+  const cores = p.nodes.map((): Array<[number, number]> => []);
+  const gpuMem = p.slots.map((): Array<[number, number]> => []);
+  const nodeMem = p.nodes.map((): Array<[number, number]> => []);
+  const replicas = new Map<string, number>();
+  const xs: XVar[] = [];
+  const admit = new Map<number, number>();
+  for (const d of deps) {
+    const app = p.apps.get(d.app)!;
+    const a = b.bin();
+    admit.set(d.index, a);
+    const ell = app.modules.map(() => b.col(0, 0, INF));
+    const start = app.modules.map(() => b.col(0, 0, INF));
+    const used = app.modules.map(() => p.nodes.map(() => -1)); // v[dm,n]
+    let bigM = 0;
+    for (const m of app.modules) {
+      const serve: Array<[number, number]> = [[a, -d.fps]];
+      let worst = 0;
+      for (const v of m.variants) for (const s of p.slots) {
+        if (s.gpu !== m.gpu) continue;
+        const pr = profileFor(p, d.app, m.name, v.name, s.model);
+        if (!pr) continue;
+        const x = b.col(0, 0, d.fps);
+        const y = b.bin();
+        xs.push({ col: x, dep: d.index, module: m.index, variant: v.name, slot: s.index });
+        serve.push([x, 1]);
+        b.row([[x, 1], [y, -d.fps]], -INF, 0);
+        const frac = 1 / pr.maxFps;
+        if (s.gpu) gpuLoad[s.index]!.push([x, frac]);
+        cores[s.node]!.push([x, (pr.cpuCores ?? 0) * frac]);
+        const rk = `${d.app}|${m.index}|${v.name}|${s.index}`;
+        let r = replicas.get(rk);
+        if (r === undefined) {
+          r = b.bin();
+          replicas.set(rk, r);
+          if (s.gpu) gpuMem[s.index]!.push([r, pr.gpuMemoryMB ?? 0]);
+          nodeMem[s.node]!.push([r, pr.memoryMB ?? 0]);
+        }
+        b.row([[r, 1], [y, -1]], 0, INF);
+        // ℓ ≥ Σ_k w_k z[sk] − W(1 − y): the charge of the slot's level, wherever a share is.
+        const w = levels.map((c) => pr.latencyMs / (1 - c));
+        const W = w[w.length - 1]!;
+        worst = Math.max(worst, W);
+        b.row([[ell[m.index]!, 1], ...w.map((wk, k): [number, number] => [z[s.index]![k]!, -wk]), [y, -W]], -W, INF);
+        if (used[m.index]![s.node]! < 0) used[m.index]![s.node] = b.col(0, 0, 1);
+        b.row([[used[m.index]![s.node]!, 1], [y, -1]], 0, INF);
+      }
+      b.row(serve, 0, 0);
+      bigM += worst;
+    }
+    const finish = b.col(0, 0, INF);
+    const N = p.nodes.length;
+    for (const m of app.modules) {
+      b.row([[finish, 1], [start[m.index]!, -1], [ell[m.index]!, -1]], 0, INF);
+      for (const nx of m.next) {
+        const cost = edgeCostMs(p, m.frameKB);
+        bigM += cost;
+        const e = b.bin();
+        b.row([[start[nx]!, 1], [start[m.index]!, -1], [ell[m.index]!, -1], [e, -cost]], 0, INF);
+        for (let n = 0; n < N; n++) {
+          const here = used[m.index]![n]!;
+          if (here < 0) continue;
+          const elsewhere: Array<[number, number]> = [];
+          used[nx]!.forEach((col, n2) => { if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]); });
+          if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
+        }
+      }
+    }
+    b.row([[finish, 1], [a, bigM]], -INF, d.latencyMs + bigM);
+  }
+  p.slots.forEach((s, i) => {
+    b.row(z[i]!.map((c) => [c, 1]), 1, 1);
+    const cap = z[i]!.map((c, k): [number, number] => [c, -levels[k]!]);
+    if (s.gpu) {
+      b.row(gpuLoad[i]!, -INF, 1 - h - slack);
+      b.row([...gpuLoad[i]!, ...cap], -INF, 0);
+      b.row(gpuMem[i]!, -INF, s.memoryMB);
+    } else {
+      const n = p.nodes[s.node]!;
+      b.row(cores[s.node]!, -INF, n.cpus * (1 - h) - slack);
+      b.row([...cores[s.node]!, ...cap.map(([c, v]): [number, number] => [c, v * n.cpus])], -INF, 0);
+      b.row(nodeMem[s.node]!, -INF, n.memoryMB);
+    }
+  });
+  return { b, xs, admit };
+}
