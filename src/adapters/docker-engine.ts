@@ -119,6 +119,8 @@ export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions): Doc
 export class DockerContainerEngine implements ContainerEngine {
   private readonly docker: Docker;
   private readonly lastCpu = new Map<string, { total: number; system: number }>();
+  /** Inspected replicas by container id, reused while Docker's list shows the same state. */
+  private readonly inspected = new Map<string, ObservedReplica>();
 
   constructor(private readonly opts: DockerEngineOptions = {}) {
     this.docker = new Docker(opts.socketPath ? { socketPath: opts.socketPath } : undefined);
@@ -143,7 +145,12 @@ export class DockerContainerEngine implements ContainerEngine {
       all: true,
       filters: JSON.stringify({ label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`] }),
     }));
+    const ids = new Set(list.map((c) => c.Id));
+    for (const id of this.inspected.keys()) if (!ids.has(id)) this.inspected.delete(id);
     const seen = await Promise.all(list.map(async (c) => {
+      // Only Rim starts these containers (restart policy "no"), so an unchanged state means unchanged details.
+      const known = this.inspected.get(c.Id);
+      if (known && known.status === c.State && c.State !== 'restarting') return known;
       try {
         const info = await this.docker.getContainer(c.Id).inspect();
         const l = info.Config.Labels ?? {};
@@ -164,13 +171,16 @@ export class DockerContainerEngine implements ContainerEngine {
         if (startedAt !== undefined) r.startedAt = startedAt;
         if (finishedAt !== undefined) r.finishedAt = finishedAt;
         if (r.status === 'exited' || r.status === 'dead') r.exitCode = info.State.ExitCode;
+        this.inspected.set(c.Id, r);
         return r;
       } catch (e) {
         if (statusOf(e) === 404) return undefined; // removed between list and inspect
         throw toRimError(e, `inspect container ${c.Id.slice(0, 12)}`);
       }
     }));
-    return seen.filter((r): r is ObservedReplica => r !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+    return seen.filter((r): r is ObservedReplica => r !== undefined)
+      .map((r) => ({ ...r }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async create(spec: ReplicaSpec): Promise<string> {
