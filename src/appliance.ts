@@ -104,7 +104,11 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const nodeId = config.nodeId ?? store.local().nodeId;
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
   // The one time the token is shown: the start that generated it.
-  if (admin.generated) root.info({ component: 'appliance', node: nodeId }, `admin token: ${admin.token} (kept in ${config.dataDir}/admin-token; shown only now)`);
+  if (admin.generated) {
+    const msg = `admin token: ${admin.token} (kept in ${config.dataDir}/admin-token; shown only now)`;
+    if (root.isLevelEnabled('info')) root.info({ component: 'appliance', node: nodeId }, msg);
+    else process.stdout.write(`${msg}\n`); // a quieter log level must not hide it
+  }
 
   const engine = parts.engine ?? await dockerEngine(config);
   const inventory = parts.inventory ?? new SystemInventory({

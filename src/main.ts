@@ -19,6 +19,11 @@ export async function main(env: Record<string, string | undefined>): Promise<num
     if (e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); return 2; }
     throw e;
   }
+  // Listen for signals first: a SIGTERM during start-up still ends cleanly.
+  let stopRequested: (sig: NodeJS.Signals) => void = () => undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => { stopRequested = resolve; });
+  process.once('SIGTERM', () => stopRequested('SIGTERM'));
+  process.once('SIGINT', () => stopRequested('SIGINT'));
   let appliance: RunningAppliance;
   try {
     appliance = await startAppliance(config, {});
@@ -26,14 +31,8 @@ export async function main(env: Record<string, string | undefined>): Promise<num
     process.stderr.write(`rim: cannot start: ${(e as Error).message}\n`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      appliance.logger.info({ component: 'appliance', signal: sig }, `${sig}: shutting down`);
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  const sig = await stopSignal;
+  appliance.logger.info({ component: 'appliance', signal: sig }, `${sig}: shutting down`);
   await appliance.stop();
   return 0;
 }

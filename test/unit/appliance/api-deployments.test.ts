@@ -108,6 +108,10 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
     await eventually(() => text.includes(': rim events'), 'the stream preamble');
     assert.equal((await h.call('DELETE', '/v1/deployments/cam2')).status, 200);
     await eventually(() => /event: deployment\ndata: .*"action":"removed".*"cam2"/.test(text) && /event: plan\n/.test(text), 'deployment + plan events');
+    assert.equal((await h.call('POST', '/v1/deployments', { name: 'job1', app: 'single', fps: 1, latencyMs: 1000 })).status, 201);
+    await eventually(() => /event: replica\ndata: .*"kind":"start"/.test(text), 'a replica start step event');
+    await eventually(() => /event: replica\ndata: .*"action":"state".*"module":"work".*"state":"running"/.test(text), 'a replica state event');
+    assert.equal((await h.call('DELETE', '/v1/deployments/job1')).status, 200);
     ac.abort();
     await read;
   });
