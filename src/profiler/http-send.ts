@@ -21,7 +21,8 @@ export interface HttpSendOptions {
   /** e.g. http://127.0.0.1:17001/infer */
   url: string;
   body: Buffer;
-  agent: http.Agent;
+  /** `false`: a one-off connection. */
+  agent: http.Agent | false;
   timeoutMs: number;
   /** Keep the answer's body (needed to feed the next module); dropped otherwise. */
   keepBody?: boolean;

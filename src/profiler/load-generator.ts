@@ -25,6 +25,7 @@ export class LoadRun {
   private outstanding = 0;
   private peakOutstanding = 0;
   private readonly stopper = new AbortController();
+  private stopping = false;
   private readonly pending = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -43,11 +44,21 @@ export class LoadRun {
   /** Frames sent and not yet answered now; and the most there ever were. */
   get inFlight(): number { return this.outstanding; }
   get maxInFlight(): number { return this.peakOutstanding; }
-  get stopped(): boolean { return this.stopper.signal.aborted; }
+  get stopped(): boolean { return this.stopping; }
 
-  /** Stops sending, aborts what is outstanding, and waits for the workers. */
-  async stop(): Promise<void> {
+  /**
+   * Stops sending; lets outstanding frames finish for up to `drainMs` (so the
+   * module's queue is empty when the next level starts), aborts the rest, and
+   * waits for the workers.
+   */
+  async stop(drainMs = 0): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    if (drainMs > 0 && this.pending.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all([...this.pending]), new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
+      clearTimeout(timer);
+    }
     this.stopper.abort();
     await Promise.all([...this.pending]);
   }
@@ -64,7 +75,7 @@ export class LoadRun {
     const out = await this.send(this.stopper.signal);
     this.outstanding -= 1;
     // Frames cut short by stop() measured nothing: leave them out.
-    if (this.stopped && out.error === 'aborted') return out;
+    if (this.stopper.signal.aborted && out.error === 'aborted') return out;
     this.samples.push({ sentAt, doneAt: this.now(), ok: out.ok, ...(out.status !== undefined ? { status: out.status } : {}), ...(out.error ? { error: out.error } : {}) });
     if (out.ok) this.opts.onAnswer?.(out);
     return out;

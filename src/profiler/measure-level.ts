@@ -15,6 +15,8 @@ import { ProfilingFailedError } from './profiling-error.js';
 export interface LevelOptions {
   windowMs: number;
   minSamples: number;
+  /** Open loop: at most this many answers per window (a low fixed rate cannot give many). */
+  openMinSamples?: number;
   maxWindowMs: number;
   /** Excluded at the start of every level (warm-up of the level). */
   settleMs: number;
@@ -24,6 +26,8 @@ export interface LevelOptions {
   errorTolerance: number;
   /** No answer for this long: the module hangs. */
   hangMs: number;
+  /** At the end of a level, outstanding frames may finish for this long (ms). */
+  drainMs?: number;
   pollMs?: number;
 }
 
@@ -47,9 +51,10 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
   const windows: WindowStats[] = [];
   const openLoop = level.mode === 'open';
   // At a low fixed rate a window cannot hold minSamples answers: ask for what the rate allows.
-  const minSamples = openLoop ? Math.max(1, Math.min(o.minSamples, Math.floor((level.rate * o.maxWindowMs) / 1000 * 0.8))) : o.minSamples;
+  const minSamples = openLoop ? Math.max(1, Math.min(o.openMinSamples ?? o.minSamples, Math.floor((level.rate * o.maxWindowMs) / 1000 * 0.8))) : o.minSamples;
   const began = now();
   let silentSince = began;
+  let measuredTo: number | undefined;
   try {
     await sleep(o.settleMs, signal);
     let start = now();
@@ -66,6 +71,7 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
       }
       if (signal.aborted) break;
       const end = now();
+      measuredTo = end;
       const w = summarizeWindow(run.samples, start, end);
       windows.push(w);
       start = end;
@@ -75,8 +81,8 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
       if (isStable(windows, o.stability, openLoop)) break;
     }
   } finally {
-    await run.stop();
-    hooks?.onSpan?.(level, began, now());
+    await run.stop(signal.aborted ? 0 : o.drainMs ?? 0);
+    hooks?.onSpan?.(level, began, measuredTo ?? now());
   }
   if (signal.aborted) throw new ProfilingFailedError(`profiling stopped: ${String(signal.reason ?? 'aborted')}`);
   const last = windows.slice(-o.stability.count);

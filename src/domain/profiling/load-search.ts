@@ -42,7 +42,7 @@ export const DEFAULT_SEARCH: SearchOptions = {
   latencyBoundMs: 1000,
   growthPct: 5,
   maxConcurrency: 16,
-  lightShare: 0.25,
+  lightShare: 0.3,
   confirmShare: 0.9,
   sustainPct: 95,
   maxBisections: 2,
@@ -83,11 +83,15 @@ export function closedStop(closed: readonly LevelResult[], o: SearchOptions): St
   return undefined;
 }
 
-/** An open-loop level is sustained: it kept up with the offered rate, stably, within the bound. */
+/**
+ * An open-loop level is sustained when it kept up with the offered rate
+ * within the bound. Window-to-window agreement is not asked for: a queue
+ * that builds shows as completions falling behind the offered rate, while
+ * latency noise from a shared box would otherwise refuse honest rates.
+ */
 export function isSustained(r: LevelResult, o: SearchOptions): boolean {
   if (r.level.mode !== 'open') return false;
-  return r.stable
-    && r.stats.throughput >= (r.level.rate * o.sustainPct) / 100
+  return r.stats.throughput >= (r.level.rate * o.sustainPct) / 100
     && r.stats.latency.p95 <= o.latencyBoundMs;
 }
 

@@ -44,7 +44,7 @@ test('climbs closed-loop concurrency until throughput stops growing, then confir
   assert.equal(outcome.stopReason, 'plateau');
   assert.equal(outcome.closedPeakFps, 50);
   assert.equal(outcome.maxFps, 50);
-  assert.deepEqual(outcome.light?.level, { mode: 'open', rate: 12.5 });
+  assert.deepEqual(outcome.light?.level, { mode: 'open', rate: 15 });
   assert.deepEqual(outcome.atMax?.level, { mode: 'open', rate: 45 });
   assert.equal(outcome.light?.stats.latency.p50, 25);
 });
@@ -62,7 +62,7 @@ test('bisects down when the closed-loop peak is not sustained at a fixed arrival
   const base = fifo(20);
   const measure = (l: LoadLevel): LevelResult => {
     const r = base(l);
-    if (l.mode === 'open' && l.rate > 30) return { ...r, stable: false, stats: { ...r.stats, throughput: 30 } };
+    if (l.mode === 'open' && l.rate > 30) return { ...r, stats: { ...r.stats, throughput: 30 } };
     return r;
   };
   const { outcome, levels } = search(measure);

@@ -1,0 +1,71 @@
+/**
+ * What the profiler's benchmark and integration tests share: a one-box
+ * profiler on the real Docker engine with emulated accelerators, a lowdb
+ * store in a temp dir, and calibrated apps whose true figures are known.
+ * The synthetic module burns COST_MS of CPU per frame, one frame at a time:
+ * on a quota of q ≤ 1 core it sustains q·1000/COST_MS frames/s, and at light
+ * load a frame takes COST_MS.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerContainerEngine } from '../../src/adapters/docker-engine.js';
+import { LowdbStore } from '../../src/adapters/lowdb-store.js';
+import { parseManifest } from '../../src/domain/manifest.js';
+import type { Accelerator, NodeInventory, RegisteredApp } from '../../src/domain/types.js';
+import { createLogger } from '../../src/log.js';
+import { ProfilerService } from '../../src/profiler/profiler-service.js';
+import type { ProfilerTuning } from '../../src/profiler/profiler-options.js';
+
+export const SYNTHETIC_IMAGE = 'rim/sample-synthetic:latest';
+export const NOOP_IMAGE = 'rim/sample-noop:latest';
+
+export const emulated = (model: string, cpus: number): Accelerator =>
+  ({ id: `${model}-0`, model, memoryMB: 4096, emulated: true, cpus });
+
+/** A one-module app on the synthetic image: `work`, a GPU module costing `costMs` per frame. */
+export function calibratedApp(name: string, digest: string, costMs: number, accelerator: 'gpu' | 'cpu' = 'gpu', extraEnv: Record<string, string> = {}): RegisteredApp {
+  return {
+    name, image: SYNTHETIC_IMAGE, digest, registeredAt: 0,
+    manifest: parseManifest({
+      apiVersion: 'rim/v1', name, entry: 'work',
+      modules: [{ name: 'work', command: ['node', '/app/server.js'], accelerator, env: { COST_MS: String(costMs), ...extraEnv } }],
+      profile: { sampleInput: '/rim/sample.bin' },
+    }),
+  };
+}
+
+/** True max fps and light-load latency of a synthetic module on a quota of `cpus` cores. */
+export const truth = (costMs: number, cpus: number): { maxFps: number; latencyMs: number } =>
+  ({ maxFps: (Math.min(1, cpus) * 1000) / costMs, latencyMs: costMs });
+
+export interface Bench {
+  engine: DockerContainerEngine;
+  store: LowdbStore;
+  profiler: ProfilerService;
+  nodeId: string;
+  close(): Promise<void>;
+}
+
+export async function oneBoxProfiler(opts: {
+  nodeId: string; accelerators: Accelerator[]; apps: RegisteredApp[]; tuning?: Partial<ProfilerTuning>; logLevel?: string;
+}): Promise<Bench> {
+  const dir = await mkdtemp(join(tmpdir(), 'rim-prof-'));
+  const store = await LowdbStore.open(dir, { clusterName: 'bench' });
+  await store.update((doc) => { doc.apps = opts.apps; });
+  const engine = new DockerContainerEngine();
+  const inventory: NodeInventory = { id: opts.nodeId, cpus: 2, memoryMB: 8192, accelerators: opts.accelerators };
+  const profiler = new ProfilerService({
+    engine, store, nodeId: opts.nodeId,
+    inventory: { get: async () => inventory },
+    logger: createLogger({ level: opts.logLevel ?? 'warn' }).child({ component: 'profiler' }),
+    schedule: '0 3 * * *',
+    ports: { from: 17000, to: 17999 },
+    readImageFile: (image, path) => engine.readImageFile(image, path),
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
+  });
+  return {
+    engine, store, profiler, nodeId: opts.nodeId,
+    close: async () => { await rm(dir, { recursive: true, force: true }); },
+  };
+}

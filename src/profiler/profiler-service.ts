@@ -1,0 +1,187 @@
+/**
+ * The profiler as a service of the appliance: finds the profiles that are
+ * due (missing, new digest, new accelerator model, stale), measures them one
+ * at a time on this node, and stores each as it is measured. Runs on the
+ * node-cron schedule (everything, forced), on request (POST
+ * /v1/profiles/refresh), and every `checkIntervalMs` for what is missing.
+ * On start it sweeps profiling containers a stopped appliance left behind.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { ContainerEngine } from '../adapters/container-engine.js';
+import type { Store } from '../adapters/store.js';
+import { ValidationError } from '../domain/errors.js';
+import { profileIdentity, upsertProfile } from '../domain/profiling/profile-key.js';
+import { dueProfiles, type ProfileTask } from '../domain/profiling/profile-tasks.js';
+import type { NodeInventory, StoredProfile } from '../domain/types.js';
+import type { Logger } from '../log.js';
+import { FrameInputs, type ImageFileReader } from './frame-inputs.js';
+import type { GpuSampler } from './gpu-sampler.js';
+import { PortPool, type PortRange } from './port-pool.js';
+import { profilerTuningSchema, type ProfilerTuning } from './profiler-options.js';
+import { profileTarget } from './profile-target.js';
+import { sweepProfilingReplicas } from './profiling-replicas.js';
+
+export interface ProfilerDeps {
+  engine: ContainerEngine;
+  store: Pick<Store, 'read' | 'update'>;
+  nodeId: string;
+  inventory: { get(): Promise<NodeInventory> };
+  logger: Logger;
+  /** config.profiling: the node-cron expression and the switch. */
+  schedule: string;
+  enabled?: boolean;
+  /** Replica ports (config.ports.range); profiling takes them from the top. */
+  ports: PortRange;
+  tuning?: Partial<ProfilerTuning>;
+  /** Reads the sample input out of an image (DockerContainerEngine.readImageFile). */
+  readImageFile?: ImageFileReader;
+  gpu?: GpuSampler;
+  /** Only the leader profiles; a one-box appliance is its own leader. */
+  isLeader?: () => boolean;
+  /** Called after each profile is stored (events, re-planning). */
+  onProfiled?: (p: StoredProfile) => void;
+  now?: () => number;
+  host?: string;
+}
+
+export interface RefreshOptions {
+  /** Only these apps. */
+  apps?: string[];
+  /** Re-measure even profiles that still hold. */
+  force?: boolean;
+}
+
+export interface RefreshReport {
+  due: Array<{ profile: string; why: string }>;
+  profiled: Array<{ profile: string; state: StoredProfile['state']; maxFps: number; latencyMs: number; reason?: string }>;
+}
+
+export interface ProfilerStatus {
+  enabled: boolean;
+  schedule: string;
+  running: boolean;
+  current?: string;
+  queued: number;
+  lastRun?: { at: number; report: RefreshReport };
+}
+
+export class ProfilerService {
+  readonly tuning: ProfilerTuning;
+  private readonly ports: PortPool;
+  private readonly inputs: FrameInputs;
+  private readonly now: () => number;
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private current: string | undefined;
+  private lastRun: ProfilerStatus['lastRun'];
+  private stopper = new AbortController();
+  private task: ScheduledTask | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: ProfilerDeps) {
+    if (!cron.validate(deps.schedule)) throw new ValidationError(`config field profiling.schedule: "${deps.schedule}" is not a cron expression`, 'profiling.schedule');
+    this.tuning = profilerTuningSchema.parse(deps.tuning ?? {});
+    this.ports = new PortPool(deps.ports);
+    this.inputs = new FrameInputs(deps.readImageFile, deps.logger);
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** The profiles due now, and why. */
+  async due(opts: RefreshOptions = {}): Promise<ProfileTask[]> {
+    const doc = this.deps.store.read();
+    const inventory = await this.deps.inventory.get();
+    const apps = opts.apps ? doc.apps.filter((a) => opts.apps!.includes(a.name)) : doc.apps;
+    const unknown = (opts.apps ?? []).filter((n) => !doc.apps.some((a) => a.name === n));
+    if (unknown.length) throw new ValidationError(`no registered app named ${unknown.join(', ')}`, 'apps');
+    const images = new Set(apps.flatMap((a) => a.manifest.modules.flatMap((m) => [m.image, ...(m.variants ?? []).map((v) => v.image)]))
+      .filter((i): i is string => !!i && i !== 'self'));
+    const imageDigests: Record<string, string> = {};
+    await Promise.all([...images].map(async (i) => {
+      try { imageDigests[i] = (await this.deps.engine.inspectImage(i)).digest; } catch { /* absent: the run says so */ }
+    }));
+    return dueProfiles({
+      apps, profiles: doc.profiles, imageDigests, now: this.now(),
+      models: inventory.accelerators.map((a) => a.model),
+      ...(this.tuning.maxAgeMs > 0 ? { maxAgeMs: this.tuning.maxAgeMs } : {}),
+      ...(opts.force ? { force: true } : {}),
+    });
+  }
+
+  /** Measures what is due, one profile at a time, after any run in progress; resolves with what it did. */
+  refresh(opts: RefreshOptions = {}): Promise<RefreshReport> {
+    this.queued += 1;
+    const run = this.chain.then(() => this.runDue(opts)).finally(() => { this.queued -= 1; });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** For POST /v1/profiles/refresh: checks the request, starts the refresh, answers at once with what is due. */
+  async requestRefresh(opts: RefreshOptions = {}): Promise<{ accepted: true; due: RefreshReport['due'] }> {
+    const due = await this.due(opts);
+    this.refresh(opts).catch((e: Error) => this.deps.logger.error({ err: e.message }, 'profile refresh failed'));
+    return { accepted: true, due: due.map((t) => ({ profile: profileIdentity(t.target), why: t.why })) };
+  }
+
+  status(): ProfilerStatus {
+    return {
+      enabled: this.deps.enabled ?? true, schedule: this.deps.schedule, running: this.current !== undefined,
+      ...(this.current ? { current: this.current } : {}), queued: this.queued,
+      ...(this.lastRun ? { lastRun: this.lastRun } : {}),
+    };
+  }
+
+  /**
+   * Sweeps leftovers, then profiles on the schedule and whenever something is
+   * missing, until `signal` aborts (which also stops a run midway: its
+   * replicas are removed and nothing is stored for it).
+   */
+  async start(signal: AbortSignal): Promise<void> {
+    this.stopper = new AbortController();
+    const stop = (): void => this.stopper.abort(signal.reason);
+    if (signal.aborted) return stop();
+    signal.addEventListener('abort', () => { stop(); void this.task?.destroy(); clearInterval(this.checkTimer); }, { once: true });
+    await sweepProfilingReplicas(this.deps.engine, this.deps.nodeId, this.deps.logger).catch((e: Error) =>
+      this.deps.logger.warn({ err: e.message }, 'could not sweep leftover profiling replicas'));
+    if (this.deps.enabled === false) return;
+    const leading = (): boolean => (this.deps.isLeader?.() ?? true) && !signal.aborted;
+    this.task = cron.schedule(this.deps.schedule, async () => {
+      if (leading()) await this.refresh({ force: true }).catch(() => undefined);
+    }, { name: 'rim-profile-refresh', noOverlap: true });
+    const check = (): void => {
+      if (leading() && this.queued === 0) void this.refresh().catch(() => undefined);
+    };
+    this.checkTimer = setInterval(check, this.tuning.checkIntervalMs);
+    this.checkTimer.unref();
+    check();
+  }
+
+  private async runDue(opts: RefreshOptions): Promise<RefreshReport> {
+    const due = await this.due(opts);
+    const report: RefreshReport = { due: due.map((t) => ({ profile: profileIdentity(t.target), why: t.why })), profiled: [] };
+    if (due.length) this.deps.logger.info({ due: report.due }, 'profiles due');
+    const inventory = await this.deps.inventory.get();
+    for (const t of due) {
+      const signal = this.stopper.signal;
+      if (signal.aborted) break;
+      const app = this.deps.store.read().apps.find((a) => a.name === t.target.app);
+      if (!app) continue; // removed meanwhile
+      this.current = profileIdentity(t.target);
+      try {
+        const p = await profileTarget(app, t.target, {
+          engine: this.deps.engine, nodeId: this.deps.nodeId, inventory, ports: this.ports, inputs: this.inputs,
+          tuning: this.tuning, logger: this.deps.logger, now: this.now,
+          ...(this.deps.gpu ? { gpu: this.deps.gpu } : {}), ...(this.deps.host ? { host: this.deps.host } : {}),
+        }, signal);
+        await this.deps.store.update((doc) => { doc.profiles = upsertProfile(doc.profiles, p); });
+        report.profiled.push({ profile: this.current, state: p.state, maxFps: p.maxFps, latencyMs: p.latencyMs, ...(p.reason ? { reason: p.reason } : {}) });
+        this.deps.onProfiled?.(p);
+      } catch (e) {
+        if (!signal.aborted) throw e;
+      } finally {
+        this.current = undefined;
+      }
+    }
+    this.lastRun = { at: this.now(), report };
+    return report;
+  }
+}
