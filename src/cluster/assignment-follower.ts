@@ -3,32 +3,47 @@
  * document it derives its Assignment (assignmentForNode) and hands it to its
  * supervisor. Without a leader nothing new is committed, so the last
  * assignment stays in force and the supervisor keeps restarting its
- * replicas (edge autonomy).
+ * replicas (edge autonomy). Ports come from the node-local book the
+ * appliance's control also uses (`local().ports`), so both derive the same
+ * assignment from the same plan.
  */
-import { assignmentForNode, type PortBook, type PortRange } from '../domain/assignment.js';
+import type { Store } from '../adapters/store.js';
+import { assignmentForNode, type PortRange } from '../domain/assignment.js';
 import type { Assignment, ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
 
 export interface AssignmentFollowerDeps {
   nodeId: string;
   range: PortRange;
+  store: Store;
   inventory: () => Promise<NodeInventory>;
   supervisor: { setAssignment(a: Assignment): void };
   logger: Logger;
 }
 
-export function assignmentFollower(deps: AssignmentFollowerDeps): (doc: ClusterDocument) => Promise<void> {
-  let ports: PortBook = {};
-  let lastKey = '';
-  return async (doc) => {
+export class AssignmentFollower {
+  private lastKey = '';
+
+  constructor(private readonly deps: AssignmentFollowerDeps) {}
+
+  /** This node's assignment for `doc`'s plan, with the port book it implies. Pure apart from reading the book. */
+  assignmentFor(node: NodeInventory, doc: ClusterDocument, ports: Readonly<Record<string, number>>): { assignment: Assignment; ports: Record<string, number> } {
+    const plan = doc.plan ?? { strategy: 'none', placements: [], rejected: [], latencyMs: {}, utilisation: {}, solveMs: 0 };
+    const out = assignmentForNode({ node, plan, apps: doc.apps, deployments: doc.deployments, ports, range: this.deps.range, version: doc.version });
+    return { assignment: out.assignment, ports: { ...out.ports } };
+  }
+
+  /** Called with each committed document. */
+  readonly onCommitted = async (doc: ClusterDocument): Promise<void> => {
     if (!doc.plan) return;
-    const node = doc.members.find((m) => m.id === deps.nodeId)?.inventory ?? await deps.inventory();
-    const out = assignmentForNode({ node, plan: doc.plan, apps: doc.apps, deployments: doc.deployments, ports, range: deps.range, version: doc.version });
-    ports = out.ports;
-    const key = JSON.stringify(out.assignment.replicas.map((r) => [r.name, r.specHash]));
-    if (key === lastKey) return;
-    lastKey = key;
-    deps.logger.info({ version: doc.version, replicas: out.assignment.replicas.map((r) => r.name) }, 'assignment from the committed plan');
-    deps.supervisor.setAssignment(out.assignment);
+    const node = await this.deps.inventory();
+    const previous = (this.deps.store.local().ports ?? {}) as Record<string, number>;
+    const { assignment, ports } = this.assignmentFor(node, doc, previous);
+    if (JSON.stringify(ports) !== JSON.stringify(previous)) await this.deps.store.updateLocal((l) => { l.ports = ports; });
+    const key = JSON.stringify(assignment.replicas.map((r) => [r.name, r.specHash]));
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    this.deps.logger.info({ version: doc.version, replicas: assignment.replicas.map((r) => r.name) }, 'assignment from the committed plan');
+    this.deps.supervisor.setAssignment(assignment);
   };
 }

@@ -85,6 +85,13 @@ export class ClusterNode {
   }
 
   start(signal: AbortSignal): void {
+    // What this node last knew to be committed stays in force until the cluster says otherwise (edge autonomy across restarts).
+    const committed = this.driver.snapshot.committed;
+    if (committed) {
+      void this.deps.store.replace(committed.data)
+        .then(async () => { for (const fn of this.listeners) await fn(committed.data); })
+        .catch((e) => this.deps.logger.error({ err: e }, 'applying the stored document failed'));
+    }
     this.driver.start(signal);
     this.discovery.start(signal);
     this.leaderWork.start(signal);

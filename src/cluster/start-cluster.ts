@@ -1,0 +1,121 @@
+/**
+ * Builds this appliance's cluster side from the config: the signed peer
+ * API, the ClusterNode, mDNS (on the configured interface only), the
+ * cluster-backed Store and the planner the appliance's control uses. The
+ * composition root calls `createCluster`, mounts `router` at /v1/peer ahead
+ * of the admin guard, passes `store` and `planner` to the rest, and calls
+ * `start(signal)` once the HTTP server listens.
+ */
+import { networkInterfaces } from 'node:os';
+import type { Router } from 'express';
+import type { Inventory } from '../adapters/inventory.js';
+import type { Store } from '../adapters/store.js';
+import type { Planner } from '../api/one-box-control.js';
+import type { Config } from '../config/schema.js';
+import { DEFAULT_FAILURE_DETECTOR } from '../domain/membership/failure-detector.js';
+import { aliveMembers } from '../domain/membership/member-changes.js';
+import type { Assignment } from '../domain/types.js';
+import type { Logger } from '../log.js';
+import { AssignmentFollower } from './assignment-follower.js';
+import { clusterPlanner } from './cluster-plan.js';
+import { ClusterNode, type ClusterStatus } from './cluster-node.js';
+import { ClusterStore } from './cluster-store.js';
+import type { ClusterPlanner } from './leader-work.js';
+import { interfaceAddress, MdnsDiscovery } from './mdns-discovery.js';
+import { PeerSigner } from './peer-auth.js';
+import { PeerClient } from './peer-client.js';
+import { createPeerRouter, PEER_BASE } from './peer-server.js';
+
+export interface ClusterParts {
+  config: Config;
+  nodeId: string;
+  /** The node-local lowdb store. */
+  localStore: Store;
+  inventory: Inventory;
+  supervisor: { setAssignment(a: Assignment): void };
+  logger: Logger;
+  now: () => number;
+  /** The port the API listens on (announced over mDNS and to peers). */
+  apiPort: number;
+  /** Replaces the default planner (placement engine + stand-in for unprofiled apps). */
+  planner?: ClusterPlanner;
+}
+
+export interface Cluster {
+  node: ClusterNode;
+  /** Pass this Store to the API and the control: changes go through the leader. */
+  store: Store;
+  /** The control's Planner: the cluster-wide plan, and this node's share of it. */
+  planner: Planner;
+  /** Mount at PEER_BASE ahead of express.json and the admin guard. */
+  router: Router;
+  base: string;
+  status(): ClusterStatus;
+  start(signal: AbortSignal): void;
+}
+
+/** The IPv4 address other boxes reach: the discovery interface's, else the first non-internal one. */
+export function advertiseHost(iface: string | undefined): string {
+  if (iface) return interfaceAddress(iface);
+  for (const list of Object.values(networkInterfaces())) {
+    const a = list?.find((x) => x.family === 'IPv4' && !x.internal);
+    if (a) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/** Undefined when no cluster token is configured: the appliance then runs as one box. */
+export function createCluster(p: ClusterParts): Cluster | undefined {
+  const { config, logger } = p;
+  const token = config.cluster.token;
+  if (!token) {
+    logger.warn('no cluster token (RIM_CLUSTER_TOKEN): running as a single box, not joining any cluster');
+    return undefined;
+  }
+  const signer = new PeerSigner(token);
+  const discovery = config.cluster.discovery;
+  const advertiseAddress = `${advertiseHost(discovery.interface)}:${p.apiPort}`;
+  const plan = p.planner ?? clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
+  const node = new ClusterNode({
+    nodeId: p.nodeId,
+    clusterName: config.cluster.name,
+    advertiseAddress,
+    store: p.localStore,
+    client: new PeerClient({ nodeId: p.nodeId, signer, now: p.now }),
+    inventory: () => p.inventory.get(),
+    staticPeers: discovery.peers,
+    logger,
+    now: p.now,
+    detector: { ...DEFAULT_FAILURE_DETECTOR, expireAfterMs: config.cluster.memberExpiry },
+    planner: plan,
+  });
+  const follower = new AssignmentFollower({
+    nodeId: p.nodeId, range: config.ports.range, store: p.localStore, inventory: () => p.inventory.get(), supervisor: p.supervisor, logger,
+  });
+  node.onCommitted(follower.onCommitted);
+  const planner: Planner = {
+    plan: (self, doc) => {
+      const others = aliveMembers(doc).filter((m) => m.id !== self.id).flatMap((m) => (m.inventory ? [m.inventory] : []));
+      return plan(doc, [self, ...others].sort((a, b) => a.id.localeCompare(b.id)), doc.plan);
+    },
+    assignment: (self, doc, ports) => follower.assignmentFor(self, doc, ports),
+  };
+  return {
+    node,
+    store: new ClusterStore(p.localStore, node),
+    planner,
+    router: createPeerRouter({ nodeId: p.nodeId, signer, now: p.now, logger, handlers: node.handlers() }),
+    base: PEER_BASE,
+    status: () => node.status(),
+    start: (signal) => {
+      node.start(signal);
+      if (discovery.mdns) {
+        new MdnsDiscovery({
+          nodeId: p.nodeId, cluster: config.cluster.name, apiPort: p.apiPort, interface: discovery.interface, logger,
+          onPeer: (address) => node.addCandidate(address),
+        }).start(signal);
+      }
+      logger.info({ node: p.nodeId, address: advertiseAddress, mdns: discovery.mdns, interface: discovery.interface ?? 'all', peers: discovery.peers.length }, 'cluster node started');
+    },
+  };
+}
