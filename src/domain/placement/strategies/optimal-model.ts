@@ -25,10 +25,25 @@ export const LEVELS = [0.2, 0.35, 0.5, 0.6, 0.7, 0.78, 0.85, 0.9, 0.95];
 
 export interface XVar {
   col: number;
+  /** its share indicator */
+  y: number;
+  /** the replica's indicator */
+  r: number;
   dep: number;
   module: number;
   variant: string;
   slot: number;
+}
+
+export interface DepCols {
+  admit: number;
+  ell: number[];
+  start: number[];
+  finish: number;
+  /** used[m][node] (-1: no share possible there) */
+  used: number[][];
+  /** per module: per next module, the edge column and its cost */
+  edges: Array<Array<{ to: number; e: number; cost: number }>>;
 }
 
 export interface OptimalModel {
@@ -36,14 +51,27 @@ export interface OptimalModel {
   xs: XVar[];
   /** admission column per deployment index (absent: cannot be placed at all). */
   admit: Map<number, number>;
+  deps: Map<number, DepCols>;
+  /** per slot: its level columns and utilisation levels */
+  z: number[][];
+  levels: number[][];
 }
 
-export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[]): OptimalModel {
+/**
+ * `extraLevels[slot]`: utilisations to add to that slot's grid (the
+ * warm-start plan's own, so that plan is exactly representable).
+ */
+export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[], extraLevels?: readonly number[]): OptimalModel {
   const b = new MilpBuilder('max');
   const h = p.headroom;
-  const slack = 1e-5; // the decoder drops solver noise (shares under 1e-4 fps) and rescales: keep room for that
-  const levels = [...LEVELS.filter((c) => c < 1 - h - 1e-9), 1 - h];
-  const z = p.slots.map(() => levels.map(() => b.bin()));
+  const grid = [...LEVELS.filter((c) => c < 1 - h - 1e-9), 1 - h];
+  const levelsOf = p.slots.map((s) => {
+    const extra = extraLevels?.[s.index];
+    const l = extra !== undefined && extra > 1e-9 && extra < 1 - h - 1e-6 && !grid.some((g) => Math.abs(g - extra) < 1e-9) ? [...grid, extra] : [...grid];
+    return l.sort((x, y) => x - y);
+  });
+  const z = levelsOf.map((levels) => levels.map(() => b.bin()));
+  const depCols = new Map<number, DepCols>();
   const gpuLoad = p.slots.map((): Array<[number, number]> => []);
   const cores = p.nodes.map((): Array<[number, number]> => []);
   const gpuMem = p.slots.map((): Array<[number, number]> => []);
@@ -68,7 +96,8 @@ export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[]): 
         if (!pr) continue;
         const x = b.col(0, 0, d.fps);
         const y = b.bin();
-        xs.push({ col: x, dep: d.index, module: m.index, variant: v.name, slot: s.index });
+        const xv: XVar = { col: x, y, r: -1, dep: d.index, module: m.index, variant: v.name, slot: s.index };
+        xs.push(xv);
         serve.push([x, 1]);
         b.row([[x, 1], [y, -d.fps]], -INF, 0);
         const frac = 1 / pr.maxFps;
@@ -82,9 +111,10 @@ export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[]): 
           if (s.gpu) gpuMem[s.index]!.push([r, pr.gpuMemoryMB ?? 0]);
           nodeMem[s.node]!.push([r, pr.memoryMB ?? 0]);
         }
+        xv.r = r;
         b.row([[r, 1], [y, -1]], 0, INF);
         // ℓ ≥ Σ_k w_k z[sk] − W(1 − y): the charge of the slot's level, wherever a share is.
-        const w = levels.map((c) => pr.latencyMs / (1 - c));
+        const w = levelsOf[s.index]!.map((c) => pr.latencyMs / (1 - c));
         const W = w[w.length - 1]!;
         worst = Math.max(worst, W);
         b.row([[ell[m.index]!, 1], ...w.map((wk, k): [number, number] => [z[s.index]![k]!, -wk]), [y, -W]], -W, INF);
@@ -96,12 +126,15 @@ export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[]): 
     }
     const finish = b.col(0, 0, INF);
     const N = p.nodes.length;
+    const edges = app.modules.map((): DepCols['edges'][number] => []);
+    depCols.set(d.index, { admit: a, ell, start, finish, used, edges });
     for (const m of app.modules) {
       b.row([[finish, 1], [start[m.index]!, -1], [ell[m.index]!, -1]], 0, INF);
       for (const nx of m.next) {
         const cost = edgeCostMs(p, m.frameKB);
         bigM += cost;
         const e = b.bin();
+        edges[m.index]!.push({ to: nx, e, cost });
         b.row([[start[nx]!, 1], [start[m.index]!, -1], [ell[m.index]!, -1], [e, -cost]], 0, INF);
         for (let n = 0; n < N; n++) {
           const here = used[m.index]![n]!;
@@ -116,17 +149,17 @@ export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[]): 
   }
   p.slots.forEach((s, i) => {
     b.row(z[i]!.map((c) => [c, 1]), 1, 1);
-    const cap = z[i]!.map((c, k): [number, number] => [c, -levels[k]!]);
+    const cap = z[i]!.map((c, k): [number, number] => [c, -levelsOf[i]![k]!]);
     if (s.gpu) {
-      b.row(gpuLoad[i]!, -INF, 1 - h - slack);
+      b.row(gpuLoad[i]!, -INF, 1 - h);
       b.row([...gpuLoad[i]!, ...cap], -INF, 0);
       b.row(gpuMem[i]!, -INF, s.memoryMB);
     } else {
       const n = p.nodes[s.node]!;
-      b.row(cores[s.node]!, -INF, n.cpus * (1 - h) - slack);
+      b.row(cores[s.node]!, -INF, n.cpus * (1 - h));
       b.row([...cores[s.node]!, ...cap.map(([c, v]): [number, number] => [c, v * n.cpus])], -INF, 0);
       b.row(nodeMem[s.node]!, -INF, n.memoryMB);
     }
   });
-  return { b, xs, admit };
+  return { b, xs, admit, deps: depCols, z, levels: levelsOf };
 }

@@ -16,8 +16,10 @@ import { capacityReason, structuralReason } from '../reasons.js';
 import type { Strategy, StrategyContext } from '../strategy.js';
 import { dropLatencyViolators } from './baseline-kit.js';
 import { buildOptimalModel } from './optimal-model.js';
+import { startFrom } from './optimal-start.js';
+import { freshPlan } from './rim.js';
 
-const NOISE_FPS = 1e-4;
+const NOISE_FPS = 1e-6;
 
 export const optimalStrategy: Strategy = {
   name: 'optimal',
@@ -31,7 +33,12 @@ export const optimalStrategy: Strategy = {
       if (why) reasons.set(d.index, why);
       return !why;
     });
-    const { b, xs, admit } = buildOptimalModel(p, eligible);
+    // MIP start: rim's plan, with each slot's grid holding rim's utilisation so it is exactly representable.
+    const rim = freshPlan(p).state;
+    const model = buildOptimalModel(p, eligible, p.slots.map((s) => rim.util(s.index)));
+    const { b, xs, admit } = model;
+    const rimAt = (level: number): number => eligible.filter((d) => d.priority === level && rim.isPlaced(d.index)).reduce((s, d) => s + d.fps, 0);
+    let rimStartOk = true;
     const levels = [...new Set(eligible.map((d) => d.priority))].sort((x, y) => y - x);
     let left = (options.timeLimitMs ?? 20000) / 1000;
     let values: ArrayLike<number> | undefined;
@@ -45,13 +52,15 @@ export const optimalStrategy: Strategy = {
         col.upper = d.priority >= level ? 1 : 0;
       }
       const t0 = left;
-      const r = solver.solve(b.model(), { timeLimitS: Math.max(0.5, left / (levels.length - i)), start: values });
+      const start = rimStartOk ? startFrom(p, model, rim, level) : values;
+      const r = solver.solve(b.model(), { timeLimitS: Math.max(0.5, left / (levels.length - i)), start });
       left = Math.max(0, t0 - Math.max(0.5, left / (levels.length - i)));
       statuses.push(r.status);
       if (!r.feasible) return; // keep the last level's solution
       values = r.values;
       gap = Math.max(gap, r.gap);
       const got = eligible.filter((d) => d.priority === level).reduce((s, d) => s + d.fps * Math.round(r.values[admit.get(d.index)!]!), 0);
+      if (got > rimAt(level) + 1e-6) rimStartOk = false; // rim's start no longer meets this level's floor
       // Later levels must keep what this one admitted.
       b.row(eligible.filter((d) => d.priority === level).map((d) => [admit.get(d.index)!, d.fps]), got - 1e-6, Infinity);
     });
