@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import type { ContainerEngine } from './adapters/container-engine.js';
@@ -23,6 +24,7 @@ import type { Config } from './config/schema.js';
 import { assignmentForNode, oneBoxPlan } from './domain/assignment.js';
 import type { Assignment, ReplicaStatus } from './domain/types.js';
 import { componentLogger, createLogger, type Logger } from './log.js';
+import { createCluster } from './cluster/start-cluster.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
@@ -100,8 +102,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const abort = new AbortController();
   const { signal } = abort;
 
-  const store = await LowdbStore.open(config.dataDir, { clusterName: config.cluster.name, now });
-  const nodeId = config.nodeId ?? store.local().nodeId;
+  const localStore = await LowdbStore.open(config.dataDir, { clusterName: config.cluster.name, now });
+  const nodeId = config.nodeId ?? localStore.local().nodeId;
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
   // The one time the token is shown: the start that generated it.
   if (admin.generated) {
@@ -118,17 +120,25 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const docker = new DockerHealth(engine, componentLogger(root, 'docker'), now);
   docker.onChange((s) => events.publish('docker', s.reachable ? 'reachable' : 'unreachable', s));
   const supervisor = (parts.supervisor ?? nodeSupervisor)(engine, nodeId, componentLogger(root, 'supervisor'), config, events);
+  // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
+  const cluster = createCluster({ config, nodeId, localStore, inventory, supervisor, logger: componentLogger(root, 'cluster'), now });
+  const store = cluster?.store ?? localStore;
   const control = new OneBoxControl({
-    store, engine, inventory, supervisor, planner: (parts.planner ?? oneBoxPlanner)(config), events,
+    store, engine, inventory, supervisor, planner: cluster?.planner ?? (parts.planner ?? oneBoxPlanner)(config), events,
     logger: componentLogger(root, 'control'), now,
   });
 
   let ready = false;
   const api = createApi({
     config, nodeId, adminToken: admin.token, store, engine, inventory, supervisor, control, docker, events,
-    metrics: new ApiMetrics(), logger: componentLogger(root, 'api'), now, ready: () => ready,
+    metrics: new ApiMetrics(), logger: componentLogger(root, 'api'), now, ready: () => ready, cluster,
   }, parts.api);
-  const server = createServer(api.app);
+  // The peer API reads its raw body to check signatures: it goes ahead of the API's JSON parser and admin guard.
+  const outer = express();
+  outer.disable('x-powered-by');
+  if (cluster) outer.use(cluster.base, cluster.router);
+  outer.use(api.app);
+  const server = createServer(outer);
   server.keepAliveTimeout = 5000;
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
@@ -139,8 +149,11 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   // Behind the listening server: the stored plan to the supervisor, Docker, the supervisor loop.
   const loops: Promise<unknown>[] = [];
   const background = (name: string, p: Promise<unknown>) => loops.push(p.catch((e) => log.error({ err: e, loop: name }, `${name} stopped`)));
+  if (cluster) cluster.start(signal, port);
   background('start-up', (async () => {
-    await control.replan();
+    // In a cluster the committed plan reaches the supervisor through the cluster; ready once this node holds cluster state.
+    if (cluster) { while (!signal.aborted && !cluster.node.initialized) await sleep(200, signal); }
+    else await control.replan();
     ready = true;
     log.info({ node: nodeId, replicas: supervisor.replicas().length }, 'appliance ready');
   })());

@@ -2,6 +2,7 @@
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Inventory } from '../adapters/inventory.js';
 import type { Store } from '../adapters/store.js';
+import type { ClusterStatus } from '../cluster/cluster-node.js';
 import type { Config } from '../config/schema.js';
 import type { ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   now: () => number;
   /** Whether start-up finished (store loaded, cluster joined): /readyz. */
   ready: () => boolean;
+  /** The cluster view (leader, term, members) when the appliance runs in a cluster. */
+  cluster?: { status(): ClusterStatus };
   /** Keep-alive period of the event stream (ms). */
   eventsKeepAliveMs?: number;
 }

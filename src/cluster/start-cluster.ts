@@ -35,8 +35,6 @@ export interface ClusterParts {
   supervisor: { setAssignment(a: Assignment): void };
   logger: Logger;
   now: () => number;
-  /** The port the API listens on (announced over mDNS and to peers). */
-  apiPort: number;
   /** Replaces the default planner (placement engine + stand-in for unprofiled apps). */
   planner?: ClusterPlanner;
 }
@@ -51,7 +49,8 @@ export interface Cluster {
   router: Router;
   base: string;
   status(): ClusterStatus;
-  start(signal: AbortSignal): void;
+  /** `apiPort`: the port the API listens on (announced over mDNS and to peers). */
+  start(signal: AbortSignal, apiPort: number): void;
 }
 
 /** The IPv4 address other boxes reach: the discovery interface's, else the first non-internal one. */
@@ -74,12 +73,12 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
   }
   const signer = new PeerSigner(token);
   const discovery = config.cluster.discovery;
-  const advertiseAddress = `${advertiseHost(discovery.interface)}:${p.apiPort}`;
+  const host = advertiseHost(discovery.interface);
   const plan = p.planner ?? clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
   const node = new ClusterNode({
     nodeId: p.nodeId,
     clusterName: config.cluster.name,
-    advertiseAddress,
+    advertiseAddress: `${host}:${config.api.port}`,
     store: p.localStore,
     client: new PeerClient({ nodeId: p.nodeId, signer, now: p.now }),
     inventory: () => p.inventory.get(),
@@ -107,15 +106,16 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     router: createPeerRouter({ nodeId: p.nodeId, signer, now: p.now, logger, handlers: node.handlers() }),
     base: PEER_BASE,
     status: () => node.status(),
-    start: (signal) => {
+    start: (signal, apiPort) => {
+      node.deps.advertiseAddress = `${host}:${apiPort}`;
       node.start(signal);
       if (discovery.mdns) {
         new MdnsDiscovery({
-          nodeId: p.nodeId, cluster: config.cluster.name, apiPort: p.apiPort, interface: discovery.interface, logger,
+          nodeId: p.nodeId, cluster: config.cluster.name, apiPort, interface: discovery.interface, logger,
           onPeer: (address) => node.addCandidate(address),
         }).start(signal);
       }
-      logger.info({ node: p.nodeId, address: advertiseAddress, mdns: discovery.mdns, interface: discovery.interface ?? 'all', peers: discovery.peers.length }, 'cluster node started');
+      logger.info({ node: p.nodeId, address: node.deps.advertiseAddress, mdns: discovery.mdns, interface: discovery.interface ?? 'all', peers: discovery.peers.length }, 'cluster node started');
     },
   };
 }
