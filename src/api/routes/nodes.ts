@@ -33,7 +33,7 @@ export function nodeRoutes(deps: ApiDeps): Router {
     const self = await nodeView(deps);
     const others = deps.store.read().members.filter((m) => m.id !== deps.nodeId);
     res.json([
-      { ...self, replicas: self.replicas.length },
+      self,
       ...others.map((m) => ({ id: m.id, address: m.address, state: m.state, self: false, ...(m.inventory ?? {}) })),
     ]);
   });
