@@ -144,3 +144,23 @@ test('engine errors are Rim\'s typed errors', async () => {
   await assert.rejects(down.ping(), DockerUnavailableError);
   await assert.rejects(down.listReplicas(NODE), DockerUnavailableError);
 });
+
+test('networkMode container:<box> puts replicas in the appliance\'s network namespace (test clusters)', async () => {
+  const box = `rim-${NODE}-box`;
+  // A stand-in "appliance" on Docker's default bridge: the sample image, managed by this test's node label.
+  const boxId = await engine.create(spec({ name: box, port: 8080 }));
+  const h = inspect(boxId).HostConfig;
+  assert.equal(h.NetworkMode, 'host');
+  await engine.remove(boxId);
+  docker('run', '-d', '--name', box, '--label', `rim.node=${NODE}`, '--cap-drop', 'ALL', IMAGE_TAGS.synthetic);
+  const inBox = new DockerContainerEngine({ networkMode: `container:${box}` });
+  const id = await inBox.create(spec({ name: `rim-${NODE}-in-box`, port: 9100 }));
+  await inBox.start(id);
+  assert.equal(inspect(id).HostConfig.NetworkMode, `container:${inspect(box).Id}`);
+  // Reached on the box's loopback: the replica shares its network namespace.
+  const body = await until('replica on the box\'s loopback', async () => {
+    try { return docker('exec', box, 'wget', '-qO-', 'http://127.0.0.1:9100/healthz'); } catch { return undefined; }
+  });
+  assert.equal(JSON.parse(body).module, 'detect');
+  await inBox.remove(id);
+});
