@@ -13,7 +13,7 @@ export function chainSend(manifest: Manifest, urls: ReadonlyMap<string, string>,
     const url = urls.get(name);
     if (!url) return { ok: false, error: `${name}: no replica` };
     const out = await postFrame({ url: `${url}/infer`, body, agent, timeoutMs, keepBody: true }, signal);
-    if (!out.ok) return { ...out, error: `${name}: ${out.error ?? 'error'}` };
+    if (!out.ok) return out.error === 'aborted' ? out : { ...out, error: `${name}: ${out.error ?? 'error'}` };
     const next = byName.get(name)?.next ?? [];
     if (next.length === 0) return out;
     const outs = await Promise.all(next.map((n) => call(n, out.body ?? Buffer.alloc(0), signal)));

@@ -145,6 +145,7 @@ export async function profileTarget(app: RegisteredApp, target: ProfileTarget, c
         return toStoredProfile(target, {
           outcome, levels, resources, durationMs: performance.now() - began,
           binding: plan.map((p) => `${p.mod.name}: ${describeBinding(p.binding)}`).join(', '),
+          inputBytes: input.length,
         }, ctx.now());
       } finally {
         await sampler.stop();

@@ -23,6 +23,8 @@ export interface Measurement {
   durationMs: number;
   /** Accelerator binding, in words: `emulated 0.5 cpus`, `gpu 0`, `cpu 1`. */
   binding?: string;
+  /** Size of the frame sent to the (entry) module. */
+  inputBytes?: number;
 }
 
 const r2 = (v: number): number => Math.round(v * 100) / 100;
@@ -68,6 +70,7 @@ export function toStoredProfile(t: ProfileTarget, m: Measurement, now: number): 
       levels: m.levels.map(levelDetail),
       durationMs: Math.round(m.durationMs),
       ...(m.binding ? { binding: m.binding } : {}),
+      ...(m.inputBytes !== undefined ? { inputBytes: m.inputBytes } : {}),
       ...(m.resources.gpuUtilPct !== undefined ? { gpuUtilPct: r2(m.resources.gpuUtilPct) } : {}),
     },
   };
