@@ -159,7 +159,11 @@ export class ClusterNode {
       const next = fn(copy) ?? copy;
       try {
         const answer = await this.deps.client.call<{ doc: Doc }>(address, 'POST', '/v1/peer/propose', { baseVersion: from.version, doc: next }, 6000);
-        if (answer.status === 200) return answer.body.doc;
+        if (answer.status === 200) {
+          // Read-your-writes: wait (briefly) until this node holds the committed result too.
+          for (let i = 0; i < 40 && this.deps.store.read().version < answer.body.doc.version; i++) await sleep(25);
+          return answer.body.doc;
+        }
         if (answer.status === 409) { base = answer.body.doc; continue; }
         await sleep(200);
       } catch {

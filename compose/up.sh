@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Starts a test cluster of N appliances ("boxes") on one Docker engine, with
+# plain `docker` commands (no compose plugin needed; docker-compose.yml says
+# the same for engines that have it):
+#
+#   bash compose/up.sh            # 3 boxes: rim-box-1..3 on network rim-test
+#   RIM_BOXES=5 bash compose/up.sh
+#
+# Each box is a rim/appliance container on a private, internal Docker network
+# with a fixed address; its app replicas join its network namespace
+# (RIM_DOCKER_NETWORK_MODE=container:<box>), so disconnecting or killing the
+# box takes its replicas away with it. Only the appliances get the Docker
+# socket; each sees only containers labelled with its own rim.node.
+# Multicast (mDNS) stays on that network: the appliances announce on eth0,
+# their only interface besides loopback. Stop with compose/down.sh.
+#
+# Settings (environment): RIM_PREFIX (rim; names: $RIM_PREFIX-box-N,
+# network $RIM_PREFIX-test), RIM_BOXES (3), RIM_SUBNET (10.213.7.0/24),
+# RIM_CLUSTER_TOKEN, RIM_ADMIN_TOKEN, RIM_IMAGE (rim/appliance:dev),
+# RIM_STATIC_PEERS=1 (configure static peers instead of relying on mDNS),
+# RIM_EXTRA_ENV (more "-e K=V" options for every box), RIM_LOG_LEVEL (info).
+set -euo pipefail
+PREFIX="${RIM_PREFIX:-rim}"
+BOXES="${RIM_BOXES:-3}"
+SUBNET="${RIM_SUBNET:-10.213.7.0/24}"
+NET="$PREFIX-test"
+IMAGE="${RIM_IMAGE:-rim/appliance:dev}"
+TOKEN="${RIM_CLUSTER_TOKEN:-rim-test-cluster-token-change-me}"
+ADMIN="${RIM_ADMIN_TOKEN:-rim-test-admin-token-change-me}"
+BASE="${SUBNET%.*}"
+
+docker image inspect "$IMAGE" >/dev/null 2>&1 || { echo "up.sh: image $IMAGE missing: run bash images/build.sh appliance" >&2; exit 1; }
+if ! docker network inspect "$NET" >/dev/null 2>&1; then
+  docker network create --internal --subnet "$SUBNET" --label "rim.test-cluster=$PREFIX" "$NET" >/dev/null
+fi
+
+# Docker's isolation rules for internal networks drop every packet whose
+# destination lies outside the subnet, multicast included, when bridged
+# traffic passes iptables (br_netfilter). One rule lets mDNS through between
+# the boxes of THIS bridge only (in and out on the same bridge): multicast
+# still never leaves the test network. down.sh removes it.
+BRIDGE="br-$(docker network inspect -f '{{.Id}}' "$NET" | cut -c1-12)"
+MDNS_RULE=(DOCKER-USER -i "$BRIDGE" -o "$BRIDGE" -d 224.0.0.251/32 -p udp --dport 5353 -j ACCEPT)
+if command -v iptables >/dev/null 2>&1 && iptables -L DOCKER-USER -n >/dev/null 2>&1; then
+  iptables -C "${MDNS_RULE[@]}" 2>/dev/null || iptables -I "${MDNS_RULE[@]}"
+else
+  echo "up.sh: cannot add the bridge-local mDNS rule (no iptables/DOCKER-USER); use RIM_STATIC_PEERS=1 if the boxes do not find each other" >&2
+fi
+
+peers=()
+for i in $(seq 1 "$BOXES"); do peers+=("\"$BASE.$((10 + i)):7878\""); done
+PEERS="[$(IFS=,; echo "${peers[*]}")]"
+
+for i in $(seq 1 "$BOXES"); do
+  name="$PREFIX-box-$i"
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  extra=()
+  if [ "${RIM_STATIC_PEERS:-0}" = 1 ]; then extra+=(-e "RIM_CLUSTER_DISCOVERY_PEERS=$PEERS"); fi
+  # shellcheck disable=SC2206
+  [ -n "${RIM_EXTRA_ENV:-}" ] && extra+=(${RIM_EXTRA_ENV})
+  docker run -d --name "$name" --hostname "$name" \
+    --network "$NET" --ip "$BASE.$((10 + i))" \
+    --label "rim.test-cluster=$PREFIX" --label "rim.box=$name" \
+    -v /var/run/docker.sock:/var/run/docker.sock \
+    -e "RIM_NODE_ID=$name" \
+    -e "RIM_CLUSTER_NAME=$PREFIX" \
+    -e "RIM_CLUSTER_TOKEN=$TOKEN" \
+    -e "RIM_ADMIN_TOKEN=$ADMIN" \
+    -e "RIM_CLUSTER_DISCOVERY_INTERFACE=eth0" \
+    -e "RIM_DOCKER_NETWORK_MODE=container:$name" \
+    -e "RIM_LOG_LEVEL=${RIM_LOG_LEVEL:-info}" \
+    -e "RIM_PROFILING_ENABLED=false" \
+    "${extra[@]}" \
+    "$IMAGE" >/dev/null
+  echo "up.sh: $name at http://$BASE.$((10 + i)):7878"
+done
+echo "up.sh: cluster $PREFIX: $BOXES boxes on network $NET ($SUBNET); stop with: RIM_PREFIX=$PREFIX bash compose/down.sh"
