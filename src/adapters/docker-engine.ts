@@ -170,6 +170,8 @@ export class DockerContainerEngine implements ContainerEngine {
         const finishedAt = epochMs(info.State.FinishedAt);
         if (startedAt !== undefined) r.startedAt = startedAt;
         if (finishedAt !== undefined) r.finishedAt = finishedAt;
+        const createdAt = epochMs(info.Created);
+        if (createdAt !== undefined) r.createdAt = createdAt;
         if (r.status === 'exited' || r.status === 'dead') r.exitCode = info.State.ExitCode;
         this.inspected.set(c.Id, r);
         return r;

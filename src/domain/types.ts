@@ -140,6 +140,8 @@ export interface ObservedReplica {
   /** epoch ms; undefined when never started */
   startedAt?: number;
   finishedAt?: number;
+  /** epoch ms the container was created (tells a previous process's leftovers from this one's). */
+  createdAt?: number;
 }
 
 /* ---------- the cluster document (what the store keeps, what the leader replicates) ---------- */

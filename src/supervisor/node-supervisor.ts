@@ -47,6 +47,8 @@ export class NodeSupervisor {
   private readonly pollMs: number;
   private readonly stopGraceS: number;
   private readonly maxErrorBackoffMs: number;
+  /** When this supervisor (this appliance process) came up. */
+  private readonly bornAt: number;
 
   constructor(
     private readonly engine: ContainerEngine,
@@ -59,6 +61,7 @@ export class NodeSupervisor {
     this.pollMs = options.pollMs ?? 1000;
     this.stopGraceS = options.stopGraceS ?? 5;
     this.maxErrorBackoffMs = options.maxErrorBackoffMs ?? 30_000;
+    this.bornAt = clock.now();
   }
 
   /** Replaces the target; the loop acts on it at once. */
@@ -87,9 +90,9 @@ export class NodeSupervisor {
     return next;
   }
 
-  /** Removes profiling containers a previous appliance process left behind. Call before the profiler starts. */
+  /** Removes profiling containers a previous appliance process left behind (created before this supervisor). */
   async removeOrphanedProfiling(): Promise<number> {
-    const steps = orphanedProfilingReplicas(await this.engine.listReplicas(this.node));
+    const steps = orphanedProfilingReplicas(await this.engine.listReplicas(this.node), this.bornAt);
     for (const s of steps) {
       await applyStep(s, this.ctx());
       this.log.info({ step: describeStep(s) }, 'removed a profiling replica left by a previous run');

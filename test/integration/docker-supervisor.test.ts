@@ -165,8 +165,10 @@ test('profiling containers left by a previous process are removed at start; live
   const sup = running({ node: NODE, version: 1, replicas: [] });
   try {
     await until('the orphan removed', async () => ((await engine.listReplicas(NODE)).some((r) => r.role === 'profiling') ? undefined : true), 10_000);
+    // One created by this process's profiler survives even a later sweep.
     const live = await engine.create(prof);
     await sup.sup.reconcileNow();
+    assert.equal(await sup.sup.removeOrphanedProfiling(), 0);
     assert.ok((await engine.listReplicas(NODE)).some((r) => r.containerId === live));
     await engine.remove(live);
   } finally {

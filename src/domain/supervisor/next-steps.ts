@@ -63,9 +63,13 @@ export function nextSteps(current: readonly ObservedReplica[], target: Assignmen
 
 const nameOf = (s: Step): string => (s.kind === 'create' ? s.spec.name : s.name);
 
-/** Profiling containers found at startup belong to a previous appliance process: remove them. */
-export function orphanedProfilingReplicas(current: readonly ObservedReplica[]): Step[] {
-  return current.filter((o) => o.role === 'profiling' && o.status !== 'removing')
+/**
+ * Profiling containers created before this appliance process started belong
+ * to a previous one (its profiler died with it): remove them. Ones created
+ * since (`createdAt >= since`) are the live profiler's.
+ */
+export function orphanedProfilingReplicas(current: readonly ObservedReplica[], since = Infinity): Step[] {
+  return current.filter((o) => o.role === 'profiling' && o.status !== 'removing' && (o.createdAt === undefined || o.createdAt < since))
     .map((o): Step => ({ kind: 'remove', containerId: o.containerId, name: o.name }));
 }
 

@@ -55,6 +55,9 @@ test('dead containers are removed; profiling replicas are left to the profiler',
   const steps = nextSteps([observed(decode, { status: 'dead' }), observed(detect), observed(prof, { status: 'exited' })], target, emptyRestartBook, 0);
   assert.deepEqual(brief(steps), [`remove ${decode.name}`]);
   assert.deepEqual(brief(orphanedProfilingReplicas([observed(decode), observed(prof)])), [`remove ${prof.name}`]);
+  // Created since this process started: the live profiler's, not an orphan.
+  assert.deepEqual(brief(orphanedProfilingReplicas([observed(prof, { createdAt: 5000 })], 4000)), []);
+  assert.deepEqual(brief(orphanedProfilingReplicas([observed(prof, { createdAt: 3000 })], 4000)), [`remove ${prof.name}`]);
 });
 
 test('statuses: pending, running, backoff with next restart, crash-loop', () => {
