@@ -107,8 +107,11 @@ if want appliance; then
     cp -a dist "$STAGE/dist"
     rm -rf "$STAGE/dist/test" "$STAGE/dist/bench"
     find "$STAGE/dist" -name '*.map' -delete
-    npm ls --omit=dev --parseable --all 2>/dev/null | tail -n +2 | sed "s#^$ROOT/##" | grep '^node_modules/' |
+    # npm ls exits non-zero on any peer-dependency complaint; its list is still right.
+    PROD_DIRS="$(npm ls --omit=dev --parseable --all 2>/dev/null || true)"
+    echo "$PROD_DIRS" | sed "s#^$ROOT/##" | { grep '^node_modules/' || true; } |
       while read -r dir; do cp -a --parents "$dir" "$STAGE/" 2>/dev/null || true; done
+    [ -d "$STAGE/node_modules/pino" ] || { echo "images: staging production node_modules failed (no pino)" >&2; exit 1; }
     cp images/appliance/Dockerfile images/appliance/.dockerignore "$STAGE/"
     build rim/appliance:dev "$STAGE" "$STAGE/Dockerfile" rim/appliance:latest
   fi
