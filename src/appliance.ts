@@ -25,6 +25,7 @@ import { assignmentForNode, oneBoxPlan } from './domain/assignment.js';
 import type { Assignment, ReplicaStatus } from './domain/types.js';
 import { componentLogger, createLogger, type Logger } from './log.js';
 import { createCluster } from './cluster/start-cluster.js';
+import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
@@ -132,7 +133,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const api = createApi({
     config, nodeId, adminToken: admin.token, store, engine, inventory, supervisor, control, docker, events,
     metrics: new ApiMetrics(), logger: componentLogger(root, 'api'), now, ready: () => ready, cluster,
-  }, parts.api);
+  }, { ...parts.api, extraRoutes: [statusPageRoutes(), ...(parts.api?.extraRoutes ?? [])] });
   // The peer API reads its raw body to check signatures: it goes ahead of the API's JSON parser and admin guard.
   const outer = express();
   outer.disable('x-powered-by');
