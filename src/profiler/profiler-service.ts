@@ -10,9 +10,9 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Store } from '../adapters/store.js';
 import { ValidationError } from '../domain/errors.js';
-import { profileIdentity, upsertProfile } from '../domain/profiling/profile-key.js';
+import { profileIdentity, upsertProfile, type ProfileTarget } from '../domain/profiling/profile-key.js';
 import { dueProfiles, type ProfileTask } from '../domain/profiling/profile-tasks.js';
-import type { NodeInventory, StoredProfile } from '../domain/types.js';
+import type { NodeInventory, RegisteredApp, StoredProfile } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import { FrameInputs, type ImageFileReader } from './frame-inputs.js';
 import type { GpuSampler } from './gpu-sampler.js';
@@ -115,6 +115,18 @@ export class ProfilerService {
     return run;
   }
 
+  /** Measures one target now (after any run in progress) and stores the result. */
+  measure(target: ProfileTarget): Promise<StoredProfile> {
+    this.queued += 1;
+    const run = this.chain.then(async () => {
+      const app = this.deps.store.read().apps.find((a) => a.name === target.app);
+      if (!app) throw new ValidationError(`no registered app named ${target.app}`, 'app');
+      return this.measureOne(app, target, await this.deps.inventory.get());
+    }).finally(() => { this.queued -= 1; });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   /** For POST /v1/profiles/refresh: checks the request, starts the refresh, answers at once with what is due. */
   async requestRefresh(opts: RefreshOptions = {}): Promise<{ accepted: true; due: RefreshReport['due'] }> {
     const due = await this.due(opts);
@@ -165,23 +177,30 @@ export class ProfilerService {
       if (signal.aborted) break;
       const app = this.deps.store.read().apps.find((a) => a.name === t.target.app);
       if (!app) continue; // removed meanwhile
-      this.current = profileIdentity(t.target);
       try {
-        const p = await profileTarget(app, t.target, {
-          engine: this.deps.engine, nodeId: this.deps.nodeId, inventory, ports: this.ports, inputs: this.inputs,
-          tuning: this.tuning, logger: this.deps.logger, now: this.now,
-          ...(this.deps.gpu ? { gpu: this.deps.gpu } : {}), ...(this.deps.host ? { host: this.deps.host } : {}),
-        }, signal);
-        await this.deps.store.update((doc) => { doc.profiles = upsertProfile(doc.profiles, p); });
-        report.profiled.push({ profile: this.current, state: p.state, maxFps: p.maxFps, latencyMs: p.latencyMs, ...(p.reason ? { reason: p.reason } : {}) });
-        this.deps.onProfiled?.(p);
+        const p = await this.measureOne(app, t.target, inventory);
+        report.profiled.push({ profile: profileIdentity(p), state: p.state, maxFps: p.maxFps, latencyMs: p.latencyMs, ...(p.reason ? { reason: p.reason } : {}) });
       } catch (e) {
         if (!signal.aborted) throw e;
-      } finally {
-        this.current = undefined;
       }
     }
     this.lastRun = { at: this.now(), report };
     return report;
+  }
+
+  private async measureOne(app: RegisteredApp, target: ProfileTarget, inventory: NodeInventory): Promise<StoredProfile> {
+    this.current = profileIdentity(target);
+    try {
+      const p = await profileTarget(app, target, {
+        engine: this.deps.engine, nodeId: this.deps.nodeId, inventory, ports: this.ports, inputs: this.inputs,
+        tuning: this.tuning, logger: this.deps.logger, now: this.now,
+        ...(this.deps.gpu ? { gpu: this.deps.gpu } : {}), ...(this.deps.host ? { host: this.deps.host } : {}),
+      }, this.stopper.signal);
+      await this.deps.store.update((doc) => { doc.profiles = upsertProfile(doc.profiles, p); });
+      this.deps.onProfiled?.(p);
+      return p;
+    } finally {
+      this.current = undefined;
+    }
   }
 }
