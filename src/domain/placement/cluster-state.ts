@@ -7,7 +7,7 @@
  * the touched nodes · their DAG size).
  */
 import { estimateLatency, type Share } from './latency.js';
-import { type Problem, profileFor } from './problem.js';
+import { moduleVariant, type Problem } from './problem.js';
 import type { Profile } from '../types.js';
 
 const EPS = 1e-9;
@@ -30,7 +30,8 @@ export class ClusterState {
   readonly shares: Share[][];
   /** Per node: deployment → number of its shares on the node. */
   private readonly nodeDeps: Map<number, number>[];
-  private readonly replicas = new Map<string, number>();
+  /** Per slot: replica tag (app/module/variant) → shares using it. */
+  private readonly replicas: Map<string, number>[];
   /**
    * Per slot, the utilisation its current tenants tolerate: past it, some
    * deployment on it would miss its latency target (conservative: each
@@ -47,6 +48,7 @@ export class ClusterState {
     this.nodeMem = new Float64Array(p.nodes.length);
     this.shares = p.deployments.map(() => []);
     this.nodeDeps = p.nodes.map(() => new Map());
+    this.replicas = p.slots.map(() => new Map());
     this.cap = new Float64Array(p.slots.length).fill(1);
   }
 
@@ -92,9 +94,7 @@ export class ClusterState {
   }
 
   profile(dep: number, s: Pick<Share, 'module' | 'variant' | 'slot'>): Profile | undefined {
-    const d = this.p.deployments[dep]!;
-    const app = this.p.apps.get(d.app)!;
-    return profileFor(this.p, d.app, app.modules[s.module]!.name, s.variant, this.p.slots[s.slot]!.model);
+    return moduleVariant(this.p, this.p.deployments[dep]!.app, s.module, s.variant).bySlot[s.slot];
   }
 
   latencyOf(dep: number): number {
@@ -112,20 +112,21 @@ export class ClusterState {
   }
 
   private apply(dep: number, shares: readonly Share[], sign: 1 | -1): void {
-    const app = this.p.apps.get(this.p.deployments[dep]!.app)!;
+    const app = this.p.deployments[dep]!.app;
     for (const s of shares) {
       const slot = this.p.slots[s.slot]!;
-      const prof = this.profile(dep, s)!;
+      const mv = moduleVariant(this.p, app, s.module, s.variant);
+      const prof = mv.bySlot[s.slot]!;
       const frac = s.fps / prof.maxFps;
       if (slot.gpu) this.gpuLoad[s.slot]! += sign * frac;
       this.cores[slot.node]! += sign * (prof.cpuCores ?? 0) * frac;
-      const key = `${app.name}\u0000${s.module}\u0000${s.variant}\u0000${s.slot}`;
-      const refs = (this.replicas.get(key) ?? 0) + sign;
+      const reps = this.replicas[s.slot]!;
+      const refs = (reps.get(mv.tag) ?? 0) + sign;
       if (refs === 0 || (refs === 1 && sign === 1)) {
         this.nodeMem[slot.node]! += sign * (prof.memoryMB ?? 0);
         if (slot.gpu) this.gpuMem[s.slot]! += sign * (prof.gpuMemoryMB ?? 0);
       }
-      if (refs === 0) this.replicas.delete(key); else this.replicas.set(key, refs);
+      if (refs === 0) reps.delete(mv.tag); else reps.set(mv.tag, refs);
       const nd = this.nodeDeps[slot.node]!;
       const c = (nd.get(dep) ?? 0) + sign;
       if (c === 0) nd.delete(dep); else nd.set(dep, c);
@@ -133,8 +134,8 @@ export class ClusterState {
   }
 
   /** Whether a replica of this module variant already runs on the slot (its memory is paid). */
-  hasReplica(app: string, module: number, variant: string, slot: number): boolean {
-    return this.replicas.has(`${app}\u0000${module}\u0000${variant}\u0000${slot}`);
+  hasReplica(tag: string, slot: number): boolean {
+    return this.replicas[slot]!.has(tag);
   }
 
   private capacityFailure(shares: readonly Share[]): Failure | undefined {

@@ -7,6 +7,7 @@
 import type { ClusterState } from './cluster-state.js';
 import type { Share } from './latency.js';
 import type { Profile } from '../types.js';
+import { moduleVariant, type ModuleVariant } from './problem.js';
 
 const EPS = 1e-9;
 
@@ -16,21 +17,23 @@ export class Draft {
   private readonly gpuMem = new Map<number, number>();
   private readonly cores = new Map<number, number>();
   private readonly mem = new Map<number, number>();
-  private readonly replicas = new Set<string>();
+  /** Replicas this draft adds: tag → slots. */
+  private readonly replicas = new Map<string, Set<number>>();
   readonly nodes = new Set<number>();
 
   constructor(readonly state: ClusterState, readonly dep: number) {}
 
-  private get app(): string {
-    return this.state.p.deployments[this.dep]!.app;
+  private mv(module: number, variant: string): ModuleVariant {
+    return moduleVariant(this.state.p, this.state.p.deployments[this.dep]!.app, module, variant);
   }
 
   private replicaPaid(module: number, variant: string, slot: number): boolean {
-    return this.replicas.has(`${module}\u0000${variant}\u0000${slot}`) || this.state.hasReplica(this.app, module, variant, slot);
+    const tag = this.mv(module, variant).tag;
+    return this.replicas.get(tag)?.has(slot) || this.state.hasReplica(tag, slot);
   }
 
   profile(module: number, variant: string, slot: number): Profile | undefined {
-    return this.state.profile(this.dep, { module, variant, slot });
+    return this.mv(module, variant).bySlot[slot];
   }
 
   /** Free GPU share of a slot, net of this draft. */
@@ -51,6 +54,7 @@ export class Draft {
     const prof = this.profile(module, variant, slot);
     if (!prof) return 0;
     const s = this.state.p.slots[slot]!;
+    if (s.gpu && this.gpuFree(slot) <= EPS) return 0;
     if (!this.replicaPaid(module, variant, slot)) {
       const nodeMemFree = this.state.p.nodes[s.node]!.memoryMB - this.state.nodeMem[s.node]! - (this.mem.get(s.node) ?? 0);
       if ((prof.memoryMB ?? 0) > nodeMemFree + EPS) return 0;
@@ -78,7 +82,9 @@ export class Draft {
     if (!this.replicaPaid(module, variant, slot)) {
       this.mem.set(s.node, (this.mem.get(s.node) ?? 0) + (prof.memoryMB ?? 0));
       if (s.gpu) this.gpuMem.set(slot, (this.gpuMem.get(slot) ?? 0) + (prof.gpuMemoryMB ?? 0));
-      this.replicas.add(`${module}\u0000${variant}\u0000${slot}`);
+      const tag = this.mv(module, variant).tag;
+      if (!this.replicas.has(tag)) this.replicas.set(tag, new Set());
+      this.replicas.get(tag)!.add(slot);
     }
     this.nodes.add(s.node);
     const same = this.shares.find((x) => x.module === module && x.variant === variant && x.slot === slot);

@@ -7,7 +7,7 @@
  * An edge is local only when every share of both ends sits on one node.
  * O(shares + modules + edges).
  */
-import { type AppInfo, type Problem, edgeCostMs, profileFor } from './problem.js';
+import { type AppInfo, type Problem, edgeCostMs, moduleVariant } from './problem.js';
 
 /** One (deployment, module, variant, slot) row of a plan: `fps` frames/s of the deployment. */
 export interface Share {
@@ -38,8 +38,7 @@ export function estimateLatency(
   const nodeOf = new Array<number>(n).fill(-1); // -2: several nodes
   for (const s of shares) {
     const slot = p.slots[s.slot]!;
-    const mod = app.modules[s.module]!;
-    const prof = profileFor(p, app.name, mod.name, s.variant, slot.model);
+    const prof = moduleVariant(p, app.name, s.module, s.variant).bySlot[s.slot];
     const l = prof ? loadedLatency(prof.latencyMs, util(s.slot)) : Infinity;
     if (l > lat[s.module]!) lat[s.module] = l;
     const prev = nodeOf[s.module]!;

@@ -25,6 +25,8 @@ export interface ModuleInfo {
   next: number[];
   /** Default first, then lighter variants by quality, highest first. */
   variants: VariantInfo[];
+  /** Lazily filled by moduleVariant(). */
+  byVariant: Map<string, ModuleVariant>;
 }
 
 export interface AppInfo {
@@ -87,6 +89,36 @@ export function profileFor(p: Problem, app: string, module: string, variant: str
   return p.profiles.get(profileKey(app, module, variant, model));
 }
 
+export interface ModuleVariant {
+  /** Stable tag of the replica kind (app, module, variant). */
+  tag: string;
+  /** The profile on each slot (by slot index), undefined where there is none. */
+  bySlot: Array<Profile | undefined>;
+}
+
+/** Per (app, module index, variant): profiles by slot, computed once per problem. O(slots) the first time, O(1) after. */
+export function moduleVariant(p: Problem, app: string, module: number, variant: string): ModuleVariant {
+  const mod = p.apps.get(app)!.modules[module]!;
+  let mv = mod.byVariant.get(variant);
+  if (!mv) {
+    mv = { tag: `${app}\u0000${module}\u0000${variant}`, bySlot: p.slots.map((s) => (s.gpu === mod.gpu ? profileFor(p, app, mod.name, variant, s.model) : undefined)) };
+    mod.byVariant.set(variant, mv);
+  }
+  return mv;
+}
+
+const dagCache = new WeakMap<AppInfo, Array<Profile | undefined>>();
+
+/** The whole-DAG profile on each slot's model (by slot index). */
+export function dagProfiles(p: Problem, app: AppInfo): Array<Profile | undefined> {
+  let list = dagCache.get(app);
+  if (!list) {
+    list = p.slots.map((s) => (s.gpu ? dagProfile(p, app.name, s.model) : undefined));
+    dagCache.set(app, list);
+  }
+  return list;
+}
+
 /** The whole-DAG (`module: "*"`) profile of an app on a model. */
 export function dagProfile(p: Problem, app: string, model: string): Profile | undefined {
   return p.profiles.get(profileKey(app, '*', DEFAULT_VARIANT, model));
@@ -106,6 +138,7 @@ function appInfo(m: AppSpec): AppInfo {
         .map((v) => ({ name: v.name, quality: v.quality ?? 0.5 }))
         .sort((a, b) => b.quality - a.quality || a.name.localeCompare(b.name)),
     ],
+    byVariant: new Map(),
   }));
   return { name: m.name, modules, topo: topoOrder(m).map((mod) => index.get(mod.name)!) };
 }

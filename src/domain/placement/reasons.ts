@@ -42,8 +42,12 @@ export function structuralReason(p: Problem, d: DeploymentInfo): string | undefi
   return undefined;
 }
 
-/** Demand against free capacity, in GPUs of the app's best class (and cores). */
-export function capacityReason(state: ClusterState, d: DeploymentInfo): string | undefined {
+/**
+ * Demand against free capacity, in GPUs of the app's best class (and cores).
+ * With `withinCaps`, free capacity stops where a tenant's latency target
+ * would break (ClusterState.cap), which is all `rim` may use.
+ */
+export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCaps = false): string | undefined {
   const p = state.p;
   const app = p.apps.get(d.app)!;
   const perFps = new Map<string, number>();
@@ -58,9 +62,12 @@ export function capacityReason(state: ClusterState, d: DeploymentInfo): string |
     let free = 0;
     for (const s of p.slots) {
       const per = s.gpu ? perFps.get(s.model) : undefined;
-      if (per !== undefined) free += Math.max(0, state.gpuFree(s.index)) * (bestPer / per);
+      const room = withinCaps ? Math.min(state.gpuFree(s.index), state.cap[s.index]! - state.gpuLoad[s.index]!) : state.gpuFree(s.index);
+      if (per !== undefined) free += Math.max(0, room) * (bestPer / per);
     }
-    if (need > free) return `needs ${f1(need)} GPUs of ${bestModel}-class capacity, ${f1(free)} free`;
+    if (need > free) {
+      return `needs ${f1(need)} GPUs of ${bestModel}-class capacity, ${f1(free)} free${withinCaps ? ' without breaking the latency targets of deployments already there' : ''}`;
+    }
   }
   let cores = 0;
   for (const m of app.modules) {

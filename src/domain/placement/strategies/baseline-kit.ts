@@ -7,7 +7,7 @@
  */
 import type { ClusterState } from '../cluster-state.js';
 import type { Share } from '../latency.js';
-import type { Problem } from '../problem.js';
+import { moduleVariant, type Problem } from '../problem.js';
 import { Draft } from '../draft.js';
 
 export function dropLatencyViolators(state: ClusterState, reasons: Map<number, string>, strategy: string): void {
@@ -43,6 +43,6 @@ export function firstFitSplit(state: ClusterState, dep: number, module: number, 
 
 /** Slots that have a profile for the module variant, in cluster order. */
 export function profiledSlots(p: Problem, app: string, module: number, variant: string): number[] {
-  const mod = p.apps.get(app)!.modules[module]!;
-  return p.slots.filter((s) => s.gpu === mod.gpu && p.profiles.has(`${app}\u0000${mod.name}\u0000${variant}\u0000${s.model}`)).map((s) => s.index);
+  const by = moduleVariant(p, app, module, variant).bySlot;
+  return p.slots.filter((s) => by[s.index]).map((s) => s.index);
 }

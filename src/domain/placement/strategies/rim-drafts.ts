@@ -11,7 +11,7 @@
  */
 import type { ClusterState } from '../cluster-state.js';
 import { Draft } from '../draft.js';
-import { type AppInfo, type DeploymentInfo, type Problem, dagProfile, profileFor } from '../problem.js';
+import { type AppInfo, type DeploymentInfo, type Problem, dagProfiles, moduleVariant } from '../problem.js';
 
 export type Mode = 'pack' | 'spread';
 
@@ -24,10 +24,8 @@ export class SlotIndex {
     const key = `${app.name}\u0000${module}\u0000${variant}`;
     let list = this.cache.get(key);
     if (!list) {
-      const mod = app.modules[module]!;
-      list = this.p.slots
-        .filter((s) => s.gpu === mod.gpu && profileFor(this.p, app.name, mod.name, variant, s.model))
-        .map((s) => s.index);
+      const by = moduleVariant(this.p, app.name, module, variant).bySlot;
+      list = this.p.slots.filter((s) => by[s.index]).map((s) => s.index);
       this.cache.set(key, list);
     }
     return list;
@@ -67,30 +65,41 @@ export function placeModule(draft: Draft, module: number, variant: string, fps: 
 }
 
 /**
- * Builds one candidate: `node` restricts every module to that node (the
- * whole-DAG case); otherwise modules go wherever they fit.
+ * Builds one candidate on `nodes` (one node: the whole-DAG case; undefined:
+ * anywhere). O(modules · slots of those nodes).
  */
 export function buildDraft(
-  state: ClusterState, index: SlotIndex, d: DeploymentInfo, variants: readonly string[], mode: Mode, node?: number,
+  state: ClusterState, index: SlotIndex, d: DeploymentInfo, variants: readonly string[], mode: Mode, nodes?: readonly number[],
 ): Draft | undefined {
   const p = state.p;
   const app = p.apps.get(d.app)!;
   const draft = new Draft(state, d.index);
-  const onNode = (list: number[]): number[] => (node === undefined ? list : list.filter((s) => p.slots[s]!.node === node));
+  const onNode = (list: number[], m: number): number[] => {
+    if (!nodes) return list;
+    const by = moduleVariant(p, app.name, m, variants[m]!).bySlot;
+    const out: number[] = [];
+    for (const n of nodes) {
+      const info = p.nodes[n]!;
+      if (!app.modules[m]!.gpu) { if (by[info.cpuSlot]) out.push(info.cpuSlot); continue; }
+      for (const g of info.gpuSlots) if (by[g]) out.push(g);
+    }
+    return out;
+  };
   const weight = (m: number): number => {
     const list = index.slots(app, m, variants[m]!);
-    const best = list.reduce((a, s) => Math.max(a, profileFor(p, app.name, app.modules[m]!.name, variants[m]!, p.slots[s]!.model)!.maxFps), 0);
+    const by = moduleVariant(p, app.name, m, variants[m]!).bySlot;
+    const best = list.reduce((a, s) => Math.max(a, by[s]!.maxFps), 0);
     return best > 0 ? 1 / best : Infinity;
   };
   const gpuMods = app.modules.filter((m) => m.gpu).map((m) => ({ m: m.index, w: weight(m.index) }))
     .sort((a, b) => b.w - a.w || a.m - b.m);
   for (const { m } of gpuMods) {
-    if (!placeModule(draft, m, variants[m]!, d.fps, onNode(index.slots(app, m, variants[m]!)), mode)) return undefined;
+    if (!placeModule(draft, m, variants[m]!, d.fps, onNode(index.slots(app, m, variants[m]!), m), mode)) return undefined;
   }
   for (const m of app.topo) {
     const mod = app.modules[m]!;
     if (mod.gpu) continue;
-    const cands = onNode(index.slots(app, m, variants[m]!));
+    const cands = onNode(index.slots(app, m, variants[m]!), m);
     // Prefer the node of the neighbour with the heaviest edge to this module.
     const neighbours: Array<{ node: number; kb: number }> = [];
     for (const s of draft.shares) {
@@ -107,43 +116,80 @@ export function buildDraft(
   return draft;
 }
 
-/**
- * Nodes worth trying for the whole DAG, best first: in `pack` mode by the
- * GPU share left on the tightest GPU that takes every GPU module (the "*"
- * profile when it is there and stricter), in `spread` by utilisation.
- * O(nodes · GPUs per node · GPU modules).
- */
-export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: readonly string[], mode: Mode, limit: number): number[] {
-  const p = state.p;
-  const app = p.apps.get(d.app)!;
-  const gpuMods = app.modules.filter((m) => m.gpu);
-  const allDefault = variants.every((v) => v === 'default');
-  const scored: Array<{ node: number; key: number }> = [];
-  for (const n of p.nodes) {
-    let key = Infinity;
-    if (!gpuMods.length) {
-      const free = Math.min(state.coresFree(n.index), state.cap[n.cpuSlot]! * n.cpus - state.cores[n.index]!);
-      key = mode === 'pack' ? free : state.util(n.cpuSlot);
-      if (free <= 0) continue;
-    }
-    for (const g of n.gpuSlots) {
-      const model = p.slots[g]!.model;
-      let share = 0;
-      for (const m of gpuMods) {
-        const pr = profileFor(p, app.name, m.name, variants[m.index]!, model);
-        share = pr ? share + d.fps / pr.maxFps : Infinity;
-      }
-      const star = allDefault ? dagProfile(p, app.name, model) : undefined;
-      if (star) share = Math.max(share, d.fps / star.maxFps);
-      const room = Math.min(state.gpuFree(g), state.cap[g]! - state.gpuLoad[g]!);
-      // Several GPUs of one node may share the DAG: rank those after single fits.
-      if (share === Infinity) continue;
-      const k = share <= room ? (mode === 'pack' ? room - share : state.gpuLoad[g]! + share) : 10 + state.gpuLoad[g]!;
-      if (k < key) key = k;
-    }
-    if (key < Infinity) scored.push({ node: n.index, key });
+/** Keeps the `limit` smallest keys (ties: lower node first). O(limit) per offer. */
+class TopK {
+  readonly items: Array<{ node: number; key: number }> = [];
+  constructor(private readonly limit: number) {}
+  offer(node: number, key: number): void {
+    const it = this.items;
+    if (it.length === this.limit && key >= it[it.length - 1]!.key) return;
+    let i = it.length;
+    while (i > 0 && it[i - 1]!.key > key) i--;
+    it.splice(i, 0, { node, key });
+    if (it.length > this.limit) it.pop();
   }
-  scored.sort((a, b) => a.key - b.key || a.node - b.node);
-  return scored.slice(0, limit).map((x) => x.node);
+  nodes(): number[] {
+    return this.items.map((x) => x.node);
+  }
 }
 
+/**
+ * Nodes worth trying for the whole DAG, best first: `pack` by the GPU share
+ * left on the tightest GPU that takes every GPU module (the "*" profile when
+ * it is there and stricter), `spread` by utilisation after. One pass:
+ * O(nodes · GPUs per node · GPU modules).
+ */
+export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: readonly string[], packLimit: number, spreadLimit: number): { pack: number[]; spread: number[] } {
+  const p = state.p;
+  const app = p.apps.get(d.app)!;
+  const gpuMods = app.modules.filter((m) => m.gpu).map((m) => moduleVariant(p, app.name, m.index, variants[m.index]!).bySlot);
+  const stars = variants.every((v) => v === 'default') ? dagProfiles(p, app) : undefined;
+  const pack = new TopK(packLimit);
+  const spread = new TopK(spreadLimit);
+  for (const n of p.nodes) {
+    if (!gpuMods.length) {
+      const free = Math.min(state.coresFree(n.index), state.cap[n.cpuSlot]! * n.cpus - state.cores[n.index]!);
+      if (free <= 0) continue;
+      pack.offer(n.index, free);
+      spread.offer(n.index, state.util(n.cpuSlot));
+      continue;
+    }
+    let packKey = Infinity;
+    let spreadKey = Infinity;
+    for (const g of n.gpuSlots) {
+      let share = 0;
+      for (const by of gpuMods) {
+        const pr = by[g];
+        share = pr ? share + d.fps / pr.maxFps : Infinity;
+      }
+      if (share === Infinity) continue;
+      const star = stars?.[g];
+      if (star) share = Math.max(share, d.fps / star.maxFps);
+      const load = state.gpuLoad[g]!;
+      const room = Math.min(state.gpuFree(g), state.cap[g]! - load);
+      // Several GPUs of one node may share the DAG: rank those after single fits.
+      const fits = share <= room;
+      packKey = Math.min(packKey, fits ? room - share : 10 + load);
+      spreadKey = Math.min(spreadKey, fits ? load + share : 10 + load);
+    }
+    if (packKey < Infinity) { pack.offer(n.index, packKey); spread.offer(n.index, spreadKey); }
+  }
+  return { pack: pack.nodes(), spread: spread.nodes() };
+}
+
+/**
+ * Nodes a split may use on a large cluster: the whole-DAG candidates plus
+ * the nodes with the most free GPU share (within latency caps). All nodes
+ * when the cluster is small. O(N log N).
+ */
+export function splitNodes(state: ClusterState, whole: readonly number[], limit: number): number[] | undefined {
+  const p = state.p;
+  if (p.nodes.length <= limit) return undefined;
+  const top = new TopK(limit);
+  for (const n of p.nodes) {
+    let free = n.gpuSlots.length ? 0 : Math.max(0, state.coresFree(n.index)) / Math.max(1, n.cpus);
+    for (const g of n.gpuSlots) free += Math.max(0, Math.min(state.gpuFree(g), state.cap[g]! - state.gpuLoad[g]!));
+    if (free > 0) top.offer(n.index, -free);
+  }
+  return [...new Set([...whole, ...top.nodes()])];
+}

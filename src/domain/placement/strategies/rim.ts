@@ -19,12 +19,14 @@ import { buildPlan } from '../plan-build.js';
 import { type DeploymentInfo, type Problem, byPriority } from '../problem.js';
 import { capacityReason, gpuPerFps, rejectionReason, structuralReason } from '../reasons.js';
 import { admissionScore, compareScores, type Strategy, type StrategyContext } from '../strategy.js';
-import { buildDraft, type Mode, SlotIndex, wholeDagNodes } from './rim-drafts.js';
+import { buildDraft, type Mode, SlotIndex, splitNodes, wholeDagNodes } from './rim-drafts.js';
 import { replan } from './rim-replan.js';
 import type { Plan } from '../../types.js';
 
 const WHOLE_PACK = 4;
 const WHOLE_SPREAD = 2;
+/** A split looks at this many nodes (the roomiest, plus the whole-DAG candidates). */
+const SPLIT_NODES = 16;
 
 /** Variant choices per module, from full quality to lightest: each step demotes the module that saves the most GPU. */
 export function variantLevels(p: Problem, app: string): string[][] {
@@ -57,14 +59,16 @@ export function variantLevels(p: Problem, app: string): string[][] {
 export function placeDeployment(state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][]): Failure | 'structural' | undefined {
   let last: Failure | undefined;
   for (const variants of levels) {
-    const tries: Array<{ mode: Mode; node?: number }> = [
-      ...wholeDagNodes(state, d, variants, 'pack', WHOLE_PACK).map((node) => ({ mode: 'pack' as Mode, node })),
-      ...wholeDagNodes(state, d, variants, 'spread', WHOLE_SPREAD).map((node) => ({ mode: 'spread' as Mode, node })),
-      { mode: 'pack' }, { mode: 'spread' },
+    const { pack: packNodes, spread: spreadNodes } = wholeDagNodes(state, d, variants, WHOLE_PACK, WHOLE_SPREAD);
+    const split = splitNodes(state, [...packNodes, ...spreadNodes], SPLIT_NODES);
+    const tries: Array<{ mode: Mode; nodes?: number[] }> = [
+      ...packNodes.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
+      ...spreadNodes.map((node) => ({ mode: 'spread' as Mode, nodes: [node] })),
+      { mode: 'pack', nodes: split }, { mode: 'spread', nodes: split },
     ];
     const seen = new Set<string>();
     for (const t of tries) {
-      const draft = buildDraft(state, index, d, variants, t.mode, t.node);
+      const draft = buildDraft(state, index, d, variants, t.mode, t.nodes);
       if (!draft) continue;
       const key = draft.shares.map((s) => `${s.module}:${s.variant}:${s.slot}:${s.fps}`).sort().join('|');
       if (seen.has(key)) continue;
@@ -97,6 +101,7 @@ const tightestFirst: Order = (p) => byPriority(p).sort((a, b) => b.priority - a.
 export function greedy(p: Problem, order: DeploymentInfo[], state = new ClusterState(p), reasons = new Map<number, string>()): { state: ClusterState; reasons: Map<number, string> } {
   const index = new SlotIndex(p);
   const levelsByApp = new Map<string, string[][]>();
+  const failures = new Map<string, Array<{ fps: number; latencyMs: number; f: Failure | undefined }>>();
   for (const d of order) {
     if (state.isPlaced(d.index)) continue;
     const structural = p.apps.has(d.app) ? structuralReason(p, d) : `app ${d.app} is not registered`;
@@ -104,11 +109,18 @@ export function greedy(p: Problem, order: DeploymentInfo[], state = new ClusterS
     let levels = levelsByApp.get(d.app);
     if (!levels) { levels = variantLevels(p, d.app); levelsByApp.set(d.app, levels); }
     // Cheap early exit when even the lightest variants cannot fit in what is free.
-    const early = capacityReason(state, d);
+    const early = capacityReason(state, d) ?? capacityReason(state, d, true);
     if (early) { reasons.set(d.index, early); continue; }
+    // Dominance: the cluster only fills up during a greedy pass, so a deployment of an app
+    // that already failed with no more fps and no tighter target fails too. Skip the tries.
+    const failedBefore = failures.get(d.app)?.find((x) => x.fps <= d.fps && x.latencyMs >= d.latencyMs);
+    if (failedBefore) { reasons.set(d.index, rejectionReason(state, d, failedBefore.f)); continue; }
     const f = placeDeployment(state, index, d, levels);
-    if (f === undefined) reasons.delete(d.index);
-    else reasons.set(d.index, rejectionReason(state, d, f === 'structural' ? undefined : f));
+    if (f === undefined) { reasons.delete(d.index); continue; }
+    const failure = f === 'structural' ? undefined : f;
+    reasons.set(d.index, rejectionReason(state, d, failure));
+    if (!failures.has(d.app)) failures.set(d.app, []);
+    failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f: failure });
   }
   return { state, reasons };
 }
