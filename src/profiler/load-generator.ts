@@ -5,6 +5,7 @@
  * at a fixed interval whatever is outstanding (its request-rate mode), up to
  * a cap on outstanding frames, past which a frame counts as dropped.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { LoadLevel } from '../domain/profiling/load-search.js';
 import type { RequestSample } from '../domain/profiling/windows.js';
@@ -34,6 +35,7 @@ export class LoadRun {
   constructor(private readonly send: Send, readonly level: LoadLevel, private readonly opts: LoadRunOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
     this.startedAt = this.now();
+    setMaxListeners(0, this.stopper.signal); // one listener per outstanding frame
     if (level.mode === 'closed') {
       for (let i = 0; i < level.concurrency; i++) this.track(this.worker());
     } else {

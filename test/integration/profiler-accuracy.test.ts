@@ -1,0 +1,96 @@
+/**
+ * The profiler on the real Docker engine against calibrated truth. The
+ * synthetic module burns COST_MS of CPU per frame, one frame at a time: on an
+ * emulated accelerator of q ≤ 1 core it sustains q·1000/COST_MS frames/s and
+ * at light load answers in COST_MS. Measured max fps and light-load latency
+ * must be within 10% of that (accuracy, not speed: no timing is asserted).
+ * The box is shared, so costs are 15–40 ms and quotas at most one core.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { ensureImages } from '../support/images.js';
+import { parseManifest } from '../../src/domain/manifest.js';
+import { CPU_MODEL, WHOLE_APP, profileIdentity } from '../../src/domain/profiling/profile-key.js';
+import type { RegisteredApp, StoredProfile } from '../../src/domain/types.js';
+import { calibratedApp, emulated, oneBoxProfiler, SYNTHETIC_IMAGE, truth, type Bench } from '../../bench/profiler/fixtures.js';
+
+const NODE = `profacc-${process.pid}`;
+const benches: Bench[] = [];
+let digest: string;
+let sampleApp: RegisteredApp;
+
+function leftBehind(node: string): string[] {
+  const out = execFileSync('docker', ['ps', '-a', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean);
+}
+
+function assertNear(p: StoredProfile, want: { maxFps: number; latencyMs: number }, tolerance = 0.1): void {
+  const id = profileIdentity(p);
+  assert.equal(p.state, 'ok', `${id}: ${p.reason ?? ''}`);
+  const fpsErr = Math.abs(p.maxFps - want.maxFps) / want.maxFps;
+  const latErr = Math.abs(p.latencyMs - want.latencyMs) / want.latencyMs;
+  assert.ok(fpsErr <= tolerance, `${id}: max fps ${p.maxFps}, truth ${want.maxFps.toFixed(2)} (${(fpsErr * 100).toFixed(1)}% off)`);
+  assert.ok(latErr <= tolerance, `${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms (${(latErr * 100).toFixed(1)}% off)`);
+}
+
+before(async () => {
+  await ensureImages(['synthetic']);
+  const b = await oneBoxProfiler({ nodeId: NODE, accelerators: [], apps: [], logLevel: 'error' });
+  benches.push(b);
+  const info = await b.engine.inspectImage(SYNTHETIC_IMAGE);
+  digest = info.digest;
+  sampleApp = { name: 'synthetic', image: SYNTHETIC_IMAGE, digest, registeredAt: 0, manifest: parseManifest(info.manifestLabel!) };
+});
+
+after(async () => {
+  for (const b of benches) {
+    for (const r of await b.engine.listReplicas(b.nodeId)) await b.engine.remove(r.containerId);
+    await b.close();
+  }
+});
+
+test('one calibrated module on one core and on emulated accelerators of 1.0 and 0.5 cores', async () => {
+  const gpu = calibratedApp('calib-gpu', digest, 30);
+  const cpu = calibratedApp('calib-cpu', digest, 25, 'cpu');
+  const b = await oneBoxProfiler({ nodeId: NODE, accelerators: [emulated('emu-1', 1), emulated('emu-half', 0.5)], apps: [gpu, cpu], logLevel: 'error' });
+  benches.push(b);
+  assertNear(await b.profiler.measure({ app: 'calib-cpu', module: 'work', accelerator: CPU_MODEL, digest }), truth(25, 1));
+  assertNear(await b.profiler.measure({ app: 'calib-gpu', module: 'work', accelerator: 'emu-1', digest }), truth(30, 1));
+  assertNear(await b.profiler.measure({ app: 'calib-gpu', module: 'work', accelerator: 'emu-half', digest }), truth(30, 0.5));
+  assert.deepEqual(leftBehind(NODE), []);
+});
+
+test('the 3-module sample app on two emulated accelerator models: every module, variant and the whole app', async () => {
+  const node = `${NODE}-app`;
+  const b = await oneBoxProfiler({ nodeId: node, accelerators: [emulated('emu-fast', 1), emulated('emu-slow', 0.5)], apps: [sampleApp], logLevel: 'error' });
+  benches.push(b);
+  const report = await b.profiler.refresh();
+  const profiles = b.store.read().profiles;
+  assert.deepEqual(profiles.map(profileIdentity).sort(), [
+    'synthetic/*/default@emu-fast', 'synthetic/*/default@emu-slow',
+    'synthetic/decode/default@cpu',
+    'synthetic/detect/default@emu-fast', 'synthetic/detect/default@emu-slow',
+    'synthetic/detect/tiny@emu-fast', 'synthetic/detect/tiny@emu-slow',
+    'synthetic/track/default@cpu',
+  ]);
+  assert.equal(report.profiled.length, 8);
+  const get = (module: string, accelerator: string, variant?: string): StoredProfile =>
+    profiles.find((p) => p.module === module && p.accelerator === accelerator && p.variant === variant)!;
+  // The GPU module (40 ms; tiny: 15 ms) on quotas 1.0 and 0.5.
+  assertNear(get('detect', 'emu-fast'), truth(40, 1));
+  assertNear(get('detect', 'emu-slow'), truth(40, 0.5));
+  assertNear(get('detect', 'emu-fast', 'tiny'), truth(15, 1));
+  assertNear(get('detect', 'emu-slow', 'tiny'), truth(15, 0.5));
+  // The whole DAG on one node: the GPU module is the bottleneck; latency is the chain's (4 + 40 + 2 ms).
+  assertNear(get(WHOLE_APP, 'emu-fast'), { maxFps: 25, latencyMs: 46 });
+  assertNear(get(WHOLE_APP, 'emu-slow'), { maxFps: 12.5, latencyMs: 46 });
+  // The light CPU modules (4 and 2 ms) measured fine; every module got its upstream's output as input.
+  for (const m of ['decode', 'track']) assert.equal(get(m, CPU_MODEL).state, 'ok', `${m}: ${get(m, CPU_MODEL).reason ?? ''}`);
+  const inputBytes = (p: StoredProfile): unknown => (p.detail as { inputBytes?: number }).inputBytes;
+  assert.equal(inputBytes(get('decode', CPU_MODEL)), 16384, 'decode gets /rim/sample.bin, read out of the image');
+  assert.equal(inputBytes(get('detect', 'emu-fast')), 16384, 'detect gets decode\'s output (OUT_BYTES=16384)');
+  assert.equal(inputBytes(get('detect', 'emu-slow', 'tiny')), 16384);
+  assert.equal(inputBytes(get('track', CPU_MODEL)), 1024, 'track gets detect\'s output (OUT_BYTES=1024)');
+  assert.deepEqual(leftBehind(node), []);
+});
