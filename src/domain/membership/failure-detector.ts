@@ -47,7 +47,8 @@ export function memberTransitions(
   const out: MemberTransition[] = [];
   for (const m of members) {
     if (m.state === 'left') continue;
-    const to: Liveness = m.id === selfId ? 'alive' : liveness(heard(m.id) ?? since, now, cfg);
+    // Unheard since this leader took office (or since it joined, if later): counted from then.
+    const to: Liveness = m.id === selfId ? 'alive' : liveness(heard(m.id) ?? Math.max(since, m.joinedAt), now, cfg);
     if (to !== m.state) out.push({ id: m.id, from: m.state, to });
   }
   return out;

@@ -1,0 +1,130 @@
+/**
+ * Test support: a real test cluster of rim/appliance boxes on the real
+ * Docker engine (compose/up.sh), and what the cluster tests and the
+ * failover benchmark do to it: read each box's API, kill a box with its
+ * replicas, cut a box off the network and reconnect it. Every name carries
+ * a per-process prefix; `down()` removes everything by label.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+export const CLUSTER_TOKEN = 'rim-it-cluster-token-0123456789';
+export const ADMIN_TOKEN = 'rim-it-admin-token-0123456789';
+
+export const docker = (...args: string[]): string =>
+  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).trim();
+
+export interface ClusterView {
+  name: string;
+  leader: string | null;
+  term: number;
+  role: string;
+  self: string;
+  version: number;
+  members: { id: string; address: string; state: string; voter: boolean }[];
+}
+
+export interface TestCluster {
+  prefix: string;
+  network: string;
+  boxes: string[];
+  ip(box: string): string;
+  /** GET a box's API over the test network. */
+  get<T>(box: string, path: string): Promise<T>;
+  /** GET a box's API from inside the box (works even while it is cut off). */
+  getInside<T>(box: string, path: string): Promise<T>;
+  /** A change through a box's API (admin token). */
+  post(box: string, path: string, body: unknown): Promise<{ status: number; body: unknown }>;
+  view(box: string): Promise<ClusterView | undefined>;
+  kill(box: string): void;
+  start(box: string): void;
+  disconnect(box: string): void;
+  connect(box: string): void;
+  running(box: string): string[];
+  logs(box: string): string;
+  down(): void;
+}
+
+export interface ClusterOptions {
+  boxes?: number;
+  staticPeers?: boolean;
+  /** Extra env for every box, e.g. RIM_LOG_LEVEL=debug. */
+  env?: Record<string, string>;
+}
+
+export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCluster {
+  const prefix = `rimit${tag}${process.pid % 10000}`;
+  const octet = 20 + ((process.pid + tag.length * 37) % 200);
+  const subnet = `10.214.${octet}.0/24`;
+  const n = opts.boxes ?? 3;
+  const boxes = Array.from({ length: n }, (_, i) => `${prefix}-box-${i + 1}`);
+  const ips = new Map(boxes.map((b, i) => [b, `10.214.${octet}.${11 + i}`]));
+  const network = `${prefix}-test`;
+  const env = {
+    ...process.env, RIM_PREFIX: prefix, RIM_BOXES: String(n), RIM_SUBNET: subnet, RIM_CLUSTER_TOKEN: CLUSTER_TOKEN,
+    RIM_ADMIN_TOKEN: ADMIN_TOKEN, RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
+    RIM_EXTRA_ENV: Object.entries(opts.env ?? {}).map(([k, v]) => `-e ${k}=${v}`).join(' '),
+  };
+  const down = () => execFileSync('bash', ['compose/down.sh'], { cwd: root, env, stdio: 'ignore', timeout: 120_000 });
+  down();
+  execFileSync('bash', ['compose/up.sh'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+
+  const inBox = async (box: string, script: string): Promise<string> => {
+    return new Promise((resolve, reject) => {
+      import('node:child_process').then(({ execFile }) => execFile('docker', ['exec', box, 'node', '-e', script], { timeout: 10_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    });
+  };
+  const cluster: TestCluster = {
+    prefix, network, boxes,
+    ip: (box) => ips.get(box)!,
+    get: async <T>(box: string, path: string) => {
+      const r = await fetch(`http://${ips.get(box)}:7878${path}`, { signal: AbortSignal.timeout(2000) });
+      return await r.json() as T;
+    },
+    getInside: async <T>(box: string, path: string) => JSON.parse(await inBox(box,
+      `fetch('http://127.0.0.1:7878${path}',{signal:AbortSignal.timeout(3000)}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{process.stdout.write('null')})`)) as T,
+    post: async (box, path, body) => {
+      try {
+        const r = await fetch(`http://${ips.get(box)}:7878${path}`, {
+          method: 'POST', signal: AbortSignal.timeout(15_000),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify(body),
+        });
+        return { status: r.status, body: await r.json().catch(() => null) };
+      } catch (e) {
+        return { status: 0, body: String(e) };
+      }
+    },
+    view: async (box) => cluster.get<ClusterView>(box, '/v1/cluster').catch(() => undefined),
+    kill: (box) => {
+      const replicas = docker('ps', '-q', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${box}`).split('\n').filter(Boolean);
+      docker('kill', box, ...replicas);
+    },
+    start: (box) => { docker('start', box); },
+    disconnect: (box) => { docker('network', 'disconnect', network, box); },
+    connect: (box) => { docker('network', 'connect', '--ip', ips.get(box)!, network, box); },
+    running: (box) => docker('ps', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${box}`, '--filter', 'status=running', '--format', '{{.Names}}').split('\n').filter(Boolean),
+    logs: (box) => execFileSync('docker', ['logs', box], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }),
+    down,
+  };
+  return cluster;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try { const v = await probe(); if (v) return v; } catch (e) { last = e; }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** The leader every live box agrees on, with every box of `boxes` a member in the same term. */
+export async function agreedLeader(c: TestCluster, boxes: string[], members = boxes.length): Promise<ClusterView> {
+  const views = await Promise.all(boxes.map((b) => c.view(b)));
+  const first = views[0];
+  if (!first?.leader || views.some((v) => !v || v.leader !== first.leader || v.term !== first.term)) return undefined as never;
+  if (first.members.length < members) return undefined as never;
+  return views.find((v) => v!.self === first.leader) ?? first;
+}
