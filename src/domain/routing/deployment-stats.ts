@@ -1,0 +1,82 @@
+/**
+ * What the router measures for one deployment: outcome counters, recent
+ * latencies (percentiles), finish and offered rates over a sliding window,
+ * and a cumulative latency histogram for Prometheus. O(1)-ish per frame, no
+ * allocation; time comes in as an argument. Pure.
+ */
+import { LatencyWindow } from './latency-window.js';
+import { RateWindow } from './rate-window.js';
+import { sloState, type SloState } from './slo.js';
+
+/** How a frame ended. */
+export type FrameOutcome =
+  | 'ok'
+  /** 429: over the admitted rate. */
+  | 'rate-limited'
+  /** 503: no replica could take it (none running, refused, 5xx). */
+  | 'unavailable'
+  /** 503: its deadline passed before the sinks answered. */
+  | 'deadline-missed'
+  /** A module refused the input (4xx): the frame is the client's problem. */
+  | 'refused';
+
+export const OUTCOMES: readonly FrameOutcome[] = ['ok', 'rate-limited', 'unavailable', 'deadline-missed', 'refused'];
+
+/** Upper bounds (ms) of the latency histogram's buckets; +Inf is implied. */
+export const LATENCY_BUCKETS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+export interface MeasuredView {
+  /** Frames finished per second over the window; null before any frame. */
+  fps: number | null;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  slo: SloState;
+}
+
+export interface StatsOptions { windowMs?: number; latencySamples?: number }
+
+export class DeploymentStats {
+  readonly counts: Record<FrameOutcome, number> = { ok: 0, 'rate-limited': 0, unavailable: 0, 'deadline-missed': 0, refused: 0 };
+  /** Cumulative per LATENCY_BUCKETS_MS bound (Prometheus `le`), plus +Inf last. */
+  readonly buckets = new Float64Array(LATENCY_BUCKETS_MS.length + 1);
+  latencySumMs = 0;
+  private readonly latencies: LatencyWindow;
+  private readonly finished: RateWindow;
+  private readonly offered: RateWindow;
+
+  constructor(opts: StatsOptions = {}) {
+    this.latencies = new LatencyWindow(opts.latencySamples ?? 1024);
+    this.finished = new RateWindow(opts.windowMs ?? 10_000);
+    this.offered = new RateWindow(opts.windowMs ?? 10_000);
+  }
+
+  /** A frame arrived (before admission). */
+  arrived(now: number): void {
+    this.offered.record(now);
+  }
+
+  /** A frame ended; `latencyMs` is from arrival to answer (latencies of finished frames only feed the percentiles). */
+  ended(now: number, outcome: FrameOutcome, latencyMs: number): void {
+    this.counts[outcome]++;
+    if (outcome !== 'ok') return;
+    this.finished.record(now);
+    this.latencies.record(latencyMs);
+    this.latencySumMs += latencyMs;
+    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (latencyMs <= LATENCY_BUCKETS_MS[i]!) this.buckets[i]!++;
+    this.buckets[LATENCY_BUCKETS_MS.length]!++;
+  }
+
+  /** What GET /v1/deployments shows, against the deployment's targets. */
+  view(now: number, target: { fps: number; latencyMs: number }): MeasuredView {
+    const p = this.latencies.percentiles();
+    const finishedFps = this.finished.perSecond(now);
+    const offeredFps = this.offered.perSecond(now);
+    const seen = this.counts.ok + this.counts.unavailable + this.counts['deadline-missed'] + this.counts.refused + this.counts['rate-limited'] > 0;
+    return {
+      fps: seen ? round(finishedFps) : null,
+      latencyMs: { p50: p ? round(p.p50) : null, p95: p ? round(p.p95) : null, p99: p ? round(p.p99) : null },
+      slo: sloState({ fps: target.fps, latencyMs: target.latencyMs, offeredFps, finishedFps, ...(p ? { p95: p.p95 } : {}) }),
+    };
+  }
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;

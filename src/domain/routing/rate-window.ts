@@ -1,0 +1,54 @@
+/**
+ * Events per second over a sliding window (finish rate, offered rate): the
+ * window is cut into fixed slots, each counting the events that fell in it,
+ * so a record is O(1) and a read O(slots). Time is passed in (ms).
+ *
+ * While traffic is younger than the window, the rate is over the time since
+ * it began (at least one slot), so a stream that just started is not read as
+ * slow.
+ */
+export class RateWindow {
+  private readonly counts: Float64Array;
+  /** The slot number (time / slotMs) each entry of `counts` belongs to. */
+  private readonly slots: Float64Array;
+  private readonly slotMs: number;
+  private since: number | undefined;
+  private lastAt = -Infinity;
+
+  constructor(readonly windowMs = 10_000, slotCount = 40) {
+    if (!(windowMs > 0) || !(slotCount >= 1)) throw new RangeError('rate window needs windowMs > 0 and slotCount >= 1');
+    this.slotMs = windowMs / slotCount;
+    this.counts = new Float64Array(slotCount);
+    this.slots = new Float64Array(slotCount).fill(-1);
+  }
+
+  record(now: number, n = 1): void {
+    // Traffic after a window of silence starts a new period.
+    if (this.since === undefined || now - this.lastAt > this.windowMs) this.since = now;
+    this.lastAt = Math.max(this.lastAt, now);
+    const slot = Math.floor(now / this.slotMs);
+    const i = slot % this.counts.length;
+    if (this.slots[i] !== slot) { this.slots[i] = slot; this.counts[i] = 0; }
+    this.counts[i]! += n;
+  }
+
+  /** Events in the window ending at `now`. */
+  count(now: number): number {
+    const newest = Math.floor(now / this.slotMs);
+    const oldest = newest - this.counts.length + 1;
+    let sum = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      const s = this.slots[i]!;
+      if (s >= oldest && s <= newest) sum += this.counts[i]!;
+    }
+    return sum;
+  }
+
+  /** Events per second at `now`; 0 when the window is empty. */
+  perSecond(now: number): number {
+    const n = this.count(now);
+    if (n === 0 || this.since === undefined) return 0;
+    const span = Math.min(this.windowMs, Math.max(this.slotMs, now - this.since));
+    return (n * 1000) / span;
+  }
+}

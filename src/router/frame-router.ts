@@ -1,0 +1,148 @@
+/**
+ * One frame through one deployment: admission at the admitted rate, then the
+ * DAG module by module (a module's output is the next one's request), each
+ * call to one replica of the module picked by smooth weighted round-robin
+ * over the planned fps shares, and the sinks' output back. A replica that
+ * refuses the connection or answers 5xx is replaced by another of the same
+ * module once, if the deadline leaves time. Outcomes and latencies go to
+ * RouterStats; nothing is logged or published per frame.
+ */
+import { TooManyRequestsError } from '../domain/errors.js';
+import { answerOf, inputOf, type ChainPlan, type Payload } from '../domain/routing/chain-plan.js';
+import type { FrameOutcome } from '../domain/routing/deployment-stats.js';
+import type { DeploymentRoute, ModuleTargets } from '../domain/routing/replica-directory.js';
+import { TokenBucket } from '../domain/routing/token-bucket.js';
+import { SmoothWeightedRoundRobin } from '../domain/routing/weighted-round-robin.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { LiveReplicaDirectory } from './live-directory.js';
+import {
+  DeadlineMissedError, DeploymentRejectedError, DeploymentUnplacedError, ModuleRefusedError, NoReplicaError,
+} from './router-errors.js';
+import type { RouterStats } from './router-stats.js';
+import { UpstreamError, type FrameHeaders, type UpstreamClient } from './upstream-client.js';
+
+export interface FrameRouterDeps {
+  directory: Pick<LiveReplicaDirectory, 'route' | 'invalidate'>;
+  client: Pick<UpstreamClient, 'infer'>;
+  stats: RouterStats;
+  now: () => number;
+  /** Prefix of generated frame ids (the node id). */
+  idPrefix: string;
+}
+
+interface Balancer { key: string; rr: SmoothWeightedRoundRobin }
+interface DeploymentState { bucket: TokenBucket; balancers: (Balancer | undefined)[] }
+
+export interface FrameAnswer extends Payload { frameId: string }
+
+export class FrameRouter {
+  private readonly state = new Map<string, DeploymentState>();
+  private seq = 0;
+
+  constructor(private readonly deps: FrameRouterDeps) {}
+
+  /** Routes one frame; throws a RimError (404/409/429/503/422) when it cannot be answered. */
+  async route(name: string, frame: Payload, arrival: number, clientFrameId?: string): Promise<FrameAnswer> {
+    const route = this.deps.directory.route(name, arrival);
+    const routable = this.routable(name, route);
+    const d = routable.deployment;
+    const stats = this.deps.stats.for(name);
+    stats.arrived(arrival);
+    const st = this.stateFor(name, d.fps);
+    const admission = st.bucket.take(arrival);
+    if (!admission.ok) {
+      stats.ended(arrival, 'rate-limited', 0);
+      const retry = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+      throw new TooManyRequestsError(`deployment "${name}" is admitted at ${d.fps} fps: frame refused, retry in ${retry} s`, retry);
+    }
+    const h: FrameHeaders = { deployment: name, frameId: clientFrameId ?? `${this.deps.idPrefix}-${++this.seq}`, deadline: arrival + d.latencyMs };
+    let outcome: FrameOutcome = 'unavailable';
+    try {
+      const answer = await this.chain(routable.plan, routable.modules, st, frame, h);
+      outcome = 'ok';
+      return { ...answer, frameId: h.frameId };
+    } catch (e) {
+      outcome = e instanceof DeadlineMissedError ? 'deadline-missed' : e instanceof ModuleRefusedError ? 'refused' : 'unavailable';
+      throw e;
+    } finally {
+      const end = this.deps.now();
+      stats.ended(end, outcome, end - arrival);
+    }
+  }
+
+  /** Forgets the rate and balancing state of deployments no longer present. */
+  retain(names: ReadonlySet<string>): void {
+    for (const n of this.state.keys()) if (!names.has(n)) this.state.delete(n);
+  }
+
+  private routable(name: string, route: DeploymentRoute): Extract<DeploymentRoute, { kind: 'routable' }> {
+    switch (route.kind) {
+      case 'routable': return route;
+      case 'unknown': throw new NotFoundError(`deployment "${name}" does not exist`);
+      case 'rejected': throw new DeploymentRejectedError(`deployment "${name}" is rejected by the plan: ${route.reason}`);
+      case 'unplaced': throw new DeploymentUnplacedError(route.reason);
+    }
+  }
+
+  private stateFor(name: string, fps: number): DeploymentState {
+    let st = this.state.get(name);
+    if (!st || st.bucket.ratePerS !== fps) {
+      st = { bucket: TokenBucket.forFps(fps), balancers: st?.balancers ?? [] };
+      this.state.set(name, st);
+    }
+    return st;
+  }
+
+  private async chain(plan: ChainPlan, modules: readonly ModuleTargets[], st: DeploymentState, frame: Payload, h: FrameHeaders): Promise<Payload> {
+    const outputs: (Payload | undefined)[] = new Array(plan.steps.length);
+    if (plan.linear) {
+      let input = frame;
+      for (let i = 0; i < plan.steps.length; i++) {
+        input = await this.call(modules[i]!, this.balancer(st, i, modules[i]!), input, h);
+        outputs[i] = input;
+      }
+    } else {
+      // Each module starts as soon as all its inputs are there; branches run side by side.
+      const done: Promise<void>[] = new Array(plan.steps.length);
+      for (const step of plan.steps) {
+        const i = step.index;
+        done[i] = Promise.all(step.inputs.map((j) => done[j])).then(async () => {
+          outputs[i] = await this.call(modules[i]!, this.balancer(st, i, modules[i]!), inputOf(plan, step, frame, outputs), h);
+        });
+      }
+      await Promise.all(done);
+    }
+    return answerOf(plan, outputs);
+  }
+
+  private balancer(st: DeploymentState, i: number, t: ModuleTargets): SmoothWeightedRoundRobin {
+    const b = st.balancers[i];
+    if (b && b.key === t.key) return b.rr;
+    const rr = new SmoothWeightedRoundRobin(t.endpoints.map((e) => e.weight));
+    st.balancers[i] = { key: t.key, rr };
+    return rr;
+  }
+
+  private async call(t: ModuleTargets, rr: SmoothWeightedRoundRobin, input: Payload, h: FrameHeaders): Promise<Payload> {
+    const first = rr.pick();
+    if (first < 0) throw new NoReplicaError(`no replica of module ${t.module} can take frames of "${h.deployment}": ${t.missing.join('; ') || 'none planned'}`);
+    let failure: UpstreamError | undefined;
+    for (let attempt = 0, i = first; attempt < 2; attempt++) {
+      const left = h.deadline - this.deps.now();
+      if (left <= 0) throw new DeadlineMissedError(`frame ${h.frameId} of "${h.deployment}" missed its deadline before module ${t.module}${failure ? ` (${failure.message})` : ''}`);
+      try {
+        return await this.deps.client.infer(t.endpoints[i]!, input, h, left);
+      } catch (e) {
+        if (!(e instanceof UpstreamError)) throw e;
+        failure = e;
+        if (e.kind === 'timeout') throw new DeadlineMissedError(`frame ${h.frameId} of "${h.deployment}" missed its deadline in module ${t.module}: ${e.message}`);
+        if (e.kind === 'status' && e.status! < 500) throw new ModuleRefusedError(`module ${t.module} refused frame ${h.frameId}: ${e.message}`);
+        this.deps.directory.invalidate();
+        // Another replica of the module if there is one, else the same one once more.
+        const other = rr.pick(i);
+        if (other >= 0) i = other;
+      }
+    }
+    throw new NoReplicaError(`no replica of module ${t.module} took frame ${h.frameId} of "${h.deployment}": ${failure!.message}`);
+  }
+}
