@@ -27,6 +27,7 @@ import { componentLogger, createLogger, type Logger } from './log.js';
 import { createCluster } from './cluster/start-cluster.js';
 import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
+import { createDataPlane } from './router/data-plane.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
 export interface Supervisor extends ReplicaView {
@@ -130,14 +131,22 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   });
 
   let ready = false;
+  // The data plane: frames in, sinks' output back; its measurements feed the API's views and /metrics.
+  const dataPlane = createDataPlane({
+    nodeId, store, supervisor, adminToken: admin.token, openFrames: config.api.openReads, logger: componentLogger(root, 'router'), now,
+  });
+  const metrics = new ApiMetrics();
+  metrics.attachRouter({ measured: (d) => dataPlane.stats.measured(d), render: () => dataPlane.stats.renderMetrics(store.read().deployments) });
   const api = createApi({
     config, nodeId, adminToken: admin.token, store, engine, inventory, supervisor, control, docker, events,
-    metrics: new ApiMetrics(), logger: componentLogger(root, 'api'), now, ready: () => ready, cluster,
+    metrics, logger: componentLogger(root, 'api'), now, ready: () => ready, cluster,
   }, { ...parts.api, extraRoutes: [statusPageRoutes(), ...(parts.api?.extraRoutes ?? [])] });
   // The peer API reads its raw body to check signatures: it goes ahead of the API's JSON parser and admin guard.
   const outer = express();
   outer.disable('x-powered-by');
   if (cluster) outer.use(cluster.base, cluster.router);
+  // Frames are raw bytes of any type: the data plane reads them ahead of the API's JSON parser.
+  outer.use(dataPlane.router);
   outer.use(api.app);
   const server = createServer(outer);
   server.keepAliveTimeout = 5000;
@@ -172,6 +181,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     log.info('stopping');
     abort.abort();
     api.closeStreams();
+    dataPlane.close();
     server.close();
     server.closeAllConnections();
     const grace = new AbortController();

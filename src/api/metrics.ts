@@ -2,6 +2,7 @@
  * Prometheus text exposition, written by hand: a few counters that the API
  * bumps and gauges read at scrape time (no timers, nothing at idle).
  */
+import type { MeasuredView } from '../domain/routing/deployment-stats.js';
 import type { ReplicaStatus } from '../domain/types.js';
 
 const STATES: ReplicaStatus['state'][] = ['pending', 'starting', 'running', 'backoff', 'crash-loop', 'stopped'];
@@ -19,8 +20,25 @@ export interface ScrapeState {
   storeVersion: number;
 }
 
+/** The data-plane router's measurements, as the API shows them (src/router's RouterStats). */
+export interface RouterMeasurements {
+  /** undefined: this node has routed no frame of the deployment. */
+  measured(d: { name: string; fps: number; latencyMs: number }): MeasuredView | undefined;
+  /** The router's Prometheus lines ('' when it has routed nothing). */
+  render(): string;
+}
+
 export class ApiMetrics {
   private readonly requests = new Map<string, number>();
+  private router: RouterMeasurements | undefined;
+
+  /** The composition root attaches the router once it is built. */
+  attachRouter(r: RouterMeasurements): void { this.router = r; }
+
+  /** What the router measured for `d` on this node, if it routed any of its frames. */
+  measured(d: { name: string; fps: number; latencyMs: number }): MeasuredView | undefined {
+    return this.router?.measured(d);
+  }
 
   /** `route` is the matched route pattern (e.g. /v1/apps/:name), so label values stay few. */
   countRequest(method: string, route: string, status: number): void {
@@ -47,6 +65,6 @@ export class ApiMetrics {
     const mem = process.memoryUsage();
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the appliance.', [['', mem.rss]]);
     metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', [['', mem.heapUsed]]);
-    return `${out.join('\n')}\n`;
+    return `${out.join('\n')}\n${this.router?.render() ?? ''}`;
   }
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
 import type { ClusterDocument, StoredDeployment } from '../../domain/types.js';
 import type { ApiDeps } from '../deps.js';
+import type { MeasuredView } from '../../domain/routing/deployment-stats.js';
 import { parseBody } from '../validate.js';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -17,7 +18,7 @@ export const deploymentBody = z.strictObject({
 });
 
 /** A deployment with where it runs and (once the router measures them) how it does. */
-export function deploymentView(d: StoredDeployment, doc: ClusterDocument) {
+export function deploymentView(d: StoredDeployment, doc: ClusterDocument, measured?: MeasuredView) {
   const plan = doc.plan;
   const placements = plan?.placements.filter((p) => p.deployment === d.name) ?? [];
   const rejected = plan?.rejected.find((x) => x.deployment === d.name);
@@ -27,8 +28,8 @@ export function deploymentView(d: StoredDeployment, doc: ClusterDocument) {
     ...(rejected ? { reason: rejected.reason } : {}),
     placement: placements.map(({ deployment: _d, ...p }) => p),
     latencyEstimateMs: plan?.latencyMs[d.name] ?? null,
-    // Measured by the data-plane router; null until it exists and has seen frames.
-    measured: { fps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null },
+    // Measured by this node's data-plane router (frames sent to this appliance); null until it has seen frames.
+    measured: measured ?? { fps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null },
   };
 }
 
@@ -36,7 +37,7 @@ export function deploymentRoutes(deps: ApiDeps): Router {
   const r = Router();
   r.get('/v1/deployments', (_req, res) => {
     const doc = deps.store.read();
-    res.json(doc.deployments.map((d) => deploymentView(d, doc)));
+    res.json(doc.deployments.map((d) => deploymentView(d, doc, deps.metrics.measured(d))));
   });
   r.post('/v1/deployments', async (req, res) => {
     const body = parseBody(deploymentBody, req.body, 'deployment');
@@ -47,7 +48,7 @@ export function deploymentRoutes(deps: ApiDeps): Router {
     const doc = deps.store.read();
     const d = doc.deployments.find((x) => x.name === req.params.name);
     if (!d) throw new NotFoundError(`deployment "${req.params.name}" does not exist`);
-    res.json(deploymentView(d, doc));
+    res.json(deploymentView(d, doc, deps.metrics.measured(d)));
   });
   r.delete('/v1/deployments/:name', async (req, res) => {
     const d = await deps.control.removeDeployment(req.params.name);
