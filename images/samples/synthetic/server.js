@@ -10,6 +10,13 @@
 //   200, default 0), OUT_BYTES (output size; unset: a small JSON), QUEUE_MAX
 //   (frames waiting before 503, default 256), SEED (error-rate PRNG),
 //   FAIL_MODE: never-healthy | crash-after:N | error-rate:P | hang | exit-at-start
+//
+// Trail mode (switched on by the frame itself, off for every other input, so
+// profiles and calibration are untouched): an input whose first line is
+// "rim-trail:<trail>" gets "rim-trail:<trail>><module>\n" put in front of the
+// output (OUT_BYTES mode) or a `trail` field "<trail>><module>" (JSON mode).
+// Sent through Rim's router, the sink's answer shows the modules a frame
+// visited, in order: "decode>detect>track".
 'use strict';
 const http = require('node:http');
 
@@ -72,6 +79,15 @@ function outputOf(bytes) {
   return outputCache.get(bytes);
 }
 
+const TRAIL_PREFIX = Buffer.from('rim-trail:');
+/** The trail this frame carries, or undefined when it is not in trail mode. */
+function trailOf(body) {
+  if (body.length < TRAIL_PREFIX.length || !body.subarray(0, TRAIL_PREFIX.length).equals(TRAIL_PREFIX)) return undefined;
+  const end = body.indexOf(10, TRAIL_PREFIX.length);
+  return body.subarray(TRAIL_PREFIX.length, end < 0 ? Math.min(body.length, 1024) : Math.min(end, 1024)).toString('utf8');
+}
+const withModule = (trail) => (trail ? `${trail}>${who.module}` : who.module);
+
 const queue = [];
 let busy = false;
 
@@ -104,14 +120,17 @@ function reply(req, res, body, queuedAt, startedAt, cpuMs) {
     'rim-queue-ms': String(startedAt - queuedAt),
     'rim-cpu-ms': cpuMs.toFixed(2),
   };
+  const trail = trailOf(body);
   if (OUT_BYTES !== undefined) {
     res.writeHead(200, { ...headers, 'content-type': 'application/octet-stream' });
-    res.end(outputOf(OUT_BYTES));
+    if (trail === undefined) res.end(outputOf(OUT_BYTES));
+    else res.end(Buffer.concat([Buffer.from(`rim-trail:${withModule(trail)}\n`), outputOf(OUT_BYTES)]));
   } else {
     res.writeHead(200, { ...headers, 'content-type': 'application/json' });
     res.end(JSON.stringify({
       ...who, frameId: req.headers['rim-frame-id'] ?? null, inBytes: body.length,
       cpuMs: Number(cpuMs.toFixed(2)), queueMs: startedAt - queuedAt, served,
+      ...(trail === undefined ? {} : { trail: withModule(trail) }),
     }));
   }
 }
