@@ -189,6 +189,7 @@ export class ClusterState {
   addShares(dep: number, shares: readonly Share[]): void {
     this.apply(dep, shares, 1);
     this.shares[dep]!.push(...shares);
+    this.refreshCaps(this.nodesOf(shares));
   }
 
   /** Removes a deployment's shares (no checks needed: less load never breaks a rule). */

@@ -92,6 +92,40 @@ export class Draft {
     else this.shares.push({ dep: this.dep, module, variant, slot, fps });
   }
 
+  /** Utilisation one fps of this module variant adds on the slot. */
+  private perFpsUtil(module: number, variant: string, slot: number): number {
+    const prof = this.profile(module, variant, slot)!;
+    const s = this.state.p.slots[slot]!;
+    return s.gpu ? 1 / prof.maxFps : (prof.cpuCores ?? 0) / prof.maxFps / Math.max(1e-9, this.state.p.nodes[s.node]!.cpus);
+  }
+
+  /**
+   * Splits `fps` over the fewest of `order`'s first slots (2 to `maxPieces`)
+   * by water-filling: every piece brings its slot to the same utilisation,
+   * as low as it can be, so the slowest share stays fast. O(pieces² · 40).
+   */
+  placeBalanced(module: number, variant: string, fps: number, order: readonly number[], maxPieces: number): boolean {
+    const cands = order.map((slot) => ({ slot, u: this.util(slot), k: this.perFpsUtil(module, variant, slot), room: this.maxFps(module, variant, slot) }))
+      .filter((c) => c.room > EPS && c.k > 0);
+    for (let n = 2; n <= Math.min(maxPieces, cands.length); n++) {
+      const use = cands.slice(0, n);
+      const at = (U: number): number => use.reduce((a, c) => a + Math.min(c.room, Math.max(0, (U - c.u) / c.k)), 0);
+      if (at(2) < fps - EPS) continue; // not enough room even when full
+      let lo = 0;
+      let hi = 2;
+      for (let i = 0; i < 40; i++) { const mid = (lo + hi) / 2; if (at(mid) >= fps) hi = mid; else lo = mid; }
+      let left = fps;
+      const pieces = use.map((c) => ({ slot: c.slot, fps: Math.min(c.room, Math.max(0, (hi - c.u) / c.k)) })).filter((x) => x.fps > EPS);
+      pieces.forEach((x, i) => {
+        const f = i === pieces.length - 1 ? left : Math.min(x.fps, left);
+        if (f > EPS) this.add(module, variant, x.slot, f);
+        left -= f;
+      });
+      return left <= EPS;
+    }
+    return false;
+  }
+
   /**
    * Places `fps` of a module on the first slot of `order` that takes all of
    * it; failing that, splits it over the slots in order (pieces under

@@ -42,41 +42,72 @@ export function structuralReason(p: Problem, d: DeploymentInfo): string | undefi
   return undefined;
 }
 
-/**
- * Demand against free capacity, in GPUs of the app's best class (and cores).
- * With `withinCaps`, free capacity stops where a tenant's latency target
- * would break (ClusterState.cap), which is all `rim` may use.
- */
-export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCaps = false): string | undefined {
-  const p = state.p;
-  const app = p.apps.get(d.app)!;
+interface AppDemand {
+  /** GPU share per fps on the best model, and that model; undefined without GPU modules or profiles. */
+  bestPer?: number;
+  bestModel?: string;
+  /** Per slot: bestPer / (share per fps on its model), 0 where the app cannot run. */
+  ratio: Float64Array;
+  /** Node cores per fps of the CPU modules (lightest variants). */
+  coresPerFps: number;
+}
+
+const demandCache = new WeakMap<Problem, Map<string, AppDemand>>();
+
+/** What one fps of an app costs, computed once per problem. O(models · modules + slots). */
+function appDemand(p: Problem, app: string): AppDemand {
+  let cache = demandCache.get(p);
+  if (!cache) { cache = new Map(); demandCache.set(p, cache); }
+  let d = cache.get(app);
+  if (d) return d;
+  const info = p.apps.get(app)!;
   const perFps = new Map<string, number>();
   for (const model of p.models) {
     if (model === CPU) continue;
-    const g = gpuPerFps(p, d.app, model);
+    const g = gpuPerFps(p, app, model);
     if (g !== undefined) perFps.set(model, g);
   }
-  if (app.modules.some((m) => m.gpu) && perFps.size) {
-    const [bestModel, bestPer] = [...perFps].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0]!;
-    const need = d.fps * bestPer;
-    let free = 0;
-    for (const s of p.slots) {
-      const per = s.gpu ? perFps.get(s.model) : undefined;
-      const room = withinCaps ? Math.min(state.gpuFree(s.index), state.cap[s.index]! - state.gpuLoad[s.index]!) : state.gpuFree(s.index);
-      if (per !== undefined) free += Math.max(0, room) * (bestPer / per);
-    }
-    if (need > free) {
-      return `needs ${f1(need)} GPUs of ${bestModel}-class capacity, ${f1(free)} free${withinCaps ? ' without breaking the latency targets of deployments already there' : ''}`;
-    }
-  }
-  let cores = 0;
-  for (const m of app.modules) {
+  const best = info.modules.some((m) => m.gpu) && perFps.size
+    ? [...perFps].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0]!
+    : undefined;
+  const ratio = new Float64Array(p.slots.length);
+  if (best) p.slots.forEach((s) => { const per = s.gpu ? perFps.get(s.model) : undefined; if (per !== undefined) ratio[s.index] = best[1] / per; });
+  let coresPerFps = 0;
+  for (const m of info.modules) {
     if (m.gpu) continue;
-    const pr = profileFor(p, d.app, m.name, m.variants[m.variants.length - 1]!.name, CPU) ?? profileFor(p, d.app, m.name, 'default', CPU);
-    if (pr) cores += (pr.cpuCores ?? 0) * d.fps / pr.maxFps;
+    const pr = profileFor(p, app, m.name, m.variants[m.variants.length - 1]!.name, CPU) ?? profileFor(p, app, m.name, 'default', CPU);
+    if (pr) coresPerFps += (pr.cpuCores ?? 0) / pr.maxFps;
   }
-  const freeCores = p.nodes.reduce((a, n) => a + Math.max(0, state.coresFree(n.index)), 0);
-  if (cores > freeCores) return `needs ${f1(cores)} CPU cores for its CPU modules, ${f1(freeCores)} free`;
+  d = { bestPer: best?.[1], bestModel: best?.[0], ratio, coresPerFps };
+  cache.set(app, d);
+  return d;
+}
+
+/**
+ * Demand against free capacity, in GPUs of the app's best class (and cores).
+ * With `withinCaps`, free capacity stops where a tenant's latency target
+ * would break (ClusterState.cap), which is all `rim` may use. O(slots + nodes).
+ */
+export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCaps = false): string | undefined {
+  const p = state.p;
+  const dem = appDemand(p, d.app);
+  if (dem.bestPer !== undefined) {
+    const need = d.fps * dem.bestPer;
+    let free = 0;
+    for (let i = 0; i < dem.ratio.length; i++) {
+      const r = dem.ratio[i]!;
+      if (r === 0) continue;
+      const room = withinCaps ? Math.min(state.gpuFree(i), state.cap[i]! - state.gpuLoad[i]!) : state.gpuFree(i);
+      if (room > 0) free += room * r;
+    }
+    if (need > free + 1e-9) {
+      return `needs ${f1(need)} GPUs of ${dem.bestModel}-class capacity, ${f1(free)} free${withinCaps ? ' without breaking the latency targets of deployments already there' : ''}`;
+    }
+  }
+  const cores = d.fps * dem.coresPerFps;
+  let freeCores = 0;
+  for (const n of p.nodes) freeCores += Math.max(0, state.coresFree(n.index));
+  if (cores > freeCores + 1e-9) return `needs ${f1(cores)} CPU cores for its CPU modules, ${f1(freeCores)} free`;
   return undefined;
 }
 
@@ -91,7 +122,7 @@ export function failureReason(state: ClusterState, d: DeploymentInfo, f: Failure
     case 'cores': return `not enough CPU cores on ${p.nodes[f.node]!.id} next to its GPU modules`;
     case 'memory': return `replicas do not fit the memory of ${p.nodes[f.node]!.id}`;
     case 'gpuMemory': return `replicas do not fit the GPU memory of ${p.slots[f.slot]!.id} (${p.slots[f.slot]!.memoryMB} MB)`;
-    case 'latency': return `latency estimate ${f1(f.ms)} ms over its ${d.latencyMs} ms target wherever it fits`;
+    case 'latency': return `the best placement found has a latency estimate of ${f1(f.ms)} ms, over its ${d.latencyMs} ms target`;
     case 'others': return `placing it would push ${p.deployments[f.dep]!.name} over its latency target`;
   }
 }

@@ -11,9 +11,10 @@
  */
 import type { ClusterState } from '../cluster-state.js';
 import { Draft } from '../draft.js';
-import { type AppInfo, type DeploymentInfo, type Problem, dagProfiles, moduleVariant } from '../problem.js';
+import { type AppInfo, type DeploymentInfo, type Problem, dagProfiles, edgeCostMs, moduleVariant } from '../problem.js';
 
-export type Mode = 'pack' | 'spread';
+/** `pack`: tightest fit (best-fit); `latency`: the slot where the module runs fastest under load. */
+export type Mode = 'pack' | 'latency';
 
 /** Per (app, module, variant): slots with a profile and that profile's maxFps. */
 export class SlotIndex {
@@ -33,6 +34,19 @@ export class SlotIndex {
 }
 
 const MIN_PIECE_FPS = 1;
+/** A latency split uses at most this many replicas of one module. */
+const MAX_PIECES = 6;
+
+const bestCache = new WeakMap<object, number>();
+/** The highest maxFps of a module variant on any slot (cached). */
+function bestFps(mv: { bySlot: ReadonlyArray<{ maxFps: number } | undefined> }): number {
+  let b = bestCache.get(mv);
+  if (b === undefined) {
+    b = mv.bySlot.reduce((a, pr) => Math.max(a, pr?.maxFps ?? 0), 0);
+    bestCache.set(mv, b);
+  }
+  return b;
+}
 
 /** The single slot that takes all `fps`, preferring the draft's nodes; undefined if none. */
 function bestSingle(draft: Draft, module: number, variant: string, fps: number, cands: readonly number[], mode: Mode): number | undefined {
@@ -44,8 +58,10 @@ function bestSingle(draft: Draft, module: number, variant: string, fps: number, 
     if (can < fps - 1e-9) continue;
     const prof = draft.profile(module, variant, slot)!;
     const after = draft.util(slot) + (p.slots[slot]!.gpu ? fps / prof.maxFps : 0);
-    const local = draft.nodes.has(p.slots[slot]!.node) ? 0 : 10;
-    const key = local + (mode === 'pack' ? (can - fps) / prof.maxFps : after);
+    const local = draft.nodes.has(p.slots[slot]!.node) || !draft.nodes.size;
+    const key = mode === 'pack'
+      ? (local ? 0 : 10) + (can - fps) / prof.maxFps
+      : prof.latencyMs / Math.max(1e-9, 1 - after) + (local ? 0 : edgeCostMs(p, 150));
     if (key < bestKey) { bestKey = key; best = slot; }
   }
   return best;
@@ -55,7 +71,15 @@ export function placeModule(draft: Draft, module: number, variant: string, fps: 
   const single = bestSingle(draft, module, variant, fps, cands, mode);
   if (single !== undefined) { draft.add(module, variant, single, fps); return true; }
   const p = draft.state.p;
-  // Split: local slots first, then by room, largest first (fewest replicas).
+  if (mode === 'latency') {
+    // Split for speed: the slots where this module runs fastest now, levelled.
+    const order = cands
+      .map((s) => ({ s, key: draft.profile(module, variant, s)!.latencyMs / Math.max(1e-9, 1 - draft.util(s)) }))
+      .sort((a, b) => a.key - b.key || a.s - b.s)
+      .map((x) => x.s);
+    return draft.placeBalanced(module, variant, fps, order, MAX_PIECES);
+  }
+  // Split to pack: local slots first, then by room, largest first (fewest replicas).
   const order = cands
     .map((s) => ({ s, local: draft.nodes.has(p.slots[s]!.node) ? 0 : 1, room: draft.maxFps(module, variant, s) }))
     .filter((x) => x.room > 1e-9)
@@ -86,9 +110,7 @@ export function buildDraft(
     return out;
   };
   const weight = (m: number): number => {
-    const list = index.slots(app, m, variants[m]!);
-    const by = moduleVariant(p, app.name, m, variants[m]!).bySlot;
-    const best = list.reduce((a, s) => Math.max(a, by[s]!.maxFps), 0);
+    const best = bestFps(moduleVariant(p, app.name, m, variants[m]!));
     return best > 0 ? 1 / best : Infinity;
   };
   const gpuMods = app.modules.filter((m) => m.gpu).map((m) => ({ m: m.index, w: weight(m.index) }))
@@ -136,7 +158,8 @@ class TopK {
 /**
  * Nodes worth trying for the whole DAG, best first: `pack` by the GPU share
  * left on the tightest GPU that takes every GPU module (the "*" profile when
- * it is there and stricter), `spread` by utilisation after. One pass:
+ * it is there and stricter), `spread` by the GPU modules' loaded latency
+ * there. One pass:
  * O(nodes · GPUs per node · GPU modules).
  */
 export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: readonly string[], packLimit: number, spreadLimit: number): { pack: number[]; spread: number[] } {
@@ -158,9 +181,11 @@ export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: 
     let spreadKey = Infinity;
     for (const g of n.gpuSlots) {
       let share = 0;
+      let lat = 0;
       for (const by of gpuMods) {
         const pr = by[g];
         share = pr ? share + d.fps / pr.maxFps : Infinity;
+        lat += pr?.latencyMs ?? 0;
       }
       if (share === Infinity) continue;
       const star = stars?.[g];
@@ -170,7 +195,8 @@ export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: 
       // Several GPUs of one node may share the DAG: rank those after single fits.
       const fits = share <= room;
       packKey = Math.min(packKey, fits ? room - share : 10 + load);
-      spreadKey = Math.min(spreadKey, fits ? load + share : 10 + load);
+      // Latency ranking: the GPU modules' loaded latency there.
+      spreadKey = Math.min(spreadKey, fits ? lat / Math.max(1e-9, 1 - load - share) : 1e6 + load);
     }
     if (packKey < Infinity) { pack.offer(n.index, packKey); spread.offer(n.index, spreadKey); }
   }

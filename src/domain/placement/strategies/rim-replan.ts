@@ -56,7 +56,7 @@ export function stickyPlan(p: Problem, previous: Plan): { state: ClusterState; r
   }
   for (const d of damaged) {
     if (state.isPlaced(d.index)) continue;
-    if (!repair(state, index, d, shares[d.index]!, 'pack')) repair(state, index, d, shares[d.index]!, 'spread');
+    if (!repair(state, index, d, shares[d.index]!, 'pack')) repair(state, index, d, shares[d.index]!, 'latency');
   }
   return greedy(p, cheapestFirst(p), state);
 }

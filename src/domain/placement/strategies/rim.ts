@@ -20,11 +20,14 @@ import { type DeploymentInfo, type Problem, byPriority } from '../problem.js';
 import { capacityReason, gpuPerFps, rejectionReason, structuralReason } from '../reasons.js';
 import { admissionScore, compareScores, type Strategy, type StrategyContext } from '../strategy.js';
 import { buildDraft, type Mode, SlotIndex, splitNodes, wholeDagNodes } from './rim-drafts.js';
+import { improve } from './rim-improve.js';
 import { replan } from './rim-replan.js';
 import type { Plan } from '../../types.js';
 
 const WHOLE_PACK = 4;
 const WHOLE_SPREAD = 2;
+/** Moves tried by the improvement pass (rim-improve.ts). */
+const IMPROVE_BUDGET = 200;
 /** A split looks at this many nodes (the roomiest, plus the whole-DAG candidates). */
 const SPLIT_NODES = 16;
 
@@ -58,24 +61,22 @@ export function variantLevels(p: Problem, app: string): string[][] {
 /** Tries every candidate for one deployment; places it and returns undefined, or returns the last failure. */
 export function placeDeployment(state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][]): Failure | 'structural' | undefined {
   let last: Failure | undefined;
+  let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
   for (const variants of levels) {
-    const { pack: packNodes, spread: spreadNodes } = wholeDagNodes(state, d, variants, WHOLE_PACK, WHOLE_SPREAD);
-    const split = splitNodes(state, [...packNodes, ...spreadNodes], SPLIT_NODES);
+    const { pack, spread } = wholeDagNodes(state, d, variants, WHOLE_PACK, WHOLE_SPREAD);
+    if (split === null) split = splitNodes(state, [...pack, ...spread], SPLIT_NODES);
     const tries: Array<{ mode: Mode; nodes?: number[] }> = [
-      ...packNodes.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
-      ...spreadNodes.map((node) => ({ mode: 'spread' as Mode, nodes: [node] })),
-      { mode: 'pack', nodes: split }, { mode: 'spread', nodes: split },
+      ...pack.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
+      ...spread.filter((node) => !pack.includes(node)).map((node) => ({ mode: 'latency' as Mode, nodes: [node] })),
+      { mode: 'pack', nodes: split }, { mode: 'latency', nodes: split },
     ];
-    const seen = new Set<string>();
     for (const t of tries) {
       const draft = buildDraft(state, index, d, variants, t.mode, t.nodes);
       if (!draft) continue;
-      const key = draft.shares.map((s) => `${s.module}:${s.variant}:${s.slot}:${s.fps}`).sort().join('|');
-      if (seen.has(key)) continue;
-      seen.add(key);
       const f = state.tryPlace(d.index, draft.shares);
       if (!f) return undefined;
-      last = f;
+      // Keep the most telling failure: the closest miss on latency, else the last.
+      if (!last || last.kind !== 'latency' || (f.kind === 'latency' && f.ms < last.ms)) last = f;
     }
   }
   return last;
@@ -122,12 +123,18 @@ export function greedy(p: Problem, order: DeploymentInfo[], state = new ClusterS
     if (!failures.has(d.app)) failures.set(d.app, []);
     failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f: failure });
   }
+  const rejected = order.filter((d) => !state.isPlaced(d.index) && p.apps.has(d.app) && !structuralReason(p, d));
+  const place = (d: DeploymentInfo): boolean => placeDeployment(state, index, d, levelsByApp.get(d.app) ?? variantLevels(p, d.app)) === undefined;
+  for (const dep of improve(state, index, rejected, place, IMPROVE_BUDGET)) reasons.delete(dep);
   return { state, reasons };
 }
 
+/** Above this many deployments one order is planned, not two (time grows with D·N). */
+const TWO_ORDERS_MAX = 400;
+
 export function freshPlan(p: Problem): { state: ClusterState; reasons: Map<number, string> } {
   let best: { state: ClusterState; reasons: Map<number, string> } | undefined;
-  for (const order of [cheapestFirst, tightestFirst]) {
+  for (const order of p.deployments.length <= TWO_ORDERS_MAX ? [cheapestFirst, tightestFirst] : [cheapestFirst]) {
     const r = greedy(p, order(p));
     if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = r;
   }
