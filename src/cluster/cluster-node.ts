@@ -85,12 +85,19 @@ export class ClusterNode {
   }
 
   start(signal: AbortSignal): void {
-    // What this node last knew to be committed stays in force until the cluster says otherwise (edge autonomy across restarts).
+    // What this node last knew to be committed stays in force while no leader speaks (edge autonomy across
+    // restarts); a leader that answers within an election timeout or so supersedes it without a detour.
     const committed = this.driver.snapshot.committed;
     if (committed) {
-      void this.deps.store.replace(committed.data)
-        .then(async () => { for (const fn of this.listeners) await fn(committed.data); })
-        .catch((e) => this.deps.logger.error({ err: e }, 'applying the stored document failed'));
+      let superseded = false;
+      this.onCommitted(() => { superseded = true; });
+      const timer = setTimeout(() => {
+        if (superseded || signal.aborted) return;
+        this.deps.logger.info({ version: committed.data.version }, 'no leader yet: running the stored plan');
+        void (async () => { for (const fn of this.listeners) await fn(committed.data); })()
+          .catch((e) => this.deps.logger.error({ err: e }, 'applying the stored document failed'));
+      }, (this.deps.raft ?? DEFAULT_RAFT_CONFIG).electionMaxMs * 1.5);
+      signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
     }
     this.driver.start(signal);
     this.discovery.start(signal);
