@@ -64,9 +64,11 @@ test('create, start, list by labels, serve the module contract, stop, remove', a
   await engine.start(id);
   await engine.start(id); // starting a running container is not an error
   list = await engine.listReplicas(NODE);
+  const created = list[0]!.createdAt;
+  assert.ok(typeof created === 'number' && Math.abs(created - Date.now()) < 120_000, `createdAt is the creation time: ${created}`);
   assert.deepEqual({ ...list[0], startedAt: undefined }, {
     containerId: id, name: s.name, node: NODE, app: 'synthetic', module: 'detect', variant: 'default',
-    specHash: 'hash-1', role: 'replica', port: PORT, status: 'running', startedAt: undefined,
+    specHash: 'hash-1', role: 'replica', port: PORT, status: 'running', startedAt: undefined, createdAt: created,
   });
   const health = await until('healthz', async () => {
     const r = await fetch(`http://127.0.0.1:${PORT}/healthz`);
