@@ -51,6 +51,12 @@ export function bindingForModule(mod: ModuleSpec, model: string, ctx: Pick<Targe
 const describeBinding = (b: AcceleratorBinding): string =>
   b.kind === 'cpu' ? `cpu ${b.cpus ?? 'all'} cores` : b.kind === 'emulated' ? `emulated ${b.model}: ${b.cpus} cpus` : `gpu ${b.model} (device ${b.deviceId})`;
 
+/** The summed CPU quota of the bindings, when every one has a quota. */
+function quotaCores(bs: readonly AcceleratorBinding[]): number | undefined {
+  const qs = bs.map((b) => (b.kind === 'gpu' ? undefined : b.cpus));
+  return qs.every((q) => q !== undefined) ? qs.reduce((a, q) => a! + q!, 0) : undefined;
+}
+
 /** Starts replicas for `mods`, runs `fn` once all are healthy, removes them whatever happens. */
 async function withReplicas<T>(
   app: RegisteredApp, mods: ReadonlyArray<{ mod: ModuleSpec; variant: string; binding: AcceleratorBinding }>,
@@ -142,10 +148,12 @@ export async function profileTarget(app: RegisteredApp, target: ProfileTarget, c
         const [from, to] = spans.get(JSON.stringify(peak.level)) ?? [0, performance.now()];
         await sampler.stop();
         const resources = sampler.useDuring(from, to);
+        const quota = quotaCores(plan.map((p) => p.binding));
         return toStoredProfile(target, {
           outcome, levels, resources, durationMs: performance.now() - began,
           binding: plan.map((p) => `${p.mod.name}: ${describeBinding(p.binding)}`).join(', '),
           inputBytes: input.length,
+          ...(quota !== undefined ? { quotaCores: quota } : {}),
         }, ctx.now());
       } finally {
         await sampler.stop();

@@ -25,6 +25,8 @@ export interface Measurement {
   binding?: string;
   /** Size of the frame sent to the (entry) module. */
   inputBytes?: number;
+  /** CPU quota of the replicas (cores), when they have one: a peak far below it means a contended box. */
+  quotaCores?: number;
 }
 
 const r2 = (v: number): number => Math.round(v * 100) / 100;
@@ -71,6 +73,7 @@ export function toStoredProfile(t: ProfileTarget, m: Measurement, now: number): 
       durationMs: Math.round(m.durationMs),
       ...(m.binding ? { binding: m.binding } : {}),
       ...(m.inputBytes !== undefined ? { inputBytes: m.inputBytes } : {}),
+      ...(m.quotaCores !== undefined ? { quotaCores: m.quotaCores } : {}),
       ...(m.resources.gpuUtilPct !== undefined ? { gpuUtilPct: r2(m.resources.gpuUtilPct) } : {}),
     },
   };
