@@ -7,7 +7,7 @@
 import type { ClusterState } from './cluster-state.js';
 import type { Share } from './latency.js';
 import type { Profile } from '../types.js';
-import { moduleVariant, type ModuleVariant } from './problem.js';
+import { type AppInfo, moduleVariant, type ModuleVariant } from './problem.js';
 
 const EPS = 1e-9;
 
@@ -21,10 +21,14 @@ export class Draft {
   private readonly replicas = new Map<string, Set<number>>();
   readonly nodes = new Set<number>();
 
-  constructor(readonly state: ClusterState, readonly dep: number) {}
+  private readonly app: AppInfo;
+
+  constructor(readonly state: ClusterState, readonly dep: number) {
+    this.app = state.p.apps.get(state.p.deployments[dep]!.app)!;
+  }
 
   private mv(module: number, variant: string): ModuleVariant {
-    return moduleVariant(this.state.p, this.state.p.deployments[this.dep]!.app, module, variant);
+    return this.app.modules[module]!.byVariant.get(variant) ?? moduleVariant(this.state.p, this.app.name, module, variant);
   }
 
   private replicaPaid(module: number, variant: string, slot: number): boolean {

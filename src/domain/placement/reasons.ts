@@ -5,7 +5,7 @@
  * that stopped it. O(modules · models + slots).
  */
 import type { ClusterState, Failure } from './cluster-state.js';
-import { CPU, type DeploymentInfo, type Problem, profileFor } from './problem.js';
+import { CPU, type DeploymentInfo, moduleVariant, type Problem, profileFor } from './problem.js';
 
 const f1 = (x: number): string => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
 
@@ -42,66 +42,75 @@ export function structuralReason(p: Problem, d: DeploymentInfo): string | undefi
   return undefined;
 }
 
-interface AppDemand {
-  /** GPU share per fps on the best model, and that model; undefined without GPU modules or profiles. */
-  bestPer?: number;
-  bestModel?: string;
-  /** Per slot: bestPer / (share per fps on its model), 0 where the app cannot run. */
+interface ModuleDemand {
+  name: string;
+  /** GPU share per fps on its best model (lightest variant), and that model */
+  bestPer: number;
+  bestModel: string;
+  /** Per slot: how many best-class GPUs one of its GPUs is worth for this module (0: cannot run there). */
   ratio: Float64Array;
+}
+
+interface AppDemand {
+  gpu: ModuleDemand[];
   /** Node cores per fps of the CPU modules (lightest variants). */
   coresPerFps: number;
 }
 
 const demandCache = new WeakMap<Problem, Map<string, AppDemand>>();
 
-/** What one fps of an app costs, computed once per problem. O(models · modules + slots). */
+/** What one fps of an app costs, per GPU module, computed once per problem. O(modules · slots). */
 function appDemand(p: Problem, app: string): AppDemand {
   let cache = demandCache.get(p);
   if (!cache) { cache = new Map(); demandCache.set(p, cache); }
   let d = cache.get(app);
   if (d) return d;
   const info = p.apps.get(app)!;
-  const perFps = new Map<string, number>();
-  for (const model of p.models) {
-    if (model === CPU) continue;
-    const g = gpuPerFps(p, app, model);
-    if (g !== undefined) perFps.set(model, g);
+  const gpu: ModuleDemand[] = [];
+  for (const m of info.modules) {
+    if (!m.gpu) continue;
+    const fpsOn = new Float64Array(p.slots.length);
+    for (const v of m.variants) {
+      moduleVariant(p, app, m.index, v.name).bySlot.forEach((pr, i) => { if (pr && pr.maxFps > fpsOn[i]!) fpsOn[i] = pr.maxFps; });
+    }
+    let best = 0;
+    let bestModel = '';
+    fpsOn.forEach((f, i) => { if (f > best || (f === best && f > 0 && p.slots[i]!.model < bestModel)) { best = f; bestModel = p.slots[i]!.model; } });
+    if (best > 0) gpu.push({ name: m.name, bestPer: 1 / best, bestModel, ratio: fpsOn.map((f) => f / best) });
   }
-  const best = info.modules.some((m) => m.gpu) && perFps.size
-    ? [...perFps].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0]!
-    : undefined;
-  const ratio = new Float64Array(p.slots.length);
-  if (best) p.slots.forEach((s) => { const per = s.gpu ? perFps.get(s.model) : undefined; if (per !== undefined) ratio[s.index] = best[1] / per; });
   let coresPerFps = 0;
   for (const m of info.modules) {
     if (m.gpu) continue;
     const pr = profileFor(p, app, m.name, m.variants[m.variants.length - 1]!.name, CPU) ?? profileFor(p, app, m.name, 'default', CPU);
     if (pr) coresPerFps += (pr.cpuCores ?? 0) / pr.maxFps;
   }
-  d = { bestPer: best?.[1], bestModel: best?.[0], ratio, coresPerFps };
+  d = { gpu, coresPerFps };
   cache.set(app, d);
   return d;
 }
 
 /**
- * Demand against free capacity, in GPUs of the app's best class (and cores).
- * With `withinCaps`, free capacity stops where a tenant's latency target
- * would break (ClusterState.cap), which is all `rim` may use. O(slots + nodes).
+ * Demand against free capacity, in GPUs of the best class for each GPU
+ * module, and in cores: a necessary condition (each module alone must fit
+ * in what is free), so a deployment it rejects cannot be placed. With
+ * `withinCaps`, free capacity stops where a tenant's latency target would
+ * break (ClusterState.cap), which is all `rim` may use. O(modules · slots + nodes).
  */
 export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCaps = false): string | undefined {
   const p = state.p;
   const dem = appDemand(p, d.app);
-  if (dem.bestPer !== undefined) {
-    const need = d.fps * dem.bestPer;
+  for (const m of dem.gpu) {
+    const need = d.fps * m.bestPer;
     let free = 0;
-    for (let i = 0; i < dem.ratio.length; i++) {
-      const r = dem.ratio[i]!;
+    for (let i = 0; i < m.ratio.length; i++) {
+      const r = m.ratio[i]!;
       if (r === 0) continue;
       const room = withinCaps ? Math.min(state.gpuFree(i), state.cap[i]! - state.gpuLoad[i]!) : state.gpuFree(i);
       if (room > 0) free += room * r;
     }
     if (need > free + 1e-9) {
-      return `needs ${f1(need)} GPUs of ${dem.bestModel}-class capacity, ${f1(free)} free${withinCaps ? ' without breaking the latency targets of deployments already there' : ''}`;
+      const what = dem.gpu.length > 1 ? ` for module ${m.name}` : '';
+      return `needs ${f1(need)} GPUs of ${m.bestModel}-class capacity${what}, ${f1(free)} free${withinCaps ? ' without breaking the latency targets of deployments already there' : ''}`;
     }
   }
   const cores = d.fps * dem.coresPerFps;

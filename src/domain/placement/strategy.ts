@@ -16,6 +16,11 @@ export interface PlanOptions {
   solver?: MilpSolver;
   /** `optimal`: wall-clock limit for the solver, ms (default 20000). */
   timeLimitMs?: number;
+  /**
+   * rim re-planning: `admit-more` (default) moves running replicas when that
+   * admits more; `minimal` moves only what the change displaced.
+   */
+  replan?: 'minimal' | 'admit-more';
   /** Milliseconds from some fixed origin, to fill `solveMs` (e.g. `performance.now`); 0 without it. */
   clock?: () => number;
 }

@@ -88,6 +88,25 @@ export function placeModule(draft: Draft, module: number, variant: string, fps: 
   return draft.place(module, variant, fps, order, MIN_PIECE_FPS);
 }
 
+/** GPU share one fps of a module variant costs on its best accelerator. */
+function moduleWeight(p: Problem, app: AppInfo, m: number, variant: string): number {
+  const best = bestFps(moduleVariant(p, app.name, m, variant));
+  return best > 0 ? 1 / best : Infinity;
+}
+
+/** A module variant's candidate slots, on `nodes` only when given. O(slots of those nodes). */
+function slotsOn(p: Problem, app: AppInfo, index: SlotIndex, m: number, variant: string, nodes: readonly number[] | undefined): number[] {
+  if (!nodes) return index.slots(app, m, variant);
+  const by = moduleVariant(p, app.name, m, variant).bySlot;
+  const out: number[] = [];
+  for (const n of nodes) {
+    const info = p.nodes[n]!;
+    if (!app.modules[m]!.gpu) { if (by[info.cpuSlot]) out.push(info.cpuSlot); continue; }
+    for (const g of info.gpuSlots) if (by[g]) out.push(g);
+  }
+  return out;
+}
+
 /**
  * Builds one candidate on `nodes` (one node: the whole-DAG case; undefined:
  * anywhere). O(modules · slots of those nodes).
@@ -98,30 +117,15 @@ export function buildDraft(
   const p = state.p;
   const app = p.apps.get(d.app)!;
   const draft = new Draft(state, d.index);
-  const onNode = (list: number[], m: number): number[] => {
-    if (!nodes) return list;
-    const by = moduleVariant(p, app.name, m, variants[m]!).bySlot;
-    const out: number[] = [];
-    for (const n of nodes) {
-      const info = p.nodes[n]!;
-      if (!app.modules[m]!.gpu) { if (by[info.cpuSlot]) out.push(info.cpuSlot); continue; }
-      for (const g of info.gpuSlots) if (by[g]) out.push(g);
-    }
-    return out;
-  };
-  const weight = (m: number): number => {
-    const best = bestFps(moduleVariant(p, app.name, m, variants[m]!));
-    return best > 0 ? 1 / best : Infinity;
-  };
-  const gpuMods = app.modules.filter((m) => m.gpu).map((m) => ({ m: m.index, w: weight(m.index) }))
+  const gpuMods = app.modules.filter((m) => m.gpu).map((m) => ({ m: m.index, w: moduleWeight(p, app, m.index, variants[m.index]!) }))
     .sort((a, b) => b.w - a.w || a.m - b.m);
   for (const { m } of gpuMods) {
-    if (!placeModule(draft, m, variants[m]!, d.fps, onNode(index.slots(app, m, variants[m]!), m), mode)) return undefined;
+    if (!placeModule(draft, m, variants[m]!, d.fps, slotsOn(p, app, index, m, variants[m]!, nodes), mode)) return undefined;
   }
   for (const m of app.topo) {
     const mod = app.modules[m]!;
     if (mod.gpu) continue;
-    const cands = onNode(index.slots(app, m, variants[m]!), m);
+    const cands = slotsOn(p, app, index, m, variants[m]!, nodes);
     // Prefer the node of the neighbour with the heaviest edge to this module.
     const neighbours: Array<{ node: number; kb: number }> = [];
     for (const s of draft.shares) {

@@ -42,7 +42,8 @@ function serves(p: Problem, d: DeploymentInfo, shares: readonly Share[]): 'full'
   return partial ? 'partial' : 'full';
 }
 
-export function stickyPlan(p: Problem, previous: Plan): { state: ClusterState; reasons: Map<number, string> } {
+/** `moveOthers: false`: only displaced and new deployments are placed; nothing running is moved to make room. */
+export function stickyPlan(p: Problem, previous: Plan, moveOthers = true): { state: ClusterState; reasons: Map<number, string> } {
   const { shares, lost } = sharesFromPlan(p, previous);
   const state = new ClusterState(p);
   const index = new SlotIndex(p);
@@ -58,13 +59,23 @@ export function stickyPlan(p: Problem, previous: Plan): { state: ClusterState; r
     if (state.isPlaced(d.index)) continue;
     if (!repair(state, index, d, shares[d.index]!, 'pack')) repair(state, index, d, shares[d.index]!, 'latency');
   }
-  return greedy(p, cheapestFirst(p), state);
+  return greedy(p, cheapestFirst(p), state, new Map(), moveOthers ? undefined : 0);
 }
 
-export function replan(p: Problem, previous: Plan): Plan {
+/**
+ * `minimal`: move only what the change displaced. `admit-more` (default):
+ * also move running replicas when that admits more: first one at a time
+ * (the improvement pass), then wholesale (a fresh plan) if that admits more still.
+ */
+export function replan(p: Problem, previous: Plan, policy: 'minimal' | 'admit-more'): Plan {
+  if (policy === 'minimal') {
+    const kept = stickyPlan(p, previous, false);
+    return buildPlan('rim', kept.state, kept.reasons, { replan: 'kept' });
+  }
   const sticky = stickyPlan(p, previous);
   const fresh = freshPlan(p);
   const better = compareScores(admissionScore(fresh.state), admissionScore(sticky.state)) > 0;
   const chosen = better ? fresh : sticky;
-  return buildPlan('rim', chosen.state, chosen.reasons);
+  // `replan` says which won: running replicas kept, or a fresh plan that admits more.
+  return buildPlan('rim', chosen.state, chosen.reasons, { replan: better ? 'fresh' : 'kept' });
 }

@@ -27,7 +27,7 @@ import type { Plan } from '../../types.js';
 const WHOLE_PACK = 4;
 const WHOLE_SPREAD = 2;
 /** Moves tried by the improvement pass (rim-improve.ts). */
-const IMPROVE_BUDGET = 200;
+const IMPROVE_BUDGET = 60;
 /** A split looks at this many nodes (the roomiest, plus the whole-DAG candidates). */
 const SPLIT_NODES = 16;
 
@@ -99,7 +99,9 @@ const cheapestFirst: Order = (p) => {
 const tightestFirst: Order = (p) => byPriority(p).sort((a, b) => b.priority - a.priority
   || a.latencyMs - b.latencyMs || b.fps - a.fps || a.index - b.index);
 
-export function greedy(p: Problem, order: DeploymentInfo[], state = new ClusterState(p), reasons = new Map<number, string>()): { state: ClusterState; reasons: Map<number, string> } {
+export function greedy(
+  p: Problem, order: DeploymentInfo[], state = new ClusterState(p), reasons = new Map<number, string>(), improveBudget = IMPROVE_BUDGET,
+): { state: ClusterState; reasons: Map<number, string> } {
   const index = new SlotIndex(p);
   const levelsByApp = new Map<string, string[][]>();
   const failures = new Map<string, Array<{ fps: number; latencyMs: number; f: Failure | undefined }>>();
@@ -123,21 +125,35 @@ export function greedy(p: Problem, order: DeploymentInfo[], state = new ClusterS
     if (!failures.has(d.app)) failures.set(d.app, []);
     failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f: failure });
   }
-  const rejected = order.filter((d) => !state.isPlaced(d.index) && p.apps.has(d.app) && !structuralReason(p, d));
-  const place = (d: DeploymentInfo): boolean => placeDeployment(state, index, d, levelsByApp.get(d.app) ?? variantLevels(p, d.app)) === undefined;
-  for (const dep of improve(state, index, rejected, place, IMPROVE_BUDGET)) reasons.delete(dep);
+  if (improveBudget > 0) improvePlan(state, reasons, order, improveBudget);
   return { state, reasons };
+}
+
+/** The improvement pass (rim-improve.ts) over a greedy result. */
+export function improvePlan(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[], budget = IMPROVE_BUDGET): void {
+  const p = state.p;
+  const index = new SlotIndex(p);
+  const levels = new Map<string, string[][]>();
+  const rejected = order.filter((d) => !state.isPlaced(d.index) && p.apps.has(d.app) && !structuralReason(p, d));
+  const place = (d: DeploymentInfo): boolean => {
+    if (capacityReason(state, d, true)) return false; // not enough room even in sum: skip the tries
+    if (!levels.has(d.app)) levels.set(d.app, variantLevels(p, d.app));
+    return placeDeployment(state, index, d, levels.get(d.app)!) === undefined;
+  };
+  for (const dep of improve(state, index, rejected, place, budget)) reasons.delete(dep);
 }
 
 /** Above this many deployments one order is planned, not two (time grows with D·N). */
 const TWO_ORDERS_MAX = 400;
 
 export function freshPlan(p: Problem): { state: ClusterState; reasons: Map<number, string> } {
-  let best: { state: ClusterState; reasons: Map<number, string> } | undefined;
-  for (const order of p.deployments.length <= TWO_ORDERS_MAX ? [cheapestFirst, tightestFirst] : [cheapestFirst]) {
-    const r = greedy(p, order(p));
-    if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = r;
+  let best: { state: ClusterState; reasons: Map<number, string>; order: DeploymentInfo[] } | undefined;
+  for (const orderOf of p.deployments.length <= TWO_ORDERS_MAX ? [cheapestFirst, tightestFirst] : [cheapestFirst]) {
+    const order = orderOf(p);
+    const r = greedy(p, order, undefined, undefined, 0);
+    if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = { ...r, order };
   }
+  improvePlan(best!.state, best!.reasons, best!.order);
   return best!;
 }
 
@@ -145,7 +161,7 @@ export const rimStrategy: Strategy = {
   name: 'rim',
   summary: 'Rim: whole-DAG best-fit on one node, else split keeping heavy edges local; demotes variants before rejecting; keeps running replicas on re-plan',
   plan(ctx: StrategyContext): Plan {
-    if (ctx.previous) return replan(ctx.problem, ctx.previous);
+    if (ctx.previous) return replan(ctx.problem, ctx.previous, ctx.options.replan ?? 'admit-more');
     const { state, reasons } = freshPlan(ctx.problem);
     return buildPlan('rim', state, reasons);
   },
