@@ -145,10 +145,9 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const outer = express();
   outer.disable('x-powered-by');
   if (cluster) outer.use(cluster.base, cluster.router);
-  // Frames are raw bytes of any type: the data plane reads them ahead of the API's JSON parser.
-  outer.use(dataPlane.router);
   outer.use(api.app);
-  const server = createServer(outer);
+  // Frames are raw bytes of any type: the data plane takes them ahead of express and the API's JSON parser.
+  const server = createServer((req, res) => { if (!dataPlane.intercept(req, res)) outer(req, res); });
   server.keepAliveTimeout = 5000;
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
