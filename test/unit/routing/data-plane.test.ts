@@ -45,6 +45,8 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
   let base = '';
   let cluster: ClusterDocument;
   let replicas: ReplicaStatus[] = [];
+  let member: http.Server;
+  const memberAsked: string[] = [];
   const now = () => Date.now();
 
   const place = (dep: string, appName: string, module: string, acc: string, fps: number): Placement => ({ deployment: dep, module, node: 'n1', accelerator: acc, fps });
@@ -56,7 +58,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     const M = (n: string) => mods.get(n)!;
     cluster = doc({
       apps: [app(line()), app(diamond())],
-      deployments: [deployment('cam', 'line', 1000, 2000), deployment('dia', 'dia', 1000, 2000), deployment('slow', 'line', 2, 2000), deployment('big', 'line'), deployment('late', 'line', 1000, 300)],
+      deployments: [deployment('cam', 'line', 1000, 2000), deployment('dia', 'dia', 1000, 2000), deployment('slow', 'line', 2, 2000), deployment('big', 'line'), deployment('late', 'line', 1000, 300), deployment('far', 'line', 1000, 2000)],
       placements: [
         place('cam', 'line', 'a', 'cpu', 1000),
         place('cam', 'line', 'b', 'cpu', 750), place('cam', 'line', 'b', 'emu1', 250),
@@ -64,9 +66,18 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
         ...['src', 'left', 'right', 'join', 'audit'].map((m) => place('dia', 'dia', m, 'cpu', 1000)),
         ...['a', 'b', 'c'].map((m) => place('slow', 'line', m, 'cpu', 2)),
         ...['a', 'b', 'c'].map((m) => place('late', 'line', m, 'cpu', 1000)),
+        place('far', 'line', 'a', 'cpu', 1000), { deployment: 'far', module: 'b', node: 'n2', accelerator: 'cpu', fps: 1000 }, place('far', 'line', 'c', 'cpu', 1000),
       ],
       rejected: [{ deployment: 'big', reason: 'no GPU left for b' }],
     });
+    // Node n2 is another member: its API (here a stand-in on loopback) reports its replicas and their ports.
+    member = http.createServer((req, res) => {
+      memberAsked.push(req.url!);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'n2', replicas: [{ ...replica(replicaName('n2', 'line', 'b', 'default', 'cpu'), M('b2').port), app: 'line', module: 'b' }] }));
+    });
+    await new Promise<void>((r) => member.listen(0, '127.0.0.1', r));
+    cluster.members.push({ id: 'n2', address: `127.0.0.1:${(member.address() as AddressInfo).port}`, joinedAt: 0, lastSeen: 0, state: 'alive' });
     replicas = [
       rep('line', 'a', 'cpu', M('a')), rep('line', 'b', 'cpu', M('b')), rep('line', 'b', 'emu1', M('b2')), rep('line', 'c', 'cpu', M('c')),
       ...['src', 'left', 'right', 'join', 'audit'].map((m) => rep('dia', m, 'cpu', M(m))),
@@ -87,6 +98,8 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     server.closeAllConnections();
     server.close();
     for (const m of mods.values()) { m.server.closeAllConnections(); m.server.close(); }
+    member.closeAllConnections();
+    member.close();
   });
 
   const send = (name: string, body = 'F', headers: Record<string, string> = {}) =>
@@ -212,6 +225,21 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
         assert.equal(await r.text(), 'F>a>b2>c');
       }
     } finally { replicas = saved; }
+  });
+
+  it("a replica on another member: its port as that member reports it, on the member's host", async () => {
+    // The member is asked in the background (frames never wait on it); until it answers, frames get 503 naming the replica.
+    const r = await (async () => {
+      for (let i = 0; i < 50; i++) {
+        const x = await send('far');
+        if (x.status === 200) return x;
+        assert.match((await x.json() as { error: { message: string } }).error.message, /rim-n2-line-b-default-cpu: node n2 has not reported its replicas \(port unknown\)/);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      throw new Error('never routed to n2');
+    })();
+    assert.equal(await r.text(), 'F>a>b2>c', "b's replica on n2 answers on the port n2 reported");
+    assert.deepEqual([...new Set(memberAsked)], ['/v1/nodes/n2']);
   });
 
   it('measures: counts, finish rate, percentiles, SLO; and renders Prometheus lines', () => {
