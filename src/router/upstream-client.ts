@@ -105,7 +105,8 @@ export class UpstreamClient {
   private agentFor(host: string): http.Agent {
     let a = this.agents.get(host);
     if (!a) {
-      a = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: this.maxFreeSockets, scheduling: 'lifo' });
+      // An idle pooled socket is dropped after 4 s, before a module's server (node's default: 5 s) closes it under us.
+      a = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: this.maxFreeSockets, scheduling: 'lifo', timeout: 4000 });
       this.agents.set(host, a);
     }
     return a;
