@@ -19,7 +19,9 @@ export type Failure =
   | { kind: 'memory'; node: number }
   | { kind: 'gpuMemory'; slot: number }
   | { kind: 'latency'; ms: number }
-  | { kind: 'others'; dep: number };
+  | { kind: 'others'; dep: number }
+  /** no candidate could even be drafted: no accelerator with a profile has room */
+  | { kind: 'room' };
 
 export class ClusterState {
   readonly gpuLoad: Float64Array;

@@ -133,6 +133,7 @@ export function failureReason(state: ClusterState, d: DeploymentInfo, f: Failure
     case 'gpuMemory': return `replicas do not fit the GPU memory of ${p.slots[f.slot]!.id} (${p.slots[f.slot]!.memoryMB} MB)`;
     case 'latency': return `the best placement found has a latency estimate of ${f1(f.ms)} ms, over its ${d.latencyMs} ms target`;
     case 'others': return `placing it would push ${p.deployments[f.dep]!.name} over its latency target`;
+    case 'room': return 'no accelerator that can run its modules has room left for them (capacity is fragmented or held for latency targets)';
   }
 }
 

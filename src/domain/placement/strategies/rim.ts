@@ -59,7 +59,8 @@ export function variantLevels(p: Problem, app: string): string[][] {
 }
 
 /** Tries every candidate for one deployment; places it and returns undefined, or returns the last failure. */
-export function placeDeployment(state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][]): Failure | 'structural' | undefined {
+/** undefined: placed; else why the last (or most telling) try failed. */
+export function placeDeployment(state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][]): Failure | undefined {
   let last: Failure | undefined;
   let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
   for (const variants of levels) {
@@ -79,7 +80,7 @@ export function placeDeployment(state: ClusterState, index: SlotIndex, d: Deploy
       if (!last || last.kind !== 'latency' || (f.kind === 'latency' && f.ms < last.ms)) last = f;
     }
   }
-  return last;
+  return last ?? { kind: 'room' };
 }
 
 type Order = (p: Problem) => DeploymentInfo[];
@@ -120,10 +121,9 @@ export function greedy(
     if (failedBefore) { reasons.set(d.index, rejectionReason(state, d, failedBefore.f)); continue; }
     const f = placeDeployment(state, index, d, levels);
     if (f === undefined) { reasons.delete(d.index); continue; }
-    const failure = f === 'structural' ? undefined : f;
-    reasons.set(d.index, rejectionReason(state, d, failure));
+    reasons.set(d.index, rejectionReason(state, d, f));
     if (!failures.has(d.app)) failures.set(d.app, []);
-    failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f: failure });
+    failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f });
   }
   if (improveBudget > 0) improvePlan(state, reasons, order, improveBudget);
   return { state, reasons };
