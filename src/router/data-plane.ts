@@ -48,14 +48,13 @@ export interface DataPlane {
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const stats = new RouterStats(deps.now);
   const client = new UpstreamClient();
-  let directory: LiveReplicaDirectory | undefined = undefined;
-  const remote = new MemberReplicas({ adminToken: deps.adminToken, logger: deps.logger, now: deps.now, onUpdate: () => directory?.invalidate() });
-  let frames: FrameRouter | undefined = undefined;
-  directory = new LiveReplicaDirectory({
+  // The closures below run only once frames flow, after every const here is set.
+  const remote = new MemberReplicas({ adminToken: deps.adminToken, logger: deps.logger, now: deps.now, onUpdate: () => directory.invalidate() });
+  const directory = new LiveReplicaDirectory({
     self: deps.nodeId, store: deps.store, local: deps.supervisor, remote,
-    onRebuild: (names) => { stats.retain(names); frames?.retain(names); },
+    onRebuild: (names) => { stats.retain(names); frames.retain(names); },
   });
-  frames = new FrameRouter({ directory, client, stats, now: deps.now, idPrefix: deps.nodeId });
+  const frames = new FrameRouter({ directory, client, stats, now: deps.now, idPrefix: deps.nodeId });
   const serveFrame = createFramesHandler({
     frames, adminToken: deps.adminToken, openFrames: deps.openFrames, maxFrameBytes: deps.maxFrameBytes ?? 16 * 1024 * 1024,
     logger: deps.logger, now: deps.now,

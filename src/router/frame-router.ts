@@ -7,13 +7,12 @@
  * module once, if the deadline leaves time. Outcomes and latencies go to
  * RouterStats; nothing is logged or published per frame.
  */
-import { TooManyRequestsError } from '../domain/errors.js';
+import { NotFoundError, TooManyRequestsError } from '../domain/errors.js';
 import { answerOf, inputOf, type ChainPlan, type Payload } from '../domain/routing/chain-plan.js';
 import type { FrameOutcome } from '../domain/routing/deployment-stats.js';
 import type { DeploymentRoute, ModuleTargets } from '../domain/routing/replica-directory.js';
 import { TokenBucket } from '../domain/routing/token-bucket.js';
 import { SmoothWeightedRoundRobin } from '../domain/routing/weighted-round-robin.js';
-import { NotFoundError } from '../domain/errors.js';
 import type { LiveReplicaDirectory } from './live-directory.js';
 import {
   DeadlineMissedError, DeploymentRejectedError, DeploymentUnplacedError, ModuleRefusedError, NoReplicaError,
