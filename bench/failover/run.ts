@@ -70,7 +70,19 @@ async function main(): Promise<void> {
         return l && l.members.every((m) => m.state === 'alive') && l;
       }, 90_000);
       await replicasPlaced(c, c.boxes, before.leader!, acked, 60_000);
-      const victim = victimIsLeader ? before.leader! : c.boxes.find((b) => b !== before.leader)!;
+      let plan = await c.get<PlanView>(before.leader!, '/v1/plan');
+      const followers = c.boxes.filter((b) => b !== before.leader);
+      if (!victimIsLeader && !followers.some((b) => plan.placements.some((p) => p.node === b))) {
+        // Work for an idle follower: a new deployment goes to the least loaded box.
+        const name = `${APPS[i % 3]}-extra-${i + 1}`;
+        await post(c, before.leader!, '/v1/deployments', { name, app: APPS[i % 3]!, fps: 1, latencyMs: 500 });
+        acked.push(name);
+        await replicasPlaced(c, c.boxes, before.leader!, acked, 60_000);
+        plan = await c.get<PlanView>(before.leader!, '/v1/plan');
+      }
+      const victim = victimIsLeader ? before.leader!
+        : followers.sort((x, y) => plan.placements.filter((p) => p.node === y).length - plan.placements.filter((p) => p.node === x).length)[0]!;
+      const moved = plan.placements.filter((p) => p.node === victim).map((p) => p.deployment);
       const survivors = c.boxes.filter((b) => b !== victim);
       const t0 = process.hrtime.bigint();
       c.kill(victim);
@@ -89,7 +101,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 50));
       }
       const row = {
-        run: i + 1, victim, newLeader, electMs: victimIsLeader ? leaderMs : null, declaredDeadMs: deadMs, replicasRunningMs: replicasMs,
+        run: i + 1, victim, movedDeployments: moved.length, newLeader, electMs: victimIsLeader ? leaderMs : null, declaredDeadMs: deadMs, replicasRunningMs: replicasMs,
         afterDeclaredMs: replicasMs !== null && deadMs !== null ? replicasMs - deadMs : null,
       };
       console.log(`${victimIsLeader ? 'leader' : 'box'} kill ${i + 1}: ${JSON.stringify(row)}`);
@@ -118,7 +130,7 @@ async function main(): Promise<void> {
       const replicas = c.running(cut);
       c.disconnect(cut);
       const t0 = process.hrtime.bigint();
-      const name = `change-${i + 1}`;
+      const name = `${APPS[i % 3]}-change-${i + 1}`;
       await post(c, majority.find((b) => b !== before.leader)!, '/v1/deployments', { name, app: APPS[i % 3]!, fps: 1, latencyMs: 500 });
       acked.push(name);
       const ackMs = ms(t0);
@@ -150,7 +162,10 @@ async function main(): Promise<void> {
       lost[b] = acked.filter((a) => !ds.some((d) => d.name === a));
     }
 
-    const col = (rows: Record<string, unknown>[], k: string) => rows.map((r) => r[k]).filter((v): v is number => typeof v === 'number');
+    const col = (rows: Record<string, unknown>[], k: string) => rows
+      // Replica times count only runs where the dead box had work to move.
+      .filter((r) => !/replicas|afterDeclared/i.test(k) || (r.movedDeployments as number) > 0)
+      .map((r) => r[k]).filter((v): v is number => typeof v === 'number');
     const summary = {
       leaderKill: {
         runs: results.leaderKill.length,
