@@ -68,14 +68,16 @@ export function stickyPlan(p: Problem, previous: Plan, moveOthers = true): { sta
  * (the improvement pass), then wholesale (a fresh plan) if that admits more still.
  */
 export function replan(p: Problem, previous: Plan, policy: 'minimal' | 'admit-more'): Plan {
-  if (policy === 'minimal') {
-    const kept = stickyPlan(p, previous, false);
-    return buildPlan('rim', kept.state, kept.reasons, { replan: 'kept' });
+  const kept = stickyPlan(p, previous, false);
+  let chosen = kept;
+  let how = 'kept';
+  if (policy === 'admit-more') {
+    // A later candidate must admit strictly more (priority-lexicographic) to win: moves must buy admissions.
+    for (const [name, next] of [['moved', () => stickyPlan(p, previous, true)], ['fresh', () => freshPlan(p)]] as const) {
+      const cand = next();
+      if (compareScores(admissionScore(cand.state), admissionScore(chosen.state)) > 0) { chosen = cand; how = name; }
+    }
   }
-  const sticky = stickyPlan(p, previous);
-  const fresh = freshPlan(p);
-  const better = compareScores(admissionScore(fresh.state), admissionScore(sticky.state)) > 0;
-  const chosen = better ? fresh : sticky;
-  // `replan` says which won: running replicas kept, or a fresh plan that admits more.
-  return buildPlan('rim', chosen.state, chosen.reasons, { replan: better ? 'fresh' : 'kept' });
+  // `replan` says which won: running replicas kept, some moved to admit more, or a fresh plan.
+  return buildPlan('rim', chosen.state, chosen.reasons, { replan: how });
 }
