@@ -10,9 +10,6 @@ for n in $nodes; do
   ids=$(docker ps -aq --filter "label=rim.managed=true" --filter "label=rim.node=$n")
   [ -n "$ids" ] && docker rm -f $ids >/dev/null
 done
-if id=$(docker network inspect -f '{{.Id}}' "$PREFIX-test" 2>/dev/null); then
-  BRIDGE="br-$(echo "$id" | cut -c1-12)"
-  while iptables -D DOCKER-USER -i "$BRIDGE" -o "$BRIDGE" -d 224.0.0.251/32 -p udp --dport 5353 -j ACCEPT 2>/dev/null; do :; done
-  docker network rm "$PREFIX-test" >/dev/null 2>&1 || true
-fi
+bash "$(dirname "$0")/mdns-rule.sh" remove "$PREFIX-test"
+docker network rm "$PREFIX-test" >/dev/null 2>&1 || true
 echo "down.sh: cluster $PREFIX removed"

@@ -34,18 +34,8 @@ if ! docker network inspect "$NET" >/dev/null 2>&1; then
   docker network create --internal --subnet "$SUBNET" --label "rim.test-cluster=$PREFIX" "$NET" >/dev/null
 fi
 
-# Docker's isolation rules for internal networks drop every packet whose
-# destination lies outside the subnet, multicast included, when bridged
-# traffic passes iptables (br_netfilter). One rule lets mDNS through between
-# the boxes of THIS bridge only (in and out on the same bridge): multicast
-# still never leaves the test network. down.sh removes it.
-BRIDGE="br-$(docker network inspect -f '{{.Id}}' "$NET" | cut -c1-12)"
-MDNS_RULE=(DOCKER-USER -i "$BRIDGE" -o "$BRIDGE" -d 224.0.0.251/32 -p udp --dport 5353 -j ACCEPT)
-if command -v iptables >/dev/null 2>&1 && iptables -L DOCKER-USER -n >/dev/null 2>&1; then
-  iptables -C "${MDNS_RULE[@]}" 2>/dev/null || iptables -I "${MDNS_RULE[@]}"
-else
-  echo "up.sh: cannot add the bridge-local mDNS rule (no iptables/DOCKER-USER); use RIM_STATIC_PEERS=1 if the boxes do not find each other" >&2
-fi
+# Internal networks drop multicast under br_netfilter; one bridge-local rule lets mDNS through (see mdns-rule.sh).
+bash "$(dirname "$0")/mdns-rule.sh" add "$NET"
 
 peers=()
 for i in $(seq 1 "$BOXES"); do peers+=("\"$BASE.$((10 + i)):7878\""); done

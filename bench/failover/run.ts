@@ -204,6 +204,7 @@ async function main(): Promise<void> {
     console.log('wrote bench/results/failover.json');
   } finally {
     c.down();
+    for (const app of APPS) { try { docker('rmi', `rim-bench/${app}:latest`); } catch { /* in use or gone */ } }
   }
 }
 
