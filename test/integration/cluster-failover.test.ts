@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ensureImages } from '../support/images.js';
-import { agreedLeader, startTestCluster, type TestCluster, waitFor } from './cluster-harness.js';
+import { agreedLeader, docker, startTestCluster, type TestCluster, waitFor } from './cluster-harness.js';
 
 interface PlanView { placements: { deployment: string; node: string }[] }
 interface Deployment { name: string }
@@ -119,6 +119,9 @@ describe('cluster failover on Docker', { timeout: 600_000 }, () => {
     assert.notEqual(inside.role, 'leader', 'the cut-off box elects nobody');
     assert.equal(inside.term, cutView!.term, 'not even itself: its term did not move');
     assert.deepEqual(c.running(cut), replicasBefore, 'and it keeps its replicas running');
+    // Edge autonomy: with no leader in reach, a crashed replica is still restarted by the box itself.
+    docker('kill', replicasBefore[0]!);
+    await waitFor('the cut-off box to restart its crashed replica', () => c.running(cut).includes(replicasBefore[0]!), 30_000, 250);
     const majorityView = await c.view(leader.leader!);
     assert.equal(majorityView!.leader, leader.leader);
 
