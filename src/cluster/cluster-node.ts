@@ -6,9 +6,9 @@
  */
 import type { Store } from '../adapters/store.js';
 import { DEFAULT_RAFT_CONFIG, type PersistentState, type RaftConfig } from '../domain/election/types.js';
-import { ConflictError, UnavailableError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
-import { votersOf } from '../domain/membership/member-changes.js';
+import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
 import { newest } from '../domain/replication/log-state.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
@@ -178,6 +178,23 @@ export class ClusterNode {
       }
     }
     throw new UnavailableError('no leader accepted the change: the cluster may have lost its majority');
+  }
+
+  /**
+   * An operator removes a member (a box retired for good): it stops voting
+   * and its work is re-planned. Only on the leader; one membership change at a time.
+   */
+  async removeMember(id: string): Promise<Doc> {
+    if (id === this.deps.nodeId) throw new ConflictError('a node cannot remove itself; remove it from another member');
+    if (!this.isLeader) throw new UnavailableError(`not the leader; ask ${this.leaderId ?? 'the leader (none now)'}`);
+    const e = await this.driver.propose((head, next) => {
+      if (!head) throw new UnavailableError('the cluster has no state yet');
+      if (!head.data.members.some((m) => m.id === id)) throw new NotFoundError(`node "${id}" is not a member`);
+      const data = withoutMember(head.data, id);
+      return { data: { ...data, version: next }, voters: votersOf(data) };
+    });
+    this.deps.logger.warn({ member: id }, 'member removed by the operator');
+    return e!.data;
   }
 
   /** The peer API this node serves under /v1/peer. */

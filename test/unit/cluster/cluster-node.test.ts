@@ -74,5 +74,11 @@ test('three nodes form one cluster, replicate, fail over and keep a stranger out
   for (const n of survivors) assert.ok(!n.node.newestDoc()!.members.some((m) => m.id === 'n4'), 'n4 is not a member');
   assert.ok(!survivors.some((n) => n.node.discovery.knownPeers().some((p) => p.id === 'n4')), 'n4 is not even a known peer');
 
+  // The operator retires the dead box: it stops voting, and the two survivors are the whole cluster.
+  const after2 = await next.node.removeMember(leader.id);
+  assert.deepEqual(after2.members.map((m) => m.id).sort(), survivors.map((n) => n.id).sort());
+  await until('both survivors hold the two-member cluster', () => survivors.every((n) => n.store.read().members.length === 2));
+  assert.deepEqual(next.node.driver.snapshot.committed?.voters, survivors.map((n) => n.id).sort());
+
   for (const n of nodes) for (const l of n.logs) assert.ok(!l.includes(TOKEN), 'the token never appears in the logs');
 });
