@@ -21,7 +21,7 @@ import type { RouterStats } from './router-stats.js';
 import { UpstreamError, type FrameHeaders, type UpstreamClient } from './upstream-client.js';
 
 export interface FrameRouterDeps {
-  directory: Pick<LiveReplicaDirectory, 'route' | 'invalidate'>;
+  directory: Pick<LiveReplicaDirectory, 'route' | 'invalidate' | 'routeAfterFirstAnswers'>;
   client: Pick<UpstreamClient, 'infer'>;
   stats: RouterStats;
   now: () => number;
@@ -57,7 +57,13 @@ export class FrameRouter {
     const h: FrameHeaders = { deployment: name, frameId: clientFrameId ?? `${this.deps.idPrefix}-${++this.seq}`, deadline: arrival + d.latencyMs };
     let outcome: FrameOutcome = 'unavailable';
     try {
-      const answer = await this.chain(routable.plan, routable.modules, st, frame, h);
+      let modules = routable.modules;
+      // First contact with a member that hosts some of the modules: its replica list is on its way.
+      if (modules.some((m) => m.endpoints.length === 0)) {
+        const again = await this.deps.directory.routeAfterFirstAnswers(name, h.deadline - this.deps.now(), this.deps.now);
+        if (again?.kind === 'routable') modules = again.modules;
+      }
+      const answer = await this.chain(routable.plan, modules, st, frame, h);
       outcome = 'ok';
       return { ...answer, frameId: h.frameId };
     } catch (e) {

@@ -14,6 +14,8 @@ import type { ClusterDocument, ReplicaStatus } from '../domain/types.js';
 export interface RemoteReplicas {
   /** Known lists by node id; asks (in the background) for the nodes in `wanted` whose list is missing or old. */
   snapshot(wanted: readonly { id: string; address: string }[], now: number): ReadonlyMap<string, readonly ReplicaStatus[]>;
+  /** Waits (at most `maxWaitMs`) for members asked for the first time; false when none was being asked. */
+  firstAnswers(maxWaitMs: number): Promise<boolean>;
 }
 
 export interface DirectorySources {
@@ -53,6 +55,17 @@ export class LiveReplicaDirectory {
       r = this.current!.route(name);
     }
     return r;
+  }
+
+  /**
+   * A route lacks replicas: if a member is being asked for its replicas for
+   * the first time, wait for it (at most `maxWaitMs`) and route again.
+   */
+  async routeAfterFirstAnswers(name: string, maxWaitMs: number, now: () => number): Promise<DeploymentRoute | undefined> {
+    if (!this.src.remote || !(await this.src.remote.firstAnswers(maxWaitMs))) return undefined;
+    this.stale = true;
+    this.builtAt = -Infinity;
+    return this.route(name, now());
   }
 
   /** A replica failed a frame: read the states again on the next frame. */

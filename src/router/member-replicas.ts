@@ -2,8 +2,9 @@
  * Replica states (and so ports) of the other members: each appliance serves
  * its own under `GET /v1/nodes/<its id>`, so the router asks the member at
  * its API address, in the background, and keeps the answer for `ttlMs`.
- * Frames never wait on this: until a member has answered, its replicas are
- * "port unknown" and a frame that needs them gets a 503 naming them.
+ * A frame waits for a member's first answer at most until its deadline
+ * (`firstAnswers`); a member that does not answer leaves its replicas "port
+ * unknown", and a frame that needs them gets a 503 naming them.
  */
 import http from 'node:http';
 import { z } from 'zod';
@@ -18,7 +19,7 @@ const replicaList = z.object({
   })).nullable(),
 });
 
-interface Entry { replicas?: readonly ReplicaStatus[]; fetchedAt: number; inFlight: boolean }
+interface Entry { replicas?: readonly ReplicaStatus[]; fetchedAt: number; inFlight?: Promise<void> }
 
 export interface MemberReplicasOptions {
   /** Sent as a bearer token, for appliances whose reads are closed (a cluster usually shares its admin token). */
@@ -45,17 +46,24 @@ export class MemberReplicas implements RemoteReplicas {
     const out = new Map<string, readonly ReplicaStatus[]>();
     for (const m of wanted) {
       let e = this.entries.get(m.id);
-      if (!e) { e = { fetchedAt: -Infinity, inFlight: false }; this.entries.set(m.id, e); }
+      if (!e) { e = { fetchedAt: -Infinity }; this.entries.set(m.id, e); }
       if (e.replicas) out.set(m.id, e.replicas);
-      if (!e.inFlight && now - e.fetchedAt >= this.ttlMs) void this.fetch(m, e);
+      if (!e.inFlight && now - e.fetchedAt >= this.ttlMs) e.inFlight = this.fetch(m, e);
     }
     return out;
+  }
+
+  firstAnswers(maxWaitMs: number): Promise<boolean> {
+    const first = [...this.entries.values()].filter((e) => !e.replicas && e.inFlight).map((e) => e.inFlight!);
+    if (!first.length || maxWaitMs <= 0) return Promise.resolve(false);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => { timer = setTimeout(r, maxWaitMs); });
+    return Promise.race([Promise.all(first), timeout]).then(() => { clearTimeout(timer); return true; });
   }
 
   close(): void { this.agent.destroy(); }
 
   private async fetch(m: { id: string; address: string }, e: Entry): Promise<void> {
-    e.inFlight = true;
     try {
       const body = await this.get(`http://${m.address}/v1/nodes/${encodeURIComponent(m.id)}`);
       const parsed = replicaList.parse(JSON.parse(body));
@@ -69,7 +77,7 @@ export class MemberReplicas implements RemoteReplicas {
       }
     } finally {
       e.fetchedAt = this.opts.now();
-      e.inFlight = false;
+      e.inFlight = undefined;
     }
   }
 

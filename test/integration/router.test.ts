@@ -4,12 +4,15 @@
  * sample's three replicas (decode → detect → track) and back; over-rate
  * frames get 429, an unknown deployment 404, a killed replica 503 or (once
  * restarted) success but never a hang; GET /v1/deployments/:name and
- * /metrics show what the router measured.
+ * /metrics show what the router measured. Then on a 2-box test cluster of
+ * rim/appliance containers: a frame sent to the box that runs none of the
+ * replicas goes through the other box's replicas.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { agreedLeader, startTestCluster, waitFor as waitUntil, type TestCluster } from './cluster-harness.js';
 import {
   freePort, readToken, removeContainersOf, removeDir, spawnAppliance, stopAppliance, tempDir, waitFor, waitHealthy, type ApplianceProcess,
 } from './appliance-process.js';
@@ -151,5 +154,47 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
     const now = (await replicas()).find((r) => r.module === 'track')!;
     assert.equal(now.state, 'running');
     assert.ok(now.restarts > track.restarts, `the supervisor restarted it (${track.restarts} → ${now.restarts} restarts)`);
+  });
+});
+
+describe('router across the boxes of a test cluster', { timeout: 300_000 }, () => {
+  let c: TestCluster | undefined;
+
+  before(async () => {
+    await ensureImages(['appliance', 'synthetic']);
+    c = startTestCluster('rt', { boxes: 2, staticPeers: true, env: { RIM_ACCELERATORS_EMULATE: '[{"model":"T4","cpus":0.5}]' } });
+  });
+  after(() => c?.down());
+
+  it('a frame sent to a box that runs no replica of the deployment goes through the replicas on the other box', async () => {
+    const cl = c!;
+    const leader = (await waitUntil('an agreed leader', () => agreedLeader(cl, cl.boxes), 90_000, 500)).leader!;
+    assert.equal((await cl.post(leader, '/v1/apps', { image: IMAGE_TAGS.synthetic })).status, 201);
+    const d = await cl.post(leader, '/v1/deployments', { name: 'cam', app: 'synthetic', fps: FPS, latencyMs: LATENCY_MS });
+    assert.equal(d.status, 201, JSON.stringify(d.body));
+    const plan = await waitUntil('a plan placing cam', async () => {
+      const p = await cl.get<{ placements: { deployment: string; node: string }[] }>(leader, '/v1/plan');
+      return p?.placements?.some((x) => x.deployment === 'cam') ? p : undefined;
+    }, 60_000, 500);
+    const hosts = new Set(plan.placements.map((x) => x.node));
+    const elsewhere = cl.boxes.find((b) => !hosts.has(b));
+    if (!elsewhere) return assert.fail(`the plan put replicas on every box (${[...hosts]}): no box to test a remote route from`);
+    await waitUntil('running replicas', async () => {
+      for (const n of hosts) {
+        const v = await cl.get<{ replicas: { state: string }[] }>(n, `/v1/nodes/${n}`);
+        if (!v.replicas?.length || v.replicas.some((r) => r.state !== 'running')) return false;
+      }
+      return true;
+    }, 120_000, 500);
+    const send = () => fetch(`http://${cl.ip(elsewhere)}:7878/v1/deployments/cam/frames`, {
+      method: 'POST', body: 'rim-trail:\nhello', signal: AbortSignal.timeout(LATENCY_MS + 10_000),
+    });
+    // Replicas that just started may not listen yet; the router itself learns the other box's ports within the first frame.
+    const r = await waitUntil('a frame through the other box', async () => { const x = await send(); return x.status === 200 ? x : (await x.arrayBuffer(), undefined); }, 60_000, 300);
+    const out = await r.json() as TrackOutput;
+    assert.equal(out.trail, 'decode>detect>track');
+    assert.match(String(out.frameId), new RegExp(`^${elsewhere}-\\d+$`), 'routed by the box the client called');
+    const view = await cl.get<{ measured: { fps: number | null } }>(elsewhere, '/v1/deployments/cam');
+    assert.ok((view.measured.fps ?? 0) > 0, 'measured by the box that routed it');
   });
 });
