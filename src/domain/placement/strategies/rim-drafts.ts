@@ -147,6 +147,7 @@ class TopK {
   readonly items: Array<{ node: number; key: number }> = [];
   constructor(private readonly limit: number) {}
   offer(node: number, key: number): void {
+    if (this.limit <= 0) return;
     const it = this.items;
     if (it.length === this.limit && key >= it[it.length - 1]!.key) return;
     let i = it.length;
@@ -166,13 +167,14 @@ class TopK {
  * there. One pass:
  * O(nodes · GPUs per node · GPU modules).
  */
-export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: readonly string[], packLimit: number, spreadLimit: number): { pack: number[]; spread: number[] } {
+export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: readonly string[], packLimit: number, spreadLimit: number, slackLimit = 0): { pack: number[]; spread: number[]; slack: number[] } {
   const p = state.p;
   const app = p.apps.get(d.app)!;
   const gpuMods = app.modules.filter((m) => m.gpu).map((m) => moduleVariant(p, app.name, m.index, variants[m.index]!).bySlot);
   const stars = variants.every((v) => v === 'default') ? dagProfiles(p, app) : undefined;
   const pack = new TopK(packLimit);
   const spread = new TopK(spreadLimit);
+  const slack = new TopK(slackLimit);
   for (const n of p.nodes) {
     if (!gpuMods.length) {
       const free = Math.min(state.coresFree(n.index), state.cap[n.cpuSlot]! * n.cpus - state.cores[n.index]!);
@@ -183,6 +185,7 @@ export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: 
     }
     let packKey = Infinity;
     let spreadKey = Infinity;
+    let slackKey = Infinity;
     for (const g of n.gpuSlots) {
       let share = 0;
       let lat = 0;
@@ -200,11 +203,15 @@ export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: 
       const fits = share <= room;
       packKey = Math.min(packKey, fits ? room - share : 10 + load);
       // Latency ranking: the GPU modules' loaded latency there.
-      spreadKey = Math.min(spreadKey, fits ? lat / Math.max(1e-9, 1 - load - share) : 1e6 + load);
+      const loaded = lat / Math.max(1e-9, 1 - load - share);
+      spreadKey = Math.min(spreadKey, fits ? loaded : 1e6 + load);
+      // Latency fit: the GPU that uses the most of the target (leaves fast GPUs to tight deployments).
+      if (fits && loaded <= d.latencyMs * 0.9) slackKey = Math.min(slackKey, d.latencyMs - loaded);
     }
     if (packKey < Infinity) { pack.offer(n.index, packKey); spread.offer(n.index, spreadKey); }
+    if (slackKey < Infinity) slack.offer(n.index, slackKey);
   }
-  return { pack: pack.nodes(), spread: spread.nodes() };
+  return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
 }
 
 /**

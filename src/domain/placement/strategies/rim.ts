@@ -9,8 +9,10 @@
  * each first packed (best-fit), then spread (least utilised) for latency.
  * Every try must keep every latency target on the touched nodes
  * (utilisation-dependent estimate). What fails is rejected with a reason.
- * Two orders (cheapest-first, tightest-first) are planned and the plan that
- * admits more (priority-lexicographic) wins.
+ * Several orders (cheapest-first, tightest-first, seeded shuffles within
+ * each priority level; fewer on large instances) are planned and the plan
+ * that admits the most (priority-lexicographic) wins; then an improvement
+ * pass moves single deployments to make room for rejected ones.
  * Cost: O(D · (N·G + K·(M·S + T))) for D deployments, N nodes of G GPUs,
  * M modules, S candidate slots, T tenants per touched node, K ≤ 16 tries.
  */
@@ -22,10 +24,13 @@ import { admissionScore, compareScores, type Strategy, type StrategyContext } fr
 import { buildDraft, type Mode, SlotIndex, splitNodes, wholeDagNodes } from './rim-drafts.js';
 import { improve } from './rim-improve.js';
 import { replan } from './rim-replan.js';
+import { rng } from '../workload-gen.js';
 import type { Plan } from '../../types.js';
 
 const WHOLE_PACK = 4;
 const WHOLE_SPREAD = 2;
+const WHOLE_SLACK = Number(process.env.RIM_SLACK ?? 2);
+const SLACK_FIRST = WHOLE_SLACK > 0;
 /** Moves tried by the improvement pass (rim-improve.ts). */
 const IMPROVE_BUDGET = 60;
 /** A split looks at this many nodes (the roomiest, plus the whole-DAG candidates). */
@@ -64,10 +69,11 @@ export function placeDeployment(state: ClusterState, index: SlotIndex, d: Deploy
   let last: Failure | undefined;
   let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
   for (const variants of levels) {
-    const { pack, spread } = wholeDagNodes(state, d, variants, WHOLE_PACK, WHOLE_SPREAD);
+    const { pack, spread, slack } = wholeDagNodes(state, d, variants, WHOLE_PACK, WHOLE_SPREAD, WHOLE_SLACK);
     if (split === null) split = splitNodes(state, [...pack, ...spread], SPLIT_NODES);
     const tries: Array<{ mode: Mode; nodes?: number[] }> = [
-      ...pack.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
+      ...(SLACK_FIRST ? slack.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })) : []),
+      ...pack.filter((node) => !SLACK_FIRST || !slack.includes(node)).map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
       ...spread.filter((node) => !pack.includes(node)).map((node) => ({ mode: 'latency' as Mode, nodes: [node] })),
       { mode: 'pack', nodes: split }, { mode: 'latency', nodes: split },
     ];
@@ -143,17 +149,41 @@ export function improvePlan(state: ClusterState, reasons: Map<number, string>, o
   for (const dep of improve(state, index, rejected, place, budget)) reasons.delete(dep);
 }
 
-/** Above this many deployments one order is planned, not two (time grows with D·N). */
-const TWO_ORDERS_MAX = 400;
+/** Shuffled priority order (seeded): more starts for the greedy pass. */
+const shuffled = (seed: number): Order => (p) => {
+  const r = rng(seed);
+  const keys = p.deployments.map(() => r());
+  return byPriority(p).sort((a, b) => b.priority - a.priority || keys[a.index]! - keys[b.index]!);
+};
+
+/**
+ * How many greedy starts a problem gets (deterministic, by size): the two
+ * heuristic orders plus seeded shuffles while the instance is small, one
+ * order when it is large (time grows with D·N per start).
+ */
+function orders(p: Problem): Order[] {
+  const d = p.deployments.length;
+  const extra = d <= 60 ? 6 : d <= 400 ? 2 : 0;
+  const list: Order[] = d <= 800 ? [cheapestFirst, tightestFirst] : [cheapestFirst];
+  for (let i = 0; i < extra; i++) list.push(shuffled(i + 1));
+  return list;
+}
+
+/** Starts whose greedy result gets the improvement pass (the best few: improvement is not monotone). */
+const IMPROVED_STARTS = 3;
 
 export function freshPlan(p: Problem): { state: ClusterState; reasons: Map<number, string> } {
-  let best: { state: ClusterState; reasons: Map<number, string>; order: DeploymentInfo[] } | undefined;
-  for (const orderOf of p.deployments.length <= TWO_ORDERS_MAX ? [cheapestFirst, tightestFirst] : [cheapestFirst]) {
+  const runs = orders(p).map((orderOf) => {
     const order = orderOf(p);
-    const r = greedy(p, order, undefined, undefined, 0);
-    if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = { ...r, order };
+    return { ...greedy(p, order, undefined, undefined, 0), order };
+  });
+  // Stable sort, best first (priority-lexicographic admission).
+  runs.sort((a, b) => compareScores(admissionScore(b.state), admissionScore(a.state)));
+  let best: (typeof runs)[number] | undefined;
+  for (const r of runs.slice(0, IMPROVED_STARTS)) {
+    improvePlan(r.state, r.reasons, r.order);
+    if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = r;
   }
-  improvePlan(best!.state, best!.reasons, best!.order);
   return best!;
 }
 
