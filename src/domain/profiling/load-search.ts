@@ -36,6 +36,10 @@ export interface SearchOptions {
   maxBisections: number;
   /** Lowest open-loop rate tried (frames/s). */
   minRate: number;
+  /** Extra measurements of a level that looks disturbed (unstable light load, failed confirmation, a dip). */
+  retries: number;
+  /** A closed-loop level this many percent below a lower concurrency's throughput counts as disturbed. */
+  dropPct: number;
 }
 
 export const DEFAULT_SEARCH: SearchOptions = {
@@ -47,6 +51,8 @@ export const DEFAULT_SEARCH: SearchOptions = {
   sustainPct: 95,
   maxBisections: 2,
   minRate: 0.5,
+  retries: 1,
+  dropPct: 10,
 };
 
 export type StopReason = 'plateau' | 'latency-bound' | 'max-concurrency';
@@ -95,13 +101,36 @@ export function isSustained(r: LevelResult, o: SearchOptions): boolean {
     && r.stats.latency.p95 <= o.latencyBoundMs;
 }
 
+/** One result per concurrency (its best measurement), by rising concurrency. */
+function bestPerConcurrency(closed: readonly LevelResult[]): LevelResult[] {
+  const best = new Map<number, LevelResult>();
+  for (const r of closed) {
+    if (r.level.mode !== 'closed') continue;
+    const b = best.get(r.level.concurrency);
+    if (!b || r.stats.throughput > b.stats.throughput) best.set(r.level.concurrency, r);
+  }
+  return [...best.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+}
+
+const triesAt = (h: readonly LevelResult[], l: LoadLevel): number =>
+  h.filter((r) => (r.level.mode === 'closed' && l.mode === 'closed' && r.level.concurrency === l.concurrency)
+    || (r.level.mode === 'open' && l.mode === 'open' && r.level.rate === l.rate)).length;
+
 export function nextLoad(history: readonly LevelResult[], o: SearchOptions = DEFAULT_SEARCH): SearchDecision {
   const closed = closedOf(history);
   const open = openOf(history);
   const last = closed[closed.length - 1];
   if (!last) return { next: { mode: 'closed', concurrency: 1 } };
-  const stop = closedStop(closed, o);
-  if (open.length === 0 && !stop) return { next: { mode: 'closed', concurrency: Math.min(o.maxConcurrency, last.level.concurrency * 2) } };
+  const effective = bestPerConcurrency(closed);
+  const stop = closedStop(effective, o);
+  if (open.length === 0) {
+    // More frames in flight never slow a healthy server down: a level well
+    // below a lower one was disturbed (a shared box), so measure it again.
+    const lowerBest = Math.max(0, ...closed.filter((r) => r.level.concurrency < last.level.concurrency).map((r) => r.stats.throughput));
+    const dipped = last.stats.throughput < lowerBest * (1 - o.dropPct / 100) && last.stats.latency.p95 <= o.latencyBoundMs;
+    if (dipped && triesAt(closed, last.level) <= o.retries) return { next: last.level };
+    if (!stop) return { next: { mode: 'closed', concurrency: Math.min(o.maxConcurrency, last.level.concurrency * 2) } };
+  }
 
   const withinBound = closed.filter((r) => r.stats.latency.p95 <= o.latencyBoundMs);
   const overBound = withinBound.length === 0;
@@ -109,19 +138,26 @@ export function nextLoad(history: readonly LevelResult[], o: SearchOptions = DEF
   const stopReason = stop ?? 'plateau';
   if (peak <= 0) return { done: { maxFps: 0, closedPeakFps: 0, stopReason, overBound } };
 
-  const light = open[0];
-  if (!light) return { next: { mode: 'open', rate: roundRate(Math.max(o.minRate, peak * o.lightShare)) } };
-  const confirm = open[1];
-  if (!confirm) return { next: { mode: 'open', rate: roundRate(Math.max(light.level.rate, peak * o.confirmShare)) } };
-  if (isSustained(confirm, o)) return { done: { maxFps: peak, closedPeakFps: peak, stopReason, overBound, light, atMax: confirm } };
+  // Light load, measured again once when its windows never agreed.
+  const lightLevel: LoadLevel = { mode: 'open', rate: roundRate(Math.max(o.minRate, peak * o.lightShare)) };
+  const lights = open.filter((r) => r.level.rate === lightLevel.rate);
+  const light = lights.find((r) => r.stable) ?? (lights.length > o.retries ? lights[lights.length - 1] : undefined);
+  if (!light) return { next: lightLevel };
 
-  // The peak is not sustained under a fixed arrival rate: bisect between the
-  // highest sustained rate and the lowest failed one.
+  // The peak, confirmed at a fixed arrival rate just under it; a failed
+  // confirmation is measured again once before the search bisects down.
+  const confirmLevel: LoadLevel = { mode: 'open', rate: roundRate(Math.max(lightLevel.rate, peak * o.confirmShare)) };
+  const confirms = open.filter((r) => r.level.rate === confirmLevel.rate);
+  const confirmed = confirms.find((r) => isSustained(r, o));
+  if (confirmed) return { done: { maxFps: peak, closedPeakFps: peak, stopReason, overBound, light, atMax: confirmed } };
+  if (confirms.length <= o.retries) return { next: confirmLevel };
+
+  // Not sustained: bisect between the highest sustained rate and the lowest failed one.
   const sustained = open.filter((r) => isSustained(r, o));
-  const failed = open.filter((r) => !isSustained(r, o));
+  const failed = open.filter((r) => !isSustained(r, o) && r.level.rate > lightLevel.rate);
   const best = sustained.reduce<typeof open[number] | undefined>((b, r) => (!b || r.level.rate > b.level.rate ? r : b), undefined);
   const lowestFail = Math.min(...failed.map((r) => r.level.rate));
-  const bisections = open.length - 2;
+  const bisections = open.filter((r) => r.level.rate !== lightLevel.rate && r.level.rate !== confirmLevel.rate).length;
   if (best && bisections < o.maxBisections && lowestFail - best.level.rate > o.minRate) {
     return { next: { mode: 'open', rate: roundRate((best.level.rate + lowestFail) / 2) } };
   }

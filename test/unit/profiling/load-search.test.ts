@@ -67,7 +67,7 @@ test('bisects down when the closed-loop peak is not sustained at a fixed arrival
   };
   const { outcome, levels } = search(measure);
   const open = levels.filter((l) => l.mode === 'open');
-  assert.equal(open.length, 4, 'light, confirm, then two bisections');
+  assert.deepEqual(open.map((l) => l.rate), [15, 45, 45, 30, 37.5], 'light, confirm measured twice, then two bisections');
   assert.ok(outcome.maxFps <= 30 && outcome.maxFps >= 20, `maxFps ${outcome.maxFps}`);
   assert.equal(outcome.closedPeakFps, 50);
 });
@@ -79,4 +79,21 @@ test('a module that answers nothing ends the search with zero fps', () => {
   });
   const { outcome } = search(zero);
   assert.equal(outcome.maxFps, 0);
+});
+
+test('a disturbed level is measured again: a closed-loop dip, an unstable light load', () => {
+  const base = fifo(20, 5);
+  let dips = 1;
+  let unstable = 1;
+  const measure = (l: LoadLevel): LevelResult => {
+    const r = base(l);
+    // The first c=2 lands in a busy moment of a shared box; so does the first light load.
+    if (l.mode === 'closed' && l.concurrency === 2 && dips-- > 0) return { ...r, stats: { ...r.stats, throughput: 20 } };
+    if (l.mode === 'open' && l.rate < 20 && unstable-- > 0) return { ...r, stable: false };
+    return r;
+  };
+  const { outcome, levels } = search(measure);
+  assert.deepEqual(levels.map((l) => (l.mode === 'closed' ? `c${l.concurrency}` : `r${l.rate}`)), ['c1', 'c2', 'c2', 'c4', 'r15', 'r15', 'r45']);
+  assert.equal(outcome.maxFps, 50);
+  assert.equal(outcome.light?.stable, true);
 });
