@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   ];
   const b = await oneBoxProfiler({ nodeId: node, accelerators: [emulated('emu-1.0', 1), emulated('emu-0.5', 0.5)], apps: [noop, calib[0]!.app, calib[1]!.app] });
   const noopProfile = await b.profiler.measure({ app: 'noop', module: 'noop', accelerator: CPU_MODEL, digest: noopDigest });
-  console.log(`\nNo-op module (COST_MS=0, 1 core) through the profiler: ${noopProfile.maxFps} frames/s, p50 ${noopProfile.latencyMs} ms at light load`);
+  console.log(`\nNo-op module (COST_MS=0, 1 core) through the profiler: ${noopProfile.maxFps} frames/s, p50 ${noopProfile.latencyMs} ms at light load, ${noopProfile.cpuCores} cores (${noopProfile.state}${noopProfile.reason ? `: ${noopProfile.reason}` : ''})`);
   const calRows: Row[] = [];
   for (const c of calib) {
     const p = await b.profiler.measure({ app: c.app.name, module: 'work', accelerator: c.model, digest: synthDigest });
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
 
   Object.assign(result, {
     generatorCeiling: ceiling,
-    noopModule: { maxFps: noopProfile.maxFps, latencyMs: noopProfile.latencyMs, cpuCores: noopProfile.cpuCores },
+    noopModule: { maxFps: noopProfile.maxFps, latencyMs: noopProfile.latencyMs, cpuCores: noopProfile.cpuCores, state: noopProfile.state, reason: noopProfile.reason },
     calibrated: calRows,
     sampleApp: { seconds: appSeconds, profiles: appRows },
     loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),

@@ -41,7 +41,7 @@ export const profilerTuningSchema = z.strictObject({
   /** Cores given to a CPU module while it is profiled. */
   cpuModuleCores: z.number().positive().default(1),
   /** Resource sampling period (ms). */
-  statsIntervalMs: z.number().int().min(100).default(500),
+  statsIntervalMs: z.number().int().min(100).default(1000),
   /** Profiles older than this are re-measured; 0: only by schedule, refresh or a new digest. */
   maxAgeMs: z.number().int().min(0).default(0),
   /** How often the profiler looks for missing profiles (new app, digest or accelerator model) (ms). */
