@@ -53,7 +53,8 @@ export class DiscoveryLoop {
     const s = this.node.driver.snapshot;
     return {
       id: this.deps.nodeId, cluster: this.deps.clusterName, v: PROTOCOL_VERSION, address: this.deps.advertiseAddress,
-      initialized: this.node.initialized, leader: s.leader, term: s.term, inventory: await this.deps.inventory(),
+      initialized: this.node.initialized, leader: s.leader, term: s.term, members: this.node.newestDoc()?.members.length ?? 0,
+      inventory: await this.deps.inventory(),
     };
   }
 
@@ -92,8 +93,11 @@ export class DiscoveryLoop {
   }
 
   private async joinOrFound(): Promise<void> {
-    if (this.node.initialized) return;
     const now = this.deps.now();
+    if (this.node.initialized) {
+      await this.yieldIfAloneAndEmpty(now);
+      return;
+    }
     const fresh = [...this.peers.values()].filter((p) => now - p.seenAt < 5000);
     const inCluster = fresh.filter((p) => p.hello.initialized);
     if (inCluster.length) {
@@ -111,6 +115,22 @@ export class DiscoveryLoop {
     const smaller = fresh.filter((p) => p.id < this.deps.nodeId);
     if (smaller.length) return; // the smallest stateless node founds; the others join it
     await this.found();
+  }
+
+  /**
+   * Two boxes that could not see each other in time may each have founded a
+   * cluster. A box alone in a cluster that holds nothing yet (no app, no
+   * deployment: nothing acknowledged can be lost) gives its state up and
+   * joins the other cluster: a bigger one, or the lone box with the smaller id.
+   */
+  private async yieldIfAloneAndEmpty(now: number): Promise<void> {
+    const doc = this.node.newestDoc();
+    if (!doc || doc.members.length !== 1 || doc.apps.length || doc.deployments.length) return;
+    const other = [...this.peers.values()].find((p) => now - p.seenAt < 5000 && p.hello.initialized
+      && ((p.hello.members ?? 0) > 1 || ((p.hello.members ?? 0) === 1 && p.id < this.deps.nodeId)));
+    if (!other) return;
+    this.log.warn({ peer: other.id, members: other.hello.members }, 'another cluster found: this box held nothing yet, so it leaves its own and joins');
+    await this.node.driver.reset();
   }
 
   private async found(): Promise<void> {

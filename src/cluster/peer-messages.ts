@@ -48,6 +48,8 @@ export const helloSchema = z.object({
   initialized: z.boolean(),
   leader: z.string().nullable(),
   term: z.number().int().nonnegative(),
+  /** How many members its cluster has (0 without state). */
+  members: z.number().int().nonnegative().optional(),
   inventory: inventory.optional(),
 });
 export type Hello = Omit<z.infer<typeof helloSchema>, 'inventory'> & { inventory?: NodeInventory };

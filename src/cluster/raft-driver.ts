@@ -88,6 +88,18 @@ export class RaftDriver<D> {
     });
   }
 
+  /** Forgets every persisted bit of cluster state (a lone box joining another cluster). */
+  reset(): Promise<void> {
+    const run = this.chain.then(async () => {
+      this.failProposals('the node left its cluster');
+      this.state = initialState(this.deps.id, undefined, this.deps.now(), randomInt(2 ** 31), this.deps.cfg);
+      await this.deps.persistence.save(persistentPart(this.state));
+      for (const fn of this.roleListeners) fn('follower', 0, null);
+    });
+    this.chain = run.catch((e) => this.deps.logger.error({ err: e }, 'reset failed'));
+    return this.chain;
+  }
+
   private input(input: RaftInput<D>): Promise<void> {
     const run = this.chain.then(() => this.apply(input));
     this.chain = run.catch((e) => this.deps.logger.error({ err: e }, 'election step failed'));
