@@ -104,13 +104,19 @@ export class Draft {
   }
 
   /**
-   * Splits `fps` over the fewest of `order`'s first slots (2 to `maxPieces`)
-   * by water-filling: every piece brings its slot to the same utilisation,
-   * as low as it can be, so the slowest share stays fast. O(pieces² · 40).
+   * Splits `fps` over `order`'s first n slots (2 ≤ n ≤ `maxPieces`) by
+   * water-filling: every piece brings its slot to the same utilisation, as
+   * low as it can be. Takes the smallest n whose slowest piece meets
+   * `budgetMs` (its loaded latency), else the smallest n that fits. Returns the slowest piece's latency, or undefined if it does not
+   * fit. O(maxPieces² · 40).
    */
-  placeBalanced(module: number, variant: string, fps: number, order: readonly number[], maxPieces: number): boolean {
-    const cands = order.map((slot) => ({ slot, u: this.util(slot), k: this.perFpsUtil(module, variant, slot), room: this.maxFps(module, variant, slot) }))
-      .filter((c) => c.room > EPS && c.k > 0);
+  placeBalanced(module: number, variant: string, fps: number, order: readonly number[], maxPieces: number, budgetMs = Infinity): number | undefined {
+    const cands = order.map((slot) => ({
+      slot, u: this.util(slot), k: this.perFpsUtil(module, variant, slot), room: this.maxFps(module, variant, slot),
+      base: this.profile(module, variant, slot)?.latencyMs ?? Infinity,
+    })).filter((c) => c.room > EPS && c.k > 0);
+    let best: { pieces: Array<{ slot: number; fps: number }>; worst: number } | undefined;
+    let first: typeof best;
     for (let n = 2; n <= Math.min(maxPieces, cands.length); n++) {
       const use = cands.slice(0, n);
       const at = (U: number): number => use.reduce((a, c) => a + Math.min(c.room, Math.max(0, (U - c.u) / c.k)), 0);
@@ -118,16 +124,22 @@ export class Draft {
       let lo = 0;
       let hi = 2;
       for (let i = 0; i < 40; i++) { const mid = (lo + hi) / 2; if (at(mid) >= fps) hi = mid; else lo = mid; }
-      let left = fps;
-      const pieces = use.map((c) => ({ slot: c.slot, fps: Math.min(c.room, Math.max(0, (hi - c.u) / c.k)) })).filter((x) => x.fps > EPS);
-      pieces.forEach((x, i) => {
-        const f = i === pieces.length - 1 ? left : Math.min(x.fps, left);
-        if (f > EPS) this.add(module, variant, x.slot, f);
-        left -= f;
-      });
-      return left <= EPS;
+      const pieces = use.map((c) => ({ c, fps: Math.min(c.room, Math.max(0, (hi - c.u) / c.k)) })).filter((x) => x.fps > EPS);
+      const worst = Math.max(...pieces.map((x) => x.c.base / Math.max(1e-9, 1 - x.c.u - x.fps * x.c.k)));
+      const cand = { pieces: pieces.map((x) => ({ slot: x.c.slot, fps: x.fps })), worst };
+      first ??= cand;
+      if (worst <= budgetMs) { best = cand; break; }
     }
-    return false;
+    // No split meets the budget: the fewest pieces that fit (spreading thin would only hold GPUs back).
+    best ??= first;
+    if (!best) return undefined;
+    let left = fps;
+    best.pieces.forEach((x, i) => {
+      const f = i === best!.pieces.length - 1 ? left : Math.min(x.fps, left);
+      if (f > EPS) this.add(module, variant, x.slot, f);
+      left -= f;
+    });
+    return left <= EPS ? best.worst : undefined;
   }
 
   /**

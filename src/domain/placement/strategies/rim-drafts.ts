@@ -13,8 +13,13 @@ import type { ClusterState } from '../cluster-state.js';
 import { Draft } from '../draft.js';
 import { type AppInfo, type DeploymentInfo, type Problem, dagProfiles, edgeCostMs, moduleVariant } from '../problem.js';
 
-/** `pack`: tightest fit (best-fit); `latency`: the slot where the module runs fastest under load. */
-export type Mode = 'pack' | 'latency';
+/**
+ * `pack`: tightest fit (best-fit); `latency`: the slot where the module runs
+ * fastest under load; `thin`: like latency, but a module that would miss its
+ * share of the target on one replica is spread over more (a last resort:
+ * it holds more GPUs to low utilisation).
+ */
+export type Mode = 'pack' | 'latency' | 'thin';
 
 /** Per (app, module, variant): slots with a profile and that profile's maxFps. */
 export class SlotIndex {
@@ -35,7 +40,7 @@ export class SlotIndex {
 
 const MIN_PIECE_FPS = 1;
 /** A latency split uses at most this many replicas of one module. */
-const MAX_PIECES = 6;
+const MAX_PIECES = 8;
 
 const bestCache = new WeakMap<object, number>();
 /** The highest maxFps of a module variant on any slot (cached). */
@@ -67,18 +72,23 @@ function bestSingle(draft: Draft, module: number, variant: string, fps: number, 
   return best;
 }
 
-export function placeModule(draft: Draft, module: number, variant: string, fps: number, cands: readonly number[], mode: Mode): boolean {
+export function placeModule(draft: Draft, module: number, variant: string, fps: number, cands: readonly number[], mode: Mode, budgetMs = Infinity): boolean {
   const single = bestSingle(draft, module, variant, fps, cands, mode);
+  if (single !== undefined && mode === 'thin') {
+    // One replica if it meets the module's share of the target; else spread it thinner.
+    const prof = draft.profile(module, variant, single)!;
+    const u = draft.util(single) + (draft.state.p.slots[single]!.gpu ? fps / prof.maxFps : 0);
+    if (prof.latencyMs / Math.max(1e-9, 1 - u) > budgetMs) {
+      const trial = new Draft(draft.state, draft.dep);
+      const worst = trial.placeBalanced(module, variant, fps, latencyOrder(draft, module, variant, cands), MAX_PIECES, budgetMs);
+      if (worst !== undefined && worst < prof.latencyMs / Math.max(1e-9, 1 - u)) {
+        return draft.placeBalanced(module, variant, fps, latencyOrder(draft, module, variant, cands), MAX_PIECES, budgetMs) !== undefined;
+      }
+    }
+  }
   if (single !== undefined) { draft.add(module, variant, single, fps); return true; }
   const p = draft.state.p;
-  if (mode === 'latency') {
-    // Split for speed: the slots where this module runs fastest now, levelled.
-    const order = cands
-      .map((s) => ({ s, key: draft.profile(module, variant, s)!.latencyMs / Math.max(1e-9, 1 - draft.util(s)) }))
-      .sort((a, b) => a.key - b.key || a.s - b.s)
-      .map((x) => x.s);
-    return draft.placeBalanced(module, variant, fps, order, MAX_PIECES);
-  }
+  if (mode !== 'pack') return draft.placeBalanced(module, variant, fps, latencyOrder(draft, module, variant, cands), MAX_PIECES, budgetMs) !== undefined;
   // Split to pack: local slots first, then by room, largest first (fewest replicas).
   const order = cands
     .map((s) => ({ s, local: draft.nodes.has(p.slots[s]!.node) ? 0 : 1, room: draft.maxFps(module, variant, s) }))
@@ -107,6 +117,25 @@ function slotsOn(p: Problem, app: AppInfo, index: SlotIndex, m: number, variant:
   return out;
 }
 
+/** Slots by the module's loaded latency there now, fastest first. */
+function latencyOrder(draft: Draft, module: number, variant: string, cands: readonly number[]): number[] {
+  return cands
+    .map((s) => ({ s, key: draft.profile(module, variant, s)!.latencyMs / Math.max(1e-9, 1 - draft.util(s)) }))
+    .sort((a, b) => a.key - b.key || a.s - b.s)
+    .map((x) => x.s);
+}
+
+/**
+ * Each module's share of the deployment's latency target, in proportion to
+ * its fastest light-load latency (what a latency-mode split aims under).
+ */
+function moduleBudgets(p: Problem, app: AppInfo, d: DeploymentInfo, variants: readonly string[]): number[] {
+  const fastest = app.modules.map((m) => moduleVariant(p, app.name, m.index, variants[m.index]!).bySlot
+    .reduce((a, pr) => Math.min(a, pr?.latencyMs ?? Infinity), Infinity));
+  const sum = fastest.reduce((a, x) => a + (Number.isFinite(x) ? x : 0), 0);
+  return fastest.map((x) => (sum > 0 && Number.isFinite(x) ? 0.95 * d.latencyMs * (x / sum) : Infinity));
+}
+
 /**
  * Builds one candidate on `nodes` (one node: the whole-DAG case; undefined:
  * anywhere). O(modules · slots of those nodes).
@@ -119,8 +148,9 @@ export function buildDraft(
   const draft = new Draft(state, d.index);
   const gpuMods = app.modules.filter((m) => m.gpu).map((m) => ({ m: m.index, w: moduleWeight(p, app, m.index, variants[m.index]!) }))
     .sort((a, b) => b.w - a.w || a.m - b.m);
+  const budgets = mode === 'thin' ? moduleBudgets(p, app, d, variants) : [];
   for (const { m } of gpuMods) {
-    if (!placeModule(draft, m, variants[m]!, d.fps, slotsOn(p, app, index, m, variants[m]!, nodes), mode)) return undefined;
+    if (!placeModule(draft, m, variants[m]!, d.fps, slotsOn(p, app, index, m, variants[m]!, nodes), mode, budgets[m])) return undefined;
   }
   for (const m of app.topo) {
     const mod = app.modules[m]!;
@@ -137,7 +167,7 @@ export function buildDraft(
     const preferred = neighbours.map((x) => p.nodes[x.node]!.cpuSlot).filter((s) => cands.includes(s));
     const single = preferred.find((s) => draft.maxFps(m, variants[m]!, s) >= d.fps - 1e-9);
     if (single !== undefined) { draft.add(m, variants[m]!, single, d.fps); continue; }
-    if (!placeModule(draft, m, variants[m]!, d.fps, cands, mode)) return undefined;
+    if (!placeModule(draft, m, variants[m]!, d.fps, cands, mode, budgets[m])) return undefined;
   }
   return draft;
 }

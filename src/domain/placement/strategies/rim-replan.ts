@@ -14,7 +14,7 @@ import { type DeploymentInfo, type Problem, byPriority } from '../problem.js';
 import { admissionScore, compareScores } from '../strategy.js';
 import type { Plan } from '../../types.js';
 import { placeModule, type Mode, SlotIndex } from './rim-drafts.js';
-import { cheapestFirst, freshPlan, greedy } from './rim.js';
+import { cheapestFirst, freshPlan, greedy, lastChance } from './rim.js';
 
 /** Surviving shares plus the missing fps of each module, placed around them. */
 function repair(state: ClusterState, index: SlotIndex, d: DeploymentInfo, kept: readonly Share[], mode: Mode): boolean {
@@ -59,7 +59,9 @@ export function stickyPlan(p: Problem, previous: Plan, moveOthers = true): { sta
     if (state.isPlaced(d.index)) continue;
     if (!repair(state, index, d, shares[d.index]!, 'pack')) repair(state, index, d, shares[d.index]!, 'latency');
   }
-  return greedy(p, cheapestFirst(p), state, new Map(), moveOthers ? undefined : 0);
+  const out = greedy(p, cheapestFirst(p), state, new Map(), moveOthers ? undefined : 0);
+  lastChance(out.state, out.reasons, cheapestFirst(p));
+  return out;
 }
 
 /**

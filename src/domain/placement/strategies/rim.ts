@@ -32,7 +32,7 @@ const WHOLE_SPREAD = 2;
 const WHOLE_SLACK = Number(process.env.RIM_SLACK ?? 2);
 const SLACK_FIRST = WHOLE_SLACK > 0;
 /** Moves tried by the improvement pass (rim-improve.ts). */
-const IMPROVE_BUDGET = 60;
+const IMPROVE_BUDGET = 40;
 /** A split looks at this many nodes (the roomiest, plus the whole-DAG candidates). */
 const SPLIT_NODES = 16;
 
@@ -65,7 +65,7 @@ export function variantLevels(p: Problem, app: string): string[][] {
 
 /** Tries every candidate for one deployment; places it and returns undefined, or returns the last failure. */
 /** undefined: placed; else why the last (or most telling) try failed. */
-export function placeDeployment(state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][]): Failure | undefined {
+export function placeDeployment(state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][], thin = false): Failure | undefined {
   let last: Failure | undefined;
   let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
   for (const variants of levels) {
@@ -76,6 +76,7 @@ export function placeDeployment(state: ClusterState, index: SlotIndex, d: Deploy
       ...pack.filter((node) => !SLACK_FIRST || !slack.includes(node)).map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
       ...spread.filter((node) => !pack.includes(node)).map((node) => ({ mode: 'latency' as Mode, nodes: [node] })),
       { mode: 'pack', nodes: split }, { mode: 'latency', nodes: split },
+      ...(thin ? [{ mode: 'thin' as Mode, nodes: split }] : []),
     ];
     for (const t of tries) {
       const draft = buildDraft(state, index, d, variants, t.mode, t.nodes);
@@ -107,8 +108,8 @@ const tightestFirst: Order = (p) => byPriority(p).sort((a, b) => b.priority - a.
   || a.latencyMs - b.latencyMs || b.fps - a.fps || a.index - b.index);
 
 export function greedy(
-  p: Problem, order: DeploymentInfo[], state = new ClusterState(p), reasons = new Map<number, string>(), improveBudget = IMPROVE_BUDGET,
-): { state: ClusterState; reasons: Map<number, string> } {
+  p: Problem, order: DeploymentInfo[], state = new ClusterState(p), reasons = new Map<number, string>(), improveBudget = IMPROVE_BUDGET, thin = false,
+): { state: ClusterState; reasons: Map<number, string>; thin: boolean } {
   const index = new SlotIndex(p);
   const levelsByApp = new Map<string, string[][]>();
   const failures = new Map<string, Array<{ fps: number; latencyMs: number; f: Failure | undefined }>>();
@@ -125,18 +126,18 @@ export function greedy(
     // that already failed with no more fps and no tighter target fails too. Skip the tries.
     const failedBefore = failures.get(d.app)?.find((x) => x.fps <= d.fps && x.latencyMs >= d.latencyMs);
     if (failedBefore) { reasons.set(d.index, rejectionReason(state, d, failedBefore.f)); continue; }
-    const f = placeDeployment(state, index, d, levels);
+    const f = placeDeployment(state, index, d, levels, thin);
     if (f === undefined) { reasons.delete(d.index); continue; }
     reasons.set(d.index, rejectionReason(state, d, f));
     if (!failures.has(d.app)) failures.set(d.app, []);
     failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f });
   }
-  if (improveBudget > 0) improvePlan(state, reasons, order, improveBudget);
-  return { state, reasons };
+  if (improveBudget > 0) improvePlan(state, reasons, order, improveBudget, thin);
+  return { state, reasons, thin };
 }
 
 /** The improvement pass (rim-improve.ts) over a greedy result. */
-export function improvePlan(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[], budget = IMPROVE_BUDGET): void {
+export function improvePlan(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[], budget = IMPROVE_BUDGET, thin = false): void {
   const p = state.p;
   const index = new SlotIndex(p);
   const levels = new Map<string, string[][]>();
@@ -144,7 +145,7 @@ export function improvePlan(state: ClusterState, reasons: Map<number, string>, o
   const place = (d: DeploymentInfo): boolean => {
     if (capacityReason(state, d, true)) return false; // not enough room even in sum: skip the tries
     if (!levels.has(d.app)) levels.set(d.app, variantLevels(p, d.app));
-    return placeDeployment(state, index, d, levels.get(d.app)!) === undefined;
+    return placeDeployment(state, index, d, levels.get(d.app)!, thin) === undefined;
   };
   for (const dep of improve(state, index, rejected, place, budget)) reasons.delete(dep);
 }
@@ -161,27 +162,47 @@ const shuffled = (seed: number): Order => (p) => {
  * heuristic orders plus seeded shuffles while the instance is small, one
  * order when it is large (time grows with D·N per start).
  */
-function orders(p: Problem): Order[] {
+function orders(p: Problem): Array<{ order: Order; thin: boolean }> {
   const d = p.deployments.length;
-  const extra = d <= 60 ? 6 : d <= 400 ? 2 : 0;
-  const list: Order[] = d <= 800 ? [cheapestFirst, tightestFirst] : [cheapestFirst];
-  for (let i = 0; i < extra; i++) list.push(shuffled(i + 1));
+  const extra = d <= 60 ? 4 : d <= 400 ? 2 : 0;
+  const heuristic: Order[] = d <= 800 ? [cheapestFirst, tightestFirst] : [cheapestFirst];
+  const list = heuristic.map((order) => ({ order, thin: false }));
+  for (let i = 0; i < extra; i++) list.push({ order: shuffled(i + 1), thin: false });
   return list;
 }
 
+/**
+ * Last chance for what is still rejected, highest priority first: thin
+ * splits (a module spread over more replicas to meet its share of a tight
+ * target) in the capacity left when everything else is placed. Thin splits
+ * hold GPUs at low utilisation, so they come after, not before, the rest:
+ * they admit tight deployments when the cluster has room to spare without
+ * costing the others. O(rejected · cost of a placement).
+ */
+export function lastChance(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[]): void {
+  const p = state.p;
+  const index = new SlotIndex(p);
+  for (const d of order) {
+    if (state.isPlaced(d.index) || !p.apps.has(d.app) || structuralReason(p, d) || capacityReason(state, d, true)) continue;
+    const f = placeDeployment(state, index, d, variantLevels(p, d.app), true);
+    if (f === undefined) reasons.delete(d.index);
+  }
+}
+
 /** Starts whose greedy result gets the improvement pass (the best few: improvement is not monotone). */
-const IMPROVED_STARTS = 3;
+const IMPROVED_STARTS = 2;
 
 export function freshPlan(p: Problem): { state: ClusterState; reasons: Map<number, string> } {
-  const runs = orders(p).map((orderOf) => {
-    const order = orderOf(p);
-    return { ...greedy(p, order, undefined, undefined, 0), order };
+  const runs = orders(p).map((start) => {
+    const order = start.order(p);
+    return { ...greedy(p, order, undefined, undefined, 0, start.thin), order };
   });
   // Stable sort, best first (priority-lexicographic admission).
   runs.sort((a, b) => compareScores(admissionScore(b.state), admissionScore(a.state)));
   let best: (typeof runs)[number] | undefined;
   for (const r of runs.slice(0, IMPROVED_STARTS)) {
-    improvePlan(r.state, r.reasons, r.order);
+    improvePlan(r.state, r.reasons, r.order, IMPROVE_BUDGET, r.thin);
+    lastChance(r.state, r.reasons, r.order);
     if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = r;
   }
   return best!;
