@@ -10,6 +10,7 @@
  *
  *   npm run bench:placement [-- --sizes 8,64,512] [-- --optimal-ms 10000] [-- --quick]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { HighsSolver } from '../../src/adapters/highs-solver.js';
 import { lpUpperBound } from '../../src/domain/placement/lp-bound.js';
@@ -89,13 +90,17 @@ async function main(): Promise<void> {
     const d2000 = generateDeployments({ shape: shapeOf(cat.deployments), totalFps: Infinity, count: 2000, seed: 7 });
     time('512 nodes, 2000 deployments', big.cluster, d2000, 4);
   }
-  const targets = evaluateTargets(rows, givenRows, replans, timing, peakRss, sizes);
+  // Memory of the planner alone: a fresh process placing 2,000 deployments on 512 nodes.
+  const probe = spawnSync(process.execPath, ['--import', 'tsx', 'bench/placement/memory-probe.ts'], { encoding: 'utf8', timeout: 300000 });
+  const memory = probe.status === 0 ? JSON.parse(probe.stdout.trim().split('\n').pop()!) as { maxRssMB: number; solveMs: number } : undefined;
+  if (!memory) log(`memory probe failed: ${probe.stderr}`);
+  const targets = evaluateTargets(rows, givenRows, replans, timing, peakRss, sizes, memory);
   printReport(rows, givenRows, replans, timing, targets, peakRss);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/placement.json', `${JSON.stringify({
     generatedBy: 'npm run bench:placement', node: process.version, loads: LOADS, optimalTimeLimitMs: optimalMs,
     capacityFps: Object.fromEntries(scns.map((s) => [s.name, Number(s.capacityFps.toFixed(2))])),
-    rows, asGiven: givenRows, replans, timing, peakRssMB: Number((peakRss / 1048576).toFixed(1)), targets,
+    rows, asGiven: givenRows, replans, timing, peakRssMB: Number((peakRss / 1048576).toFixed(1)), plannerMemory: memory, targets,
   }, null, 2)}\n`);
   writeFileSync('bench/results/placement-fps-vs-load.svg', chart(rows));
   log('wrote bench/results/placement.json and bench/results/placement-fps-vs-load.svg');

@@ -42,7 +42,10 @@ function ratios(rows: Row[], label: string): Target[] {
   return out;
 }
 
-export function evaluateTargets(rows: Row[], given: Row[], replans: ReplanRow[], timing: Timing[], peakRss: number, sizes: number[]): Target[] {
+export function evaluateTargets(
+  rows: Row[], given: Row[], replans: ReplanRow[], timing: Timing[], peakRss: number, sizes: number[],
+  memory?: { maxRssMB: number; solveMs: number },
+): Target[] {
   const t: Target[] = [];
   t.push(...ratios(rows.filter((r) => r.scenario === 'paper-testbed' && r.load === 1), 'paper testbed, load 1.0'));
   t.push(...ratios(given, `paper testbed, deployments.json as given (load ${given[0]?.load})`));
@@ -58,7 +61,15 @@ export function evaluateTargets(rows: Row[], given: Row[], replans: ReplanRow[],
       met: x.warmMedianMs < limit,
     });
   }
-  t.push({ target: 'memory < 300 MB (peak RSS of the whole benchmark, HiGHS included)', measured: `${(peakRss / 1048576).toFixed(0)} MB`, met: peakRss < 300 * 1048576 });
+  if (memory) {
+    t.push({
+      target: 'memory < 300 MB (rim placing 2,000 deployments on 512 nodes, peak RSS of its own process)',
+      measured: `${memory.maxRssMB.toFixed(0)} MB (that process's cold solve: ${memory.solveMs.toFixed(0)} ms); the whole benchmark process peaked at ${(peakRss / 1048576).toFixed(0)} MB with HiGHS and every plan`,
+      met: memory.maxRssMB < 300,
+    });
+  } else {
+    t.push({ target: 'memory < 300 MB (peak RSS of the whole benchmark, HiGHS included)', measured: `${(peakRss / 1048576).toFixed(0)} MB`, met: peakRss < 300 * 1048576 });
+  }
   for (const r of replans.filter((x) => x.strategy === 'rim (minimal)')) {
     const dflt = replans.find((x) => x.scenario === r.scenario && x.strategy === 'rim');
     t.push({

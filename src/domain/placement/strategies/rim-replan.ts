@@ -65,6 +65,18 @@ export function stickyPlan(p: Problem, previous: Plan, moveOthers = true): { sta
 }
 
 /**
+ * Worth moving running replicas for: strictly more fps admitted in all, and
+ * no worse priority by priority (lexicographic). Shuffling fps between
+ * priority levels at equal total is not worth a single move.
+ */
+function admitsMore(a: ClusterState, b: ClusterState): boolean {
+  const sa = admissionScore(a);
+  const sb = admissionScore(b);
+  const total = (s: number[]) => s.reduce((x, y) => x + y, 0);
+  return compareScores(sa, sb) >= 0 && total(sa) > total(sb) + 1e-9;
+}
+
+/**
  * `minimal`: move only what the change displaced. `admit-more` (default):
  * also move running replicas when that admits more: first one at a time
  * (the improvement pass), then wholesale (a fresh plan) if that admits more still.
@@ -77,7 +89,7 @@ export function replan(p: Problem, previous: Plan, policy: 'minimal' | 'admit-mo
     // A later candidate must admit strictly more (priority-lexicographic) to win: moves must buy admissions.
     for (const [name, next] of [['moved', () => stickyPlan(p, previous, true)], ['fresh', () => freshPlan(p)]] as const) {
       const cand = next();
-      if (compareScores(admissionScore(cand.state), admissionScore(chosen.state)) > 0) { chosen = cand; how = name; }
+      if (admitsMore(cand.state, chosen.state)) { chosen = cand; how = name; }
     }
   }
   // `replan` says which won: running replicas kept, some moved to admit more, or a fresh plan.

@@ -182,12 +182,23 @@ function orders(p: Problem): Array<{ order: Order; thin: boolean }> {
 export function lastChance(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[]): void {
   const p = state.p;
   const index = new SlotIndex(p);
+  const failed = new Map<string, Array<{ fps: number; latencyMs: number }>>();
+  let tries = 0;
   for (const d of order) {
+    if (tries >= LAST_CHANCE_BUDGET) break;
     if (state.isPlaced(d.index) || !p.apps.has(d.app) || structuralReason(p, d) || capacityReason(state, d, true)) continue;
+    // Dominance, as in the greedy pass: no more room appears during this pass.
+    if (failed.get(d.app)?.some((x) => x.fps <= d.fps && x.latencyMs >= d.latencyMs)) continue;
+    tries++;
     const f = placeDeployment(state, index, d, variantLevels(p, d.app), true);
-    if (f === undefined) reasons.delete(d.index);
+    if (f === undefined) { reasons.delete(d.index); continue; }
+    if (!failed.has(d.app)) failed.set(d.app, []);
+    failed.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs });
   }
 }
+
+/** Deployments the last-chance pass tries at most. */
+const LAST_CHANCE_BUDGET = 40;
 
 /** Starts whose greedy result gets the improvement pass (the best few: improvement is not monotone). */
 const IMPROVED_STARTS = 2;
