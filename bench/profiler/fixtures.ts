@@ -7,7 +7,7 @@
  * load a frame takes COST_MS.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerContainerEngine } from '../../src/adapters/docker-engine.js';
 import { LowdbStore } from '../../src/adapters/lowdb-store.js';
@@ -38,6 +38,19 @@ export function calibratedApp(name: string, digest: string, costMs: number, acce
 /** True max fps and light-load latency of a synthetic module on a quota of `cpus` cores. */
 export const truth = (costMs: number, cpus: number): { maxFps: number; latencyMs: number } =>
   ({ maxFps: (Math.min(1, cpus) * 1000) / costMs, latencyMs: costMs });
+
+/**
+ * Waits (bounded) until the box's 1-minute load is under `share` of its cores.
+ * A calibrated truth holds only on a box that gives the module the CPU it
+ * was promised; on a shared 2-core machine other work can take it. Resolves
+ * with the load seen, quiet or not: callers assert anyway.
+ */
+export async function waitForQuietBox(maxWaitMs = 90_000, share = 0.75): Promise<number> {
+  const limit = cpus().length * share;
+  const until = Date.now() + maxWaitMs;
+  while (loadavg()[0]! > limit && Date.now() < until) await new Promise((r) => setTimeout(r, 2000));
+  return loadavg()[0]!;
+}
 
 export interface Bench {
   engine: DockerContainerEngine;

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
   // 2. Calibrated single modules.
   const calib = [
-    { app: calibratedApp('calib-cpu', synthDigest, 20, 'cpu'), model: CPU_MODEL, cpus: 1 },
+    { app: calibratedApp('calib-cpu', synthDigest, 25, 'cpu'), model: CPU_MODEL, cpus: 1 },
     { app: calibratedApp('calib-gpu', synthDigest, 30), model: 'emu-1.0', cpus: 1 },
     { app: calibratedApp('calib-gpu', synthDigest, 30), model: 'emu-0.5', cpus: 0.5 },
   ];

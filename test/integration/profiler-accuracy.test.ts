@@ -4,16 +4,19 @@
  * emulated accelerator of q ≤ 1 core it sustains q·1000/COST_MS frames/s and
  * at light load answers in COST_MS. Measured max fps and light-load latency
  * must be within 10% of that (accuracy, not speed: no timing is asserted).
- * The box is shared, so costs are 15–40 ms and quotas at most one core.
+ * The box is shared, so costs are 15–40 ms and quotas at most one core, and
+ * each test first waits (bounded) for the box to be quiet. COST_MS is the
+ * module's compute only: latency allows 1 ms per HTTP hop on top of 10%.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { ensureImages } from '../support/images.js';
 import { parseManifest } from '../../src/domain/manifest.js';
 import { CPU_MODEL, WHOLE_APP, profileIdentity } from '../../src/domain/profiling/profile-key.js';
 import type { RegisteredApp, StoredProfile } from '../../src/domain/types.js';
-import { calibratedApp, emulated, oneBoxProfiler, SYNTHETIC_IMAGE, truth, type Bench } from '../../bench/profiler/fixtures.js';
+import { calibratedApp, emulated, oneBoxProfiler, SYNTHETIC_IMAGE, truth, waitForQuietBox, type Bench } from '../../bench/profiler/fixtures.js';
 
 const NODE = `profacc-${process.pid}`;
 const benches: Bench[] = [];
@@ -25,13 +28,14 @@ function leftBehind(node: string): string[] {
   return out.split('\n').filter(Boolean);
 }
 
-function assertNear(p: StoredProfile, want: { maxFps: number; latencyMs: number }, tolerance = 0.1): void {
+function assertNear(p: StoredProfile, want: { maxFps: number; latencyMs: number }, hops = 1, tolerance = 0.1): void {
   const id = profileIdentity(p);
   assert.equal(p.state, 'ok', `${id}: ${p.reason ?? ''}`);
   const fpsErr = Math.abs(p.maxFps - want.maxFps) / want.maxFps;
-  const latErr = Math.abs(p.latencyMs - want.latencyMs) / want.latencyMs;
-  assert.ok(fpsErr <= tolerance, `${id}: max fps ${p.maxFps}, truth ${want.maxFps.toFixed(2)} (${(fpsErr * 100).toFixed(1)}% off)`);
-  assert.ok(latErr <= tolerance, `${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms (${(latErr * 100).toFixed(1)}% off)`);
+  const latOff = Math.abs(p.latencyMs - want.latencyMs);
+  const where = `(load ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores)`;
+  assert.ok(fpsErr <= tolerance, `${id}: max fps ${p.maxFps}, truth ${want.maxFps.toFixed(2)} (${(fpsErr * 100).toFixed(1)}% off) ${where}`);
+  assert.ok(latOff <= want.latencyMs * tolerance + hops, `${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms + ${hops} ms for HTTP (${((latOff / want.latencyMs) * 100).toFixed(1)}% off) ${where}`);
 }
 
 before(async () => {
@@ -52,10 +56,11 @@ after(async () => {
 
 test('one calibrated module on one core and on emulated accelerators of 1.0 and 0.5 cores', async () => {
   const gpu = calibratedApp('calib-gpu', digest, 30);
-  const cpu = calibratedApp('calib-cpu', digest, 25, 'cpu');
+  const cpu = calibratedApp('calib-cpu', digest, 30, 'cpu');
   const b = await oneBoxProfiler({ nodeId: NODE, accelerators: [emulated('emu-1', 1), emulated('emu-half', 0.5)], apps: [gpu, cpu], logLevel: 'error' });
   benches.push(b);
-  assertNear(await b.profiler.measure({ app: 'calib-cpu', module: 'work', accelerator: CPU_MODEL, digest }), truth(25, 1));
+  await waitForQuietBox();
+  assertNear(await b.profiler.measure({ app: 'calib-cpu', module: 'work', accelerator: CPU_MODEL, digest }), truth(30, 1));
   assertNear(await b.profiler.measure({ app: 'calib-gpu', module: 'work', accelerator: 'emu-1', digest }), truth(30, 1));
   assertNear(await b.profiler.measure({ app: 'calib-gpu', module: 'work', accelerator: 'emu-half', digest }), truth(30, 0.5));
   assert.deepEqual(leftBehind(NODE), []);
@@ -65,6 +70,7 @@ test('the 3-module sample app on two emulated accelerator models: every module, 
   const node = `${NODE}-app`;
   const b = await oneBoxProfiler({ nodeId: node, accelerators: [emulated('emu-fast', 1), emulated('emu-slow', 0.5)], apps: [sampleApp], logLevel: 'error' });
   benches.push(b);
+  await waitForQuietBox();
   const report = await b.profiler.refresh();
   const profiles = b.store.read().profiles;
   assert.deepEqual(profiles.map(profileIdentity).sort(), [
@@ -83,8 +89,8 @@ test('the 3-module sample app on two emulated accelerator models: every module, 
   assertNear(get('detect', 'emu-fast', 'tiny'), truth(15, 1));
   assertNear(get('detect', 'emu-slow', 'tiny'), truth(15, 0.5));
   // The whole DAG on one node: the GPU module is the bottleneck; latency is the chain's (4 + 40 + 2 ms).
-  assertNear(get(WHOLE_APP, 'emu-fast'), { maxFps: 25, latencyMs: 46 });
-  assertNear(get(WHOLE_APP, 'emu-slow'), { maxFps: 12.5, latencyMs: 46 });
+  assertNear(get(WHOLE_APP, 'emu-fast'), { maxFps: 25, latencyMs: 46 }, 3);
+  assertNear(get(WHOLE_APP, 'emu-slow'), { maxFps: 12.5, latencyMs: 46 }, 3);
   // The light CPU modules (4 and 2 ms) measured fine; every module got its upstream's output as input.
   for (const m of ['decode', 'track']) assert.equal(get(m, CPU_MODEL).state, 'ok', `${m}: ${get(m, CPU_MODEL).reason ?? ''}`);
   const inputBytes = (p: StoredProfile): unknown => (p.detail as { inputBytes?: number }).inputBytes;
