@@ -84,6 +84,8 @@ export function propose<D>(c: Ctx<D>, p: Extract<RaftInput<D>, { kind: 'propose'
     // One membership change at a time: the previous one, and the no-op, must have committed.
     if (c.s.pending.length > 0) return refuse('membership-change-pending');
   }
+  // A voter just added has had no chance to answer yet: count it as heard now, or check-quorum would depose us.
+  for (const v of next) if (!current.includes(v)) c.s.ackAt[v] = c.now;
   Object.assign(c.s, append(c.s, c.s.term, changes ? next : current, p.data));
   c.persist = true;
   const head = lastRef(c.s);

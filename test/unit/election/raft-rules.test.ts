@@ -84,3 +84,15 @@ test('followers keep the newest entry of the current leader and commit only its 
   assert.equal(commitUpTo({ committed: e(1, 3), pending: [e(1, 4)] }, 4, 2).committed?.index, 3, 'an old-term entry is not committed by a new leader\'s word');
   assert.equal(commitUpTo(log, 5, 2).committed?.index, 5);
 });
+
+test('a leader that adds a voter gives it an election timeout to answer before check-quorum counts it silent', () => {
+  let s = initialState<Doc>('a', undefined, 0, 3, SIM_CONFIG);
+  s = step(s, { kind: 'bootstrap', now: 0, data: [] }, SIM_CONFIG).state;
+  s = step(s, { kind: 'tick', now: 1 }, SIM_CONFIG).state;
+  const later = 10_000; // long after taking office
+  s = step(s, { kind: 'propose', now: later, id: 'add-b', data: [], voters: ['a', 'b'] }, SIM_CONFIG).state;
+  s = step(s, { kind: 'tick', now: later + 10 }, SIM_CONFIG).state;
+  assert.equal(s.role, 'leader', 'not deposed by a newcomer that had no time to answer');
+  s = step(s, { kind: 'tick', now: later + SIM_CONFIG.electionMinMs + 10 }, SIM_CONFIG).state;
+  assert.equal(s.role, 'follower', 'but a voter silent for a whole election timeout costs the majority');
+});
