@@ -6,9 +6,9 @@
 # off) and a private /run/avahi-daemon, so the host's own interfaces and
 # daemons are never involved. Needs root (nsenter).
 #
-#   bash compose/avahi-browse.sh rim-box-1      # prints avahi-browse -rtp lines
+#   bash compose/avahi-browse.sh [BOX]      # BOX: rim-box-1 by default; prints avahi-browse -rtp lines
 set -euo pipefail
-BOX="$1"
+BOX="${1:-rim-box-1}"
 PID=$(docker inspect -f '{{.State.Pid}}' "$BOX")
 [ "$PID" -gt 0 ] || { echo "avahi-browse.sh: $BOX is not running" >&2; exit 1; }
 DIR=$(mktemp -d /tmp/rim-avahi-XXXXXX)
