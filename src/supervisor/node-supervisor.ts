@@ -18,6 +18,9 @@ import { applyStep } from './executors.js';
 
 export interface Clock { now(): number }
 
+/** After an engine event, look again this long later (ms): Docker's list lags its events. */
+const EVENT_SETTLE_MS = [150, 500, 1500];
+
 export interface NodeSupervisorOptions {
   /** Fallback poll when no event arrives (ms). */
   pollMs?: number;
@@ -162,13 +165,25 @@ export class NodeSupervisor {
     return result;
   }
 
-  /** Follows engine events so a dying replica is seen at once; re-subscribes when the stream ends. */
+  /**
+   * Follows engine events so a dying replica is seen at once; re-subscribes
+   * when the stream ends. Docker logs `die` before its container list shows
+   * the exit (the list view is written after the event), so an event also
+   * wakes the loop again a little later, until the list has caught up.
+   */
   private async follow(signal: AbortSignal): Promise<void> {
+    const settle = new Set<NodeJS.Timeout>();
+    const clearSettle = () => { for (const t of settle) clearTimeout(t); settle.clear(); };
+    signal.addEventListener('abort', clearSettle, { once: true });
     while (!signal.aborted) {
       try {
         await this.engine.watch(this.node, (ev) => {
           this.log.debug({ containerId: ev.containerId.slice(0, 12), action: ev.action }, 'engine event');
           this.wake();
+          for (const ms of EVENT_SETTLE_MS) {
+            const t = setTimeout(() => { settle.delete(t); this.wake(); }, ms);
+            settle.add(t);
+          }
         }, signal);
       } catch (e) {
         this.log.debug({ err: e }, 'engine events unavailable; polling');

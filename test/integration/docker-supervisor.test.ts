@@ -44,7 +44,8 @@ function assignment(a: RegisteredApp, version = 1): Assignment {
 
 /** Runs a supervisor until the returned stop() is called. */
 function running(a: Assignment) {
-  const sup = new NodeSupervisor(engine, NODE, logger);
+  // A slow fallback poll, as the appliance runs it: a kill must be seen through engine events.
+  const sup = new NodeSupervisor(engine, NODE, logger, undefined, { pollMs: 30_000 });
   sup.setAssignment(a);
   const ac = new AbortController();
   const done = sup.run(ac.signal);
