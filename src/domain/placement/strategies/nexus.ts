@@ -28,7 +28,7 @@ import { ClusterState } from '../cluster-state.js';
 import { Draft } from '../draft.js';
 import { buildPlan } from '../plan-build.js';
 import { type DeploymentInfo, type Problem, profileFor } from '../problem.js';
-import { rejectionReason } from '../reasons.js';
+import { capacityReason, rejectionReason } from '../reasons.js';
 import type { Strategy, StrategyContext } from '../strategy.js';
 import { dropLatencyViolators, profiledSlots } from './baseline-kit.js';
 
@@ -104,7 +104,10 @@ export const nexusStrategy: Strategy = {
         state.addShares(d.index, draft.shares);
         for (const [s, c] of caps) sloCap[s] = Math.min(sloCap[s]!, c);
       } else {
-        reasons.set(d.index, rejectionReason(state, d, undefined));
+        const budget = app ? (d.latencyMs / app.modules.length).toFixed(0) : '?';
+        const structural = !app || !app.modules.every((m) => profiledSlots(p, d.app, m.index, 'default').length);
+        reasons.set(d.index, structural ? rejectionReason(state, d, undefined) : capacityReason(state, d)
+          ?? `no GPU with room keeps its sessions within the per-module budget of ${budget} ms (nexus splits the ${d.latencyMs} ms target evenly over ${app.modules.length} modules)`);
       }
     }
     dropLatencyViolators(state, reasons, 'nexus');
