@@ -6,13 +6,17 @@
  *   1. the whole DAG on one node, best-fit by the "*" whole-DAG profile;
  *   2. a split across nodes by module profiles, heavy edges kept local;
  *   3. the same with lighter variants, one demotion at a time;
- * each first packed (best-fit), then spread (least utilised) for latency.
+ * the whole DAG first on the node whose GPU it fits by latency (leaving fast
+ * GPUs to tight deployments), then best-fit; splits first packed
+ * (best-fit), then latency-first (the accelerators where each module runs
+ * fastest under load, levelled when a module must be split).
  * Every try must keep every latency target on the touched nodes
  * (utilisation-dependent estimate). What fails is rejected with a reason.
  * Several orders (cheapest-first, tightest-first, seeded shuffles within
  * each priority level; fewer on large instances) are planned and the plan
- * that admits the most (priority-lexicographic) wins; then an improvement
- * pass moves single deployments to make room for rejected ones.
+ * that admits the most (priority-lexicographic) wins; an improvement pass
+ * moves single deployments to make room for rejected ones, and a last-chance
+ * pass spreads tight deployments thinly over what capacity is left.
  * Cost: O(D · (N·G + K·(M·S + T))) for D deployments, N nodes of G GPUs,
  * M modules, S candidate slots, T tenants per touched node, K ≤ 16 tries.
  */
@@ -29,8 +33,9 @@ import type { Plan } from '../../types.js';
 
 const WHOLE_PACK = 4;
 const WHOLE_SPREAD = 2;
-const WHOLE_SLACK = Number(process.env.RIM_SLACK ?? 2);
-const SLACK_FIRST = WHOLE_SLACK > 0;
+/** Whole-DAG nodes tried first by latency fit (the GPU that uses most of the target: fast GPUs stay free for tight deployments). */
+const WHOLE_SLACK = 2;
+const SLACK_FIRST = true;
 /** Moves tried by the improvement pass (rim-improve.ts). */
 const IMPROVE_BUDGET = 40;
 /** A split looks at this many nodes (the roomiest, plus the whole-DAG candidates). */
@@ -63,8 +68,7 @@ export function variantLevels(p: Problem, app: string): string[][] {
   return levels;
 }
 
-/** Tries every candidate for one deployment; places it and returns undefined, or returns the last failure. */
-/** undefined: placed; else why the last (or most telling) try failed. */
+/** Tries the candidates for one deployment. undefined: placed; else why the last (or most telling) try failed. */
 export function placeDeployment(state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][], thin = false): Failure | undefined {
   let last: Failure | undefined;
   let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
