@@ -21,10 +21,11 @@ import { ApiMetrics } from './api/metrics.js';
 import { OneBoxControl, type Planner } from './api/one-box-control.js';
 import { createApi, type ApiOptions } from './api/server.js';
 import type { Config } from './config/schema.js';
-import { assignmentForNode, oneBoxPlan } from './domain/assignment.js';
+import { assignmentForNode } from './domain/assignment.js';
 import type { Assignment, ReplicaStatus } from './domain/types.js';
 import { componentLogger, createLogger, type Logger } from './log.js';
 import { createCluster } from './cluster/start-cluster.js';
+import { clusterPlanner } from './cluster/cluster-plan.js';
 import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane } from './router/data-plane.js';
@@ -82,12 +83,14 @@ export interface RunningAppliance {
 }
 
 /**
- * THE ONE-BOX STAND-IN for placement: every deployment on this box
- * (`oneBoxPlan`), until the placement engine and the cluster's leader land.
+ * A box on its own is its own leader and plans with the leader's planner:
+ * the placement engine for apps with measured profiles, and the stand-in
+ * (every module on this box) for apps the profiler has not measured yet.
  */
 export function oneBoxPlanner(config: Config): Planner {
+  const plan = clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
   return {
-    plan: (node, doc) => oneBoxPlan(node, doc.apps, doc.deployments),
+    plan: (node, doc) => plan(doc, [node], doc.plan),
     assignment: (node, doc, ports) => {
       const r = assignmentForNode({
         node, plan: doc.plan!, apps: doc.apps, deployments: doc.deployments, ports, range: config.ports.range, version: doc.version,
