@@ -3,8 +3,10 @@
  * placed deployment at a time (a one-step ejection chain). For a rejected
  * deployment r, the tenants of the accelerators where r's heaviest module
  * would run fastest are tried as blockers: lift the blocker out, place r,
- * put the blocker back anywhere; kept only if both fit, so every accepted
- * step admits strictly more and loses nothing. Bounded by `budget` tries.
+ * put the blocker back anywhere; kept if both fit, or if r is worth more
+ * than the blocker (a higher priority, or more fps at the same one), so
+ * every accepted step admits strictly more (priority-lexicographic).
+ * Bounded by `budget` tries.
  * Cost: O(budget · cost of placeDeployment).
  */
 import type { ClusterState } from '../cluster-state.js';
@@ -49,21 +51,38 @@ function blockers(state: ClusterState, index: SlotIndex, r: DeploymentInfo): num
   return out.sort((a, b) => a.load - b.load || a.dep - b.dep).slice(0, BLOCKERS_PER_REJECTED).map((x) => x.dep);
 }
 
-/** Returns the deployments admitted by the moves. */
-export function improve(state: ClusterState, index: SlotIndex, rejected: DeploymentInfo[], place: Place, budget: number): Set<number> {
+/** Whether admitting `r` instead of `b` is worth it: a higher priority, or more fps at the same one. */
+const worthSwapping = (r: DeploymentInfo, b: DeploymentInfo): boolean =>
+  b.priority < r.priority || (b.priority === r.priority && b.fps < r.fps);
+
+/**
+ * Returns the reasons that changed: undefined for a deployment the moves
+ * admitted, a reason for one they rejected (an exchange: `b` out so that `r`,
+ * of a higher priority or more fps, gets in, when `b` fits nowhere else).
+ */
+export function improve(state: ClusterState, index: SlotIndex, rejected: DeploymentInfo[], place: Place, budget: number): Map<number, string | undefined> {
   const p = state.p;
-  const admitted = new Set<number>();
+  const changed = new Map<number, string | undefined>();
   let tries = 0;
   let progress = true;
+  const queue = [...rejected];
   while (progress && tries < budget) {
     progress = false;
-    for (const r of rejected) {
+    for (const r of queue) {
       if (state.isPlaced(r.index) || tries >= budget) continue;
       for (const b of blockers(state, index, r)) {
         if (tries++ >= budget) break;
         const old = state.remove(b);
+        const blocker = p.deployments[b]!;
         if (place(r)) {
-          if (place(p.deployments[b]!)) { admitted.add(r.index); progress = true; break; }
+          if (place(blocker)) { changed.set(r.index, undefined); progress = true; break; }
+          if (worthSwapping(r, blocker)) {
+            changed.set(r.index, undefined);
+            changed.set(b, `rejected to make room for ${r.name} (${blocker.priority < r.priority ? 'a higher priority' : `${r.fps} fps against its ${blocker.fps}`}); it fits nowhere else`);
+            queue.push(blocker); // it may still fit later, after other moves
+            progress = true;
+            break;
+          }
           state.remove(r.index);
         }
         // The state is as it was before the try, so the old shares fit; tolerate float drift.
@@ -71,5 +90,5 @@ export function improve(state: ClusterState, index: SlotIndex, rejected: Deploym
       }
     }
   }
-  return admitted;
+  return changed;
 }

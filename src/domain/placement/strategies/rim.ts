@@ -151,7 +151,9 @@ export function improvePlan(state: ClusterState, reasons: Map<number, string>, o
     if (!levels.has(d.app)) levels.set(d.app, variantLevels(p, d.app));
     return placeDeployment(state, index, d, levels.get(d.app)!, thin) === undefined;
   };
-  for (const dep of improve(state, index, rejected, place, budget)) reasons.delete(dep);
+  for (const [dep, why] of improve(state, index, rejected, place, budget)) {
+    if (why === undefined) reasons.delete(dep); else reasons.set(dep, why);
+  }
 }
 
 /** Shuffled priority order (seeded): more starts for the greedy pass. */
