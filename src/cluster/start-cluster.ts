@@ -49,6 +49,8 @@ export interface Cluster {
   router: Router;
   base: string;
   status(): ClusterStatus;
+  /** Operator removal of a member (leader only; the API forwards to the leader). */
+  removeMember(id: string): Promise<unknown>;
   /** `apiPort`: the port the API listens on (announced over mDNS and to peers). */
   start(signal: AbortSignal, apiPort: number): void;
 }
@@ -106,6 +108,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     router: createPeerRouter({ nodeId: p.nodeId, signer, now: p.now, logger, handlers: node.handlers() }),
     base: PEER_BASE,
     status: () => node.status(),
+    removeMember: (id) => node.removeMember(id),
     start: (signal, apiPort) => {
       node.deps.advertiseAddress = `${host}:${apiPort}`;
       node.start(signal);

@@ -1,5 +1,10 @@
-/** GET /v1/cluster: one box is its own leader (the cluster helpers replace this view). */
+/**
+ * GET /v1/cluster: the leader, term and members (a box on its own is its own
+ * leader). DELETE /v1/cluster/members/:id: the operator retires a box; on a
+ * follower the request is forwarded to the leader's API with the caller's token.
+ */
 import { Router } from 'express';
+import { UnavailableError, ValidationError } from '../../domain/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { selfMember } from './nodes.js';
 
@@ -24,6 +29,21 @@ export function clusterRoutes(deps: ApiDeps): Router {
       version: doc.version,
       members: [self, ...others],
     });
+  });
+  r.delete('/v1/cluster/members/:id', async (req, res) => {
+    if (!deps.cluster) throw new ValidationError('this box runs on its own (no cluster token): it has no other members', 'id');
+    const c = deps.cluster.status();
+    if (c.leader && c.leader !== c.self) {
+      const leader = c.members.find((m) => m.id === c.leader);
+      if (!leader) throw new UnavailableError(`the leader ${c.leader} has no known address`);
+      const answer = await fetch(`http://${leader.address}/v1/cluster/members/${encodeURIComponent(req.params.id)}`, {
+        method: 'DELETE', headers: { authorization: req.get('authorization') ?? '' }, signal: AbortSignal.timeout(10_000),
+      }).catch((e: Error) => { throw new UnavailableError(`the leader ${c.leader} did not answer: ${e.message}`); });
+      res.status(answer.status).type('json').send(await answer.text());
+      return;
+    }
+    await deps.cluster.removeMember(req.params.id);
+    res.json({ removed: req.params.id });
   });
   return r;
 }
