@@ -145,26 +145,37 @@ export class ProfilerService {
   /**
    * Sweeps leftovers, then profiles on the schedule and whenever something is
    * missing, until `signal` aborts (which also stops a run midway: its
-   * replicas are removed and nothing is stored for it).
+   * replicas are removed and nothing is stored for it). Resolves once it has
+   * stopped and the run in progress has cleaned up.
    */
   async start(signal: AbortSignal): Promise<void> {
     this.stopper = new AbortController();
-    const stop = (): void => this.stopper.abort(signal.reason);
-    if (signal.aborted) return stop();
-    signal.addEventListener('abort', () => { stop(); void this.task?.destroy(); clearInterval(this.checkTimer); }, { once: true });
-    await sweepProfilingReplicas(this.deps.engine, this.deps.nodeId, this.deps.logger).catch((e: Error) =>
+    if (signal.aborted) return;
+    const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => {
+      this.stopper.abort(signal.reason);
+      void this.task?.destroy();
+      clearInterval(this.checkTimer);
+      resolve();
+    }, { once: true }));
+    // In the queue, so no run can start before the sweep is done.
+    const sweep = this.chain.then(() => sweepProfilingReplicas(this.deps.engine, this.deps.nodeId, this.deps.logger)).catch((e: Error) =>
       this.deps.logger.warn({ err: e.message }, 'could not sweep leftover profiling replicas'));
-    if (this.deps.enabled === false) return;
-    const leading = (): boolean => (this.deps.isLeader?.() ?? true) && !signal.aborted;
-    this.task = cron.schedule(this.deps.schedule, async () => {
-      if (leading()) await this.refresh({ force: true }).catch(() => undefined);
-    }, { name: 'rim-profile-refresh', noOverlap: true });
-    const check = (): void => {
-      if (leading() && this.queued === 0) void this.refresh().catch(() => undefined);
-    };
-    this.checkTimer = setInterval(check, this.tuning.checkIntervalMs);
-    this.checkTimer.unref();
-    check();
+    this.chain = sweep;
+    await sweep;
+    if (this.deps.enabled !== false && !signal.aborted) {
+      const leading = (): boolean => (this.deps.isLeader?.() ?? true) && !signal.aborted;
+      this.task = cron.schedule(this.deps.schedule, async () => {
+        if (leading()) await this.refresh({ force: true }).catch(() => undefined);
+      }, { name: 'rim-profile-refresh', noOverlap: true });
+      const check = (): void => {
+        if (leading() && this.queued === 0) void this.refresh().catch((e: Error) => this.deps.logger.error({ err: e.message }, 'profile check failed'));
+      };
+      this.checkTimer = setInterval(check, this.tuning.checkIntervalMs);
+      this.checkTimer.unref();
+      check();
+    }
+    await stopped;
+    await this.chain.catch(() => undefined);
   }
 
   private async runDue(opts: RefreshOptions): Promise<RefreshReport> {

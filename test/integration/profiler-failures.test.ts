@@ -75,7 +75,7 @@ test('stopping the profiler midway removes the replica and stores nothing', asyn
   const slow = calibratedApp('slow', digest, 30, 'gpu', { LOAD_MS: '1500' });
   await bench.store.update((doc) => { doc.apps = [slow]; doc.profiles = []; });
   const stop = new AbortController();
-  await bench.profiler.start(stop.signal);
+  const started = bench.profiler.start(stop.signal);
   const run = bench.profiler.refresh({ apps: ['slow'] });
   // Wait until its replica is up and being driven, then pull the plug.
   for (let i = 0; i < 100 && !(await bench.engine.listReplicas(NODE)).some((r) => r.role === 'profiling' && r.status === 'running'); i++) await sleep(100);
@@ -83,6 +83,7 @@ test('stopping the profiler midway removes the replica and stores nothing', asyn
   await sleep(2500);
   stop.abort(new Error('appliance stopping'));
   await run;
+  await started;
   assert.deepEqual(leftBehind(), []);
   assert.deepEqual(bench.store.read().profiles, [], 'nothing stored for an interrupted run');
 });
@@ -98,7 +99,9 @@ test('the startup sweep removes profiling containers a killed appliance left beh
     logger: (await import('../../src/log.js')).createLogger({ level: 'silent' }), schedule: '0 3 * * *', enabled: false, ports: { from: 17000, to: 17999 },
   });
   const stop = new AbortController();
-  await fresh.start(stop.signal);
+  const started = fresh.start(stop.signal);
+  await fresh.refresh({ apps: [] }); // queued behind the start-up sweep
   stop.abort();
+  await started;
   assert.deepEqual(leftBehind(), []);
 });
