@@ -55,6 +55,8 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
   const began = now();
   let silentSince = began;
   let measuredTo: number | undefined;
+  let seen = 0;
+  let overloaded = false;
   try {
     await sleep(o.settleMs, signal);
     let start = now();
@@ -65,7 +67,8 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
         if (signal.aborted) break;
         const elapsed = now() - start;
         const answered = run.samples.length - startLen;
-        if (answered > 0) silentSince = now();
+        for (let i = seen; i < run.samples.length; i++) if (run.samples[i]!.ok) silentSince = now();
+        seen = run.samples.length;
         if ((elapsed >= o.windowMs && answered >= minSamples) || elapsed >= o.maxWindowMs) break;
         if (now() - silentSince > o.hangMs) await fail(`no answer to /infer within ${Math.round(o.hangMs)} ms (the module hangs)`, hooks);
       }
@@ -75,9 +78,13 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
       const w = summarizeWindow(run.samples, start, end);
       windows.push(w);
       start = end;
-      if (w.errors > 0 && w.errorRate > o.errorTolerance) {
-        await fail(`/infer answered errors: ${pct(w.errorRate)} of requests failed (${w.topError ?? 'error'}) at ${describe(level)}`, hooks);
+      const done = w.completed + w.errors;
+      const broken = w.errors - w.timeouts;
+      if (broken > 0 && broken / done > o.errorTolerance) {
+        await fail(`/infer answered errors: ${pct(broken / done)} of requests failed (${w.topError ?? 'error'}) at ${describe(level)}`, hooks);
       }
+      // Deadlines passing is the load being too high, not the module failing: this level is past its capacity.
+      if (w.timeouts > 0 && w.timeouts / done > o.errorTolerance) { overloaded = true; break; }
       if (isStable(windows, o.stability, openLoop)) break;
     }
   } finally {
@@ -86,7 +93,10 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
   }
   if (signal.aborted) throw new ProfilingFailedError(`profiling stopped: ${String(signal.reason ?? 'aborted')}`);
   const last = windows.slice(-o.stability.count);
-  return { level, stable: isStable(windows, o.stability, openLoop), windows: windows.length, stats: mergeWindows(last) };
+  return {
+    level, stable: !overloaded && isStable(windows, o.stability, openLoop), windows: windows.length, stats: mergeWindows(last),
+    ...(overloaded ? { overloaded: true } : {}),
+  };
 }
 
 export function describe(level: LoadLevel): string {

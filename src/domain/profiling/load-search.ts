@@ -16,6 +16,8 @@ export type LoadLevel =
 export interface LevelResult {
   level: LoadLevel;
   stable: boolean;
+  /** Frames timed out or were dropped: past what the module sustains, whatever the latencies of the rest say. */
+  overloaded?: boolean;
   windows: number;
   stats: WindowStats;
 }
@@ -80,7 +82,7 @@ const openOf = (h: readonly LevelResult[]) =>
 export function closedStop(closed: readonly LevelResult[], o: SearchOptions): StopReason | undefined {
   const last = closed[closed.length - 1];
   if (!last || last.level.mode !== 'closed') return undefined;
-  if (last.stats.latency.p95 > o.latencyBoundMs) return 'latency-bound';
+  if (last.overloaded || last.stats.latency.p95 > o.latencyBoundMs) return 'latency-bound';
   if (closed.length >= 2) {
     const before = Math.max(...closed.slice(0, -1).map((r) => r.stats.throughput));
     if (last.stats.throughput <= before * (1 + o.growthPct / 100)) return 'plateau';
@@ -96,7 +98,7 @@ export function closedStop(closed: readonly LevelResult[], o: SearchOptions): St
  * latency noise from a shared box would otherwise refuse honest rates.
  */
 export function isSustained(r: LevelResult, o: SearchOptions): boolean {
-  if (r.level.mode !== 'open') return false;
+  if (r.level.mode !== 'open' || r.overloaded) return false;
   return r.stats.throughput >= (r.level.rate * o.sustainPct) / 100
     && r.stats.latency.p95 <= o.latencyBoundMs;
 }
@@ -132,7 +134,7 @@ export function nextLoad(history: readonly LevelResult[], o: SearchOptions = DEF
     if (!stop) return { next: { mode: 'closed', concurrency: Math.min(o.maxConcurrency, last.level.concurrency * 2) } };
   }
 
-  const withinBound = closed.filter((r) => r.stats.latency.p95 <= o.latencyBoundMs);
+  const withinBound = closed.filter((r) => !r.overloaded && r.stats.latency.p95 <= o.latencyBoundMs);
   const overBound = withinBound.length === 0;
   const peak = Math.max(...(overBound ? [closed[0]!] : withinBound).map((r) => r.stats.throughput));
   const stopReason = stop ?? 'plateau';

@@ -38,6 +38,7 @@ function levelDetail(l: LevelResult): Record<string, unknown> {
     p50: r2(l.stats.latency.p50), p95: r2(l.stats.latency.p95), p99: r2(l.stats.latency.p99),
     samples: l.stats.latency.count, errors: l.stats.errors,
     stable: l.stable, windows: l.windows,
+    ...(l.overloaded ? { overloaded: true, timeouts: l.stats.timeouts } : {}),
   };
 }
 

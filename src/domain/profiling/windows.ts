@@ -25,6 +25,8 @@ export interface WindowStats {
   /** Successful completions in the window. */
   completed: number;
   errors: number;
+  /** Errors that say "too slow" (a deadline passed, a frame dropped), not "broken". */
+  timeouts: number;
   /** Successful completions per second. */
   throughput: number;
   /** Sent per second. */
@@ -49,6 +51,7 @@ export function summarizeWindow(samples: readonly RequestSample[], startMs: numb
     startMs, endMs, sent,
     completed: ok.length,
     errors: errs.length,
+    timeouts: errs.filter((s) => isOverloadError(s.error)).length,
     throughput: (ok.length * 1000) / span,
     offeredRate: (sent * 1000) / span,
     errorRate: done.length ? errs.length / done.length : 0,
@@ -64,12 +67,13 @@ export function mergeWindows(ws: readonly WindowStats[]): WindowStats {
   const span = ws.reduce((s, w) => s + Math.max(1, w.endMs - w.startMs), 0);
   const completed = ws.reduce((s, w) => s + w.completed, 0);
   const errors = ws.reduce((s, w) => s + w.errors, 0);
+  const timeouts = ws.reduce((s, w) => s + w.timeouts, 0);
   const sent = ws.reduce((s, w) => s + w.sent, 0);
   const latencies = ws.flatMap((w) => w.latencies);
   return {
     startMs: ws[0]!.startMs,
     endMs: ws[ws.length - 1]!.endMs,
-    sent, completed, errors,
+    sent, completed, errors, timeouts,
     throughput: (completed * 1000) / span,
     offeredRate: (sent * 1000) / span,
     errorRate: completed + errors ? errors / (completed + errors) : 0,
@@ -107,6 +111,11 @@ export function withinTolerance(values: readonly number[], pct: number): boolean
   if (!Number.isFinite(mean)) return false;
   if (mean === 0) return values.every((v) => v === 0);
   return values.every((v) => Math.abs(v - mean) <= (Math.abs(mean) * pct) / 100);
+}
+
+/** A deadline that passed or a frame dropped for too many outstanding: the load is too high, the module not broken. */
+export function isOverloadError(error: string | undefined): boolean {
+  return !!error && (/timeout$/.test(error) || error.startsWith('dropped'));
 }
 
 function mostFrequent(xs: readonly string[]): string | undefined {

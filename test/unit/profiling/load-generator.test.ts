@@ -77,3 +77,15 @@ test('a module that never answers fails as hanging, in bounded time', async () =
       (e: unknown) => isProfilingFailed(e) && /hangs/.test((e as Error).message));
   } finally { agent.destroy(); await srv.close(); }
 });
+
+test('frames past their deadline mark the level overloaded, not the module failed', async () => {
+  const srv = await startFifoServer(50); // capacity 20/s
+  const agent = loadAgent();
+  try {
+    const send = httpSend({ url: srv.url, body: Buffer.from('x'), agent, timeoutMs: 400 });
+    const r = await measureLevel(send, { mode: 'open', rate: 60 }, { ...level, drainMs: 500 }, AbortSignal.timeout(20_000));
+    assert.equal(r.overloaded, true);
+    assert.equal(r.stable, false);
+    assert.ok(r.stats.timeouts > 0);
+  } finally { agent.destroy(); await srv.close(); }
+});

@@ -19,7 +19,7 @@ function fifo(s: number, rtt = 1, boundBreak = Infinity) {
     }
     const lat = Array.from({ length: 20 }, () => latency);
     const stats: WindowStats = {
-      startMs: 0, endMs: 3000, sent: 0, completed: Math.round(throughput * 3), errors: 0, throughput,
+      startMs: 0, endMs: 3000, sent: 0, completed: Math.round(throughput * 3), errors: 0, timeouts: 0, throughput,
       offeredRate: throughput, errorRate: 0, latency: summarizeLatencies(lat), latencies: lat,
     };
     return { level, stable: true, windows: 3, stats };
@@ -75,7 +75,7 @@ test('bisects down when the closed-loop peak is not sustained at a fixed arrival
 test('a module that answers nothing ends the search with zero fps', () => {
   const zero = (level: LoadLevel): LevelResult => ({
     level, stable: false, windows: 3,
-    stats: { startMs: 0, endMs: 1, sent: 0, completed: 0, errors: 0, throughput: 0, offeredRate: 0, errorRate: 0, latency: summarizeLatencies([]), latencies: [] },
+    stats: { startMs: 0, endMs: 1, sent: 0, completed: 0, errors: 0, timeouts: 0, throughput: 0, offeredRate: 0, errorRate: 0, latency: summarizeLatencies([]), latencies: [] },
   });
   const { outcome } = search(zero);
   assert.equal(outcome.maxFps, 0);
@@ -96,4 +96,19 @@ test('a disturbed level is measured again: a closed-loop dip, an unstable light 
   assert.deepEqual(levels.map((l) => (l.mode === 'closed' ? `c${l.concurrency}` : `r${l.rate}`)), ['c1', 'c2', 'c2', 'c4', 'r15', 'r15', 'r45']);
   assert.equal(outcome.maxFps, 50);
   assert.equal(outcome.light?.stable, true);
+});
+
+test('an overloaded level ends the climb and is never the sustained rate', () => {
+  const base = fifo(20, 5);
+  const measure = (l: LoadLevel): LevelResult => {
+    const r = base(l);
+    if (l.mode === 'closed' && l.concurrency >= 4) return { ...r, overloaded: true, stats: { ...r.stats, throughput: 60 } };
+    if (l.mode === 'open' && l.rate > 40) return { ...r, overloaded: true };
+    return r;
+  };
+  const { outcome, levels } = search(measure, { ...DEFAULT_SEARCH, growthPct: 0 });
+  assert.equal(outcome.stopReason, 'latency-bound');
+  assert.equal(outcome.closedPeakFps, 50, 'the overloaded c=4 (60/s) does not count');
+  assert.ok(outcome.maxFps <= 40, `maxFps ${outcome.maxFps}`);
+  assert.ok(levels.filter((l) => l.mode === 'closed').length === 3);
 });

@@ -8,7 +8,7 @@ import { summarizeUse } from '../../../src/profiler/resource-sampler.js';
 
 const level = (l: LoadLevel, throughput: number, lat: number[]): LevelResult => ({
   level: l, stable: true, windows: 3,
-  stats: { startMs: 0, endMs: 3000, sent: 0, completed: lat.length, errors: 0, throughput, offeredRate: throughput, errorRate: 0, latency: summarizeLatencies(lat), latencies: lat },
+  stats: { startMs: 0, endMs: 3000, sent: 0, completed: lat.length, errors: 0, timeouts: 0, throughput, offeredRate: throughput, errorRate: 0, latency: summarizeLatencies(lat), latencies: lat },
 });
 
 test('a measurement becomes a stored profile: light-load median latency, percentiles at light and max load, levels as detail', () => {
