@@ -245,18 +245,37 @@ export function wholeDagNodes(state: ClusterState, d: DeploymentInfo, variants: 
 }
 
 /**
- * Nodes a split may use on a large cluster: the whole-DAG candidates plus
- * the nodes with the most free GPU share (within latency caps). All nodes
- * when the cluster is small. O(N log N).
+ * Nodes a split may use on a large cluster: the whole-DAG candidates, the
+ * nodes with the most free GPU share (within latency caps), and the nodes
+ * where the deployment's heaviest GPU module runs fastest under their load
+ * now (for latency-tight deployments). All nodes when the cluster is small.
+ * O(N · G).
  */
-export function splitNodes(state: ClusterState, whole: readonly number[], limit: number): number[] | undefined {
+export function splitNodes(state: ClusterState, d: DeploymentInfo, whole: readonly number[], limit: number): number[] | undefined {
   const p = state.p;
   if (p.nodes.length <= limit) return undefined;
-  const top = new TopK(limit);
+  const app = p.apps.get(d.app)!;
+  let heaviest: Array<{ latencyMs: number } | undefined> | undefined;
+  let worst = 0;
+  for (const m of app.modules) {
+    if (!m.gpu) continue;
+    const mv = moduleVariant(p, app.name, m.index, 'default');
+    const w = bestFps(mv);
+    if (w > 0 && 1 / w > worst) { worst = 1 / w; heaviest = mv.bySlot; }
+  }
+  const roomy = new TopK(limit);
+  const fast = new TopK(limit);
   for (const n of p.nodes) {
     let free = n.gpuSlots.length ? 0 : Math.max(0, state.coresFree(n.index)) / Math.max(1, n.cpus);
-    for (const g of n.gpuSlots) free += Math.max(0, Math.min(state.gpuFree(g), state.cap[g]! - state.gpuLoad[g]!));
-    if (free > 0) top.offer(n.index, -free);
+    let quickest = Infinity;
+    for (const g of n.gpuSlots) {
+      const room = Math.max(0, Math.min(state.gpuFree(g), state.cap[g]! - state.gpuLoad[g]!));
+      free += room;
+      const pr = heaviest?.[g];
+      if (pr && room > 0) quickest = Math.min(quickest, pr.latencyMs / Math.max(1e-9, 1 - state.gpuLoad[g]!));
+    }
+    if (free > 0) roomy.offer(n.index, -free);
+    if (quickest < Infinity) fast.offer(n.index, quickest);
   }
-  return [...new Set([...whole, ...top.nodes()])];
+  return [...new Set([...whole, ...roomy.nodes(), ...fast.nodes()])];
 }

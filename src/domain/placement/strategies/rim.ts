@@ -74,7 +74,7 @@ export function placeDeployment(state: ClusterState, index: SlotIndex, d: Deploy
   let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
   for (const variants of levels) {
     const { pack, spread, slack } = wholeDagNodes(state, d, variants, WHOLE_PACK, WHOLE_SPREAD, WHOLE_SLACK);
-    if (split === null) split = splitNodes(state, [...pack, ...spread], SPLIT_NODES);
+    if (split === null) split = splitNodes(state, d, [...pack, ...spread], SPLIT_NODES);
     const tries: Array<{ mode: Mode; nodes?: number[] }> = [
       ...(SLACK_FIRST ? slack.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })) : []),
       ...pack.filter((node) => !SLACK_FIRST || !slack.includes(node)).map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
