@@ -6,7 +6,8 @@
  */
 import { ValidationError } from '../errors.js';
 import type { AppSpec, ClusterSpec, Deployment, Plan, Profile } from '../types.js';
-import { buildProblem, DEFAULT_HEADROOM, variantOf } from './problem.js';
+import { countMoves } from './plan-build.js';
+import { buildProblem, DEFAULT_HEADROOM } from './problem.js';
 import type { PlanOptions, Strategy } from './strategy.js';
 import { ffdStrategy } from './strategies/ffd.js';
 import { nexusStrategy } from './strategies/nexus.js';
@@ -17,20 +18,6 @@ import { spreadStrategy } from './strategies/spread.js';
 export const STRATEGIES: ReadonlyMap<string, Strategy> = new Map(
   [rimStrategy, nexusStrategy, spreadStrategy, ffdStrategy, optimalStrategy].map((s) => [s.name, s]),
 );
-
-const rowKey = (pl: Plan['placements'][number]): string =>
-  `${pl.deployment}\u0000${pl.module}\u0000${variantOf(pl.variant)}\u0000${pl.node}\u0000${pl.accelerator}`;
-
-/**
- * Replicas moved: rows of the previous plan (deployment, module, variant,
- * node, accelerator) of a deployment admitted in both plans that the new
- * plan no longer has. A row on a lost node counts too (it had to move).
- */
-export function countMoves(previous: Plan, next: Plan): number {
-  const admitted = new Set(next.placements.map((pl) => pl.deployment));
-  const now = new Set(next.placements.map(rowKey));
-  return previous.placements.filter((pl) => admitted.has(pl.deployment) && !now.has(rowKey(pl))).length;
-}
 
 export function planPlacement(
   cluster: ClusterSpec,
@@ -54,5 +41,6 @@ export function planPlacement(
 }
 
 export { buildProblem } from './problem.js';
+export { countMoves } from './plan-build.js';
 export { validatePlan, type Violation } from './validator.js';
 export type { PlanOptions, Strategy } from './strategy.js';

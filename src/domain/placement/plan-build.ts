@@ -87,3 +87,17 @@ export function sharesFromPlan(p: Problem, plan: Plan): { shares: Share[][]; los
   }
   return { shares, lost };
 }
+
+const rowKey = (pl: Placement): string =>
+  `${pl.deployment}\u0000${pl.module}\u0000${variantOf(pl.variant)}\u0000${pl.node}\u0000${pl.accelerator}`;
+
+/**
+ * Replicas moved: rows of the previous plan (deployment, module, variant,
+ * node, accelerator) of a deployment admitted in both plans that the new
+ * plan no longer has. A row on a lost node counts too (it had to move).
+ */
+export function countMoves(previous: Plan, next: Plan): number {
+  const admitted = new Set(next.placements.map((pl) => pl.deployment));
+  const now = new Set(next.placements.map(rowKey));
+  return previous.placements.filter((pl) => admitted.has(pl.deployment) && !now.has(rowKey(pl))).length;
+}

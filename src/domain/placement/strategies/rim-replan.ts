@@ -9,7 +9,7 @@
 import { ClusterState } from '../cluster-state.js';
 import { Draft } from '../draft.js';
 import type { Share } from '../latency.js';
-import { buildPlan, sharesFromPlan } from '../plan-build.js';
+import { buildPlan, countMoves, sharesFromPlan } from '../plan-build.js';
 import { type DeploymentInfo, type Problem, byPriority } from '../problem.js';
 import { admissionScore, compareScores } from '../strategy.js';
 import type { Plan } from '../../types.js';
@@ -64,16 +64,28 @@ export function stickyPlan(p: Problem, previous: Plan, moveOthers = true): { sta
   return out;
 }
 
+/** Each running replica moved must buy at least this much admitted fps (moves disrupt streams). */
+const MIN_FPS_PER_MOVE = 0.5;
+
+type Candidate = { state: ClusterState; reasons: Map<number, string>; plan: Plan; moves: number };
+
+function candidate(p: Problem, previous: Plan, r: { state: ClusterState; reasons: Map<number, string> }): Candidate {
+  const plan = buildPlan('rim', r.state, r.reasons);
+  return { ...r, plan, moves: countMoves(previous, plan) };
+}
+
 /**
- * Worth moving running replicas for: strictly more fps admitted in all, and
- * no worse priority by priority (lexicographic). Shuffling fps between
- * priority levels at equal total is not worth a single move.
+ * Worth moving running replicas for: no worse priority by priority
+ * (lexicographic), and strictly more fps admitted in all, at least
+ * MIN_FPS_PER_MOVE for each extra move. Shuffling fps between priority
+ * levels at equal total, or a few fps for hundreds of moves, is not.
  */
-function admitsMore(a: ClusterState, b: ClusterState): boolean {
-  const sa = admissionScore(a);
-  const sb = admissionScore(b);
+function worthMoving(a: Candidate, b: Candidate): boolean {
+  const sa = admissionScore(a.state);
+  const sb = admissionScore(b.state);
   const total = (s: number[]) => s.reduce((x, y) => x + y, 0);
-  return compareScores(sa, sb) >= 0 && total(sa) > total(sb) + 1e-9;
+  const gain = total(sa) - total(sb);
+  return compareScores(sa, sb) >= 0 && gain > 1e-9 && gain >= MIN_FPS_PER_MOVE * (a.moves - b.moves);
 }
 
 /**
@@ -82,16 +94,14 @@ function admitsMore(a: ClusterState, b: ClusterState): boolean {
  * (the improvement pass), then wholesale (a fresh plan) if that admits more still.
  */
 export function replan(p: Problem, previous: Plan, policy: 'minimal' | 'admit-more'): Plan {
-  const kept = stickyPlan(p, previous, false);
-  let chosen = kept;
+  let chosen = candidate(p, previous, stickyPlan(p, previous, false));
   let how = 'kept';
   if (policy === 'admit-more') {
-    // A later candidate must admit strictly more (priority-lexicographic) to win: moves must buy admissions.
     for (const [name, next] of [['moved', () => stickyPlan(p, previous, true)], ['fresh', () => freshPlan(p)]] as const) {
-      const cand = next();
-      if (admitsMore(cand.state, chosen.state)) { chosen = cand; how = name; }
+      const cand = candidate(p, previous, next());
+      if (worthMoving(cand, chosen)) { chosen = cand; how = name; }
     }
   }
   // `replan` says which won: running replicas kept, some moved to admit more, or a fresh plan.
-  return buildPlan('rim', chosen.state, chosen.reasons, { replan: how });
+  return { ...chosen.plan, replan: how } as Plan;
 }
