@@ -18,7 +18,10 @@
 # network $RIM_PREFIX-test), RIM_BOXES (3), RIM_SUBNET (10.213.7.0/24),
 # RIM_CLUSTER_TOKEN, RIM_ADMIN_TOKEN, RIM_IMAGE (rim/appliance:dev),
 # RIM_STATIC_PEERS=1 (configure static peers instead of relying on mDNS),
-# RIM_EXTRA_ENV (more "-e K=V" options for every box), RIM_LOG_LEVEL (info).
+# RIM_EXTRA_ENV (more "-e K=V" options for every box), RIM_LOG_LEVEL (info),
+# RIM_EMULATE_MODELS (comma-separated GPU models, one per box in turn, each an
+# emulated accelerator of RIM_EMULATE_CPUS cores; default
+# "RTX 2080 Ti,GTX 1080 Ti,GTX 1080" at 0.5; set it empty for CPU-only boxes).
 set -euo pipefail
 PREFIX="${RIM_PREFIX:-rim}"
 BOXES="${RIM_BOXES:-3}"
@@ -37,6 +40,9 @@ fi
 # Internal networks drop multicast under br_netfilter; one bridge-local rule lets mDNS through (see mdns-rule.sh).
 bash "$(dirname "$0")/mdns-rule.sh" add "$NET"
 
+IFS=, read -r -a models <<< "${RIM_EMULATE_MODELS-RTX 2080 Ti,GTX 1080 Ti,GTX 1080}"
+EMU_CPUS="${RIM_EMULATE_CPUS:-0.5}"
+
 peers=()
 for i in $(seq 1 "$BOXES"); do peers+=("\"$BASE.$((10 + i)):7878\""); done
 PEERS="[$(IFS=,; echo "${peers[*]}")]"
@@ -45,6 +51,10 @@ for i in $(seq 1 "$BOXES"); do
   name="$PREFIX-box-$i"
   docker rm -f "$name" >/dev/null 2>&1 || true
   extra=()
+  if [ ${#models[@]} -gt 0 ]; then
+    model="${models[$(( (i - 1) % ${#models[@]} ))]}"
+    extra+=(-e "RIM_ACCELERATORS_EMULATE=[{\"model\":\"$model\",\"cpus\":$EMU_CPUS}]")
+  fi
   if [ "${RIM_STATIC_PEERS:-0}" = 1 ]; then extra+=(-e "RIM_CLUSTER_DISCOVERY_PEERS=$PEERS"); fi
   # shellcheck disable=SC2206
   [ -n "${RIM_EXTRA_ENV:-}" ] && extra+=(${RIM_EXTRA_ENV})

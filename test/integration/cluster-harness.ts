@@ -64,6 +64,7 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
   const env = {
     ...process.env, RIM_PREFIX: prefix, RIM_BOXES: String(n), RIM_SUBNET: subnet, RIM_CLUSTER_TOKEN: CLUSTER_TOKEN,
     RIM_ADMIN_TOKEN: ADMIN_TOKEN, RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
+    RIM_EMULATE_MODELS: process.env.RIM_EMULATE_MODELS ?? '',
     RIM_EXTRA_ENV: Object.entries(opts.env ?? {}).map(([k, v]) => `-e ${k}=${v}`).join(' '),
   };
   const down = () => execFileSync('bash', ['compose/down.sh'], { cwd: root, env, stdio: 'ignore', timeout: 120_000 });

@@ -27,6 +27,14 @@ async function nodeView(deps: ApiDeps) {
   };
 }
 
+/** Another member's own view of itself (its replicas), within 2 s. */
+async function memberView(address: string, id: string): Promise<Record<string, unknown>> {
+  const r = await fetch(`http://${address}/v1/nodes/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(2000) });
+  if (!r.ok) throw new Error(`${address} answered ${r.status}`);
+  const view = await r.json() as Record<string, unknown>;
+  return { replicas: view.replicas ?? null, docker: view.docker, accelerators: view.accelerators, cpus: view.cpus, memoryMB: view.memoryMB };
+}
+
 export function nodeRoutes(deps: ApiDeps): Router {
   const r = Router();
   r.get('/v1/nodes', async (_req, res) => {
@@ -41,7 +49,10 @@ export function nodeRoutes(deps: ApiDeps): Router {
     if (req.params.id === deps.nodeId) { res.json(await nodeView(deps)); return; }
     const m = deps.store.read().members.find((x) => x.id === req.params.id);
     if (!m) throw new NotFoundError(`node "${req.params.id}" is not a member`);
-    res.json({ id: m.id, address: m.address, state: m.state, self: false, ...(m.inventory ?? {}), replicas: null });
+    const stored = { id: m.id, address: m.address, state: m.state, self: false, ...(m.inventory ?? {}) };
+    // The member itself knows its replicas: ask it (a read; bounded), else say why they are missing.
+    const live = await memberView(m.address, m.id).catch((e: Error) => ({ replicas: null, unreachable: e.message }));
+    res.json({ ...stored, ...live, self: false, state: m.state });
   });
   return r;
 }

@@ -23,8 +23,7 @@ async function draw() {
     get('/v1/cluster'), get('/v1/nodes'), get('/v1/apps'), get('/v1/deployments'),
     get('/v1/plan').catch(() => null), get('/v1/profiles').catch(() => []),
   ]);
-  const self = nodes.find((n) => n.self) || nodes[0];
-  const detail = self ? await get('/v1/nodes/' + encodeURIComponent(self.id)) : null;
+  const details = await Promise.all(nodes.map((n) => get('/v1/nodes/' + encodeURIComponent(n.id)).catch(() => ({ id: n.id, replicas: null }))));
   $('title').textContent = 'Rim · ' + (cluster.name || 'cluster');
   $('summary').innerHTML = 'leader <b>' + esc(cluster.leader ?? 'none') + '</b> · term ' + esc(cluster.term) +
     ' · ' + cluster.members.length + ' member(s) · state v' + esc(cluster.version ?? '–');
@@ -40,12 +39,14 @@ async function draw() {
     ['accelerators', (n) => (n.accelerators || []).map((a) => esc(a.model) + ' <small>' + esc(a.id) + '</small>' +
       (a.emulated ? ' <span class="pill s-emulated" title="a CPU slice treated as this GPU model">emulated · ' + esc(a.cpus) + ' cpu</span>' : '')).join('<br>') || 'CPU only'],
   ], 'no nodes');
-  const replicas = (detail && detail.replicas) || [];
+  const replicas = details.flatMap((d) => (d.replicas || []).map((r) => ({ ...r, node: d.id })));
+  const unknown = details.filter((d) => !Array.isArray(d.replicas)).map((d) => d.id);
   $('replicas').innerHTML = table(replicas, [
+    ['node', (r) => esc(r.node)],
     ['replica', (r) => esc(r.app) + '/' + esc(r.module) + (r.variant && r.variant !== 'default' ? ' <small>(' + esc(r.variant) + ')</small>' : '')],
     ['accelerator', (r) => esc(r.accelerator)], ['port', (r) => esc(r.port)], ['state', (r) => pill(r.state)],
     ['restarts', (r) => esc(r.restarts)], ['container', (r) => '<code>' + esc((r.containerId || '').slice(0, 12)) + '</code>'],
-  ], 'no replicas on this box');
+  ], 'no replicas') + (unknown.length ? '<p class="empty">replicas unknown (member unreachable): ' + esc(unknown.join(', ')) + '</p>' : '');
   $('apps').innerHTML = table(apps, [
     ['app', (a) => esc(a.name)], ['image', (a) => '<code>' + esc(a.image) + '</code>'],
     ['modules', (a) => a.modules.map((m) => esc(m.name) + ' <small>' + esc(m.accelerator) + '</small>').join(' → ')],

@@ -33,7 +33,7 @@ export function renderStatusPage(): string {
 <main>
 <section><h2>Members</h2><div id="members"></div></section>
 <section><h2>Nodes</h2><div id="nodes"></div></section>
-<section><h2>Replicas on this box</h2><div id="replicas"></div></section>
+<section><h2>Replicas</h2><div id="replicas"></div></section>
 <section><h2>Apps</h2><div id="apps"></div></section>
 <section><h2>Deployments</h2><div id="deployments"></div></section>
 <section><h2>Plan</h2><div id="plan"></div></section>
