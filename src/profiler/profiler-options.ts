@@ -11,7 +11,7 @@ import type { LevelOptions } from './measure-level.js';
 
 export const profilerTuningSchema = z.strictObject({
   /** Shortest measurement window (ms); a window also waits for `minSamples` answers. */
-  windowMs: z.number().int().min(50).default(1000),
+  windowMs: z.number().int().min(50).default(500),
   minSamples: z.number().int().min(1).default(20),
   /** Open loop: answers a window waits for at most (a low fixed rate cannot give many). */
   openMinSamples: z.number().int().min(1).default(8),
