@@ -6,7 +6,9 @@
  * must be within 10% of that (accuracy, not speed: no timing is asserted).
  * The box is shared, so costs are 15–40 ms and quotas at most one core, and
  * each test first waits (bounded) for the box to be quiet. COST_MS is the
- * module's compute only: latency allows 1 ms per HTTP hop on top of 10%.
+ * module's compute only: latency allows HOP_MS per HTTP exchange on top of
+ * 10% (a 16 KiB frame in and out, on this 2-vCPU VM: 2–3 ms measured with a
+ * plain sequential client against the same container).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +21,8 @@ import type { RegisteredApp, StoredProfile } from '../../src/domain/types.js';
 import { calibratedApp, emulated, oneBoxProfiler, SYNTHETIC_IMAGE, truth, waitForQuietBox, type Bench } from '../../bench/profiler/fixtures.js';
 
 const NODE = `profacc-${process.pid}`;
+/** What one HTTP exchange adds to a frame's compute (ms). */
+const HOP_MS = 2;
 const benches: Bench[] = [];
 let digest: string;
 let sampleApp: RegisteredApp;
@@ -30,13 +34,14 @@ function leftBehind(node: string): string[] {
 
 /** What is off in `p` against the truth (empty when within tolerance). */
 function offBy(p: StoredProfile, want: { maxFps: number; latencyMs: number }, hops = 1, tolerance = 0.1): string[] {
+  const allowance = hops * HOP_MS;
   const id = profileIdentity(p);
   if (p.state !== 'ok') return [`${id}: ${p.state}: ${p.reason ?? ''}`];
   const fpsErr = Math.abs(p.maxFps - want.maxFps) / want.maxFps;
   const latOff = Math.abs(p.latencyMs - want.latencyMs);
   const out: string[] = [];
   if (fpsErr > tolerance) out.push(`${id}: max fps ${p.maxFps}, truth ${want.maxFps.toFixed(2)} (${(fpsErr * 100).toFixed(1)}% off)`);
-  if (latOff > want.latencyMs * tolerance + hops) out.push(`${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms + ${hops} ms for HTTP (${((latOff / want.latencyMs) * 100).toFixed(1)}% off)`);
+  if (latOff > want.latencyMs * tolerance + allowance) out.push(`${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms + ${allowance} ms for HTTP (${((latOff / want.latencyMs) * 100).toFixed(1)}% off)`);
   return out;
 }
 
