@@ -45,6 +45,26 @@ function offBy(p: StoredProfile, want: { maxFps: number; latencyMs: number }, ho
   return out;
 }
 
+/**
+ * Other work on a shared box only ever slows a module down (lower fps, higher
+ * latency), never the other way, so a figure off the truth is measured again,
+ * up to `attempts` times in all, and the test judges the last: a systematic
+ * error stays off, a disturbed run does not.
+ */
+async function offAfterRetries(
+  first: StoredProfile, want: { maxFps: number; latencyMs: number }, measure: () => Promise<StoredProfile>, hops = 1, attempts = 3,
+): Promise<string[]> {
+  let p = first;
+  const tries: string[] = [];
+  for (let i = 1; ; i++) {
+    const off = offBy(p, want, hops);
+    if (off.length === 0 || i >= attempts || p.state !== 'ok') return off.map((o) => `${o}${tries.length ? ` [earlier tries: ${tries.join('; ')}]` : ''}`);
+    tries.push(`${p.maxFps} fps ${p.latencyMs} ms`);
+    await waitForQuietBox(30_000);
+    p = await measure();
+  }
+}
+
 /** Asserts every figure at once, so a failure shows them all (and the box's load). */
 function assertAllNear(checks: string[][]): void {
   const off = checks.flat();
@@ -73,10 +93,14 @@ test('one calibrated module on one core and on emulated accelerators of 1.0 and 
   const b = await oneBoxProfiler({ nodeId: NODE, accelerators: [emulated('emu-1', 1), emulated('emu-half', 0.5)], apps: [gpu, cpu], logLevel: 'error' });
   benches.push(b);
   await waitForQuietBox();
+  const check = async (app: string, accelerator: string, want: { maxFps: number; latencyMs: number }): Promise<string[]> => {
+    const measure = () => b.profiler.measure({ app, module: 'work', accelerator, digest });
+    return offAfterRetries(await measure(), want, measure);
+  };
   assertAllNear([
-    offBy(await b.profiler.measure({ app: 'calib-cpu', module: 'work', accelerator: CPU_MODEL, digest }), truth(30, 1)),
-    offBy(await b.profiler.measure({ app: 'calib-gpu', module: 'work', accelerator: 'emu-1', digest }), truth(30, 1)),
-    offBy(await b.profiler.measure({ app: 'calib-gpu', module: 'work', accelerator: 'emu-half', digest }), truth(30, 0.5)),
+    await check('calib-cpu', CPU_MODEL, truth(30, 1)),
+    await check('calib-gpu', 'emu-1', truth(30, 1)),
+    await check('calib-gpu', 'emu-half', truth(30, 0.5)),
   ]);
   assert.deepEqual(leftBehind(NODE), []);
 });
@@ -106,14 +130,17 @@ test('the 3-module sample app on two emulated accelerator models: every module, 
   assert.equal(inputBytes(get('detect', 'emu-slow', 'tiny')), 16384);
   assert.equal(inputBytes(get('track', CPU_MODEL)), 1024, 'track gets detect\'s output (OUT_BYTES=1024)');
   assert.deepEqual(leftBehind(node), []);
+  const check = (module: string, accelerator: string, want: { maxFps: number; latencyMs: number }, variant?: string, hops = 1): Promise<string[]> =>
+    offAfterRetries(get(module, accelerator, variant), want,
+      () => b.profiler.measure({ app: 'synthetic', module, accelerator, digest, ...(variant ? { variant } : {}) }), hops);
   assertAllNear([
     // The GPU module (40 ms; tiny: 15 ms) on quotas 1.0 and 0.5.
-    offBy(get('detect', 'emu-fast'), truth(40, 1)),
-    offBy(get('detect', 'emu-slow'), truth(40, 0.5)),
-    offBy(get('detect', 'emu-fast', 'tiny'), truth(15, 1)),
-    offBy(get('detect', 'emu-slow', 'tiny'), truth(15, 0.5)),
+    await check('detect', 'emu-fast', truth(40, 1)),
+    await check('detect', 'emu-slow', truth(40, 0.5)),
+    await check('detect', 'emu-fast', truth(15, 1), 'tiny'),
+    await check('detect', 'emu-slow', truth(15, 0.5), 'tiny'),
     // The whole DAG on one node: the GPU module is the bottleneck; latency is the chain's (4 + 40 + 2 ms, 3 hops).
-    offBy(get(WHOLE_APP, 'emu-fast'), { maxFps: 25, latencyMs: 46 }, 3),
-    offBy(get(WHOLE_APP, 'emu-slow'), { maxFps: 12.5, latencyMs: 46 }, 3),
+    await check(WHOLE_APP, 'emu-fast', { maxFps: 25, latencyMs: 46 }, undefined, 3),
+    await check(WHOLE_APP, 'emu-slow', { maxFps: 12.5, latencyMs: 46 }, undefined, 3),
   ]);
 });

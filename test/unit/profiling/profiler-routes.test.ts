@@ -20,7 +20,7 @@ async function serve(refresher: ProfileRefresher): Promise<{ url: string; close:
 test('POST /v1/profiles/refresh starts a refresh and answers 202 with what is due; bad bodies are refused by field', async () => {
   const asked: RefreshOptions[] = [];
   const srv = await serve({
-    requestRefresh: async (o) => { asked.push(o); return { accepted: true, due: [{ profile: 'synth/detect/default@emu', why: 'forced' }] }; },
+    requestRefresh: async (o = {}) => { asked.push(o); return { accepted: true, due: [{ profile: 'synth/detect/default@emu', why: 'forced' }] }; },
     status: () => ({ enabled: true, schedule: '0 3 * * *', running: false, queued: 0 }),
   });
   try {
