@@ -120,7 +120,7 @@ export async function profileTarget(app: RegisteredApp, target: ProfileTarget, c
       const sampler = new ResourceSampler(ctx.engine, replicas.map((r) => r.containerId), ctx.tuning.statsIntervalMs,
         gpu ? { ...gpu, ...(gpuBaseline !== undefined ? { baselineMB: gpuBaseline } : {}) } : undefined);
       const agent = loadAgent();
-      const spans = new Map<string, [number, number]>();
+      const spans: Array<[number, number]> = []; // one per measured level, in order
       const wantOutput = !whole && !target.variant && !ctx.inputs.output(app, target.module);
       try {
         const send = whole
@@ -140,12 +140,14 @@ export async function profileTarget(app: RegisteredApp, target: ProfileTarget, c
           search: searchOptions(ctx.tuning, bound), level: levelOptions(ctx.tuning), warmupMs: ctx.tuning.warmupMs,
         }, runSignal, {
           explain,
-          onSpan: (l, from, to) => spans.set(JSON.stringify(l), [from, to]),
+          onSpan: (_l, from, to) => { spans.push([from, to]); },
           ...(wantOutput ? { onAnswer: (o) => { if (o.body && !ctx.inputs.output(app, target.module)) ctx.inputs.keep(app, target.module, o.body); } } : {}),
         });
         if (outcome.maxFps <= 0) throw new ProfilingFailedError('no frame was answered successfully');
-        const peak = levels.filter((l) => l.level.mode === 'closed').reduce((a, b) => (b.stats.throughput > a.stats.throughput ? b : a));
-        const [from, to] = spans.get(JSON.stringify(peak.level)) ?? [0, performance.now()];
+        // Resources are those of the closed-loop peak: the module busy at its max fps.
+        const closed = levels.filter((l) => l.level.mode === 'closed' && !l.overloaded);
+        const peak = (closed.length ? closed : levels).reduce((a, b) => (b.stats.throughput > a.stats.throughput ? b : a));
+        const [from, to] = spans[levels.indexOf(peak)] ?? [0, performance.now()];
         await sampler.stop();
         const resources = sampler.useDuring(from, to);
         const quota = quotaCores(plan.map((p) => p.binding));
