@@ -63,7 +63,8 @@ async function main(): Promise<void> {
   const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
       ...process.env, RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir, RIM_NODE_ID: node,
-      RIM_LOG_LEVEL: 'warn', RIM_CLUSTER_DISCOVERY_MDNS: 'false',
+      // Idle means nothing to do: the profiler (which would measure the two apps for minutes) is off.
+      RIM_LOG_LEVEL: 'warn', RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_PROFILING_ENABLED: 'false',
       RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 0.5 }]),
       RIM_PORTS_RANGE: JSON.stringify({ from: 19000 + (process.pid % 100) * 10, to: 19009 + (process.pid % 100) * 10 }),
     },

@@ -29,6 +29,8 @@ import { clusterPlanner } from './cluster/cluster-plan.js';
 import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane } from './router/data-plane.js';
+import type { DockerContainerEngine } from './adapters/docker-engine.js';
+import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
 export interface Supervisor extends ReplicaView {
@@ -132,6 +134,22 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     store, engine, inventory, supervisor, planner: cluster?.planner ?? (parts.planner ?? oneBoxPlanner)(config), events,
     logger: componentLogger(root, 'control'), now,
   });
+  // The leader (a box on its own leads itself) profiles what placement needs, on this box's accelerators.
+  const profiler = new ProfilerService({
+    engine, store, nodeId, inventory, now,
+    logger: componentLogger(root, 'profiler'),
+    schedule: config.profiling.schedule,
+    enabled: config.profiling.enabled,
+    ports: config.ports.range,
+    readImageFile: (engine as Partial<DockerContainerEngine>).readImageFile?.bind(engine),
+    gpu: config.accelerators.detectGpus ? new NvidiaSmiSampler() : undefined,
+    isLeader: () => cluster?.node.isLeader ?? true,
+    onProfiled: (p) => {
+      events.publish('profile', p.state, { app: p.app, module: p.module, variant: p.variant, accelerator: p.accelerator, state: p.state });
+      // New figures can admit more or place better: plan again.
+      void control.replan().catch((e) => log.warn({ err: e }, 're-plan after profiling failed'));
+    },
+  });
 
   let ready = false;
   // The data plane: frames in, sinks' output back; its measurements feed the API's views and /metrics.
@@ -143,7 +161,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const api = createApi({
     config, nodeId, adminToken: admin.token, store, engine, inventory, supervisor, control, docker, events,
     metrics, logger: componentLogger(root, 'api'), now, ready: () => ready, cluster,
-  }, { ...parts.api, extraRoutes: [statusPageRoutes(), ...(parts.api?.extraRoutes ?? [])] });
+  }, { ...parts.api, extraRoutes: [statusPageRoutes(), profilerRoutes(profiler), ...(parts.api?.extraRoutes ?? [])] });
   // The peer API reads its raw body to check signatures: it goes ahead of the API's JSON parser and admin guard.
   const outer = express();
   outer.disable('x-powered-by');
@@ -175,6 +193,10 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
     if (signal.aborted) return;
     await supervisor.run(signal);
+  })());
+  background('profiler', (async () => {
+    while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
+    if (!signal.aborted) await profiler.start(signal);
   })());
   background('replica-events', replicaEvents(supervisor, events, signal, parts.replicaEventsMs ?? 1000));
 

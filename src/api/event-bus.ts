@@ -3,7 +3,7 @@
  * plan, Docker reachability) to the server-sent events stream and anyone else
  * who listens. Publishing with no listener costs nothing.
  */
-export type RimEventType = 'replica' | 'app' | 'deployment' | 'plan' | 'docker';
+export type RimEventType = 'replica' | 'app' | 'deployment' | 'plan' | 'docker' | 'profile';
 
 export interface RimEvent {
   type: RimEventType;

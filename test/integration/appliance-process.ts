@@ -28,7 +28,8 @@ export function spawnAppliance(env: Record<string, string>): ApplianceProcess {
   let out = '';
   let err = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, RIM_LOG_LEVEL: 'info', RIM_CLUSTER_DISCOVERY_MDNS: 'false', ...env },
+    // Profiling off unless a test asks for it: its replicas and CPU load would disturb what others count.
+    env: { ...process.env, RIM_LOG_LEVEL: 'info', RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_PROFILING_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });

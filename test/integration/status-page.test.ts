@@ -45,7 +45,7 @@ before(async () => {
     env: {
       ...process.env, RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir, RIM_NODE_ID: node,
       RIM_LOG_LEVEL: 'warn', RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 0.5 }]),
-      RIM_CLUSTER_DISCOVERY_MDNS: 'false',
+      RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_PROFILING_ENABLED: 'false',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -24,7 +24,7 @@ export interface Harness {
 export async function startHarness(input: ConfigInput = {}, opts: { engine?: FakeEngine; dataDir?: string } = {}): Promise<Harness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rim-unit-'));
   const config = configSchema.parse({
-    nodeId: 'unit-node', logLevel: 'info', ...input, dataDir,
+    nodeId: 'unit-node', logLevel: 'info', profiling: { enabled: false }, ...input, dataDir,
     api: { port: 0, host: '127.0.0.1', ...(input.api ?? {}) },
     accelerators: { detectGpus: false, emulate: [{ model: 'RTX 2080 Ti', cpus: 0.5 }], ...(input.accelerators ?? {}) },
     supervisor: { pollInterval: 200 },
