@@ -72,6 +72,10 @@ test('an app is profiled on this box, the profiles are served, and the plan then
   const ls = await rim(['profiles', 'ls'], { RIM_URL: p.base, RIM_ADMIN_TOKEN: token });
   assert.equal(ls.code, 0, ls.stderr);
   assert.match(ls.stdout, /noop/);
+  // Everything is measured now: a refresh of what is missing finds nothing to do.
+  const again = await rim(['profiles', 'refresh', 'noop', '--missing-only'], { RIM_URL: p.base, RIM_ADMIN_TOKEN: token });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /nothing to profile/);
 
   // With figures to size it, the placement engine plans the deployment.
   const plan = await waitFor(async () => {
