@@ -119,6 +119,8 @@ function reply(req, res, body, queuedAt, startedAt, cpuMs) {
   const headers = {
     'rim-queue-ms': String(startedAt - queuedAt),
     'rim-cpu-ms': cpuMs.toFixed(2),
+    // When this frame's work began and ended (epoch ms): shows frames never overlap.
+    'rim-work-ms': `${startedAt}-${Date.now()}`,
   };
   const trail = trailOf(body);
   if (OUT_BYTES !== undefined) {
