@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { until } from '../support/until.js';
 
 const ID = `t-app-${randomBytes(3).toString('hex')}`;
 const NAME = `rim-${ID}`;
@@ -24,15 +25,6 @@ const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 const healthy = () => until('the appliance /healthz', async () => ((await fetch(`${base}/healthz`)).status === 200 ? true : undefined), 60_000);
 const post = (path: string, body: unknown) => fetch(`${base}${path}`, {
   method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },

@@ -12,6 +12,7 @@ import { DockerUnavailableError, NotFoundError } from '../../src/domain/errors.j
 import { parseManifest } from '../../src/domain/manifest.js';
 import type { ReplicaSpec } from '../../src/domain/types.js';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { until } from '../support/until.js';
 
 const NODE = `t-eng-${randomBytes(3).toString('hex')}`;
 const PORT = 30000 + Math.floor(Math.random() * 20000);
@@ -28,15 +29,6 @@ function spec(over: Partial<ReplicaSpec> = {}): ReplicaSpec {
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 before(async () => { await ensureImages(['synthetic']); });
 after(() => {

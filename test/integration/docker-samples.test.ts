@@ -11,21 +11,13 @@ import { DockerContainerEngine } from '../../src/adapters/docker-engine.js';
 import { parseManifest } from '../../src/domain/manifest.js';
 import type { ReplicaSpec } from '../../src/domain/types.js';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { until } from '../support/until.js';
 
 const NODE = `t-smp-${randomBytes(3).toString('hex')}`;
 let nextPort = 30000 + Math.floor(Math.random() * 20000);
 const engine = new DockerContainerEngine();
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).trim();
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Starts one module container of a sample image; resolves with its port once it listens. */
 async function module(image: string, env: Record<string, string>, module = 'm'): Promise<{ id: string; url: string }> {

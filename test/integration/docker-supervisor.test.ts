@@ -16,6 +16,7 @@ import { buildReplicaSpec } from '../../src/domain/replica-spec.js';
 import type { Assignment, NodeInventory, ObservedReplica, RegisteredApp } from '../../src/domain/types.js';
 import { NodeSupervisor } from '../../src/supervisor/node-supervisor.js';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { until } from '../support/until.js';
 
 const NODE = `t-sup-${randomBytes(3).toString('hex')}`;
 const FROM = 30000 + Math.floor(Math.random() * 20000);
@@ -27,15 +28,6 @@ let app: RegisteredApp;
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).trim();
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function assignment(a: RegisteredApp, version = 1): Assignment {
   const plan = oneBoxPlan(box, [a], [{ name: 'cam-1', app: a.name, fps: 5, latencyMs: 500 }]);
