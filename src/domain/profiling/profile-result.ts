@@ -48,16 +48,17 @@ function percentiles(l: LevelResult | undefined): Record<string, number> | undef
   return { rate: r2(rate), p50: r2(l.stats.latency.p50), p95: r2(l.stats.latency.p95), p99: r2(l.stats.latency.p99) };
 }
 
+/** The fields that say which profile this is: app, module, variant, accelerator model, digest. */
+function targetFields(t: ProfileTarget): Pick<StoredProfile, 'app' | 'module' | 'variant' | 'accelerator' | 'digest'> {
+  return { app: t.app, module: t.module, ...(t.variant !== undefined ? { variant: t.variant } : {}), accelerator: t.accelerator, digest: t.digest };
+}
+
 export function toStoredProfile(t: ProfileTarget, m: Measurement, now: number): StoredProfile {
   const { outcome } = m;
   const lightLatency = outcome.light?.stats.latency.p50;
   const fallback = m.levels.find((l) => l.level.mode === 'closed')?.stats.latency.p50 ?? 0;
   return {
-    app: t.app,
-    module: t.module,
-    ...(t.variant !== undefined ? { variant: t.variant } : {}),
-    accelerator: t.accelerator,
-    digest: t.digest,
+    ...targetFields(t),
     maxFps: r2(outcome.maxFps),
     latencyMs: r2(lightLatency !== undefined && Number.isFinite(lightLatency) ? lightLatency : fallback),
     cpuCores: r2(m.resources.cpuCores),
@@ -82,11 +83,7 @@ export function toStoredProfile(t: ProfileTarget, m: Measurement, now: number): 
 
 export function failedProfile(t: ProfileTarget, reason: string, now: number, detail?: Record<string, unknown>): StoredProfile {
   return {
-    app: t.app,
-    module: t.module,
-    ...(t.variant !== undefined ? { variant: t.variant } : {}),
-    accelerator: t.accelerator,
-    digest: t.digest,
+    ...targetFields(t),
     maxFps: 0, latencyMs: 0, cpuCores: 0, memoryMB: 0,
     state: 'failed',
     reason,
