@@ -88,8 +88,10 @@ test('the page shows the box, its emulated accelerator and replicas, and follows
   assert.equal(await page.textContent('#live'), 'live');
   if (process.env.RIM_PAGE_SCREENSHOT) await page.screenshot({ path: process.env.RIM_PAGE_SCREENSHOT, fullPage: true });
 
+  const heardBefore = Number(await page.evaluate(() => document.body.dataset.events ?? '0'));
   await api('DELETE', '/v1/deployments/cam-1');
-  // No reload: the server-sent event redraws the table.
+  // No reload: the server-sent event reaches the page and redraws the table.
+  await page.waitForFunction((n) => Number(document.body.dataset.events ?? '0') > n, heardBefore, { timeout: 10_000 });
   await page.waitForFunction(() => !/cam-1/.test(document.querySelector('#deployments')?.textContent ?? ''), null, { timeout: 10_000 });
   assert.deepEqual(errors, []);
   if (process.env.RIM_PAGE_SCREENSHOT) await page.screenshot({ path: process.env.RIM_PAGE_SCREENSHOT, fullPage: true });

@@ -77,7 +77,10 @@ function redraw() {
 const live = new EventSource('/v1/events');
 live.onopen = () => { $('live').textContent = 'live'; $('live').className = 'pill s-running'; };
 live.onerror = () => { $('live').textContent = 'reconnecting'; $('live').className = 'pill s-backoff'; };
-for (const t of ['replica', 'app', 'deployment', 'plan', 'docker', 'cluster', 'profile', 'member']) live.addEventListener(t, redraw);
+let heard = 0;
+// Counts the events heard (body data-events), so a test can tell a live redraw from the fallback poll.
+const onEvent = () => { document.body.dataset.events = String(++heard); redraw(); };
+for (const t of ['replica', 'app', 'deployment', 'plan', 'docker', 'cluster', 'profile', 'member']) live.addEventListener(t, onEvent);
 setInterval(redraw, 5000);
 redraw();
 `;
