@@ -2,8 +2,8 @@
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Inventory } from '../adapters/inventory.js';
 import type { Store } from '../adapters/store.js';
-import type { ClusterStatus } from '../cluster/cluster-node.js';
 import type { Config } from '../config/schema.js';
+import type { ClusterStatus } from '../domain/cluster-status.js';
 import type { ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { DockerHealth } from './docker-health.js';

@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
 import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
 import { newest } from '../domain/replication/log-state.js';
+import type { ClusterStatus } from '../domain/cluster-status.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import { DiscoveryLoop } from './discovery-loop.js';
@@ -37,17 +38,6 @@ export interface ClusterNodeDeps {
   bootstrapAfterMs?: number;
   /** The leader's planner; without one the leader keeps whatever plan the document has. */
   planner?: ClusterPlanner;
-}
-
-export interface ClusterStatus {
-  name: string;
-  self: string;
-  role: string;
-  leader: string | null;
-  term: number;
-  /** Version (raft index) of the newest committed document. */
-  committedIndex: number;
-  members: { id: string; address: string; state: string; lastSeen: number; voter: boolean }[];
 }
 
 type Doc = ClusterDocument;
