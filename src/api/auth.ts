@@ -3,25 +3,12 @@
  * open on the LAN when config `api.openReads` says so; /healthz and /readyz
  * are always open (probes carry no token).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { UnauthorizedError } from '../domain/errors.js';
+import { bearerToken, tokenMatches } from '../http/bearer-token.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const ALWAYS_OPEN = new Set(['/healthz', '/readyz']);
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
-/** Constant-time comparison (hashing first makes the lengths equal). */
-export function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
-export function bearerToken(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return m?.[1];
-}
 
 export function requireAdmin(adminToken: string, opts: { openReads: boolean }): RequestHandler {
   return (req, _res, next) => {

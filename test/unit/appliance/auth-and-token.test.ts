@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { bearerToken, tokenMatches } from '../../../src/api/auth.js';
+import { bearerToken, tokenMatches } from '../../../src/http/bearer-token.js';
 import { createLogger } from '../../../src/log.js';
 import { singleManifest } from './fake-engine.js';
 import { startHarness } from './harness.js';

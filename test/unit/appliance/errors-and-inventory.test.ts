@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SystemInventory, parseNvidiaSmi } from '../../../src/adapters/inventory.js';
-import { toErrorResponse } from '../../../src/api/error-handler.js';
+import { toErrorResponse } from '../../../src/http/error-response.js';
 import {
   ConflictError, DockerUnavailableError, ForbiddenManifestError, NotFoundError, RimError, TooManyRequestsError,
   UnauthorizedError, UnavailableError, ValidationError,

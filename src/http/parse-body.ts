@@ -1,4 +1,4 @@
-/** API bodies are untrusted: one zod schema each, errors naming the field. */
+/** HTTP bodies are untrusted: one zod schema each, errors naming the field. */
 import type { z } from 'zod';
 import { ValidationError } from '../domain/errors.js';
 import { fieldPath } from '../domain/manifest.js';
