@@ -111,7 +111,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     status: () => node.status(),
     removeMember: (id) => node.removeMember(id),
     start: (signal, apiPort) => {
-      node.deps.advertiseAddress = `${host}:${apiPort}`;
+      node.setAdvertiseAddress(`${host}:${apiPort}`);
       node.start(signal);
       if (discovery.mdns) {
         new MdnsDiscovery({
@@ -119,7 +119,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
           onPeer: (address) => node.addCandidate(address),
         }).start(signal);
       }
-      logger.info({ node: p.nodeId, address: node.deps.advertiseAddress, mdns: discovery.mdns, interface: discovery.interface ?? 'all', peers: discovery.peers.length }, 'cluster node started');
+      logger.info({ node: p.nodeId, address: node.advertiseAddress, mdns: discovery.mdns, interface: discovery.interface ?? 'all', peers: discovery.peers.length }, 'cluster node started');
     },
   };
 }

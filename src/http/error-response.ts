@@ -14,11 +14,13 @@ export interface ErrorResponse { status: number; body: ErrorBody }
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (isRimError(err)) {
     const field = (err as { field?: string }).field;
-    return { status: err.status, body: { error: { code: err.code, message: err.message, ...(field ? { field } : {}) } } };
+    const error = { code: err.code, message: err.message, ...(field ? { field } : {}) };
+    return { status: err.status, body: { error } };
   }
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.type === 'entity.parse.failed') {
-    return { status: 400, body: { error: { code: 'invalid-json', message: `request body is not valid JSON: ${e.message}` } } };
+    const message = `request body is not valid JSON: ${e.message}`;
+    return { status: 400, body: { error: { code: 'invalid-json', message } } };
   }
   if (e?.type === 'entity.too.large') {
     return { status: 413, body: { error: { code: 'too-large', message: 'request body is too large' } } };

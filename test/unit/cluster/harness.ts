@@ -50,7 +50,7 @@ export async function startNode(id: string, token: string, slot: Awaited<ReturnT
     client: new PeerClient({ nodeId: id, signer, now: Date.now }),
     inventory: async () => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] }),
     staticPeers: peers.filter((p) => p !== address), logger, now: Date.now,
-    raft: FAST.raft, detector: FAST.detector, bootstrapAfterMs: 600, planner: standInPlan,
+    raft: FAST.raft, detector: FAST.detector, timings: { bootstrapAfterMs: 600 }, planner: standInPlan,
   });
   slot.app.use(PEER_BASE, createPeerRouter({ nodeId: id, signer, now: Date.now, logger, handlers: node.handlers() }));
   const abort = new AbortController();
