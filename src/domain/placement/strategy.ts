@@ -7,6 +7,9 @@ import type { ClusterState } from './cluster-state.js';
 import type { MilpSolver } from './milp.js';
 import type { Problem } from './problem.js';
 
+/** rim re-planning: what may move (see PlanOptions.replan). */
+export type ReplanPolicy = 'minimal' | 'admit-more';
+
 export interface PlanOptions {
   /** `rim` (default), `nexus`, `spread`, `ffd`, `optimal`. */
   strategy?: string;
@@ -20,7 +23,7 @@ export interface PlanOptions {
    * rim re-planning: `admit-more` (default) moves running replicas when that
    * admits more; `minimal` moves only what the change displaced.
    */
-  replan?: 'minimal' | 'admit-more';
+  replan?: ReplanPolicy;
   /** Milliseconds from some fixed origin, to fill `solveMs` (e.g. `performance.now`); 0 without it. */
   clock?: () => number;
 }

@@ -17,7 +17,6 @@ import {
 } from '../../../src/domain/placement/plan-files.js';
 import { buildProblem } from '../../../src/domain/placement/problem.js';
 import { validatePlan } from '../../../src/domain/placement/validator.js';
-import type { Plan } from '../../../src/domain/types.js';
 import { milpSolver, TESTBED_DIR, testbed } from './fixtures.js';
 
 const files = {
@@ -89,7 +88,7 @@ describe('rim plan', () => {
     assert.match(unknown.stderr, /--strategy: unknown "magic"/);
     const ok = cli(files.deployments, ['--headroom', '0.2']);
     assert.equal(ok.status, 0, ok.stderr);
-    const plan = JSON.parse(ok.stdout) as Plan;
+    const plan = parsePlanFile(ok.stdout, 'stdout');
     assert.equal(plan.strategy, 'rim');
     assert.ok(Object.values(plan.utilisation).every((u) => u <= 0.8 + 1e-9));
   });

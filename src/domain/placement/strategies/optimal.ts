@@ -11,13 +11,13 @@
 import { ValidationError } from '../../errors.js';
 import { ClusterState } from '../cluster-state.js';
 import type { Share } from '../latency.js';
+import { freshPlan } from '../passes/fresh-plan.js';
 import { buildPlan } from '../plan-build.js';
 import { capacityReason, structuralReason } from '../reasons.js';
 import type { Strategy, StrategyContext } from '../strategy.js';
 import { dropLatencyViolators } from './baseline-kit.js';
 import { buildOptimalModel } from './optimal-model.js';
 import { startFrom } from './optimal-start.js';
-import { freshPlan } from './rim.js';
 
 const NOISE_FPS = 1e-6;
 

@@ -11,13 +11,19 @@ import { Draft } from '../draft.js';
 import type { Share } from '../latency.js';
 import { buildPlan, countMoves, sharesFromPlan } from '../plan-build.js';
 import { type DeploymentInfo, type Problem, byPriority } from '../problem.js';
-import { admissionScore, compareScores } from '../strategy.js';
-import type { Plan } from '../../types.js';
-import { placeModule, type Mode, SlotIndex } from './rim-drafts.js';
-import { cheapestFirst, freshPlan, greedy, lastChance } from './rim.js';
+import { admissionScore, compareScores, type ReplanPolicy } from '../strategy.js';
+import type { Plan, ReplanOutcome } from '../../types.js';
+import { placeModule, type Mode, SlotIndex } from './drafts.js';
+import { freshPlan } from './fresh-plan.js';
+import { greedy } from './greedy.js';
+import { improvePlan } from './improve.js';
+import { lastChance } from './last-chance.js';
+import { cheapestFirst } from './orders.js';
 
 /** Surviving shares plus the missing fps of each module, placed around them. */
-function repair(state: ClusterState, index: SlotIndex, d: DeploymentInfo, kept: readonly Share[], mode: Mode): boolean {
+function repair(
+  state: ClusterState, index: SlotIndex, d: DeploymentInfo, kept: readonly Share[], mode: Mode,
+): boolean {
   const app = state.p.apps.get(d.app)!;
   const draft = new Draft(state, d.index);
   for (const s of kept) draft.add(s.module, s.variant, s.slot, s.fps);
@@ -42,8 +48,15 @@ function serves(p: Problem, d: DeploymentInfo, shares: readonly Share[]): 'full'
   return partial ? 'partial' : 'full';
 }
 
-/** `moveOthers: false`: only displaced and new deployments are placed; nothing running is moved to make room. */
-export function stickyPlan(p: Problem, previous: Plan, moveOthers = true): { state: ClusterState; reasons: Map<number, string> } {
+interface StickyOptions {
+  /** false: only displaced and new deployments are placed; nothing running is moved to make room. */
+  moveOthers: boolean;
+}
+
+type Planned = { state: ClusterState; reasons: Map<number, string> };
+
+/** The previous plan's replicas kept where they still fit, the displaced repaired, the rest placed around them. */
+function stickyPlan(p: Problem, previous: Plan, options: StickyOptions): Planned {
   const { shares, lost } = sharesFromPlan(p, previous);
   const state = new ClusterState(p);
   const index = new SlotIndex(p);
@@ -59,17 +72,20 @@ export function stickyPlan(p: Problem, previous: Plan, moveOthers = true): { sta
     if (state.isPlaced(d.index)) continue;
     if (!repair(state, index, d, shares[d.index]!, 'pack')) repair(state, index, d, shares[d.index]!, 'latency');
   }
-  const out = greedy(p, cheapestFirst(p), state, new Map(), moveOthers ? undefined : 0);
-  lastChance(out.state, out.reasons, cheapestFirst(p));
-  return out;
+  const reasons = new Map<number, string>();
+  const rest = cheapestFirst(p);
+  greedy(state, reasons, rest);
+  if (options.moveOthers) improvePlan(state, reasons, rest);
+  lastChance(state, reasons, rest);
+  return { state, reasons };
 }
 
 /** Each running replica moved must buy at least this much admitted fps (moves disrupt streams). */
 const MIN_FPS_PER_MOVE = 0.5;
 
-type Candidate = { state: ClusterState; reasons: Map<number, string>; plan: Plan; moves: number };
+type Candidate = Planned & { plan: Plan; moves: number };
 
-function candidate(p: Problem, previous: Plan, r: { state: ClusterState; reasons: Map<number, string> }): Candidate {
+function candidate(previous: Plan, r: Planned): Candidate {
   const plan = buildPlan('rim', r.state, r.reasons);
   return { ...r, plan, moves: countMoves(previous, plan) };
 }
@@ -93,15 +109,19 @@ function worthMoving(a: Candidate, b: Candidate): boolean {
  * also move running replicas when that admits more: first one at a time
  * (the improvement pass), then wholesale (a fresh plan) if that admits more still.
  */
-export function replan(p: Problem, previous: Plan, policy: 'minimal' | 'admit-more'): Plan {
-  let chosen = candidate(p, previous, stickyPlan(p, previous, false));
-  let how = 'kept';
+export function replan(p: Problem, previous: Plan, policy: ReplanPolicy): Plan {
+  let chosen = candidate(previous, stickyPlan(p, previous, { moveOthers: false }));
+  let how: ReplanOutcome = 'kept';
   if (policy === 'admit-more') {
-    for (const [name, next] of [['moved', () => stickyPlan(p, previous, true)], ['fresh', () => freshPlan(p)]] as const) {
-      const cand = candidate(p, previous, next());
+    const others: Array<[ReplanOutcome, () => Planned]> = [
+      ['moved', () => stickyPlan(p, previous, { moveOthers: true })],
+      ['fresh', () => freshPlan(p)],
+    ];
+    for (const [name, next] of others) {
+      const cand = candidate(previous, next());
       if (worthMoving(cand, chosen)) { chosen = cand; how = name; }
     }
   }
   // `replan` says which won: running replicas kept, some moved to admit more, or a fresh plan.
-  return { ...chosen.plan, replan: how } as Plan;
+  return { ...chosen.plan, replan: how };
 }

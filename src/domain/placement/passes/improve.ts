@@ -1,6 +1,6 @@
 /**
- * After the greedy pass: make room for rejected deployments by moving one
- * placed deployment at a time (a one-step ejection chain). For a rejected
+ * The improvement pass, after the greedy pass: make room for rejected
+ * deployments by moving one placed deployment at a time (a one-step ejection chain). For a rejected
  * deployment r, the tenants of the accelerators where r's heaviest module
  * would run fastest are tried as blockers: lift the blocker out, place r,
  * put the blocker back anywhere; kept if both fit, or if r is worth more
@@ -12,8 +12,13 @@
 import type { ClusterState } from '../cluster-state.js';
 import type { DeploymentInfo } from '../problem.js';
 import { moduleVariant } from '../problem.js';
-import type { SlotIndex } from './rim-drafts.js';
+import { capacityReason, structuralReason } from '../reasons.js';
+import { SlotIndex } from './drafts.js';
+import { placeDeployment } from './place-deployment.js';
+import { variantLevels } from './variant-levels.js';
 
+/** Moves tried by the improvement pass. */
+const IMPROVE_BUDGET = 40;
 const BLOCKERS_PER_REJECTED = 8;
 const SLOTS_LOOKED_AT = 6;
 
@@ -60,7 +65,9 @@ const worthSwapping = (r: DeploymentInfo, b: DeploymentInfo): boolean =>
  * admitted, a reason for one they rejected (an exchange: `b` out so that `r`,
  * of a higher priority or more fps, gets in, when `b` fits nowhere else).
  */
-export function improve(state: ClusterState, index: SlotIndex, rejected: DeploymentInfo[], place: Place, budget: number): Map<number, string | undefined> {
+function improve(
+  state: ClusterState, index: SlotIndex, rejected: DeploymentInfo[], place: Place, budget: number,
+): Map<number, string | undefined> {
   const p = state.p;
   const changed = new Map<number, string | undefined>();
   let tries = 0;
@@ -78,7 +85,8 @@ export function improve(state: ClusterState, index: SlotIndex, rejected: Deploym
           if (place(blocker)) { changed.set(r.index, undefined); progress = true; break; }
           if (worthSwapping(r, blocker)) {
             changed.set(r.index, undefined);
-            changed.set(b, `rejected to make room for ${r.name} (${blocker.priority < r.priority ? 'a higher priority' : `${r.fps} fps against its ${blocker.fps}`}); it fits nowhere else`);
+            const why = blocker.priority < r.priority ? 'a higher priority' : `${r.fps} fps against its ${blocker.fps}`;
+            changed.set(b, `rejected to make room for ${r.name} (${why}); it fits nowhere else`);
             queue.push(blocker); // it may still fit later, after other moves
             progress = true;
             break;
@@ -91,4 +99,23 @@ export function improve(state: ClusterState, index: SlotIndex, rejected: Deploym
     }
   }
   return changed;
+}
+
+/**
+ * The improvement pass over a greedy result: tries to admit `order`'s
+ * rejected deployments, updating `reasons` for what it admits or pushes out.
+ */
+export function improvePlan(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[]): void {
+  const p = state.p;
+  const index = new SlotIndex(p);
+  const levels = new Map<string, string[][]>();
+  const rejected = order.filter((d) => !state.isPlaced(d.index) && p.apps.has(d.app) && !structuralReason(p, d));
+  const place = (d: DeploymentInfo): boolean => {
+    if (capacityReason(state, d, true)) return false; // not enough room even in sum: skip the tries
+    if (!levels.has(d.app)) levels.set(d.app, variantLevels(p, d.app));
+    return placeDeployment(state, index, d, levels.get(d.app)!) === undefined;
+  };
+  for (const [dep, why] of improve(state, index, rejected, place, IMPROVE_BUDGET)) {
+    if (why === undefined) reasons.delete(dep); else reasons.set(dep, why);
+  }
 }
