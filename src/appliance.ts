@@ -16,7 +16,7 @@ import { LowdbStore } from './adapters/lowdb-store.js';
 import type { Store } from './adapters/store.js';
 import type { ReplicaView } from './api/deps.js';
 import { DockerHealth, sleep } from './api/docker-health.js';
-import { EventBus } from './api/event-bus.js';
+import { EventBus } from './events/event-bus.js';
 import { ApiMetrics } from './api/metrics.js';
 import { OneBoxControl, type Planner } from './api/one-box-control.js';
 import { createApi, type ApiOptions } from './api/server.js';

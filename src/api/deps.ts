@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { DockerHealth } from './docker-health.js';
-import type { EventBus } from './event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { ApiMetrics } from './metrics.js';
 import type { OneBoxControl } from './one-box-control.js';
 

@@ -14,7 +14,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import { parseManifest } from '../domain/manifest.js';
 import type { Assignment, ClusterDocument, NodeInventory, Plan, RegisteredApp, StoredDeployment } from '../domain/types.js';
 import type { Logger } from '../log.js';
-import type { EventBus } from './event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 
 export interface Planner {
   /** The plan for the document's apps and deployments on this node. Pure. */
