@@ -12,19 +12,10 @@ import type { Store } from '../adapters/store.js';
 import type { Inventory } from '../adapters/inventory.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { parseManifest } from '../domain/manifest.js';
-import type { Assignment, ClusterDocument, NodeInventory, Plan, RegisteredApp, StoredDeployment } from '../domain/types.js';
+import type { Planner } from '../domain/planning/planner.js';
+import type { Assignment, Plan, RegisteredApp, StoredDeployment } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { EventBus } from '../events/event-bus.js';
-
-export interface Planner {
-  /** The plan for the document's apps and deployments on this node. Pure. */
-  plan(node: NodeInventory, doc: ClusterDocument): Plan;
-  /**
-   * This node's share of `doc.plan`: the replicas its supervisor must run.
-   * `ports` are the ports replicas had (kept across re-plans); returns the new book. Pure.
-   */
-  assignment(node: NodeInventory, doc: ClusterDocument, ports: Readonly<Record<string, number>>): { assignment: Assignment; ports: Record<string, number> };
-}
 
 export interface DeploymentRequest {
   name: string;

@@ -9,11 +9,12 @@ import { DEFAULT_RAFT_CONFIG, type PersistentState, type RaftConfig } from '../d
 import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
 import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
+import type { ClusterPlanner } from '../domain/planning/planner.js';
 import { newest } from '../domain/replication/log-state.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import { DiscoveryLoop } from './discovery-loop.js';
-import { LeaderWork, type ClusterPlanner } from './leader-work.js';
+import { LeaderWork } from './leader-work.js';
 import type { PeerClient } from './peer-client.js';
 import { parseRaftMessage, proposeSchema } from './peer-messages.js';
 import type { PeerHandler } from './peer-server.js';

@@ -8,26 +8,12 @@
 import { expiredMembers, type FailureDetectorConfig, memberTransitions } from '../domain/membership/failure-detector.js';
 import { aliveMembers, isCurrentMember, votersOf, withMember, withoutMember, withTransitions } from '../domain/membership/member-changes.js';
 import { UnavailableError } from '../domain/errors.js';
-import type { ClusterDocument, NodeInventory, Plan } from '../domain/types.js';
+import { planInputKey, planKey } from '../domain/planning/plan-keys.js';
+import type { ClusterPlanner } from '../domain/planning/planner.js';
 import type { Logger } from '../log.js';
 import type { ClusterNode } from './cluster-node.js';
 import { joinSchema, type JoinRequest } from './peer-messages.js';
 import type { PeerReply } from './peer-server.js';
-
-/** Plans the document's deployments over the live nodes; pure. `previous` keeps replicas in place. */
-export type ClusterPlanner = (doc: ClusterDocument, nodes: NodeInventory[], previous: Plan | undefined) => Plan;
-
-/** The parts of a plan that matter when comparing two (not its solve time). */
-const planKey = (p: Plan | undefined): string => (p ? JSON.stringify([p.placements, p.rejected]) : '');
-
-export function planInputKey(doc: ClusterDocument, nodes: NodeInventory[]): string {
-  return JSON.stringify([
-    doc.apps.map((a) => [a.name, a.digest]),
-    doc.deployments.map((d) => [d.name, d.app, d.fps, d.latencyMs, d.priority]),
-    doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps]),
-    nodes,
-  ]);
-}
 
 export class LeaderWork {
   private plannedKey = '';
