@@ -18,7 +18,7 @@ import type { ReplicaView } from './api/deps.js';
 import { DockerHealth, sleep } from './api/docker-health.js';
 import { EventBus } from './events/event-bus.js';
 import { ApiMetrics } from './api/metrics.js';
-import { OneBoxControl } from './api/one-box-control.js';
+import { Control } from './control/control.js';
 import { createApi, type ApiOptions } from './api/server.js';
 import type { Config } from './config/schema.js';
 import { clusterPlanner } from './domain/planning/cluster-planner.js';
@@ -78,7 +78,7 @@ export interface RunningAppliance {
   logger: Logger;
   engine: ContainerEngine;
   supervisor: Supervisor;
-  control: OneBoxControl;
+  control: Control;
   docker: DockerHealth;
   events: EventBus;
   /** Stops every loop and the server; containers keep running. */
@@ -127,7 +127,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   });
   const store = cluster?.store ?? localStore;
   const planner = cluster?.planner ?? parts.planner?.(config) ?? oneBoxPlanner(placement, config.ports.range);
-  const control = new OneBoxControl({
+  const control = new Control({
     store, engine, inventory, supervisor, planner, events, logger: componentLogger(root, 'control'), now,
   });
   // The leader (a box on its own leads itself) profiles what placement needs, on this box's accelerators.
