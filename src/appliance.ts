@@ -30,7 +30,6 @@ import { createCluster } from './cluster/start-cluster.js';
 import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane } from './router/data-plane.js';
-import type { DockerContainerEngine } from './adapters/docker-engine.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
@@ -137,7 +136,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     schedule: config.profiling.schedule,
     enabled: config.profiling.enabled,
     ports: config.ports.range,
-    readImageFile: (engine as Partial<DockerContainerEngine>).readImageFile?.bind(engine),
+    readImageFile: (image, path) => engine.readImageFile(image, path),
     gpu: config.accelerators.detectGpus ? new NvidiaSmiSampler() : undefined,
     isLeader: () => cluster?.node.isLeader ?? true,
     onProfiled: (p) => {
