@@ -122,7 +122,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
   const placement = placementPlanner(config);
   const cluster = createCluster({
-    config, nodeId, localStore, inventory, supervisor, logger: componentLogger(root, 'cluster'), now, planner: placement,
+    config, nodeId, localStore, inventory, supervisor, now, planner: placement,
+    logger: componentLogger(root, 'cluster'),
   });
   const store = cluster?.store ?? localStore;
   const planner = cluster?.planner ?? parts.planner?.(config) ?? oneBoxPlanner(placement, config.ports.range);

@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { STRATEGIES } from '../domain/placement/index.js';
 
 /** The strategies the appliance runs: the registry's, less those that need a solver. */
-export const APPLIANCE_STRATEGIES: readonly string[] = [...STRATEGIES.values()].filter((s) => !s.needs).map((s) => s.name);
+export const APPLIANCE_STRATEGIES: readonly string[] = [...STRATEGIES.values()]
+  .filter((s) => !s.needs)
+  .map((s) => s.name);
 
 const EXPECTED = `expected one of ${APPLIANCE_STRATEGIES.join(', ')}`;
 

@@ -9,7 +9,9 @@
  */
 import type { Deployment, NodeInventory, Placement, Plan, RegisteredApp } from '../types.js';
 
-export function oneBoxPlan(node: NodeInventory, apps: readonly RegisteredApp[], deployments: readonly Deployment[]): Plan {
+export function oneBoxPlan(
+  node: NodeInventory, apps: readonly RegisteredApp[], deployments: readonly Deployment[],
+): Plan {
   const placements: Placement[] = [];
   const rejected: Plan['rejected'] = [];
   const gpu = node.accelerators[0];
@@ -18,11 +20,13 @@ export function oneBoxPlan(node: NodeInventory, apps: readonly RegisteredApp[], 
     if (!app) { rejected.push({ deployment: d.name, reason: `app ${d.app} is not registered` }); continue; }
     const needsGpu = app.manifest.modules.filter((m) => m.accelerator === 'gpu');
     if (needsGpu.length && !gpu) {
-      rejected.push({ deployment: d.name, reason: `module ${needsGpu[0]!.name} needs a GPU and ${node.id} has no accelerator (real or emulated)` });
+      const reason = `module ${needsGpu[0]!.name} needs a GPU and ${node.id} has no accelerator (real or emulated)`;
+      rejected.push({ deployment: d.name, reason });
       continue;
     }
     for (const m of app.manifest.modules) {
-      placements.push({ deployment: d.name, module: m.name, node: node.id, accelerator: m.accelerator === 'gpu' ? gpu!.id : 'cpu', fps: d.fps });
+      const accelerator = m.accelerator === 'gpu' ? gpu!.id : 'cpu';
+      placements.push({ deployment: d.name, module: m.name, node: node.id, accelerator, fps: d.fps });
     }
   }
   return { strategy: 'one-box', placements, rejected, latencyMs: {}, utilisation: {}, solveMs: 0 };

@@ -17,5 +17,7 @@ export interface Planner {
    * This node's share of `doc.plan`: the replicas its supervisor must run.
    * `ports` are the ports replicas had (kept across re-plans); returns the new book. Pure.
    */
-  assignment(node: NodeInventory, doc: ClusterDocument, ports: PortBook): { assignment: Assignment; ports: Record<string, number> };
+  assignment(
+    node: NodeInventory, doc: ClusterDocument, ports: PortBook,
+  ): { assignment: Assignment; ports: Record<string, number> };
 }

@@ -99,9 +99,10 @@ describe('config', () => {
     const runnable = [...STRATEGIES.values()].filter((s) => !s.needs).map((s) => s.name);
     assert.deepEqual([...APPLIANCE_STRATEGIES], runnable);
     assert.ok(runnable.includes('rim') && !runnable.includes('optimal'));
-    for (const strategy of runnable) assert.equal(load({ RIM_PLACEMENT_STRATEGY: strategy }).placement.strategy, strategy);
-    fails({ RIM_PLACEMENT_STRATEGY: 'optimal' }, new RegExp('^config: RIM_PLACEMENT_STRATEGY \\(placement\\.strategy\\): '
-      + '"optimal" needs a MILP solver .*rim plan --strategy optimal.*expected one of rim, nexus, spread, ffd, got "optimal"$'));
+    for (const name of runnable) assert.equal(load({ RIM_PLACEMENT_STRATEGY: name }).placement.strategy, name);
+    fails({ RIM_PLACEMENT_STRATEGY: 'optimal' }, new RegExp(
+      '^config: RIM_PLACEMENT_STRATEGY \\(placement\\.strategy\\): "optimal" needs a MILP solver '
+      + '.*rim plan --strategy optimal.*expected one of rim, nexus, spread, ffd, got "optimal"$'));
     const bad = file('optimal.json', { placement: { strategy: 'optimal' } });
     fails({ RIM_CONFIG: bad }, /config: placement\.strategy in .*optimal\.json: "optimal" needs a MILP solver/);
     const parsed = configSchema.safeParse({ placement: { strategy: 'optimal' } });
