@@ -41,6 +41,12 @@ export interface ContainerEngine {
    * waiting for its next poll.
    */
   watch(node: string, onEvent: (e: ContainerEvent) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Reads one file out of an image without running it (the profiler's sample
+   * input); NotFoundError when the image or the file is absent, ValidationError
+   * past `maxBytes`.
+   */
+  readImageFile(image: string, path: string, maxBytes?: number): Promise<Buffer>;
 }
 
 /** The container lifecycle events Rim follows: each wakes the supervisor. */

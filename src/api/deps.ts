@@ -7,9 +7,9 @@ import type { ClusterStatus } from '../domain/cluster-status.js';
 import type { ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { DockerHealth } from './docker-health.js';
-import type { EventBus } from './event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { ApiMetrics } from './metrics.js';
-import type { OneBoxControl } from './one-box-control.js';
+import type { Control } from '../control/control.js';
 
 /** The supervisor as the API sees it: what runs here now. */
 export interface ReplicaView {
@@ -24,7 +24,7 @@ export interface ApiDeps {
   engine: ContainerEngine;
   inventory: Inventory;
   supervisor: ReplicaView;
-  control: OneBoxControl;
+  control: Control;
   docker: DockerHealth;
   events: EventBus;
   metrics: ApiMetrics;

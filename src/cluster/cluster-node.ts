@@ -12,6 +12,7 @@ import { DEFAULT_RAFT_CONFIG, type PersistentState, type RaftConfig } from '../d
 import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
 import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
+import type { ClusterPlanner } from '../domain/planning/planner.js';
 import { newest } from '../domain/replication/log-state.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
@@ -19,7 +20,7 @@ import { sleep } from '../sleep.js';
 import { clusterTimings, type ClusterTimings } from './cluster-timings.js';
 import type { ClusterView } from './cluster-view.js';
 import { DiscoveryLoop } from './discovery-loop.js';
-import { LeaderWork, type ClusterPlanner } from './leader-work.js';
+import { LeaderWork } from './leader-work.js';
 import type { PeerCaller } from './peer-client.js';
 import { peerHandlers } from './peer-handlers.js';
 import type { PeerHandler } from './peer-server.js';

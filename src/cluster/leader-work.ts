@@ -12,6 +12,8 @@ import {
   aliveMembers, isCurrentMember, votersOf, withMember, withoutMember, withTransitions,
 } from '../domain/membership/member-changes.js';
 import { ForbiddenError, RetryLaterError, UnavailableError } from '../domain/errors.js';
+import { planInputKey, planKey } from '../domain/planning/plan-keys.js';
+import type { ClusterPlanner } from '../domain/planning/planner.js';
 import type { ClusterDocument, NodeInventory, Plan } from '../domain/types.js';
 import { parseBody } from '../http/parse-body.js';
 import type { Logger } from '../log.js';
@@ -19,21 +21,6 @@ import type { ClusterTimings } from './cluster-timings.js';
 import type { ClusterView } from './cluster-view.js';
 import { joinSchema, type JoinRequest } from './peer-messages.js';
 import type { PeerReply } from './peer-server.js';
-
-/** Plans the document's deployments over the live nodes; pure. `previous` keeps replicas in place. */
-export type ClusterPlanner = (doc: ClusterDocument, nodes: NodeInventory[], previous: Plan | undefined) => Plan;
-
-/** The parts of a plan that matter when comparing two (not its solve time). */
-const planKey = (p: Plan | undefined): string => (p ? JSON.stringify([p.placements, p.rejected]) : '');
-
-export function planInputKey(doc: ClusterDocument, nodes: NodeInventory[]): string {
-  return JSON.stringify([
-    doc.apps.map((a) => [a.name, a.digest]),
-    doc.deployments.map((d) => [d.name, d.app, d.fps, d.latencyMs, d.priority]),
-    doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps]),
-    nodes,
-  ]);
-}
 
 export interface LeaderWorkDeps {
   nodeId: string;

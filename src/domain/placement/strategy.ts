@@ -38,6 +38,11 @@ export interface Strategy {
   name: string;
   /** What it is and where it departs from its source (shown by `rim plan --help`). */
   summary: string;
+  /**
+   * `solver`: needs a MilpSolver in `options.solver`, loaded by the caller, and
+   * may run for its whole time limit (synchronously).
+   */
+  needs?: 'solver';
   plan(ctx: StrategyContext): Plan;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pipelineManifest, singleManifest } from './fake-engine.js';
+import { pipelineManifest, singleManifest } from './manifests.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 
 describe('API: deployments, plan, nodes, metrics, events', () => {

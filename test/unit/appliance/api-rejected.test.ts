@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pipelineManifest, singleManifest } from './fake-engine.js';
+import { pipelineManifest, singleManifest } from './manifests.js';
 import { startHarness } from './harness.js';
 
 describe('API: a deployment the plan cannot place', () => {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { bearerToken, tokenMatches } from '../../../src/http/bearer-token.js';
 import { createLogger } from '../../../src/log.js';
-import { singleManifest } from './fake-engine.js';
+import { singleManifest } from './manifests.js';
 import { startHarness } from './harness.js';
 
 describe('admin token and auth', () => {

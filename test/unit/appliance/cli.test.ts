@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ApiClient, ApiError, clientConfig } from '../../../src/cli/client.js';
 import { table } from '../../../src/cli/output.js';
-import { singleManifest } from './fake-engine.js';
+import { singleManifest } from './manifests.js';
 import { startHarness } from './harness.js';
 
 describe('rim CLI: client and output', () => {

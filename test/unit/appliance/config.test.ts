@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, envNameOf, loadConfig } from '../../../src/config/load-config.js';
+import { APPLIANCE_STRATEGIES } from '../../../src/config/placement-strategy.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { STRATEGIES } from '../../../src/domain/placement/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rim-config-'));
 const file = (name: string, body: unknown) => {
@@ -90,6 +93,20 @@ describe('config', () => {
     fails({ RIM_PORTS_RANGE: '{"from":18000,"to":17000}' }, /RIM_PORTS_RANGE \(ports\.range\): expected from <= to/);
     fails({ RIM_CLUSTER_MEMBER_EXPIRY: 'soon' }, /RIM_CLUSTER_MEMBER_EXPIRY \(cluster\.memberExpiry\)/);
     fails({ RIM_CLUSTER_TOKEN: 'short' }, /RIM_CLUSTER_TOKEN \(cluster\.token\): expected at least 16 characters/);
+  });
+
+  it('takes every placement strategy of the registry that needs no solver, and refuses optimal naming the key', () => {
+    const runnable = [...STRATEGIES.values()].filter((s) => !s.needs).map((s) => s.name);
+    assert.deepEqual([...APPLIANCE_STRATEGIES], runnable);
+    assert.ok(runnable.includes('rim') && !runnable.includes('optimal'));
+    for (const name of runnable) assert.equal(load({ RIM_PLACEMENT_STRATEGY: name }).placement.strategy, name);
+    fails({ RIM_PLACEMENT_STRATEGY: 'optimal' }, new RegExp(
+      '^config: RIM_PLACEMENT_STRATEGY \\(placement\\.strategy\\): "optimal" needs a MILP solver '
+      + '.*rim plan --strategy optimal.*expected one of rim, nexus, spread, ffd, got "optimal"$'));
+    const bad = file('optimal.json', { placement: { strategy: 'optimal' } });
+    fails({ RIM_CONFIG: bad }, /config: placement\.strategy in .*optimal\.json: "optimal" needs a MILP solver/);
+    const parsed = configSchema.safeParse({ placement: { strategy: 'optimal' } });
+    assert.deepEqual(parsed.error?.issues.map((i) => i.path.join('.')), ['placement.strategy']);
   });
 
   it('names the key and the file for a bad file value, and refuses unknown keys', () => {

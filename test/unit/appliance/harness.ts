@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAppliance, type RunningAppliance } from '../../../src/appliance.js';
 import { configSchema, type ConfigInput } from '../../../src/config/schema.js';
-import { FakeEngine } from './fake-engine.js';
+import { FakeEngine } from '../../support/fake-engine.js';
 
 export interface Harness {
   appliance: RunningAppliance;

@@ -1,8 +1,8 @@
 /** The leader's planner: spreads work, keeps it in place on re-plans, moves only what a dead node held. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterPlanner } from '../../../src/cluster/cluster-plan.js';
-import { standInPlan } from '../../../src/cluster/stand-in-planner.js';
+import { clusterPlanner } from '../../../src/domain/planning/cluster-planner.js';
+import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
 import type { ClusterDocument, NodeInventory, RegisteredApp, StoredProfile } from '../../../src/domain/types.js';
 
 const app = (name: string): RegisteredApp => ({

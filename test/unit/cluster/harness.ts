@@ -14,7 +14,7 @@ import { ClusterNode } from '../../../src/cluster/cluster-node.js';
 import { PeerSigner } from '../../../src/cluster/peer-auth.js';
 import { PeerClient } from '../../../src/cluster/peer-client.js';
 import { createPeerRouter, PEER_BASE } from '../../../src/cluster/peer-server.js';
-import { standInPlan } from '../../../src/cluster/stand-in-planner.js';
+import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
 import { createLogger } from '../../../src/log.js';
 
 export const FAST = {

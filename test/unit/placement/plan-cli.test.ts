@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runPlan } from '../../../src/cli/commands/plan.js';
 import { ValidationError } from '../../../src/domain/errors.js';
+import { STRATEGIES } from '../../../src/domain/placement/index.js';
 import { lpUpperBound } from '../../../src/domain/placement/lp-bound.js';
 import {
   parseAppsFile, parseClusterFile, parseDeploymentsFile, parsePlanFile, parseProfilesFile,
@@ -58,7 +59,8 @@ describe('plan files', () => {
 });
 
 describe('rim plan', () => {
-  for (const strategy of ['rim', 'nexus', 'spread', 'ffd', 'optimal']) {
+  // Every strategy of the registry, so a new one is tested here too.
+  for (const strategy of STRATEGIES.keys()) {
     it(`prints a valid plan for the paper testbed with --strategy ${strategy}`, async () => {
       let out = '';
       await runPlan({ ...files, strategy, timeLimit: '3000' }, (s) => { out += s; });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allocatePorts, assignmentForNode, oneBoxPlan } from '../../../src/domain/assignment.js';
+import { allocatePorts, assignmentForNode } from '../../../src/domain/assignment.js';
+import { oneBoxPlan } from '../../../src/domain/planning/one-box-plan.js';
 import { ValidationError } from '../../../src/domain/errors.js';
 import type { Deployment, NodeInventory, Plan } from '../../../src/domain/types.js';
 import { box, synthetic } from './fixtures.js';

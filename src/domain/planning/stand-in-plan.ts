@@ -5,7 +5,7 @@
  * module needs one; a deployment whose node is still alive stays where it
  * is (nothing moves needlessly). No capacity check: it is not placement.
  */
-import type { ClusterDocument, NodeInventory, Placement, Plan } from '../domain/types.js';
+import type { ClusterDocument, NodeInventory, Placement, Plan } from '../types.js';
 
 export function standInPlan(doc: ClusterDocument, nodes: NodeInventory[], previous: Plan | undefined): Plan {
   const placements: Placement[] = [];

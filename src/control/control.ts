@@ -1,38 +1,23 @@
 /**
- * What a change through the API does on a one-box appliance: register or
- * remove an app, add or remove a deployment, then re-plan and hand this
- * node's assignment to the supervisor. Changes are applied one at a time.
+ * What a change through the API does: register or remove an app, add or
+ * remove a deployment, then re-plan and hand this node's assignment to the
+ * supervisor. Changes are applied one at a time.
  *
- * The planner is injected: today the composition root passes the one-box
- * stand-in (`oneBoxPlan` + `assignmentForNode`); the placement engine and the
- * cluster's leader replace it without touching the routes.
+ * The store and the planner are injected: a box on its own passes its lowdb
+ * store and the one-box planner; a cluster member passes the cluster-backed
+ * store (changes go through the leader) and the member planner. The HTTP API
+ * calls the control; the control knows nothing of HTTP.
  */
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Store } from '../adapters/store.js';
 import type { Inventory } from '../adapters/inventory.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { parseManifest } from '../domain/manifest.js';
-import type { Assignment, ClusterDocument, NodeInventory, Plan, RegisteredApp, StoredDeployment } from '../domain/types.js';
+import type { Planner } from '../domain/planning/planner.js';
+import type { Assignment, Plan, RegisteredApp, StoredDeployment } from '../domain/types.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../log.js';
-import type { EventBus } from './event-bus.js';
-
-export interface Planner {
-  /** The plan for the document's apps and deployments on this node. Pure. */
-  plan(node: NodeInventory, doc: ClusterDocument): Plan;
-  /**
-   * This node's share of `doc.plan`: the replicas its supervisor must run.
-   * `ports` are the ports replicas had (kept across re-plans); returns the new book. Pure.
-   */
-  assignment(node: NodeInventory, doc: ClusterDocument, ports: Readonly<Record<string, number>>): { assignment: Assignment; ports: Record<string, number> };
-}
-
-export interface DeploymentRequest {
-  name: string;
-  app: string;
-  fps?: number;
-  latencyMs?: number;
-  priority?: number;
-}
+import type { DeploymentRequest } from './requests.js';
 
 export interface ControlDeps {
   store: Store;
@@ -45,7 +30,7 @@ export interface ControlDeps {
   now: () => number;
 }
 
-export class OneBoxControl {
+export class Control {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: ControlDeps) {}

@@ -6,11 +6,11 @@
  * can only reject what it cannot size. The previous plan goes in, so
  * re-planning after a node's loss or return moves as little as it can.
  */
-import { planPlacement } from '../domain/placement/index.js';
-import type { PlanOptions } from '../domain/placement/strategy.js';
-import type { ClusterDocument, NetworkSpec, NodeInventory, Plan } from '../domain/types.js';
-import type { ClusterPlanner } from './leader-work.js';
-import { standInPlan } from './stand-in-planner.js';
+import { planPlacement } from '../placement/index.js';
+import type { PlanOptions } from '../placement/strategy.js';
+import type { ClusterDocument, NetworkSpec, NodeInventory, Plan } from '../types.js';
+import type { ClusterPlanner } from './planner.js';
+import { standInPlan } from './stand-in-plan.js';
 
 export const DEFAULT_NETWORK: NetworkSpec = { bandwidthMbps: 1000, rttMs: 0.5 };
 
