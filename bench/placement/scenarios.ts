@@ -17,7 +17,7 @@ import { cycleDeployments, generateCluster, generateDeployments, shapeOf } from 
 import type { AppSpec, ClusterSpec, Deployment, Profile } from '../../src/domain/types.js';
 
 /** The paper testbed (a copy of /work/shared/workloads/paper-testbed lives with the tests). */
-export const TESTBED = process.env.RIM_TESTBED ?? 'test/unit/placement/fixtures/paper-testbed';
+export const TESTBED = process.env.RIM_TESTBED ?? 'test/unit/domain/placement/fixtures/paper-testbed';
 
 export interface Catalogue {
   cluster: ClusterSpec;

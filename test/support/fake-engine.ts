@@ -4,14 +4,14 @@
  * are created, started, stopped, killed and removed, engine events, and an
  * "unreachable" switch. The real engine is covered by the integration tests.
  */
-import type { ContainerEngine, ImageInfo, ReplicaStats } from '../../src/adapters/container-engine.js';
+import type { ContainerEngine, ContainerEvent, ImageInfo, ReplicaStats } from '../../src/adapters/container-engine.js';
 import { DockerUnavailableError, NotFoundError } from '../../src/domain/errors.js';
 import type { ObservedReplica, ReplicaSpec } from '../../src/domain/types.js';
 
 /** A container as the engine reports it, with the spec it was created from. */
 export interface FakeContainer extends ObservedReplica { spec: ReplicaSpec }
 
-type EngineEvent = { containerId: string; action: string };
+type EngineEvent = ContainerEvent;
 
 export class FakeEngine implements ContainerEngine {
   /** false: every call fails with DockerUnavailableError, as with no Docker socket. */

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { buildReplicaSpec } from '../../../src/domain/replica-spec.js';
 import { NodeSupervisor } from '../../../src/supervisor/node-supervisor.js';
 import { FakeEngine } from '../../support/fake-engine.js';
-import { synthetic } from './fixtures.js';
+import { synthetic } from '../domain/supervisor/fixtures.js';
 
 const NODE = 'box-1';
 const logger = pino({ level: 'silent' });
