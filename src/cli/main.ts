@@ -31,11 +31,14 @@ export async function buildProgram(env: Record<string, string | undefined>): Pro
   const planFile = fileURLToPath(new URL('./commands/plan.js', import.meta.url));
   if (existsSync(planFile) || existsSync(planFile.replace(/\.js$/, '.ts'))) {
     const planModule = './commands/plan.js';
-    const { registerPlanCommand } = await import(planModule) as { registerPlanCommand: (p: Command) => void };
+    const { registerPlanCommand } = (await import(planModule)) as { registerPlanCommand: (p: Command) => void };
     registerPlanCommand(program);
   }
   // Every subcommand reports usage errors through the same path (exit 2).
-  const override = (cmd: Command) => { cmd.exitOverride(); cmd.commands.forEach(override); };
+  const override = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
   override(program);
   return program;
 }
@@ -47,7 +50,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return 0;
       return 2; // commander has printed the message
     }
     if (e instanceof ApiError) {

@@ -29,7 +29,16 @@ describe('rim CLI: client and output', () => {
   });
 
   it('prints aligned tables', () => {
-    assert.equal(table([{ a: 'x', b: 1 }, { a: 'longer', b: null }], [['a', 'name'], ['b']]), 'NAME    B\nx       1\nlonger  -');
+    assert.equal(
+      table(
+        [
+          { a: 'x', b: 1 },
+          { a: 'longer', b: null },
+        ],
+        [['a', 'name'], ['b']],
+      ),
+      'NAME    B\nx       1\nlonger  -',
+    );
     assert.equal(table([], [['a']]), '(none)');
   });
 
@@ -39,10 +48,19 @@ describe('rim CLI: client and output', () => {
       h.engine.addImage('rim/single:1', singleManifest());
       const ok = new ApiClient({ url: h.url, token: h.token, tokenSource: 'test' });
       assert.equal((await ok.post<{ name: string }>('/v1/apps', { image: 'rim/single:1' })).name, 'single');
-      await assert.rejects(ok.delete('/v1/deployments/ghost'), (e: unknown) => e instanceof ApiError && e.code === 'not-found' && e.status === 404);
+      await assert.rejects(
+        ok.delete('/v1/deployments/ghost'),
+        (e: unknown) => e instanceof ApiError && e.code === 'not-found' && e.status === 404,
+      );
       const anon = new ApiClient({ url: h.url, tokenSource: 'none (test)' });
-      await assert.rejects(anon.post('/v1/apps', { image: 'x' }), (e: unknown) => e instanceof ApiError && e.code === 'unauthorized' && /token from none \(test\)/.test(e.message));
-    } finally { await h.close(); }
+      await assert.rejects(
+        anon.post('/v1/apps', { image: 'x' }),
+        (e: unknown) =>
+          e instanceof ApiError && e.code === 'unauthorized' && /token from none \(test\)/.test(e.message),
+      );
+    } finally {
+      await h.close();
+    }
     const gone = new ApiClient({ url: 'http://127.0.0.1:1', tokenSource: 'test' });
     await assert.rejects(gone.get('/v1/apps'), (e: unknown) => e instanceof ApiError && e.code === 'unreachable');
   });
