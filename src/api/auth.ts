@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { UnauthorizedError } from '../domain/errors.js';
+import { TokenRejectedError, UnauthorizedError } from '../domain/errors.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const ALWAYS_OPEN = new Set(['/healthz', '/readyz']);
@@ -23,12 +23,24 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+/**
+ * Why a request without a valid admin token is refused: no token at all
+ * (`unauthorized`) or a token that is not this appliance's (`token-rejected`),
+ * so that a client can tell "find the token" from "you have a stale one".
+ * `what` is the subject, e.g. "changes need".
+ */
+export function adminTokenError(header: string | undefined, what: string): UnauthorizedError | TokenRejectedError {
+  if (bearerToken(header) === undefined) {
+    return new UnauthorizedError(`${what} the admin token: send "Authorization: Bearer <token>"`);
+  }
+  return new TokenRejectedError(`the admin token was rejected: it is not this appliance's (${what} its admin token)`);
+}
+
 export function requireAdmin(adminToken: string, opts: { openReads: boolean }): RequestHandler {
   return (req, _res, next) => {
     if (ALWAYS_OPEN.has(req.path)) return next();
     if (READS.has(req.method) && opts.openReads) return next();
     if (tokenMatches(bearerToken(req.headers.authorization), adminToken)) return next();
-    const what = READS.has(req.method) ? 'reads need' : 'changes need';
-    next(new UnauthorizedError(`${what} the admin token: send "Authorization: Bearer <token>"`));
+    next(adminTokenError(req.headers.authorization, READS.has(req.method) ? 'reads need' : 'changes need'));
   };
 }

@@ -8,8 +8,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toErrorResponse } from '../api/error-handler.js';
-import { tokenMatches, bearerToken } from '../api/auth.js';
-import { isRimError, RimError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { adminTokenError, bearerToken, tokenMatches } from '../api/auth.js';
+import { isRimError, RimError, TooManyRequestsError, ValidationError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import type { FrameRouter } from './frame-router.js';
 
@@ -57,7 +57,7 @@ export function createFramesHandler(o: FramesHttpOptions) {
     const arrival = o.now();
     if (!o.openFrames && !tokenMatches(bearerToken(req.headers.authorization), o.adminToken)) {
       req.resume();
-      fail(res, new UnauthorizedError('frames need the admin token here (api.openReads is off): send "Authorization: Bearer <token>"'));
+      fail(res, adminTokenError(req.headers.authorization, 'frames (api.openReads is off) need'));
       return;
     }
     const declared = Number(req.headers['content-length'] ?? 0);

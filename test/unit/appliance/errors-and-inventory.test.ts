@@ -4,7 +4,7 @@ import { SystemInventory, parseNvidiaSmi } from '../../../src/adapters/inventory
 import { toErrorResponse } from '../../../src/api/error-handler.js';
 import {
   ConflictError, DockerUnavailableError, ForbiddenManifestError, NotFoundError, RimError, TooManyRequestsError,
-  UnauthorizedError, UnavailableError, ValidationError,
+  TokenRejectedError, UnauthorizedError, UnavailableError, ValidationError,
 } from '../../../src/domain/errors.js';
 
 describe('error handler mapping', () => {
@@ -13,6 +13,7 @@ describe('error handler mapping', () => {
       [new ValidationError('bad', 'fps'), 400, 'invalid'],
       [new ForbiddenManifestError('no', 'modules[0].privileged'), 400, 'manifest-forbidden'],
       [new UnauthorizedError('who'), 401, 'unauthorized'],
+      [new TokenRejectedError('not yours'), 401, 'token-rejected'],
       [new NotFoundError('gone'), 404, 'not-found'],
       [new ConflictError('clash'), 409, 'conflict'],
       [new TooManyRequestsError('slow down', 2), 429, 'rate-limited'],
