@@ -7,7 +7,7 @@
  */
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import type { ContainerEngine, ImageInfo, ReplicaStats } from './container-engine.js';
+import { imageNotOnBox, type ContainerEngine, type ImageInfo, type ReplicaStats } from './container-engine.js';
 import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../domain/types.js';
 import {
   ConflictError, DockerUnavailableError, NotFoundError, RimError, ValidationError,
@@ -24,6 +24,8 @@ export const LABEL = {
   port: 'rim.port',
   accelerator: 'rim.accelerator',
   manifest: 'rim.manifest',
+  /** The image the spec pins (an id for the app's own image), whatever name the container was created with. */
+  image: 'rim.image',
 } as const;
 
 export interface DockerEngineOptions {
@@ -54,6 +56,9 @@ export function toRimError(e: unknown, what: string): RimError {
   }
 }
 
+/** `rim/x:1 (sha256:0123456789ab)` for a pinned id with its registered name, else the image as the spec names it. */
+const imageNameOf = (spec: ReplicaSpec): string =>
+  (spec.imageRef ? `${spec.imageRef} (${spec.image.slice(0, 'sha256:'.length + 12)})` : spec.image);
 const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
 const epochMs = (iso?: string): number | undefined => {
   if (!iso || iso.startsWith('0001-')) return undefined;
@@ -74,8 +79,11 @@ export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
   return env;
 }
 
-/** The create body for a spec: exported so tests can check it asks for nothing privileged. */
-export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions): Docker.ContainerCreateOptions {
+/**
+ * The create body for a spec: exported so tests can check it asks for nothing privileged.
+ * `image` is what to create from: the spec's pinned image, or a name that resolves to it.
+ */
+export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions, image = spec.image): Docker.ContainerCreateOptions {
   const a = spec.accelerator;
   const host: Docker.HostConfig = {
     NetworkMode: opts.networkMode ?? 'host',
@@ -98,7 +106,7 @@ export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions): Doc
   const env = replicaEnv(spec);
   return {
     name: spec.name,
-    Image: spec.image,
+    Image: image,
     ...(spec.command?.length ? { Cmd: spec.command } : {}),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: {
@@ -111,6 +119,7 @@ export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions): Doc
       [LABEL.role]: spec.role,
       [LABEL.port]: String(spec.port),
       [LABEL.accelerator]: a.kind === 'cpu' ? 'cpu' : a.id,
+      [LABEL.image]: spec.image,
     },
     HostConfig: host,
   };
@@ -135,7 +144,8 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   async inspectImage(image: string): Promise<ImageInfo> {
-    const info = await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
+    const info = await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect()
+      .catch((e: unknown) => { throw statusOf(e) === 404 ? imageNotOnBox(image) : e; }));
     const label = info.Config?.Labels?.[LABEL.manifest];
     return { digest: info.Id, tags: info.RepoTags ?? [], ...(label !== undefined ? { manifestLabel: label } : {}) };
   }
@@ -186,8 +196,21 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   async create(spec: ReplicaSpec): Promise<string> {
-    const c = await this.call(`create container ${spec.name}`, () => this.docker.createContainer(createOptions(spec, this.opts)));
+    const image = await this.imageToRun(spec);
+    // Docker answers 404 to a create only when the image is missing.
+    const c = await this.call(`create container ${spec.name}`, () => this.docker.createContainer(createOptions(spec, this.opts, image))
+      .catch((e: unknown) => { throw statusOf(e) === 404 ? imageNotOnBox(imageNameOf(spec)) : e; }));
     return c.id;
+  }
+
+  /** The registered name while it still names the pinned id (so `docker ps` shows a name), else the pinned id. */
+  private async imageToRun(spec: ReplicaSpec): Promise<string> {
+    if (!spec.imageRef) return spec.image;
+    try {
+      return (await this.docker.getImage(spec.imageRef).inspect()).Id === spec.image ? spec.imageRef : spec.image;
+    } catch {
+      return spec.image; // the name is gone or moved: the id still runs what was registered
+    }
   }
 
   async start(containerId: string): Promise<void> {

@@ -3,7 +3,7 @@
  * labels, containers that are created, started, stopped and removed, an
  * "unreachable" switch. The real engine is covered by the integration tests.
  */
-import type { ContainerEngine, ImageInfo, ReplicaStats } from '../../../src/adapters/container-engine.js';
+import { imageNotOnBox, type ContainerEngine, type ImageInfo, type ReplicaStats } from '../../../src/adapters/container-engine.js';
 import { DockerUnavailableError, NotFoundError } from '../../../src/domain/errors.js';
 import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../../../src/domain/types.js';
 
@@ -30,7 +30,7 @@ export class FakeEngine implements ContainerEngine {
   async inspectImage(image: string): Promise<ImageInfo> {
     this.check(`inspect ${image}`);
     const info = this.images.get(image);
-    if (!info) throw new NotFoundError(`inspect image ${image}: no such image`);
+    if (!info) throw imageNotOnBox(image);
     return structuredClone(info);
   }
 

@@ -29,7 +29,10 @@ test('every replica is unprivileged, labelled, on the host network by default, a
     assert.deepEqual(o.Labels, {
       'rim.managed': 'true', 'rim.node': 'box-1', 'rim.app': 'synthetic', 'rim.module': s.module, 'rim.variant': 'default',
       'rim.spec-hash': s.specHash, 'rim.role': 'replica', 'rim.port': String(s.port), 'rim.accelerator': s.accelerator.kind === 'cpu' ? 'cpu' : s.accelerator.id,
+      'rim.image': s.image,
     });
+    assert.equal(o.Image, s.image);
+    assert.equal(createOptions(s, {}, 'rim/sample-synthetic:latest').Image, 'rim/sample-synthetic:latest', 'a name for the pinned id');
   }
 });
 

@@ -10,6 +10,7 @@ test('a default-variant spec pins the image, merges env with the module contract
   const s = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'decode', accelerator: cpu, port: 17001 });
   assert.equal(s.name, 'rim-box-1-synthetic-decode-default-cpu');
   assert.equal(s.image, DIGEST);
+  assert.equal(s.imageRef, 'rim/sample-synthetic:latest', 'the registered name, for docker ps');
   assert.deepEqual(s.command, ['node', '/app/server.js']);
   assert.deepEqual(s.env, { COST_MS: '4', RIM_PORT: '17001', RIM_APP: 'synthetic', RIM_MODULE: 'decode', RIM_VARIANT: 'default' });
   assert.equal(s.role, 'replica');
@@ -25,12 +26,14 @@ test('a variant overrides env and command; another image is used as written', ()
   assert.equal(s.name, 'rim-box-1-synthetic-detect-tiny-emu0');
   const t = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'track', accelerator: cpu, port: 17003 });
   assert.equal(t.image, 'rim/tracker:1');
+  assert.equal(t.imageRef, undefined);
   assert.equal(t.command, undefined);
 });
 
 test('without a digest the image reference is used as registered', () => {
   const s = buildReplicaSpec({ node: 'n', app: { ...synthetic, digest: 'unknown' }, module: 'decode', accelerator: cpu, port: 1 });
   assert.equal(s.image, 'rim/sample-synthetic:latest');
+  assert.equal(s.imageRef, undefined);
 });
 
 test('the spec hash is deterministic and covers every field', () => {
