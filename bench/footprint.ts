@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${node}`]).toString().split('\n').filter(Boolean);
-    if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+    if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -305,7 +305,7 @@ export class DockerContainerEngine implements ContainerEngine {
       }
       return firstTarEntry(Buffer.concat(chunks), `${path} in ${image}`);
     } finally {
-      await c.remove({ force: true }).catch(() => undefined);
+      await c.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
 }

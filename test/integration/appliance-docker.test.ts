@@ -78,7 +78,7 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
   it('rim apps add + rim deploy start labelled replicas', async () => {
     const add = await rim(['apps', 'add', IMAGE_TAGS.synthetic], cliEnv);
     assert.equal(add.code, 0, add.stderr);
-    assert.match(add.stdout, /registered synthetic from rim\/sample-synthetic:latest/);
+    assert.ok(add.stdout.startsWith(`registered synthetic from ${IMAGE_TAGS.synthetic} `), add.stdout);
     const noop = await rim(['apps', 'add', IMAGE_TAGS.noop, '--json'], cliEnv);
     assert.equal(noop.code, 0, noop.stderr);
     assert.equal(JSON.parse(noop.stdout).name, 'noop');
@@ -94,6 +94,9 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     const labels = execFileSync('docker', ['ps', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`,
       '--format', '{{.Label "rim.app"}}/{{.Label "rim.module"}}/{{.Label "rim.accelerator"}}']).toString().trim().split('\n').sort();
     assert.deepEqual(labels, ['noop/noop/cpu', 'synthetic/decode/cpu', 'synthetic/detect/emu0', 'synthetic/track/cpu']);
+    const shown = execFileSync('docker', ['ps', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`,
+      '--format', '{{.Image}}']).toString().trim().split('\n').sort();
+    assert.deepEqual(shown, [IMAGE_TAGS.noop, ...Array(3).fill(IMAGE_TAGS.synthetic)].sort(), 'docker ps shows names, not ids');
 
     const status = await rim(['status'], cliEnv);
     assert.equal(status.code, 0, status.stderr);

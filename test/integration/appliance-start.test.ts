@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { freePort, removeDir, rim, spawnAppliance, stopAppliance, tempDir, waitFor, waitHealthy, type ApplianceProcess } from './appliance-process.js';
+import { IMAGE_TAGS } from '../support/images.js';
 
 describe('appliance process: config errors, no Docker, shutdown', () => {
   const dirs: string[] = [];
@@ -44,7 +45,7 @@ describe('appliance process: config errors, no Docker, shutdown', () => {
     await waitFor(async () => /"docker":"unreachable".*docker unreachable/.test(p!.stdout()), 'a log line saying docker is unreachable', 5000);
 
     const env = { RIM_URL: p.base, RIM_DATA_DIR: dataDir };
-    const add = await rim(['apps', 'add', 'rim/sample-noop:latest'], env);
+    const add = await rim(['apps', 'add', IMAGE_TAGS.noop], env);
     assert.equal(add.code, 1);
     assert.match(add.stderr, /^error: docker-unreachable: /);
     const status = await rim(['status'], env);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { ensureImages } from '../support/images.js';
+import { ensureImages, IMAGE_TAGS } from '../support/images.js';
 import { agreedLeader, CLUSTER_TOKEN, docker, startTestCluster, type TestCluster, waitFor } from './cluster-harness.js';
 
 describe('cluster discovery on Docker', { timeout: 300_000 }, () => {
@@ -19,7 +19,7 @@ describe('cluster discovery on Docker', { timeout: 300_000 }, () => {
     c = startTestCluster('d');
   });
   after(() => {
-    try { docker('rm', '-f', `${c.prefix}-stranger`); } catch { /* not started */ }
+    try { docker('rm', '-f', '-v', `${c.prefix}-stranger`); } catch { /* not started */ }
     c?.down();
   });
 
@@ -65,7 +65,7 @@ describe('cluster discovery on Docker', { timeout: 300_000 }, () => {
       '-v', '/var/run/docker.sock:/var/run/docker.sock',
       '-e', `RIM_NODE_ID=${stranger}`, '-e', `RIM_CLUSTER_NAME=${c.prefix}`, '-e', 'RIM_CLUSTER_TOKEN=not-the-cluster-token-at-all',
       '-e', 'RIM_CLUSTER_DISCOVERY_INTERFACE=eth0', '-e', `RIM_DOCKER_NETWORK_MODE=container:${stranger}`, '-e', 'RIM_PROFILING_ENABLED=false',
-      'rim/appliance:dev');
+      IMAGE_TAGS.appliance);
     await waitFor('a box to refuse the stranger', () => c.boxes.some((b) => /peer request refused[^\n]*|"peer":"[^"]*stranger/.test(c.logs(b)) && c.logs(b).includes('peer request refused')), 60_000, 1000);
     await new Promise((r) => setTimeout(r, 5000));
     for (const b of c.boxes) {

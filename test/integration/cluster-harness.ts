@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { IMAGE_TAGS } from '../support/images.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const CLUSTER_TOKEN = 'rim-it-cluster-token-0123456789';
@@ -63,7 +64,7 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
   const network = `${prefix}-test`;
   const env = {
     ...process.env, RIM_PREFIX: prefix, RIM_BOXES: String(n), RIM_SUBNET: subnet, RIM_CLUSTER_TOKEN: CLUSTER_TOKEN,
-    RIM_ADMIN_TOKEN: ADMIN_TOKEN, RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
+    RIM_ADMIN_TOKEN: ADMIN_TOKEN, RIM_IMAGE: IMAGE_TAGS.appliance, RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
     RIM_EMULATE_MODELS: process.env.RIM_EMULATE_MODELS ?? '',
     RIM_EXTRA_ENV: Object.entries(opts.env ?? {}).map(([k, v]) => `-e ${k}=${v}`).join(' '),
   };

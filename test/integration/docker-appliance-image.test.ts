@@ -43,9 +43,9 @@ before(async () => {
     IMAGE_TAGS.appliance);
 });
 after(() => {
-  try { docker('rm', '-f', NAME); } catch { /* already gone */ }
+  try { docker('rm', '-f', '-v', NAME); } catch { /* already gone */ }
   const ids = replicaIds();
-  if (ids.length) docker('rm', '-f', ...ids);
+  if (ids.length) docker('rm', '-f', '-v', ...ids);
   try { docker('volume', 'rm', VOLUME); } catch { /* already gone */ }
 });
 

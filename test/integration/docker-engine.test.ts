@@ -33,7 +33,7 @@ function spec(over: Partial<ReplicaSpec> = {}): ReplicaSpec {
 before(async () => { await ensureImages(['synthetic']); });
 after(() => {
   const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', ...ids);
+  if (ids.length) docker('rm', '-f', '-v', ...ids);
 });
 
 test('the manifest is read from the image label and parses', async () => {

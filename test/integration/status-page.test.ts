@@ -25,7 +25,7 @@ const freePort = () => new Promise<number>((resolve) => {
 });
 const cleanup = () => {
   const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${node}`]).toString().split('\n').filter(Boolean);
-  if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
 };
 async function api(method: string, path: string, body?: unknown) {
   const r = await fetch(base + path, {
