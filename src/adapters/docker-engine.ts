@@ -66,7 +66,7 @@ const epochMs = (iso?: string): number | undefined => {
   return Number.isFinite(t) ? t : undefined;
 };
 
-/** The env a replica gets: its spec's env plus the module contract (DESIGN.md). */
+/** The env a replica gets: its spec's env plus the module contract (docs/design.md). */
 export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
   const env: Record<string, string> = {
     ...spec.env,

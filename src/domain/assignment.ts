@@ -80,7 +80,7 @@ export function assignmentForNode(input: AssignmentInput): { assignment: Assignm
  * replica of each module on this box, GPU modules on the first accelerator
  * (real or emulated), CPU modules on `cpu`, at the default variant, with no
  * capacity check. It is an honest placeholder that lets a single appliance
- * run apps before the placement strategies (DESIGN.md, "Placement") replace it.
+ * run apps before the placement strategies (docs/design.md, "Placement") replace it.
  */
 export function oneBoxPlan(node: NodeInventory, apps: readonly RegisteredApp[], deployments: readonly Deployment[]): Plan {
   const placements: Placement[] = [];

@@ -100,7 +100,7 @@ export function buildReplicaSpec(input: ReplicaSpecInput): ReplicaSpec {
     env: {
       ...mod.env,
       ...variant?.env,
-      // The module contract (DESIGN.md); the manifest cannot set RIM_* itself.
+      // The module contract (docs/design.md); the manifest cannot set RIM_* itself.
       RIM_PORT: String(port),
       RIM_APP: app.name,
       RIM_MODULE: mod.name,

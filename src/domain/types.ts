@@ -1,5 +1,5 @@
 /**
- * Rim's own types: the shapes of DESIGN.md (plan files, profiles, plans) and
+ * Rim's own types: the shapes of docs/design.md (plan files, profiles, plans) and
  * the contract between the supervisor and the container engine adapter.
  * Nothing here does I/O.
  */
