@@ -46,13 +46,14 @@ refuse() {
     "remove it yourself or choose another RIM_PREFIX" >&2
   exit 1
 }
+OWNER='{{index .Labels "rim.test-cluster"}}'
 if docker network inspect "$NET" >/dev/null 2>&1; then
-  [ "$(docker network inspect -f '{{index .Labels "rim.test-cluster"}}' "$NET")" = "$PREFIX" ] || refuse network "$NET"
+  [ "$(docker network inspect -f "$OWNER" "$NET")" = "$PREFIX" ] || refuse network "$NET"
 fi
 for i in $(seq 1 "$BOXES"); do
   name="$PREFIX-box-$i"
   if docker container inspect "$name" >/dev/null 2>&1; then
-    [ "$(docker container inspect -f '{{index .Config.Labels "rim.test-cluster"}}' "$name")" = "$PREFIX" ] || refuse container "$name"
+    [ "$(docker container inspect -f "${OWNER/.Labels/.Config.Labels}" "$name")" = "$PREFIX" ] || refuse container "$name"
   fi
 done
 

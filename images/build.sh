@@ -18,7 +18,9 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 BASE_TAG="rim/node-base:20"
 TAG="${RIM_IMAGE_TAG:-}"
-[[ "$TAG" =~ ^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$ ]] || { echo "images: RIM_IMAGE_TAG=$TAG is not a Docker tag" >&2; exit 2; }
+if ! [[ "$TAG" =~ ^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$ ]]; then
+  echo "images: RIM_IMAGE_TAG=$TAG is not a Docker tag" >&2; exit 2
+fi
 SAMPLE_TAG="${TAG:-latest}"
 CACHE="$ROOT/.images-cache"
 export DOCKER_BUILDKIT=0 # the legacy builder needs no buildx and no network

@@ -38,7 +38,8 @@ const median = (xs: number[]): number | null => {
 const ms = (t0: bigint) => Number((process.hrtime.bigint() - t0) / 1_000_000n);
 
 function buildBenchImages(): void {
-  const noop = JSON.parse(docker('inspect', IMAGE_TAGS.noop, '-f', '{{index .Config.Labels "rim.manifest"}}')) as Record<string, unknown>;
+  const noop = JSON.parse(docker('inspect', IMAGE_TAGS.noop, '-f',
+    '{{index .Config.Labels "rim.manifest"}}')) as Record<string, unknown>;
   for (const name of APPS) {
     const manifest = JSON.stringify({ ...noop, name, description: `failover bench app ${name}` });
     execFileSync('docker', ['build', '-q', '-t', `rim-bench/${name}:latest`, '-'], {

@@ -83,7 +83,9 @@ export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
  * The create body for a spec: exported so tests can check it asks for nothing privileged.
  * `image` is what to create from: the spec's pinned image, or a name that resolves to it.
  */
-export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions, image = spec.image): Docker.ContainerCreateOptions {
+export function createOptions(
+  spec: ReplicaSpec, opts: DockerEngineOptions, image = spec.image,
+): Docker.ContainerCreateOptions {
   const a = spec.accelerator;
   const host: Docker.HostConfig = {
     NetworkMode: opts.networkMode ?? 'host',
@@ -198,7 +200,8 @@ export class DockerContainerEngine implements ContainerEngine {
   async create(spec: ReplicaSpec): Promise<string> {
     const image = await this.imageToRun(spec);
     // Docker answers 404 to a create only when the image is missing.
-    const c = await this.call(`create container ${spec.name}`, () => this.docker.createContainer(createOptions(spec, this.opts, image))
+    const c = await this.call(`create container ${spec.name}`, () => this.docker
+      .createContainer(createOptions(spec, this.opts, image))
       .catch((e: unknown) => { throw statusOf(e) === 404 ? imageNotOnBox(imageNameOf(spec)) : e; }));
     return c.id;
   }

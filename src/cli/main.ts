@@ -50,7 +50,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+      if (shown.includes(e.code)) return EXIT.ok;
       return EXIT.usage; // commander has printed the message
     }
     if (e instanceof CliFailure) {

@@ -94,9 +94,10 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     const labels = execFileSync('docker', ['ps', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`,
       '--format', '{{.Label "rim.app"}}/{{.Label "rim.module"}}/{{.Label "rim.accelerator"}}']).toString().trim().split('\n').sort();
     assert.deepEqual(labels, ['noop/noop/cpu', 'synthetic/decode/cpu', 'synthetic/detect/emu0', 'synthetic/track/cpu']);
-    const shown = execFileSync('docker', ['ps', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`,
-      '--format', '{{.Image}}']).toString().trim().split('\n').sort();
-    assert.deepEqual(shown, [IMAGE_TAGS.noop, ...Array(3).fill(IMAGE_TAGS.synthetic)].sort(), 'docker ps shows names, not ids');
+    const shown = execFileSync('docker', ['ps', '--filter', 'label=rim.managed=true',
+      '--filter', `label=rim.node=${node}`, '--format', '{{.Image}}']).toString().trim().split('\n').sort();
+    const names = [IMAGE_TAGS.noop, ...Array(3).fill(IMAGE_TAGS.synthetic)].sort();
+    assert.deepEqual(shown, names, 'docker ps shows names, not ids');
 
     const status = await rim(['status'], cliEnv);
     assert.equal(status.code, 0, status.stderr);
@@ -133,7 +134,8 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     assert.match(missing.stderr, /^error: not-found: deployment "ghost" does not exist/);
     const noToken = await rim(['undeploy', 'cam1'], { RIM_URL: cliEnv.RIM_URL!, RIM_DATA_DIR: '/nonexistent', RIM_ADMIN_TOKEN: '' });
     assert.equal(noToken.code, 1);
-    assert.match(noToken.stderr, /^error: unauthorized: no admin token found .*\/nonexistent\/admin-token is not readable/);
+    assert.match(noToken.stderr,
+      /^error: unauthorized: no admin token found .*\/nonexistent\/admin-token is not readable/);
   });
 
   it('after kill -9 and a restart, adopts the same containers and duplicates none', async () => {

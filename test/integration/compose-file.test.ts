@@ -14,10 +14,14 @@ import { ensureImages, IMAGE_TAGS } from '../support/images.js';
 import { until } from '../support/until.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).trim();
+const docker = (...args: string[]) =>
+  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).trim();
 
 const hasCompose = (() => {
-  try { execFileSync('docker-compose', ['version'], { stdio: 'ignore', timeout: 30_000 }); return true; } catch { return false; }
+  try {
+    execFileSync('docker-compose', ['version'], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch { return false; }
 })();
 const noCompose = !hasCompose && process.env.RIM_REQUIRE_DOCKER !== '1'
   ? 'docker-compose is not installed (apt-get install docker-compose)' : false;
@@ -25,7 +29,8 @@ const noCompose = !hasCompose && process.env.RIM_REQUIRE_DOCKER !== '1'
 /** GET a box's API from inside the box (the network is internal). */
 const inside = (box: string, path: string) => new Promise<string>((resolve, reject) => {
   execFile('docker', ['exec', box, 'node', '-e',
-    `fetch('http://127.0.0.1:7878${path}',{signal:AbortSignal.timeout(3000)}).then(r=>r.text()).then(t=>process.stdout.write(t))`],
+    `fetch('http://127.0.0.1:7878${path}',{signal:AbortSignal.timeout(3000)})`
+    + '.then(r=>r.text()).then(t=>process.stdout.write(t))'],
   { timeout: 15_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
 });
 
@@ -40,17 +45,22 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
     ...process.env, RIM_PREFIX: prefix, RIM_NET_BASE: netBase, RIM_IMAGE: IMAGE_TAGS.appliance,
     RIM_CLUSTER_TOKEN: 'rim-compose-test-cluster-token', RIM_ADMIN_TOKEN: 'rim-compose-test-admin-token',
   };
-  const compose = (...args: string[]) => execFileSync('docker-compose', ['-p', prefix, '-f', 'compose/docker-compose.yml', ...args],
+  const compose = (...args: string[]) => execFileSync('docker-compose',
+    ['-p', prefix, '-f', 'compose/docker-compose.yml', ...args],
     { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
   const volumes: string[] = [];
 
   before(async () => {
-    if (!hasCompose) throw new Error('RIM_REQUIRE_DOCKER=1 and docker-compose is not installed (apt-get install docker-compose)');
+    if (!hasCompose) {
+      throw new Error('RIM_REQUIRE_DOCKER=1 and docker-compose is not installed (apt-get install docker-compose)');
+    }
     await ensureImages(['base', 'appliance']);
     compose('up', '-d');
   });
   after(() => {
-    try { compose('down', '-v', '--remove-orphans'); } catch (e) { console.error(`compose down failed: ${(e as Error).message}`); }
+    try {
+      compose('down', '-v', '--remove-orphans');
+    } catch (e) { console.error(`compose down failed: ${(e as Error).message}`); }
     // Whatever `down` missed (a failed `up`), by this run's own label only.
     const left = docker('ps', '-aq', '--filter', `label=rim.test-cluster=${prefix}`).split('\n').filter(Boolean);
     if (left.length) docker('rm', '-f', '-v', ...left);
@@ -67,7 +77,8 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
       assert.ok(c.Config.Env.includes(`RIM_NODE_ID=${box}`));
       assert.ok(c.Config.Env.includes(`RIM_DOCKER_NETWORK_MODE=container:${box}`));
       assert.ok(c.Config.Env.includes('RIM_CLUSTER_DISCOVERY_INTERFACE=eth0'));
-      volumes.push(...c.Mounts.filter((m: { Type: string }) => m.Type === 'volume').map((m: { Name: string }) => m.Name));
+      const mounts = c.Mounts as { Type: string; Name: string }[];
+      volumes.push(...mounts.filter((m) => m.Type === 'volume').map((m) => m.Name));
     }
     const net = JSON.parse(docker('network', 'inspect', `${prefix}-test`))[0];
     assert.equal(net.Internal, true);
@@ -108,10 +119,14 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
 
 describe('compose/up.sh and down.sh touch only their own cluster', { timeout: 120_000 }, () => {
   const prefix = `rimown${process.pid % 10000}`;
-  const env = { ...process.env, RIM_PREFIX: prefix, RIM_IMAGE: IMAGE_TAGS.appliance, RIM_SUBNET: `10.217.${20 + (process.pid % 200)}.0/24` };
+  const env = {
+    ...process.env, RIM_PREFIX: prefix, RIM_IMAGE: IMAGE_TAGS.appliance, RIM_SUBNET: `10.217.${20 + (process.pid % 200)}.0/24`,
+  };
   const script = (name: string) => {
     try {
-      return { code: 0, stderr: execFileSync('bash', [`compose/${name}`], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }) };
+      const out = execFileSync('bash', [`compose/${name}`],
+        { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      return { code: 0, stderr: out };
     } catch (e) {
       const err = e as { status: number; stderr: string };
       return { code: err.status, stderr: err.stderr };
@@ -128,7 +143,7 @@ describe('compose/up.sh and down.sh touch only their own cluster', { timeout: 12
     docker('create', '--name', stranger, IMAGE_TAGS.base, 'true');
     const r = script('up.sh');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`a container named ${stranger} exists and is not part of test cluster ${prefix}`));
+    assert.match(r.stderr, new RegExp(`container named ${stranger} exists and is not part of test cluster ${prefix} `));
     assert.equal(docker('ps', '-aq', '--filter', `name=^${stranger}$`).length > 0, true, 'the stranger is still there');
     assert.equal(docker('ps', '-aq', '--filter', `label=rim.test-cluster=${prefix}`), '', 'no box was started');
     docker('rm', '-f', '-v', stranger);

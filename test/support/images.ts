@@ -35,7 +35,8 @@ export async function ensureImages(names: ImageName[] = ['synthetic', 'noop']): 
   const missing = names.filter((n) => !pending.has(n));
   if (missing.length) {
     const build = run('bash', ['images/build.sh', ...missing], {
-      cwd: repoRoot, timeout: 600_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, RIM_IMAGE_TAG: TEST_IMAGE_TAG },
+      cwd: repoRoot, timeout: 600_000, maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, RIM_IMAGE_TAG: TEST_IMAGE_TAG },
     })
       .then(() => undefined)
       .catch((e: Error & { stderr?: string; stdout?: string }) => {

@@ -24,10 +24,12 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
     .action(async (app: string, o: { name: string; fps?: number; latency?: number; priority?: number }, cmd: Command) => {
       const body = { name: o.name, app, ...(o.fps !== undefined ? { fps: o.fps } : {}), ...(o.latency !== undefined ? { latencyMs: o.latency } : {}), ...(o.priority !== undefined ? { priority: o.priority } : {}) };
       const d = await ctx.client().post<DeploymentRow>('/v1/deployments', body);
-      show(ctx.out(cmd), d, () => `deployment ${d.name}: ${d.app} at ${d.fps} fps, ${d.latencyMs} ms, priority ${d.priority}: ${d.state}\n${deploymentTable([d])}`);
+      show(ctx.out(cmd), d, () => `deployment ${d.name}: ${d.app} at ${d.fps} fps, ${d.latencyMs} ms, `
+        + `priority ${d.priority}: ${d.state}\n${deploymentTable([d])}`);
       if (d.state === 'rejected') {
-        throw new CliFailure('rejected', `deployment ${d.name} is stored but not admitted: ${d.reason ?? 'no reason given'}`
-          + ` (rim undeploy ${d.name} removes it)`, EXIT.rejected);
+        const why = d.reason ?? 'no reason given';
+        throw new CliFailure('rejected',
+          `deployment ${d.name} is stored but not admitted: ${why} (rim undeploy ${d.name} removes it)`, EXIT.rejected);
       }
     });
   program.command('undeploy').argument('<name>', 'deployment name').description('remove a deployment')

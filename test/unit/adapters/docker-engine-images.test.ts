@@ -39,7 +39,8 @@ describe('Docker adapter: images', () => {
           const name = decodeURIComponent(inspect[1]!);
           const id = images.get(name) ?? [...images.values()].find((v) => v === name);
           if (!id) return answer(404, { message: `No such image: ${name}` });
-          return answer(200, { Id: id, RepoTags: [...images].filter(([, v]) => v === id).map(([k]) => k), Config: { Labels: {} } });
+          const tags = [...images].filter(([, v]) => v === id).map(([k]) => k);
+          return answer(200, { Id: id, RepoTags: tags, Config: { Labels: {} } });
         }
         if (req.method === 'POST' && /\/containers\/create$/.test(url.pathname)) {
           const opts = JSON.parse(body) as { Image: string; Labels: Record<string, string> };
@@ -59,21 +60,24 @@ describe('Docker adapter: images', () => {
   });
 
   const engine = () => new DockerContainerEngine({ socketPath });
-  const spec = () => buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'decode', accelerator: { kind: 'cpu' }, port: 17001 });
+  const spec = () => buildReplicaSpec({
+    node: 'box-1', app: synthetic, module: 'decode', accelerator: { kind: 'cpu' }, port: 17001,
+  });
 
   it('says once that an image is not on the box and that Rim never pulls it', async () => {
     await assert.rejects(engine().inspectImage('rim/absent:1'), (e: unknown) => {
       assert.ok(e instanceof NotFoundError);
-      assert.equal(e.message, 'image rim/absent:1 is not on this box; Rim never pulls images: build or `docker load` it on the box first');
+      assert.equal(e.message,
+        'image rim/absent:1 is not on this box; Rim never pulls images: build or `docker load` it on the box first');
       return true;
     });
     images.clear();
     await assert.rejects(engine().create(spec()), (e: unknown) => e instanceof NotFoundError
-      && /^image rim\/sample-synthetic:latest \(sha256:abababababab\) is not on this box; Rim never pulls images/.test(e.message)
+      && /^image rim\/sample-synthetic:latest \(sha256:abababababab\) is not on this box; Rim never pulls/.test(e.message)
       && !/no such image/i.test(e.message));
   });
 
-  it('creates a replica by its registered name while that name is the pinned id, and labels the pinned id', async () => {
+  it('creates a replica by its registered name while that name is the pinned id, labelled with the id', async () => {
     images.clear();
     images.set('rim/sample-synthetic:latest', DIGEST);
     created.length = 0;
@@ -82,7 +86,7 @@ describe('Docker adapter: images', () => {
     assert.equal(created[0]!.Labels['rim.image'], DIGEST);
   });
 
-  it('creates it by the pinned id once the name has moved to another image (a re-tag is never picked up silently)', async () => {
+  it('creates it by the pinned id once the name has moved (a re-tag is never picked up silently)', async () => {
     images.clear();
     images.set('rim/sample-synthetic:latest', OTHER);
     images.set('<untagged>', DIGEST);

@@ -3,7 +3,9 @@
  * labels, containers that are created, started, stopped and removed, an
  * "unreachable" switch. The real engine is covered by the integration tests.
  */
-import { imageNotOnBox, type ContainerEngine, type ImageInfo, type ReplicaStats } from '../../../src/adapters/container-engine.js';
+import {
+  imageNotOnBox, type ContainerEngine, type ImageInfo, type ReplicaStats,
+} from '../../../src/adapters/container-engine.js';
 import { DockerUnavailableError, NotFoundError } from '../../../src/domain/errors.js';
 import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../../../src/domain/types.js';
 

@@ -71,7 +71,8 @@ describe('rim CLI: messages and exit codes', { timeout: 60_000 }, () => {
     const r = await rim(['undeploy', 'job'], { RIM_URL: h.url, RIM_DATA_DIR: empty });
     assert.equal(r.code, 1);
     assert.equal(lines(r.stderr).length, 1, r.stderr);
-    assert.match(r.stderr, /^error: unauthorized: no admin token found \(set RIM_ADMIN_TOKEN or run `rim token` on the box\)/);
+    assert.match(r.stderr,
+      /^error: unauthorized: no admin token found \(set RIM_ADMIN_TOKEN or run `rim token` on the box\)/);
     assert.ok(r.stderr.includes(join(empty, 'admin-token')), r.stderr);
     assert.doesNotMatch(r.stderr, /rejected/);
   });
@@ -80,7 +81,8 @@ describe('rim CLI: messages and exit codes', { timeout: 60_000 }, () => {
     const r = await rim(['undeploy', 'job'], { RIM_URL: h.url, RIM_DATA_DIR: stale });
     assert.equal(r.code, 1);
     assert.equal(lines(r.stderr).length, 1, r.stderr);
-    assert.match(r.stderr, /^error: token-rejected: the admin token was rejected by the appliance at http:\/\/127\.0\.0\.1:\d+ /);
+    assert.match(r.stderr,
+      /^error: token-rejected: the admin token was rejected by the appliance at http:\/\/127\.0\.0\.1:\d+ /);
     assert.ok(r.stderr.includes(`token from ${join(stale, 'admin-token')}`), r.stderr);
     assert.doesNotMatch(r.stderr, /no admin token found/);
     const wrongEnv = await rim(['undeploy', 'job'], { RIM_URL: h.url, RIM_ADMIN_TOKEN: 'not-the-token' });

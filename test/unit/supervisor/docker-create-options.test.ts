@@ -32,7 +32,8 @@ test('every replica is unprivileged, labelled, on the host network by default, a
       'rim.image': s.image,
     });
     assert.equal(o.Image, s.image);
-    assert.equal(createOptions(s, {}, 'rim/sample-synthetic:latest').Image, 'rim/sample-synthetic:latest', 'a name for the pinned id');
+    const named = createOptions(s, {}, 'rim/sample-synthetic:latest');
+    assert.equal(named.Image, 'rim/sample-synthetic:latest', 'a name for the pinned id');
   }
 });
 
