@@ -15,21 +15,22 @@ import { SystemInventory, type Inventory } from './adapters/inventory.js';
 import { LowdbStore } from './adapters/lowdb-store.js';
 import type { Store } from './adapters/store.js';
 import type { ReplicaView } from './api/deps.js';
-import { DockerHealth, sleep } from './api/docker-health.js';
-import { EventBus } from './api/event-bus.js';
+import { DockerHealth } from './api/docker-health.js';
+import { EventBus } from './events/event-bus.js';
 import { ApiMetrics } from './api/metrics.js';
-import { OneBoxControl, type Planner } from './api/one-box-control.js';
+import { Control } from './control/control.js';
 import { createApi, type ApiOptions } from './api/server.js';
 import type { Config } from './config/schema.js';
-import { assignmentForNode } from './domain/assignment.js';
+import { clusterPlanner } from './domain/planning/cluster-planner.js';
+import { oneBoxPlanner } from './domain/planning/control-planners.js';
+import type { ClusterPlanner, Planner } from './domain/planning/planner.js';
 import type { Assignment, ReplicaStatus } from './domain/types.js';
 import { componentLogger, createLogger, type Logger } from './log.js';
+import { sleep } from './sleep.js';
 import { createCluster } from './cluster/start-cluster.js';
-import { clusterPlanner } from './cluster/cluster-plan.js';
 import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane } from './router/data-plane.js';
-import type { DockerContainerEngine } from './adapters/docker-engine.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
@@ -58,7 +59,7 @@ export interface ApplianceParts {
   inventory?: Inventory;
   /** The NodeSupervisor when unset. */
   supervisor?: SupervisorFactory;
-  /** The one-box stand-in when unset. */
+  /** The one-box planner over `placementPlanner(config)` when unset (a cluster brings its own). */
   planner?: (config: Config) => Planner;
   logDestination?: DestinationStream;
   now?: () => number;
@@ -77,7 +78,7 @@ export interface RunningAppliance {
   logger: Logger;
   engine: ContainerEngine;
   supervisor: Supervisor;
-  control: OneBoxControl;
+  control: Control;
   docker: DockerHealth;
   events: EventBus;
   /** Stops every loop and the server; containers keep running. */
@@ -85,21 +86,13 @@ export interface RunningAppliance {
 }
 
 /**
- * A box on its own is its own leader and plans with the leader's planner:
- * the placement engine for apps with measured profiles, and the stand-in
- * (every module on this box) for apps the profiler has not measured yet.
+ * The leader's planner from the config: the placement engine for apps with
+ * measured profiles, and the stand-in (every module on one node) for apps the
+ * profiler has not measured yet. A box on its own is its own leader and plans
+ * with it over itself.
  */
-export function oneBoxPlanner(config: Config): Planner {
-  const plan = clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
-  return {
-    plan: (node, doc) => plan(doc, [node], doc.plan),
-    assignment: (node, doc, ports) => {
-      const r = assignmentForNode({
-        node, plan: doc.plan!, apps: doc.apps, deployments: doc.deployments, ports, range: config.ports.range, version: doc.version,
-      });
-      return { assignment: r.assignment, ports: { ...r.ports } };
-    },
-  };
+export function placementPlanner(config: Config): ClusterPlanner {
+  return clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
 }
 
 export async function startAppliance(config: Config, parts: ApplianceParts): Promise<RunningAppliance> {
@@ -128,11 +121,15 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   docker.onChange((s) => events.publish('docker', s.reachable ? 'reachable' : 'unreachable', s));
   const supervisor = (parts.supervisor ?? nodeSupervisor)(engine, nodeId, componentLogger(root, 'supervisor'), config, events);
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
-  const cluster = createCluster({ config, nodeId, localStore, inventory, supervisor, logger: componentLogger(root, 'cluster'), now });
+  const placement = placementPlanner(config);
+  const cluster = createCluster({
+    config, nodeId, localStore, inventory, supervisor, now, planner: placement,
+    logger: componentLogger(root, 'cluster'),
+  });
   const store = cluster?.store ?? localStore;
-  const control = new OneBoxControl({
-    store, engine, inventory, supervisor, planner: cluster?.planner ?? (parts.planner ?? oneBoxPlanner)(config), events,
-    logger: componentLogger(root, 'control'), now,
+  const planner = cluster?.planner ?? parts.planner?.(config) ?? oneBoxPlanner(placement, config.ports.range);
+  const control = new Control({
+    store, engine, inventory, supervisor, planner, events, logger: componentLogger(root, 'control'), now,
   });
   // The leader (a box on its own leads itself) profiles what placement needs, on this box's accelerators.
   const profiler = new ProfilerService({
@@ -141,7 +138,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     schedule: config.profiling.schedule,
     enabled: config.profiling.enabled,
     ports: config.ports.range,
-    readImageFile: (engine as Partial<DockerContainerEngine>).readImageFile?.bind(engine),
+    readImageFile: (image, path) => engine.readImageFile(image, path),
     gpu: config.accelerators.detectGpus ? new NvidiaSmiSampler() : undefined,
     isLeader: () => cluster?.node.isLeader ?? true,
     onProfiled: (p) => {

@@ -57,7 +57,6 @@ export function measure(
   const cpu = process.cpuUsage(cpu0);
   const v = validatePlan(p, plan);
   const fps = admittedFps(plan, deployments);
-  const extra = plan as Plan & { status?: string; gap?: number };
   return {
     plan,
     row: {
@@ -73,8 +72,8 @@ export function measure(
       cpuMs: Number(((cpu.user + cpu.system) / 1000).toFixed(1)),
       violations: v.length,
       firstViolation: v[0]?.message,
-      status: extra.status,
-      gap: extra.gap,
+      status: plan.status,
+      gap: plan.gap,
     },
   };
 }

@@ -55,7 +55,7 @@ export function replanAfterLoss(
     admittedAfter: row.admitted,
     admittedFpsAfter: row.admittedFps,
     moves: plan.moves ?? 0, forced, displaced, unnecessary: moved.length - forced - displaced,
-    replan: (plan as Plan & { replan?: string }).replan,
+    replan: plan.replan,
     solveMs: plan.solveMs,
     violations: row.violations,
   };

@@ -6,7 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpSend, loadAgent } from '../../src/profiler/http-send.js';
-import { LoadRun, sleep } from '../../src/profiler/load-generator.js';
+import { LoadRun } from '../../src/profiler/load-generator.js';
+import { sleep } from '../../src/sleep.js';
 
 export async function generatorCeiling(durationMs = 2000, levels = [1, 4, 16]): Promise<Array<{ concurrency: number; rps: number }>> {
   const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('ok')); });

@@ -43,9 +43,27 @@ export interface ContainerEngine {
   remove(containerId: string): Promise<void>;
   stats(containerId: string): Promise<ReplicaStats>;
   /**
-   * Calls `onEvent` for each die/start/destroy event of a managed container of
+   * Calls `onEvent` for each start/die/destroy event of a managed container of
    * `node` until `signal` aborts; lets the supervisor react at once instead of
    * waiting for its next poll.
    */
-  watch(node: string, onEvent: (e: { containerId: string; action: string }) => void, signal: AbortSignal): Promise<void>;
+  watch(node: string, onEvent: (e: ContainerEvent) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Reads one file out of an image without running it (the profiler's sample
+   * input); NotFoundError when the image or the file is absent, ValidationError
+   * past `maxBytes`.
+   */
+  readImageFile(image: string, path: string, maxBytes?: number): Promise<Buffer>;
 }
+
+/** The container lifecycle events Rim follows: each wakes the supervisor. */
+export const CONTAINER_EVENT_ACTIONS = ['start', 'die', 'destroy'] as const;
+export type ContainerEventAction = (typeof CONTAINER_EVENT_ACTIONS)[number];
+
+export interface ContainerEvent {
+  containerId: string;
+  action: ContainerEventAction;
+}
+
+export const isContainerEventAction = (a: string): a is ContainerEventAction =>
+  (CONTAINER_EVENT_ACTIONS as readonly string[]).includes(a);

@@ -7,7 +7,10 @@
  */
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { imageNotOnBox, type ContainerEngine, type ImageInfo, type ReplicaStats } from './container-engine.js';
+import {
+  CONTAINER_EVENT_ACTIONS, imageNotOnBox, type ContainerEngine, type ContainerEvent, type ImageInfo,
+  isContainerEventAction, type ReplicaStats,
+} from './container-engine.js';
 import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../domain/types.js';
 import {
   ConflictError, DockerUnavailableError, NotFoundError, RimError, ValidationError,
@@ -257,10 +260,12 @@ export class DockerContainerEngine implements ContainerEngine {
     return { cpuCores, memoryMB: Math.max(0, (mem.usage ?? 0) - cache) / (1024 * 1024) };
   }
 
-  async watch(node: string, onEvent: (e: { containerId: string; action: string }) => void, signal: AbortSignal): Promise<void> {
+  async watch(node: string, onEvent: (e: ContainerEvent) => void, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const stream = await this.call('subscribe to engine events', () => this.docker.getEvents({
-      filters: { type: ['container'], event: ['die', 'start', 'destroy'], label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`] },
+      filters: {
+        type: ['container'], event: [...CONTAINER_EVENT_ACTIONS], label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`],
+      },
     })) as Readable;
     await new Promise<void>((resolve, reject) => {
       let buffered = '';
@@ -276,7 +281,7 @@ export class DockerContainerEngine implements ContainerEngine {
           try {
             const ev = JSON.parse(line) as { id?: string; Action?: string; status?: string };
             const action = ev.Action ?? ev.status ?? '';
-            if (ev.id) onEvent({ containerId: ev.id, action });
+            if (ev.id && isContainerEventAction(action)) onEvent({ containerId: ev.id, action });
           } catch { /* a partial or foreign line: ignore */ }
         }
       });

@@ -2,14 +2,14 @@
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Inventory } from '../adapters/inventory.js';
 import type { Store } from '../adapters/store.js';
-import type { ClusterStatus } from '../cluster/cluster-node.js';
 import type { Config } from '../config/schema.js';
+import type { ClusterStatus } from '../domain/cluster-status.js';
 import type { ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { DockerHealth } from './docker-health.js';
-import type { EventBus } from './event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { ApiMetrics } from './metrics.js';
-import type { OneBoxControl } from './one-box-control.js';
+import type { Control } from '../control/control.js';
 
 /** The supervisor as the API sees it: what runs here now. */
 export interface ReplicaView {
@@ -24,7 +24,7 @@ export interface ApiDeps {
   engine: ContainerEngine;
   inventory: Inventory;
   supervisor: ReplicaView;
-  control: OneBoxControl;
+  control: Control;
   docker: DockerHealth;
   events: EventBus;
   metrics: ApiMetrics;

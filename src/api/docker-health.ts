@@ -6,6 +6,7 @@
  */
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Logger } from '../log.js';
+import { sleep } from '../sleep.js';
 
 export interface DockerState {
   /** undefined until the first ping answers or fails. */
@@ -65,15 +66,6 @@ export class DockerHealth {
       await sleep(wait, signal);
     }
   }
-}
-
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

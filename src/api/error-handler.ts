@@ -1,28 +1,11 @@
 /**
- * The one place where failures become HTTP answers: a RimError keeps its
- * status and code; express's body parser errors become 400/413; anything
- * else is a 500 whose details stay in the log. Never a 200 with an error.
+ * The API's one express error handler: every failure becomes the answer
+ * `toErrorResponse` (src/http) maps it to; unexpected ones are logged.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { NotFoundError, TooManyRequestsError, isRimError } from '../domain/errors.js';
+import { toErrorResponse } from '../http/error-response.js';
 import type { Logger } from '../log.js';
-
-export interface ErrorBody { error: { code: string; message: string; field?: string } }
-
-/** Maps any thrown value to a status and the JSON body. */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
-  if (isRimError(err)) {
-    const field = (err as { field?: string }).field;
-    return { status: err.status, body: { error: { code: err.code, message: err.message, ...(field ? { field } : {}) } } };
-  }
-  const e = err as { type?: string; status?: number; message?: string };
-  if (e?.type === 'entity.parse.failed') return { status: 400, body: { error: { code: 'invalid-json', message: `request body is not valid JSON: ${e.message}` } } };
-  if (e?.type === 'entity.too.large') return { status: 413, body: { error: { code: 'too-large', message: 'request body is too large' } } };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    return { status: e.status, body: { error: { code: 'bad-request', message: e.message ?? 'bad request' } } };
-  }
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error (see the appliance log)' } } };
-}
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {

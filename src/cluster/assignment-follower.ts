@@ -8,7 +8,8 @@
  * assignment from the same plan.
  */
 import type { Store } from '../adapters/store.js';
-import { assignmentForNode, type PortRange } from '../domain/assignment.js';
+import type { PortRange } from '../domain/assignment.js';
+import { nodeAssignment } from '../domain/planning/node-assignment.js';
 import type { Assignment, ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
 
@@ -26,19 +27,12 @@ export class AssignmentFollower {
 
   constructor(private readonly deps: AssignmentFollowerDeps) {}
 
-  /** This node's assignment for `doc`'s plan, with the port book it implies. Pure apart from reading the book. */
-  assignmentFor(node: NodeInventory, doc: ClusterDocument, ports: Readonly<Record<string, number>>): { assignment: Assignment; ports: Record<string, number> } {
-    const plan = doc.plan ?? { strategy: 'none', placements: [], rejected: [], latencyMs: {}, utilisation: {}, solveMs: 0 };
-    const out = assignmentForNode({ node, plan, apps: doc.apps, deployments: doc.deployments, ports, range: this.deps.range, version: doc.version });
-    return { assignment: out.assignment, ports: { ...out.ports } };
-  }
-
   /** Called with each committed document. */
   readonly onCommitted = async (doc: ClusterDocument): Promise<void> => {
     if (!doc.plan) return;
     const node = await this.deps.inventory();
     const previous = (this.deps.store.local().ports ?? {}) as Record<string, number>;
-    const { assignment, ports } = this.assignmentFor(node, doc, previous);
+    const { assignment, ports } = nodeAssignment(node, doc, previous, this.deps.range);
     if (JSON.stringify(ports) !== JSON.stringify(previous)) await this.deps.store.updateLocal((l) => { l.ports = ports; });
     const key = JSON.stringify(assignment.replicas.map((r) => [r.name, r.specHash]));
     if (key === this.lastKey) return;

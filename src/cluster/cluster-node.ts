@@ -1,31 +1,38 @@
 /**
- * One appliance's place in the cluster: the election machine's driver, the
- * peer API's handlers, the discovery and join loop, the leader's work loop,
- * and `update(fn)`, the only way a change enters the replicated document
- * (on a follower it is forwarded to the leader as a compare-and-set).
+ * One appliance's place in the cluster: it builds the election machine's
+ * driver, the discovery and join loop, the leader's work loop and the peer
+ * API's handlers, handing each a narrow view (ClusterView) rather than
+ * itself; and it offers `update(fn)`, the only way a change enters the
+ * replicated document (on a follower it is forwarded to the leader as a
+ * compare-and-set).
  */
 import type { Store } from '../adapters/store.js';
+import type { ClusterStatus } from '../domain/cluster-status.js';
 import { DEFAULT_RAFT_CONFIG, type PersistentState, type RaftConfig } from '../domain/election/types.js';
 import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
 import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
+import type { ClusterPlanner } from '../domain/planning/planner.js';
 import { newest } from '../domain/replication/log-state.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
+import { sleep } from '../sleep.js';
+import { clusterTimings, type ClusterTimings } from './cluster-timings.js';
+import type { ClusterView } from './cluster-view.js';
 import { DiscoveryLoop } from './discovery-loop.js';
-import { LeaderWork, type ClusterPlanner } from './leader-work.js';
-import type { PeerClient } from './peer-client.js';
-import { parseRaftMessage, proposeSchema } from './peer-messages.js';
+import { LeaderWork } from './leader-work.js';
+import type { PeerCaller } from './peer-client.js';
+import { peerHandlers } from './peer-handlers.js';
 import type { PeerHandler } from './peer-server.js';
 import { RaftDriver } from './raft-driver.js';
 
 export interface ClusterNodeDeps {
   nodeId: string;
   clusterName: string;
-  /** host:port at which the other boxes reach this node's API. */
+  /** host:port at which the other boxes reach this node's API (see setAdvertiseAddress). */
   advertiseAddress: string;
   store: Store;
-  client: PeerClient;
+  client: PeerCaller;
   inventory: () => Promise<NodeInventory>;
   /** Static peers ("host:port"); mDNS adds more through `addCandidate`. */
   staticPeers: string[];
@@ -33,21 +40,10 @@ export interface ClusterNodeDeps {
   now: () => number;
   raft?: RaftConfig;
   detector?: FailureDetectorConfig;
-  /** A node with no state waits this long for peers before founding a cluster of its own. */
-  bootstrapAfterMs?: number;
+  /** Waits, periods and timeouts; fields left out keep DEFAULT_CLUSTER_TIMINGS. */
+  timings?: Partial<ClusterTimings>;
   /** The leader's planner; without one the leader keeps whatever plan the document has. */
   planner?: ClusterPlanner;
-}
-
-export interface ClusterStatus {
-  name: string;
-  self: string;
-  role: string;
-  leader: string | null;
-  term: number;
-  /** Version (raft index) of the newest committed document. */
-  committedIndex: number;
-  members: { id: string; address: string; state: string; lastSeen: number; voter: boolean }[];
 }
 
 type Doc = ClusterDocument;
@@ -55,16 +51,28 @@ type Doc = ClusterDocument;
 export class ClusterNode {
   readonly driver: RaftDriver<Doc>;
   readonly discovery: DiscoveryLoop;
+  private readonly timings: ClusterTimings;
   private readonly leaderWork: LeaderWork;
+  private readonly view: ClusterView;
+  private readonly raft: RaftConfig;
   private readonly listeners: ((doc: Doc) => void | Promise<void>)[] = [];
+  private advertise: string;
+  /** Aborted when the node stops: update()'s waits end then. */
+  private stopped: AbortSignal = new AbortController().signal;
 
-  constructor(readonly deps: ClusterNodeDeps) {
+  constructor(private readonly deps: ClusterNodeDeps) {
     const log = deps.logger;
+    const timings = clusterTimings(deps.timings);
+    this.timings = timings;
+    this.raft = deps.raft ?? DEFAULT_RAFT_CONFIG;
+    this.advertise = deps.advertiseAddress;
     this.driver = new RaftDriver<Doc>({
       id: deps.nodeId,
-      cfg: deps.raft ?? DEFAULT_RAFT_CONFIG,
+      cfg: this.raft,
       now: deps.now,
       logger: log,
+      tickMs: timings.raftTickMs,
+      proposeTimeoutMs: timings.proposeTimeoutMs,
       persistence: {
         load: () => deps.store.local().raft as PersistentState<Doc> | undefined,
         save: async (s) => { await deps.store.updateLocal((l) => { l.raft = s; }); },
@@ -72,37 +80,64 @@ export class ClusterNode {
       send: (msg) => {
         const address = this.addressOf(msg.to);
         if (!address) return;
-        deps.client.call(address, 'POST', '/v1/peer/raft', msg, 1000).catch(() => undefined);
+        deps.client.call(address, 'POST', '/v1/peer/raft', msg, timings.raftCallTimeoutMs).catch(() => undefined);
       },
     });
     this.driver.onCommit(async (entry) => {
       await deps.store.replace(entry.data);
       for (const fn of this.listeners) await fn(entry.data);
     });
-    this.driver.onRole((role, term, leader) => log.info({ role, term, leader }, role === 'leader' ? 'this node leads the cluster' : 'role changed'));
-    this.discovery = new DiscoveryLoop(this, deps);
-    this.leaderWork = new LeaderWork(this, deps.detector ?? DEFAULT_FAILURE_DETECTOR, deps.planner, log, deps.now);
+    this.driver.onRole((role, term, leader) => {
+      log.info({ role, term, leader }, role === 'leader' ? 'this node leads the cluster' : 'role changed');
+    });
+    const driver = this.driver;
+    this.view = {
+      snapshot: () => driver.snapshot,
+      isLeader: () => this.isLeader,
+      newestDoc: () => this.newestDoc(),
+      addressOf: (id) => this.addressOf(id),
+      propose: (make) => driver.propose(make),
+      onRole: (fn) => driver.onRole(fn),
+    };
+    this.discovery = new DiscoveryLoop({
+      nodeId: deps.nodeId,
+      clusterName: deps.clusterName,
+      advertiseAddress: () => this.advertise,
+      staticPeers: deps.staticPeers,
+      client: deps.client,
+      inventory: deps.inventory,
+      localDoc: () => deps.store.read(),
+      view: this.view,
+      found: (doc) => driver.bootstrap(doc),
+      leave: () => driver.reset(),
+      timings,
+      logger: log,
+      now: deps.now,
+    });
+    this.leaderWork = new LeaderWork({
+      nodeId: deps.nodeId,
+      view: this.view,
+      detector: deps.detector ?? DEFAULT_FAILURE_DETECTOR,
+      planner: deps.planner,
+      timings,
+      logger: log,
+      now: deps.now,
+    });
   }
 
   start(signal: AbortSignal): void {
-    // What this node last knew to be committed stays in force while no leader speaks (edge autonomy across
-    // restarts); a leader that answers within an election timeout or so supersedes it without a detour.
-    const committed = this.driver.snapshot.committed;
-    if (committed) {
-      let superseded = false;
-      this.onCommitted(() => { superseded = true; });
-      const timer = setTimeout(() => {
-        if (superseded || signal.aborted) return;
-        this.deps.logger.info({ version: committed.data.version }, 'no leader yet: running the stored plan');
-        void (async () => { for (const fn of this.listeners) await fn(committed.data); })()
-          .catch((e) => this.deps.logger.error({ err: e }, 'applying the stored document failed'));
-      }, (this.deps.raft ?? DEFAULT_RAFT_CONFIG).electionMaxMs * 1.5);
-      signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-    }
+    this.stopped = signal;
+    this.runStoredDocumentUnlessSuperseded(signal);
     this.driver.start(signal);
     this.discovery.start(signal);
     this.leaderWork.start(signal);
   }
+
+  /** host:port at which the other boxes reach this node's API. */
+  get advertiseAddress(): string { return this.advertise; }
+
+  /** Set once the API listens (its port may have been chosen then). */
+  setAdvertiseAddress(address: string): void { this.advertise = address; }
 
   /** Called with every newly committed document (after the store holds it). */
   onCommitted(fn: (doc: Doc) => void | Promise<void>): void { this.listeners.push(fn); }
@@ -118,7 +153,7 @@ export class ClusterNode {
   newestDoc(): Doc | undefined { return newest(this.driver.snapshot)?.data; }
 
   addressOf(id: string): string | undefined {
-    if (id === this.deps.nodeId) return this.deps.advertiseAddress;
+    if (id === this.deps.nodeId) return this.advertise;
     return this.newestDoc()?.members.find((m) => m.id === id)?.address ?? this.discovery.addressOf(id);
   }
 
@@ -126,6 +161,10 @@ export class ClusterNode {
     const s = this.driver.snapshot;
     const doc = this.newestDoc() ?? this.deps.store.read();
     const voters = doc ? votersOf(doc) : [];
+    const lastSeen = (id: string, stored: number) => {
+      if (s.role !== 'leader') return stored;
+      return id === this.deps.nodeId ? this.deps.now() : s.ackAt[id] ?? stored;
+    };
     return {
       name: this.deps.clusterName,
       self: this.deps.nodeId,
@@ -134,8 +173,11 @@ export class ClusterNode {
       term: s.term,
       committedIndex: s.committed?.index ?? 0,
       members: (doc?.members ?? []).map((m) => ({
-        id: m.id, address: m.address, state: m.state, voter: voters.includes(m.id),
-        lastSeen: s.role === 'leader' ? (m.id === this.deps.nodeId ? this.deps.now() : s.ackAt[m.id] ?? m.lastSeen) : m.lastSeen,
+        id: m.id,
+        address: m.address,
+        state: m.state,
+        voter: voters.includes(m.id),
+        lastSeen: lastSeen(m.id, m.lastSeen),
       })),
     };
   }
@@ -147,8 +189,15 @@ export class ClusterNode {
    * conflict `fn` runs again on the leader's newer document.
    */
   async update(fn: (doc: Doc) => Doc | void): Promise<Doc> {
+    const t = this.timings;
+    const wait = async (ms: number) => {
+      await sleep(ms, this.stopped);
+      if (this.stopped.aborted) {
+        throw new UnavailableError('the node is shutting down; the change may not have been stored');
+      }
+    };
     let base: Doc | undefined;
-    for (let attempt = 0; attempt < 6; attempt++) {
+    for (let attempt = 0; attempt < t.updateAttempts; attempt++) {
       if (this.isLeader) {
         const e = await this.driver.propose((head, next) => {
           if (!head) throw new UnavailableError('the cluster has no state yet');
@@ -160,24 +209,36 @@ export class ClusterNode {
       }
       const leader = this.leaderId;
       const address = leader ? this.addressOf(leader) : undefined;
-      if (!address) { await sleep(300); continue; }
+      if (!address) { await wait(t.updateRetryMs); continue; }
       const from = base ?? this.deps.store.read();
       const copy = structuredClone(from);
       const next = fn(copy) ?? copy;
+      let answer;
       try {
-        const answer = await this.deps.client.call<{ doc: Doc }>(address, 'POST', '/v1/peer/propose', { baseVersion: from.version, doc: next }, 6000);
-        if (answer.status === 200) {
-          // Read-your-writes: wait (briefly) until this node holds the committed result too.
-          for (let i = 0; i < 40 && this.deps.store.read().version < answer.body.doc.version; i++) await sleep(25);
-          return answer.body.doc;
-        }
-        if (answer.status === 409) { base = answer.body.doc; continue; }
-        await sleep(200);
+        const body = { baseVersion: from.version, doc: next };
+        const timeout = t.proposeCallTimeoutMs;
+        answer = await this.deps.client.call<{ doc: Doc }>(address, 'POST', '/v1/peer/propose', body, timeout);
       } catch {
-        await sleep(300);
+        await wait(t.updateRetryMs);
+        continue;
       }
+      if (answer.status === 200) {
+        await this.readYourWrites(answer.body.doc.version);
+        return answer.body.doc;
+      }
+      if (answer.status === 409) { base = answer.body.doc; continue; }
+      await wait(t.updateRefusedRetryMs);
     }
     throw new UnavailableError('no leader accepted the change: the cluster may have lost its majority');
+  }
+
+  /** Waits (briefly) until this node holds the committed result of its own change too. */
+  private async readYourWrites(version: number): Promise<void> {
+    const t = this.timings;
+    const polls = Math.ceil(t.readYourWritesMs / t.readYourWritesPollMs);
+    for (let i = 0; i < polls && !this.stopped.aborted && this.deps.store.read().version < version; i++) {
+      await sleep(t.readYourWritesPollMs, this.stopped);
+    }
   }
 
   /**
@@ -199,33 +260,30 @@ export class ClusterNode {
 
   /** The peer API this node serves under /v1/peer. */
   handlers(): Record<string, PeerHandler> {
-    return {
-      'POST /raft': async ({ body, from }) => {
-        const msg = parseRaftMessage(body);
-        if (msg.from !== from) return { status: 403, body: { error: { code: 'forbidden', message: 'sender mismatch' } } };
-        void this.driver.deliver(msg);
-        return { status: 202 };
-      },
-      'POST /hello': ({ body, from, remoteAddress }) => this.discovery.onHello(body, from, remoteAddress),
-      'POST /join': ({ body, from, remoteAddress }) => this.leaderWork.onJoin(body, from, remoteAddress),
-      'POST /propose': async ({ body }) => {
-        const req = proposeSchema.parse(body);
-        if (!this.isLeader) return { status: 503, body: { error: { code: 'not-leader', message: 'not the leader' } } };
-        try {
-          const e = await this.driver.propose((head, next) => {
-            if (!head) throw new UnavailableError('no state');
-            if (head.data.version !== req.baseVersion) throw new ConflictError('stale base version');
-            return { data: { ...(req.doc as Doc), version: next, members: head.data.members, clusterName: head.data.clusterName } };
-          });
-          return { status: 200, body: { doc: e!.data } };
-        } catch (err) {
-          if (err instanceof ConflictError) return { status: 409, body: { doc: this.newestDoc() } };
-          throw err;
-        }
-      },
-      'GET /doc': () => ({ status: 200, body: { doc: this.newestDoc() ?? null, status: this.status() } }),
-    };
+    return peerHandlers({
+      view: this.view,
+      deliver: (msg) => this.driver.deliver(msg),
+      hello: (body, from, ip) => this.discovery.onHello(body, from, ip),
+      join: (body, from, ip) => this.leaderWork.onJoin(body, from, ip),
+      status: () => this.status(),
+    });
+  }
+
+  /**
+   * What this node last knew to be committed stays in force while no leader speaks (edge autonomy across
+   * restarts); a leader that answers within an election timeout or so supersedes it without a detour.
+   */
+  private runStoredDocumentUnlessSuperseded(signal: AbortSignal): void {
+    const committed = this.driver.snapshot.committed;
+    if (!committed) return;
+    let superseded = false;
+    this.onCommitted(() => { superseded = true; });
+    const timer = setTimeout(() => {
+      if (superseded || signal.aborted) return;
+      this.deps.logger.info({ version: committed.data.version }, 'no leader yet: running the stored plan');
+      void (async () => { for (const fn of this.listeners) await fn(committed.data); })()
+        .catch((e) => this.deps.logger.error({ err: e }, 'applying the stored document failed'));
+    }, this.raft.electionMaxMs * this.timings.storedPlanAfterElections);
+    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -5,10 +5,14 @@
  */
 import type { NodeLocalState, Store } from '../adapters/store.js';
 import type { ClusterDocument } from '../domain/types.js';
-import type { ClusterNode } from './cluster-node.js';
+
+/** How a change reaches the replicated document (ClusterNode.update). */
+export interface DocumentUpdater {
+  update(fn: (doc: ClusterDocument) => ClusterDocument | void): Promise<ClusterDocument>;
+}
 
 export class ClusterStore implements Store {
-  constructor(private readonly base: Store, private readonly node: ClusterNode) {}
+  constructor(private readonly base: Store, private readonly node: DocumentUpdater) {}
 
   read(): ClusterDocument { return this.base.read(); }
 

@@ -5,111 +5,124 @@
  * of live nodes), passing the previous plan so that nothing else moves.
  * Each node then runs its share of the committed plan (assignment-follower).
  */
-import { expiredMembers, type FailureDetectorConfig, memberTransitions } from '../domain/membership/failure-detector.js';
-import { aliveMembers, isCurrentMember, votersOf, withMember, withoutMember, withTransitions } from '../domain/membership/member-changes.js';
-import { UnavailableError } from '../domain/errors.js';
+import {
+  expiredMembers, type FailureDetectorConfig, memberTransitions,
+} from '../domain/membership/failure-detector.js';
+import {
+  aliveMembers, isCurrentMember, votersOf, withMember, withoutMember, withTransitions,
+} from '../domain/membership/member-changes.js';
+import { ForbiddenError, RetryLaterError, UnavailableError } from '../domain/errors.js';
+import { planInputKey, planKey } from '../domain/planning/plan-keys.js';
+import type { ClusterPlanner } from '../domain/planning/planner.js';
 import type { ClusterDocument, NodeInventory, Plan } from '../domain/types.js';
+import { parseBody } from '../http/parse-body.js';
 import type { Logger } from '../log.js';
-import type { ClusterNode } from './cluster-node.js';
+import type { ClusterTimings } from './cluster-timings.js';
+import type { ClusterView } from './cluster-view.js';
 import { joinSchema, type JoinRequest } from './peer-messages.js';
 import type { PeerReply } from './peer-server.js';
 
-/** Plans the document's deployments over the live nodes; pure. `previous` keeps replicas in place. */
-export type ClusterPlanner = (doc: ClusterDocument, nodes: NodeInventory[], previous: Plan | undefined) => Plan;
-
-/** The parts of a plan that matter when comparing two (not its solve time). */
-const planKey = (p: Plan | undefined): string => (p ? JSON.stringify([p.placements, p.rejected]) : '');
-
-export function planInputKey(doc: ClusterDocument, nodes: NodeInventory[]): string {
-  return JSON.stringify([
-    doc.apps.map((a) => [a.name, a.digest]),
-    doc.deployments.map((d) => [d.name, d.app, d.fps, d.latencyMs, d.priority]),
-    doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps]),
-    nodes,
-  ]);
+export interface LeaderWorkDeps {
+  nodeId: string;
+  view: ClusterView;
+  detector: FailureDetectorConfig;
+  /** Without one the leader keeps whatever plan the document has. */
+  planner?: ClusterPlanner;
+  timings: Pick<ClusterTimings, 'leaderTickMs'>;
+  logger: Logger;
+  now: () => number;
 }
 
 export class LeaderWork {
   private plannedKey = '';
   private busy = false;
+  private readonly view: ClusterView;
+  private readonly log: Logger;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly node: ClusterNode,
-    private readonly detector: FailureDetectorConfig,
-    private readonly planner: ClusterPlanner | undefined,
-    private readonly log: Logger,
-    private readonly now: () => number,
-  ) {
-    node.driver.onRole((role) => { if (role === 'leader') this.plannedKey = ''; });
+  constructor(private readonly deps: LeaderWorkDeps) {
+    this.view = deps.view;
+    this.log = deps.logger;
+    this.now = deps.now;
+    this.view.onRole((role) => { if (role === 'leader') this.plannedKey = ''; });
   }
 
   start(signal: AbortSignal): void {
+    if (signal.aborted) return;
     const timer = setInterval(() => {
-      if (this.busy || !this.node.isLeader) return;
+      if (this.busy || signal.aborted || !this.view.isLeader()) return;
       this.busy = true;
       this.round().catch((e) => this.log.warn({ err: e }, 'leader round failed')).finally(() => { this.busy = false; });
-    }, 200);
+    }, this.deps.timings.leaderTickMs);
     signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   }
 
   private async round(): Promise<void> {
-    const s = this.node.driver.snapshot;
+    const s = this.view.snapshot();
     const heard = (id: string) => s.ackAt[id];
-    const self = this.node.deps.nodeId;
-    await this.node.driver.propose((head, next) => {
+    const self = this.deps.nodeId;
+    const detector = this.deps.detector;
+    await this.view.propose((head, next) => {
       if (!head) return null;
-      const t = memberTransitions(head.data.members, self, heard, s.becameLeaderAt, this.now(), this.detector);
+      const t = memberTransitions(head.data.members, self, heard, s.becameLeaderAt, this.now(), detector);
       if (!t.length) return null;
-      for (const x of t) this.log[x.to === 'alive' ? 'info' : 'warn']({ member: x.id, from: x.from, to: x.to }, `member ${x.id} is ${x.to}`);
+      for (const x of t) {
+        const level = x.to === 'alive' ? 'info' : 'warn';
+        this.log[level]({ member: x.id, from: x.from, to: x.to }, `member ${x.id} is ${x.to}`);
+      }
       return { data: { ...withTransitions(head.data, t, heard, this.now()), version: next } };
     });
-    await this.node.driver.propose((head, next) => {
-      const gone = head ? expiredMembers(head.data.members, this.now(), this.detector)[0] : undefined;
+    await this.view.propose((head, next) => {
+      const gone = head ? expiredMembers(head.data.members, this.now(), detector)[0] : undefined;
       if (!head || !gone || gone === self) return null;
       this.log.warn({ member: gone }, 'member expired: removed from the cluster');
       const data = withoutMember(head.data, gone);
       return { data: { ...data, version: next }, voters: votersOf(data) };
     });
-    if (this.planner) await this.replan(this.planner);
+    if (this.deps.planner) await this.replan(this.deps.planner);
   }
 
   private async replan(planner: ClusterPlanner): Promise<void> {
-    const doc = this.node.newestDoc();
+    const doc = this.view.newestDoc();
     if (!doc) return;
     const nodes = aliveMembers(doc).flatMap((m) => (m.inventory ? [m.inventory] : []));
     const key = planInputKey(doc, nodes);
     if (key === this.plannedKey) return;
     const started = this.now();
     const plan = planner(doc, nodes, doc.plan);
-    await this.node.driver.propose((head, next) => {
+    await this.view.propose((head, next) => {
       if (!head || head.data.version !== doc.version || planKey(plan) === planKey(head.data.plan)) return null;
       return { data: { ...head.data, plan, version: next } };
     });
     this.plannedKey = key;
-    this.log.info({ placements: plan.placements.length, rejected: plan.rejected.length, nodes: nodes.map((n) => n.id), moves: plan.moves, ms: this.now() - started }, 'plan updated');
+    this.log.info({
+      placements: plan.placements.length, rejected: plan.rejected.length, nodes: nodes.map((n) => n.id),
+      moves: plan.moves, ms: this.now() - started,
+    }, 'plan updated');
   }
 
   /** POST /v1/peer/join: the leader makes the caller a member (one membership change at a time). */
   async onJoin(body: unknown, from: string, remoteIp: string): Promise<PeerReply> {
-    const req = joinSchema.parse(body) as JoinRequest;
-    if (req.id !== from) return { status: 403, body: { error: { code: 'forbidden', message: 'a node joins only as itself' } } };
-    if (!this.node.isLeader) {
-      const leader = this.node.leaderId;
-      return { status: 409, body: { leader, leaderAddress: leader ? this.node.addressOf(leader) : undefined } };
+    const req = parseBody(joinSchema, body, 'join request') as JoinRequest;
+    if (req.id !== from) throw new ForbiddenError('a node joins only as itself');
+    if (!this.view.isLeader()) {
+      // Not an error: the answer tells the caller where the leader is.
+      const leader = this.view.snapshot().leader;
+      return { status: 409, body: { leader, leaderAddress: leader ? this.view.addressOf(leader) : undefined } };
     }
     const port = req.address.split(':').pop();
     const join = { id: req.id, address: `${remoteIp}:${port}`, inventory: req.inventory };
     try {
-      await this.node.driver.propose((head, next) => {
+      await this.view.propose((head, next) => {
         if (!head || isCurrentMember(head.data, join)) return null;
         const data = withMember(head.data, join, this.now());
         return { data: { ...data, version: next }, voters: votersOf(data) };
       });
     } catch (e) {
-      if (e instanceof UnavailableError) return { status: 503, body: { error: { code: 'retry', message: e.message } } };
+      if (e instanceof UnavailableError) throw new RetryLaterError(e.message, { cause: e });
       throw e;
     }
     this.log.info({ member: join.id, address: join.address }, 'member admitted');
-    return { status: 200, body: { leader: this.node.deps.nodeId } };
+    return { status: 200, body: { leader: this.deps.nodeId } };
   }
 }

@@ -27,6 +27,9 @@ export interface PeerClientOptions {
   timeoutMs?: number;
 }
 
+/** What a caller of the peer API needs of the client. */
+export type PeerCaller = Pick<PeerClient, 'call'>;
+
 export class PeerClient {
   constructor(private readonly opts: PeerClientOptions) {}
 

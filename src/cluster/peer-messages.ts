@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { RaftMessage } from '../domain/election/types.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
+import { parseBody } from '../http/parse-body.js';
 
 export const PROTOCOL_VERSION = '1';
 
@@ -30,8 +31,9 @@ export const raftMessageSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('append-resp'), success: z.boolean(), match: ref }),
 ]);
 
+/** A peer's raft message; a ValidationError (400) names the bad field. */
 export const parseRaftMessage = (body: unknown): RaftMessage<ClusterDocument> =>
-  raftMessageSchema.parse(body) as unknown as RaftMessage<ClusterDocument>;
+  parseBody(raftMessageSchema, body, 'raft message') as unknown as RaftMessage<ClusterDocument>;
 
 const inventory = z.object({
   id: z.string(), cpus: z.number(), memoryMB: z.number(), accelerators: z.array(z.looseObject({ id: z.string(), model: z.string(), memoryMB: z.number() })),

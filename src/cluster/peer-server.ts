@@ -5,6 +5,8 @@
  * other is refused with 401 and logged (never with the token).
  */
 import express, { type Request, type Response, Router } from 'express';
+import { isRimError, ValidationError } from '../domain/errors.js';
+import { toErrorResponse } from '../http/error-response.js';
 import type { Logger } from '../log.js';
 import { PEER_HEADERS, type PeerSigner, PeerVerifier } from './peer-auth.js';
 
@@ -62,13 +64,12 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
       const peer = res.locals.peer as { nodeId: string; nonce: string };
       let reply: PeerReply;
       try {
-        const raw = rawBody(req);
-        const body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
-        reply = await handler({ from: peer.nodeId, remoteAddress: remoteIp(req), body });
+        reply = await handler({ from: peer.nodeId, remoteAddress: remoteIp(req), body: jsonBody(rawBody(req)) });
       } catch (e) {
-        const err = e as Error & { status?: number; code?: string };
-        const status = err.status ?? (err.name === 'ZodError' || e instanceof SyntaxError ? 400 : 500);
-        reply = { status, body: { error: { code: err.code ?? (status === 400 ? 'invalid' : 'internal'), message: err.message } } };
+        reply = toErrorResponse(e);
+        if (reply.status >= 500 && !isRimError(e)) {
+          opts.logger.error({ err: e, peer: peer.nodeId, path: req.originalUrl }, 'peer request failed');
+        }
       }
       const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
       res.status(reply.status);
@@ -79,6 +80,15 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
     });
   }
   return r;
+}
+
+function jsonBody(raw: Buffer): unknown {
+  if (!raw.length) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new ValidationError(`peer request body is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 function rawBody(req: Request): Buffer {

@@ -24,7 +24,10 @@ export interface RaftDriverDeps<D> {
   send: (msg: RaftMessage<D>) => void;
   now: () => number;
   logger: Logger;
-  tickMs?: number;
+  /** How often the machine gets a tick (ClusterTimings.raftTickMs). */
+  tickMs: number;
+  /** How long a proposal may wait for a majority (ClusterTimings.proposeTimeoutMs). */
+  proposeTimeoutMs: number;
 }
 
 /** A change to propose, computed from the newest entry inside the machine's turn; null proposes nothing. */
@@ -54,7 +57,7 @@ export class RaftDriver<D> {
       if (this.tickQueued) return;
       this.tickQueued = true;
       void this.input({ kind: 'tick', now: this.deps.now() }).finally(() => { this.tickQueued = false; });
-    }, this.deps.tickMs ?? 25);
+    }, this.deps.tickMs);
     signal.addEventListener('abort', () => {
       clearInterval(timer);
       this.failProposals('the node is shutting down');
@@ -70,7 +73,7 @@ export class RaftDriver<D> {
   }
 
   /** Proposes the change `make` computes from the newest entry; resolves with the committed entry (null when nothing to do). */
-  propose(make: ChangeMaker<D>, timeoutMs = 5000): Promise<Entry<D> | null> {
+  propose(make: ChangeMaker<D>, timeoutMs = this.deps.proposeTimeoutMs): Promise<Entry<D> | null> {
     return new Promise((resolve, reject) => {
       const id = randomBytes(8).toString('hex');
       const timer = setTimeout(() => {

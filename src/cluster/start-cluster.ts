@@ -10,17 +10,16 @@ import { networkInterfaces } from 'node:os';
 import type { Router } from 'express';
 import type { Inventory } from '../adapters/inventory.js';
 import type { Store } from '../adapters/store.js';
-import type { Planner } from '../api/one-box-control.js';
 import type { Config } from '../config/schema.js';
+import type { ClusterStatus } from '../domain/cluster-status.js';
 import { DEFAULT_FAILURE_DETECTOR } from '../domain/membership/failure-detector.js';
-import { aliveMembers } from '../domain/membership/member-changes.js';
+import { memberPlanner } from '../domain/planning/control-planners.js';
+import type { ClusterPlanner, Planner } from '../domain/planning/planner.js';
 import type { Assignment } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import { AssignmentFollower } from './assignment-follower.js';
-import { clusterPlanner } from './cluster-plan.js';
-import { ClusterNode, type ClusterStatus } from './cluster-node.js';
+import { ClusterNode } from './cluster-node.js';
 import { ClusterStore } from './cluster-store.js';
-import type { ClusterPlanner } from './leader-work.js';
 import { interfaceAddress, MdnsDiscovery } from './mdns-discovery.js';
 import { PeerSigner } from './peer-auth.js';
 import { PeerClient } from './peer-client.js';
@@ -35,8 +34,8 @@ export interface ClusterParts {
   supervisor: { setAssignment(a: Assignment): void };
   logger: Logger;
   now: () => number;
-  /** Replaces the default planner (placement engine + stand-in for unprofiled apps). */
-  planner?: ClusterPlanner;
+  /** The leader's planner (the composition root's: placement engine + stand-in for unprofiled apps). */
+  planner: ClusterPlanner;
 }
 
 export interface Cluster {
@@ -76,7 +75,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
   const signer = new PeerSigner(token);
   const discovery = config.cluster.discovery;
   const host = advertiseHost(discovery.interface);
-  const plan = p.planner ?? clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
+  const plan = p.planner;
   const node = new ClusterNode({
     nodeId: p.nodeId,
     clusterName: config.cluster.name,
@@ -94,23 +93,16 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     nodeId: p.nodeId, range: config.ports.range, store: p.localStore, inventory: () => p.inventory.get(), supervisor: p.supervisor, logger,
   });
   node.onCommitted(follower.onCommitted);
-  const planner: Planner = {
-    plan: (self, doc) => {
-      const others = aliveMembers(doc).filter((m) => m.id !== self.id).flatMap((m) => (m.inventory ? [m.inventory] : []));
-      return plan(doc, [self, ...others].sort((a, b) => a.id.localeCompare(b.id)), doc.plan);
-    },
-    assignment: (self, doc, ports) => follower.assignmentFor(self, doc, ports),
-  };
   return {
     node,
     store: new ClusterStore(p.localStore, node),
-    planner,
+    planner: memberPlanner(plan, config.ports.range),
     router: createPeerRouter({ nodeId: p.nodeId, signer, now: p.now, logger, handlers: node.handlers() }),
     base: PEER_BASE,
     status: () => node.status(),
     removeMember: (id) => node.removeMember(id),
     start: (signal, apiPort) => {
-      node.deps.advertiseAddress = `${host}:${apiPort}`;
+      node.setAdvertiseAddress(`${host}:${apiPort}`);
       node.start(signal);
       if (discovery.mdns) {
         new MdnsDiscovery({
@@ -118,7 +110,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
           onPeer: (address) => node.addCandidate(address),
         }).start(signal);
       }
-      logger.info({ node: p.nodeId, address: node.deps.advertiseAddress, mdns: discovery.mdns, interface: discovery.interface ?? 'all', peers: discovery.peers.length }, 'cluster node started');
+      logger.info({ node: p.nodeId, address: node.advertiseAddress, mdns: discovery.mdns, interface: discovery.interface ?? 'all', peers: discovery.peers.length }, 'cluster node started');
     },
   };
 }

@@ -4,6 +4,7 @@
  * `RIM_*` environment fill it; `load-config.ts` does the reading.
  */
 import { z } from 'zod';
+import { placementStrategy } from './placement-strategy.js';
 
 const NODE_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -37,7 +38,6 @@ const portRange = z.strictObject({
 }).refine((r) => r.from <= r.to, { error: 'expected from <= to' });
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export const STRATEGIES = ['rim', 'nexus', 'spread', 'ffd', 'optimal'] as const;
 
 export const configSchema = z.strictObject({
   /** Where lowdb keeps the cluster document, the node id and the admin token. Relative paths are from the working directory. */
@@ -77,7 +77,8 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   placement: z.strictObject({
     headroom: z.number({ error: 'expected a number 0–0.9' }).min(0, { error: 'expected a number 0–0.9' }).max(0.9, { error: 'expected a number 0–0.9' }).default(0.1),
-    strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(', ')}` }).default('rim'),
+    /** A placement strategy the appliance runs (placement-strategy.ts): the registry's, less those needing a solver. */
+    strategy: placementStrategy.default('rim'),
   }).prefault({}),
   profiling: z.strictObject({
     /** node-cron expression for the profile refresh. */

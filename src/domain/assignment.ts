@@ -1,8 +1,8 @@
 /**
- * From a Plan to what one node must run (its Assignment), and the one-box
- * stand-in plan. Ports come from a configured range and stay with a replica
- * across re-plans, so a replica that keeps its place is never restarted just
- * because the plan changed elsewhere. Pure.
+ * From a Plan to what one node must run (its Assignment). Ports come from a
+ * configured range and stay with a replica across re-plans, so a replica
+ * that keeps its place is never restarted just because the plan changed
+ * elsewhere. Pure.
  */
 import { ValidationError } from './errors.js';
 import { DEFAULT_VARIANT } from './manifest.js';
@@ -73,30 +73,4 @@ export function assignmentForNode(input: AssignmentInput): { assignment: Assignm
     port: ports[name]!,
   }));
   return { assignment: { node: node.id, version: input.version, replicas }, ports };
-}
-
-/**
- * THE ONE-BOX STAND-IN, not a placement engine: every deployment gets one
- * replica of each module on this box, GPU modules on the first accelerator
- * (real or emulated), CPU modules on `cpu`, at the default variant, with no
- * capacity check. It is an honest placeholder that lets a single appliance
- * run apps before the placement strategies (docs/design.md, "Placement") replace it.
- */
-export function oneBoxPlan(node: NodeInventory, apps: readonly RegisteredApp[], deployments: readonly Deployment[]): Plan {
-  const placements: Placement[] = [];
-  const rejected: Plan['rejected'] = [];
-  const gpu = node.accelerators[0];
-  for (const d of [...deployments].sort((a, b) => a.name.localeCompare(b.name))) {
-    const app = apps.find((a) => a.name === d.app);
-    if (!app) { rejected.push({ deployment: d.name, reason: `app ${d.app} is not registered` }); continue; }
-    const needsGpu = app.manifest.modules.filter((m) => m.accelerator === 'gpu');
-    if (needsGpu.length && !gpu) {
-      rejected.push({ deployment: d.name, reason: `module ${needsGpu[0]!.name} needs a GPU and ${node.id} has no accelerator (real or emulated)` });
-      continue;
-    }
-    for (const m of app.manifest.modules) {
-      placements.push({ deployment: d.name, module: m.name, node: node.id, accelerator: m.accelerator === 'gpu' ? gpu!.id : 'cpu', fps: d.fps });
-    }
-  }
-  return { strategy: 'one-box', placements, rejected, latencyMs: {}, utilisation: {}, solveMs: 0 };
 }

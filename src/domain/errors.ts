@@ -1,6 +1,7 @@
 /**
- * Typed errors, one class per way a request can fail. The API's single error
- * handler maps `status` and `code` to `{error:{code,message}}`; everything
+ * Typed errors, one class per way a request can fail. One mapping
+ * (src/http/error-response.ts), used by the API, the peer API and the frame
+ * router, turns `status` and `code` into `{error:{code,message}}`; everything
  * else is a 500 (balena-supervisor's lib/errors.ts, in Rim's words).
  */
 export class RimError extends Error {
@@ -41,6 +42,12 @@ export class TokenRejectedError extends RimError {
   override readonly code = 'token-rejected';
 }
 
+/** Authenticated, but not allowed to do this (a peer speaking for another node). */
+export class ForbiddenError extends RimError {
+  override readonly status = 403;
+  override readonly code = 'forbidden';
+}
+
 export class NotFoundError extends RimError {
   override readonly status = 404;
   override readonly code = 'not-found';
@@ -67,6 +74,16 @@ export class UnavailableError extends RimError {
 
 export class DockerUnavailableError extends UnavailableError {
   override readonly code = 'docker-unreachable';
+}
+
+/** A change reached a node that does not lead the cluster (peer API: propose). */
+export class NotLeaderError extends UnavailableError {
+  override readonly code = 'not-leader';
+}
+
+/** The cluster could not take the change now (e.g. a membership change in flight); the caller retries. */
+export class RetryLaterError extends UnavailableError {
+  override readonly code = 'retry';
 }
 
 export const isRimError = (e: unknown): e is RimError => e instanceof RimError;

@@ -87,7 +87,16 @@ export interface Plan {
   solveMs: number;
   /** Replicas moved relative to the previous plan (re-planning only). */
   moves?: number;
+  /** `rim` re-planning only: which candidate won (see ReplanOutcome). */
+  replan?: ReplanOutcome;
+  /** `optimal` only: the solver's status in its words ("Optimal", else each priority level's). */
+  status?: string;
+  /** `optimal` only: the relative gap between the plan and the best bound (0 when proved optimal). */
+  gap?: number;
 }
+
+/** Re-planning: running replicas `kept`, some `moved` to admit more, or a `fresh` plan. */
+export type ReplanOutcome = 'kept' | 'moved' | 'fresh';
 
 /* ---------- node-local: what the supervisor runs ---------- */
 

@@ -7,7 +7,7 @@
 import type { RegisteredApp } from '../domain/types.js';
 import type { Logger } from '../log.js';
 
-/** Reads one file out of an image (DockerContainerEngine.readImageFile). */
+/** Reads one file out of an image (ContainerEngine.readImageFile). */
 export type ImageFileReader = (image: string, path: string) => Promise<Buffer>;
 
 /** 4 KiB of a fixed pattern: the frame used when an app names no sample input. */

@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { LoadLevel } from '../domain/profiling/load-search.js';
 import type { RequestSample } from '../domain/profiling/windows.js';
+import { sleep } from '../sleep.js';
 import type { Send, SendOutcome } from './http-send.js';
 
 export interface LoadRunOptions {
@@ -111,10 +112,3 @@ export class LoadRun {
     tick();
   }
 }
-
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve) => {
-  if (signal?.aborted) return resolve();
-  const t = setTimeout(done, ms);
-  function done(): void { signal?.removeEventListener('abort', done); clearTimeout(t); resolve(); }
-  signal?.addEventListener('abort', done, { once: true });
-});

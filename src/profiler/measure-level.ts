@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import type { LevelResult, LoadLevel } from '../domain/profiling/load-search.js';
 import { isStable, mergeWindows, summarizeWindow, type StabilityRule, type WindowStats } from '../domain/profiling/windows.js';
 import type { Send, SendOutcome } from './http-send.js';
-import { LoadRun, sleep } from './load-generator.js';
+import { sleep } from '../sleep.js';
+import { LoadRun } from './load-generator.js';
 import { ProfilingFailedError } from './profiling-error.js';
 
 export interface LevelOptions {

@@ -6,7 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { parseBody } from '../api/validate.js';
+import { parseBody } from '../http/parse-body.js';
 import type { ProfilerService } from './profiler-service.js';
 
 export const refreshRequestSchema = z.strictObject({

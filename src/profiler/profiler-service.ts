@@ -33,7 +33,7 @@ export interface ProfilerDeps {
   /** Replica ports (config.ports.range); profiling takes them from the top. */
   ports: PortRange;
   tuning?: Partial<ProfilerTuning>;
-  /** Reads the sample input out of an image (DockerContainerEngine.readImageFile). */
+  /** Reads the sample input out of an image (ContainerEngine.readImageFile). */
   readImageFile?: ImageFileReader;
   gpu?: GpuSampler;
   /** Only the leader profiles; a one-box appliance is its own leader. */

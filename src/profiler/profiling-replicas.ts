@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { ObservedReplica, ReplicaSpec } from '../domain/types.js';
 import type { Logger } from '../log.js';
-import { sleep } from './load-generator.js';
+import { sleep } from '../sleep.js';
 import { ProfilingFailedError } from './profiling-error.js';
 
 export interface ProfilingReplica {

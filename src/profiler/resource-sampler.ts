@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { ResourceUse } from '../domain/profiling/profile-result.js';
 import type { GpuSampler } from './gpu-sampler.js';
-import { sleep } from './load-generator.js';
+import { sleep } from '../sleep.js';
 
 export interface ResourceSample {
   from: number;

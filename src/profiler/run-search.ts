@@ -5,7 +5,8 @@
  */
 import { nextLoad, type LevelResult, type SearchOptions, type SearchOutcome } from '../domain/profiling/load-search.js';
 import type { Send } from './http-send.js';
-import { LoadRun, sleep } from './load-generator.js';
+import { sleep } from '../sleep.js';
+import { LoadRun } from './load-generator.js';
 import { describe, measureLevel, type LevelHooks, type LevelOptions } from './measure-level.js';
 import { ProfilingFailedError } from './profiling-error.js';
 

@@ -7,9 +7,10 @@
  * router's CPU per frame); the same function serves the express Router.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toErrorResponse } from '../api/error-handler.js';
-import { adminTokenError, bearerToken, tokenMatches } from '../api/auth.js';
 import { isRimError, RimError, TooManyRequestsError, ValidationError } from '../domain/errors.js';
+import { adminTokenError } from '../http/admin-token-error.js';
+import { bearerToken, tokenMatches } from '../http/bearer-token.js';
+import { toErrorResponse } from '../http/error-response.js';
 import type { Logger } from '../log.js';
 import type { FrameRouter } from './frame-router.js';
 

@@ -34,7 +34,7 @@ async function module(image: string, env: Record<string, string>, module = 'm'):
 }
 
 const healthy = (url: string) => until('healthz 200', async () => ((await fetch(`${url}/healthz`)).status === 200 ? true : undefined));
-const infer = (url: string, body: Uint8Array, signal?: AbortSignal) => fetch(`${url}/infer`, { method: 'POST', body, ...(signal ? { signal } : {}) });
+const infer = (url: string, body: Uint8Array, signal?: AbortSignal) => fetch(`${url}/infer`, { method: 'POST', body: body as BodyInit, ...(signal ? { signal } : {}) });
 
 before(async () => { await ensureImages(['synthetic', 'noop', 'dnn']); });
 after(() => {

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { ensureImages } from '../support/images.js';
 import { calibratedApp, emulated, oneBoxProfiler, SYNTHETIC_IMAGE, type Bench } from '../../bench/profiler/fixtures.js';
 import { buildReplicaSpec } from '../../src/domain/replica-spec.js';
-import { sleep } from '../../src/profiler/load-generator.js';
+import { sleep } from '../../src/sleep.js';
 import { ProfilerService } from '../../src/profiler/profiler-service.js';
 
 const NODE = `proffail-${process.pid}`;

@@ -39,7 +39,7 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
   };
   const frame = (name: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${p!.base}/v1/deployments/${name}/frames`, {
-      method: 'POST', body, headers: { 'content-type': 'application/octet-stream', ...headers },
+      method: 'POST', body: body as BodyInit, headers: { 'content-type': 'application/octet-stream', ...headers },
       // Never a hang: the router answers by the deadline; the margin is for a loaded 2-core box.
       signal: AbortSignal.timeout(LATENCY_MS + 10_000),
     });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
 import type { RegisteredApp } from '../../domain/types.js';
 import type { ApiDeps } from '../deps.js';
-import { parseBody } from '../validate.js';
+import { parseBody } from '../../http/parse-body.js';
 
 const addAppBody = z.strictObject({
   image: z.string().min(1, { error: 'expected an image reference' }).max(512).regex(/^[^\s]+$/, { error: 'expected an image reference without spaces' }),

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../domain/errors.js';
 import type { ClusterDocument, StoredDeployment } from '../../domain/types.js';
 import type { ApiDeps } from '../deps.js';
 import type { MeasuredView } from '../../domain/routing/deployment-stats.js';
-import { parseBody } from '../validate.js';
+import { parseBody } from '../../http/parse-body.js';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 

@@ -39,7 +39,8 @@ function number(flag: string, value: string | undefined): number | undefined {
 }
 
 export async function runPlan(flags: PlanFlags, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<void> {
-  if (!STRATEGIES.has(flags.strategy)) {
+  const strategy = STRATEGIES.get(flags.strategy);
+  if (!strategy) {
     throw new ValidationError(`--strategy: unknown "${flags.strategy}" (one of ${[...STRATEGIES.keys()].join(', ')})`, 'strategy');
   }
   const cluster = parseClusterFile(readText(flags.cluster), flags.cluster);
@@ -47,7 +48,7 @@ export async function runPlan(flags: PlanFlags, write: (s: string) => void = (s)
   const profiles = parseProfilesFile(readText(flags.profiles), flags.profiles);
   const deployments = parseDeploymentsFile(readText(flags.deployments), flags.deployments);
   const previous = flags.previous ? parsePlanFile(readText(flags.previous), flags.previous) : undefined;
-  const solver = flags.strategy === 'optimal' ? await HighsSolver.load() : undefined;
+  const solver = strategy.needs === 'solver' ? await HighsSolver.load() : undefined;
   const plan = planPlacement(cluster, apps, profiles, deployments, {
     strategy: flags.strategy,
     headroom: number('headroom', flags.headroom),
@@ -66,7 +67,7 @@ export function registerPlanCommand(program: Command): void {
     .requiredOption('--apps <file>', 'apps file: [manifest, …] (modules may carry frameKB)')
     .requiredOption('--profiles <file>', 'profiles file: [{app, module, variant?, accelerator, maxFps, latencyMs, …}]')
     .requiredOption('--deployments <file>', 'deployments file: [{name, app, fps, latencyMs, priority?}]')
-    .option('--strategy <name>', 'placement strategy', 'rim')
+    .option('--strategy <name>', `placement strategy: ${[...STRATEGIES.keys()].join(', ')}`, 'rim')
     .option('--headroom <share>', 'share of every GPU and node kept free (default 0.1)')
     .option('--previous <file>', 'a previous plan: re-plan moving as little as possible (rim)')
     .option('--time-limit <ms>', 'optimal: solver time limit in ms (default 20000)')

@@ -29,10 +29,8 @@ export function toPlacement(p: Problem, s: Share): Placement {
   return pl;
 }
 
-export interface PlanExtras {
-  moves?: number;
-  [key: string]: unknown;
-}
+/** What a strategy may add to the plan's common fields. */
+export type PlanExtras = Pick<Plan, 'moves' | 'replan' | 'status' | 'gap'>;
 
 export function buildPlan(
   strategy: string,

@@ -79,6 +79,9 @@ export const planFileSchema = z.object({
   utilisation: z.record(z.string(), z.number()),
   solveMs: z.number(),
   moves: z.number().optional(),
+  replan: z.enum(['kept', 'moved', 'fresh']).optional(),
+  status: z.string().optional(),
+  gap: z.number().optional(),
 }).passthrough();
 
 function parseWith<T>(schema: z.ZodType<T>, text: string | unknown, file: string): T {
@@ -103,7 +106,7 @@ export const parseProfilesFile = (text: string | unknown, file = 'profiles'): Pr
   parseWith(profilesFileSchema, text, file) as Profile[];
 export const parseDeploymentsFile = (text: string | unknown, file = 'deployments'): Deployment[] =>
   parseWith(deploymentsFileSchema, text, file);
-export const parsePlanFile = (text: string | unknown, file = 'plan'): Plan => parseWith(planFileSchema, text, file) as Plan;
+export const parsePlanFile = (text: string | unknown, file = 'plan'): Plan => parseWith(planFileSchema, text, file);
 
 /** The apps file: an array of manifests; an error names the file, the app index and the field. */
 export function parseAppsFile(text: string | unknown, file = 'apps'): AppSpec[] {

@@ -7,6 +7,9 @@ import type { ClusterState } from './cluster-state.js';
 import type { MilpSolver } from './milp.js';
 import type { Problem } from './problem.js';
 
+/** rim re-planning: what may move (see PlanOptions.replan). */
+export type ReplanPolicy = 'minimal' | 'admit-more';
+
 export interface PlanOptions {
   /** `rim` (default), `nexus`, `spread`, `ffd`, `optimal`. */
   strategy?: string;
@@ -20,7 +23,7 @@ export interface PlanOptions {
    * rim re-planning: `admit-more` (default) moves running replicas when that
    * admits more; `minimal` moves only what the change displaced.
    */
-  replan?: 'minimal' | 'admit-more';
+  replan?: ReplanPolicy;
   /** Milliseconds from some fixed origin, to fill `solveMs` (e.g. `performance.now`); 0 without it. */
   clock?: () => number;
 }
@@ -35,6 +38,11 @@ export interface Strategy {
   name: string;
   /** What it is and where it departs from its source (shown by `rim plan --help`). */
   summary: string;
+  /**
+   * `solver`: needs a MilpSolver in `options.solver`, loaded by the caller, and
+   * may run for its whole time limit (synchronously).
+   */
+  needs?: 'solver';
   plan(ctx: StrategyContext): Plan;
 }
 

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { DockerContainerEngine } from '../../../src/adapters/docker-engine.js';
 import { NotFoundError } from '../../../src/domain/errors.js';
 import { buildReplicaSpec } from '../../../src/domain/replica-spec.js';
-import { DIGEST, synthetic } from '../supervisor/fixtures.js';
+import { DIGEST, synthetic } from '../domain/supervisor/fixtures.js';
 
 const OTHER = `sha256:${'cd'.repeat(32)}`;
 

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { pipelineManifest, singleManifest } from '../appliance/fake-engine.js';
-import { startHarness, type Harness } from '../appliance/harness.js';
+import { pipelineManifest, singleManifest } from '../../support/manifests.js';
+import { startHarness, type Harness } from '../../support/appliance-harness.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 

@@ -14,7 +14,7 @@ import { ClusterNode } from '../../../src/cluster/cluster-node.js';
 import { PeerSigner } from '../../../src/cluster/peer-auth.js';
 import { PeerClient } from '../../../src/cluster/peer-client.js';
 import { createPeerRouter, PEER_BASE } from '../../../src/cluster/peer-server.js';
-import { standInPlan } from '../../../src/cluster/stand-in-planner.js';
+import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
 import { createLogger } from '../../../src/log.js';
 
 export const FAST = {
@@ -50,7 +50,7 @@ export async function startNode(id: string, token: string, slot: Awaited<ReturnT
     client: new PeerClient({ nodeId: id, signer, now: Date.now }),
     inventory: async () => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] }),
     staticPeers: peers.filter((p) => p !== address), logger, now: Date.now,
-    raft: FAST.raft, detector: FAST.detector, bootstrapAfterMs: 600, planner: standInPlan,
+    raft: FAST.raft, detector: FAST.detector, timings: { bootstrapAfterMs: 600 }, planner: standInPlan,
   });
   slot.app.use(PEER_BASE, createPeerRouter({ nodeId: id, signer, now: Date.now, logger, handlers: node.handlers() }));
   const abort = new AbortController();

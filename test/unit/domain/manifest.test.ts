@@ -15,10 +15,11 @@ const good = () => ({
 }) as any;
 
 /** Asserts that parsing refuses with an error naming `field`. */
-function refuses(m: unknown, field: string, cls: Function = ValidationError) {
+function refuses(m: unknown, field: string, cls: new (...args: never[]) => Error = ValidationError) {
   assert.throws(() => parseManifest(typeof m === 'string' ? m : JSON.stringify(m)), (e: any) => {
     assert.ok(e instanceof cls, `expected ${cls.name}, got ${e?.constructor?.name}: ${e?.message}`);
-    assert.equal(e.field, field);
+    assert.equal((e as ValidationError).field, field);
+    assert.ok(e instanceof Error);
     assert.match(e.message, new RegExp(field.replace(/[[\].]/g, '\\$&')));
     return true;
   });

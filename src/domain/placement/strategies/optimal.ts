@@ -11,19 +11,20 @@
 import { ValidationError } from '../../errors.js';
 import { ClusterState } from '../cluster-state.js';
 import type { Share } from '../latency.js';
+import { freshPlan } from '../passes/fresh-plan.js';
 import { buildPlan } from '../plan-build.js';
 import { capacityReason, structuralReason } from '../reasons.js';
 import type { Strategy, StrategyContext } from '../strategy.js';
 import { dropLatencyViolators } from './baseline-kit.js';
 import { buildOptimalModel } from './optimal-model.js';
 import { startFrom } from './optimal-start.js';
-import { freshPlan } from './rim.js';
 
 const NOISE_FPS = 1e-6;
 
 export const optimalStrategy: Strategy = {
   name: 'optimal',
   summary: 'MILP optimum (HiGHS), latency linearised with utilisation levels; priority-lexicographic; time-limited, reports gap',
+  needs: 'solver',
   plan({ problem: p, options }: StrategyContext) {
     const solver = options.solver;
     if (!solver) throw new ValidationError('strategy optimal: needs a MILP solver (options.solver)', 'strategy');

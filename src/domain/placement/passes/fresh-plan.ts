@@ -1,0 +1,48 @@
+/**
+ * A plan from scratch: several starts of the greedy pass, one per order
+ * (orders.ts); the best few (priority-lexicographic admission) then get the
+ * improvement pass and the last-chance pass, and the best of those wins.
+ * O(starts · cost of the greedy pass + IMPROVED_STARTS · cost of the others).
+ */
+import { ClusterState } from '../cluster-state.js';
+import type { Problem } from '../problem.js';
+import { admissionScore, compareScores } from '../strategy.js';
+import { greedy } from './greedy.js';
+import { improvePlan } from './improve.js';
+import { lastChance } from './last-chance.js';
+import { cheapestFirst, type Order, shuffled, tightestFirst } from './orders.js';
+
+/** Starts whose greedy result gets the improvement pass (the best few: improvement is not monotone). */
+const IMPROVED_STARTS = 2;
+
+/**
+ * How many greedy starts a problem gets (deterministic, by size): the two
+ * heuristic orders plus seeded shuffles while the instance is small, one
+ * order when it is large (time grows with D·N per start).
+ */
+function startOrders(p: Problem): Order[] {
+  const d = p.deployments.length;
+  const extra = d <= 60 ? 4 : d <= 400 ? 2 : 0;
+  const list: Order[] = d <= 800 ? [cheapestFirst, tightestFirst] : [cheapestFirst];
+  for (let i = 0; i < extra; i++) list.push(shuffled(i + 1));
+  return list;
+}
+
+export function freshPlan(p: Problem): { state: ClusterState; reasons: Map<number, string> } {
+  const runs = startOrders(p).map((start) => {
+    const order = start(p);
+    const state = new ClusterState(p);
+    const reasons = new Map<number, string>();
+    greedy(state, reasons, order);
+    return { state, reasons, order };
+  });
+  // Stable sort, best first (priority-lexicographic admission).
+  runs.sort((a, b) => compareScores(admissionScore(b.state), admissionScore(a.state)));
+  let best: (typeof runs)[number] | undefined;
+  for (const r of runs.slice(0, IMPROVED_STARTS)) {
+    improvePlan(r.state, r.reasons, r.order);
+    lastChance(r.state, r.reasons, r.order);
+    if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = r;
+  }
+  return { state: best!.state, reasons: best!.reasons };
+}

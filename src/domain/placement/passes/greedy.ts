@@ -1,0 +1,38 @@
+/**
+ * The greedy pass: each deployment of `order` not yet placed gets its tries
+ * (place-deployment.ts) in the state as it is, or a reason. Fills `state`
+ * and `reasons` in place. O(D · cost of placeDeployment), less the
+ * deployments skipped by the early exits.
+ */
+import type { ClusterState, Failure } from '../cluster-state.js';
+import type { DeploymentInfo } from '../problem.js';
+import { capacityReason, rejectionReason, structuralReason } from '../reasons.js';
+import { SlotIndex } from './drafts.js';
+import { placeDeployment } from './place-deployment.js';
+import { variantLevels } from './variant-levels.js';
+
+export function greedy(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[]): void {
+  const p = state.p;
+  const index = new SlotIndex(p);
+  const levelsByApp = new Map<string, string[][]>();
+  const failures = new Map<string, Array<{ fps: number; latencyMs: number; f: Failure | undefined }>>();
+  for (const d of order) {
+    if (state.isPlaced(d.index)) continue;
+    const structural = p.apps.has(d.app) ? structuralReason(p, d) : `app ${d.app} is not registered`;
+    if (structural) { reasons.set(d.index, structural); continue; }
+    let levels = levelsByApp.get(d.app);
+    if (!levels) { levels = variantLevels(p, d.app); levelsByApp.set(d.app, levels); }
+    // Cheap early exit when even the lightest variants cannot fit in what is free.
+    const early = capacityReason(state, d) ?? capacityReason(state, d, true);
+    if (early) { reasons.set(d.index, early); continue; }
+    // Dominance: the cluster only fills up during a greedy pass, so a deployment of an app
+    // that already failed with no more fps and no tighter target fails too. Skip the tries.
+    const failedBefore = failures.get(d.app)?.find((x) => x.fps <= d.fps && x.latencyMs >= d.latencyMs);
+    if (failedBefore) { reasons.set(d.index, rejectionReason(state, d, failedBefore.f)); continue; }
+    const f = placeDeployment(state, index, d, levels);
+    if (f === undefined) { reasons.delete(d.index); continue; }
+    reasons.set(d.index, rejectionReason(state, d, f));
+    if (!failures.has(d.app)) failures.set(d.app, []);
+    failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f });
+  }
+}

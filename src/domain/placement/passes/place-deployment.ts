@@ -1,0 +1,55 @@
+/**
+ * One deployment's tries, at each variant level (variant-levels.ts): the
+ * whole DAG on one node, first on the nodes whose GPU it fits by latency
+ * (leaving fast GPUs to tight deployments), then best-fit, then the least
+ * loaded; then a split across nodes, packed, then latency-first, and (in
+ * the last-chance pass only) thin. The first try that keeps every latency
+ * target on the touched nodes is placed.
+ * O(levels · (N·G + tries · M·S + T)); see candidate-nodes.ts and drafts.ts.
+ */
+import type { ClusterState, Failure } from '../cluster-state.js';
+import type { DeploymentInfo } from '../problem.js';
+import { splitNodes, type WholeDagLimits, wholeDagNodes } from './candidate-nodes.js';
+import { buildDraft, type Mode, type SlotIndex } from './drafts.js';
+
+/**
+ * Whole-DAG nodes tried per level: `slack` first by latency fit (the GPU
+ * that uses most of the target: fast GPUs stay free for tight deployments),
+ * then `pack` by best fit, then `spread` by loaded latency.
+ */
+const WHOLE_DAG: WholeDagLimits = { pack: 4, spread: 2, slack: 2 };
+/** A split looks at this many nodes (the roomiest, plus the whole-DAG candidates). */
+const SPLIT_NODES = 16;
+
+export interface TryOptions {
+  /** Also try a thin split (modules spread over more replicas to meet their share of a tight target). */
+  thin?: boolean;
+}
+
+/** Tries the candidates for one deployment. undefined: placed; else why the last (or most telling) try failed. */
+export function placeDeployment(
+  state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][], options: TryOptions = {},
+): Failure | undefined {
+  let last: Failure | undefined;
+  let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
+  for (const variants of levels) {
+    const { pack, spread, slack } = wholeDagNodes(state, d, variants, WHOLE_DAG);
+    if (split === null) split = splitNodes(state, d, [...pack, ...spread], SPLIT_NODES);
+    const tries: Array<{ mode: Mode; nodes?: number[] }> = [
+      ...slack.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
+      ...pack.filter((node) => !slack.includes(node)).map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
+      ...spread.filter((node) => !pack.includes(node)).map((node) => ({ mode: 'latency' as Mode, nodes: [node] })),
+      { mode: 'pack', nodes: split }, { mode: 'latency', nodes: split },
+      ...(options.thin ? [{ mode: 'thin' as Mode, nodes: split }] : []),
+    ];
+    for (const t of tries) {
+      const draft = buildDraft(state, index, d, variants, t.mode, t.nodes);
+      if (!draft) continue;
+      const f = state.tryPlace(d.index, draft.shares);
+      if (!f) return undefined;
+      // Keep the most telling failure: the closest miss on latency, else the last.
+      if (!last || last.kind !== 'latency' || (f.kind === 'latency' && f.ms < last.ms)) last = f;
+    }
+  }
+  return last ?? { kind: 'room' };
+}

@@ -1,0 +1,127 @@
+/**
+ * Re-planning with minimal disruption: every deployment of the previous plan
+ * keeps its replicas where they are (highest priority first); one that lost
+ * replicas (a node gone) keeps what survived and re-places only the missing
+ * fps; new deployments then go where there is room. A fresh plan is made too,
+ * and wins only if it admits more (priority-lexicographic): moving running
+ * replicas must buy admissions. O(cost of two plans).
+ */
+import { ClusterState } from '../cluster-state.js';
+import { Draft } from '../draft.js';
+import type { Share } from '../latency.js';
+import { buildPlan, countMoves, sharesFromPlan } from '../plan-build.js';
+import { type DeploymentInfo, type Problem, byPriority } from '../problem.js';
+import { admissionScore, compareScores, type ReplanPolicy } from '../strategy.js';
+import type { Plan, ReplanOutcome } from '../../types.js';
+import { placeModule, type Mode, SlotIndex } from './drafts.js';
+import { freshPlan } from './fresh-plan.js';
+import { greedy } from './greedy.js';
+import { improvePlan } from './improve.js';
+import { lastChance } from './last-chance.js';
+import { cheapestFirst } from './orders.js';
+
+/** Surviving shares plus the missing fps of each module, placed around them. */
+function repair(
+  state: ClusterState, index: SlotIndex, d: DeploymentInfo, kept: readonly Share[], mode: Mode,
+): boolean {
+  const app = state.p.apps.get(d.app)!;
+  const draft = new Draft(state, d.index);
+  for (const s of kept) draft.add(s.module, s.variant, s.slot, s.fps);
+  for (const m of app.topo) {
+    const mine = kept.filter((s) => s.module === m);
+    const missing = d.fps - mine.reduce((a, s) => a + s.fps, 0);
+    if (missing <= 1e-9) continue;
+    const variant = mine[0]?.variant ?? 'default';
+    if (!placeModule(draft, m, variant, missing, index.slots(app, m, variant), mode)) return false;
+  }
+  return !state.tryPlace(d.index, draft.shares);
+}
+
+function serves(p: Problem, d: DeploymentInfo, shares: readonly Share[]): 'full' | 'partial' | 'changed' {
+  const app = p.apps.get(d.app)!;
+  let partial = false;
+  for (const m of app.modules) {
+    const fps = shares.filter((s) => s.module === m.index).reduce((a, s) => a + s.fps, 0);
+    if (fps > d.fps + 1e-6) return 'changed';
+    if (fps < d.fps - 1e-6) partial = true;
+  }
+  return partial ? 'partial' : 'full';
+}
+
+interface StickyOptions {
+  /** false: only displaced and new deployments are placed; nothing running is moved to make room. */
+  moveOthers: boolean;
+}
+
+type Planned = { state: ClusterState; reasons: Map<number, string> };
+
+/** The previous plan's replicas kept where they still fit, the displaced repaired, the rest placed around them. */
+function stickyPlan(p: Problem, previous: Plan, options: StickyOptions): Planned {
+  const { shares, lost } = sharesFromPlan(p, previous);
+  const state = new ClusterState(p);
+  const index = new SlotIndex(p);
+  const order = byPriority(p).filter((d) => p.apps.has(d.app) && shares[d.index]!.length);
+  const damaged: DeploymentInfo[] = [];
+  for (const d of order) {
+    const prev = shares[d.index]!;
+    const how = serves(p, d, prev);
+    if (how === 'full' && !lost.has(d.index) && !state.tryPlace(d.index, prev)) continue;
+    if (how !== 'changed') damaged.push(d);
+  }
+  for (const d of damaged) {
+    if (state.isPlaced(d.index)) continue;
+    if (!repair(state, index, d, shares[d.index]!, 'pack')) repair(state, index, d, shares[d.index]!, 'latency');
+  }
+  const reasons = new Map<number, string>();
+  const rest = cheapestFirst(p);
+  greedy(state, reasons, rest);
+  if (options.moveOthers) improvePlan(state, reasons, rest);
+  lastChance(state, reasons, rest);
+  return { state, reasons };
+}
+
+/** Each running replica moved must buy at least this much admitted fps (moves disrupt streams). */
+const MIN_FPS_PER_MOVE = 0.5;
+
+type Candidate = Planned & { plan: Plan; moves: number };
+
+function candidate(previous: Plan, r: Planned): Candidate {
+  const plan = buildPlan('rim', r.state, r.reasons);
+  return { ...r, plan, moves: countMoves(previous, plan) };
+}
+
+/**
+ * Worth moving running replicas for: no worse priority by priority
+ * (lexicographic), and strictly more fps admitted in all, at least
+ * MIN_FPS_PER_MOVE for each extra move. Shuffling fps between priority
+ * levels at equal total, or a few fps for hundreds of moves, is not.
+ */
+function worthMoving(a: Candidate, b: Candidate): boolean {
+  const sa = admissionScore(a.state);
+  const sb = admissionScore(b.state);
+  const total = (s: number[]) => s.reduce((x, y) => x + y, 0);
+  const gain = total(sa) - total(sb);
+  return compareScores(sa, sb) >= 0 && gain > 1e-9 && gain >= MIN_FPS_PER_MOVE * (a.moves - b.moves);
+}
+
+/**
+ * `minimal`: move only what the change displaced. `admit-more` (default):
+ * also move running replicas when that admits more: first one at a time
+ * (the improvement pass), then wholesale (a fresh plan) if that admits more still.
+ */
+export function replan(p: Problem, previous: Plan, policy: ReplanPolicy): Plan {
+  let chosen = candidate(previous, stickyPlan(p, previous, { moveOthers: false }));
+  let how: ReplanOutcome = 'kept';
+  if (policy === 'admit-more') {
+    const others: Array<[ReplanOutcome, () => Planned]> = [
+      ['moved', () => stickyPlan(p, previous, { moveOthers: true })],
+      ['fresh', () => freshPlan(p)],
+    ];
+    for (const [name, next] of others) {
+      const cand = candidate(previous, next());
+      if (worthMoving(cand, chosen)) { chosen = cand; how = name; }
+    }
+  }
+  // `replan` says which won: running replicas kept, some moved to admit more, or a fresh plan.
+  return { ...chosen.plan, replan: how };
+}

@@ -1,0 +1,36 @@
+/**
+ * The variant levels of an app: full quality first, then one module demoted
+ * at a time to its lighter variant, the module that saves the most GPU
+ * first. A deployment tries each level before it is rejected.
+ * O(modules · variants · models).
+ */
+import type { Problem } from '../problem.js';
+
+/** Variant choices per module, from full quality to lightest: each step demotes the module that saves the most GPU. */
+export function variantLevels(p: Problem, app: string): string[][] {
+  const info = p.apps.get(app)!;
+  const current = info.modules.map(() => 'default');
+  const levels = [[...current]];
+  const best = (m: number, v: string): number => {
+    let f = 0;
+    for (const model of p.models) {
+      f = Math.max(f, p.profiles.get(`${app}\u0000${info.modules[m]!.name}\u0000${v}\u0000${model}`)?.maxFps ?? 0);
+    }
+    return f;
+  };
+  const steps: Array<{ m: number; v: string; gain: number }> = [];
+  for (const mod of info.modules) {
+    for (const v of mod.variants.slice(1)) {
+      const fv = best(mod.index, v.name);
+      const fd = best(mod.index, 'default');
+      if (fv > 0) steps.push({ m: mod.index, v: v.name, gain: fd > 0 ? 1 / fd - 1 / fv : Infinity });
+    }
+  }
+  steps.sort((a, b) => b.gain - a.gain || a.m - b.m);
+  for (const s of steps) {
+    if (current[s.m] !== 'default') continue; // one demotion per module, to its best-saving variant
+    current[s.m] = s.v;
+    levels.push([...current]);
+  }
+  return levels;
+}

@@ -1,0 +1,19 @@
+/**
+ * Keys that say whether two plans, or two sets of plan inputs, are the same:
+ * the leader re-plans only when the inputs' key changes, and proposes a plan
+ * only when its key differs from the committed one.
+ */
+import type { ClusterDocument, NodeInventory, Plan } from '../types.js';
+
+/** The parts of a plan that matter when comparing two (not its solve time). */
+export const planKey = (p: Plan | undefined): string => (p ? JSON.stringify([p.placements, p.rejected]) : '');
+
+/** What a plan depends on: apps, deployments, profiles and the live nodes. */
+export function planInputKey(doc: ClusterDocument, nodes: NodeInventory[]): string {
+  return JSON.stringify([
+    doc.apps.map((a) => [a.name, a.digest]),
+    doc.deployments.map((d) => [d.name, d.app, d.fps, d.latencyMs, d.priority]),
+    doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps]),
+    nodes,
+  ]);
+}

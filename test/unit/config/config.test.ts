@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError, envNameOf, loadConfig } from '../../../src/config/load-config.js';
+import { APPLIANCE_STRATEGIES } from '../../../src/config/placement-strategy.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { STRATEGIES } from '../../../src/domain/placement/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rim-config-'));
+const file = (name: string, body: unknown) => {
+  const p = join(dir, name);
+  writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
+  return p;
+};
+const load = (env: Record<string, string>) => loadConfig(env, { root: dir, cwd: dir }).config;
+const fails = (env: Record<string, string>, pattern: RegExp) => assert.throws(() => load(env), (e: unknown) => {
+  assert.ok(e instanceof ConfigError, String(e));
+  assert.match(e.message, pattern);
+  return true;
+});
+
+describe('config', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('has defaults for everything when there is no file', () => {
+    const c = load({});
+    assert.equal(c.api.port, 7878);
+    assert.equal(c.api.openReads, true);
+    assert.equal(c.dataDir, join(dir, 'data'));
+    assert.equal(c.placement.headroom, 0.1);
+    assert.equal(c.placement.strategy, 'rim');
+    assert.deepEqual(c.ports.range, { from: 17000, to: 17999 });
+    assert.equal(c.docker.networkMode, 'host');
+    assert.equal(c.cluster.discovery.mdns, true);
+    assert.equal(c.cluster.memberExpiry, 86_400_000);
+    assert.deepEqual(c.accelerators.emulate, []);
+    assert.equal(c.nodeId, undefined);
+  });
+
+  it('names env variables after the key path', () => {
+    assert.equal(envNameOf(['placement', 'headroom']), 'RIM_PLACEMENT_HEADROOM');
+    assert.equal(envNameOf(['dataDir']), 'RIM_DATA_DIR');
+    assert.equal(envNameOf(['cluster', 'discovery', 'mdns']), 'RIM_CLUSTER_DISCOVERY_MDNS');
+  });
+
+  it('takes the file (RIM_CONFIG), then env over it; JSON for structured values', () => {
+    const cfg = file('a.json', { api: { port: 9000, host: '127.0.0.1' }, placement: { headroom: 0.3 }, cluster: { name: 'lab', memberExpiry: '10m' } });
+    const c = load({
+      RIM_CONFIG: cfg, RIM_API_PORT: '9100', RIM_NODE_ID: 'box-1', RIM_DATA_DIR: '/var/lib/rim', RIM_LOG_LEVEL: 'debug',
+      RIM_ACCELERATORS_EMULATE: '[{"model":"RTX 2080 Ti","cpus":1}]', RIM_CLUSTER_DISCOVERY_PEERS: '["10.0.0.2:7878"]',
+      RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_CLUSTER_TOKEN: 'a-cluster-token-of-16+', RIM_ADMIN_TOKEN: 'an-admin-token-of-16+',
+    });
+    assert.equal(c.api.port, 9100, 'env beats the file');
+    assert.equal(c.api.host, '127.0.0.1', 'the file beats the default');
+    assert.equal(c.placement.headroom, 0.3);
+    assert.equal(c.cluster.name, 'lab');
+    assert.equal(c.cluster.memberExpiry, 600_000);
+    assert.equal(c.nodeId, 'box-1');
+    assert.equal(c.dataDir, '/var/lib/rim');
+    assert.equal(c.logLevel, 'debug');
+    assert.deepEqual(c.accelerators.emulate, [{ model: 'RTX 2080 Ti', cpus: 1, memoryMB: 4096 }]);
+    assert.deepEqual(c.cluster.discovery.peers, ['10.0.0.2:7878']);
+    assert.equal(c.cluster.discovery.mdns, false);
+    assert.equal(c.cluster.token, 'a-cluster-token-of-16+');
+    assert.equal(c.adminToken, 'an-admin-token-of-16+');
+  });
+
+  it('a leaf env variable beats a structured one for the same object', () => {
+    const c = load({ RIM_API: '{"port":1000,"openReads":false}', RIM_API_PORT: '2000' });
+    assert.equal(c.api.port, 2000);
+    assert.equal(c.api.openReads, false);
+  });
+
+  it('reads appliance.config.json at the package root when RIM_CONFIG is unset', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rim-root-'));
+    writeFileSync(join(root, 'appliance.config.json'), JSON.stringify({ api: { port: 7000 } }));
+    try {
+      assert.equal(loadConfig({}, { root, cwd: root }).config.api.port, 7000);
+    } finally { rmSync(root, { recursive: true, force: true }); }
+  });
+
+  it('names the env variable and the key of a bad value', () => {
+    fails({ RIM_API_PORT: 'abc' }, /^config: RIM_API_PORT \(api\.port\): expected a number 1–65535, got "abc"$/);
+    fails({ RIM_API_PORT: '70000' }, /RIM_API_PORT \(api\.port\): expected a number 1–65535, got "70000"/);
+    fails({ RIM_PLACEMENT_HEADROOM: '2' }, /RIM_PLACEMENT_HEADROOM \(placement\.headroom\)/);
+    fails({ RIM_PLACEMENT_STRATEGY: 'best' }, /RIM_PLACEMENT_STRATEGY \(placement\.strategy\): expected one of rim, nexus/);
+    fails({ RIM_LOG_LEVEL: 'loud' }, /RIM_LOG_LEVEL \(logLevel\)/);
+    fails({ RIM_NODE_ID: 'Not Valid' }, /RIM_NODE_ID \(nodeId\)/);
+    fails({ RIM_DOCKER_NETWORK_MODE: 'bridge' }, /RIM_DOCKER_NETWORK_MODE \(docker\.networkMode\): expected "host" or "container:<name>"/);
+    fails({ RIM_ACCELERATORS_EMULATE: '[{"model":"T4"}]' }, /RIM_ACCELERATORS_EMULATE \(accelerators\.emulate\.0\.cpus\)/);
+    fails({ RIM_PORTS_RANGE: '{"from":18000,"to":17000}' }, /RIM_PORTS_RANGE \(ports\.range\): expected from <= to/);
+    fails({ RIM_CLUSTER_MEMBER_EXPIRY: 'soon' }, /RIM_CLUSTER_MEMBER_EXPIRY \(cluster\.memberExpiry\)/);
+    fails({ RIM_CLUSTER_TOKEN: 'short' }, /RIM_CLUSTER_TOKEN \(cluster\.token\): expected at least 16 characters/);
+  });
+
+  it('takes every placement strategy of the registry that needs no solver, and refuses optimal naming the key', () => {
+    const runnable = [...STRATEGIES.values()].filter((s) => !s.needs).map((s) => s.name);
+    assert.deepEqual([...APPLIANCE_STRATEGIES], runnable);
+    assert.ok(runnable.includes('rim') && !runnable.includes('optimal'));
+    for (const name of runnable) assert.equal(load({ RIM_PLACEMENT_STRATEGY: name }).placement.strategy, name);
+    fails({ RIM_PLACEMENT_STRATEGY: 'optimal' }, new RegExp(
+      '^config: RIM_PLACEMENT_STRATEGY \\(placement\\.strategy\\): "optimal" needs a MILP solver '
+      + '.*rim plan --strategy optimal.*expected one of rim, nexus, spread, ffd, got "optimal"$'));
+    const bad = file('optimal.json', { placement: { strategy: 'optimal' } });
+    fails({ RIM_CONFIG: bad }, /config: placement\.strategy in .*optimal\.json: "optimal" needs a MILP solver/);
+    const parsed = configSchema.safeParse({ placement: { strategy: 'optimal' } });
+    assert.deepEqual(parsed.error?.issues.map((i) => i.path.join('.')), ['placement.strategy']);
+  });
+
+  it('names the key and the file for a bad file value, and refuses unknown keys', () => {
+    const bad = file('bad.json', { api: { port: 'x' } });
+    fails({ RIM_CONFIG: bad }, new RegExp(`config: api\\.port in ${bad.replace(/[.]/g, '\\.')}: expected a number 1–65535, got "x"`));
+    fails({ RIM_CONFIG: file('typo.json', { placment: {} }) }, /placment in .*: unknown key/);
+    fails({ RIM_CONFIG: file('broken.json', '{ nope') }, /not valid JSON/);
+    fails({ RIM_CONFIG: join(dir, 'missing.json') }, /RIM_CONFIG: no such file/);
+  });
+});

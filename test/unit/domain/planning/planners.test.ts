@@ -1,0 +1,74 @@
+/** The control's planners and the plan keys: what a node plans over, its share of the plan, when to re-plan. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { membersToPlan, memberPlanner, oneBoxPlanner } from '../../../../src/domain/planning/control-planners.js';
+import { nodeAssignment } from '../../../../src/domain/planning/node-assignment.js';
+import { planInputKey, planKey } from '../../../../src/domain/planning/plan-keys.js';
+import type { ClusterPlanner } from '../../../../src/domain/planning/planner.js';
+import type { ClusterDocument, Member, NodeInventory, Plan, RegisteredApp } from '../../../../src/domain/types.js';
+
+const node = (id: string): NodeInventory => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] });
+const member = (id: string, state: Member['state'], inventory = true): Member => ({
+  id, address: `${id}:7878`, joinedAt: 0, lastSeen: 0, state, ...(inventory ? { inventory: node(id) } : {}),
+});
+const app: RegisteredApp = {
+  name: 'a', image: 'rim/a', digest: 'sha256:a', registeredAt: 0,
+  manifest: {
+    apiVersion: 'rim/v1', name: 'a', entry: 'm', modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }],
+  } as unknown as RegisteredApp['manifest'],
+};
+const doc = (members: Member[] = [], plan?: Plan): ClusterDocument => ({
+  version: 3, clusterName: 't', apps: [app], profiles: [], members, ...(plan ? { plan } : {}),
+  deployments: [{ name: 'cam', app: 'a', fps: 5, latencyMs: 500, priority: 0, createdAt: 0 }],
+});
+const planOn = (id: string): Plan => ({
+  strategy: 'test', placements: [{ deployment: 'cam', module: 'm', node: id, accelerator: 'cpu', fps: 5 }],
+  rejected: [], latencyMs: {}, utilisation: {}, solveMs: 0,
+});
+const RANGE = { from: 17000, to: 17009 };
+
+test('a member plans over itself and the other live members with an inventory, by id', () => {
+  const d = doc([member('n3', 'alive'), member('n1', 'suspect'), member('n2', 'dead'), member('n4', 'alive', false)]);
+  assert.deepEqual(membersToPlan(node('n2'), d).map((n) => n.id), ['n1', 'n2', 'n3']);
+  assert.deepEqual(membersToPlan(node('n0'), d).map((n) => n.id), ['n0', 'n1', 'n3']);
+});
+
+test('one box plans over itself, a member over the live members; both pass the last plan', () => {
+  const seen: { nodes: string[]; previous?: Plan }[] = [];
+  const fake: ClusterPlanner = (_d, nodes, previous) => {
+    seen.push({ nodes: nodes.map((n) => n.id), previous });
+    return planOn(nodes[0]!.id);
+  };
+  const last = planOn('n1');
+  const d = doc([member('n1', 'alive'), member('n2', 'alive')], last);
+  oneBoxPlanner(fake, RANGE).plan(node('n1'), d);
+  memberPlanner(fake, RANGE).plan(node('n1'), d);
+  assert.deepEqual(seen, [{ nodes: ['n1'], previous: last }, { nodes: ['n1', 'n2'], previous: last }]);
+});
+
+test('a node\'s share of the plan: its replicas with ports kept, none before the first plan', () => {
+  const none = nodeAssignment(node('n1'), doc(), {}, RANGE);
+  assert.deepEqual(none.assignment.replicas, []);
+  assert.equal(none.assignment.version, 3);
+  const first = nodeAssignment(node('n1'), doc([], planOn('n1')), {}, RANGE);
+  assert.equal(first.assignment.replicas.length, 1);
+  const name = first.assignment.replicas[0]!.name;
+  assert.deepEqual(first.ports, { [name]: 17000 });
+  const kept = nodeAssignment(node('n1'), doc([], planOn('n1')), { [name]: 17005 }, RANGE);
+  assert.equal(kept.assignment.replicas[0]!.port, 17005);
+  assert.deepEqual(nodeAssignment(node('n2'), doc([], planOn('n1')), {}, RANGE).assignment.replicas, []);
+  assert.deepEqual(oneBoxPlanner(() => planOn('n1'), RANGE).assignment(node('n1'), doc([], planOn('n1')), {}), first);
+});
+
+test('plan keys ignore solve time and see every input that changes a plan', () => {
+  assert.equal(planKey(undefined), '');
+  assert.equal(planKey({ ...planOn('n1'), solveMs: 5 }), planKey({ ...planOn('n1'), solveMs: 9 }));
+  assert.notEqual(planKey(planOn('n1')), planKey(planOn('n2')));
+  const base = planInputKey(doc(), [node('n1')]);
+  const withMember = doc([member('n9', 'alive')]);
+  assert.equal(planInputKey(withMember, [node('n1')]), base, 'members count only as the nodes passed');
+  assert.notEqual(planInputKey(doc(), [node('n1'), node('n2')]), base);
+  const faster = doc();
+  faster.deployments[0]!.fps = 6;
+  assert.notEqual(planInputKey(faster, [node('n1')]), base);
+});

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LatencyWindow, nearestRank } from '../../../../src/domain/routing/latency-window.js';
+import { RateWindow } from '../../../../src/domain/routing/rate-window.js';
+
+describe('latency window and percentiles', () => {
+  it('nearest-rank percentiles of 1..100 ms are 50, 95 and 99', () => {
+    const w = new LatencyWindow(100);
+    for (let i = 100; i >= 1; i--) w.record(i); // order does not matter
+    assert.deepEqual(w.percentiles(), { p50: 50, p95: 95, p99: 99 });
+  });
+
+  it('small samples: the rank rounds up (p50 of 4 values is the 2nd, p95 and p99 the 4th)', () => {
+    const w = new LatencyWindow(8);
+    [40, 10, 30, 20].forEach((v) => w.record(v));
+    assert.deepEqual(w.percentiles(), { p50: 20, p95: 40, p99: 40 });
+    assert.equal(nearestRank([7], 1), 7);
+    assert.equal(new LatencyWindow(4).percentiles(), undefined, 'empty: none');
+  });
+
+  it('keeps only the most recent `capacity` latencies', () => {
+    const w = new LatencyWindow(10);
+    for (let i = 0; i < 10; i++) w.record(1000);
+    for (let i = 1; i <= 10; i++) w.record(i);
+    assert.equal(w.count, 10);
+    assert.deepEqual(w.percentiles(), { p50: 5, p95: 10, p99: 10 });
+  });
+});
+
+describe('rate window (finish rate)', () => {
+  it('10 events a second for 20 s reads 10/s over a 10 s window', () => {
+    const r = new RateWindow(10_000, 40);
+    for (let t = 0; t < 20_000; t += 100) r.record(t);
+    assert.equal(r.count(19_999), 100);
+    assert.equal(r.perSecond(19_999), 10);
+  });
+
+  it('a stream younger than the window is rated over its own age, not the whole window', () => {
+    const r = new RateWindow(10_000, 40);
+    for (let t = 0; t < 2000; t += 100) r.record(t); // 20 events in 2 s
+    assert.equal(r.perSecond(2000), 10);
+  });
+
+  it('decays after traffic stops, reads 0 once the window is past, and restarts the period after silence', () => {
+    const r = new RateWindow(10_000, 40);
+    for (let t = 0; t < 10_000; t += 100) r.record(t);
+    assert.equal(r.perSecond(14_999), 5, 'half the window still holds frames');
+    assert.equal(r.perSecond(30_000), 0);
+    r.record(40_000); r.record(40_100);
+    assert.equal(r.count(40_100), 2);
+    assert.equal(r.perSecond(40_250), 8, '2 frames over one 250 ms slot of the new period');
+  });
+});
