@@ -21,9 +21,13 @@ const TARGET_RSS_MB = 120;
 const TARGET_CPU_PCT = 1;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function cpuTicks(pid: number): number {
@@ -49,9 +53,13 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
 
 async function main(): Promise<void> {
   if (build) {
-    try { execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'pipe' }); } catch (e) {
+    try {
+      execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'pipe' });
+    } catch (e) {
       // tsc still emits when another part has a type error; say so and go on.
-      process.stderr.write(`bench: tsc reported errors (dist was still emitted):\n${String((e as { stdout?: Buffer }).stdout ?? '').slice(0, 2000)}\n`);
+      process.stderr.write(
+        `bench: tsc reported errors (dist was still emitted):\n${String((e as { stdout?: Buffer }).stdout ?? '').slice(0, 2000)}\n`,
+      );
     }
   }
   execFileSync('bash', ['images/build.sh', 'synthetic', 'noop'], { stdio: 'ignore' });
@@ -62,9 +70,15 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
     env: {
-      ...process.env, RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir, RIM_NODE_ID: node,
+      ...process.env,
+      RIM_API_PORT: String(port),
+      RIM_API_HOST: '127.0.0.1',
+      RIM_DATA_DIR: dataDir,
+      RIM_NODE_ID: node,
       // Idle means nothing to do: the profiler (which would measure the two apps for minutes) is off.
-      RIM_LOG_LEVEL: 'warn', RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_PROFILING_ENABLED: 'false',
+      RIM_LOG_LEVEL: 'warn',
+      RIM_CLUSTER_DISCOVERY_MDNS: 'false',
+      RIM_PROFILING_ENABLED: 'false',
       RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 0.5 }]),
       RIM_PORTS_RANGE: JSON.stringify({ from: 19000 + (process.pid % 100) * 10, to: 19009 + (process.pid % 100) * 10 }),
     },
@@ -76,7 +90,11 @@ async function main(): Promise<void> {
     const startMs = performance.now() - t0;
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
     const post = async (path: string, body: unknown) => {
-      const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      const r = await fetch(base + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
       if (!r.ok) throw new Error(`POST ${path}: ${r.status} ${await r.text()}`);
     };
     await waitFor('readyz', async () => (await fetch(`${base}/readyz`)).ok || undefined, 10_000);
@@ -84,19 +102,31 @@ async function main(): Promise<void> {
     await post('/v1/apps', { image: 'rim/sample-noop:latest' });
     await post('/v1/deployments', { name: 'cam1', app: 'synthetic', fps: 5, latencyMs: 800 });
     await post('/v1/deployments', { name: 'mic1', app: 'noop' });
-    const replicas = await waitFor('replicas running', async () => {
-      const n = await (await fetch(`${base}/v1/nodes/${node}`)).json() as { replicas: { state: string }[] };
-      return n.replicas.length === 4 && n.replicas.every((r) => r.state === 'running') ? n.replicas.length : undefined;
-    }, 120_000);
+    const replicas = await waitFor(
+      'replicas running',
+      async () => {
+        const n = (await (await fetch(`${base}/v1/nodes/${node}`)).json()) as { replicas: { state: string }[] };
+        return n.replicas.length === 4 && n.replicas.every((r) => r.state === 'running')
+          ? n.replicas.length
+          : undefined;
+      },
+      120_000,
+    );
     await sleep(5000); // let start-up work settle
     const rss: number[] = [rssMB(pid)];
     const ticks0 = cpuTicks(pid);
     const w0 = performance.now();
-    for (let s = 0; s < seconds; s += 5) { await sleep(Math.min(5, seconds - s) * 1000); rss.push(rssMB(pid)); }
+    for (let s = 0; s < seconds; s += 5) {
+      await sleep(Math.min(5, seconds - s) * 1000);
+      rss.push(rssMB(pid));
+    }
     const wall = (performance.now() - w0) / 1000;
     const cpuPct = ((cpuTicks(pid) - ticks0) / CLK_TCK / wall) * 100;
     const result = {
-      at: new Date().toISOString(), node: process.version, seconds: Math.round(wall), replicas,
+      at: new Date().toISOString(),
+      node: process.version,
+      seconds: Math.round(wall),
+      replicas,
       startToHealthzMs: Math.round(startMs),
       idleRssMB: { mean: +(rss.reduce((a, b) => a + b, 0) / rss.length).toFixed(1), max: +Math.max(...rss).toFixed(1) },
       idleCpuPctOfCore: +cpuPct.toFixed(3),
@@ -118,10 +148,16 @@ async function main(): Promise<void> {
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${node}`]).toString().split('\n').filter(Boolean);
+    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${node}`])
+      .toString()
+      .split('\n')
+      .filter(Boolean);
     if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

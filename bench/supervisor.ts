@@ -30,7 +30,8 @@ const engine = new DockerContainerEngine();
 const logger = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const docker = (...a: string[]) => execFileSync('docker', a, { encoding: 'utf8' }).trim();
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function until<T>(fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -44,7 +45,13 @@ async function until<T>(fn: () => Promise<T | undefined>, ms = 20_000): Promise<
 
 async function app(tag: string): Promise<RegisteredApp> {
   const info = await engine.inspectImage(tag);
-  return { name: parseManifest(info.manifestLabel!).name, image: tag, digest: info.digest, manifest: parseManifest(info.manifestLabel!), registeredAt: 0 };
+  return {
+    name: parseManifest(info.manifestLabel!).name,
+    image: tag,
+    digest: info.digest,
+    manifest: parseManifest(info.manifestLabel!),
+    registeredAt: 0,
+  };
 }
 
 async function restartLatency() {
@@ -91,15 +98,35 @@ async function calibration() {
   for (const cpus of [1, 0.5, 0.25]) {
     const port = PORT0 + 9;
     const name = `${NODE}-calib`;
-    docker('run', '-d', '--name', name, '--label', `rim.node=${NODE}`, '--network', 'host', '--cpus', String(cpus),
-      '-e', `RIM_PORT=${port}`, '-e', 'COST_MS=20', 'rim/sample-synthetic:latest');
+    docker(
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--label',
+      `rim.node=${NODE}`,
+      '--network',
+      'host',
+      '--cpus',
+      String(cpus),
+      '-e',
+      `RIM_PORT=${port}`,
+      '-e',
+      'COST_MS=20',
+      'rim/sample-synthetic:latest',
+    );
     try {
       await until(async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200 ? true : undefined));
       let n = 0;
       const end = Date.now() + SECONDS * 1000;
-      await Promise.all([1, 2, 3, 4].map(async () => {
-        while (Date.now() < end) { await (await fetch(`http://127.0.0.1:${port}/infer`, { method: 'POST', body: 'x' })).arrayBuffer(); n++; }
-      }));
+      await Promise.all(
+        [1, 2, 3, 4].map(async () => {
+          while (Date.now() < end) {
+            await (await fetch(`http://127.0.0.1:${port}/infer`, { method: 'POST', body: 'x' })).arrayBuffer();
+            n++;
+          }
+        }),
+      );
       rows.push({ cpus, costMs: 20, idealFps: (1000 / 20) * cpus, fps: n / SECONDS });
     } finally {
       docker('rm', '-f', '-v', name);
@@ -122,12 +149,20 @@ try {
   console.log('metric              p50    max');
   console.log(`kill → running  ${f(pct(r.toRunning, 50))} ${f(Math.max(...r.toRunning))} ms`);
   console.log(`kill → healthy  ${f(pct(r.toHealthy, 50))} ${f(Math.max(...r.toHealthy))} ms`);
-  console.log(`adoption round: ${r.adoptMs.toFixed(0)} ms, ${r.adoptSteps} steps (0 = nothing duplicated or restarted)`);
+  console.log(
+    `adoption round: ${r.adoptMs.toFixed(0)} ms, ${r.adoptSteps} steps (0 = nothing duplicated or restarted)`,
+  );
   console.log('\nsynthetic calibration (COST_MS=20, 4 closed-loop clients)');
   console.log('cpus  ideal fps  measured fps  ratio');
-  for (const c of cal) console.log(`${String(c.cpus).padEnd(5)} ${c.idealFps.toFixed(1).padStart(9)} ${c.fps.toFixed(1).padStart(13)} ${(c.fps / c.idealFps).toFixed(2).padStart(6)}`);
+  for (const c of cal)
+    console.log(
+      `${String(c.cpus).padEnd(5)} ${c.idealFps.toFixed(1).padStart(9)} ${c.fps.toFixed(1).padStart(13)} ${(c.fps / c.idealFps).toFixed(2).padStart(6)}`,
+    );
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/supervisor.json', JSON.stringify({ at: new Date().toISOString(), replicas: N, ...r, calibration: cal }, null, 2));
+  writeFileSync(
+    'bench/results/supervisor.json',
+    JSON.stringify({ at: new Date().toISOString(), replicas: N, ...r, calibration: cal }, null, 2),
+  );
   console.log('\nwrote bench/results/supervisor.json');
 } finally {
   cleanup();

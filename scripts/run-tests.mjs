@@ -7,13 +7,22 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const only = process.argv[2]; // "unit" | "integration" | undefined
-const files = (dir) => existsSync(dir)
-  ? readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.test.ts')).sort().map((f) => join(dir, f))
-  : [];
+const files = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
 
 function dockerAnswers() {
-  try { execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 10000 }); return true; }
-  catch { return false; }
+  try {
+    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 10000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const suites = [];
@@ -30,6 +39,13 @@ if (only !== 'unit') {
     }
   }
 }
-if (!suites.length) { console.error('no test files found'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...suites], { stdio: 'inherit' });
+if (!suites.length) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...suites],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

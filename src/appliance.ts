@@ -46,12 +46,20 @@ export interface SupervisorFactory {
 
 /** The real supervisor: woken by engine events; the poll is only a fallback, so idle costs little. */
 export const nodeSupervisor: SupervisorFactory = (engine, nodeId, logger, config, events) =>
-  new NodeSupervisor(engine, nodeId, logger, { now: () => Date.now() }, {
-    pollMs: config.supervisor.pollInterval,
-    onStep: (step, error) => events.publish('replica', error ? 'step-failed' : 'step', {
-      ...step, ...(error ? { error: error.message } : {}),
-    }),
-  });
+  new NodeSupervisor(
+    engine,
+    nodeId,
+    logger,
+    { now: () => Date.now() },
+    {
+      pollMs: config.supervisor.pollInterval,
+      onStep: (step, error) =>
+        events.publish('replica', error ? 'step-failed' : 'step', {
+          ...step,
+          ...(error ? { error: error.message } : {}),
+        }),
+    },
+  );
 
 export interface ApplianceParts {
   /** The real ones are built from the config when unset. */
@@ -112,28 +120,55 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     else process.stdout.write(`${msg}\n`); // a quieter log level must not hide it
   }
 
-  const engine = parts.engine ?? await dockerEngine(config);
-  const inventory = parts.inventory ?? new SystemInventory({
-    nodeId, emulate: config.accelerators.emulate, detectGpus: config.accelerators.detectGpus,
-  });
+  const engine = parts.engine ?? (await dockerEngine(config));
+  const inventory =
+    parts.inventory ??
+    new SystemInventory({
+      nodeId,
+      emulate: config.accelerators.emulate,
+      detectGpus: config.accelerators.detectGpus,
+    });
   const events = new EventBus(now);
   const docker = new DockerHealth(engine, componentLogger(root, 'docker'), now);
   docker.onChange((s) => events.publish('docker', s.reachable ? 'reachable' : 'unreachable', s));
-  const supervisor = (parts.supervisor ?? nodeSupervisor)(engine, nodeId, componentLogger(root, 'supervisor'), config, events);
+  const supervisor = (parts.supervisor ?? nodeSupervisor)(
+    engine,
+    nodeId,
+    componentLogger(root, 'supervisor'),
+    config,
+    events,
+  );
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
   const placement = placementPlanner(config);
   const cluster = createCluster({
-    config, nodeId, localStore, inventory, supervisor, now, planner: placement,
+    config,
+    nodeId,
+    localStore,
+    inventory,
+    supervisor,
+    now,
+    planner: placement,
     logger: componentLogger(root, 'cluster'),
   });
   const store = cluster?.store ?? localStore;
   const planner = cluster?.planner ?? parts.planner?.(config) ?? oneBoxPlanner(placement, config.ports.range);
   const control = new Control({
-    store, engine, inventory, supervisor, planner, events, logger: componentLogger(root, 'control'), now,
+    store,
+    engine,
+    inventory,
+    supervisor,
+    planner,
+    events,
+    logger: componentLogger(root, 'control'),
+    now,
   });
   // The leader (a box on its own leads itself) profiles what placement needs, on this box's accelerators.
   const profiler = new ProfilerService({
-    engine, store, nodeId, inventory, now,
+    engine,
+    store,
+    nodeId,
+    inventory,
+    now,
     logger: componentLogger(root, 'profiler'),
     schedule: config.profiling.schedule,
     enabled: config.profiling.enabled,
@@ -142,7 +177,13 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     gpu: config.accelerators.detectGpus ? new NvidiaSmiSampler() : undefined,
     isLeader: () => cluster?.node.isLeader ?? true,
     onProfiled: (p) => {
-      events.publish('profile', p.state, { app: p.app, module: p.module, variant: p.variant, accelerator: p.accelerator, state: p.state });
+      events.publish('profile', p.state, {
+        app: p.app,
+        module: p.module,
+        variant: p.variant,
+        accelerator: p.accelerator,
+        state: p.state,
+      });
       // New figures can admit more or place better: plan again.
       void control.replan().catch((e) => log.warn({ err: e }, 're-plan after profiling failed'));
     },
@@ -151,21 +192,48 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   let ready = false;
   // The data plane: frames in, sinks' output back; its measurements feed the API's views and /metrics.
   const dataPlane = createDataPlane({
-    nodeId, store, supervisor, adminToken: admin.token, openFrames: config.api.openReads, logger: componentLogger(root, 'router'), now,
+    nodeId,
+    store,
+    supervisor,
+    adminToken: admin.token,
+    openFrames: config.api.openReads,
+    logger: componentLogger(root, 'router'),
+    now,
   });
   const metrics = new ApiMetrics();
-  metrics.attachRouter({ measured: (d) => dataPlane.stats.measured(d), render: () => dataPlane.stats.renderMetrics(store.read().deployments) });
-  const api = createApi({
-    config, nodeId, adminToken: admin.token, store, engine, inventory, supervisor, control, docker, events,
-    metrics, logger: componentLogger(root, 'api'), now, ready: () => ready, cluster,
-  }, { ...parts.api, extraRoutes: [statusPageRoutes(), profilerRoutes(profiler), ...(parts.api?.extraRoutes ?? [])] });
+  metrics.attachRouter({
+    measured: (d) => dataPlane.stats.measured(d),
+    render: () => dataPlane.stats.renderMetrics(store.read().deployments),
+  });
+  const api = createApi(
+    {
+      config,
+      nodeId,
+      adminToken: admin.token,
+      store,
+      engine,
+      inventory,
+      supervisor,
+      control,
+      docker,
+      events,
+      metrics,
+      logger: componentLogger(root, 'api'),
+      now,
+      ready: () => ready,
+      cluster,
+    },
+    { ...parts.api, extraRoutes: [statusPageRoutes(), profilerRoutes(profiler), ...(parts.api?.extraRoutes ?? [])] },
+  );
   // The peer API reads its raw body to check signatures: it goes ahead of the API's JSON parser and admin guard.
   const outer = express();
   outer.disable('x-powered-by');
   if (cluster) outer.use(cluster.base, cluster.router);
   outer.use(api.app);
   // Frames are raw bytes of any type: the data plane takes them ahead of express and the API's JSON parser.
-  const server = createServer((req, res) => { if (!dataPlane.intercept(req, res)) outer(req, res); });
+  const server = createServer((req, res) => {
+    if (!dataPlane.intercept(req, res)) outer(req, res);
+  });
   server.keepAliveTimeout = 5000;
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
@@ -175,41 +243,53 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
 
   // Behind the listening server: the stored plan to the supervisor, Docker, the supervisor loop.
   const loops: Promise<unknown>[] = [];
-  const background = (name: string, p: Promise<unknown>) => loops.push(p.catch((e) => log.error({ err: e, loop: name }, `${name} stopped`)));
+  const background = (name: string, p: Promise<unknown>) =>
+    loops.push(p.catch((e) => log.error({ err: e, loop: name }, `${name} stopped`)));
   if (cluster) cluster.start(signal, port);
-  background('start-up', (async () => {
-    // In a cluster the committed plan reaches the supervisor through the cluster; ready once this node holds cluster state.
-    if (cluster) { while (!signal.aborted && !cluster.node.initialized) await sleep(200, signal); }
-    else await control.replan();
-    ready = true;
-    log.info({ node: nodeId, replicas: supervisor.replicas().length }, 'appliance ready');
-  })());
+  background(
+    'start-up',
+    (async () => {
+      // In a cluster the committed plan reaches the supervisor through the cluster; ready once this node holds cluster state.
+      if (cluster) {
+        while (!signal.aborted && !cluster.node.initialized) await sleep(200, signal);
+      } else await control.replan();
+      ready = true;
+      log.info({ node: nodeId, replicas: supervisor.replicas().length }, 'appliance ready');
+    })(),
+  );
   background('docker-watch', docker.watch(signal, config.docker.pingInterval));
-  background('supervisor', (async () => {
-    // The supervisor starts once Docker first answers; it then rides out outages itself.
-    while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
-    if (signal.aborted) return;
-    await supervisor.run(signal);
-  })());
-  background('profiler', (async () => {
-    while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
-    if (!signal.aborted) await profiler.start(signal);
-  })());
+  background(
+    'supervisor',
+    (async () => {
+      // The supervisor starts once Docker first answers; it then rides out outages itself.
+      while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
+      if (signal.aborted) return;
+      await supervisor.run(signal);
+    })(),
+  );
+  background(
+    'profiler',
+    (async () => {
+      while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
+      if (!signal.aborted) await profiler.start(signal);
+    })(),
+  );
   background('replica-events', replicaEvents(supervisor, events, signal, parts.replicaEventsMs ?? 1000));
 
   let stopping: Promise<void> | undefined;
-  const stop = () => stopping ??= (async () => {
-    log.info('stopping');
-    abort.abort();
-    api.closeStreams();
-    dataPlane.close();
-    server.close();
-    server.closeAllConnections();
-    const grace = new AbortController();
-    await Promise.race([Promise.all(loops), sleep(5000, grace.signal)]);
-    grace.abort();
-    log.info('stopped');
-  })();
+  const stop = () =>
+    (stopping ??= (async () => {
+      log.info('stopping');
+      abort.abort();
+      api.closeStreams();
+      dataPlane.close();
+      server.close();
+      server.closeAllConnections();
+      const grace = new AbortController();
+      await Promise.race([Promise.all(loops), sleep(5000, grace.signal)]);
+      grace.abort();
+      log.info('stopped');
+    })());
 
   return { config, nodeId, url, port, server, store, logger: root, engine, supervisor, control, docker, events, stop };
 }
@@ -223,7 +303,11 @@ async function dockerEngine(config: Config): Promise<ContainerEngine> {
 function waitFor(docker: DockerHealth, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const off = docker.onChange(() => done());
-    const done = () => { off(); signal.removeEventListener('abort', done); resolve(); };
+    const done = () => {
+      off();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
     signal.addEventListener('abort', done, { once: true });
   });
 }
@@ -233,11 +317,19 @@ function waitFor(docker: DockerHealth, signal: AbortSignal): Promise<void> {
  * states; they are compared only while a client listens, so an idle
  * appliance does no work here.
  */
-async function replicaEvents(supervisor: ReplicaView, events: EventBus, signal: AbortSignal, everyMs: number): Promise<void> {
+async function replicaEvents(
+  supervisor: ReplicaView,
+  events: EventBus,
+  signal: AbortSignal,
+  everyMs: number,
+): Promise<void> {
   let last = new Map<string, string>();
   const key = (r: ReplicaStatus) => `${r.state}/${r.restarts}/${r.containerId ?? ''}`;
   while (!signal.aborted) {
-    if (events.listenerCount === 0) { await events.whenListened(signal); last = snapshot(); }
+    if (events.listenerCount === 0) {
+      await events.whenListened(signal);
+      last = snapshot();
+    }
     const current = snapshot();
     for (const r of supervisor.replicas()) {
       if (last.get(r.name) !== key(r)) events.publish('replica', 'state', r);
@@ -246,5 +338,7 @@ async function replicaEvents(supervisor: ReplicaView, events: EventBus, signal: 
     last = current;
     await sleep(everyMs, signal);
   }
-  function snapshot() { return new Map(supervisor.replicas().map((r) => [r.name, key(r)])); }
+  function snapshot() {
+    return new Map(supervisor.replicas().map((r) => [r.name, key(r)]));
+  }
 }

@@ -9,11 +9,23 @@ export type { Logger } from 'pino';
 
 /** Paths pino censors wherever they appear (one level of nesting by wildcard). */
 export const REDACT_PATHS = [
-  'token', 'adminToken', 'clusterToken', 'authorization',
-  '*.token', '*.adminToken', '*.clusterToken', '*.authorization',
-  '*.*.token', '*.*.adminToken', '*.*.clusterToken',
-  'headers.authorization', 'req.headers.authorization', '*.headers.authorization',
-  'config.adminToken', 'config.cluster.token', 'cluster.token',
+  'token',
+  'adminToken',
+  'clusterToken',
+  'authorization',
+  '*.token',
+  '*.adminToken',
+  '*.clusterToken',
+  '*.authorization',
+  '*.*.token',
+  '*.*.adminToken',
+  '*.*.clusterToken',
+  'headers.authorization',
+  'req.headers.authorization',
+  '*.headers.authorization',
+  'config.adminToken',
+  'config.cluster.token',
+  'cluster.token',
 ];
 
 export interface LoggerOptions {
@@ -24,13 +36,16 @@ export interface LoggerOptions {
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
-  return pino({
-    level: opts.level ?? 'info',
-    base: opts.base ?? { pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  }, opts.destination ?? pino.destination({ dest: 1, sync: true }));
+  return pino(
+    {
+      level: opts.level ?? 'info',
+      base: opts.base ?? { pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    opts.destination ?? pino.destination({ dest: 1, sync: true }),
+  );
 }
 
 /** A child logger for one component: every line carries `component`. */

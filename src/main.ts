@@ -16,12 +16,17 @@ export async function main(env: Record<string, string | undefined>): Promise<num
   try {
     config = loadConfig(env).config;
   } catch (e) {
-    if (e instanceof ConfigError) { process.stderr.write(`${e.message}\n`); return 2; }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   // Listen for signals first: a SIGTERM during start-up still ends cleanly.
   let stopRequested: (sig: NodeJS.Signals) => void = () => undefined;
-  const stopSignal = new Promise<NodeJS.Signals>((resolve) => { stopRequested = resolve; });
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    stopRequested = resolve;
+  });
   process.once('SIGTERM', () => stopRequested('SIGTERM'));
   process.once('SIGINT', () => stopRequested('SIGINT'));
   let appliance: RunningAppliance;
@@ -39,8 +44,11 @@ export async function main(env: Record<string, string | undefined>): Promise<num
 
 const entry = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
 if (import.meta.url === entry) {
-  main(process.env).then((code) => process.exit(code), (e) => {
-    process.stderr.write(`rim: ${(e as Error).stack ?? e}\n`);
-    process.exit(1);
-  });
+  main(process.env).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`rim: ${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
 }

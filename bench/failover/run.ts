@@ -20,14 +20,22 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureImages, IMAGE_TAGS } from '../../test/support/images.js';
-import { agreedLeader, docker, startTestCluster, type TestCluster, waitFor } from '../../test/integration/cluster-harness.js';
+import {
+  agreedLeader,
+  docker,
+  startTestCluster,
+  type TestCluster,
+  waitFor,
+} from '../../test/integration/cluster-harness.js';
 
 const LEADER_RUNS = Number(process.env.BENCH_LEADER_RUNS ?? 10);
 const BOX_RUNS = Number(process.env.BENCH_BOX_RUNS ?? 5);
 const PARTITION_RUNS = Number(process.env.BENCH_PARTITION_RUNS ?? 3);
 const APPS = ['bench-a', 'bench-b', 'bench-c'];
 
-interface PlanView { placements: { deployment: string; node: string }[] }
+interface PlanView {
+  placements: { deployment: string; node: string }[];
+}
 
 const median = (xs: number[]): number | null => {
   if (!xs.length) return null;
@@ -38,12 +46,15 @@ const median = (xs: number[]): number | null => {
 const ms = (t0: bigint) => Number((process.hrtime.bigint() - t0) / 1_000_000n);
 
 function buildBenchImages(): void {
-  const noop = JSON.parse(docker('inspect', IMAGE_TAGS.noop, '-f',
-    '{{index .Config.Labels "rim.manifest"}}')) as Record<string, unknown>;
+  const noop = JSON.parse(
+    docker('inspect', IMAGE_TAGS.noop, '-f', '{{index .Config.Labels "rim.manifest"}}'),
+  ) as Record<string, unknown>;
   for (const name of APPS) {
     const manifest = JSON.stringify({ ...noop, name, description: `failover bench app ${name}` });
     execFileSync('docker', ['build', '-q', '-t', `rim-bench/${name}:latest`, '-'], {
-      input: `FROM ${IMAGE_TAGS.noop}\nLABEL rim.manifest='${manifest}'\n`, env: { ...process.env, DOCKER_BUILDKIT: '0' }, stdio: ['pipe', 'ignore', 'inherit'],
+      input: `FROM ${IMAGE_TAGS.noop}\nLABEL rim.manifest='${manifest}'\n`,
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      stdio: ['pipe', 'ignore', 'inherit'],
     });
   }
 }
@@ -53,23 +64,38 @@ async function main(): Promise<void> {
   buildBenchImages();
   const c = startTestCluster('b');
   const acked: string[] = [];
-  const results = { leaderKill: [] as Record<string, number | string | null>[], boxKill: [] as Record<string, number | string | null>[], partition: [] as Record<string, number | string | boolean | null>[] };
+  const results = {
+    leaderKill: [] as Record<string, number | string | null>[],
+    boxKill: [] as Record<string, number | string | null>[],
+    partition: [] as Record<string, number | string | boolean | null>[],
+  };
   try {
     const up = [...c.boxes];
-    const first = await waitFor('the cluster to form', async () => {
-      const l = await agreedLeader(c, up, 3);
-      return l && l.members.every((m) => m.state === 'alive') && l;
-    }, 90_000);
+    const first = await waitFor(
+      'the cluster to form',
+      async () => {
+        const l = await agreedLeader(c, up, 3);
+        return l && l.members.every((m) => m.state === 'alive') && l;
+      },
+      90_000,
+    );
     for (const app of APPS) await post(c, first.leader!, '/v1/apps', { image: `rim-bench/${app}:latest` });
-    for (const app of APPS) { await post(c, first.leader!, '/v1/deployments', { name: `${app}-cam`, app, fps: 5, latencyMs: 500 }); acked.push(`${app}-cam`); }
+    for (const app of APPS) {
+      await post(c, first.leader!, '/v1/deployments', { name: `${app}-cam`, app, fps: 5, latencyMs: 500 });
+      acked.push(`${app}-cam`);
+    }
     await replicasPlaced(c, up, first.leader!, acked, 60_000);
     console.log(`cluster ${c.prefix} up: leader ${first.leader}, ${APPS.length} apps placed one per box`);
 
     const kill = async (victimIsLeader: boolean, i: number) => {
-      const before = await waitFor('a settled cluster', async () => {
-        const l = await agreedLeader(c, c.boxes, 3);
-        return l && l.members.every((m) => m.state === 'alive') && l;
-      }, 90_000);
+      const before = await waitFor(
+        'a settled cluster',
+        async () => {
+          const l = await agreedLeader(c, c.boxes, 3);
+          return l && l.members.every((m) => m.state === 'alive') && l;
+        },
+        90_000,
+      );
       await replicasPlaced(c, c.boxes, before.leader!, acked, 60_000);
       let plan = await c.get<PlanView>(before.leader!, '/v1/plan');
       const followers = c.boxes.filter((b) => b !== before.leader);
@@ -81,8 +107,12 @@ async function main(): Promise<void> {
         await replicasPlaced(c, c.boxes, before.leader!, acked, 60_000);
         plan = await c.get<PlanView>(before.leader!, '/v1/plan');
       }
-      const victim = victimIsLeader ? before.leader!
-        : followers.sort((x, y) => plan.placements.filter((p) => p.node === y).length - plan.placements.filter((p) => p.node === x).length)[0]!;
+      const victim = victimIsLeader
+        ? before.leader!
+        : followers.sort(
+            (x, y) =>
+              plan.placements.filter((p) => p.node === y).length - plan.placements.filter((p) => p.node === x).length,
+          )[0]!;
       const moved = plan.placements.filter((p) => p.node === victim).map((p) => p.deployment);
       const survivors = c.boxes.filter((b) => b !== victim);
       const t0 = process.hrtime.bigint();
@@ -95,14 +125,28 @@ async function main(): Promise<void> {
       while (Date.now() < deadline && (replicasMs === null || deadMs === null)) {
         const views = await Promise.all(survivors.map((b) => c.view(b).catch(() => undefined)));
         const v0 = views[0];
-        if (leaderMs === null && v0?.leader && v0.leader !== victim && views.every((v) => v?.leader === v0.leader)) { leaderMs = ms(t0); newLeader = v0.leader; }
+        if (leaderMs === null && v0?.leader && v0.leader !== victim && views.every((v) => v?.leader === v0.leader)) {
+          leaderMs = ms(t0);
+          newLeader = v0.leader;
+        }
         const lv = views.find((v) => v?.self === newLeader);
         if (deadMs === null && lv?.members.find((m) => m.id === victim)?.state === 'dead') deadMs = ms(t0);
-        if (newLeader && replicasMs === null && await replicasPlaced(c, survivors, newLeader, acked, 0).catch(() => false)) replicasMs = ms(t0);
+        if (
+          newLeader &&
+          replicasMs === null &&
+          (await replicasPlaced(c, survivors, newLeader, acked, 0).catch(() => false))
+        )
+          replicasMs = ms(t0);
         await new Promise((r) => setTimeout(r, 50));
       }
       const row = {
-        run: i + 1, victim, movedDeployments: moved.length, newLeader, electMs: victimIsLeader ? leaderMs : null, declaredDeadMs: deadMs, replicasRunningMs: replicasMs,
+        run: i + 1,
+        victim,
+        movedDeployments: moved.length,
+        newLeader,
+        electMs: victimIsLeader ? leaderMs : null,
+        declaredDeadMs: deadMs,
+        replicasRunningMs: replicasMs,
         afterDeclaredMs: replicasMs !== null && deadMs !== null ? replicasMs - deadMs : null,
       };
       console.log(`${victimIsLeader ? 'leader' : 'box'} kill ${i + 1}: ${JSON.stringify(row)}`);
@@ -113,26 +157,40 @@ async function main(): Promise<void> {
     for (let i = 0; i < BOX_RUNS; i++) results.boxKill.push(await kill(false, i));
 
     for (let i = 0; i < PARTITION_RUNS; i++) {
-      const before = await waitFor('a settled cluster', async () => {
-        const l = await agreedLeader(c, c.boxes, 3);
-        return l && l.members.every((m) => m.state === 'alive') && l;
-      }, 90_000);
+      const before = await waitFor(
+        'a settled cluster',
+        async () => {
+          const l = await agreedLeader(c, c.boxes, 3);
+          return l && l.members.every((m) => m.state === 'alive') && l;
+        },
+        90_000,
+      );
       const plan = await c.get<PlanView>(before.leader!, '/v1/plan');
       const followers = c.boxes.filter((b) => b !== before.leader);
       const cut = followers.find((b) => plan.placements.some((p) => p.node === b)) ?? followers[0]!;
       // Let the box's supervisor settle on the committed plan before cutting it off.
-      await waitFor('the box\'s replicas to settle', async () => {
-        const a = c.running(cut).join();
-        await new Promise((r) => setTimeout(r, 2000));
-        return c.running(cut).join() === a;
-      }, 60_000, 0);
+      await waitFor(
+        "the box's replicas to settle",
+        async () => {
+          const a = c.running(cut).join();
+          await new Promise((r) => setTimeout(r, 2000));
+          return c.running(cut).join() === a;
+        },
+        60_000,
+        0,
+      );
       const majority = c.boxes.filter((b) => b !== cut);
       const cutTerm = (await c.view(cut))!.term;
       const replicas = c.running(cut);
       c.disconnect(cut);
       const t0 = process.hrtime.bigint();
       const name = `${APPS[i % 3]}-change-${i + 1}`;
-      await post(c, majority.find((b) => b !== before.leader)!, '/v1/deployments', { name, app: APPS[i % 3]!, fps: 1, latencyMs: 500 });
+      await post(
+        c,
+        majority.find((b) => b !== before.leader)!,
+        '/v1/deployments',
+        { name, app: APPS[i % 3]!, fps: 1, latencyMs: 500 },
+      );
       acked.push(name);
       const ackMs = ms(t0);
       await new Promise((r) => setTimeout(r, 6000));
@@ -140,15 +198,27 @@ async function main(): Promise<void> {
       const keptReplicas = replicas.every((r) => c.running(cut).includes(r));
       c.connect(cut);
       const t1 = process.hrtime.bigint();
-      await waitFor('the cut-off box to rejoin', async () => {
-        const [v, l] = await Promise.all([c.view(cut).catch(() => undefined), c.view(before.leader!)]);
-        return v?.leader === before.leader && l?.members.find((m) => m.id === cut)?.state === 'alive';
-      }, 60_000, 50);
+      await waitFor(
+        'the cut-off box to rejoin',
+        async () => {
+          const [v, l] = await Promise.all([c.view(cut).catch(() => undefined), c.view(before.leader!)]);
+          return v?.leader === before.leader && l?.members.find((m) => m.id === cut)?.state === 'alive';
+        },
+        60_000,
+        50,
+      );
       const rejoinMs = ms(t1);
       const after = await c.view(before.leader!);
       const row = {
-        run: i + 1, cut, majorityAckMs: ackMs, cutOffElectedSomebody: inside.role !== 'follower' && inside.role !== 'precandidate' ? inside.role : false,
-        cutOffTermRaised: inside.term !== cutTerm, replicasOnCutBox: replicas.length, keptReplicasRunning: keptReplicas, rejoinMs, rejoinCostElection: after!.term !== before.term,
+        run: i + 1,
+        cut,
+        majorityAckMs: ackMs,
+        cutOffElectedSomebody: inside.role !== 'follower' && inside.role !== 'precandidate' ? inside.role : false,
+        cutOffTermRaised: inside.term !== cutTerm,
+        replicasOnCutBox: replicas.length,
+        keptReplicasRunning: keptReplicas,
+        rejoinMs,
+        rejoinCostElection: after!.term !== before.term,
       };
       console.log(`partition ${i + 1}: ${JSON.stringify(row)}`);
       results.partition.push(row);
@@ -156,17 +226,23 @@ async function main(): Promise<void> {
 
     const lost: Record<string, string[]> = {};
     for (const b of c.boxes) {
-      const ds = await waitFor(`${b} caught up`, async () => {
-        const list = await c.get<{ name: string }[]>(b, '/v1/deployments');
-        return acked.every((a) => list.some((d) => d.name === a)) && list;
-      }, 30_000).catch(() => [] as { name: string }[]);
+      const ds = await waitFor(
+        `${b} caught up`,
+        async () => {
+          const list = await c.get<{ name: string }[]>(b, '/v1/deployments');
+          return acked.every((a) => list.some((d) => d.name === a)) && list;
+        },
+        30_000,
+      ).catch(() => [] as { name: string }[]);
       lost[b] = acked.filter((a) => !ds.some((d) => d.name === a));
     }
 
-    const col = (rows: Record<string, unknown>[], k: string) => rows
-      // Replica times count only runs where the dead box had work to move.
-      .filter((r) => !/replicas|afterDeclared/i.test(k) || (r.movedDeployments as number) > 0)
-      .map((r) => r[k]).filter((v): v is number => typeof v === 'number');
+    const col = (rows: Record<string, unknown>[], k: string) =>
+      rows
+        // Replica times count only runs where the dead box had work to move.
+        .filter((r) => !/replicas|afterDeclared/i.test(k) || (r.movedDeployments as number) > 0)
+        .map((r) => r[k])
+        .filter((v): v is number => typeof v === 'number');
     const summary = {
       leaderKill: {
         runs: results.leaderKill.length,
@@ -195,17 +271,38 @@ async function main(): Promise<void> {
     };
     console.log('\nfailover medians (ms)');
     console.table({
-      'leader killed': { runs: summary.leaderKill.runs, 'new leader': summary.leaderKill.medianElectMs, 'replicas running': summary.leaderKill.medianReplicasRunningMs, 'after declared dead': summary.leaderKill.medianAfterDeclaredMs },
-      'box killed': { runs: summary.boxKill.runs, 'new leader': '-', 'replicas running': summary.boxKill.medianReplicasRunningMs, 'after declared dead': summary.boxKill.medianAfterDeclaredMs },
+      'leader killed': {
+        runs: summary.leaderKill.runs,
+        'new leader': summary.leaderKill.medianElectMs,
+        'replicas running': summary.leaderKill.medianReplicasRunningMs,
+        'after declared dead': summary.leaderKill.medianAfterDeclaredMs,
+      },
+      'box killed': {
+        runs: summary.boxKill.runs,
+        'new leader': '-',
+        'replicas running': summary.boxKill.medianReplicasRunningMs,
+        'after declared dead': summary.boxKill.medianAfterDeclaredMs,
+      },
     });
-    console.log(`partition: majority acked a change in ${summary.partition.medianMajorityAckMs} ms (median); cut-off box elected somebody: ${summary.partition.cutOffElectedSomebody}; raised its term: ${summary.partition.cutOffTermRaised}; kept its replicas: ${summary.partition.keptReplicasRunning}; rejoined in ${summary.partition.medianRejoinMs} ms; rejoin cost an election: ${summary.partition.rejoinCostElection}`);
+    console.log(
+      `partition: majority acked a change in ${summary.partition.medianMajorityAckMs} ms (median); cut-off box elected somebody: ${summary.partition.cutOffElectedSomebody}; raised its term: ${summary.partition.cutOffTermRaised}; kept its replicas: ${summary.partition.keptReplicasRunning}; rejoined in ${summary.partition.medianRejoinMs} ms; rejoin cost an election: ${summary.partition.rejoinCostElection}`,
+    );
     console.log(`acknowledged changes: ${summary.acknowledgedChanges}, lost: ${summary.lostAcknowledgedChanges}`);
     mkdirSync('bench/results', { recursive: true });
-    writeFileSync('bench/results/failover.json', `${JSON.stringify({ at: new Date().toISOString(), summary, runs: results, lost }, null, 2)}\n`);
+    writeFileSync(
+      'bench/results/failover.json',
+      `${JSON.stringify({ at: new Date().toISOString(), summary, runs: results, lost }, null, 2)}\n`,
+    );
     console.log('wrote bench/results/failover.json');
   } finally {
     c.down();
-    for (const app of APPS) { try { docker('rmi', `rim-bench/${app}:latest`); } catch { /* in use or gone */ } }
+    for (const app of APPS) {
+      try {
+        docker('rmi', `rim-bench/${app}:latest`);
+      } catch {
+        /* in use or gone */
+      }
+    }
   }
 }
 
@@ -219,16 +316,38 @@ async function post(c: TestCluster, box: string, path: string, body: unknown): P
 }
 
 /** Every deployment placed on one of `boxes`, with its app's replica running there. */
-async function replicasPlaced(c: TestCluster, boxes: string[], leader: string, deployments: string[], timeoutMs: number): Promise<boolean> {
+async function replicasPlaced(
+  c: TestCluster,
+  boxes: string[],
+  leader: string,
+  deployments: string[],
+  timeoutMs: number,
+): Promise<boolean> {
   const check = async () => {
     const plan = await c.get<PlanView>(leader, '/v1/plan');
     const rows = deployments.map((d) => plan.placements.find((p) => p.deployment === d));
     if (rows.some((r) => !r || !boxes.includes(r.node))) return false;
-    const running = docker('ps', '--filter', 'label=rim.managed=true', '--filter', 'status=running', '--format', '{{.Label "rim.node"}} {{.Label "rim.app"}}').split('\n');
-    return rows.every((r) => running.some((line) => line.startsWith(`${r!.node} `) && APPS.some((a) => line.endsWith(` ${a}`) && r!.deployment.startsWith(a))));
+    const running = docker(
+      'ps',
+      '--filter',
+      'label=rim.managed=true',
+      '--filter',
+      'status=running',
+      '--format',
+      '{{.Label "rim.node"}} {{.Label "rim.app"}}',
+    ).split('\n');
+    return rows.every((r) =>
+      running.some(
+        (line) =>
+          line.startsWith(`${r!.node} `) && APPS.some((a) => line.endsWith(` ${a}`) && r!.deployment.startsWith(a)),
+      ),
+    );
   };
   if (timeoutMs === 0) return check();
   return waitFor('replicas placed and running', check, timeoutMs, 200);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -46,21 +46,35 @@ export interface Measured {
 }
 
 export function measure(
-  scenario: string, load: number, cat: Catalogue, cluster: ClusterSpec, deployments: Deployment[],
-  strategy: string, solver: MilpSolver, opts: { timeLimitMs?: number; lpBound?: number; previous?: Plan; replan?: 'minimal' | 'admit-more' } = {},
+  scenario: string,
+  load: number,
+  cat: Catalogue,
+  cluster: ClusterSpec,
+  deployments: Deployment[],
+  strategy: string,
+  solver: MilpSolver,
+  opts: { timeLimitMs?: number; lpBound?: number; previous?: Plan; replan?: 'minimal' | 'admit-more' } = {},
 ): Measured {
   const p = buildProblem(cluster, cat.apps, cat.profiles, deployments);
   const lp = opts.lpBound ?? lpUpperBound(p, solver).fps;
   const cpu0 = process.cpuUsage();
-  const plan = planPlacement(cluster, cat.apps, cat.profiles, deployments,
-    { strategy, solver, timeLimitMs: opts.timeLimitMs, replan: opts.replan, clock: () => performance.now() }, opts.previous);
+  const plan = planPlacement(
+    cluster,
+    cat.apps,
+    cat.profiles,
+    deployments,
+    { strategy, solver, timeLimitMs: opts.timeLimitMs, replan: opts.replan, clock: () => performance.now() },
+    opts.previous,
+  );
   const cpu = process.cpuUsage(cpu0);
   const v = validatePlan(p, plan);
   const fps = admittedFps(plan, deployments);
   return {
     plan,
     row: {
-      scenario, load, strategy,
+      scenario,
+      load,
+      strategy,
       offeredDeployments: deployments.length,
       offeredFps: deployments.reduce((a, d) => a + d.fps, 0),
       admitted: deployments.length - plan.rejected.length,

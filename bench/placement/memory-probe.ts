@@ -11,11 +11,16 @@ const cat = loadTestbed();
 const cluster = generateCluster({ nodes: 512, seed: 512 });
 const deployments = generateDeployments({ shape: shapeOf(cat.deployments), totalFps: Infinity, count: 2000, seed: 7 });
 const before = process.resourceUsage().maxRSS;
-const plan = planPlacement(cluster, cat.apps, cat.profiles, deployments, { strategy: 'rim', clock: () => performance.now() });
-process.stdout.write(`${JSON.stringify({
-  maxRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
-  rssBeforePlanMB: Number((before / 1024).toFixed(1)),
-  heapUsedMB: Number((process.memoryUsage().heapUsed / 1048576).toFixed(1)),
-  solveMs: plan.solveMs,
-  admitted: deployments.length - plan.rejected.length,
-})}\n`);
+const plan = planPlacement(cluster, cat.apps, cat.profiles, deployments, {
+  strategy: 'rim',
+  clock: () => performance.now(),
+});
+process.stdout.write(
+  `${JSON.stringify({
+    maxRssMB: Number((process.resourceUsage().maxRSS / 1024).toFixed(1)),
+    rssBeforePlanMB: Number((before / 1024).toFixed(1)),
+    heapUsedMB: Number((process.memoryUsage().heapUsed / 1048576).toFixed(1)),
+    solveMs: plan.solveMs,
+    admitted: deployments.length - plan.rejected.length,
+  })}\n`,
+);

@@ -37,24 +37,42 @@ export function busiestNode(plan: Plan): string {
 }
 
 export function replanAfterLoss(
-  scenario: string, cat: Catalogue, cluster: ClusterSpec, deployments: Deployment[], strategy: string,
-  solver: MilpSolver, lostNode: string, first: Plan, timeLimitMs?: number, policy?: 'minimal' | 'admit-more',
+  scenario: string,
+  cat: Catalogue,
+  cluster: ClusterSpec,
+  deployments: Deployment[],
+  strategy: string,
+  solver: MilpSolver,
+  lostNode: string,
+  first: Plan,
+  timeLimitMs?: number,
+  policy?: 'minimal' | 'admit-more',
 ): ReplanRow {
   const survivors: ClusterSpec = { ...cluster, nodes: cluster.nodes.filter((n) => n.id !== lostNode) };
-  const { row, plan } = measure(scenario, 1, cat, survivors, deployments, strategy, solver, { previous: first, timeLimitMs, replan: policy });
+  const { row, plan } = measure(scenario, 1, cat, survivors, deployments, strategy, solver, {
+    previous: first,
+    timeLimitMs,
+    replan: policy,
+  });
   const admitted = new Set(plan.placements.map((p) => p.deployment));
-  const key = (p: Plan['placements'][number]) => `${p.deployment}|${p.module}|${p.variant ?? 'default'}|${p.node}|${p.accelerator}`;
+  const key = (p: Plan['placements'][number]) =>
+    `${p.deployment}|${p.module}|${p.variant ?? 'default'}|${p.node}|${p.accelerator}`;
   const now = new Set(plan.placements.map(key));
   const hit = new Set(first.placements.filter((p) => p.node === lostNode).map((p) => p.deployment));
   const moved = first.placements.filter((p) => admitted.has(p.deployment) && !now.has(key(p)));
   const forced = moved.filter((p) => p.node === lostNode).length;
   const displaced = moved.filter((p) => p.node !== lostNode && hit.has(p.deployment)).length;
   return {
-    scenario, strategy: policy ? `${strategy} (${policy})` : strategy, lostNode,
+    scenario,
+    strategy: policy ? `${strategy} (${policy})` : strategy,
+    lostNode,
     admittedBefore: deployments.length - first.rejected.length,
     admittedAfter: row.admitted,
     admittedFpsAfter: row.admittedFps,
-    moves: plan.moves ?? 0, forced, displaced, unnecessary: moved.length - forced - displaced,
+    moves: plan.moves ?? 0,
+    forced,
+    displaced,
+    unnecessary: moved.length - forced - displaced,
     replan: plan.replan,
     solveMs: plan.solveMs,
     violations: row.violations,

@@ -23,7 +23,10 @@ import { evaluateTargets, type Timing } from './targets.js';
 import { printReport } from './report.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const quick = args.includes('--quick');
 const sizes = (flag('sizes') ?? (quick ? '8,64' : '8,64,512')).split(',').map(Number);
 const optimalMs = Number(flag('optimal-ms') ?? (quick ? 4000 : 10000));
@@ -47,16 +50,24 @@ async function main(): Promise<void> {
       const lp = lpUpperBound(buildProblem(scn.cluster, cat.apps, cat.profiles, deployments), solver).fps;
       const strategies = [...HEURISTICS, ...(scn.optimal && OPTIMAL_LOADS.includes(load) ? ['optimal'] : [])];
       for (const s of strategies) {
-        const { row, plan } = measure(scn.name, load, cat, scn.cluster, deployments, s, solver, { lpBound: lp, timeLimitMs: optimalMs });
+        const { row, plan } = measure(scn.name, load, cat, scn.cluster, deployments, s, solver, {
+          lpBound: lp,
+          timeLimitMs: optimalMs,
+        });
         rows.push(row);
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
-        log(`${scn.name} load ${load} ${s}: ${row.admitted}/${row.offeredDeployments} deployments, ${row.admittedFps} fps (${(row.shareOfLp * 100).toFixed(1)}% of LP), ${row.solveMs.toFixed(1)} ms${row.violations ? `, ${row.violations} VIOLATIONS: ${row.firstViolation}` : ''}`);
+        log(
+          `${scn.name} load ${load} ${s}: ${row.admitted}/${row.offeredDeployments} deployments, ${row.admittedFps} fps (${(row.shareOfLp * 100).toFixed(1)}% of LP), ${row.solveMs.toFixed(1)} ms${row.violations ? `, ${row.violations} VIOLATIONS: ${row.firstViolation}` : ''}`,
+        );
         if (load === 1 && s !== 'optimal') {
           // Re-plan after the loss of the node that hosts the most of rim's replicas.
           if (s === 'rim') (scn as { lost?: string }).lost = busiestNode(plan);
           const lost = (scn as { lost?: string }).lost ?? busiestNode(plan);
           replans.push(replanAfterLoss(scn.name, cat, scn.cluster, deployments, s, solver, lost, plan, optimalMs));
-          if (s === 'rim') replans.push(replanAfterLoss(scn.name, cat, scn.cluster, deployments, s, solver, lost, plan, optimalMs, 'minimal'));
+          if (s === 'rim')
+            replans.push(
+              replanAfterLoss(scn.name, cat, scn.cluster, deployments, s, solver, lost, plan, optimalMs, 'minimal'),
+            );
         }
       }
     }
@@ -66,8 +77,13 @@ async function main(): Promise<void> {
   const paper = scns[0]!;
   const givenLoad = Number((given.reduce((a, d) => a + d.fps, 0) / paper.capacityFps).toFixed(2));
   const givenLp = lpUpperBound(buildProblem(cat.cluster, cat.apps, cat.profiles, given), solver).fps;
-  const givenRows = [...HEURISTICS, 'optimal'].map((s) =>
-    measure('paper-testbed (deployments.json)', givenLoad, cat, cat.cluster, given, s, solver, { lpBound: givenLp, timeLimitMs: optimalMs }).row);
+  const givenRows = [...HEURISTICS, 'optimal'].map(
+    (s) =>
+      measure('paper-testbed (deployments.json)', givenLoad, cat, cat.cluster, given, s, solver, {
+        lpBound: givenLp,
+        timeLimitMs: optimalMs,
+      }).row,
+  );
 
   // Solve time: rim, cold (first call in this process was above) and warm.
   const timing: Timing[] = [];
@@ -80,7 +96,14 @@ async function main(): Promise<void> {
       cpu.push(r.cpuMs);
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }
-    timing.push({ name, deployments: deployments.length, nodes: cluster.nodes.length, firstMs: ms[0]!, warmMedianMs: median(ms.slice(1)), warmMedianCpuMs: median(cpu.slice(1)) });
+    timing.push({
+      name,
+      deployments: deployments.length,
+      nodes: cluster.nodes.length,
+      firstMs: ms[0]!,
+      warmMedianMs: median(ms.slice(1)),
+      warmMedianCpuMs: median(cpu.slice(1)),
+    });
   };
   time('paper-testbed, load 1.0', paper.cluster, paper.at(1), 11);
   time('paper-testbed, deployments.json', paper.cluster, given, 11);
@@ -91,17 +114,39 @@ async function main(): Promise<void> {
     time('512 nodes, 2000 deployments', big.cluster, d2000, 4);
   }
   // Memory of the planner alone: a fresh process placing 2,000 deployments on 512 nodes.
-  const probe = spawnSync(process.execPath, ['--import', 'tsx', 'bench/placement/memory-probe.ts'], { encoding: 'utf8', timeout: 300000 });
-  const memory = probe.status === 0 ? JSON.parse(probe.stdout.trim().split('\n').pop()!) as { maxRssMB: number; solveMs: number } : undefined;
+  const probe = spawnSync(process.execPath, ['--import', 'tsx', 'bench/placement/memory-probe.ts'], {
+    encoding: 'utf8',
+    timeout: 300000,
+  });
+  const memory =
+    probe.status === 0
+      ? (JSON.parse(probe.stdout.trim().split('\n').pop()!) as { maxRssMB: number; solveMs: number })
+      : undefined;
   if (!memory) log(`memory probe failed: ${probe.stderr}`);
   const targets = evaluateTargets(rows, givenRows, replans, timing, peakRss, sizes, memory);
   printReport(rows, givenRows, replans, timing, targets, peakRss);
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/placement.json', `${JSON.stringify({
-    generatedBy: 'npm run bench:placement', node: process.version, loads: LOADS, optimalTimeLimitMs: optimalMs,
-    capacityFps: Object.fromEntries(scns.map((s) => [s.name, Number(s.capacityFps.toFixed(2))])),
-    rows, asGiven: givenRows, replans, timing, peakRssMB: Number((peakRss / 1048576).toFixed(1)), plannerMemory: memory, targets,
-  }, null, 2)}\n`);
+  writeFileSync(
+    'bench/results/placement.json',
+    `${JSON.stringify(
+      {
+        generatedBy: 'npm run bench:placement',
+        node: process.version,
+        loads: LOADS,
+        optimalTimeLimitMs: optimalMs,
+        capacityFps: Object.fromEntries(scns.map((s) => [s.name, Number(s.capacityFps.toFixed(2))])),
+        rows,
+        asGiven: givenRows,
+        replans,
+        timing,
+        peakRssMB: Number((peakRss / 1048576).toFixed(1)),
+        plannerMemory: memory,
+        targets,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   writeFileSync('bench/results/placement-fps-vs-load.svg', chart(rows));
   log('wrote bench/results/placement.json and bench/results/placement-fps-vs-load.svg');
 }

@@ -11,9 +11,17 @@ import type { MilpSolver } from '../../src/domain/placement/milp.js';
 import { buildProblem } from '../../src/domain/placement/problem.js';
 import { capacityBound } from '../../src/domain/placement/lp-bound.js';
 import {
-  parseAppsFile, parseClusterFile, parseDeploymentsFile, parseProfilesFile,
+  parseAppsFile,
+  parseClusterFile,
+  parseDeploymentsFile,
+  parseProfilesFile,
 } from '../../src/domain/placement/plan-files.js';
-import { cycleDeployments, generateCluster, generateDeployments, shapeOf } from '../../src/domain/placement/workload-gen.js';
+import {
+  cycleDeployments,
+  generateCluster,
+  generateDeployments,
+  shapeOf,
+} from '../../src/domain/placement/workload-gen.js';
 import type { AppSpec, ClusterSpec, Deployment, Profile } from '../../src/domain/types.js';
 
 /** The paper testbed: the sample workload shipped with the repository (the tests read it too). */
@@ -52,13 +60,15 @@ export function scenarios(cat: Catalogue, solver: MilpSolver, sizes: readonly nu
   const capacity = (cluster: ClusterSpec) =>
     capacityBound(buildProblem(cluster, cat.apps, cat.profiles, []), solver, { mix: shape.apps }).fps;
   const paperCap = capacity(cat.cluster);
-  const out: Scenario[] = [{
-    name: 'paper-testbed',
-    cluster: cat.cluster,
-    capacityFps: paperCap,
-    at: (load) => cycleDeployments(cat.deployments, load * paperCap),
-    optimal: true,
-  }];
+  const out: Scenario[] = [
+    {
+      name: 'paper-testbed',
+      cluster: cat.cluster,
+      capacityFps: paperCap,
+      at: (load) => cycleDeployments(cat.deployments, load * paperCap),
+      optimal: true,
+    },
+  ];
   for (const n of sizes) {
     const cluster = generateCluster({ nodes: n, seed: n });
     const cap = capacity(cluster);

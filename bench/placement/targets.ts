@@ -30,8 +30,18 @@ function ratios(rows: Row[], label: string): Target[] {
   const nexus = fps('nexus');
   const spread = fps('spread');
   const opt = rows.find((r) => r.strategy === 'optimal');
-  if (nexus !== undefined) out.push({ target: `${label}: rim fps ≥ 1.25× nexus`, measured: `${rim} vs ${nexus} = ${(rim / Math.max(1e-9, nexus)).toFixed(2)}×`, met: rim >= 1.25 * nexus });
-  if (spread !== undefined) out.push({ target: `${label}: rim fps ≥ 1.5× spread`, measured: `${rim} vs ${spread} = ${(rim / Math.max(1e-9, spread)).toFixed(2)}×`, met: rim >= 1.5 * spread });
+  if (nexus !== undefined)
+    out.push({
+      target: `${label}: rim fps ≥ 1.25× nexus`,
+      measured: `${rim} vs ${nexus} = ${(rim / Math.max(1e-9, nexus)).toFixed(2)}×`,
+      met: rim >= 1.25 * nexus,
+    });
+  if (spread !== undefined)
+    out.push({
+      target: `${label}: rim fps ≥ 1.5× spread`,
+      measured: `${rim} vs ${spread} = ${(rim / Math.max(1e-9, spread)).toFixed(2)}×`,
+      met: rim >= 1.5 * spread,
+    });
   if (opt) {
     out.push({
       target: `${label}: rim fps ≥ 95% of optimal`,
@@ -43,15 +53,30 @@ function ratios(rows: Row[], label: string): Target[] {
 }
 
 export function evaluateTargets(
-  rows: Row[], given: Row[], replans: ReplanRow[], timing: Timing[], peakRss: number, sizes: number[],
+  rows: Row[],
+  given: Row[],
+  replans: ReplanRow[],
+  timing: Timing[],
+  peakRss: number,
+  sizes: number[],
   memory?: { maxRssMB: number; solveMs: number },
 ): Target[] {
   const t: Target[] = [];
-  t.push(...ratios(rows.filter((r) => r.scenario === 'paper-testbed' && r.load === 1), 'paper testbed, load 1.0'));
+  t.push(
+    ...ratios(
+      rows.filter((r) => r.scenario === 'paper-testbed' && r.load === 1),
+      'paper testbed, load 1.0',
+    ),
+  );
   t.push(...ratios(given, `paper testbed, deployments.json as given (load ${given[0]?.load})`));
   for (const n of sizes) {
     const r = rows.find((x) => x.scenario === `generated-${n}` && x.load === 1 && x.strategy === 'rim');
-    if (r) t.push({ target: `generated ${n} nodes, load 1.0: rim ≥ 90% of the LP bound`, measured: `${r.admittedFps} of ${r.lpBoundFps} = ${pct(r.shareOfLp)}`, met: r.shareOfLp >= 0.9 });
+    if (r)
+      t.push({
+        target: `generated ${n} nodes, load 1.0: rim ≥ 90% of the LP bound`,
+        measured: `${r.admittedFps} of ${r.lpBoundFps} = ${pct(r.shareOfLp)}`,
+        met: r.shareOfLp >= 0.9,
+      });
   }
   for (const x of timing) {
     const limit = x.nodes >= 512 ? 1000 : 50;
@@ -68,18 +93,29 @@ export function evaluateTargets(
       met: memory.maxRssMB < 300,
     });
   } else {
-    t.push({ target: 'memory < 300 MB (peak RSS of the whole benchmark, HiGHS included)', measured: `${(peakRss / 1048576).toFixed(0)} MB`, met: peakRss < 300 * 1048576 });
+    t.push({
+      target: 'memory < 300 MB (peak RSS of the whole benchmark, HiGHS included)',
+      measured: `${(peakRss / 1048576).toFixed(0)} MB`,
+      met: peakRss < 300 * 1048576,
+    });
   }
   for (const r of replans.filter((x) => x.strategy === 'rim (minimal)')) {
     const dflt = replans.find((x) => x.scenario === r.scenario && x.strategy === 'rim');
     t.push({
       target: `${r.scenario}: re-plan after losing ${r.lostNode} moves nothing that did not have to move`,
-      measured: `minimal: ${r.moves} moves = ${r.forced} forced + ${r.displaced} displaced + ${r.unnecessary} untouched, ${r.admittedFpsAfter} fps`
-        + (dflt ? `; default: ${dflt.unnecessary} untouched moves${dflt.unnecessary ? ` to admit ${dflt.admittedFpsAfter} fps` : ''}` : ''),
+      measured:
+        `minimal: ${r.moves} moves = ${r.forced} forced + ${r.displaced} displaced + ${r.unnecessary} untouched, ${r.admittedFpsAfter} fps` +
+        (dflt
+          ? `; default: ${dflt.unnecessary} untouched moves${dflt.unnecessary ? ` to admit ${dflt.admittedFpsAfter} fps` : ''}`
+          : ''),
       met: r.unnecessary === 0 && (!dflt || dflt.unnecessary === 0 || dflt.admittedFpsAfter > r.admittedFpsAfter),
     });
   }
   const bad = [...rows, ...given].filter((r) => r.violations > 0);
-  t.push({ target: 'every plan passes the validator', measured: bad.length ? `${bad.length} plans with violations` : `${rows.length + given.length} plans, 0 violations`, met: !bad.length });
+  t.push({
+    target: 'every plan passes the validator',
+    measured: bad.length ? `${bad.length} plans with violations` : `${rows.length + given.length} plans, 0 violations`,
+    met: !bad.length,
+  });
   return t;
 }

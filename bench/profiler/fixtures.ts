@@ -22,24 +22,49 @@ import { IMAGE_TAGS } from '../../test/support/images.js';
 export const SYNTHETIC_IMAGE = IMAGE_TAGS.synthetic;
 export const NOOP_IMAGE = IMAGE_TAGS.noop;
 
-export const emulated = (model: string, cpus: number): Accelerator =>
-  ({ id: `${model}-0`, model, memoryMB: 4096, emulated: true, cpus });
+export const emulated = (model: string, cpus: number): Accelerator => ({
+  id: `${model}-0`,
+  model,
+  memoryMB: 4096,
+  emulated: true,
+  cpus,
+});
 
 /** A one-module app on the synthetic image: `work`, a GPU module costing `costMs` per frame. */
-export function calibratedApp(name: string, digest: string, costMs: number, accelerator: 'gpu' | 'cpu' = 'gpu', extraEnv: Record<string, string> = {}): RegisteredApp {
+export function calibratedApp(
+  name: string,
+  digest: string,
+  costMs: number,
+  accelerator: 'gpu' | 'cpu' = 'gpu',
+  extraEnv: Record<string, string> = {},
+): RegisteredApp {
   return {
-    name, image: SYNTHETIC_IMAGE, digest, registeredAt: 0,
+    name,
+    image: SYNTHETIC_IMAGE,
+    digest,
+    registeredAt: 0,
     manifest: parseManifest({
-      apiVersion: 'rim/v1', name, entry: 'work',
-      modules: [{ name: 'work', command: ['node', '/app/server.js'], accelerator, env: { COST_MS: String(costMs), ...extraEnv } }],
+      apiVersion: 'rim/v1',
+      name,
+      entry: 'work',
+      modules: [
+        {
+          name: 'work',
+          command: ['node', '/app/server.js'],
+          accelerator,
+          env: { COST_MS: String(costMs), ...extraEnv },
+        },
+      ],
       profile: { sampleInput: '/rim/sample.bin' },
     }),
   };
 }
 
 /** True max fps and light-load latency of a synthetic module on a quota of `cpus` cores. */
-export const truth = (costMs: number, cpus: number): { maxFps: number; latencyMs: number } =>
-  ({ maxFps: (Math.min(1, cpus) * 1000) / costMs, latencyMs: costMs });
+export const truth = (costMs: number, cpus: number): { maxFps: number; latencyMs: number } => ({
+  maxFps: (Math.min(1, cpus) * 1000) / costMs,
+  latencyMs: costMs,
+});
 
 /**
  * Waits (bounded) until the box's 1-minute load is under `share` of its cores.
@@ -63,15 +88,23 @@ export interface Bench {
 }
 
 export async function oneBoxProfiler(opts: {
-  nodeId: string; accelerators: Accelerator[]; apps: RegisteredApp[]; tuning?: Partial<ProfilerTuning>; logLevel?: string;
+  nodeId: string;
+  accelerators: Accelerator[];
+  apps: RegisteredApp[];
+  tuning?: Partial<ProfilerTuning>;
+  logLevel?: string;
 }): Promise<Bench> {
   const dir = await mkdtemp(join(tmpdir(), 'rim-prof-'));
   const store = await LowdbStore.open(dir, { clusterName: 'bench' });
-  await store.update((doc) => { doc.apps = opts.apps; });
+  await store.update((doc) => {
+    doc.apps = opts.apps;
+  });
   const engine = new DockerContainerEngine();
   const inventory: NodeInventory = { id: opts.nodeId, cpus: 2, memoryMB: 8192, accelerators: opts.accelerators };
   const profiler = new ProfilerService({
-    engine, store, nodeId: opts.nodeId,
+    engine,
+    store,
+    nodeId: opts.nodeId,
     inventory: { get: async () => inventory },
     logger: createLogger({ level: opts.logLevel ?? 'warn' }).child({ component: 'profiler' }),
     schedule: '0 3 * * *',
@@ -80,7 +113,12 @@ export async function oneBoxProfiler(opts: {
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
   });
   return {
-    engine, store, profiler, nodeId: opts.nodeId,
-    close: async () => { await rm(dir, { recursive: true, force: true }); },
+    engine,
+    store,
+    profiler,
+    nodeId: opts.nodeId,
+    close: async () => {
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -9,7 +9,8 @@ import type { ObservedReplica, ReplicaSpec } from '../domain/types.js';
 /** What every engine says when an image is absent: once, and what to do about it. */
 export function imageNotOnBox(image: string): NotFoundError {
   return new NotFoundError(
-    `image ${image} is not on this box; Rim never pulls images: build or \`docker load\` it on the box first`);
+    `image ${image} is not on this box; Rim never pulls images: build or \`docker load\` it on the box first`,
+  );
 }
 
 export interface ImageInfo {

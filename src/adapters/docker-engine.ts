@@ -8,13 +8,16 @@
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import {
-  CONTAINER_EVENT_ACTIONS, imageNotOnBox, type ContainerEngine, type ContainerEvent, type ImageInfo,
-  isContainerEventAction, type ReplicaStats,
+  CONTAINER_EVENT_ACTIONS,
+  imageNotOnBox,
+  type ContainerEngine,
+  type ContainerEvent,
+  type ImageInfo,
+  isContainerEventAction,
+  type ReplicaStats,
 } from './container-engine.js';
 import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../domain/types.js';
-import {
-  ConflictError, DockerUnavailableError, NotFoundError, RimError, ValidationError,
-} from '../domain/errors.js';
+import { ConflictError, DockerUnavailableError, NotFoundError, RimError, ValidationError } from '../domain/errors.js';
 
 export const LABEL = {
   managed: 'rim.managed',
@@ -41,7 +44,15 @@ export interface DockerEngineOptions {
   readonlyRootfs?: boolean;
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 
 /** Maps a dockerode/socket error to Rim's typed errors. */
 export function toRimError(e: unknown, what: string): RimError {
@@ -52,16 +63,20 @@ export function toRimError(e: unknown, what: string): RimError {
     return new DockerUnavailableError(`Docker engine unreachable (${err.code}) while trying to ${what}`, { cause: e });
   }
   switch (err.statusCode) {
-    case 404: return new NotFoundError(`${what}: ${detail}`);
-    case 409: return new ConflictError(`${what}: ${detail}`);
-    case 400: return new ValidationError(`${what}: ${detail}`);
-    default: return new RimError(`${what}: ${detail}`, { cause: e });
+    case 404:
+      return new NotFoundError(`${what}: ${detail}`);
+    case 409:
+      return new ConflictError(`${what}: ${detail}`);
+    case 400:
+      return new ValidationError(`${what}: ${detail}`);
+    default:
+      return new RimError(`${what}: ${detail}`, { cause: e });
   }
 }
 
 /** `rim/x:1 (sha256:0123456789ab)` for a pinned id with its registered name, else the image as the spec names it. */
 const imageNameOf = (spec: ReplicaSpec): string =>
-  (spec.imageRef ? `${spec.imageRef} (${spec.image.slice(0, 'sha256:'.length + 12)})` : spec.image);
+  spec.imageRef ? `${spec.imageRef} (${spec.image.slice(0, 'sha256:'.length + 12)})` : spec.image;
 const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
 const epochMs = (iso?: string): number | undefined => {
   if (!iso || iso.startsWith('0001-')) return undefined;
@@ -87,7 +102,9 @@ export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
  * `image` is what to create from: the spec's pinned image, or a name that resolves to it.
  */
 export function createOptions(
-  spec: ReplicaSpec, opts: DockerEngineOptions, image = spec.image,
+  spec: ReplicaSpec,
+  opts: DockerEngineOptions,
+  image = spec.image,
 ): Docker.ContainerCreateOptions {
   const a = spec.accelerator;
   const host: Docker.HostConfig = {
@@ -141,7 +158,11 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try { return await fn(); } catch (e) { throw toRimError(e, what); }
+    try {
+      return await fn();
+    } catch (e) {
+      throw toRimError(e, what);
+    }
   }
 
   async ping(): Promise<void> {
@@ -149,53 +170,64 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   async inspectImage(image: string): Promise<ImageInfo> {
-    const info = await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect()
-      .catch((e: unknown) => { throw statusOf(e) === 404 ? imageNotOnBox(image) : e; }));
+    const info = await this.call(`inspect image ${image}`, () =>
+      this.docker
+        .getImage(image)
+        .inspect()
+        .catch((e: unknown) => {
+          throw statusOf(e) === 404 ? imageNotOnBox(image) : e;
+        }),
+    );
     const label = info.Config?.Labels?.[LABEL.manifest];
     return { digest: info.Id, tags: info.RepoTags ?? [], ...(label !== undefined ? { manifestLabel: label } : {}) };
   }
 
   async listReplicas(node: string): Promise<ObservedReplica[]> {
-    const list = await this.call('list containers', () => this.docker.listContainers({
-      all: true,
-      filters: JSON.stringify({ label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`] }),
-    }));
+    const list = await this.call('list containers', () =>
+      this.docker.listContainers({
+        all: true,
+        filters: JSON.stringify({ label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`] }),
+      }),
+    );
     const ids = new Set(list.map((c) => c.Id));
     for (const id of this.inspected.keys()) if (!ids.has(id)) this.inspected.delete(id);
-    const seen = await Promise.all(list.map(async (c) => {
-      // Only Rim starts these containers (restart policy "no"), so an unchanged state means unchanged details.
-      const known = this.inspected.get(c.Id);
-      if (known && known.status === c.State && c.State !== 'restarting') return known;
-      try {
-        const info = await this.docker.getContainer(c.Id).inspect();
-        const l = info.Config.Labels ?? {};
-        const r: ObservedReplica = {
-          containerId: info.Id,
-          name: info.Name.replace(/^\//, ''),
-          node: l[LABEL.node] ?? node,
-          app: l[LABEL.app] ?? '',
-          module: l[LABEL.module] ?? '',
-          variant: l[LABEL.variant] ?? '',
-          specHash: l[LABEL.specHash] ?? '',
-          role: l[LABEL.role] === 'profiling' ? 'profiling' : 'replica',
-          port: Number(l[LABEL.port] ?? 0),
-          status: info.State.Status as ContainerStatus,
-        };
-        const startedAt = epochMs(info.State.StartedAt);
-        const finishedAt = epochMs(info.State.FinishedAt);
-        if (startedAt !== undefined) r.startedAt = startedAt;
-        if (finishedAt !== undefined) r.finishedAt = finishedAt;
-        const createdAt = epochMs(info.Created);
-        if (createdAt !== undefined) r.createdAt = createdAt;
-        if (r.status === 'exited' || r.status === 'dead') r.exitCode = info.State.ExitCode;
-        this.inspected.set(c.Id, r);
-        return r;
-      } catch (e) {
-        if (statusOf(e) === 404) return undefined; // removed between list and inspect
-        throw toRimError(e, `inspect container ${c.Id.slice(0, 12)}`);
-      }
-    }));
-    return seen.filter((r): r is ObservedReplica => r !== undefined)
+    const seen = await Promise.all(
+      list.map(async (c) => {
+        // Only Rim starts these containers (restart policy "no"), so an unchanged state means unchanged details.
+        const known = this.inspected.get(c.Id);
+        if (known && known.status === c.State && c.State !== 'restarting') return known;
+        try {
+          const info = await this.docker.getContainer(c.Id).inspect();
+          const l = info.Config.Labels ?? {};
+          const r: ObservedReplica = {
+            containerId: info.Id,
+            name: info.Name.replace(/^\//, ''),
+            node: l[LABEL.node] ?? node,
+            app: l[LABEL.app] ?? '',
+            module: l[LABEL.module] ?? '',
+            variant: l[LABEL.variant] ?? '',
+            specHash: l[LABEL.specHash] ?? '',
+            role: l[LABEL.role] === 'profiling' ? 'profiling' : 'replica',
+            port: Number(l[LABEL.port] ?? 0),
+            status: info.State.Status as ContainerStatus,
+          };
+          const startedAt = epochMs(info.State.StartedAt);
+          const finishedAt = epochMs(info.State.FinishedAt);
+          if (startedAt !== undefined) r.startedAt = startedAt;
+          if (finishedAt !== undefined) r.finishedAt = finishedAt;
+          const createdAt = epochMs(info.Created);
+          if (createdAt !== undefined) r.createdAt = createdAt;
+          if (r.status === 'exited' || r.status === 'dead') r.exitCode = info.State.ExitCode;
+          this.inspected.set(c.Id, r);
+          return r;
+        } catch (e) {
+          if (statusOf(e) === 404) return undefined; // removed between list and inspect
+          throw toRimError(e, `inspect container ${c.Id.slice(0, 12)}`);
+        }
+      }),
+    );
+    return seen
+      .filter((r): r is ObservedReplica => r !== undefined)
       .map((r) => ({ ...r }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -203,9 +235,11 @@ export class DockerContainerEngine implements ContainerEngine {
   async create(spec: ReplicaSpec): Promise<string> {
     const image = await this.imageToRun(spec);
     // Docker answers 404 to a create only when the image is missing.
-    const c = await this.call(`create container ${spec.name}`, () => this.docker
-      .createContainer(createOptions(spec, this.opts, image))
-      .catch((e: unknown) => { throw statusOf(e) === 404 ? imageNotOnBox(imageNameOf(spec)) : e; }));
+    const c = await this.call(`create container ${spec.name}`, () =>
+      this.docker.createContainer(createOptions(spec, this.opts, image)).catch((e: unknown) => {
+        throw statusOf(e) === 404 ? imageNotOnBox(imageNameOf(spec)) : e;
+      }),
+    );
     return c.id;
   }
 
@@ -220,14 +254,18 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   async start(containerId: string): Promise<void> {
-    try { await this.docker.getContainer(containerId).start(); } catch (e) {
+    try {
+      await this.docker.getContainer(containerId).start();
+    } catch (e) {
       if (statusOf(e) === 304) return; // already running
       throw toRimError(e, `start container ${containerId.slice(0, 12)}`);
     }
   }
 
   async stop(containerId: string, graceS = 5): Promise<void> {
-    try { await this.docker.getContainer(containerId).stop({ t: graceS }); } catch (e) {
+    try {
+      await this.docker.getContainer(containerId).stop({ t: graceS });
+    } catch (e) {
       if (statusOf(e) === 304) return; // already stopped
       throw toRimError(e, `stop container ${containerId.slice(0, 12)}`);
     }
@@ -235,7 +273,9 @@ export class DockerContainerEngine implements ContainerEngine {
 
   async remove(containerId: string): Promise<void> {
     this.lastCpu.delete(containerId);
-    try { await this.docker.getContainer(containerId).remove({ force: true, v: true }); } catch (e) {
+    try {
+      await this.docker.getContainer(containerId).remove({ force: true, v: true });
+    } catch (e) {
       const s = statusOf(e);
       if (s === 404) return; // already gone
       if (s === 409 && /already in progress/i.test(String((e as Error).message))) return;
@@ -244,14 +284,17 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   async stats(containerId: string): Promise<ReplicaStats> {
-    const s = await this.call(`read stats of ${containerId.slice(0, 12)}`,
-      () => this.docker.getContainer(containerId).stats({ stream: false }));
+    const s = await this.call(`read stats of ${containerId.slice(0, 12)}`, () =>
+      this.docker.getContainer(containerId).stats({ stream: false }),
+    );
     const total = s.cpu_stats.cpu_usage.total_usage;
     const system = s.cpu_stats.system_cpu_usage ?? 0;
     const cores = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
     // Averaged since our previous sample when there is one, else over Docker's own ~1 s window.
-    const prev = this.lastCpu.get(containerId)
-      ?? { total: s.precpu_stats.cpu_usage?.total_usage ?? 0, system: s.precpu_stats.system_cpu_usage ?? 0 };
+    const prev = this.lastCpu.get(containerId) ?? {
+      total: s.precpu_stats.cpu_usage?.total_usage ?? 0,
+      system: s.precpu_stats.system_cpu_usage ?? 0,
+    };
     this.lastCpu.set(containerId, { total, system });
     const dSystem = system - prev.system;
     const cpuCores = dSystem > 0 ? Math.max(0, ((total - prev.total) / dSystem) * cores) : 0;
@@ -262,14 +305,21 @@ export class DockerContainerEngine implements ContainerEngine {
 
   async watch(node: string, onEvent: (e: ContainerEvent) => void, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const stream = await this.call('subscribe to engine events', () => this.docker.getEvents({
-      filters: {
-        type: ['container'], event: [...CONTAINER_EVENT_ACTIONS], label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`],
-      },
-    })) as Readable;
+    const stream = (await this.call('subscribe to engine events', () =>
+      this.docker.getEvents({
+        filters: {
+          type: ['container'],
+          event: [...CONTAINER_EVENT_ACTIONS],
+          label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`],
+        },
+      }),
+    )) as Readable;
     await new Promise<void>((resolve, reject) => {
       let buffered = '';
-      const stop = () => { stream.destroy(); resolve(); };
+      const stop = () => {
+        stream.destroy();
+        resolve();
+      };
       signal.addEventListener('abort', stop, { once: true });
       stream.on('data', (chunk: Buffer) => {
         buffered += chunk.toString('utf8');
@@ -282,13 +332,19 @@ export class DockerContainerEngine implements ContainerEngine {
             const ev = JSON.parse(line) as { id?: string; Action?: string; status?: string };
             const action = ev.Action ?? ev.status ?? '';
             if (ev.id && isContainerEventAction(action)) onEvent({ containerId: ev.id, action });
-          } catch { /* a partial or foreign line: ignore */ }
+          } catch {
+            /* a partial or foreign line: ignore */
+          }
         }
       });
-      stream.on('end', () => { signal.removeEventListener('abort', stop); resolve(); });
+      stream.on('end', () => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      });
       stream.on('error', (e) => {
         signal.removeEventListener('abort', stop);
-        if (signal.aborted) resolve(); else reject(toRimError(e, 'follow engine events'));
+        if (signal.aborted) resolve();
+        else reject(toRimError(e, 'follow engine events'));
       });
     });
   }
@@ -298,12 +354,16 @@ export class DockerContainerEngine implements ContainerEngine {
    * input): creates a stopped container, copies the file out, removes it.
    */
   async readImageFile(image: string, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer> {
-    const c = await this.call(`create a reader container for ${image}`, () => this.docker.createContainer({
-      Image: image, Cmd: ['true'], Labels: { [LABEL.managed]: 'false' },
-      HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] },
-    }));
+    const c = await this.call(`create a reader container for ${image}`, () =>
+      this.docker.createContainer({
+        Image: image,
+        Cmd: ['true'],
+        Labels: { [LABEL.managed]: 'false' },
+        HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] },
+      }),
+    );
     try {
-      const tar = await this.call(`read ${path} from ${image}`, () => c.getArchive({ path })) as unknown as Readable;
+      const tar = (await this.call(`read ${path} from ${image}`, () => c.getArchive({ path }))) as unknown as Readable;
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of tar) {

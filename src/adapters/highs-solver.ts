@@ -9,7 +9,8 @@ import type { MilpModel, MilpResult, MilpSolver } from '../domain/placement/milp
 
 type Loader = () => Promise<Highs>;
 // A CommonJS package whose types say `export default`: take whichever shape Node hands us.
-const loadHighs: Loader = ((highsModule as unknown as { default?: Loader }).default ?? (highsModule as unknown as Loader));
+const loadHighs: Loader =
+  (highsModule as unknown as { default?: Loader }).default ?? (highsModule as unknown as Loader);
 
 function csr(model: MilpModel): { starts: Int32Array; indices: Int32Array; values: Float64Array } {
   const nnz = model.rows.reduce((a, r) => a + r.idx.length, 0);
@@ -19,7 +20,11 @@ function csr(model: MilpModel): { starts: Int32Array; indices: Int32Array; value
   let k = 0;
   model.rows.forEach((r, i) => {
     starts[i] = k;
-    for (let j = 0; j < r.idx.length; j++) { indices[k] = r.idx[j]!; values[k] = r.val[j]!; k++; }
+    for (let j = 0; j < r.idx.length; j++) {
+      indices[k] = r.idx[j]!;
+      values[k] = r.val[j]!;
+      k++;
+    }
   });
   starts[model.rows.length] = k;
   return { starts, indices, values };
@@ -38,7 +43,12 @@ export class HighsSolver implements MilpSolver {
     const fin = (x: number): number => (x === Infinity ? inf : x === -Infinity ? -inf : x);
     const m = h.createModel();
     try {
-      m.options.set({ output_flag: false, time_limit: opts.timeLimitS, mip_rel_gap: opts.relGap ?? 1e-4, random_seed: 0 } as never);
+      m.options.set({
+        output_flag: false,
+        time_limit: opts.timeLimitS,
+        mip_rel_gap: opts.relGap ?? 1e-4,
+        random_seed: 0,
+      } as never);
       m.passModel({
         numCols: model.cols.length,
         numRows: model.rows.length,
@@ -54,16 +64,23 @@ export class HighsSolver implements MilpSolver {
       if (opts.start) m.setSolution({ colValue: Float64Array.from(opts.start) } as never);
       m.run();
       const code = m.getModelStatus() as number;
-      const statusName: Record<number, string> = { 7: 'Optimal', 8: 'Infeasible', 13: 'Time limit reached', 14: 'Iteration limit reached', 10: 'Unbounded' };
+      const statusName: Record<number, string> = {
+        7: 'Optimal',
+        8: 'Infeasible',
+        13: 'Time limit reached',
+        14: 'Iteration limit reached',
+        10: 'Unbounded',
+      };
       const status = statusName[code] ?? `HiGHS status ${code}`;
       const primal = Number(m.info.get('primal_solution_status'));
       const feasible = primal === 2;
       const sol = feasible ? m.getSolution() : undefined;
       const isMip = model.cols.some((c) => c.integer);
       const gap = isMip ? Number(m.info.get('mip_gap')) : 0;
-      const bound = isMip ? Number(m.info.get('mip_dual_bound')) : (feasible ? m.getObjectiveValue() : NaN);
+      const bound = isMip ? Number(m.info.get('mip_dual_bound')) : feasible ? m.getObjectiveValue() : NaN;
       return {
-        status, feasible,
+        status,
+        feasible,
         values: sol ? sol.colValue : new Float64Array(model.cols.length),
         objective: feasible ? m.getObjectiveValue() : NaN,
         gap: Number.isFinite(gap) ? gap : Infinity,

@@ -9,9 +9,19 @@ import { readFile } from 'node:fs/promises';
 import { cpus as osCpus, totalmem } from 'node:os';
 import type { Accelerator, NodeInventory } from '../domain/types.js';
 
-export interface EmulatedSpec { model: string; cpus: number; cpuset?: string; memoryMB?: number }
+export interface EmulatedSpec {
+  model: string;
+  cpus: number;
+  cpuset?: string;
+  memoryMB?: number;
+}
 
-export interface GpuInfo { index: number; uuid?: string; name: string; memoryMB: number }
+export interface GpuInfo {
+  index: number;
+  uuid?: string;
+  name: string;
+  memoryMB: number;
+}
 
 export interface InventoryOptions {
   nodeId: string;
@@ -28,10 +38,15 @@ export interface Inventory {
 
 /** Parses `nvidia-smi --query-gpu=index,uuid,name,memory.total --format=csv,noheader,nounits`. */
 export function parseNvidiaSmi(text: string): GpuInfo[] {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((line) => {
-    const [index, uuid, name, mem] = line.split(',').map((s) => s.trim());
-    return { index: Number(index), uuid, name: name ?? 'unknown', memoryMB: Math.round(Number(mem)) || 0 };
-  }).filter((g) => Number.isInteger(g.index));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [index, uuid, name, mem] = line.split(',').map((s) => s.trim());
+      return { index: Number(index), uuid, name: name ?? 'unknown', memoryMB: Math.round(Number(mem)) || 0 };
+    })
+    .filter((g) => Number.isInteger(g.index));
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
@@ -42,7 +57,11 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
 
 export async function probeGpus(): Promise<GpuInfo[]> {
   try {
-    const out = await run('nvidia-smi', ['--query-gpu=index,uuid,name,memory.total', '--format=csv,noheader,nounits'], 5000);
+    const out = await run(
+      'nvidia-smi',
+      ['--query-gpu=index,uuid,name,memory.total', '--format=csv,noheader,nounits'],
+      5000,
+    );
     return parseNvidiaSmi(out);
   } catch {
     // No nvidia-smi (or it failed): ask systeminformation for NVIDIA controllers.
@@ -90,7 +109,10 @@ export class SystemInventory implements Inventory {
   constructor(private readonly opts: InventoryOptions) {}
 
   get(): Promise<NodeInventory> {
-    this.cached ??= this.measure().catch((e) => { this.cached = undefined; throw e; });
+    this.cached ??= this.measure().catch((e) => {
+      this.cached = undefined;
+      throw e;
+    });
     return this.cached;
   }
 
@@ -101,10 +123,16 @@ export class SystemInventory implements Inventory {
       detectGpus ? (this.opts.probeGpus ?? probeGpus)() : Promise.resolve([]),
     ]);
     const accelerators: Accelerator[] = gpus.map((g) => ({ id: `gpu${g.index}`, model: g.name, memoryMB: g.memoryMB }));
-    emulate.forEach((e, i) => accelerators.push({
-      id: `emu${i}`, model: e.model, memoryMB: e.memoryMB ?? 4096, emulated: true, cpus: e.cpus,
-      ...(e.cpuset ? { cpuset: e.cpuset } : {}),
-    }));
+    emulate.forEach((e, i) =>
+      accelerators.push({
+        id: `emu${i}`,
+        model: e.model,
+        memoryMB: e.memoryMB ?? 4096,
+        emulated: true,
+        cpus: e.cpus,
+        ...(e.cpuset ? { cpuset: e.cpuset } : {}),
+      }),
+    );
     // An emulated accelerator is a slice of the box's cores: CPU modules get what is left.
     const sliced = emulate.reduce((sum, e) => sum + e.cpus, 0);
     const cpus = Math.max(0, Math.round((host.cpus - sliced) * 100) / 100);

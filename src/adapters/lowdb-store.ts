@@ -21,18 +21,31 @@ interface StateFile {
 
 /** A node id that an operator recognises (the host name) and that two boxes never share. */
 export function newNodeId(host = hostname()): string {
-  const base = host.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48) || 'node';
+  const base =
+    host
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 48) || 'node';
   return `${base}-${randomBytes(2).toString('hex')}`;
 }
 
 export const emptyDocument = (clusterName: string): ClusterDocument => ({
-  version: 0, clusterName, apps: [], deployments: [], profiles: [], members: [],
+  version: 0,
+  clusterName,
+  apps: [],
+  deployments: [],
+  profiles: [],
+  members: [],
 });
 
 export class LowdbStore implements Store {
   private chain: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly db: Low<StateFile>, readonly file: string) {}
+  private constructor(
+    private readonly db: Low<StateFile>,
+    readonly file: string,
+  ) {}
 
   /** Opens (or creates) the state file; generates the node id once. */
   static async open(dataDir: string, opts: { clusterName: string; now?: () => number }): Promise<LowdbStore> {
@@ -46,7 +59,9 @@ export class LowdbStore implements Store {
     try {
       await db.read();
     } catch (e) {
-      throw new Error(`store: ${file} cannot be read (${(e as Error).message}); move it away to start afresh`, { cause: e });
+      throw new Error(`store: ${file} cannot be read (${(e as Error).message}); move it away to start afresh`, {
+        cause: e,
+      });
     }
     // Fill what an older or hand-edited file lacks, then make sure it is on disk.
     db.data.cluster = { ...emptyDocument(opts.clusterName), ...db.data.cluster };
@@ -91,7 +106,12 @@ export class LowdbStore implements Store {
   private async commit(data: StateFile): Promise<void> {
     const before = this.db.data;
     this.db.data = data;
-    try { await this.db.write(); } catch (e) { this.db.data = before; throw e; }
+    try {
+      await this.db.write();
+    } catch (e) {
+      this.db.data = before;
+      throw e;
+    }
   }
 
   private serialise<T>(op: () => Promise<T>): Promise<T> {

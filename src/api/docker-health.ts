@@ -29,7 +29,9 @@ export class DockerHealth {
     private readonly timeoutMs = 5000,
   ) {}
 
-  get(): DockerState { return { ...this.state }; }
+  get(): DockerState {
+    return { ...this.state };
+  }
 
   onChange(fn: (s: DockerState) => void): () => void {
     this.listeners.add(fn);
@@ -50,7 +52,11 @@ export class DockerHealth {
     this.state = next;
     if (changed) {
       if (next.reachable) this.logger.info({ docker: 'reachable' }, 'docker reachable');
-      else this.logger.warn({ docker: 'unreachable', err: next.error }, `${next.status} (the appliance keeps serving and retries in the background)`);
+      else
+        this.logger.warn(
+          { docker: 'unreachable', err: next.error },
+          `${next.status} (the appliance keeps serving and retries in the background)`,
+        );
       for (const l of this.listeners) l(this.get());
     }
     return this.get();
@@ -70,6 +76,8 @@ export class DockerHealth {
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { t = setTimeout(() => reject(new Error(message)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(message)), ms);
+  });
   return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }

@@ -13,7 +13,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 500 && !isRimError(err)) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     else logger.debug({ method: req.method, path: req.path, status, code: body.error.code }, body.error.message);
     if (err instanceof TooManyRequestsError) res.setHeader('retry-after', String(err.retryAfterS));
-    if (res.headersSent) { res.end(); return; }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
     res.status(status).json(body);
   };
 }

@@ -8,7 +8,10 @@ import type { ReplicaStatus } from '../domain/types.js';
 const STATES: ReplicaStatus['state'][] = ['pending', 'starting', 'running', 'backoff', 'crash-loop', 'stopped'];
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-const labels = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
+const labels = (l: Record<string, string>) =>
+  `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${esc(v)}"`)
+    .join(',')}}`;
 
 export interface ScrapeState {
   nodeId: string;
@@ -33,7 +36,9 @@ export class ApiMetrics {
   private router: RouterMeasurements | undefined;
 
   /** The composition root attaches the router once it is built. */
-  attachRouter(r: RouterMeasurements): void { this.router = r; }
+  attachRouter(r: RouterMeasurements): void {
+    this.router = r;
+  }
 
   /** What the router measured for `d` on this node, if it routed any of its frames. */
   measured(d: { name: string; fps: number; latencyMs: number }): MeasuredView | undefined {
@@ -52,16 +57,25 @@ export class ApiMetrics {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows.map(([l, v]) => `${name}${l} ${v}`));
     };
     const node = { node: s.nodeId };
-    metric('rim_replicas', 'gauge', 'Replicas on this node by state.',
-      STATES.map((st) => [labels({ ...node, state: st }), s.replicas.filter((r) => r.state === st).length]));
-    metric('rim_replica_restarts_total', 'counter', 'Restarts of replicas on this node.',
-      [[labels(node), s.replicas.reduce((n, r) => n + r.restarts, 0)]]);
-    metric('rim_docker_reachable', 'gauge', '1 when the Docker engine answers.', [[labels(node), s.dockerReachable ? 1 : 0]]);
+    metric(
+      'rim_replicas',
+      'gauge',
+      'Replicas on this node by state.',
+      STATES.map((st) => [labels({ ...node, state: st }), s.replicas.filter((r) => r.state === st).length]),
+    );
+    metric('rim_replica_restarts_total', 'counter', 'Restarts of replicas on this node.', [
+      [labels(node), s.replicas.reduce((n, r) => n + r.restarts, 0)],
+    ]);
+    metric('rim_docker_reachable', 'gauge', '1 when the Docker engine answers.', [
+      [labels(node), s.dockerReachable ? 1 : 0],
+    ]);
     metric('rim_apps', 'gauge', 'Registered apps.', [['', s.apps]]);
     metric('rim_deployments', 'gauge', 'Deployments, admitted or not.', [['', s.deployments]]);
     metric('rim_deployments_rejected', 'gauge', 'Deployments the current plan rejects.', [['', s.rejected]]);
     metric('rim_state_version', 'gauge', 'Version of the cluster document.', [['', s.storeVersion]]);
-    metric('rim_api_requests_total', 'counter', 'API requests by method, route and status.', [...this.requests.entries()]);
+    metric('rim_api_requests_total', 'counter', 'API requests by method, route and status.', [
+      ...this.requests.entries(),
+    ]);
     const mem = process.memoryUsage();
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the appliance.', [['', mem.rss]]);
     metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', [['', mem.heapUsed]]);

@@ -59,6 +59,9 @@ export function createApi(deps: ApiDeps, opts: ApiOptions = {}): Api {
 
   return {
     app,
-    closeStreams: () => { for (const res of streams) res.end(); streams.clear(); },
+    closeStreams: () => {
+      for (const res of streams) res.end();
+      streams.clear();
+    },
   };
 }

@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string, readonly status?: number) { super(message); }
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 export interface ClientConfig {
@@ -23,7 +29,11 @@ export function clientConfig(env: Record<string, string | undefined>, cwd = proc
   const url = (env.RIM_URL || 'http://localhost:7878').replace(/\/+$/, '');
   if (env.RIM_ADMIN_TOKEN) return { url, token: env.RIM_ADMIN_TOKEN, tokenSource: 'RIM_ADMIN_TOKEN' };
   let host = '';
-  try { host = new URL(url).hostname; } catch { throw new ApiError('usage', `RIM_URL is not a URL: ${url}`); }
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    throw new ApiError('usage', `RIM_URL is not a URL: ${url}`);
+  }
   const file = join(resolve(cwd, env.RIM_DATA_DIR || './data'), 'admin-token');
   if (!LOCAL.test(host)) return { url, tokenSource: `RIM_ADMIN_TOKEN is unset and ${url} is not local` };
   try {
@@ -35,8 +45,8 @@ export function clientConfig(env: Record<string, string | undefined>, cwd = proc
   }
 }
 
-const HOW_TO_GET_IT = 'set RIM_ADMIN_TOKEN to the box\'s token: `rim token` on the box, '
-  + '`docker exec rim rim token` in a container';
+const HOW_TO_GET_IT =
+  "set RIM_ADMIN_TOKEN to the box's token: `rim token` on the box, " + '`docker exec rim rim token` in a container';
 
 /**
  * A 401 in the operator's words: no token at all, or a token the appliance
@@ -44,19 +54,35 @@ const HOW_TO_GET_IT = 'set RIM_ADMIN_TOKEN to the box\'s token: `rim token` on t
  */
 export function unauthorizedError(cfg: ClientConfig): ApiError {
   if (!cfg.token) {
-    return new ApiError('unauthorized',
-      `no admin token found (set RIM_ADMIN_TOKEN or run \`rim token\` on the box): ${cfg.tokenSource}`, 401);
+    return new ApiError(
+      'unauthorized',
+      `no admin token found (set RIM_ADMIN_TOKEN or run \`rim token\` on the box): ${cfg.tokenSource}`,
+      401,
+    );
   }
-  return new ApiError('token-rejected', `the admin token was rejected by the appliance at ${cfg.url}`
-    + ` (token from ${cfg.tokenSource}); ${HOW_TO_GET_IT}`, 401);
+  return new ApiError(
+    'token-rejected',
+    `the admin token was rejected by the appliance at ${cfg.url}` +
+      ` (token from ${cfg.tokenSource}); ${HOW_TO_GET_IT}`,
+    401,
+  );
 }
 
 export class ApiClient {
-  constructor(private readonly cfg: ClientConfig, private readonly timeoutMs = 30_000) {}
+  constructor(
+    private readonly cfg: ClientConfig,
+    private readonly timeoutMs = 30_000,
+  ) {}
 
-  get<T = unknown>(path: string): Promise<T> { return this.request<T>('GET', path); }
-  post<T = unknown>(path: string, body: unknown): Promise<T> { return this.request<T>('POST', path, body); }
-  delete<T = unknown>(path: string): Promise<T> { return this.request<T>('DELETE', path); }
+  get<T = unknown>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+  post<T = unknown>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+  delete<T = unknown>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -65,16 +91,25 @@ export class ApiClient {
     let res: Response;
     try {
       res = await fetch(`${this.cfg.url}${path}`, {
-        method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new ApiError('unreachable', `cannot reach the appliance at ${this.cfg.url} (${cause}); is it running? (RIM_URL)`);
+      throw new ApiError(
+        'unreachable',
+        `cannot reach the appliance at ${this.cfg.url} (${cause}); is it running? (RIM_URL)`,
+      );
     }
     const text = await res.text();
     let json: unknown;
-    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
     if (res.status === 401) throw unauthorizedError(this.cfg);
     if (!res.ok) {
       const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;

@@ -16,10 +16,14 @@ export function cliContext(env: Record<string, string | undefined>): CliContext 
   };
 }
 
-export const numberArg = (what: string, opts: { integer?: boolean; min?: number } = {}) => (raw: string): number => {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n <= opts.min)) {
-    throw new InvalidArgumentError(`${what}: expected ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` > ${opts.min}` : ''}, got "${raw}"`);
-  }
-  return n;
-};
+export const numberArg =
+  (what: string, opts: { integer?: boolean; min?: number } = {}) =>
+  (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n <= opts.min)) {
+      throw new InvalidArgumentError(
+        `${what}: expected ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` > ${opts.min}` : ''}, got "${raw}"`,
+      );
+    }
+    return n;
+  };

@@ -7,5 +7,11 @@ export const EXIT = { ok: 0, refused: 1, usage: 2, rejected: 3 } as const;
 
 /** A command that ran but must end non-zero; main prints `error: <code>: <message>` once. */
 export class CliFailure extends Error {
-  constructor(readonly code: string, message: string, readonly exitCode: number) { super(message); }
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
 }

@@ -34,11 +34,14 @@ export async function buildProgram(env: Record<string, string | undefined>): Pro
   const planFile = fileURLToPath(new URL('./commands/plan.js', import.meta.url));
   if (existsSync(planFile) || existsSync(planFile.replace(/\.js$/, '.ts'))) {
     const planModule = './commands/plan.js';
-    const { registerPlanCommand } = await import(planModule) as { registerPlanCommand: (p: Command) => void };
+    const { registerPlanCommand } = (await import(planModule)) as { registerPlanCommand: (p: Command) => void };
     registerPlanCommand(program);
   }
   // Every subcommand reports usage errors through the same path (exit 2).
-  const override = (cmd: Command) => { cmd.exitOverride(); cmd.commands.forEach(override); };
+  const override = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
   override(program);
   return program;
 }

@@ -2,7 +2,8 @@
 
 export type Row = Record<string, unknown>;
 
-const cell = (v: unknown): string => (v === undefined || v === null ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const cell = (v: unknown): string =>
+  v === undefined || v === null ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 /** A plain left-aligned table with upper-case headers; "(none)" when empty. */
 export function table(rows: Row[], columns: [key: string, header?: string][]): string {

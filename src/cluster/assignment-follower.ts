@@ -33,11 +33,17 @@ export class AssignmentFollower {
     const node = await this.deps.inventory();
     const previous = (this.deps.store.local().ports ?? {}) as Record<string, number>;
     const { assignment, ports } = nodeAssignment(node, doc, previous, this.deps.range);
-    if (JSON.stringify(ports) !== JSON.stringify(previous)) await this.deps.store.updateLocal((l) => { l.ports = ports; });
+    if (JSON.stringify(ports) !== JSON.stringify(previous))
+      await this.deps.store.updateLocal((l) => {
+        l.ports = ports;
+      });
     const key = JSON.stringify(assignment.replicas.map((r) => [r.name, r.specHash]));
     if (key === this.lastKey) return;
     this.lastKey = key;
-    this.deps.logger.info({ version: doc.version, replicas: assignment.replicas.map((r) => r.name) }, 'assignment from the committed plan');
+    this.deps.logger.info(
+      { version: doc.version, replicas: assignment.replicas.map((r) => r.name) },
+      'assignment from the committed plan',
+    );
     this.deps.supervisor.setAssignment(assignment);
   };
 }

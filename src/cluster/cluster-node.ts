@@ -75,7 +75,11 @@ export class ClusterNode {
       proposeTimeoutMs: timings.proposeTimeoutMs,
       persistence: {
         load: () => deps.store.local().raft as PersistentState<Doc> | undefined,
-        save: async (s) => { await deps.store.updateLocal((l) => { l.raft = s; }); },
+        save: async (s) => {
+          await deps.store.updateLocal((l) => {
+            l.raft = s;
+          });
+        },
       },
       send: (msg) => {
         const address = this.addressOf(msg.to);
@@ -134,23 +138,39 @@ export class ClusterNode {
   }
 
   /** host:port at which the other boxes reach this node's API. */
-  get advertiseAddress(): string { return this.advertise; }
+  get advertiseAddress(): string {
+    return this.advertise;
+  }
 
   /** Set once the API listens (its port may have been chosen then). */
-  setAdvertiseAddress(address: string): void { this.advertise = address; }
+  setAdvertiseAddress(address: string): void {
+    this.advertise = address;
+  }
 
   /** Called with every newly committed document (after the store holds it). */
-  onCommitted(fn: (doc: Doc) => void | Promise<void>): void { this.listeners.push(fn); }
+  onCommitted(fn: (doc: Doc) => void | Promise<void>): void {
+    this.listeners.push(fn);
+  }
 
   /** A peer address announced by mDNS (or configured): it will be greeted and authenticated. */
-  addCandidate(address: string): void { this.discovery.addCandidate(address); }
+  addCandidate(address: string): void {
+    this.discovery.addCandidate(address);
+  }
 
-  get initialized(): boolean { return newest(this.driver.snapshot) !== null; }
-  get isLeader(): boolean { return this.driver.snapshot.role === 'leader'; }
-  get leaderId(): string | null { return this.driver.snapshot.leader; }
+  get initialized(): boolean {
+    return newest(this.driver.snapshot) !== null;
+  }
+  get isLeader(): boolean {
+    return this.driver.snapshot.role === 'leader';
+  }
+  get leaderId(): string | null {
+    return this.driver.snapshot.leader;
+  }
 
   /** The newest document this node holds (the leader's may be ahead of what is committed). */
-  newestDoc(): Doc | undefined { return newest(this.driver.snapshot)?.data; }
+  newestDoc(): Doc | undefined {
+    return newest(this.driver.snapshot)?.data;
+  }
 
   addressOf(id: string): string | undefined {
     if (id === this.deps.nodeId) return this.advertise;
@@ -163,7 +183,7 @@ export class ClusterNode {
     const voters = doc ? votersOf(doc) : [];
     const lastSeen = (id: string, stored: number) => {
       if (s.role !== 'leader') return stored;
-      return id === this.deps.nodeId ? this.deps.now() : s.ackAt[id] ?? stored;
+      return id === this.deps.nodeId ? this.deps.now() : (s.ackAt[id] ?? stored);
     };
     return {
       name: this.deps.clusterName,
@@ -209,7 +229,10 @@ export class ClusterNode {
       }
       const leader = this.leaderId;
       const address = leader ? this.addressOf(leader) : undefined;
-      if (!address) { await wait(t.updateRetryMs); continue; }
+      if (!address) {
+        await wait(t.updateRetryMs);
+        continue;
+      }
       const from = base ?? this.deps.store.read();
       const copy = structuredClone(from);
       const next = fn(copy) ?? copy;
@@ -226,7 +249,10 @@ export class ClusterNode {
         await this.readYourWrites(answer.body.doc.version);
         return answer.body.doc;
       }
-      if (answer.status === 409) { base = answer.body.doc; continue; }
+      if (answer.status === 409) {
+        base = answer.body.doc;
+        continue;
+      }
       await wait(t.updateRefusedRetryMs);
     }
     throw new UnavailableError('no leader accepted the change: the cluster may have lost its majority');
@@ -277,12 +303,15 @@ export class ClusterNode {
     const committed = this.driver.snapshot.committed;
     if (!committed) return;
     let superseded = false;
-    this.onCommitted(() => { superseded = true; });
+    this.onCommitted(() => {
+      superseded = true;
+    });
     const timer = setTimeout(() => {
       if (superseded || signal.aborted) return;
       this.deps.logger.info({ version: committed.data.version }, 'no leader yet: running the stored plan');
-      void (async () => { for (const fn of this.listeners) await fn(committed.data); })()
-        .catch((e) => this.deps.logger.error({ err: e }, 'applying the stored document failed'));
+      void (async () => {
+        for (const fn of this.listeners) await fn(committed.data);
+      })().catch((e) => this.deps.logger.error({ err: e }, 'applying the stored document failed'));
     }, this.raft.electionMaxMs * this.timings.storedPlanAfterElections);
     signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }

@@ -12,15 +12,28 @@ export interface DocumentUpdater {
 }
 
 export class ClusterStore implements Store {
-  constructor(private readonly base: Store, private readonly node: DocumentUpdater) {}
+  constructor(
+    private readonly base: Store,
+    private readonly node: DocumentUpdater,
+  ) {}
 
-  read(): ClusterDocument { return this.base.read(); }
+  read(): ClusterDocument {
+    return this.base.read();
+  }
 
-  update(fn: (doc: ClusterDocument) => ClusterDocument | void): Promise<ClusterDocument> { return this.node.update(fn); }
+  update(fn: (doc: ClusterDocument) => ClusterDocument | void): Promise<ClusterDocument> {
+    return this.node.update(fn);
+  }
 
-  replace(doc: ClusterDocument): Promise<void> { return this.base.replace(doc); }
+  replace(doc: ClusterDocument): Promise<void> {
+    return this.base.replace(doc);
+  }
 
-  local(): NodeLocalState { return this.base.local(); }
+  local(): NodeLocalState {
+    return this.base.local();
+  }
 
-  updateLocal(fn: (local: NodeLocalState) => NodeLocalState | void): Promise<NodeLocalState> { return this.base.updateLocal(fn); }
+  updateLocal(fn: (local: NodeLocalState) => NodeLocalState | void): Promise<NodeLocalState> {
+    return this.base.updateLocal(fn);
+  }
 }

@@ -86,8 +86,8 @@ export function clusterTimings(override: Partial<ClusterTimings> = {}): ClusterT
   }
   if (t.proposeCallTimeoutMs <= t.proposeTimeoutMs) {
     throw new ValidationError(
-      `cluster timings proposeCallTimeoutMs (${t.proposeCallTimeoutMs}) must exceed `
-        + `proposeTimeoutMs (${t.proposeTimeoutMs}): a follower would give up on a change the leader may still commit`,
+      `cluster timings proposeCallTimeoutMs (${t.proposeCallTimeoutMs}) must exceed ` +
+        `proposeTimeoutMs (${t.proposeTimeoutMs}): a follower would give up on a change the leader may still commit`,
       'proposeCallTimeoutMs',
     );
   }

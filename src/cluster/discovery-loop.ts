@@ -16,7 +16,12 @@ import type { PeerCaller } from './peer-client.js';
 import { PROTOCOL_VERSION, helloSchema, type Hello } from './peer-messages.js';
 import type { PeerReply } from './peer-server.js';
 
-interface KnownPeer { id: string; address: string; hello: Hello; seenAt: number }
+interface KnownPeer {
+  id: string;
+  address: string;
+  hello: Hello;
+  seenAt: number;
+}
 
 export interface DiscoveryDeps {
   nodeId: string;
@@ -34,9 +39,16 @@ export interface DiscoveryDeps {
   found: (doc: ClusterDocument) => Promise<void>;
   /** Forgets this node's cluster state, so that it can join another cluster. */
   leave: () => Promise<void>;
-  timings: Pick<ClusterTimings,
-    'discoveryIntervalMs' | 'discoveryStatelessMs' | 'discoveryJitterMs' | 'peerFreshMs' | 'bootstrapAfterMs'
-    | 'helloCallTimeoutMs' | 'joinCallTimeoutMs'>;
+  timings: Pick<
+    ClusterTimings,
+    | 'discoveryIntervalMs'
+    | 'discoveryStatelessMs'
+    | 'discoveryJitterMs'
+    | 'peerFreshMs'
+    | 'bootstrapAfterMs'
+    | 'helloCallTimeoutMs'
+    | 'joinCallTimeoutMs'
+  >;
   logger: Logger;
   now: () => number;
 }
@@ -60,9 +72,13 @@ export class DiscoveryLoop {
     void this.greet(address);
   }
 
-  addressOf(id: string): string | undefined { return this.peers.get(id)?.address; }
+  addressOf(id: string): string | undefined {
+    return this.peers.get(id)?.address;
+  }
 
-  knownPeers(): KnownPeer[] { return [...this.peers.values()]; }
+  knownPeers(): KnownPeer[] {
+    return [...this.peers.values()];
+  }
 
   start(signal: AbortSignal): void {
     this.startedAt = this.deps.now();
@@ -85,13 +101,20 @@ export class DiscoveryLoop {
     return t.discoveryStatelessMs + (jitter > 0 ? randomInt(jitter) : 0);
   }
 
-  private initialized(): boolean { return this.deps.view.newestDoc() !== undefined; }
+  private initialized(): boolean {
+    return this.deps.view.newestDoc() !== undefined;
+  }
 
   private async hello(): Promise<Hello> {
     const s = this.deps.view.snapshot();
     return {
-      id: this.deps.nodeId, cluster: this.deps.clusterName, v: PROTOCOL_VERSION, address: this.deps.advertiseAddress(),
-      initialized: this.initialized(), leader: s.leader, term: s.term,
+      id: this.deps.nodeId,
+      cluster: this.deps.clusterName,
+      v: PROTOCOL_VERSION,
+      address: this.deps.advertiseAddress(),
+      initialized: this.initialized(),
+      leader: s.leader,
+      term: s.term,
       members: this.deps.view.newestDoc()?.members.length ?? 0,
       inventory: await this.deps.inventory(),
     };
@@ -150,7 +173,11 @@ export class DiscoveryLoop {
       const inv: NodeInventory = await this.deps.inventory();
       const join = { id: this.deps.nodeId, address: this.deps.advertiseAddress(), inventory: inv };
       const answer = await this.deps.client.call<{ leader?: string; leaderAddress?: string }>(
-        target, 'POST', '/v1/peer/join', join, this.deps.timings.joinCallTimeoutMs,
+        target,
+        'POST',
+        '/v1/peer/join',
+        join,
+        this.deps.timings.joinCallTimeoutMs,
       );
       const joined = "joined the cluster; waiting for the leader's document";
       if (answer.status === 200) this.log.info({ via: target }, joined);
@@ -173,11 +200,17 @@ export class DiscoveryLoop {
     const doc = this.deps.view.newestDoc();
     if (!doc || doc.members.length !== 1 || doc.apps.length || doc.deployments.length) return;
     const fresh = this.deps.timings.peerFreshMs;
-    const other = [...this.peers.values()].find((p) => now - p.seenAt < fresh && p.hello.initialized
-      && ((p.hello.members ?? 0) > 1 || ((p.hello.members ?? 0) === 1 && p.id < this.deps.nodeId)));
+    const other = [...this.peers.values()].find(
+      (p) =>
+        now - p.seenAt < fresh &&
+        p.hello.initialized &&
+        ((p.hello.members ?? 0) > 1 || ((p.hello.members ?? 0) === 1 && p.id < this.deps.nodeId)),
+    );
     if (!other) return;
-    this.log.warn({ peer: other.id, members: other.hello.members },
-      'another cluster found: this box held nothing yet, so it leaves its own and joins');
+    this.log.warn(
+      { peer: other.id, members: other.hello.members },
+      'another cluster found: this box held nothing yet, so it leaves its own and joins',
+    );
     await this.deps.leave();
   }
 
@@ -188,10 +221,16 @@ export class DiscoveryLoop {
     const doc: ClusterDocument = {
       ...local,
       clusterName: this.deps.clusterName,
-      members: [{
-        id: this.deps.nodeId, address: this.deps.advertiseAddress(), joinedAt: now, lastSeen: now,
-        state: 'alive', inventory: inv,
-      }],
+      members: [
+        {
+          id: this.deps.nodeId,
+          address: this.deps.advertiseAddress(),
+          joinedAt: now,
+          lastSeen: now,
+          state: 'alive',
+          inventory: inv,
+        },
+      ],
     };
     this.log.info({ peers: this.peers.size }, 'founding a new cluster');
     await this.deps.found({ ...doc, version: 1 });

@@ -6,10 +6,17 @@
  * Each node then runs its share of the committed plan (assignment-follower).
  */
 import {
-  expiredMembers, type FailureDetectorConfig, memberTransitions,
+  expiredMembers,
+  type FailureDetectorConfig,
+  memberTransitions,
 } from '../domain/membership/failure-detector.js';
 import {
-  aliveMembers, isCurrentMember, votersOf, withMember, withoutMember, withTransitions,
+  aliveMembers,
+  isCurrentMember,
+  votersOf,
+  withMember,
+  withoutMember,
+  withTransitions,
 } from '../domain/membership/member-changes.js';
 import { ForbiddenError, RetryLaterError, UnavailableError } from '../domain/errors.js';
 import { planInputKey, planKey } from '../domain/planning/plan-keys.js';
@@ -44,7 +51,9 @@ export class LeaderWork {
     this.view = deps.view;
     this.log = deps.logger;
     this.now = deps.now;
-    this.view.onRole((role) => { if (role === 'leader') this.plannedKey = ''; });
+    this.view.onRole((role) => {
+      if (role === 'leader') this.plannedKey = '';
+    });
   }
 
   start(signal: AbortSignal): void {
@@ -52,7 +61,11 @@ export class LeaderWork {
     const timer = setInterval(() => {
       if (this.busy || signal.aborted || !this.view.isLeader()) return;
       this.busy = true;
-      this.round().catch((e) => this.log.warn({ err: e }, 'leader round failed')).finally(() => { this.busy = false; });
+      this.round()
+        .catch((e) => this.log.warn({ err: e }, 'leader round failed'))
+        .finally(() => {
+          this.busy = false;
+        });
     }, this.deps.timings.leaderTickMs);
     signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   }
@@ -95,10 +108,16 @@ export class LeaderWork {
       return { data: { ...head.data, plan, version: next } };
     });
     this.plannedKey = key;
-    this.log.info({
-      placements: plan.placements.length, rejected: plan.rejected.length, nodes: nodes.map((n) => n.id),
-      moves: plan.moves, ms: this.now() - started,
-    }, 'plan updated');
+    this.log.info(
+      {
+        placements: plan.placements.length,
+        rejected: plan.rejected.length,
+        nodes: nodes.map((n) => n.id),
+        moves: plan.moves,
+        ms: this.now() - started,
+      },
+      'plan updated',
+    );
   }
 
   /** POST /v1/peer/join: the leader makes the caller a member (one membership change at a time). */

@@ -29,7 +29,10 @@ export function interfaceAddress(name: string): string {
   const byName = all[name]?.find((a) => a.family === 'IPv4');
   if (byName) return byName.address;
   for (const list of Object.values(all)) if (list?.some((a) => a.family === 'IPv4' && a.address === name)) return name;
-  throw new ValidationError(`cluster.discovery.interface: no IPv4 interface "${name}" on this host`, 'cluster.discovery.interface');
+  throw new ValidationError(
+    `cluster.discovery.interface: no IPv4 interface "${name}" on this host`,
+    'cluster.discovery.interface',
+  );
 }
 
 export class MdnsDiscovery {
@@ -41,7 +44,7 @@ export class MdnsDiscovery {
   start(signal: AbortSignal): void {
     const ip = this.opts.interface ? interfaceAddress(this.opts.interface) : undefined;
     // Bound to 0.0.0.0 (a socket bound to a unicast address hears no multicast), joined and sending on `ip` only.
-    this.bonjour = new Bonjour(ip ? { interface: ip, bind: '0.0.0.0' } as never : {}, (err: Error) => {
+    this.bonjour = new Bonjour(ip ? ({ interface: ip, bind: '0.0.0.0' } as never) : {}, (err: Error) => {
       this.opts.logger.warn({ err: err.message }, 'mDNS error');
     });
     this.bonjour.publish({
@@ -56,7 +59,14 @@ export class MdnsDiscovery {
     this.browser.on('txt-update', (s: Service) => this.seen(s));
     const timer = setInterval(() => this.browser?.update(), this.opts.queryEveryMs ?? 2000);
     this.opts.logger.info({ interface: this.opts.interface ?? 'all', address: ip }, 'mDNS: announcing _rim._tcp');
-    signal.addEventListener('abort', () => { clearInterval(timer); this.stop(); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(timer);
+        this.stop();
+      },
+      { once: true },
+    );
   }
 
   private seen(s: Service): void {

@@ -28,7 +28,14 @@ export interface SignedHeaders {
 }
 
 /** What a peer signs: one canonical line per field. */
-export function canonical(method: string, path: string, nodeId: string, timestamp: number, nonce: string, body: string | Buffer): string {
+export function canonical(
+  method: string,
+  path: string,
+  nodeId: string,
+  timestamp: number,
+  nonce: string,
+  body: string | Buffer,
+): string {
   return [method.toUpperCase(), path, nodeId, String(timestamp), nonce, sha256(body)].join('\n');
 }
 
@@ -72,10 +79,22 @@ export type Verdict = { ok: true; nodeId: string; nonce: string } | { ok: false;
 export class PeerVerifier {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly signer: PeerSigner, private readonly windowMs = REPLAY_WINDOW_MS) {}
+  constructor(
+    private readonly signer: PeerSigner,
+    private readonly windowMs = REPLAY_WINDOW_MS,
+  ) {}
 
-  check(method: string, path: string, headers: Record<string, string | string[] | undefined>, body: string | Buffer, now: number): Verdict {
-    const h = (k: string) => { const v = headers[k]; return Array.isArray(v) ? v[0] : v; };
+  check(
+    method: string,
+    path: string,
+    headers: Record<string, string | string[] | undefined>,
+    body: string | Buffer,
+    now: number,
+  ): Verdict {
+    const h = (k: string) => {
+      const v = headers[k];
+      return Array.isArray(v) ? v[0] : v;
+    };
     const nodeId = h(PEER_HEADERS.node);
     const ts = Number(h(PEER_HEADERS.timestamp));
     const nonce = h(PEER_HEADERS.nonce);

@@ -7,7 +7,11 @@ import { PEER_HEADERS, type PeerSigner } from './peer-auth.js';
 export const PEER_CONTENT_TYPE = 'application/x-rim-peer';
 
 export class PeerCallError extends Error {
-  constructor(message: string, readonly status?: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'PeerCallError';
   }
@@ -34,7 +38,13 @@ export class PeerClient {
   constructor(private readonly opts: PeerClientOptions) {}
 
   /** Sends a signed request to `address` (host:port); rejects on network errors and unsigned answers. */
-  async call<T = unknown>(address: string, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs?: number): Promise<PeerAnswer<T>> {
+  async call<T = unknown>(
+    address: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    timeoutMs?: number,
+  ): Promise<PeerAnswer<T>> {
     const text = body === undefined ? '' : JSON.stringify(body);
     const headers = this.opts.signer.requestHeaders(method, path, this.opts.nodeId, text, this.opts.now());
     let res: Response;
@@ -53,10 +63,17 @@ export class PeerClient {
     const signature = res.headers.get(PEER_HEADERS.signature) ?? undefined;
     const expected = this.opts.signer.responseSignature(res.status, headers[PEER_HEADERS.nonce], nodeId, answer);
     if (!signature || signature !== expected) {
-      throw new PeerCallError(`peer ${address} answered ${res.status} without a valid signature (wrong cluster token?)`, res.status);
+      throw new PeerCallError(
+        `peer ${address} answered ${res.status} without a valid signature (wrong cluster token?)`,
+        res.status,
+      );
     }
     let parsed: unknown;
-    try { parsed = answer ? JSON.parse(answer) : undefined; } catch { throw new PeerCallError(`peer ${address} sent malformed JSON`, res.status); }
+    try {
+      parsed = answer ? JSON.parse(answer) : undefined;
+    } catch {
+      throw new PeerCallError(`peer ${address} sent malformed JSON`, res.status);
+    }
     return { status: res.status, nodeId, body: parsed as T };
   }
 }

@@ -27,7 +27,13 @@ export const raftMessageSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('prevote-resp'), granted: z.boolean() }),
   z.object({ ...base, type: z.literal('vote-req'), last: ref }),
   z.object({ ...base, type: z.literal('vote-resp'), granted: z.boolean() }),
-  z.object({ ...base, type: z.literal('append'), head: ref, entry: entry.optional(), commitIndex: z.number().int().nonnegative() }),
+  z.object({
+    ...base,
+    type: z.literal('append'),
+    head: ref,
+    entry: entry.optional(),
+    commitIndex: z.number().int().nonnegative(),
+  }),
   z.object({ ...base, type: z.literal('append-resp'), success: z.boolean(), match: ref }),
 ]);
 
@@ -36,7 +42,10 @@ export const parseRaftMessage = (body: unknown): RaftMessage<ClusterDocument> =>
   parseBody(raftMessageSchema, body, 'raft message') as unknown as RaftMessage<ClusterDocument>;
 
 const inventory = z.object({
-  id: z.string(), cpus: z.number(), memoryMB: z.number(), accelerators: z.array(z.looseObject({ id: z.string(), model: z.string(), memoryMB: z.number() })),
+  id: z.string(),
+  cpus: z.number(),
+  memoryMB: z.number(),
+  accelerators: z.array(z.looseObject({ id: z.string(), model: z.string(), memoryMB: z.number() })),
 });
 
 /** Who a node is: sent on discovery, answered in kind. */
@@ -57,9 +66,16 @@ export const helloSchema = z.object({
 export type Hello = Omit<z.infer<typeof helloSchema>, 'inventory'> & { inventory?: NodeInventory };
 
 /** A node asks the leader to be made a member. */
-export const joinSchema = z.object({ id: z.string().min(1).max(63), address: z.string().min(3), inventory: inventory.optional() });
+export const joinSchema = z.object({
+  id: z.string().min(1).max(63),
+  address: z.string().min(3),
+  inventory: inventory.optional(),
+});
 export type JoinRequest = Omit<z.infer<typeof joinSchema>, 'inventory'> & { inventory?: NodeInventory };
 
 /** A change forwarded by a follower: the whole new document, valid only on top of `baseVersion`. */
 export const proposeSchema = z.object({ baseVersion: z.number().int().nonnegative(), doc });
-export interface ProposeRequest { baseVersion: number; doc: ClusterDocument }
+export interface ProposeRequest {
+  baseVersion: number;
+  doc: ClusterDocument;
+}

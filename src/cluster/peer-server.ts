@@ -53,7 +53,10 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
     const last = refusals.get(key) ?? 0;
     if (opts.now() - last > 10_000) {
       refusals.set(key, opts.now());
-      opts.logger.warn({ peer: claimed, remote: req.ip, path: req.originalUrl, reason: verdict.reason }, 'peer request refused: not authenticated with the cluster token');
+      opts.logger.warn(
+        { peer: claimed, remote: req.ip, path: req.originalUrl, reason: verdict.reason },
+        'peer request refused: not authenticated with the cluster token',
+      );
     }
     res.status(401).json({ error: { code: 'unauthorized', message: `peer request refused: ${verdict.reason}` } });
   });
@@ -94,7 +97,8 @@ function jsonBody(raw: Buffer): unknown {
 function rawBody(req: Request): Buffer {
   if (Buffer.isBuffer(req.body)) return req.body;
   // Mounted behind a JSON parser: our client sends JSON.stringify output, which re-serialises identically.
-  if (req.body && typeof req.body === 'object' && Object.keys(req.body).length) return Buffer.from(JSON.stringify(req.body));
+  if (req.body && typeof req.body === 'object' && Object.keys(req.body).length)
+    return Buffer.from(JSON.stringify(req.body));
   return Buffer.alloc(0);
 }
 

@@ -33,7 +33,13 @@ export interface RaftDriverDeps<D> {
 /** A change to propose, computed from the newest entry inside the machine's turn; null proposes nothing. */
 export type ChangeMaker<D> = (newest: Entry<D> | null, nextIndex: number) => { data: D; voters?: string[] } | null;
 
-interface Proposal<D> { resolve: (e: Entry<D> | null) => void; reject: (e: Error) => void; term?: number; index?: number; timer: NodeJS.Timeout }
+interface Proposal<D> {
+  resolve: (e: Entry<D> | null) => void;
+  reject: (e: Error) => void;
+  term?: number;
+  index?: number;
+  timer: NodeJS.Timeout;
+}
 
 export class RaftDriver<D> {
   private state: RaftState<D>;
@@ -47,21 +53,33 @@ export class RaftDriver<D> {
     this.state = initialState(deps.id, deps.persistence.load(), deps.now(), randomInt(2 ** 31), deps.cfg);
   }
 
-  get snapshot(): Readonly<RaftState<D>> { return this.state; }
+  get snapshot(): Readonly<RaftState<D>> {
+    return this.state;
+  }
 
-  onCommit(fn: (e: Entry<D>) => void | Promise<void>): void { this.commitListeners.push(fn); }
-  onRole(fn: (role: Role, term: number, leader: string | null) => void): void { this.roleListeners.push(fn); }
+  onCommit(fn: (e: Entry<D>) => void | Promise<void>): void {
+    this.commitListeners.push(fn);
+  }
+  onRole(fn: (role: Role, term: number, leader: string | null) => void): void {
+    this.roleListeners.push(fn);
+  }
 
   start(signal: AbortSignal): void {
     const timer = setInterval(() => {
       if (this.tickQueued) return;
       this.tickQueued = true;
-      void this.input({ kind: 'tick', now: this.deps.now() }).finally(() => { this.tickQueued = false; });
+      void this.input({ kind: 'tick', now: this.deps.now() }).finally(() => {
+        this.tickQueued = false;
+      });
     }, this.deps.tickMs);
-    signal.addEventListener('abort', () => {
-      clearInterval(timer);
-      this.failProposals('the node is shutting down');
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearInterval(timer);
+        this.failProposals('the node is shutting down');
+      },
+      { once: true },
+    );
   }
 
   deliver(msg: RaftMessage<D>): Promise<void> {
@@ -81,13 +99,23 @@ export class RaftDriver<D> {
         reject(new UnavailableError('the change was not stored by a majority in time; it may still be applied'));
       }, timeoutMs);
       this.proposals.set(id, { resolve, reject, timer });
-      this.chain = this.chain.then(async () => {
-        const head = newest(this.state);
-        let change: ReturnType<ChangeMaker<D>>;
-        try { change = make(head, (head?.index ?? 0) + 1); } catch (e) { this.settle(id, e as Error); return; }
-        if (!change) { this.settle(id, null); return; }
-        await this.apply({ kind: 'propose', now: this.deps.now(), id, data: change.data, voters: change.voters });
-      }).catch((e) => this.deps.logger.error({ err: e }, 'proposal failed'));
+      this.chain = this.chain
+        .then(async () => {
+          const head = newest(this.state);
+          let change: ReturnType<ChangeMaker<D>>;
+          try {
+            change = make(head, (head?.index ?? 0) + 1);
+          } catch (e) {
+            this.settle(id, e as Error);
+            return;
+          }
+          if (!change) {
+            this.settle(id, null);
+            return;
+          }
+          await this.apply({ kind: 'propose', now: this.deps.now(), id, data: change.data, voters: change.voters });
+        })
+        .catch((e) => this.deps.logger.error({ err: e }, 'proposal failed'));
     });
   }
 
@@ -116,16 +144,24 @@ export class RaftDriver<D> {
       if (e.kind === 'persist') await this.deps.persistence.save(structuredClone(persistentPart(state)));
       else if (e.kind === 'send') this.deps.send(e.msg);
       else if (e.kind === 'role') {
-        if (e.role !== 'leader') this.failProposals('leadership lost before the change was stored by a majority; it may still be applied');
+        if (e.role !== 'leader')
+          this.failProposals('leadership lost before the change was stored by a majority; it may still be applied');
         for (const fn of this.roleListeners) fn(e.role, e.term, e.leader);
       } else if (e.kind === 'commit') {
         for (const fn of this.commitListeners) await fn(e.entry);
-        for (const [id, p] of this.proposals) if (p.term === e.entry.term && p.index !== undefined && p.index <= e.entry.index) this.settle(id, e.entry);
+        for (const [id, p] of this.proposals)
+          if (p.term === e.entry.term && p.index !== undefined && p.index <= e.entry.index) this.settle(id, e.entry);
       } else if (e.kind === 'appended') {
         const p = this.proposals.get(e.id);
-        if (p) { p.term = e.term; p.index = e.index; }
+        if (p) {
+          p.term = e.term;
+          p.index = e.index;
+        }
       } else if (e.kind === 'refused') {
-        const msg = e.reason === 'not-leader' ? 'this node is not the leader' : `the leader refused the change (${e.reason}); retry`;
+        const msg =
+          e.reason === 'not-leader'
+            ? 'this node is not the leader'
+            : `the leader refused the change (${e.reason}); retry`;
         this.settle(e.id, new UnavailableError(msg));
       }
     }
@@ -136,7 +172,8 @@ export class RaftDriver<D> {
     if (!p) return;
     this.proposals.delete(id);
     clearTimeout(p.timer);
-    if (outcome instanceof Error) p.reject(outcome); else p.resolve(outcome);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
   }
 
   private failProposals(why: string): void {

@@ -90,7 +90,12 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     planner: plan,
   });
   const follower = new AssignmentFollower({
-    nodeId: p.nodeId, range: config.ports.range, store: p.localStore, inventory: () => p.inventory.get(), supervisor: p.supervisor, logger,
+    nodeId: p.nodeId,
+    range: config.ports.range,
+    store: p.localStore,
+    inventory: () => p.inventory.get(),
+    supervisor: p.supervisor,
+    logger,
   });
   node.onCommitted(follower.onCommitted);
   return {
@@ -106,11 +111,24 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
       node.start(signal);
       if (discovery.mdns) {
         new MdnsDiscovery({
-          nodeId: p.nodeId, cluster: config.cluster.name, apiPort, interface: discovery.interface, logger,
+          nodeId: p.nodeId,
+          cluster: config.cluster.name,
+          apiPort,
+          interface: discovery.interface,
+          logger,
           onPeer: (address) => node.addCandidate(address),
         }).start(signal);
       }
-      logger.info({ node: p.nodeId, address: node.advertiseAddress, mdns: discovery.mdns, interface: discovery.interface ?? 'all', peers: discovery.peers.length }, 'cluster node started');
+      logger.info(
+        {
+          node: p.nodeId,
+          address: node.advertiseAddress,
+          mdns: discovery.mdns,
+          interface: discovery.interface ?? 'all',
+          peers: discovery.peers.length,
+        },
+        'cluster node started',
+      );
     },
   };
 }

@@ -30,7 +30,11 @@ export function packageRoot(): string {
 }
 
 type Env = Record<string, string | undefined>;
-interface Key { path: string[]; env: string; raw: boolean }
+interface Key {
+  path: string[];
+  env: string;
+  raw: boolean;
+}
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 export const envNameOf = (path: readonly string[]) => `RIM_${path.map(snake).join('_')}`;
@@ -40,7 +44,8 @@ function keysOf(schema: z.ZodType, path: string[] = [], out: Key[] = []): Key[] 
   // zod 4 keeps its definition on `_zod.def`; unwrap defaults, optionals and pipes.
   let def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
   for (;;) {
-    if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional') def = (def.innerType as typeof schema & { _zod: { def: typeof def } })._zod.def;
+    if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional')
+      def = (def.innerType as typeof schema & { _zod: { def: typeof def } })._zod.def;
     else if (def.type === 'pipe') def = (def.in as typeof schema & { _zod: { def: typeof def } })._zod.def;
     else break;
   }
@@ -64,7 +69,10 @@ function setPath(obj: Record<string, unknown>, path: string[], value: unknown): 
 }
 
 function getPath(obj: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, p) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined), obj);
+  return path.reduce<unknown>(
+    (v, p) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined),
+    obj,
+  );
 }
 
 function readFile(file: string, explicit: boolean): Record<string, unknown> {
@@ -73,10 +81,13 @@ function readFile(file: string, explicit: boolean): Record<string, unknown> {
     return {};
   }
   let parsed: unknown;
-  try { parsed = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
     throw new ConfigError(`config: ${file}: not valid JSON (${(e as Error).message})`, 'RIM_CONFIG');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config: ${file}: expected a JSON object`, 'RIM_CONFIG');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(`config: ${file}: expected a JSON object`, 'RIM_CONFIG');
   return parsed as Record<string, unknown>;
 }
 
@@ -102,7 +113,13 @@ export function loadConfig(env: Env = process.env, opts: { root?: string; cwd?: 
     const raw = env[key.env];
     if (raw === undefined || raw === '') continue;
     let value: unknown = raw;
-    if (!key.raw) { try { value = JSON.parse(raw); } catch { value = raw; } }
+    if (!key.raw) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        value = raw;
+      }
+    }
     setPath(input, key.path, value);
     fromEnv[key.path.join('.')] = key.env;
     rawEnv[key.path.join('.')] = raw;

@@ -22,8 +22,9 @@ export const placementStrategy = z.string({ error: EXPECTED }).superRefine((name
   else if (strategy.needs === 'solver') {
     ctx.addIssue({
       code: 'custom',
-      message: `"${name}" needs a MILP solver that would block the appliance for seconds on every plan; `
-        + `use it offline (rim plan --strategy ${name}); ${EXPECTED}`,
+      message:
+        `"${name}" needs a MILP solver that would block the appliance for seconds on every plan; ` +
+        `use it offline (rim plan --strategy ${name}); ${EXPECTED}`,
     });
   }
 });

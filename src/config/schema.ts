@@ -14,10 +14,14 @@ const PORT = 'expected a number 1–65535';
 const port = () => z.number({ error: PORT }).int({ error: PORT }).min(1, { error: PORT }).max(65535, { error: PORT });
 
 /** A duration: "30s", "10m", "24h", "7d", or a number of milliseconds; parsed to milliseconds. */
-export const durationMs = z.union([
-  z.number().int().nonnegative(),
-  z.string().regex(DURATION, { error: 'expected a duration such as "30s", "10m", "24h" or a number of ms' }),
-], { error: 'expected a duration such as "30s", "10m", "24h" or a number of ms' })
+export const durationMs = z
+  .union(
+    [
+      z.number().int().nonnegative(),
+      z.string().regex(DURATION, { error: 'expected a duration such as "30s", "10m", "24h" or a number of ms' }),
+    ],
+    { error: 'expected a duration such as "30s", "10m", "24h" or a number of ms' },
+  )
   .transform((v) => {
     if (typeof v === 'number') return v;
     const m = DURATION.exec(v)!;
@@ -27,15 +31,20 @@ export const durationMs = z.union([
 const emulatedAccelerator = z.strictObject({
   model: z.string().min(1).max(64),
   cpus: z.number({ error: 'expected a number of cores (e.g. 1 or 0.5)' }).positive().max(1024),
-  cpuset: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, { error: 'expected a cpuset such as "0" or "2-3"' }).optional(),
+  cpuset: z
+    .string()
+    .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, { error: 'expected a cpuset such as "0" or "2-3"' })
+    .optional(),
   /** Memory the emulated accelerator pretends to have; placement fits gpuMemoryMB into it. */
   memoryMB: z.number().int().positive().default(4096),
 });
 
-const portRange = z.strictObject({
-  from: port(),
-  to: port(),
-}).refine((r) => r.from <= r.to, { error: 'expected from <= to' });
+const portRange = z
+  .strictObject({
+    from: port(),
+    to: port(),
+  })
+  .refine((r) => r.from <= r.to, { error: 'expected from <= to' });
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -47,58 +56,88 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   /** The admin token; generated and kept in the data dir (mode 0600) when unset. */
   adminToken: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
-  api: z.strictObject({
-    /** 0 takes any free port (tests); the log line "appliance listening" says which. */
-    port: z.number({ error: PORT }).int({ error: PORT }).min(0, { error: PORT }).max(65535, { error: PORT }).default(7878),
-    host: z.string().min(1).default('0.0.0.0'),
-    /** Reads (GET) open on the LAN without the admin token. */
-    openReads: z.boolean({ error: 'expected true or false' }).default(true),
-  }).prefault({}),
-  accelerators: z.strictObject({
-    /** CPU slices that Rim treats as GPUs of `model` (test clusters, boxes without a GPU). */
-    emulate: z.array(emulatedAccelerator).max(64).default([]),
-    /** Look for real NVIDIA GPUs (nvidia-smi, then systeminformation). */
-    detectGpus: z.boolean().default(true),
-  }).prefault({}),
-  ports: z.strictObject({
-    /** Ports the supervisor hands to replicas as RIM_PORT. */
-    range: portRange.prefault({ from: 17000, to: 17999 }),
-  }).prefault({}),
-  docker: z.strictObject({
-    socketPath: z.string().min(1).default('/var/run/docker.sock'),
-    /** How replicas join the network: "host", or "container:<appliance>" in test clusters. */
-    networkMode: z.string().regex(/^(host|container:[A-Za-z0-9][A-Za-z0-9_.-]*)$/, { error: 'expected "host" or "container:<name>"' }).default('host'),
-    /** How often a reachable engine is pinged; an unreachable one is retried with backoff up to this. */
-    pingInterval: durationMs.default(30_000),
-  }).prefault({}),
-  supervisor: z.strictObject({
-    /** Fallback look at Docker when no engine event arrives; events wake the supervisor at once. */
-    pollInterval: durationMs.default(10_000),
-  }).prefault({}),
-  placement: z.strictObject({
-    headroom: z.number({ error: 'expected a number 0–0.9' }).min(0, { error: 'expected a number 0–0.9' }).max(0.9, { error: 'expected a number 0–0.9' }).default(0.1),
-    /** A placement strategy the appliance runs (placement-strategy.ts): the registry's, less those needing a solver. */
-    strategy: placementStrategy.default('rim'),
-  }).prefault({}),
-  profiling: z.strictObject({
-    /** node-cron expression for the profile refresh. */
-    schedule: z.string().min(1).default('0 3 * * *'),
-    enabled: z.boolean().default(true),
-  }).prefault({}),
-  cluster: z.strictObject({
-    name: z.string().regex(NODE_ID, { error: 'expected lower-case letters, digits and -' }).default('rim'),
-    /** Shared secret that peers prove they hold; never logged or served. */
-    token: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
-    discovery: z.strictObject({
-      mdns: z.boolean({ error: 'expected true or false' }).default(true),
-      /** Multicast interface name or address; every multicast interface when unset. */
-      interface: z.string().min(1).optional(),
-      /** Static peers, "host:port", for networks without multicast. */
-      peers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected "host:port"' })).default([]),
-    }).prefault({}),
-    /** A member unseen this long leaves the cluster. */
-    memberExpiry: durationMs.default(86_400_000),
-  }).prefault({}),
+  api: z
+    .strictObject({
+      /** 0 takes any free port (tests); the log line "appliance listening" says which. */
+      port: z
+        .number({ error: PORT })
+        .int({ error: PORT })
+        .min(0, { error: PORT })
+        .max(65535, { error: PORT })
+        .default(7878),
+      host: z.string().min(1).default('0.0.0.0'),
+      /** Reads (GET) open on the LAN without the admin token. */
+      openReads: z.boolean({ error: 'expected true or false' }).default(true),
+    })
+    .prefault({}),
+  accelerators: z
+    .strictObject({
+      /** CPU slices that Rim treats as GPUs of `model` (test clusters, boxes without a GPU). */
+      emulate: z.array(emulatedAccelerator).max(64).default([]),
+      /** Look for real NVIDIA GPUs (nvidia-smi, then systeminformation). */
+      detectGpus: z.boolean().default(true),
+    })
+    .prefault({}),
+  ports: z
+    .strictObject({
+      /** Ports the supervisor hands to replicas as RIM_PORT. */
+      range: portRange.prefault({ from: 17000, to: 17999 }),
+    })
+    .prefault({}),
+  docker: z
+    .strictObject({
+      socketPath: z.string().min(1).default('/var/run/docker.sock'),
+      /** How replicas join the network: "host", or "container:<appliance>" in test clusters. */
+      networkMode: z
+        .string()
+        .regex(/^(host|container:[A-Za-z0-9][A-Za-z0-9_.-]*)$/, { error: 'expected "host" or "container:<name>"' })
+        .default('host'),
+      /** How often a reachable engine is pinged; an unreachable one is retried with backoff up to this. */
+      pingInterval: durationMs.default(30_000),
+    })
+    .prefault({}),
+  supervisor: z
+    .strictObject({
+      /** Fallback look at Docker when no engine event arrives; events wake the supervisor at once. */
+      pollInterval: durationMs.default(10_000),
+    })
+    .prefault({}),
+  placement: z
+    .strictObject({
+      headroom: z
+        .number({ error: 'expected a number 0–0.9' })
+        .min(0, { error: 'expected a number 0–0.9' })
+        .max(0.9, { error: 'expected a number 0–0.9' })
+        .default(0.1),
+      /** A placement strategy the appliance runs (placement-strategy.ts): the registry's, less those needing a solver. */
+      strategy: placementStrategy.default('rim'),
+    })
+    .prefault({}),
+  profiling: z
+    .strictObject({
+      /** node-cron expression for the profile refresh. */
+      schedule: z.string().min(1).default('0 3 * * *'),
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
+  cluster: z
+    .strictObject({
+      name: z.string().regex(NODE_ID, { error: 'expected lower-case letters, digits and -' }).default('rim'),
+      /** Shared secret that peers prove they hold; never logged or served. */
+      token: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
+      discovery: z
+        .strictObject({
+          mdns: z.boolean({ error: 'expected true or false' }).default(true),
+          /** Multicast interface name or address; every multicast interface when unset. */
+          interface: z.string().min(1).optional(),
+          /** Static peers, "host:port", for networks without multicast. */
+          peers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'expected "host:port"' })).default([]),
+        })
+        .prefault({}),
+      /** A member unseen this long leaves the cluster. */
+      memberExpiry: durationMs.default(86_400_000),
+    })
+    .prefault({}),
 });
 
 /** The config as the file and environment give it (before defaults). */

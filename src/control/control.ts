@@ -47,16 +47,27 @@ export class Control {
       await this.deps.store.update((doc) => {
         const existing = doc.apps.find((a) => a.name === manifest.name);
         if (existing && existing.image !== image) {
-          throw new ConflictError(`app "${manifest.name}" is already registered from image ${existing.image}; remove it first to register it from ${image}`);
+          throw new ConflictError(
+            `app "${manifest.name}" is already registered from image ${existing.image}; remove it first to register it from ${image}`,
+          );
         }
         unchanged = !!existing && existing.digest === info.digest;
-        app = unchanged ? existing! : { name: manifest.name, image, digest: info.digest, manifest, registeredAt: this.deps.now() };
+        app = unchanged
+          ? existing!
+          : { name: manifest.name, image, digest: info.digest, manifest, registeredAt: this.deps.now() };
         created = !existing;
         doc.apps = [...doc.apps.filter((a) => a.name !== app.name), app];
       });
       if (!unchanged) {
-        this.deps.logger.info({ app: app.name, image, digest: app.digest }, created ? 'app registered' : 'app re-registered with a new image digest');
-        this.deps.events.publish('app', created ? 'registered' : 're-registered', { name: app.name, image, digest: app.digest });
+        this.deps.logger.info(
+          { app: app.name, image, digest: app.digest },
+          created ? 'app registered' : 'app re-registered with a new image digest',
+        );
+        this.deps.events.publish('app', created ? 'registered' : 're-registered', {
+          name: app.name,
+          image,
+          digest: app.digest,
+        });
         await this.replanLocked();
       }
       return { app, created };
@@ -70,7 +81,8 @@ export class Control {
         const app = doc.apps.find((a) => a.name === name);
         if (!app) throw new NotFoundError(`app "${name}" is not registered`);
         const users = doc.deployments.filter((d) => d.app === name).map((d) => d.name);
-        if (users.length) throw new ConflictError(`app "${name}" is used by deployments ${users.join(', ')}; undeploy them first`);
+        if (users.length)
+          throw new ConflictError(`app "${name}" is used by deployments ${users.join(', ')}; undeploy them first`);
         removed = app;
         doc.apps = doc.apps.filter((a) => a.name !== name);
       });
@@ -90,12 +102,21 @@ export class Control {
         if (!app) throw new NotFoundError(`app "${req.app}" is not registered (rim apps add IMAGE first)`);
         const fps = req.fps ?? app.manifest.defaults?.fps;
         const latencyMs = req.latencyMs ?? app.manifest.defaults?.latencyMs;
-        if (fps === undefined) throw new ValidationError(`deployment field fps: required (app "${app.name}" has no default fps)`, 'fps');
-        if (latencyMs === undefined) throw new ValidationError(`deployment field latencyMs: required (app "${app.name}" has no default latencyMs)`, 'latencyMs');
+        if (fps === undefined)
+          throw new ValidationError(`deployment field fps: required (app "${app.name}" has no default fps)`, 'fps');
+        if (latencyMs === undefined)
+          throw new ValidationError(
+            `deployment field latencyMs: required (app "${app.name}" has no default latencyMs)`,
+            'latencyMs',
+          );
         const wanted = { name: req.name, app: req.app, fps, latencyMs, priority: req.priority ?? 0 };
         const existing = doc.deployments.find((d) => d.name === req.name);
         if (existing) {
-          const same = existing.app === wanted.app && existing.fps === wanted.fps && existing.latencyMs === wanted.latencyMs && existing.priority === wanted.priority;
+          const same =
+            existing.app === wanted.app &&
+            existing.fps === wanted.fps &&
+            existing.latencyMs === wanted.latencyMs &&
+            existing.priority === wanted.priority;
           if (!same) throw new ConflictError(`deployment "${req.name}" exists with other settings; undeploy it first`);
           deployment = existing;
           created = false;
@@ -105,7 +126,10 @@ export class Control {
         doc.deployments = [...doc.deployments, deployment];
       });
       if (created) {
-        this.deps.logger.info({ deployment: deployment.name, app: deployment.app, fps: deployment.fps, latencyMs: deployment.latencyMs }, 'deployment added');
+        this.deps.logger.info(
+          { deployment: deployment.name, app: deployment.app, fps: deployment.fps, latencyMs: deployment.latencyMs },
+          'deployment added',
+        );
         this.deps.events.publish('deployment', 'created', deployment);
         await this.replanLocked();
       }
@@ -144,10 +168,24 @@ export class Control {
     });
     const previous = (this.deps.store.local().ports ?? {}) as Record<string, number>;
     const { assignment, ports } = planner.assignment(node, doc, previous);
-    await this.deps.store.updateLocal((l) => { l.ports = ports; });
+    await this.deps.store.updateLocal((l) => {
+      l.ports = ports;
+    });
     this.deps.supervisor.setAssignment(assignment);
-    this.deps.logger.info({ placements: plan.placements.length, rejected: plan.rejected.length, replicas: assignment.replicas.length, version: assignment.version }, 'plan updated');
-    this.deps.events.publish('plan', 'updated', { placements: plan.placements.length, rejected: plan.rejected, version: doc.version });
+    this.deps.logger.info(
+      {
+        placements: plan.placements.length,
+        rejected: plan.rejected.length,
+        replicas: assignment.replicas.length,
+        version: assignment.version,
+      },
+      'plan updated',
+    );
+    this.deps.events.publish('plan', 'updated', {
+      placements: plan.placements.length,
+      rejected: plan.rejected,
+      version: doc.version,
+    });
     return plan;
   }
 

@@ -9,7 +9,10 @@ import { DEFAULT_VARIANT } from './manifest.js';
 import { bindingFor, buildReplicaSpec, replicaName } from './replica-spec.js';
 import type { Assignment, Deployment, NodeInventory, Placement, Plan, RegisteredApp } from './types.js';
 
-export interface PortRange { from: number; to: number }
+export interface PortRange {
+  from: number;
+  to: number;
+}
 
 /** Ports handed out so far, by replica name. */
 export type PortBook = Readonly<Record<string, number>>;
@@ -24,14 +27,20 @@ export function allocatePorts(names: readonly string[], previous: PortBook, rang
   const used = new Set<number>();
   for (const n of wanted) {
     const p = previous[n];
-    if (p !== undefined && p >= range.from && p <= range.to && !used.has(p)) { out[n] = p; used.add(p); }
+    if (p !== undefined && p >= range.from && p <= range.to && !used.has(p)) {
+      out[n] = p;
+      used.add(p);
+    }
   }
   let next = range.from;
   for (const n of wanted) {
     if (out[n] !== undefined) continue;
     while (used.has(next) && next <= range.to) next++;
     if (next > range.to) {
-      throw new ValidationError(`ports.range ${range.from}-${range.to} has no free port left for ${n} (${wanted.length} replicas)`, 'ports.range');
+      throw new ValidationError(
+        `ports.range ${range.from}-${range.to} has no free port left for ${n} (${wanted.length} replicas)`,
+        'ports.range',
+      );
     }
     out[n] = next;
     used.add(next);
@@ -64,13 +73,17 @@ export function assignmentForNode(input: AssignmentInput): { assignment: Assignm
     if (!wanted.has(name)) wanted.set(name, { app, p, variant });
   }
   const ports = allocatePorts([...wanted.keys()], input.ports, input.range);
-  const replicas = [...wanted.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, { app, p, variant }]) => buildReplicaSpec({
-    node: node.id,
-    app,
-    module: p.module,
-    variant,
-    accelerator: bindingFor(p.accelerator, node.accelerators),
-    port: ports[name]!,
-  }));
+  const replicas = [...wanted.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, { app, p, variant }]) =>
+      buildReplicaSpec({
+        node: node.id,
+        app,
+        module: p.module,
+        variant,
+        accelerator: bindingFor(p.accelerator, node.accelerators),
+        port: ports[name]!,
+      }),
+    );
   return { assignment: { node: node.id, version: input.version, replicas }, ports };
 }

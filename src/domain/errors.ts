@@ -61,7 +61,10 @@ export class ConflictError extends RimError {
 export class TooManyRequestsError extends RimError {
   override readonly status = 429;
   override readonly code = 'rate-limited';
-  constructor(message: string, readonly retryAfterS: number) {
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
     super(message);
   }
 }

@@ -32,7 +32,7 @@ const FORBIDDEN_KEYS: Record<string, string> = {
   network_mode: 'the network mode is set by Rim',
   userns: 'user namespace mode is never changed',
   userNs: 'user namespace mode is never changed',
-  user: 'the user is the image\'s own',
+  user: "the user is the image's own",
   sysctls: 'sysctls are never changed',
   runtime: 'the runtime is chosen by Rim',
 };
@@ -40,12 +40,11 @@ const FORBIDDEN_KEYS: Record<string, string> = {
 /** Env names a manifest may not set: they are Rim's module contract or grant devices. */
 const RESERVED_ENV = /^(RIM_|NVIDIA_|CUDA_VISIBLE_DEVICES$)/;
 
-const envSchema = z.record(
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _'),
-  z.string().max(4096),
-).refine((env) => !Object.keys(env).some((k) => RESERVED_ENV.test(k)), {
-  message: 'env may not set RIM_*, NVIDIA_* or CUDA_VISIBLE_DEVICES (Rim sets them)',
-});
+const envSchema = z
+  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _'), z.string().max(4096))
+  .refine((env) => !Object.keys(env).some((k) => RESERVED_ENV.test(k)), {
+    message: 'env may not set RIM_*, NVIDIA_* or CUDA_VISIBLE_DEVICES (Rim sets them)',
+  });
 
 const variantSchema = z.strictObject({
   name: z.string().regex(NAME, 'lower-case letters, digits and -'),
@@ -74,10 +73,12 @@ export const manifestSchema = z.strictObject({
   entry: z.string(),
   modules: z.array(moduleSchema).min(1).max(64),
   profile: z.strictObject({ sampleInput: z.string().optional() }).optional(),
-  defaults: z.strictObject({
-    fps: z.number().positive().max(1000).optional(),
-    latencyMs: z.number().positive().max(600000).optional(),
-  }).optional(),
+  defaults: z
+    .strictObject({
+      fps: z.number().positive().max(1000).optional(),
+      latencyMs: z.number().positive().max(600000).optional(),
+    })
+    .optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -89,8 +90,10 @@ export const DEFAULT_VARIANT = 'default';
 
 /** Dotted path as people read it: `modules[0].env`. */
 export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, p) =>
-    typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p), '');
+  return path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    '',
+  );
 }
 
 function refuseForbiddenKeys(value: unknown, path: string): void {
@@ -112,13 +115,23 @@ function refuseForbiddenKeys(value: unknown, path: string): void {
 export function checkDag(m: Manifest): void {
   const index = new Map<string, number>();
   m.modules.forEach((mod, i) => {
-    if (index.has(mod.name)) throw new ValidationError(`manifest field modules[${i}].name: duplicate module "${mod.name}"`, `modules[${i}].name`);
+    if (index.has(mod.name))
+      throw new ValidationError(
+        `manifest field modules[${i}].name: duplicate module "${mod.name}"`,
+        `modules[${i}].name`,
+      );
     index.set(mod.name, i);
   });
   if (!index.has(m.entry)) throw new ValidationError(`manifest field entry: no module named "${m.entry}"`, 'entry');
-  m.modules.forEach((mod, i) => mod.next.forEach((n, j) => {
-    if (!index.has(n)) throw new ValidationError(`manifest field modules[${i}].next[${j}]: no module named "${n}"`, `modules[${i}].next[${j}]`);
-  }));
+  m.modules.forEach((mod, i) =>
+    mod.next.forEach((n, j) => {
+      if (!index.has(n))
+        throw new ValidationError(
+          `manifest field modules[${i}].next[${j}]: no module named "${n}"`,
+          `modules[${i}].next[${j}]`,
+        );
+    }),
+  );
   // Depth-first search with colours finds a cycle and names an edge on it.
   const colour = new Map<string, 'grey' | 'black'>();
   const visit = (name: string): void => {
@@ -126,18 +139,32 @@ export function checkDag(m: Manifest): void {
     const i = index.get(name)!;
     m.modules[i]!.next.forEach((n, j) => {
       const c = colour.get(n);
-      if (c === 'grey') throw new ValidationError(`manifest field modules[${i}].next[${j}]: "${name}" → "${n}" closes a cycle; the modules must form a DAG`, `modules[${i}].next[${j}]`);
+      if (c === 'grey')
+        throw new ValidationError(
+          `manifest field modules[${i}].next[${j}]: "${name}" → "${n}" closes a cycle; the modules must form a DAG`,
+          `modules[${i}].next[${j}]`,
+        );
       if (!c) visit(n);
     });
     colour.set(name, 'black');
   };
   visit(m.entry);
   m.modules.forEach((mod, i) => {
-    if (!colour.has(mod.name)) throw new ValidationError(`manifest field modules[${i}]: "${mod.name}" is not reachable from entry "${m.entry}"; a DAG has one entry`, `modules[${i}]`);
+    if (!colour.has(mod.name))
+      throw new ValidationError(
+        `manifest field modules[${i}]: "${mod.name}" is not reachable from entry "${m.entry}"; a DAG has one entry`,
+        `modules[${i}]`,
+      );
   });
-  m.modules.forEach((mod, i) => mod.variants?.forEach((v, j) => {
-    if (v.name === DEFAULT_VARIANT) throw new ValidationError(`manifest field modules[${i}].variants[${j}].name: "${DEFAULT_VARIANT}" is reserved`, `modules[${i}].variants[${j}].name`);
-  }));
+  m.modules.forEach((mod, i) =>
+    mod.variants?.forEach((v, j) => {
+      if (v.name === DEFAULT_VARIANT)
+        throw new ValidationError(
+          `manifest field modules[${i}].variants[${j}].name: "${DEFAULT_VARIANT}" is reserved`,
+          `modules[${i}].variants[${j}].name`,
+        );
+    }),
+  );
 }
 
 /**
@@ -148,9 +175,14 @@ export function parseManifest(input: string | unknown): Manifest {
   let raw: unknown = input;
   if (typeof input === 'string') {
     if (Buffer.byteLength(input, 'utf8') > MAX_MANIFEST_BYTES) {
-      throw new ValidationError(`manifest: ${Buffer.byteLength(input, 'utf8')} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`, 'manifest');
+      throw new ValidationError(
+        `manifest: ${Buffer.byteLength(input, 'utf8')} bytes, over the ${MAX_MANIFEST_BYTES}-byte limit`,
+        'manifest',
+      );
     }
-    try { raw = JSON.parse(input); } catch (e) {
+    try {
+      raw = JSON.parse(input);
+    } catch (e) {
       throw new ValidationError(`manifest: not valid JSON (${(e as Error).message})`, 'manifest');
     }
   } else if (Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8') > MAX_MANIFEST_BYTES) {

@@ -39,7 +39,11 @@ export function specHashOf(spec: Omit<ReplicaSpec, 'specHash'> & { specHash?: st
 
 /** A Docker-safe container name: lower case, [a-z0-9_.-], at most 128 characters (hash-suffixed when cut). */
 export function sanitiseName(raw: string): string {
-  const clean = raw.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/-{2,}/g, '-').replace(/^[^a-z0-9]+|-+$/g, '');
+  const clean = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[^a-z0-9]+|-+$/g, '');
   if (clean.length <= 128) return clean || 'rim';
   const tail = createHash('sha256').update(clean).digest('hex').slice(0, 10);
   return `${clean.slice(0, 117)}-${tail}`;
@@ -49,8 +53,17 @@ export function sanitiseName(raw: string): string {
 export const acceleratorIdOf = (b: AcceleratorBinding): string => (b.kind === 'cpu' ? 'cpu' : b.id);
 
 /** `rim-<node>-<app>-<module>-<variant>-<accelerator>` (profiling replicas: `rim-prof-…`). */
-export function replicaName(node: string, app: string, module: string, variant: string, acceleratorId: string, role: ReplicaSpec['role'] = 'replica'): string {
-  return sanitiseName(`${role === 'profiling' ? 'rim-prof' : 'rim'}-${node}-${app}-${module}-${variant}-${acceleratorId}`);
+export function replicaName(
+  node: string,
+  app: string,
+  module: string,
+  variant: string,
+  acceleratorId: string,
+  role: ReplicaSpec['role'] = 'replica',
+): string {
+  return sanitiseName(
+    `${role === 'profiling' ? 'rim-prof' : 'rim'}-${node}-${app}-${module}-${variant}-${acceleratorId}`,
+  );
 }
 
 /**

@@ -24,7 +24,11 @@ export class EventBus {
     const e: RimEvent = { type, action, data, at: this.now() };
     this.seq++;
     for (const l of this.listeners) {
-      try { l(e); } catch { /* one broken listener must not stop the others */ }
+      try {
+        l(e);
+      } catch {
+        /* one broken listener must not stop the others */
+      }
     }
   }
 
@@ -39,12 +43,19 @@ export class EventBus {
   whenListened(signal: AbortSignal): Promise<void> {
     if (this.listeners.size || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => { signal.removeEventListener('abort', done); resolve(); };
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
       this.waiting.push(done);
       signal.addEventListener('abort', done, { once: true });
     });
   }
 
-  get published(): number { return this.seq; }
-  get listenerCount(): number { return this.listeners.size; }
+  get published(): number {
+    return this.seq;
+  }
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
 }

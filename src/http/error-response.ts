@@ -6,9 +6,14 @@
  */
 import { isRimError } from '../domain/errors.js';
 
-export interface ErrorBody { error: { code: string; message: string; field?: string } }
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
 
-export interface ErrorResponse { status: number; body: ErrorBody }
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+}
 
 /** Maps any thrown value to a status and the JSON body `{error:{code,message}}`. */
 export function toErrorResponse(err: unknown): ErrorResponse {

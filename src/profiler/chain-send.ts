@@ -7,7 +7,13 @@ import type http from 'node:http';
 import type { Manifest } from '../domain/manifest.js';
 import { postFrame, type Send, type SendOutcome } from './http-send.js';
 
-export function chainSend(manifest: Manifest, urls: ReadonlyMap<string, string>, input: Buffer, agent: http.Agent, timeoutMs: number): Send {
+export function chainSend(
+  manifest: Manifest,
+  urls: ReadonlyMap<string, string>,
+  input: Buffer,
+  agent: http.Agent,
+  timeoutMs: number,
+): Send {
   const byName = new Map(manifest.modules.map((m) => [m.name, m]));
   const call = async (name: string, body: Buffer, signal: AbortSignal): Promise<SendOutcome> => {
     const url = urls.get(name);

@@ -17,7 +17,10 @@ export class FrameInputs {
   private readonly samples = new Map<string, Promise<Buffer>>();
   private readonly outputs = new Map<string, Buffer>();
 
-  constructor(private readonly reader?: ImageFileReader, private readonly logger?: Logger) {}
+  constructor(
+    private readonly reader?: ImageFileReader,
+    private readonly logger?: Logger,
+  ) {}
 
   /** The app's sample input (read once per image digest). */
   sample(app: RegisteredApp): Promise<Buffer> {
@@ -37,7 +40,10 @@ export class FrameInputs {
       try {
         return await this.reader(image, path);
       } catch (e) {
-        this.logger?.debug({ app: app.name, image, path, err: (e as Error).message }, 'sample input not readable from this reference');
+        this.logger?.debug(
+          { app: app.name, image, path, err: (e as Error).message },
+          'sample input not readable from this reference',
+        );
       }
     }
     this.logger?.warn({ app: app.name, path }, 'sample input not readable from the image; using a default frame');

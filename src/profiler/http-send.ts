@@ -47,28 +47,45 @@ export function postFrame(o: HttpSendOptions, signal: AbortSignal): Promise<Send
       signal.removeEventListener('abort', onAbort);
       resolve(out);
     };
-    const req = http.request(o.url, {
-      method: 'POST',
-      agent: o.agent,
-      headers: {
-        'content-type': o.contentType ?? 'application/octet-stream',
-        'content-length': o.body.length,
-        'rim-deployment': 'rim-profiler',
-        'rim-frame-id': String(++frameSeq),
-        'rim-deadline': String(Date.now() + o.timeoutMs),
+    const req = http.request(
+      o.url,
+      {
+        method: 'POST',
+        agent: o.agent,
+        headers: {
+          'content-type': o.contentType ?? 'application/octet-stream',
+          'content-length': o.body.length,
+          'rim-deployment': 'rim-profiler',
+          'rim-frame-id': String(++frameSeq),
+          'rim-deadline': String(Date.now() + o.timeoutMs),
+        },
       },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => { if (o.keepBody) chunks.push(c); });
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const ok = status >= 200 && status < 300;
-        finish({ ok, status, ...(ok ? {} : { error: `HTTP ${status}` }), ...(o.keepBody ? { body: Buffer.concat(chunks) } : {}) });
-      });
-      res.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, error: e.code ?? e.message }));
-    });
-    const timer = setTimeout(() => { finish({ ok: false, error: 'timeout' }); req.destroy(); }, o.timeoutMs);
-    const onAbort = (): void => { finish({ ok: false, error: 'aborted' }); req.destroy(); };
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          if (o.keepBody) chunks.push(c);
+        });
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const ok = status >= 200 && status < 300;
+          finish({
+            ok,
+            status,
+            ...(ok ? {} : { error: `HTTP ${status}` }),
+            ...(o.keepBody ? { body: Buffer.concat(chunks) } : {}),
+          });
+        });
+        res.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, error: e.code ?? e.message }));
+      },
+    );
+    const timer = setTimeout(() => {
+      finish({ ok: false, error: 'timeout' });
+      req.destroy();
+    }, o.timeoutMs);
+    const onAbort = (): void => {
+      finish({ ok: false, error: 'aborted' });
+      req.destroy();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     req.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, error: e.code ?? e.message }));
     req.end(o.body);

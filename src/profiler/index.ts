@@ -1,5 +1,11 @@
 /** The profiler, as the composition root and the API use it. */
-export { ProfilerService, type ProfilerDeps, type RefreshOptions, type RefreshReport, type ProfilerStatus } from './profiler-service.js';
+export {
+  ProfilerService,
+  type ProfilerDeps,
+  type RefreshOptions,
+  type RefreshReport,
+  type ProfilerStatus,
+} from './profiler-service.js';
 export { profilerRoutes, refreshRequestSchema, type ProfileRefresher } from './profiler-routes.js';
 export { profilerTuningSchema, DEFAULT_TUNING, type ProfilerTuning } from './profiler-options.js';
 export { NvidiaSmiSampler, type GpuSampler } from './gpu-sampler.js';

@@ -33,7 +33,11 @@ export class LoadRun {
   private readonly now: () => number;
   readonly startedAt: number;
 
-  constructor(private readonly send: Send, readonly level: LoadLevel, private readonly opts: LoadRunOptions = {}) {
+  constructor(
+    private readonly send: Send,
+    readonly level: LoadLevel,
+    private readonly opts: LoadRunOptions = {},
+  ) {
     this.now = opts.now ?? (() => performance.now());
     this.startedAt = this.now();
     setMaxListeners(0, this.stopper.signal); // one listener per outstanding frame
@@ -45,9 +49,15 @@ export class LoadRun {
   }
 
   /** Frames sent and not yet answered now; and the most there ever were. */
-  get inFlight(): number { return this.outstanding; }
-  get maxInFlight(): number { return this.peakOutstanding; }
-  get stopped(): boolean { return this.stopping; }
+  get inFlight(): number {
+    return this.outstanding;
+  }
+  get maxInFlight(): number {
+    return this.peakOutstanding;
+  }
+  get stopped(): boolean {
+    return this.stopping;
+  }
 
   /**
    * Stops sending; lets outstanding frames finish for up to `drainMs` (so the
@@ -59,7 +69,12 @@ export class LoadRun {
     if (this.timer) clearTimeout(this.timer);
     if (drainMs > 0 && this.pending.size > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all([...this.pending]), new Promise<void>((r) => { timer = setTimeout(r, drainMs); })]);
+      await Promise.race([
+        Promise.all([...this.pending]),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, drainMs);
+        }),
+      ]);
       clearTimeout(timer);
     }
     this.stopper.abort();
@@ -79,7 +94,13 @@ export class LoadRun {
     this.outstanding -= 1;
     // Frames cut short by stop() measured nothing: leave them out.
     if (this.stopper.signal.aborted && out.error === 'aborted') return out;
-    this.samples.push({ sentAt, doneAt: this.now(), ok: out.ok, ...(out.status !== undefined ? { status: out.status } : {}), ...(out.error ? { error: out.error } : {}) });
+    this.samples.push({
+      sentAt,
+      doneAt: this.now(),
+      ok: out.ok,
+      ...(out.status !== undefined ? { status: out.status } : {}),
+      ...(out.error ? { error: out.error } : {}),
+    });
     if (out.ok) this.opts.onAnswer?.(out);
     return out;
   }

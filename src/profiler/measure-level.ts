@@ -7,7 +7,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { LevelResult, LoadLevel } from '../domain/profiling/load-search.js';
-import { isStable, mergeWindows, summarizeWindow, type StabilityRule, type WindowStats } from '../domain/profiling/windows.js';
+import {
+  isStable,
+  mergeWindows,
+  summarizeWindow,
+  type StabilityRule,
+  type WindowStats,
+} from '../domain/profiling/windows.js';
 import type { Send, SendOutcome } from './http-send.js';
 import { sleep } from '../sleep.js';
 import { LoadRun } from './load-generator.js';
@@ -46,13 +52,21 @@ async function fail(reason: string, hooks: LevelHooks | undefined): Promise<neve
   throw new ProfilingFailedError(hooks?.explain ? await hooks.explain(reason) : reason);
 }
 
-export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions, signal: AbortSignal, hooks?: LevelHooks): Promise<LevelResult> {
+export async function measureLevel(
+  send: Send,
+  level: LoadLevel,
+  o: LevelOptions,
+  signal: AbortSignal,
+  hooks?: LevelHooks,
+): Promise<LevelResult> {
   const now = (): number => performance.now();
   const run = new LoadRun(send, level, { ...(hooks?.onAnswer ? { onAnswer: hooks.onAnswer } : {}) });
   const windows: WindowStats[] = [];
   const openLoop = level.mode === 'open';
   // At a low fixed rate a window cannot hold minSamples answers: ask for what the rate allows.
-  const minSamples = openLoop ? Math.max(1, Math.min(o.openMinSamples ?? o.minSamples, Math.floor((level.rate * o.maxWindowMs) / 1000 * 0.8))) : o.minSamples;
+  const minSamples = openLoop
+    ? Math.max(1, Math.min(o.openMinSamples ?? o.minSamples, Math.floor(((level.rate * o.maxWindowMs) / 1000) * 0.8)))
+    : o.minSamples;
   const began = now();
   let silentSince = began;
   let measuredTo: number | undefined;
@@ -71,7 +85,8 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
         for (let i = seen; i < run.samples.length; i++) if (run.samples[i]!.ok) silentSince = now();
         seen = run.samples.length;
         if ((elapsed >= o.windowMs && answered >= minSamples) || elapsed >= o.maxWindowMs) break;
-        if (now() - silentSince > o.hangMs) await fail(`no answer to /infer within ${Math.round(o.hangMs)} ms (the module hangs)`, hooks);
+        if (now() - silentSince > o.hangMs)
+          await fail(`no answer to /infer within ${Math.round(o.hangMs)} ms (the module hangs)`, hooks);
       }
       if (signal.aborted) break;
       const end = now();
@@ -82,20 +97,29 @@ export async function measureLevel(send: Send, level: LoadLevel, o: LevelOptions
       const done = w.completed + w.errors;
       const broken = w.errors - w.timeouts;
       if (broken > 0 && broken / done > o.errorTolerance) {
-        await fail(`/infer answered errors: ${pct(broken / done)} of requests failed (${w.topError ?? 'error'}) at ${describe(level)}`, hooks);
+        await fail(
+          `/infer answered errors: ${pct(broken / done)} of requests failed (${w.topError ?? 'error'}) at ${describe(level)}`,
+          hooks,
+        );
       }
       // Deadlines passing is the load being too high, not the module failing: this level is past its capacity.
-      if (w.timeouts > 0 && w.timeouts / done > o.errorTolerance) { overloaded = true; break; }
+      if (w.timeouts > 0 && w.timeouts / done > o.errorTolerance) {
+        overloaded = true;
+        break;
+      }
       if (isStable(windows, o.stability, openLoop)) break;
     }
   } finally {
-    await run.stop(signal.aborted ? 0 : o.drainMs ?? 0);
+    await run.stop(signal.aborted ? 0 : (o.drainMs ?? 0));
     hooks?.onSpan?.(level, began, measuredTo ?? now());
   }
   if (signal.aborted) throw new ProfilingFailedError(`profiling stopped: ${String(signal.reason ?? 'aborted')}`);
   const last = windows.slice(-o.stability.count);
   return {
-    level, stable: !overloaded && isStable(windows, o.stability, openLoop), windows: windows.length, stats: mergeWindows(last),
+    level,
+    stable: !overloaded && isStable(windows, o.stability, openLoop),
+    windows: windows.length,
+    stats: mergeWindows(last),
     ...(overloaded ? { overloaded: true } : {}),
   };
 }

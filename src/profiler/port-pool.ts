@@ -6,7 +6,10 @@
  */
 import net from 'node:net';
 
-export interface PortRange { from: number; to: number }
+export interface PortRange {
+  from: number;
+  to: number;
+}
 
 export class PortPool {
   private readonly held = new Set<number>();
@@ -24,12 +27,17 @@ export class PortPool {
       const p = this.cursor;
       this.cursor = this.cursor <= this.range.from ? this.range.to : this.cursor - 1;
       if (this.held.has(p) || busy.has(p)) continue;
-      if (await canBind(p)) { this.held.add(p); return p; }
+      if (await canBind(p)) {
+        this.held.add(p);
+        return p;
+      }
     }
     throw new Error(`no free port in ${this.range.from}-${this.range.to}`);
   }
 
-  release(port: number): void { this.held.delete(port); }
+  release(port: number): void {
+    this.held.delete(port);
+  }
 }
 
 export function canBind(port: number, host = '0.0.0.0'): Promise<boolean> {

@@ -41,7 +41,11 @@ export interface TargetContext {
 }
 
 /** The binding a module gets for a target on `model`: the model's first accelerator, or CPU cores. */
-export function bindingForModule(mod: ModuleSpec, model: string, ctx: Pick<TargetContext, 'inventory' | 'tuning'>): AcceleratorBinding {
+export function bindingForModule(
+  mod: ModuleSpec,
+  model: string,
+  ctx: Pick<TargetContext, 'inventory' | 'tuning'>,
+): AcceleratorBinding {
   if (mod.accelerator === 'cpu' || model === CPU_MODEL) return { kind: 'cpu', cpus: ctx.tuning.cpuModuleCores };
   const acc = ctx.inventory.accelerators.find((a) => a.model === model);
   if (!acc) throw new ProfilingFailedError(`no accelerator of model "${model}" on node ${ctx.inventory.id}`);
@@ -49,7 +53,11 @@ export function bindingForModule(mod: ModuleSpec, model: string, ctx: Pick<Targe
 }
 
 const describeBinding = (b: AcceleratorBinding): string =>
-  b.kind === 'cpu' ? `cpu ${b.cpus ?? 'all'} cores` : b.kind === 'emulated' ? `emulated ${b.model}: ${b.cpus} cpus` : `gpu ${b.model} (device ${b.deviceId})`;
+  b.kind === 'cpu'
+    ? `cpu ${b.cpus ?? 'all'} cores`
+    : b.kind === 'emulated'
+      ? `emulated ${b.model}: ${b.cpus} cpus`
+      : `gpu ${b.model} (device ${b.deviceId})`;
 
 /** The summed CPU quota of the bindings, when every one has a quota. */
 function quotaCores(bs: readonly AcceleratorBinding[]): number | undefined {
@@ -59,8 +67,11 @@ function quotaCores(bs: readonly AcceleratorBinding[]): number | undefined {
 
 /** Starts replicas for `mods`, runs `fn` once all are healthy, removes them whatever happens. */
 async function withReplicas<T>(
-  app: RegisteredApp, mods: ReadonlyArray<{ mod: ModuleSpec; variant: string; binding: AcceleratorBinding }>,
-  ctx: TargetContext, signal: AbortSignal, fn: (replicas: ProfilingReplica[]) => Promise<T>,
+  app: RegisteredApp,
+  mods: ReadonlyArray<{ mod: ModuleSpec; variant: string; binding: AcceleratorBinding }>,
+  ctx: TargetContext,
+  signal: AbortSignal,
+  fn: (replicas: ProfilingReplica[]) => Promise<T>,
 ): Promise<T> {
   const replicas: ProfilingReplica[] = [];
   const ports: number[] = [];
@@ -69,21 +80,44 @@ async function withReplicas<T>(
     for (const { mod, variant, binding } of mods) {
       const port = await ctx.ports.take(inUse);
       ports.push(port);
-      const spec = buildReplicaSpec({ node: ctx.nodeId, app, module: mod.name, variant, accelerator: binding, port, role: 'profiling' });
+      const spec = buildReplicaSpec({
+        node: ctx.nodeId,
+        app,
+        module: mod.name,
+        variant,
+        accelerator: binding,
+        port,
+        role: 'profiling',
+      });
       replicas.push(await startProfilingReplica(ctx.engine, spec, ctx.host));
       if (signal.aborted) throw new ProfilingFailedError(`profiling stopped: ${String(signal.reason ?? 'aborted')}`);
     }
     await Promise.all(replicas.map((r) => waitHealthy(ctx.engine, r, ctx.tuning.healthTimeoutMs, signal)));
     return await fn(replicas);
   } finally {
-    await Promise.all(replicas.map((r) => ctx.engine.remove(r.containerId).catch((e: Error) =>
-      ctx.logger.error({ container: r.spec.name, err: e.message }, 'could not remove a profiling replica; the startup sweep will'))));
+    await Promise.all(
+      replicas.map((r) =>
+        ctx.engine
+          .remove(r.containerId)
+          .catch((e: Error) =>
+            ctx.logger.error(
+              { container: r.spec.name, err: e.message },
+              'could not remove a profiling replica; the startup sweep will',
+            ),
+          ),
+      ),
+    );
     ports.forEach((p) => ctx.ports.release(p));
   }
 }
 
 /** The input of `module`: the sample for the entry, else its upstream module's output (produced once). */
-export async function inputFor(app: RegisteredApp, module: string, ctx: TargetContext, signal: AbortSignal): Promise<Buffer> {
+export async function inputFor(
+  app: RegisteredApp,
+  module: string,
+  ctx: TargetContext,
+  signal: AbortSignal,
+): Promise<Buffer> {
   const m = app.manifest;
   if (module === m.entry) return ctx.inputs.sample(app);
   const parent = m.modules.find((x) => x.next.includes(module));
@@ -91,25 +125,55 @@ export async function inputFor(app: RegisteredApp, module: string, ctx: TargetCo
   const kept = ctx.inputs.output(app, parent.name);
   if (kept) return kept;
   const parentInput = await inputFor(app, parent.name, ctx, signal);
-  const model = parent.accelerator === 'gpu' ? ctx.inventory.accelerators[0]?.model ?? CPU_MODEL : CPU_MODEL;
-  if (parent.accelerator === 'gpu' && model === CPU_MODEL) throw new ProfilingFailedError(`cannot produce the input of ${module}: upstream ${parent.name} needs an accelerator`);
+  const model = parent.accelerator === 'gpu' ? (ctx.inventory.accelerators[0]?.model ?? CPU_MODEL) : CPU_MODEL;
+  if (parent.accelerator === 'gpu' && model === CPU_MODEL)
+    throw new ProfilingFailedError(
+      `cannot produce the input of ${module}: upstream ${parent.name} needs an accelerator`,
+    );
   const binding = bindingForModule(parent, model, ctx);
   const out = await withReplicas(app, [{ mod: parent, variant: DEFAULT_VARIANT, binding }], ctx, signal, async ([r]) =>
-    postFrame({ url: `${r!.url}/infer`, body: parentInput, agent: false, timeoutMs: ctx.tuning.requestTimeoutMs, keepBody: true }, signal));
-  if (!out.ok || !out.body) throw new ProfilingFailedError(`cannot produce the input of ${module}: upstream ${parent.name} answered ${out.error ?? 'nothing'}`);
+    postFrame(
+      {
+        url: `${r!.url}/infer`,
+        body: parentInput,
+        agent: false,
+        timeoutMs: ctx.tuning.requestTimeoutMs,
+        keepBody: true,
+      },
+      signal,
+    ),
+  );
+  if (!out.ok || !out.body)
+    throw new ProfilingFailedError(
+      `cannot produce the input of ${module}: upstream ${parent.name} answered ${out.error ?? 'nothing'}`,
+    );
   ctx.inputs.keep(app, parent.name, out.body);
   return out.body;
 }
 
-export async function profileTarget(app: RegisteredApp, target: ProfileTarget, ctx: TargetContext, signal: AbortSignal): Promise<StoredProfile> {
+export async function profileTarget(
+  app: RegisteredApp,
+  target: ProfileTarget,
+  ctx: TargetContext,
+  signal: AbortSignal,
+): Promise<StoredProfile> {
   const began = performance.now();
   const runSignal = AbortSignal.any([signal, AbortSignal.timeout(ctx.tuning.maxRunMs)]);
-  const log = ctx.logger.child({ app: target.app, module: target.module, variant: target.variant, accelerator: target.accelerator });
+  const log = ctx.logger.child({
+    app: target.app,
+    module: target.module,
+    variant: target.variant,
+    accelerator: target.accelerator,
+  });
   const whole = target.module === WHOLE_APP;
   try {
     const mods = whole ? topoOrder(app.manifest) : app.manifest.modules.filter((m) => m.name === target.module);
     if (mods.length === 0) throw new ProfilingFailedError(`app ${app.name} has no module "${target.module}"`);
-    const plan = mods.map((mod) => ({ mod, variant: whole ? DEFAULT_VARIANT : target.variant ?? DEFAULT_VARIANT, binding: bindingForModule(mod, target.accelerator, ctx) }));
+    const plan = mods.map((mod) => ({
+      mod,
+      variant: whole ? DEFAULT_VARIANT : (target.variant ?? DEFAULT_VARIANT),
+      binding: bindingForModule(mod, target.accelerator, ctx),
+    }));
     const input = whole ? await ctx.inputs.sample(app) : await inputFor(app, target.module, ctx, runSignal);
     const gpuBinding = plan.find((p) => p.binding.kind === 'gpu')?.binding;
     const gpu = ctx.gpu && gpuBinding?.kind === 'gpu' ? { sampler: ctx.gpu, deviceId: gpuBinding.deviceId } : undefined;
@@ -117,58 +181,111 @@ export async function profileTarget(app: RegisteredApp, target: ProfileTarget, c
     log.info({ why: 'profiling', binding: plan.map((p) => describeBinding(p.binding)) }, 'profiling started');
 
     const profile = await withReplicas(app, plan, ctx, runSignal, async (replicas) => {
-      const sampler = new ResourceSampler(ctx.engine, replicas.map((r) => r.containerId), ctx.tuning.statsIntervalMs,
-        gpu ? { ...gpu, ...(gpuBaseline !== undefined ? { baselineMB: gpuBaseline } : {}) } : undefined);
+      const sampler = new ResourceSampler(
+        ctx.engine,
+        replicas.map((r) => r.containerId),
+        ctx.tuning.statsIntervalMs,
+        gpu ? { ...gpu, ...(gpuBaseline !== undefined ? { baselineMB: gpuBaseline } : {}) } : undefined,
+      );
       const agent = loadAgent();
       const spans: Array<[number, number]> = []; // one per measured level, in order
       const wantOutput = !whole && !target.variant && !ctx.inputs.output(app, target.module);
       try {
         const send = whole
-          ? chainSend(app.manifest, new Map(replicas.map((r) => [r.spec.module, r.url])), input, agent, ctx.tuning.requestTimeoutMs)
-          : httpSend({ url: `${replicas[0]!.url}/infer`, body: input, agent, timeoutMs: ctx.tuning.requestTimeoutMs, keepBody: wantOutput });
+          ? chainSend(
+              app.manifest,
+              new Map(replicas.map((r) => [r.spec.module, r.url])),
+              input,
+              agent,
+              ctx.tuning.requestTimeoutMs,
+            )
+          : httpSend({
+              url: `${replicas[0]!.url}/infer`,
+              body: input,
+              agent,
+              timeoutMs: ctx.tuning.requestTimeoutMs,
+              keepBody: wantOutput,
+            });
         sampler.start();
         const explain = async (reason: string): Promise<string> => {
-          const notes = await Promise.all(replicas.map(async (r) => {
-            const n = await exitNote(ctx.engine, r);
-            return n ? `${r.spec.module}: ${n} (crashed)` : undefined;
-          }));
+          const notes = await Promise.all(
+            replicas.map(async (r) => {
+              const n = await exitNote(ctx.engine, r);
+              return n ? `${r.spec.module}: ${n} (crashed)` : undefined;
+            }),
+          );
           const crashed = notes.filter(Boolean);
           return crashed.length ? `${crashed.join('; ')}; ${reason}` : reason;
         };
         const bound = app.manifest.defaults?.latencyMs;
-        const { outcome, levels } = await runSearch(send, {
-          search: searchOptions(ctx.tuning, bound), level: levelOptions(ctx.tuning), warmupMs: ctx.tuning.warmupMs,
-        }, runSignal, {
-          explain,
-          onSpan: (_l, from, to) => { spans.push([from, to]); },
-          ...(wantOutput ? { onAnswer: (o) => { if (o.body && !ctx.inputs.output(app, target.module)) ctx.inputs.keep(app, target.module, o.body); } } : {}),
-        });
+        const { outcome, levels } = await runSearch(
+          send,
+          {
+            search: searchOptions(ctx.tuning, bound),
+            level: levelOptions(ctx.tuning),
+            warmupMs: ctx.tuning.warmupMs,
+          },
+          runSignal,
+          {
+            explain,
+            onSpan: (_l, from, to) => {
+              spans.push([from, to]);
+            },
+            ...(wantOutput
+              ? {
+                  onAnswer: (o) => {
+                    if (o.body && !ctx.inputs.output(app, target.module)) ctx.inputs.keep(app, target.module, o.body);
+                  },
+                }
+              : {}),
+          },
+        );
         if (outcome.maxFps <= 0) throw new ProfilingFailedError('no frame was answered successfully');
         // Resources are those of the closed-loop peak: the module busy at its max fps.
         const closed = levels.filter((l) => l.level.mode === 'closed' && !l.overloaded);
-        const peak = (closed.length ? closed : levels).reduce((a, b) => (b.stats.throughput > a.stats.throughput ? b : a));
+        const peak = (closed.length ? closed : levels).reduce((a, b) =>
+          b.stats.throughput > a.stats.throughput ? b : a,
+        );
         const [from, to] = spans[levels.indexOf(peak)] ?? [0, performance.now()];
         await sampler.stop();
         const resources = sampler.useDuring(from, to);
         const quota = quotaCores(plan.map((p) => p.binding));
-        return toStoredProfile(target, {
-          outcome, levels, resources, durationMs: performance.now() - began,
-          binding: plan.map((p) => `${p.mod.name}: ${describeBinding(p.binding)}`).join(', '),
-          inputBytes: input.length,
-          ...(quota !== undefined ? { quotaCores: quota } : {}),
-        }, ctx.now());
+        return toStoredProfile(
+          target,
+          {
+            outcome,
+            levels,
+            resources,
+            durationMs: performance.now() - began,
+            binding: plan.map((p) => `${p.mod.name}: ${describeBinding(p.binding)}`).join(', '),
+            inputBytes: input.length,
+            ...(quota !== undefined ? { quotaCores: quota } : {}),
+          },
+          ctx.now(),
+        );
       } finally {
         await sampler.stop();
         agent.destroy();
       }
     });
-    log.info({ maxFps: profile.maxFps, latencyMs: profile.latencyMs, cpuCores: profile.cpuCores, memoryMB: profile.memoryMB, ms: Math.round(performance.now() - began) }, 'profiled');
+    log.info(
+      {
+        maxFps: profile.maxFps,
+        latencyMs: profile.latencyMs,
+        cpuCores: profile.cpuCores,
+        memoryMB: profile.memoryMB,
+        ms: Math.round(performance.now() - began),
+      },
+      'profiled',
+    );
     return profile;
   } catch (e) {
     if (signal.aborted) throw e; // the appliance is stopping: record nothing
     const reason = runSignal.aborted
       ? `profiling took longer than ${Math.round(ctx.tuning.maxRunMs / 1000)} s`
-      : isProfilingFailed(e) ? e.message : `profiling could not run: ${(e as Error).message}`;
+      : isProfilingFailed(e)
+        ? e.message
+        : `profiling could not run: ${(e as Error).message}`;
     log.warn({ reason }, 'profiling failed');
     return failedProfile(target, reason, ctx.now(), { durationMs: Math.round(performance.now() - began) });
   }

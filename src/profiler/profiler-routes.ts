@@ -22,8 +22,12 @@ export function profilerRoutes(profiler: ProfileRefresher): Router {
   const r = Router();
   r.post('/v1/profiles/refresh', async (req, res) => {
     const body = parseBody(refreshRequestSchema, req.body ?? {}, 'refresh');
-    res.status(202).json(await profiler.requestRefresh({ force: body.force, ...(body.apps ? { apps: body.apps } : {}) }));
+    res
+      .status(202)
+      .json(await profiler.requestRefresh({ force: body.force, ...(body.apps ? { apps: body.apps } : {}) }));
   });
-  r.get('/v1/profiles/status', (_req, res) => { res.json(profiler.status()); });
+  r.get('/v1/profiles/status', (_req, res) => {
+    res.json(profiler.status());
+  });
   return r;
 }

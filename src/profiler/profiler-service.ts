@@ -53,7 +53,13 @@ export interface RefreshOptions {
 
 export interface RefreshReport {
   due: Array<{ profile: string; why: string }>;
-  profiled: Array<{ profile: string; state: StoredProfile['state']; maxFps: number; latencyMs: number; reason?: string }>;
+  profiled: Array<{
+    profile: string;
+    state: StoredProfile['state'];
+    maxFps: number;
+    latencyMs: number;
+    reason?: string;
+  }>;
 }
 
 export interface ProfilerStatus {
@@ -79,7 +85,11 @@ export class ProfilerService {
   private checkTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ProfilerDeps) {
-    if (!cron.validate(deps.schedule)) throw new ValidationError(`config field profiling.schedule: "${deps.schedule}" is not a cron expression`, 'profiling.schedule');
+    if (!cron.validate(deps.schedule))
+      throw new ValidationError(
+        `config field profiling.schedule: "${deps.schedule}" is not a cron expression`,
+        'profiling.schedule',
+      );
     this.tuning = profilerTuningSchema.parse(deps.tuning ?? {});
     this.ports = new PortPool(deps.ports);
     this.inputs = new FrameInputs(deps.readImageFile, deps.logger);
@@ -93,14 +103,26 @@ export class ProfilerService {
     const apps = opts.apps ? doc.apps.filter((a) => opts.apps!.includes(a.name)) : doc.apps;
     const unknown = (opts.apps ?? []).filter((n) => !doc.apps.some((a) => a.name === n));
     if (unknown.length) throw new ValidationError(`no registered app named ${unknown.join(', ')}`, 'apps');
-    const images = new Set(apps.flatMap((a) => a.manifest.modules.flatMap((m) => [m.image, ...(m.variants ?? []).map((v) => v.image)]))
-      .filter((i): i is string => !!i && i !== 'self'));
+    const images = new Set(
+      apps
+        .flatMap((a) => a.manifest.modules.flatMap((m) => [m.image, ...(m.variants ?? []).map((v) => v.image)]))
+        .filter((i): i is string => !!i && i !== 'self'),
+    );
     const imageDigests: Record<string, string> = {};
-    await Promise.all([...images].map(async (i) => {
-      try { imageDigests[i] = (await this.deps.engine.inspectImage(i)).digest; } catch { /* absent: the run says so */ }
-    }));
+    await Promise.all(
+      [...images].map(async (i) => {
+        try {
+          imageDigests[i] = (await this.deps.engine.inspectImage(i)).digest;
+        } catch {
+          /* absent: the run says so */
+        }
+      }),
+    );
     return dueProfiles({
-      apps, profiles: doc.profiles, imageDigests, now: this.now(),
+      apps,
+      profiles: doc.profiles,
+      imageDigests,
+      now: this.now(),
       models: inventory.accelerators.map((a) => a.model),
       ...(this.tuning.maxAgeMs > 0 ? { maxAgeMs: this.tuning.maxAgeMs } : {}),
       ...(opts.force ? { force: true } : {}),
@@ -110,7 +132,11 @@ export class ProfilerService {
   /** Measures what is due, one profile at a time, after any run in progress; resolves with what it did. */
   refresh(opts: RefreshOptions = {}): Promise<RefreshReport> {
     this.queued += 1;
-    const run = this.chain.then(() => this.runDue(opts)).finally(() => { this.queued -= 1; });
+    const run = this.chain
+      .then(() => this.runDue(opts))
+      .finally(() => {
+        this.queued -= 1;
+      });
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -118,11 +144,15 @@ export class ProfilerService {
   /** Measures one target now (after any run in progress) and stores the result. */
   measure(target: ProfileTarget): Promise<StoredProfile> {
     this.queued += 1;
-    const run = this.chain.then(async () => {
-      const app = this.deps.store.read().apps.find((a) => a.name === target.app);
-      if (!app) throw new ValidationError(`no registered app named ${target.app}`, 'app');
-      return this.measureOne(app, target, await this.deps.inventory.get());
-    }).finally(() => { this.queued -= 1; });
+    const run = this.chain
+      .then(async () => {
+        const app = this.deps.store.read().apps.find((a) => a.name === target.app);
+        if (!app) throw new ValidationError(`no registered app named ${target.app}`, 'app');
+        return this.measureOne(app, target, await this.deps.inventory.get());
+      })
+      .finally(() => {
+        this.queued -= 1;
+      });
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -136,8 +166,11 @@ export class ProfilerService {
 
   status(): ProfilerStatus {
     return {
-      enabled: this.deps.enabled ?? true, schedule: this.deps.schedule, running: this.current !== undefined,
-      ...(this.current ? { current: this.current } : {}), queued: this.queued,
+      enabled: this.deps.enabled ?? true,
+      schedule: this.deps.schedule,
+      running: this.current !== undefined,
+      ...(this.current ? { current: this.current } : {}),
+      queued: this.queued,
       ...(this.lastRun ? { lastRun: this.lastRun } : {}),
     };
   }
@@ -151,24 +184,36 @@ export class ProfilerService {
   async start(signal: AbortSignal): Promise<void> {
     this.stopper = new AbortController();
     if (signal.aborted) return;
-    const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => {
-      this.stopper.abort(signal.reason);
-      void this.task?.destroy();
-      clearInterval(this.checkTimer);
-      resolve();
-    }, { once: true }));
+    const stopped = new Promise<void>((resolve) =>
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.stopper.abort(signal.reason);
+          void this.task?.destroy();
+          clearInterval(this.checkTimer);
+          resolve();
+        },
+        { once: true },
+      ),
+    );
     // In the queue, so no run can start before the sweep is done.
-    const sweep = this.chain.then(() => sweepProfilingReplicas(this.deps.engine, this.deps.nodeId, this.deps.logger)).catch((e: Error) =>
-      this.deps.logger.warn({ err: e.message }, 'could not sweep leftover profiling replicas'));
+    const sweep = this.chain
+      .then(() => sweepProfilingReplicas(this.deps.engine, this.deps.nodeId, this.deps.logger))
+      .catch((e: Error) => this.deps.logger.warn({ err: e.message }, 'could not sweep leftover profiling replicas'));
     this.chain = sweep;
     await sweep;
     if (this.deps.enabled !== false && !signal.aborted) {
       const leading = (): boolean => (this.deps.isLeader?.() ?? true) && !signal.aborted;
-      this.task = cron.schedule(this.deps.schedule, async () => {
-        if (leading()) await this.refresh({ force: true }).catch(() => undefined);
-      }, { name: 'rim-profile-refresh', noOverlap: true });
+      this.task = cron.schedule(
+        this.deps.schedule,
+        async () => {
+          if (leading()) await this.refresh({ force: true }).catch(() => undefined);
+        },
+        { name: 'rim-profile-refresh', noOverlap: true },
+      );
       const check = (): void => {
-        if (leading() && this.queued === 0) void this.refresh().catch((e: Error) => this.deps.logger.error({ err: e.message }, 'profile check failed'));
+        if (leading() && this.queued === 0)
+          void this.refresh().catch((e: Error) => this.deps.logger.error({ err: e.message }, 'profile check failed'));
       };
       this.checkTimer = setInterval(check, this.tuning.checkIntervalMs);
       this.checkTimer.unref();
@@ -180,7 +225,10 @@ export class ProfilerService {
 
   private async runDue(opts: RefreshOptions): Promise<RefreshReport> {
     const due = await this.due(opts);
-    const report: RefreshReport = { due: due.map((t) => ({ profile: profileIdentity(t.target), why: t.why })), profiled: [] };
+    const report: RefreshReport = {
+      due: due.map((t) => ({ profile: profileIdentity(t.target), why: t.why })),
+      profiled: [],
+    };
     if (due.length) this.deps.logger.info({ due: report.due }, 'profiles due');
     const inventory = await this.deps.inventory.get();
     for (const t of due) {
@@ -190,7 +238,13 @@ export class ProfilerService {
       if (!app) continue; // removed meanwhile
       try {
         const p = await this.measureOne(app, t.target, inventory);
-        report.profiled.push({ profile: profileIdentity(p), state: p.state, maxFps: p.maxFps, latencyMs: p.latencyMs, ...(p.reason ? { reason: p.reason } : {}) });
+        report.profiled.push({
+          profile: profileIdentity(p),
+          state: p.state,
+          maxFps: p.maxFps,
+          latencyMs: p.latencyMs,
+          ...(p.reason ? { reason: p.reason } : {}),
+        });
       } catch (e) {
         if (!signal.aborted) throw e;
       }
@@ -199,15 +253,33 @@ export class ProfilerService {
     return report;
   }
 
-  private async measureOne(app: RegisteredApp, target: ProfileTarget, inventory: NodeInventory): Promise<StoredProfile> {
+  private async measureOne(
+    app: RegisteredApp,
+    target: ProfileTarget,
+    inventory: NodeInventory,
+  ): Promise<StoredProfile> {
     this.current = profileIdentity(target);
     try {
-      const p = await profileTarget(app, target, {
-        engine: this.deps.engine, nodeId: this.deps.nodeId, inventory, ports: this.ports, inputs: this.inputs,
-        tuning: this.tuning, logger: this.deps.logger, now: this.now,
-        ...(this.deps.gpu ? { gpu: this.deps.gpu } : {}), ...(this.deps.host ? { host: this.deps.host } : {}),
-      }, this.stopper.signal);
-      await this.deps.store.update((doc) => { doc.profiles = upsertProfile(doc.profiles, p); });
+      const p = await profileTarget(
+        app,
+        target,
+        {
+          engine: this.deps.engine,
+          nodeId: this.deps.nodeId,
+          inventory,
+          ports: this.ports,
+          inputs: this.inputs,
+          tuning: this.tuning,
+          logger: this.deps.logger,
+          now: this.now,
+          ...(this.deps.gpu ? { gpu: this.deps.gpu } : {}),
+          ...(this.deps.host ? { host: this.deps.host } : {}),
+        },
+        this.stopper.signal,
+      );
+      await this.deps.store.update((doc) => {
+        doc.profiles = upsertProfile(doc.profiles, p);
+      });
       this.deps.onProfiled?.(p);
       return p;
     } finally {

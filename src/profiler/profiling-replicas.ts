@@ -21,14 +21,26 @@ export interface ProfilingReplica {
 type Engine = Pick<ContainerEngine, 'create' | 'start' | 'remove' | 'listReplicas'>;
 
 /** Removes every profiling container of `node` (left over by a stopped run); returns how many. */
-export async function sweepProfilingReplicas(engine: Engine, node: string, logger?: Logger, name?: string): Promise<number> {
-  const left = (await engine.listReplicas(node)).filter((r) => r.role === 'profiling' && (name === undefined || r.name === name));
+export async function sweepProfilingReplicas(
+  engine: Engine,
+  node: string,
+  logger?: Logger,
+  name?: string,
+): Promise<number> {
+  const left = (await engine.listReplicas(node)).filter(
+    (r) => r.role === 'profiling' && (name === undefined || r.name === name),
+  );
   await Promise.all(left.map((r) => engine.remove(r.containerId)));
-  if (left.length && !name) logger?.warn({ containers: left.map((r) => r.name) }, 'removed leftover profiling replicas');
+  if (left.length && !name)
+    logger?.warn({ containers: left.map((r) => r.name) }, 'removed leftover profiling replicas');
   return left.length;
 }
 
-export async function startProfilingReplica(engine: Engine, spec: ReplicaSpec, host = '127.0.0.1'): Promise<ProfilingReplica> {
+export async function startProfilingReplica(
+  engine: Engine,
+  spec: ReplicaSpec,
+  host = '127.0.0.1',
+): Promise<ProfilingReplica> {
   await sweepProfilingReplicas(engine, spec.node, undefined, spec.name); // a name left by a killed run
   const containerId = await engine.create(spec);
   const replica = { spec, containerId, url: `http://${host}:${spec.port}` };
@@ -59,13 +71,21 @@ function getHealth(url: string, timeoutMs: number): Promise<number | string> {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
-    req.on('timeout', () => { req.destroy(); resolve('timeout'); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve('timeout');
+    });
     req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
   });
 }
 
 /** Resolves once /healthz answers 200; ProfilingFailedError when the replica exits or the deadline passes. */
-export async function waitHealthy(engine: Engine, r: ProfilingReplica, timeoutMs: number, signal: AbortSignal): Promise<void> {
+export async function waitHealthy(
+  engine: Engine,
+  r: ProfilingReplica,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: number | string = 'no answer';
   let checks = 0;
@@ -79,7 +99,9 @@ export async function waitHealthy(engine: Engine, r: ProfilingReplica, timeoutMs
     }
     if (Date.now() >= deadline) {
       const exited = await exitNote(engine, r);
-      throw new ProfilingFailedError(`${r.spec.module}: never became healthy: /healthz did not answer 200 within ${Math.round(timeoutMs / 1000)} s (last: ${typeof last === 'number' ? `HTTP ${last}` : last})${exited ? `; ${exited}` : ''}`);
+      throw new ProfilingFailedError(
+        `${r.spec.module}: never became healthy: /healthz did not answer 200 within ${Math.round(timeoutMs / 1000)} s (last: ${typeof last === 'number' ? `HTTP ${last}` : last})${exited ? `; ${exited}` : ''}`,
+      );
     }
     await sleep(200, signal);
   }

@@ -47,10 +47,13 @@ export class ResourceSampler {
         const to = performance.now();
         if (stats.every((s) => s !== undefined)) {
           this.samples.push({
-            from, to,
+            from,
+            to,
             cpuCores: stats.reduce((sum, s) => sum + s!.cpuCores, 0),
             memoryMB: stats.reduce((sum, s) => sum + s!.memoryMB, 0),
-            ...(g ? { gpuMemoryMB: Math.max(0, g.memoryUsedMB - (this.gpu?.baselineMB ?? 0)), gpuUtilPct: g.utilizationPct } : {}),
+            ...(g
+              ? { gpuMemoryMB: Math.max(0, g.memoryUsedMB - (this.gpu?.baselineMB ?? 0)), gpuUtilPct: g.utilizationPct }
+              : {}),
           });
         }
         from = to;
@@ -73,7 +76,12 @@ export class ResourceSampler {
 export function summarizeUse(samples: readonly ResourceSample[], from: number, to: number): ResourceUse {
   const inside = samples.filter((s) => s.from >= from - 1 && s.to <= to + 1);
   const overlap = (s: ResourceSample): number => Math.max(0, Math.min(s.to, to) - Math.max(s.from, from));
-  const chosen = inside.length ? inside : samples.filter((s) => overlap(s) > 0).sort((a, b) => overlap(b) - overlap(a)).slice(0, 1);
+  const chosen = inside.length
+    ? inside
+    : samples
+        .filter((s) => overlap(s) > 0)
+        .sort((a, b) => overlap(b) - overlap(a))
+        .slice(0, 1);
   const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const gpuMem = samples.flatMap((s) => (s.gpuMemoryMB !== undefined ? [s.gpuMemoryMB] : []));
   const gpuUtil = chosen.flatMap((s) => (s.gpuUtilPct !== undefined ? [s.gpuUtilPct] : []));

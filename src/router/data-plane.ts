@@ -49,15 +49,30 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const stats = new RouterStats(deps.now);
   const client = new UpstreamClient();
   // The closures below run only once frames flow, after every const here is set.
-  const remote = new MemberReplicas({ adminToken: deps.adminToken, logger: deps.logger, now: deps.now, onUpdate: () => directory.invalidate() });
+  const remote = new MemberReplicas({
+    adminToken: deps.adminToken,
+    logger: deps.logger,
+    now: deps.now,
+    onUpdate: () => directory.invalidate(),
+  });
   const directory = new LiveReplicaDirectory({
-    self: deps.nodeId, store: deps.store, local: deps.supervisor, remote,
-    onRebuild: (names) => { stats.retain(names); frames.retain(names); },
+    self: deps.nodeId,
+    store: deps.store,
+    local: deps.supervisor,
+    remote,
+    onRebuild: (names) => {
+      stats.retain(names);
+      frames.retain(names);
+    },
   });
   const frames = new FrameRouter({ directory, client, stats, now: deps.now, idPrefix: deps.nodeId });
   const serveFrame = createFramesHandler({
-    frames, adminToken: deps.adminToken, openFrames: deps.openFrames, maxFrameBytes: deps.maxFrameBytes ?? 16 * 1024 * 1024,
-    logger: deps.logger, now: deps.now,
+    frames,
+    adminToken: deps.adminToken,
+    openFrames: deps.openFrames,
+    maxFrameBytes: deps.maxFrameBytes ?? 16 * 1024 * 1024,
+    logger: deps.logger,
+    now: deps.now,
   });
   const intercept = (req: IncomingMessage, res: ServerResponse): boolean => {
     const name = frameTarget(req);
@@ -67,6 +82,17 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   };
   // The same handler for an express app (tests, embedding): mount it ahead of any body parser.
   const router = Router();
-  router.use((req, res, next) => { if (!intercept(req, res)) next(); });
-  return { router, intercept, stats, frames, close: () => { client.close(); remote.close(); } };
+  router.use((req, res, next) => {
+    if (!intercept(req, res)) next();
+  });
+  return {
+    router,
+    intercept,
+    stats,
+    frames,
+    close: () => {
+      client.close();
+      remote.close();
+    },
+  };
 }

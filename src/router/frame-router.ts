@@ -15,7 +15,11 @@ import { TokenBucket } from '../domain/routing/token-bucket.js';
 import { SmoothWeightedRoundRobin } from '../domain/routing/weighted-round-robin.js';
 import type { LiveReplicaDirectory } from './live-directory.js';
 import {
-  DeadlineMissedError, DeploymentRejectedError, DeploymentUnplacedError, ModuleRefusedError, NoReplicaError,
+  DeadlineMissedError,
+  DeploymentRejectedError,
+  DeploymentUnplacedError,
+  ModuleRefusedError,
+  NoReplicaError,
 } from './router-errors.js';
 import type { RouterStats } from './router-stats.js';
 import { UpstreamError, type FrameHeaders, type UpstreamClient } from './upstream-client.js';
@@ -29,10 +33,18 @@ export interface FrameRouterDeps {
   idPrefix: string;
 }
 
-interface Balancer { key: string; rr: SmoothWeightedRoundRobin }
-interface DeploymentState { bucket: TokenBucket; balancers: (Balancer | undefined)[] }
+interface Balancer {
+  key: string;
+  rr: SmoothWeightedRoundRobin;
+}
+interface DeploymentState {
+  bucket: TokenBucket;
+  balancers: (Balancer | undefined)[];
+}
 
-export interface FrameAnswer extends Payload { frameId: string }
+export interface FrameAnswer extends Payload {
+  frameId: string;
+}
 
 export class FrameRouter {
   private readonly state = new Map<string, DeploymentState>();
@@ -52,22 +64,38 @@ export class FrameRouter {
     if (!admission.ok) {
       stats.ended(arrival, 'rate-limited', 0);
       const retry = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-      throw new TooManyRequestsError(`deployment "${name}" is admitted at ${d.fps} fps: frame refused, retry in ${retry} s`, retry);
+      throw new TooManyRequestsError(
+        `deployment "${name}" is admitted at ${d.fps} fps: frame refused, retry in ${retry} s`,
+        retry,
+      );
     }
-    const h: FrameHeaders = { deployment: name, frameId: clientFrameId ?? `${this.deps.idPrefix}-${++this.seq}`, deadline: arrival + d.latencyMs };
+    const h: FrameHeaders = {
+      deployment: name,
+      frameId: clientFrameId ?? `${this.deps.idPrefix}-${++this.seq}`,
+      deadline: arrival + d.latencyMs,
+    };
     let outcome: FrameOutcome = 'unavailable';
     try {
       let modules = routable.modules;
       // First contact with a member that hosts some of the modules: its replica list is on its way.
       if (modules.some((m) => m.endpoints.length === 0)) {
-        const again = await this.deps.directory.routeAfterFirstAnswers(name, h.deadline - this.deps.now(), this.deps.now);
+        const again = await this.deps.directory.routeAfterFirstAnswers(
+          name,
+          h.deadline - this.deps.now(),
+          this.deps.now,
+        );
         if (again?.kind === 'routable') modules = again.modules;
       }
       const answer = await this.chain(routable.plan, modules, st, frame, h);
       outcome = 'ok';
       return { ...answer, frameId: h.frameId };
     } catch (e) {
-      outcome = e instanceof DeadlineMissedError ? 'deadline-missed' : e instanceof ModuleRefusedError ? 'refused' : 'unavailable';
+      outcome =
+        e instanceof DeadlineMissedError
+          ? 'deadline-missed'
+          : e instanceof ModuleRefusedError
+            ? 'refused'
+            : 'unavailable';
       throw e;
     } finally {
       const end = this.deps.now();
@@ -82,10 +110,14 @@ export class FrameRouter {
 
   private routable(name: string, route: DeploymentRoute): Extract<DeploymentRoute, { kind: 'routable' }> {
     switch (route.kind) {
-      case 'routable': return route;
-      case 'unknown': throw new NotFoundError(`deployment "${name}" does not exist`);
-      case 'rejected': throw new DeploymentRejectedError(`deployment "${name}" is rejected by the plan: ${route.reason}`);
-      case 'unplaced': throw new DeploymentUnplacedError(route.reason);
+      case 'routable':
+        return route;
+      case 'unknown':
+        throw new NotFoundError(`deployment "${name}" does not exist`);
+      case 'rejected':
+        throw new DeploymentRejectedError(`deployment "${name}" is rejected by the plan: ${route.reason}`);
+      case 'unplaced':
+        throw new DeploymentUnplacedError(route.reason);
     }
   }
 
@@ -98,7 +130,13 @@ export class FrameRouter {
     return st;
   }
 
-  private async chain(plan: ChainPlan, modules: readonly ModuleTargets[], st: DeploymentState, frame: Payload, h: FrameHeaders): Promise<Payload> {
+  private async chain(
+    plan: ChainPlan,
+    modules: readonly ModuleTargets[],
+    st: DeploymentState,
+    frame: Payload,
+    h: FrameHeaders,
+  ): Promise<Payload> {
     const outputs: (Payload | undefined)[] = new Array(plan.steps.length);
     if (plan.linear) {
       let input = frame;
@@ -112,7 +150,12 @@ export class FrameRouter {
       for (const step of plan.steps) {
         const i = step.index;
         done[i] = Promise.all(step.inputs.map((j) => done[j])).then(async () => {
-          outputs[i] = await this.call(modules[i]!, this.balancer(st, i, modules[i]!), inputOf(plan, step, frame, outputs), h);
+          outputs[i] = await this.call(
+            modules[i]!,
+            this.balancer(st, i, modules[i]!),
+            inputOf(plan, step, frame, outputs),
+            h,
+          );
         });
       }
       await Promise.all(done);
@@ -128,26 +171,43 @@ export class FrameRouter {
     return rr;
   }
 
-  private async call(t: ModuleTargets, rr: SmoothWeightedRoundRobin, input: Payload, h: FrameHeaders): Promise<Payload> {
+  private async call(
+    t: ModuleTargets,
+    rr: SmoothWeightedRoundRobin,
+    input: Payload,
+    h: FrameHeaders,
+  ): Promise<Payload> {
     const first = rr.pick();
-    if (first < 0) throw new NoReplicaError(`no replica of module ${t.module} can take frames of "${h.deployment}": ${t.missing.join('; ') || 'none planned'}`);
+    if (first < 0)
+      throw new NoReplicaError(
+        `no replica of module ${t.module} can take frames of "${h.deployment}": ${t.missing.join('; ') || 'none planned'}`,
+      );
     let failure: UpstreamError | undefined;
     for (let attempt = 0, i = first; attempt < 2; attempt++) {
       const left = h.deadline - this.deps.now();
-      if (left <= 0) throw new DeadlineMissedError(`frame ${h.frameId} of "${h.deployment}" missed its deadline before module ${t.module}${failure ? ` (${failure.message})` : ''}`);
+      if (left <= 0)
+        throw new DeadlineMissedError(
+          `frame ${h.frameId} of "${h.deployment}" missed its deadline before module ${t.module}${failure ? ` (${failure.message})` : ''}`,
+        );
       try {
         return await this.deps.client.infer(t.endpoints[i]!, input, h, left);
       } catch (e) {
         if (!(e instanceof UpstreamError)) throw e;
         failure = e;
-        if (e.kind === 'timeout') throw new DeadlineMissedError(`frame ${h.frameId} of "${h.deployment}" missed its deadline in module ${t.module}: ${e.message}`);
-        if (e.kind === 'status' && e.status! < 500) throw new ModuleRefusedError(`module ${t.module} refused frame ${h.frameId}: ${e.message}`);
+        if (e.kind === 'timeout')
+          throw new DeadlineMissedError(
+            `frame ${h.frameId} of "${h.deployment}" missed its deadline in module ${t.module}: ${e.message}`,
+          );
+        if (e.kind === 'status' && e.status! < 500)
+          throw new ModuleRefusedError(`module ${t.module} refused frame ${h.frameId}: ${e.message}`);
         this.deps.directory.invalidate();
         // Another replica of the module if there is one, else the same one once more.
         const other = rr.pick(i);
         if (other >= 0) i = other;
       }
     }
-    throw new NoReplicaError(`no replica of module ${t.module} took frame ${h.frameId} of "${h.deployment}": ${failure!.message}`);
+    throw new NoReplicaError(
+      `no replica of module ${t.module} took frame ${h.frameId} of "${h.deployment}": ${failure!.message}`,
+    );
   }
 }

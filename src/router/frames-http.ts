@@ -38,16 +38,26 @@ export function frameTarget(req: IncomingMessage): string | undefined {
   if (req.method !== 'POST' || !req.url) return undefined;
   const m = FRAMES_URL.exec(req.url);
   if (!m) return undefined;
-  try { return decodeURIComponent(m[1]!); } catch { return undefined; }
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return undefined;
+  }
 }
 
 export function createFramesHandler(o: FramesHttpOptions) {
   const fail = (res: ServerResponse, err: unknown) => {
     const { status, body } = toErrorResponse(err);
     if (status >= 500 && !isRimError(err)) o.logger.error({ err }, 'frame failed');
-    if (res.headersSent) { res.end(); return; }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
     const text = JSON.stringify(body);
-    const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    };
     if (err instanceof TooManyRequestsError) headers['retry-after'] = err.retryAfterS;
     res.writeHead(status, headers);
     res.end(text);
@@ -73,20 +83,39 @@ export function createFramesHandler(o: FramesHttpOptions) {
     req.on('data', (c: Buffer) => {
       if (tooLarge) return;
       size += c.length;
-      if (size > o.maxFrameBytes) { tooLarge = true; chunks.length = 0; return; }
+      if (size > o.maxFrameBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+        return;
+      }
       chunks.push(c);
     });
     req.on('error', (e) => fail(res, new ValidationError(`frame upload failed: ${e.message}`)));
     req.on('end', () => {
-      if (tooLarge) { fail(res, new FrameTooLargeError(`a frame is at most ${o.maxFrameBytes} bytes`)); return; }
+      if (tooLarge) {
+        fail(res, new FrameTooLargeError(`a frame is at most ${o.maxFrameBytes} bytes`));
+        return;
+      }
       const body = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       const id = req.headers['rim-frame-id'];
-      o.frames.route(name, { body, contentType: req.headers['content-type'] ?? 'application/octet-stream' }, arrival,
-        typeof id === 'string' && FRAME_ID.test(id) ? id : undefined,
-      ).then((answer) => {
-        res.writeHead(200, { 'content-type': answer.contentType, 'content-length': answer.body.length, 'rim-frame-id': answer.frameId });
-        res.end(answer.body);
-      }, (err: unknown) => fail(res, err));
+      o.frames
+        .route(
+          name,
+          { body, contentType: req.headers['content-type'] ?? 'application/octet-stream' },
+          arrival,
+          typeof id === 'string' && FRAME_ID.test(id) ? id : undefined,
+        )
+        .then(
+          (answer) => {
+            res.writeHead(200, {
+              'content-type': answer.contentType,
+              'content-length': answer.body.length,
+              'rim-frame-id': answer.frameId,
+            });
+            res.end(answer.body);
+          },
+          (err: unknown) => fail(res, err),
+        );
     });
   };
 }

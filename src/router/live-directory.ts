@@ -6,14 +6,19 @@
  * document is not copied per frame.
  */
 import {
-  PlannedReplicaDirectory, type DeploymentRoute, type ReplicaDirectory,
+  PlannedReplicaDirectory,
+  type DeploymentRoute,
+  type ReplicaDirectory,
 } from '../domain/routing/replica-directory.js';
 import type { ClusterDocument, ReplicaStatus } from '../domain/types.js';
 
 /** Replica states of other nodes, as far as they are known. */
 export interface RemoteReplicas {
   /** Known lists by node id; asks (in the background) for the nodes in `wanted` whose list is missing or old. */
-  snapshot(wanted: readonly { id: string; address: string }[], now: number): ReadonlyMap<string, readonly ReplicaStatus[]>;
+  snapshot(
+    wanted: readonly { id: string; address: string }[],
+    now: number,
+  ): ReadonlyMap<string, readonly ReplicaStatus[]>;
   /** Waits (at most `maxWaitMs`) for members asked for the first time; false when none was being asked. */
   firstAnswers(maxWaitMs: number): Promise<boolean>;
 }
@@ -61,7 +66,11 @@ export class LiveReplicaDirectory {
    * A route lacks replicas: if a member is being asked for its replicas for
    * the first time, wait for it (at most `maxWaitMs`) and route again.
    */
-  async routeAfterFirstAnswers(name: string, maxWaitMs: number, now: () => number): Promise<DeploymentRoute | undefined> {
+  async routeAfterFirstAnswers(
+    name: string,
+    maxWaitMs: number,
+    now: () => number,
+  ): Promise<DeploymentRoute | undefined> {
     if (!this.src.remote || !(await this.src.remote.firstAnswers(maxWaitMs))) return undefined;
     this.stale = true;
     this.builtAt = -Infinity;
@@ -69,7 +78,9 @@ export class LiveReplicaDirectory {
   }
 
   /** A replica failed a frame: read the states again on the next frame. */
-  invalidate(): void { this.stale = true; }
+  invalidate(): void {
+    this.stale = true;
+  }
 
   private rebuild(now: number): void {
     const doc = this.src.store.read();
@@ -81,7 +92,8 @@ export class LiveReplicaDirectory {
       for (const [node, list] of this.src.remote.snapshot(wanted, now)) replicas.set(node, list);
     }
     replicas.set(this.src.self, this.src.local.replicas());
-    if (this.src.onRebuild && this.doc?.version !== doc.version) this.src.onRebuild(new Set(doc.deployments.map((d) => d.name)));
+    if (this.src.onRebuild && this.doc?.version !== doc.version)
+      this.src.onRebuild(new Set(doc.deployments.map((d) => d.name)));
     this.doc = doc;
     this.current = new PlannedReplicaDirectory({ self: this.src.self, doc, replicas });
     this.builtAt = now;

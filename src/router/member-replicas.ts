@@ -13,13 +13,27 @@ import type { Logger } from '../log.js';
 import type { RemoteReplicas } from './live-directory.js';
 
 const replicaList = z.object({
-  replicas: z.array(z.looseObject({
-    name: z.string(), app: z.string(), module: z.string(), variant: z.string(), port: z.number().int(),
-    accelerator: z.string(), state: z.string(), restarts: z.number(),
-  })).nullable(),
+  replicas: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        app: z.string(),
+        module: z.string(),
+        variant: z.string(),
+        port: z.number().int(),
+        accelerator: z.string(),
+        state: z.string(),
+        restarts: z.number(),
+      }),
+    )
+    .nullable(),
 });
 
-interface Entry { replicas?: readonly ReplicaStatus[]; fetchedAt: number; inFlight?: Promise<void> }
+interface Entry {
+  replicas?: readonly ReplicaStatus[];
+  fetchedAt: number;
+  inFlight?: Promise<void>;
+}
 
 export interface MemberReplicasOptions {
   /** Sent as a bearer token, for appliances whose reads are closed (a cluster usually shares its admin token). */
@@ -42,11 +56,17 @@ export class MemberReplicas implements RemoteReplicas {
     this.ttlMs = opts.ttlMs ?? 2000;
   }
 
-  snapshot(wanted: readonly { id: string; address: string }[], now: number): ReadonlyMap<string, readonly ReplicaStatus[]> {
+  snapshot(
+    wanted: readonly { id: string; address: string }[],
+    now: number,
+  ): ReadonlyMap<string, readonly ReplicaStatus[]> {
     const out = new Map<string, readonly ReplicaStatus[]>();
     for (const m of wanted) {
       let e = this.entries.get(m.id);
-      if (!e) { e = { fetchedAt: -Infinity }; this.entries.set(m.id, e); }
+      if (!e) {
+        e = { fetchedAt: -Infinity };
+        this.entries.set(m.id, e);
+      }
       if (e.replicas) out.set(m.id, e.replicas);
       if (!e.inFlight && now - e.fetchedAt >= this.ttlMs) e.inFlight = this.fetch(m, e);
     }
@@ -57,11 +77,18 @@ export class MemberReplicas implements RemoteReplicas {
     const first = [...this.entries.values()].filter((e) => !e.replicas && e.inFlight).map((e) => e.inFlight!);
     if (!first.length || maxWaitMs <= 0) return Promise.resolve(false);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((r) => { timer = setTimeout(r, maxWaitMs); });
-    return Promise.race([Promise.all(first), timeout]).then(() => { clearTimeout(timer); return true; });
+    const timeout = new Promise<void>((r) => {
+      timer = setTimeout(r, maxWaitMs);
+    });
+    return Promise.race([Promise.all(first), timeout]).then(() => {
+      clearTimeout(timer);
+      return true;
+    });
   }
 
-  close(): void { this.agent.destroy(); }
+  close(): void {
+    this.agent.destroy();
+  }
 
   private async fetch(m: { id: string; address: string }, e: Entry): Promise<void> {
     try {
@@ -73,7 +100,10 @@ export class MemberReplicas implements RemoteReplicas {
       const now = this.opts.now();
       if (now - (this.lastWarn.get(m.id) ?? -Infinity) > 60_000) {
         this.lastWarn.set(m.id, now);
-        this.opts.logger.warn({ member: m.id, address: m.address, err: (err as Error).message }, 'router: cannot read a member\'s replicas; frames needing them get 503');
+        this.opts.logger.warn(
+          { member: m.id, address: m.address, err: (err as Error).message },
+          "router: cannot read a member's replicas; frames needing them get 503",
+        );
       }
     } finally {
       e.fetchedAt = this.opts.now();
@@ -88,7 +118,9 @@ export class MemberReplicas implements RemoteReplicas {
       const req = http.get(url, { agent: this.agent, headers, timeout: this.opts.timeoutMs ?? 2000 }, (res) => {
         let text = '';
         res.setEncoding('utf8');
-        res.on('data', (c: string) => { text += c; });
+        res.on('data', (c: string) => {
+          text += c;
+        });
         res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`))));
         res.on('error', reject);
       });

@@ -4,7 +4,11 @@
  * latency histogram, the finish rate). Read at request or scrape time only.
  */
 import {
-  DeploymentStats, LATENCY_BUCKETS_MS, OUTCOMES, type MeasuredView, type StatsOptions,
+  DeploymentStats,
+  LATENCY_BUCKETS_MS,
+  OUTCOMES,
+  type MeasuredView,
+  type StatsOptions,
 } from '../domain/routing/deployment-stats.js';
 
 export interface RouterStatsSource {
@@ -19,11 +23,17 @@ const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace
 export class RouterStats implements RouterStatsSource {
   private readonly byDeployment = new Map<string, DeploymentStats>();
 
-  constructor(private readonly now: () => number, private readonly opts: StatsOptions = {}) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly opts: StatsOptions = {},
+  ) {}
 
   for(name: string): DeploymentStats {
     let s = this.byDeployment.get(name);
-    if (!s) { s = new DeploymentStats(this.opts); this.byDeployment.set(name, s); }
+    if (!s) {
+      s = new DeploymentStats(this.opts);
+      this.byDeployment.set(name, s);
+    }
     return s;
   }
 
@@ -46,28 +56,43 @@ export class RouterStats implements RouterStatsSource {
     ];
     const rows = [...this.byDeployment].sort(([a], [b]) => a.localeCompare(b));
     for (const [name, s] of rows) {
-      for (const o of OUTCOMES) out.push(`rim_router_frames_total{deployment="${esc(name)}",outcome="${o}"} ${s.counts[o]}`);
+      for (const o of OUTCOMES)
+        out.push(`rim_router_frames_total{deployment="${esc(name)}",outcome="${o}"} ${s.counts[o]}`);
     }
-    out.push('# HELP rim_router_frame_latency_ms End-to-end latency of finished frames (arrival to answer), in ms.',
-      '# TYPE rim_router_frame_latency_ms histogram');
+    out.push(
+      '# HELP rim_router_frame_latency_ms End-to-end latency of finished frames (arrival to answer), in ms.',
+      '# TYPE rim_router_frame_latency_ms histogram',
+    );
     for (const [name, s] of rows) {
       const d = esc(name);
-      LATENCY_BUCKETS_MS.forEach((le, i) => out.push(`rim_router_frame_latency_ms_bucket{deployment="${d}",le="${le}"} ${s.buckets[i]}`));
-      out.push(`rim_router_frame_latency_ms_bucket{deployment="${d}",le="+Inf"} ${s.buckets[LATENCY_BUCKETS_MS.length]}`,
+      LATENCY_BUCKETS_MS.forEach((le, i) =>
+        out.push(`rim_router_frame_latency_ms_bucket{deployment="${d}",le="${le}"} ${s.buckets[i]}`),
+      );
+      out.push(
+        `rim_router_frame_latency_ms_bucket{deployment="${d}",le="+Inf"} ${s.buckets[LATENCY_BUCKETS_MS.length]}`,
         `rim_router_frame_latency_ms_sum{deployment="${d}"} ${round(s.latencySumMs)}`,
-        `rim_router_frame_latency_ms_count{deployment="${d}"} ${s.counts.ok}`);
+        `rim_router_frame_latency_ms_count{deployment="${d}"} ${s.counts.ok}`,
+      );
     }
-    out.push('# HELP rim_router_finish_fps Frames finished per second over the last window.', '# TYPE rim_router_finish_fps gauge');
+    out.push(
+      '# HELP rim_router_finish_fps Frames finished per second over the last window.',
+      '# TYPE rim_router_finish_fps gauge',
+    );
     const slo: string[] = [];
     for (const [name, s] of rows) {
       const t = targets.get(name);
       if (!t) continue;
       const v = s.view(now, t);
       out.push(`rim_router_finish_fps{deployment="${esc(name)}"} ${v.fps ?? 0}`);
-      slo.push(`rim_router_slo_met{deployment="${esc(name)}"} ${v.slo === 'met' ? 1 : v.slo === 'violated' ? 0 : 'NaN'}`);
+      slo.push(
+        `rim_router_slo_met{deployment="${esc(name)}"} ${v.slo === 'met' ? 1 : v.slo === 'violated' ? 0 : 'NaN'}`,
+      );
     }
-    out.push('# HELP rim_router_slo_met 1 when the deployment meets its SLO over the window, 0 when violated, NaN when idle.',
-      '# TYPE rim_router_slo_met gauge', ...slo);
+    out.push(
+      '# HELP rim_router_slo_met 1 when the deployment meets its SLO over the window, 0 when violated, NaN when idle.',
+      '# TYPE rim_router_slo_met gauge',
+      ...slo,
+    );
     return `${out.join('\n')}\n`;
   }
 }

@@ -47,51 +47,71 @@ export class UpstreamClient {
   infer(ep: Endpoint, input: Payload, h: FrameHeaders, timeoutMs: number): Promise<Payload> {
     return new Promise<Payload>((resolve, reject) => {
       let settled = false;
-      const fail = (e: UpstreamError) => { if (!settled) { settled = true; clearTimeout(timer); reject(e); } };
-      const req = http.request({
-        host: ep.host,
-        port: ep.port,
-        method: 'POST',
-        path: '/infer',
-        agent: this.agentFor(ep.host),
-        headers: {
-          'content-type': input.contentType,
-          'content-length': input.body.length,
-          'rim-deployment': h.deployment,
-          'rim-frame-id': h.frameId,
-          'rim-deadline': h.deadline,
-        },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > this.maxResponseBytes) {
-            req.destroy();
-            fail(new UpstreamError('too-large', `${ep.replica} answered more than ${this.maxResponseBytes} bytes`));
-            return;
-          }
-          chunks.push(c);
-        });
-        res.on('end', () => {
-          if (settled) return;
+      const fail = (e: UpstreamError) => {
+        if (!settled) {
           settled = true;
           clearTimeout(timer);
-          const status = res.statusCode ?? 0;
-          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-          if (status >= 200 && status < 300) {
-            resolve({ body, contentType: res.headers['content-type'] ?? 'application/octet-stream' });
-          } else {
-            reject(new UpstreamError('status', `${ep.replica} answered ${status}: ${body.subarray(0, 200).toString('utf8')}`, status));
-          }
-        });
-        res.on('error', (e) => fail(new UpstreamError('connect', `${ep.replica}: ${e.message}`)));
-      });
-      const timer = setTimeout(() => {
-        fail(new UpstreamError('timeout', `${ep.replica} did not answer within ${Math.round(timeoutMs)} ms`));
-        req.destroy();
-      }, Math.max(0, timeoutMs));
-      req.on('error', (e: NodeJS.ErrnoException) => fail(new UpstreamError('connect', `${ep.replica} at ${ep.host}:${ep.port}: ${e.code ?? e.message}`)));
+          reject(e);
+        }
+      };
+      const req = http.request(
+        {
+          host: ep.host,
+          port: ep.port,
+          method: 'POST',
+          path: '/infer',
+          agent: this.agentFor(ep.host),
+          headers: {
+            'content-type': input.contentType,
+            'content-length': input.body.length,
+            'rim-deployment': h.deployment,
+            'rim-frame-id': h.frameId,
+            'rim-deadline': h.deadline,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > this.maxResponseBytes) {
+              req.destroy();
+              fail(new UpstreamError('too-large', `${ep.replica} answered more than ${this.maxResponseBytes} bytes`));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            const status = res.statusCode ?? 0;
+            const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+            if (status >= 200 && status < 300) {
+              resolve({ body, contentType: res.headers['content-type'] ?? 'application/octet-stream' });
+            } else {
+              reject(
+                new UpstreamError(
+                  'status',
+                  `${ep.replica} answered ${status}: ${body.subarray(0, 200).toString('utf8')}`,
+                  status,
+                ),
+              );
+            }
+          });
+          res.on('error', (e) => fail(new UpstreamError('connect', `${ep.replica}: ${e.message}`)));
+        },
+      );
+      const timer = setTimeout(
+        () => {
+          fail(new UpstreamError('timeout', `${ep.replica} did not answer within ${Math.round(timeoutMs)} ms`));
+          req.destroy();
+        },
+        Math.max(0, timeoutMs),
+      );
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        fail(new UpstreamError('connect', `${ep.replica} at ${ep.host}:${ep.port}: ${e.code ?? e.message}`)),
+      );
       req.end(input.body);
     });
   }
@@ -106,7 +126,13 @@ export class UpstreamClient {
     let a = this.agents.get(host);
     if (!a) {
       // An idle pooled socket is dropped after 4 s, before a module's server (node's default: 5 s) closes it under us.
-      a = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: this.maxFreeSockets, scheduling: 'lifo', timeout: 4000 });
+      a = new http.Agent({
+        keepAlive: true,
+        keepAliveMsecs: 1000,
+        maxFreeSockets: this.maxFreeSockets,
+        scheduling: 'lifo',
+        timeout: 4000,
+      });
       this.agents.set(host, a);
     }
     return a;

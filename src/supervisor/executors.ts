@@ -24,7 +24,9 @@ export const executors: { [K in StepKind]: Executor<K> } = {
     await ctx.engine.start(step.containerId);
   },
   async stop(step, ctx) {
-    try { await ctx.engine.stop(step.containerId, ctx.stopGraceS); } catch (e) {
+    try {
+      await ctx.engine.stop(step.containerId, ctx.stopGraceS);
+    } catch (e) {
       if (!isNotFound(e)) throw e; // already gone: nothing to stop
     }
   },

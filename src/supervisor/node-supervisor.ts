@@ -16,7 +16,9 @@ import { describeStep, type Step } from '../domain/supervisor/steps.js';
 import type { Assignment, ObservedReplica, ReplicaStatus } from '../domain/types.js';
 import { applyStep } from './executors.js';
 
-export interface Clock { now(): number }
+export interface Clock {
+  now(): number;
+}
 
 /** After an engine event, look again this long later (ms): Docker's list lags its events. */
 const EVENT_SETTLE_MS = [150, 500, 1500];
@@ -69,7 +71,8 @@ export class NodeSupervisor {
 
   /** Replaces the target; the loop acts on it at once. */
   setAssignment(a: Assignment): void {
-    if (a.node !== this.node) throw new ValidationError(`assignment for node ${a.node} given to the supervisor of ${this.node}`, 'node');
+    if (a.node !== this.node)
+      throw new ValidationError(`assignment for node ${a.node} given to the supervisor of ${this.node}`, 'node');
     if (!this.target || this.target.version !== a.version || this.target.replicas.length !== a.replicas.length) {
       this.log.info({ version: a.version, replicas: a.replicas.length }, 'new assignment');
     }
@@ -88,7 +91,10 @@ export class NodeSupervisor {
 
   /** One infer → apply round, serialised with the loop's own rounds. */
   reconcileNow(): Promise<RoundResult> {
-    const next = this.round.then(() => this.reconcileOnce(), () => this.reconcileOnce());
+    const next = this.round.then(
+      () => this.reconcileOnce(),
+      () => this.reconcileOnce(),
+    );
     this.round = next.catch(() => undefined);
     return next;
   }
@@ -109,7 +115,9 @@ export class NodeSupervisor {
     signal.addEventListener('abort', onAbort, { once: true });
     const watching = this.follow(signal);
     try {
-      await this.removeOrphanedProfiling().catch((e) => this.log.warn({ err: e }, 'could not clean up old profiling replicas'));
+      await this.removeOrphanedProfiling().catch((e) =>
+        this.log.warn({ err: e }, 'could not clean up old profiling replicas'),
+      );
       let failures = 0;
       while (!signal.aborted) {
         let wakeAt = this.clock.now() + this.pollMs;
@@ -117,7 +125,8 @@ export class NodeSupervisor {
           const r = await this.reconcileNow();
           failures = r.failed.length ? failures + 1 : 0;
           if (r.wakeAt !== undefined) wakeAt = Math.min(wakeAt, r.wakeAt);
-          if (r.failed.length) wakeAt = this.clock.now() + Math.min(this.pollMs * 2 ** (failures - 1), this.maxErrorBackoffMs);
+          if (r.failed.length)
+            wakeAt = this.clock.now() + Math.min(this.pollMs * 2 ** (failures - 1), this.maxErrorBackoffMs);
           else if (r.applied.some((s) => s.kind !== 'wait')) continue; // look again at once
         } catch (e) {
           failures += 1;
@@ -153,7 +162,10 @@ export class NodeSupervisor {
       try {
         await applyStep(step, this.ctx());
         result.applied.push(step);
-        this.log.info({ step: describeStep(step) }, step.kind === 'start' && this.book[step.name]!.starts > 1 ? 'restarted replica' : 'applied step');
+        this.log.info(
+          { step: describeStep(step) },
+          step.kind === 'start' && this.book[step.name]!.starts > 1 ? 'restarted replica' : 'applied step',
+        );
         this.options.onStep?.(step);
       } catch (e) {
         result.failed.push({ step, error: e as Error });
@@ -161,7 +173,8 @@ export class NodeSupervisor {
         this.options.onStep?.(step, e as Error);
       }
     }
-    if (result.applied.length || result.failed.length) this.observed = await this.engine.listReplicas(this.node).catch(() => this.observed);
+    if (result.applied.length || result.failed.length)
+      this.observed = await this.engine.listReplicas(this.node).catch(() => this.observed);
     return result;
   }
 
@@ -173,18 +186,28 @@ export class NodeSupervisor {
    */
   private async follow(signal: AbortSignal): Promise<void> {
     const settle = new Set<NodeJS.Timeout>();
-    const clearSettle = () => { for (const t of settle) clearTimeout(t); settle.clear(); };
+    const clearSettle = () => {
+      for (const t of settle) clearTimeout(t);
+      settle.clear();
+    };
     signal.addEventListener('abort', clearSettle, { once: true });
     while (!signal.aborted) {
       try {
-        await this.engine.watch(this.node, (ev) => {
-          this.log.debug({ containerId: ev.containerId.slice(0, 12), action: ev.action }, 'engine event');
-          this.wake();
-          for (const ms of EVENT_SETTLE_MS) {
-            const t = setTimeout(() => { settle.delete(t); this.wake(); }, ms);
-            settle.add(t);
-          }
-        }, signal);
+        await this.engine.watch(
+          this.node,
+          (ev) => {
+            this.log.debug({ containerId: ev.containerId.slice(0, 12), action: ev.action }, 'engine event');
+            this.wake();
+            for (const ms of EVENT_SETTLE_MS) {
+              const t = setTimeout(() => {
+                settle.delete(t);
+                this.wake();
+              }, ms);
+              settle.add(t);
+            }
+          },
+          signal,
+        );
       } catch (e) {
         this.log.debug({ err: e }, 'engine events unavailable; polling');
       }
@@ -198,7 +221,10 @@ export class NodeSupervisor {
   }
 
   private sleepUntil(at: number, signal: AbortSignal, wakeable = true): Promise<void> {
-    if (wakeable && this.woken) { this.woken = false; return Promise.resolve(); }
+    if (wakeable && this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     const ms = Math.max(0, at - this.clock.now());
     return new Promise((resolve) => {
       const done = () => {

@@ -9,7 +9,16 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
 import {
-  containersOf, freePort, removeContainersOf, removeDir, rim, spawnAppliance, stopAppliance, tempDir, waitFor, waitHealthy,
+  containersOf,
+  freePort,
+  removeContainersOf,
+  removeDir,
+  rim,
+  spawnAppliance,
+  stopAppliance,
+  tempDir,
+  waitFor,
+  waitHealthy,
   type ApplianceProcess,
 } from './appliance-process.js';
 
@@ -20,12 +29,24 @@ const BAD_IMAGES = {
 
 function buildBadImage(tag: string, module: Record<string, unknown>): void {
   const manifest = JSON.stringify({
-    apiVersion: 'rim/v1', name: 'bad', entry: 'm',
-    modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [], command: ['node', '-e', 'setInterval(()=>{},1000)'], ...module }],
+    apiVersion: 'rim/v1',
+    name: 'bad',
+    entry: 'm',
+    modules: [
+      {
+        name: 'm',
+        image: 'self',
+        accelerator: 'cpu',
+        next: [],
+        command: ['node', '-e', 'setInterval(()=>{},1000)'],
+        ...module,
+      },
+    ],
   });
   execFileSync('docker', ['build', '-q', '-t', tag, '-'], {
     input: `FROM ${IMAGE_TAGS.base}\nLABEL rim.manifest='${manifest}'\n`,
-    env: { ...process.env, DOCKER_BUILDKIT: '0' }, stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    stdio: ['pipe', 'ignore', 'pipe'],
   });
 }
 
@@ -43,14 +64,28 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     await waitHealthy(p);
     return waitFor(async () => {
       const r = await fetch(`${p!.base}/readyz`);
-      return r.status === 200 ? (await r.json() as { node: string }).node : undefined;
+      return r.status === 200 ? ((await r.json()) as { node: string }).node : undefined;
     }, 'the appliance to be ready');
   };
-  const replicas = async () => (await (await fetch(`${p!.base}/v1/nodes/${node}`)).json() as { replicas: { name: string; state: string; containerId?: string }[] }).replicas;
-  const allRunning = (n: number) => waitFor(async () => {
-    const rs = await replicas();
-    return rs.length === n && rs.every((r) => r.state === 'running') && containersOf(node, ['--filter', 'status=running']).length === n ? rs : undefined;
-  }, `${n} running replicas`, 90_000);
+  const replicas = async () =>
+    (
+      (await (await fetch(`${p!.base}/v1/nodes/${node}`)).json()) as {
+        replicas: { name: string; state: string; containerId?: string }[];
+      }
+    ).replicas;
+  const allRunning = (n: number) =>
+    waitFor(
+      async () => {
+        const rs = await replicas();
+        return rs.length === n &&
+          rs.every((r) => r.state === 'running') &&
+          containersOf(node, ['--filter', 'status=running']).length === n
+          ? rs
+          : undefined;
+      },
+      `${n} running replicas`,
+      90_000,
+    );
 
   before(async () => {
     await ensureImages(['base', 'synthetic', 'noop']);
@@ -58,7 +93,9 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     buildBadImage(BAD_IMAGES.mount, { mounts: ['/etc:/host-etc'] });
     port = await freePort();
     env = {
-      RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir,
+      RIM_API_PORT: String(port),
+      RIM_API_HOST: '127.0.0.1',
+      RIM_DATA_DIR: dataDir,
       RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 0.5 }]),
       RIM_PORTS_RANGE: JSON.stringify({ from, to: from + 39 }),
     };
@@ -91,11 +128,33 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     assert.equal(JSON.parse(d2.stdout).fps, 100, 'fps from the manifest defaults');
 
     await allRunning(4);
-    const labels = execFileSync('docker', ['ps', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`,
-      '--format', '{{.Label "rim.app"}}/{{.Label "rim.module"}}/{{.Label "rim.accelerator"}}']).toString().trim().split('\n').sort();
+    const labels = execFileSync('docker', [
+      'ps',
+      '--filter',
+      'label=rim.managed=true',
+      '--filter',
+      `label=rim.node=${node}`,
+      '--format',
+      '{{.Label "rim.app"}}/{{.Label "rim.module"}}/{{.Label "rim.accelerator"}}',
+    ])
+      .toString()
+      .trim()
+      .split('\n')
+      .sort();
     assert.deepEqual(labels, ['noop/noop/cpu', 'synthetic/decode/cpu', 'synthetic/detect/emu0', 'synthetic/track/cpu']);
-    const shown = execFileSync('docker', ['ps', '--filter', 'label=rim.managed=true',
-      '--filter', `label=rim.node=${node}`, '--format', '{{.Image}}']).toString().trim().split('\n').sort();
+    const shown = execFileSync('docker', [
+      'ps',
+      '--filter',
+      'label=rim.managed=true',
+      '--filter',
+      `label=rim.node=${node}`,
+      '--format',
+      '{{.Image}}',
+    ])
+      .toString()
+      .trim()
+      .split('\n')
+      .sort();
     const names = [IMAGE_TAGS.noop, ...Array(3).fill(IMAGE_TAGS.synthetic)].sort();
     assert.deepEqual(shown, names, 'docker ps shows names, not ids');
 
@@ -112,14 +171,26 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     const before = containersOf(node);
     const priv = await rim(['apps', 'add', BAD_IMAGES.privileged], cliEnv);
     assert.equal(priv.code, 1);
-    assert.match(priv.stderr, /^error: manifest-forbidden: manifest field modules\[0\]\.privileged: privileged mode is never granted/);
+    assert.match(
+      priv.stderr,
+      /^error: manifest-forbidden: manifest field modules\[0\]\.privileged: privileged mode is never granted/,
+    );
     const mount = await rim(['apps', 'add', BAD_IMAGES.mount], cliEnv);
     assert.equal(mount.code, 1);
     assert.match(mount.stderr, /^error: manifest-forbidden: manifest field modules\[0\]\.mounts/);
     const apps = JSON.parse((await rim(['apps', 'ls', '--json'], cliEnv)).stdout) as { name: string }[];
     assert.deepEqual(apps.map((a) => a.name).sort(), ['noop', 'synthetic']);
     assert.deepEqual(containersOf(node), before);
-    const bad = execFileSync('docker', ['ps', '-aq', '--filter', `ancestor=${BAD_IMAGES.privileged}`, '--filter', `ancestor=${BAD_IMAGES.mount}`]).toString().trim();
+    const bad = execFileSync('docker', [
+      'ps',
+      '-aq',
+      '--filter',
+      `ancestor=${BAD_IMAGES.privileged}`,
+      '--filter',
+      `ancestor=${BAD_IMAGES.mount}`,
+    ])
+      .toString()
+      .trim();
     assert.equal(bad, '');
   });
 
@@ -132,10 +203,16 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     const missing = await rim(['undeploy', 'ghost'], cliEnv);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^error: not-found: deployment "ghost" does not exist/);
-    const noToken = await rim(['undeploy', 'cam1'], { RIM_URL: cliEnv.RIM_URL!, RIM_DATA_DIR: '/nonexistent', RIM_ADMIN_TOKEN: '' });
+    const noToken = await rim(['undeploy', 'cam1'], {
+      RIM_URL: cliEnv.RIM_URL!,
+      RIM_DATA_DIR: '/nonexistent',
+      RIM_ADMIN_TOKEN: '',
+    });
     assert.equal(noToken.code, 1);
-    assert.match(noToken.stderr,
-      /^error: unauthorized: no admin token found .*\/nonexistent\/admin-token is not readable/);
+    assert.match(
+      noToken.stderr,
+      /^error: unauthorized: no admin token found .*\/nonexistent\/admin-token is not readable/,
+    );
   });
 
   it('after kill -9 and a restart, adopts the same containers and duplicates none', async () => {
@@ -158,7 +235,16 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     const r = await rim(['undeploy', 'cam1'], cliEnv);
     assert.equal(r.code, 0, r.stderr);
     await waitFor(async () => containersOf(node).length === 1, 'the synthetic replicas to go', 60_000);
-    const left = execFileSync('docker', ['ps', '-a', '--filter', `label=rim.node=${node}`, '--format', '{{.Label "rim.app"}}']).toString().trim();
+    const left = execFileSync('docker', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=rim.node=${node}`,
+      '--format',
+      '{{.Label "rim.app"}}',
+    ])
+      .toString()
+      .trim();
     assert.equal(left, 'noop');
   });
 });

@@ -9,12 +9,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const freePort = () => new Promise<number>((resolve, reject) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as { port: number }).port;
-    s.close(() => resolve(p));
-  }).on('error', reject);
-});
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer()
+      .listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      })
+      .on('error', reject);
+  });
 
 export interface ApplianceProcess {
   child: ChildProcess;
@@ -29,11 +32,21 @@ export function spawnAppliance(env: Record<string, string>): ApplianceProcess {
   let err = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     // Profiling off unless a test asks for it: its replicas and CPU load would disturb what others count.
-    env: { ...process.env, RIM_LOG_LEVEL: 'info', RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_PROFILING_ENABLED: 'false', ...env },
+    env: {
+      ...process.env,
+      RIM_LOG_LEVEL: 'info',
+      RIM_CLUSTER_DISCOVERY_MDNS: 'false',
+      RIM_PROFILING_ENABLED: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, base: `http://127.0.0.1:${env.RIM_API_PORT}`, stdout: () => out, stderr: () => err, exited };
 }
@@ -42,34 +55,58 @@ export async function waitHealthy(p: ApplianceProcess, timeoutMs = 20_000): Prom
   const t0 = Date.now();
   while (Date.now() - t0 < timeoutMs) {
     if (p.child.exitCode !== null) throw new Error(`appliance exited ${p.child.exitCode}: ${p.stderr()}`);
-    if (await fetch(`${p.base}/healthz`).then((r) => r.ok, () => false)) return Date.now() - t0;
+    if (
+      await fetch(`${p.base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return Date.now() - t0;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no /healthz within ${timeoutMs} ms:\n${p.stdout()}\n${p.stderr()}`);
 }
 
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const t0 = Date.now();
   let last: unknown;
   while (Date.now() - t0 < timeoutMs) {
-    try { const v = await check(); if (v) return v; } catch (e) { last = e; }
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** The real CLI: node --import tsx src/cli/main.ts … */
 export function rim(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -80,8 +117,20 @@ export const readToken = (dataDir: string) => readFileSync(join(dataDir, 'admin-
 
 /** Container ids (running or not) labelled with this node. */
 export function containersOf(node: string, extra: string[] = []): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--no-trunc', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`, ...extra])
-    .toString().split('\n').filter(Boolean).sort();
+  return execFileSync('docker', [
+    'ps',
+    '-aq',
+    '--no-trunc',
+    '--filter',
+    'label=rim.managed=true',
+    '--filter',
+    `label=rim.node=${node}`,
+    ...extra,
+  ])
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }
 
 export function removeContainersOf(node: string): void {

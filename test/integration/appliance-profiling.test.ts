@@ -9,7 +9,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
 import {
-  freePort, readToken, removeContainersOf, removeDir, rim, spawnAppliance, stopAppliance, tempDir, waitFor, waitHealthy,
+  freePort,
+  readToken,
+  removeContainersOf,
+  removeDir,
+  rim,
+  spawnAppliance,
+  stopAppliance,
+  tempDir,
+  waitFor,
+  waitHealthy,
   type ApplianceProcess,
 } from './appliance-process.js';
 
@@ -21,10 +30,11 @@ let token = '';
 
 async function call(method: string, path: string, body?: unknown) {
   const r = await fetch(p.base + path, {
-    method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: r.status, body: await r.json() as any };
+  return { status: r.status, body: (await r.json()) as any };
 }
 
 before(async () => {
@@ -32,8 +42,13 @@ before(async () => {
   const port = await freePort();
   const from = 21000 + (process.pid % 200) * 20;
   env = {
-    RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir, RIM_NODE_ID: node, RIM_LOG_LEVEL: 'warn',
-    RIM_PROFILING_ENABLED: 'true', RIM_PORTS_RANGE: JSON.stringify({ from, to: from + 19 }),
+    RIM_API_PORT: String(port),
+    RIM_API_HOST: '127.0.0.1',
+    RIM_DATA_DIR: dataDir,
+    RIM_NODE_ID: node,
+    RIM_LOG_LEVEL: 'warn',
+    RIM_PROFILING_ENABLED: 'true',
+    RIM_PORTS_RANGE: JSON.stringify({ from, to: from + 19 }),
   };
   p = spawnAppliance(env);
   await waitHealthy(p);
@@ -55,14 +70,22 @@ test('an app is profiled on this box, the profiles are served, and the plan then
 
   const refresh = await call('POST', '/v1/profiles/refresh', { apps: ['noop'] });
   assert.equal(refresh.status, 202, JSON.stringify(refresh.body));
-  const unauth = await fetch(`${p.base}/v1/profiles/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const unauth = await fetch(`${p.base}/v1/profiles/refresh`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   assert.equal(unauth.status, 401);
 
-  const profiles = await waitFor(async () => {
-    const list = (await call('GET', '/v1/profiles')).body as any[];
-    const ok = list.filter((x) => x.app === 'noop' && x.state === 'ok');
-    return ok.some((x) => x.module === 'noop') && ok.some((x) => x.module === '*') ? ok : undefined;
-  }, 'noop profiled (module and whole app)', 180_000);
+  const profiles = await waitFor(
+    async () => {
+      const list = (await call('GET', '/v1/profiles')).body as any[];
+      const ok = list.filter((x) => x.app === 'noop' && x.state === 'ok');
+      return ok.some((x) => x.module === 'noop') && ok.some((x) => x.module === '*') ? ok : undefined;
+    },
+    'noop profiled (module and whole app)',
+    180_000,
+  );
   const mod = profiles.find((x: any) => x.module === 'noop');
   assert.equal(mod.accelerator, 'cpu');
   assert.ok(mod.maxFps > 50, `a no-op module sustains well over 50 fps (measured ${mod.maxFps})`);
@@ -73,20 +96,43 @@ test('an app is profiled on this box, the profiles are served, and the plan then
   assert.equal(ls.code, 0, ls.stderr);
   assert.match(ls.stdout, /noop/);
   // Everything is measured now: a refresh of what is missing finds nothing to do.
-  const again = await rim(['profiles', 'refresh', 'noop', '--missing-only'], { RIM_URL: p.base, RIM_ADMIN_TOKEN: token });
+  const again = await rim(['profiles', 'refresh', 'noop', '--missing-only'], {
+    RIM_URL: p.base,
+    RIM_ADMIN_TOKEN: token,
+  });
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /nothing to profile/);
 
   // With figures to size it, the placement engine plans the deployment.
-  const plan = await waitFor(async () => {
-    const pl = (await call('GET', '/v1/plan')).body;
-    return /^rim/.test(pl.strategy) && !/stand-in/.test(pl.strategy) ? pl : undefined;
-  }, 'a plan from the placement engine', 30_000);
-  assert.ok(plan.placements.some((x: any) => x.deployment === 'ping' && x.module === 'noop'), JSON.stringify(plan));
+  const plan = await waitFor(
+    async () => {
+      const pl = (await call('GET', '/v1/plan')).body;
+      return /^rim/.test(pl.strategy) && !/stand-in/.test(pl.strategy) ? pl : undefined;
+    },
+    'a plan from the placement engine',
+    30_000,
+  );
+  assert.ok(
+    plan.placements.some((x: any) => x.deployment === 'ping' && x.module === 'noop'),
+    JSON.stringify(plan),
+  );
 
   // The profiling replica is gone; the deployment's replica runs.
-  await waitFor(async () => {
-    const prof = execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${node}`, '--filter', 'label=rim.role=profiling']).toString().trim();
-    return prof === '' || undefined;
-  }, 'no profiling container left', 30_000);
+  await waitFor(
+    async () => {
+      const prof = execFileSync('docker', [
+        'ps',
+        '-aq',
+        '--filter',
+        `label=rim.node=${node}`,
+        '--filter',
+        'label=rim.role=profiling',
+      ])
+        .toString()
+        .trim();
+      return prof === '' || undefined;
+    },
+    'no profiling container left',
+    30_000,
+  );
 });

@@ -5,13 +5,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { freePort, removeDir, rim, spawnAppliance, stopAppliance, tempDir, waitFor, waitHealthy, type ApplianceProcess } from './appliance-process.js';
+import {
+  freePort,
+  removeDir,
+  rim,
+  spawnAppliance,
+  stopAppliance,
+  tempDir,
+  waitFor,
+  waitHealthy,
+  type ApplianceProcess,
+} from './appliance-process.js';
 import { IMAGE_TAGS } from '../support/images.js';
 
 describe('appliance process: config errors, no Docker, shutdown', () => {
   const dirs: string[] = [];
   let p: ApplianceProcess | undefined;
-  after(async () => { await stopAppliance(p); dirs.forEach(removeDir); });
+  after(async () => {
+    await stopAppliance(p);
+    dirs.forEach(removeDir);
+  });
 
   it('exits 2 naming the key when a config value is bad', async () => {
     const dataDir = tempDir('rim-cfg-');
@@ -29,20 +42,33 @@ describe('appliance process: config errors, no Docker, shutdown', () => {
     dirs.push(dataDir);
     const port = await freePort();
     p = spawnAppliance({
-      RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir, RIM_NODE_ID: `nodocker-${process.pid}`,
+      RIM_API_PORT: String(port),
+      RIM_API_HOST: '127.0.0.1',
+      RIM_DATA_DIR: dataDir,
+      RIM_NODE_ID: `nodocker-${process.pid}`,
       RIM_DOCKER_SOCKET_PATH: '/nonexistent/docker.sock',
     });
     await waitHealthy(p);
-    const ready = await waitFor(async () => {
-      const r = await fetch(`${p!.base}/readyz`);
-      const body = await r.json() as { ready: boolean; docker: { reachable: boolean; status: string } };
-      return r.status === 200 && body.docker.status !== 'docker: not checked yet' ? body : undefined;
-    }, 'readyz with a docker status', 15_000);
+    const ready = await waitFor(
+      async () => {
+        const r = await fetch(`${p!.base}/readyz`);
+        const body = (await r.json()) as { ready: boolean; docker: { reachable: boolean; status: string } };
+        return r.status === 200 && body.docker.status !== 'docker: not checked yet' ? body : undefined;
+      },
+      'readyz with a docker status',
+      15_000,
+    );
     assert.equal(ready.docker.reachable, false);
     assert.match(ready.docker.status, /docker unreachable/);
-    const node = await (await fetch(`${p.base}/v1/nodes/nodocker-${process.pid}`)).json() as { docker: { status: string } };
+    const node = (await (await fetch(`${p.base}/v1/nodes/nodocker-${process.pid}`)).json()) as {
+      docker: { status: string };
+    };
     assert.match(node.docker.status, /docker unreachable/);
-    await waitFor(async () => /"docker":"unreachable".*docker unreachable/.test(p!.stdout()), 'a log line saying docker is unreachable', 5000);
+    await waitFor(
+      async () => /"docker":"unreachable".*docker unreachable/.test(p!.stdout()),
+      'a log line saying docker is unreachable',
+      5000,
+    );
 
     const env = { RIM_URL: p.base, RIM_DATA_DIR: dataDir };
     const add = await rim(['apps', 'add', IMAGE_TAGS.noop], env);

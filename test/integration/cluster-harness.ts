@@ -63,10 +63,18 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
   const ips = new Map(boxes.map((b, i) => [b, `10.214.${octet}.${11 + i}`]));
   const network = `${prefix}-test`;
   const env = {
-    ...process.env, RIM_PREFIX: prefix, RIM_BOXES: String(n), RIM_SUBNET: subnet, RIM_CLUSTER_TOKEN: CLUSTER_TOKEN,
-    RIM_ADMIN_TOKEN: ADMIN_TOKEN, RIM_IMAGE: IMAGE_TAGS.appliance, RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
+    ...process.env,
+    RIM_PREFIX: prefix,
+    RIM_BOXES: String(n),
+    RIM_SUBNET: subnet,
+    RIM_CLUSTER_TOKEN: CLUSTER_TOKEN,
+    RIM_ADMIN_TOKEN: ADMIN_TOKEN,
+    RIM_IMAGE: IMAGE_TAGS.appliance,
+    RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
     RIM_EMULATE_MODELS: process.env.RIM_EMULATE_MODELS ?? '',
-    RIM_EXTRA_ENV: Object.entries(opts.env ?? {}).map(([k, v]) => `-e ${k}=${v}`).join(' '),
+    RIM_EXTRA_ENV: Object.entries(opts.env ?? {})
+      .map(([k, v]) => `-e ${k}=${v}`)
+      .join(' '),
   };
   const down = () => execFileSync('bash', ['compose/down.sh'], { cwd: root, env, stdio: 'ignore', timeout: 120_000 });
   down();
@@ -74,23 +82,36 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
 
   const inBox = async (box: string, script: string): Promise<string> => {
     return new Promise((resolve, reject) => {
-      import('node:child_process').then(({ execFile }) => execFile('docker', ['exec', box, 'node', '-e', script], { timeout: 10_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+      import('node:child_process').then(({ execFile }) =>
+        execFile('docker', ['exec', box, 'node', '-e', script], { timeout: 10_000 }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        ),
+      );
     });
   };
   const cluster: TestCluster = {
-    prefix, network, boxes,
+    prefix,
+    network,
+    boxes,
     ip: (box) => ips.get(box)!,
     get: async <T>(box: string, path: string) => {
       const r = await fetch(`http://${ips.get(box)}:7878${path}`, { signal: AbortSignal.timeout(2000) });
-      return await r.json() as T;
+      return (await r.json()) as T;
     },
-    getInside: async <T>(box: string, path: string) => JSON.parse(await inBox(box,
-      `fetch('http://127.0.0.1:7878${path}',{signal:AbortSignal.timeout(3000)}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{process.stdout.write('null')})`)) as T,
+    getInside: async <T>(box: string, path: string) =>
+      JSON.parse(
+        await inBox(
+          box,
+          `fetch('http://127.0.0.1:7878${path}',{signal:AbortSignal.timeout(3000)}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{process.stdout.write('null')})`,
+        ),
+      ) as T,
     post: async (box, path, body) => {
       try {
         const r = await fetch(`http://${ips.get(box)}:7878${path}`, {
-          method: 'POST', signal: AbortSignal.timeout(15_000),
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` }, body: JSON.stringify(body),
+          method: 'POST',
+          signal: AbortSignal.timeout(15_000),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+          body: JSON.stringify(body),
         });
         return { status: r.status, body: await r.json().catch(() => null) };
       } catch (e) {
@@ -99,25 +120,64 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
     },
     view: async (box) => cluster.get<ClusterView>(box, '/v1/cluster').catch(() => undefined),
     kill: (box) => {
-      const replicas = docker('ps', '-q', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${box}`).split('\n').filter(Boolean);
+      const replicas = docker('ps', '-q', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${box}`)
+        .split('\n')
+        .filter(Boolean);
       docker('kill', box, ...replicas);
     },
-    start: (box) => { docker('start', box); },
-    disconnect: (box) => { docker('network', 'disconnect', network, box); },
-    connect: (box) => { docker('network', 'connect', '--ip', ips.get(box)!, network, box); },
-    running: (box) => docker('ps', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${box}`, '--filter', 'status=running', '--format', '{{.Names}}').split('\n').filter(Boolean),
-    logs: (box) => execFileSync('docker', ['logs', box], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }),
+    start: (box) => {
+      docker('start', box);
+    },
+    disconnect: (box) => {
+      docker('network', 'disconnect', network, box);
+    },
+    connect: (box) => {
+      docker('network', 'connect', '--ip', ips.get(box)!, network, box);
+    },
+    running: (box) =>
+      docker(
+        'ps',
+        '--filter',
+        'label=rim.managed=true',
+        '--filter',
+        `label=rim.node=${box}`,
+        '--filter',
+        'status=running',
+        '--format',
+        '{{.Names}}',
+      )
+        .split('\n')
+        .filter(Boolean),
+    logs: (box) =>
+      execFileSync('docker', ['logs', box], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 * 1024 * 1024,
+      }),
     down,
   };
   return cluster;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
-    try { const v = await probe(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -126,7 +186,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 export async function agreedLeader(c: TestCluster, boxes: string[], members = boxes.length): Promise<ClusterView> {
   const views = await Promise.all(boxes.map((b) => c.view(b)));
   const first = views[0];
-  if (!first?.leader || views.some((v) => !v || v.leader !== first.leader || v.term !== first.term)) return undefined as never;
+  if (!first?.leader || views.some((v) => !v || v.leader !== first.leader || v.term !== first.term))
+    return undefined as never;
   if (first.members.length < members) return undefined as never;
   return views.find((v) => v!.self === first.leader) ?? first;
 }

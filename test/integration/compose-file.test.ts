@@ -21,33 +21,63 @@ const hasCompose = (() => {
   try {
     execFileSync('docker-compose', ['version'], { stdio: 'ignore', timeout: 30_000 });
     return true;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 })();
-const noCompose = !hasCompose && process.env.RIM_REQUIRE_DOCKER !== '1'
-  ? 'docker-compose is not installed (apt-get install docker-compose)' : false;
+const noCompose =
+  !hasCompose && process.env.RIM_REQUIRE_DOCKER !== '1'
+    ? 'docker-compose is not installed (apt-get install docker-compose)'
+    : false;
 
 /** GET a box's API from inside the box (the network is internal). */
-const inside = (box: string, path: string) => new Promise<string>((resolve, reject) => {
-  execFile('docker', ['exec', box, 'node', '-e',
-    `fetch('http://127.0.0.1:7878${path}',{signal:AbortSignal.timeout(3000)})`
-    + '.then(r=>r.text()).then(t=>process.stdout.write(t))'],
-  { timeout: 15_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-});
+const inside = (box: string, path: string) =>
+  new Promise<string>((resolve, reject) => {
+    execFile(
+      'docker',
+      [
+        'exec',
+        box,
+        'node',
+        '-e',
+        `fetch('http://127.0.0.1:7878${path}',{signal:AbortSignal.timeout(3000)})` +
+          '.then(r=>r.text()).then(t=>process.stdout.write(t))',
+      ],
+      { timeout: 15_000 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    );
+  });
 
-interface ClusterView { leader: string | null; term: number; members: { id: string; state: string }[] }
-interface NodeView { id: string; accelerators: { model: string; emulated?: boolean }[] }
+interface ClusterView {
+  leader: string | null;
+  term: number;
+  members: { id: string; state: string }[];
+}
+interface NodeView {
+  id: string;
+  accelerators: { model: string; emulated?: boolean }[];
+}
 
 describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, () => {
   const prefix = `rimcf${process.pid % 10000}`;
   const netBase = `10.215.${20 + (process.pid % 200)}`;
   const boxes = [1, 2, 3].map((i) => `${prefix}-box-${i}`);
   const env = {
-    ...process.env, RIM_PREFIX: prefix, RIM_NET_BASE: netBase, RIM_IMAGE: IMAGE_TAGS.appliance,
-    RIM_CLUSTER_TOKEN: 'rim-compose-test-cluster-token', RIM_ADMIN_TOKEN: 'rim-compose-test-admin-token',
+    ...process.env,
+    RIM_PREFIX: prefix,
+    RIM_NET_BASE: netBase,
+    RIM_IMAGE: IMAGE_TAGS.appliance,
+    RIM_CLUSTER_TOKEN: 'rim-compose-test-cluster-token',
+    RIM_ADMIN_TOKEN: 'rim-compose-test-admin-token',
   };
-  const compose = (...args: string[]) => execFileSync('docker-compose',
-    ['-p', prefix, '-f', 'compose/docker-compose.yml', ...args],
-    { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+  const compose = (...args: string[]) =>
+    execFileSync('docker-compose', ['-p', prefix, '-f', 'compose/docker-compose.yml', ...args], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 180_000,
+    });
   const volumes: string[] = [];
 
   before(async () => {
@@ -60,11 +90,17 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
   after(() => {
     try {
       compose('down', '-v', '--remove-orphans');
-    } catch (e) { console.error(`compose down failed: ${(e as Error).message}`); }
+    } catch (e) {
+      console.error(`compose down failed: ${(e as Error).message}`);
+    }
     // Whatever `down` missed (a failed `up`), by this run's own label only.
     const left = docker('ps', '-aq', '--filter', `label=rim.test-cluster=${prefix}`).split('\n').filter(Boolean);
     if (left.length) docker('rm', '-f', '-v', ...left);
-    try { docker('network', 'rm', `${prefix}-test`); } catch { /* gone */ }
+    try {
+      docker('network', 'rm', `${prefix}-test`);
+    } catch {
+      /* gone */
+    }
   });
 
   it('brings up three boxes on their own internal network, labelled as up.sh labels them', () => {
@@ -87,10 +123,15 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
   });
 
   it('forms one cluster of the three boxes with one leader', async () => {
-    const view = await until('three alive members and a leader in /v1/cluster', async () => {
-      const v = JSON.parse(await inside(boxes[0]!, '/v1/cluster')) as ClusterView;
-      return v.leader && v.members.length === 3 && v.members.every((m) => m.state === 'alive') ? v : undefined;
-    }, 120_000, 1000);
+    const view = await until(
+      'three alive members and a leader in /v1/cluster',
+      async () => {
+        const v = JSON.parse(await inside(boxes[0]!, '/v1/cluster')) as ClusterView;
+        return v.leader && v.members.length === 3 && v.members.every((m) => m.state === 'alive') ? v : undefined;
+      },
+      120_000,
+      1000,
+    );
     assert.deepEqual(view.members.map((m) => m.id).sort(), boxes);
     assert.ok(boxes.includes(view.leader!));
     for (const box of boxes.slice(1)) {
@@ -103,7 +144,11 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
     const models = ['RTX 2080 Ti', 'GTX 1080 Ti', 'GTX 1080'];
     for (const [i, box] of boxes.entries()) {
       const self = JSON.parse(await inside(box, `/v1/nodes/${box}`)) as NodeView;
-      assert.deepEqual(self.accelerators.map((a) => [a.model, a.emulated]), [[models[i], true]], box);
+      assert.deepEqual(
+        self.accelerators.map((a) => [a.model, a.emulated]),
+        [[models[i], true]],
+        box,
+      );
     }
   });
 
@@ -112,7 +157,9 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
     compose('down', '-v');
     assert.equal(docker('ps', '-aq', '--filter', `label=rim.test-cluster=${prefix}`), '');
     assert.throws(() => docker('network', 'inspect', `${prefix}-test`));
-    const left = docker('volume', 'ls', '-q').split('\n').filter((v) => volumes.includes(v));
+    const left = docker('volume', 'ls', '-q')
+      .split('\n')
+      .filter((v) => volumes.includes(v));
     assert.deepEqual(left, []);
   });
 });
@@ -120,12 +167,20 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
 describe('compose/up.sh and down.sh touch only their own cluster', { timeout: 120_000 }, () => {
   const prefix = `rimown${process.pid % 10000}`;
   const env = {
-    ...process.env, RIM_PREFIX: prefix, RIM_IMAGE: IMAGE_TAGS.appliance, RIM_SUBNET: `10.217.${20 + (process.pid % 200)}.0/24`,
+    ...process.env,
+    RIM_PREFIX: prefix,
+    RIM_IMAGE: IMAGE_TAGS.appliance,
+    RIM_SUBNET: `10.217.${20 + (process.pid % 200)}.0/24`,
   };
   const script = (name: string) => {
     try {
-      const out = execFileSync('bash', [`compose/${name}`],
-        { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      const out = execFileSync('bash', [`compose/${name}`], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      });
       return { code: 0, stderr: out };
     } catch (e) {
       const err = e as { status: number; stderr: string };
@@ -133,10 +188,20 @@ describe('compose/up.sh and down.sh touch only their own cluster', { timeout: 12
     }
   };
   const stranger = `${prefix}-box-2`;
-  before(async () => { await ensureImages(['base', 'appliance']); });
+  before(async () => {
+    await ensureImages(['base', 'appliance']);
+  });
   after(() => {
-    try { docker('rm', '-f', '-v', stranger); } catch { /* gone */ }
-    try { docker('network', 'rm', `${prefix}-test`); } catch { /* gone */ }
+    try {
+      docker('rm', '-f', '-v', stranger);
+    } catch {
+      /* gone */
+    }
+    try {
+      docker('network', 'rm', `${prefix}-test`);
+    } catch {
+      /* gone */
+    }
   });
 
   it('up.sh refuses a same-named container without its label and removes nothing', () => {

@@ -23,14 +23,25 @@ const inspect = (id: string) => JSON.parse(docker('inspect', id))[0];
 
 function spec(over: Partial<ReplicaSpec> = {}): ReplicaSpec {
   return {
-    name: `rim-${NODE}-synthetic-detect-default-emu0`, node: NODE, app: 'synthetic', module: 'detect', variant: 'default',
-    image: IMAGE_TAGS.synthetic, command: ['node', '/app/server.js'], env: { COST_MS: '2' },
-    accelerator: { kind: 'emulated', id: 'emu0', model: 'fake-t4', cpus: 0.5 }, port: PORT, specHash: 'hash-1', role: 'replica', ...over,
+    name: `rim-${NODE}-synthetic-detect-default-emu0`,
+    node: NODE,
+    app: 'synthetic',
+    module: 'detect',
+    variant: 'default',
+    image: IMAGE_TAGS.synthetic,
+    command: ['node', '/app/server.js'],
+    env: { COST_MS: '2' },
+    accelerator: { kind: 'emulated', id: 'emu0', model: 'fake-t4', cpus: 0.5 },
+    port: PORT,
+    specHash: 'hash-1',
+    role: 'replica',
+    ...over,
   };
 }
 
-
-before(async () => { await ensureImages(['synthetic']); });
+before(async () => {
+  await ensureImages(['synthetic']);
+});
 after(() => {
   const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
   if (ids.length) docker('rm', '-f', '-v', ...ids);
@@ -42,7 +53,10 @@ test('the manifest is read from the image label and parses', async () => {
   assert.ok(info.tags.includes(IMAGE_TAGS.synthetic));
   const m = parseManifest(info.manifestLabel!);
   assert.equal(m.name, 'synthetic');
-  assert.deepEqual(m.modules.map((x) => `${x.name}:${x.accelerator}`), ['decode:cpu', 'detect:gpu', 'track:cpu']);
+  assert.deepEqual(
+    m.modules.map((x) => `${x.name}:${x.accelerator}`),
+    ['decode:cpu', 'detect:gpu', 'track:cpu'],
+  );
   const sample = await engine.readImageFile(IMAGE_TAGS.synthetic, m.profile!.sampleInput!);
   assert.equal(sample.length, 16384);
 });
@@ -57,25 +71,49 @@ test('create, start, list by labels, serve the module contract, stop, remove', a
   await engine.start(id); // starting a running container is not an error
   list = await engine.listReplicas(NODE);
   const created = list[0]!.createdAt;
-  assert.ok(typeof created === 'number' && Math.abs(created - Date.now()) < 120_000, `createdAt is the creation time: ${created}`);
-  assert.deepEqual({ ...list[0], startedAt: undefined }, {
-    containerId: id, name: s.name, node: NODE, app: 'synthetic', module: 'detect', variant: 'default',
-    specHash: 'hash-1', role: 'replica', port: PORT, status: 'running', startedAt: undefined, createdAt: created,
-  });
+  assert.ok(
+    typeof created === 'number' && Math.abs(created - Date.now()) < 120_000,
+    `createdAt is the creation time: ${created}`,
+  );
+  assert.deepEqual(
+    { ...list[0], startedAt: undefined },
+    {
+      containerId: id,
+      name: s.name,
+      node: NODE,
+      app: 'synthetic',
+      module: 'detect',
+      variant: 'default',
+      specHash: 'hash-1',
+      role: 'replica',
+      port: PORT,
+      status: 'running',
+      startedAt: undefined,
+      createdAt: created,
+    },
+  );
   const health = await until('healthz', async () => {
     const r = await fetch(`http://127.0.0.1:${PORT}/healthz`);
-    return r.status === 200 ? r.json() as Promise<Record<string, unknown>> : undefined;
+    return r.status === 200 ? (r.json() as Promise<Record<string, unknown>>) : undefined;
   });
   assert.equal(health.module, 'detect');
-  const r = await fetch(`http://127.0.0.1:${PORT}/infer`, { method: 'POST', body: new Uint8Array(100), headers: { 'rim-frame-id': 'f-1' } });
+  const r = await fetch(`http://127.0.0.1:${PORT}/infer`, {
+    method: 'POST',
+    body: new Uint8Array(100),
+    headers: { 'rim-frame-id': 'f-1' },
+  });
   assert.equal(r.status, 200);
-  const out = await r.json() as Record<string, unknown>;
+  const out = (await r.json()) as Record<string, unknown>;
   assert.equal(out.frameId, 'f-1');
   assert.equal(out.inBytes, 100);
   assert.ok(Number(out.cpuMs) >= 2, 'the frame burned its CPU cost');
   const c = inspect(id);
   assert.ok(c.Config.Env.includes(`RIM_PORT=${PORT}`));
-  assert.ok(c.Config.Env.includes('RIM_APP=synthetic') && c.Config.Env.includes('RIM_MODULE=detect') && c.Config.Env.includes('RIM_VARIANT=default'));
+  assert.ok(
+    c.Config.Env.includes('RIM_APP=synthetic') &&
+      c.Config.Env.includes('RIM_MODULE=detect') &&
+      c.Config.Env.includes('RIM_VARIANT=default'),
+  );
   assert.equal(c.Config.Labels['rim.managed'], 'true');
   assert.equal(c.Config.Labels['rim.accelerator'], 'emu0');
   await engine.stop(id, 2);
@@ -90,7 +128,12 @@ test('create, start, list by labels, serve the module contract, stop, remove', a
 });
 
 test('replicas are never privileged: no mounts, every capability dropped, no-new-privileges, quota for an emulated slice', async () => {
-  const id = await engine.create(spec({ name: `rim-${NODE}-priv-check`, accelerator: { kind: 'emulated', id: 'emu1', model: 'm', cpus: 0.25, cpuset: '0' } }));
+  const id = await engine.create(
+    spec({
+      name: `rim-${NODE}-priv-check`,
+      accelerator: { kind: 'emulated', id: 'emu1', model: 'm', cpus: 0.25, cpuset: '0' },
+    }),
+  );
   const h = inspect(id).HostConfig;
   assert.equal(h.Privileged, false);
   assert.deepEqual(h.CapDrop, ['ALL']);
@@ -107,15 +150,19 @@ test('replicas are never privileged: no mounts, every capability dropped, no-new
 });
 
 test('a GPU replica asks for its device through the NVIDIA device request', async () => {
-  const id = await engine.create(spec({ name: `rim-${NODE}-gpu-check`, accelerator: { kind: 'gpu', id: 'gpu1', model: 'RTX', deviceId: '1' } }));
+  const id = await engine.create(
+    spec({ name: `rim-${NODE}-gpu-check`, accelerator: { kind: 'gpu', id: 'gpu1', model: 'RTX', deviceId: '1' } }),
+  );
   const c = inspect(id);
-  assert.deepEqual(c.HostConfig.DeviceRequests, [{ Driver: 'nvidia', Count: 0, DeviceIDs: ['1'], Capabilities: [['gpu']], Options: null }]);
+  assert.deepEqual(c.HostConfig.DeviceRequests, [
+    { Driver: 'nvidia', Count: 0, DeviceIDs: ['1'], Capabilities: [['gpu']], Options: null },
+  ]);
   assert.ok(c.Config.Env.includes('NVIDIA_VISIBLE_DEVICES=1'));
   assert.equal(c.HostConfig.Privileged, false);
   await engine.remove(id);
 });
 
-test('watch reports start, die and destroy of this node\'s containers only', async () => {
+test("watch reports start, die and destroy of this node's containers only", async () => {
   const ac = new AbortController();
   const seen: string[] = [];
   const watching = engine.watch(NODE, (e) => seen.push(e.action), ac.signal);
@@ -131,20 +178,25 @@ test('watch reports start, die and destroy of this node\'s containers only', asy
   assert.deepEqual(seen, ['start', 'die', 'destroy']);
 });
 
-test('engine errors are Rim\'s typed errors', async () => {
-  const missing = 'image rim/no-such-image:nope is not on this box; Rim never pulls images: '
-    + 'build or `docker load` it on the box first';
-  await assert.rejects(engine.inspectImage('rim/no-such-image:nope'),
-    (e: unknown) => e instanceof NotFoundError && e.message === missing);
-  await assert.rejects(engine.create(spec({ name: `rim-${NODE}-absent`, image: 'rim/no-such-image:nope' })),
-    (e: unknown) => e instanceof NotFoundError && e.message === missing);
+test("engine errors are Rim's typed errors", async () => {
+  const missing =
+    'image rim/no-such-image:nope is not on this box; Rim never pulls images: ' +
+    'build or `docker load` it on the box first';
+  await assert.rejects(
+    engine.inspectImage('rim/no-such-image:nope'),
+    (e: unknown) => e instanceof NotFoundError && e.message === missing,
+  );
+  await assert.rejects(
+    engine.create(spec({ name: `rim-${NODE}-absent`, image: 'rim/no-such-image:nope' })),
+    (e: unknown) => e instanceof NotFoundError && e.message === missing,
+  );
   await assert.rejects(engine.start('0123456789abcdef'), NotFoundError);
   const down = new DockerContainerEngine({ socketPath: '/tmp/rim-no-docker-here.sock' });
   await assert.rejects(down.ping(), DockerUnavailableError);
   await assert.rejects(down.listReplicas(NODE), DockerUnavailableError);
 });
 
-test('networkMode container:<box> puts replicas in the appliance\'s network namespace (test clusters)', async () => {
+test("networkMode container:<box> puts replicas in the appliance's network namespace (test clusters)", async () => {
   const box = `rim-${NODE}-box`;
   // A stand-in "appliance" on Docker's default bridge: the sample image, managed by this test's node label.
   const boxId = await engine.create(spec({ name: box, port: 8080 }));
@@ -157,8 +209,12 @@ test('networkMode container:<box> puts replicas in the appliance\'s network name
   await inBox.start(id);
   assert.equal(inspect(id).HostConfig.NetworkMode, `container:${inspect(box).Id}`);
   // Reached on the box's loopback: the replica shares its network namespace.
-  const body = await until('replica on the box\'s loopback', async () => {
-    try { return docker('exec', box, 'wget', '-qO-', 'http://127.0.0.1:9100/healthz'); } catch { return undefined; }
+  const body = await until("replica on the box's loopback", async () => {
+    try {
+      return docker('exec', box, 'wget', '-qO-', 'http://127.0.0.1:9100/healthz');
+    } catch {
+      return undefined;
+    }
   });
   assert.equal(JSON.parse(body).module, 'detect');
   await inBox.remove(id);

@@ -18,13 +18,21 @@ let nextPort = 30000 + Math.floor(Math.random() * 20000);
 const engine = new DockerContainerEngine();
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).trim();
 
-
 /** Starts one module container of a sample image; resolves with its port once it listens. */
 async function module(image: string, env: Record<string, string>, module = 'm'): Promise<{ id: string; url: string }> {
   const port = nextPort++;
   const spec: ReplicaSpec = {
-    name: `rim-${NODE}-${module}-${port}`, node: NODE, app: 'sample', module, variant: 'default', image, env,
-    accelerator: { kind: 'cpu', cpus: 1 }, port, specHash: 'x', role: 'replica',
+    name: `rim-${NODE}-${module}-${port}`,
+    node: NODE,
+    app: 'sample',
+    module,
+    variant: 'default',
+    image,
+    env,
+    accelerator: { kind: 'cpu', cpus: 1 },
+    port,
+    specHash: 'x',
+    role: 'replica',
   };
   const id = await engine.create(spec);
   await engine.start(id);
@@ -33,10 +41,14 @@ async function module(image: string, env: Record<string, string>, module = 'm'):
   return { id, url };
 }
 
-const healthy = (url: string) => until('healthz 200', async () => ((await fetch(`${url}/healthz`)).status === 200 ? true : undefined));
-const infer = (url: string, body: Uint8Array, signal?: AbortSignal) => fetch(`${url}/infer`, { method: 'POST', body: body as BodyInit, ...(signal ? { signal } : {}) });
+const healthy = (url: string) =>
+  until('healthz 200', async () => ((await fetch(`${url}/healthz`)).status === 200 ? true : undefined));
+const infer = (url: string, body: Uint8Array, signal?: AbortSignal) =>
+  fetch(`${url}/infer`, { method: 'POST', body: body as BodyInit, ...(signal ? { signal } : {}) });
 
-before(async () => { await ensureImages(['synthetic', 'noop', 'dnn']); });
+before(async () => {
+  await ensureImages(['synthetic', 'noop', 'dnn']);
+});
 after(() => {
   const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
   if (ids.length) docker('rm', '-f', '-v', ...ids);
@@ -49,11 +61,16 @@ test('synthetic: each frame burns COST_MS of CPU time, frames are served one at 
   const cpu = replies.map((r) => Number(r.headers.get('rim-cpu-ms')));
   const queued = replies.map((r) => Number(r.headers.get('rim-queue-ms')));
   for (const r of replies) assert.equal((await r.arrayBuffer()).byteLength, 5000);
-  assert.ok(cpu.every((c) => c >= 30), `cpu ms ${cpu}`);
+  assert.ok(
+    cpu.every((c) => c >= 30),
+    `cpu ms ${cpu}`,
+  );
   // Concurrency 1: the four frames' work never overlaps, whenever they arrived, and one of them queued.
-  const work = replies.map((r) => r.headers.get('rim-work-ms')!.split('-').map(Number) as [number, number])
+  const work = replies
+    .map((r) => r.headers.get('rim-work-ms')!.split('-').map(Number) as [number, number])
     .sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < work.length; i++) assert.ok(work[i]![0] >= work[i - 1]![1], `work intervals overlap: ${JSON.stringify(work)}`);
+  for (let i = 1; i < work.length; i++)
+    assert.ok(work[i]![0] >= work[i - 1]![1], `work intervals overlap: ${JSON.stringify(work)}`);
   assert.ok(Math.max(...queued) > 0, `queue ms ${queued}`);
 });
 
@@ -70,7 +87,9 @@ test('synthetic failure knobs: never-healthy, error-rate, crash-after, hang', as
   await healthy(crash.url);
   assert.equal((await infer(crash.url, new Uint8Array(1))).status, 200);
   await assert.rejects(infer(crash.url, new Uint8Array(1)));
-  const gone = await until('exit', async () => (await engine.listReplicas(NODE)).find((r) => r.containerId === crash.id && r.status === 'exited'));
+  const gone = await until('exit', async () =>
+    (await engine.listReplicas(NODE)).find((r) => r.containerId === crash.id && r.status === 'exited'),
+  );
   assert.equal(gone.exitCode, 1);
 
   const hang = await module(IMAGE_TAGS.synthetic, { FAIL_MODE: 'hang' }, 'hang');
@@ -81,7 +100,10 @@ test('synthetic failure knobs: never-healthy, error-rate, crash-after, hang', as
 test('no-op image: a one-module manifest that answers at once', async () => {
   const info = await engine.inspectImage(IMAGE_TAGS.noop);
   const m = parseManifest(info.manifestLabel!);
-  assert.deepEqual(m.modules.map((x) => x.name), ['noop']);
+  assert.deepEqual(
+    m.modules.map((x) => x.name),
+    ['noop'],
+  );
   const { url } = await module(IMAGE_TAGS.noop, { ...m.modules[0]!.env });
   await healthy(url);
   const r = await infer(url, new Uint8Array(3));
@@ -92,7 +114,10 @@ test('no-op image: a one-module manifest that answers at once', async () => {
 test('dnn: preprocess → classify runs a real CNN; same frame, same scores; the lite variant is another net', async () => {
   const info = await engine.inspectImage(IMAGE_TAGS.dnn);
   const m = parseManifest(info.manifestLabel!);
-  assert.deepEqual(m.modules.map((x) => `${x.name}:${x.accelerator}`), ['preprocess:cpu', 'classify:gpu']);
+  assert.deepEqual(
+    m.modules.map((x) => `${x.name}:${x.accelerator}`),
+    ['preprocess:cpu', 'classify:gpu'],
+  );
   const classifyMod = m.modules[1]!;
   const sample = await engine.readImageFile(IMAGE_TAGS.dnn, m.profile!.sampleInput!);
   const pre = await module(IMAGE_TAGS.dnn, { ...m.modules[0]!.env }, 'preprocess');
@@ -101,9 +126,9 @@ test('dnn: preprocess → classify runs a real CNN; same frame, same scores; the
   await Promise.all([pre, full, lite].map((x) => healthy(x.url)));
   const frame = new Uint8Array(await (await infer(pre.url, sample)).arrayBuffer());
   assert.equal(frame.length, 64 * 64 * 3);
-  const a = await (await infer(full.url, frame)).json() as { scores: number[]; top: number; model: string };
-  const b = await (await infer(full.url, frame)).json() as { scores: number[] };
-  const c = await (await infer(lite.url, frame)).json() as { scores: number[]; model: string };
+  const a = (await (await infer(full.url, frame)).json()) as { scores: number[]; top: number; model: string };
+  const b = (await (await infer(full.url, frame)).json()) as { scores: number[] };
+  const c = (await (await infer(lite.url, frame)).json()) as { scores: number[]; model: string };
   assert.equal(a.scores.length, 10);
   assert.ok(Math.abs(a.scores.reduce((s, x) => s + x, 0) - 1) < 1e-3, 'softmax scores sum to 1');
   assert.equal(a.top, a.scores.indexOf(Math.max(...a.scores)));

@@ -24,15 +24,27 @@ const FROM = 30000 + Math.floor(Math.random() * 20000);
 const range = { from: FROM, to: FROM + 20 };
 const engine = new DockerContainerEngine();
 const logger = pino({ level: process.env.RIM_TEST_LOG ?? 'silent' });
-const box: NodeInventory = { id: NODE, cpus: 2, memoryMB: 4096, accelerators: [{ id: 'emu0', model: 'fake-t4', memoryMB: 4096, emulated: true, cpus: 0.5 }] };
+const box: NodeInventory = {
+  id: NODE,
+  cpus: 2,
+  memoryMB: 4096,
+  accelerators: [{ id: 'emu0', model: 'fake-t4', memoryMB: 4096, emulated: true, cpus: 0.5 }],
+};
 let app: RegisteredApp;
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).trim();
 
-
 function assignment(a: RegisteredApp, version = 1): Assignment {
   const plan = oneBoxPlan(box, [a], [{ name: 'cam-1', app: a.name, fps: 5, latencyMs: 500 }]);
-  return assignmentForNode({ node: box, plan, apps: [a], deployments: [{ name: 'cam-1', app: a.name }], ports: {}, range, version }).assignment;
+  return assignmentForNode({
+    node: box,
+    plan,
+    apps: [a],
+    deployments: [{ name: 'cam-1', app: a.name }],
+    ports: {},
+    range,
+    version,
+  }).assignment;
 }
 
 /** Runs a supervisor until the returned stop() is called. */
@@ -42,7 +54,13 @@ function running(a: Assignment) {
   sup.setAssignment(a);
   const ac = new AbortController();
   const done = sup.run(ac.signal);
-  return { sup, stop: async () => { ac.abort(); await done; } };
+  return {
+    sup,
+    stop: async () => {
+      ac.abort();
+      await done;
+    },
+  };
 }
 
 const allRunning = (n: number) => async () => {
@@ -53,7 +71,13 @@ const allRunning = (n: number) => async () => {
 before(async () => {
   await ensureImages(['synthetic']);
   const info = await engine.inspectImage(IMAGE_TAGS.synthetic);
-  app = { name: 'synthetic', image: IMAGE_TAGS.synthetic, digest: info.digest, manifest: parseManifest(info.manifestLabel!), registeredAt: 0 };
+  app = {
+    name: 'synthetic',
+    image: IMAGE_TAGS.synthetic,
+    digest: info.digest,
+    manifest: parseManifest(info.manifestLabel!),
+    registeredAt: 0,
+  };
 });
 after(() => {
   const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
@@ -69,10 +93,14 @@ test('brings up an assignment, restarts a killed replica, and a new supervisor a
     list = await until('three running replicas', allRunning(3), 20_000);
     // Each replica serves the module contract on its assigned port.
     for (const r of target.replicas) {
-      const h = await until(`healthz of ${r.name}`, async () => {
-        const res = await fetch(`http://127.0.0.1:${r.port}/healthz`);
-        return res.status === 200 ? await res.json() as { module: string } : undefined;
-      }, 10_000);
+      const h = await until(
+        `healthz of ${r.name}`,
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${r.port}/healthz`);
+          return res.status === 200 ? ((await res.json()) as { module: string }) : undefined;
+        },
+        10_000,
+      );
       assert.equal(h.module, r.module);
     }
     assert.ok(first.sup.replicas().every((r) => r.state === 'running'));
@@ -81,10 +109,14 @@ test('brings up an assignment, restarts a killed replica, and a new supervisor a
     const victim = list.find((r) => r.module === 'detect')!;
     const killedAt = Date.now();
     docker('kill', victim.containerId);
-    const back = await until('the killed replica running again', async () => {
-      const r = (await engine.listReplicas(NODE)).find((x) => x.name === victim.name);
-      return r?.status === 'running' && r.startedAt! > victim.startedAt! ? r : undefined;
-    }, 5000);
+    const back = await until(
+      'the killed replica running again',
+      async () => {
+        const r = (await engine.listReplicas(NODE)).find((x) => x.name === victim.name);
+        return r?.status === 'running' && r.startedAt! > victim.startedAt! ? r : undefined;
+      },
+      5000,
+    );
     console.log(`# restart after docker kill: running again ${Date.now() - killedAt} ms after the kill`);
     assert.equal(back.containerId, victim.containerId);
     assert.equal(first.sup.replicas().find((r) => r.name === victim.name)!.restarts, 1);
@@ -99,7 +131,10 @@ test('brings up an assignment, restarts a killed replica, and a new supervisor a
     await second.sup.reconcileNow();
     await new Promise((r) => setTimeout(r, 1500));
     const now = await engine.listReplicas(NODE);
-    assert.deepEqual(now.map((r) => [r.containerId, r.status]), before.map((r) => [r.containerId, 'running']));
+    assert.deepEqual(
+      now.map((r) => [r.containerId, r.status]),
+      before.map((r) => [r.containerId, 'running']),
+    );
   } finally {
     await second.stop();
   }
@@ -110,21 +145,48 @@ test('drift and unassigned replicas: a changed spec is replaced, a dropped or st
   const sup = running(target);
   try {
     const list = await until('three running replicas', allRunning(3), 20_000);
-    const stray = buildReplicaSpec({ node: NODE, app, module: 'track', variant: 'default', accelerator: { kind: 'cpu', cpus: 0.2 }, port: range.to });
+    const stray = buildReplicaSpec({
+      node: NODE,
+      app,
+      module: 'track',
+      variant: 'default',
+      accelerator: { kind: 'cpu', cpus: 0.2 },
+      port: range.to,
+    });
     const strayId = await engine.create({ ...stray, name: `${stray.name}-stray` });
     // Drift: detect's env changes; track is dropped from the assignment.
-    const changed = { ...app, manifest: { ...app.manifest, modules: app.manifest.modules.map((m) => (m.name === 'detect' ? { ...m, env: { ...m.env, COST_MS: '7' } } : m)) } };
+    const changed = {
+      ...app,
+      manifest: {
+        ...app.manifest,
+        modules: app.manifest.modules.map((m) => (m.name === 'detect' ? { ...m, env: { ...m.env, COST_MS: '7' } } : m)),
+      },
+    };
     const next = assignment(changed, 2);
     next.replicas = next.replicas.filter((r) => r.module !== 'track');
     sup.sup.setAssignment(next);
-    const after = await until('the new replica set', async () => {
-      const l = await engine.listReplicas(NODE);
-      return l.length === 2 && l.every((r) => r.status === 'running') && l.some((r) => r.module === 'detect' && r.specHash === next.replicas.find((x) => x.module === 'detect')!.specHash) ? l : undefined;
-    }, 20_000);
+    const after = await until(
+      'the new replica set',
+      async () => {
+        const l = await engine.listReplicas(NODE);
+        return l.length === 2 &&
+          l.every((r) => r.status === 'running') &&
+          l.some(
+            (r) => r.module === 'detect' && r.specHash === next.replicas.find((x) => x.module === 'detect')!.specHash,
+          )
+          ? l
+          : undefined;
+      },
+      20_000,
+    );
     const oldDetect = list.find((r) => r.module === 'detect')!;
     const newDetect = after.find((r) => r.module === 'detect')!;
     assert.notEqual(newDetect.containerId, oldDetect.containerId);
-    assert.equal(after.find((r) => r.module === 'decode')!.containerId, list.find((r) => r.module === 'decode')!.containerId, 'an unchanged replica is left alone');
+    assert.equal(
+      after.find((r) => r.module === 'decode')!.containerId,
+      list.find((r) => r.module === 'decode')!.containerId,
+      'an unchanged replica is left alone',
+    );
     assert.ok(!after.some((r) => r.containerId === strayId));
     assert.match(docker('inspect', '-f', '{{index .Config.Env}}', newDetect.containerId), /COST_MS=7/);
   } finally {
@@ -133,16 +195,34 @@ test('drift and unassigned replicas: a changed spec is replaced, a dropped or st
 });
 
 test('a replica that keeps exiting is restarted with backoff and shown as crash-looping', async () => {
-  const crashing = { ...app, name: 'crashy', manifest: parseManifest({
-    apiVersion: 'rim/v1', name: 'crashy', entry: 'boom',
-    modules: [{ name: 'boom', command: ['node', '/app/server.js'], env: { FAIL_MODE: 'exit-at-start' }, accelerator: 'cpu', next: [] }],
-  }) };
+  const crashing = {
+    ...app,
+    name: 'crashy',
+    manifest: parseManifest({
+      apiVersion: 'rim/v1',
+      name: 'crashy',
+      entry: 'boom',
+      modules: [
+        {
+          name: 'boom',
+          command: ['node', '/app/server.js'],
+          env: { FAIL_MODE: 'exit-at-start' },
+          accelerator: 'cpu',
+          next: [],
+        },
+      ],
+    }),
+  };
   const sup = running(assignment(crashing));
   try {
-    const status = await until('crash-loop', async () => {
-      const s = sup.sup.replicas()[0];
-      return s?.state === 'crash-loop' ? s : undefined;
-    }, 30_000);
+    const status = await until(
+      'crash-loop',
+      async () => {
+        const s = sup.sup.replicas()[0];
+        return s?.state === 'crash-loop' ? s : undefined;
+      },
+      30_000,
+    );
     assert.ok(status.restarts >= 5);
     assert.equal(status.lastExit?.code, 3);
     assert.ok(status.nextRestartAt! > status.lastExit!.at, 'backing off');
@@ -154,11 +234,22 @@ test('a replica that keeps exiting is restarted with backoff and shown as crash-
 });
 
 test('profiling containers left by a previous process are removed at start; live ones are not touched later', async () => {
-  const prof = buildReplicaSpec({ node: NODE, app, module: 'decode', accelerator: { kind: 'cpu' }, port: range.to - 1, role: 'profiling' });
+  const prof = buildReplicaSpec({
+    node: NODE,
+    app,
+    module: 'decode',
+    accelerator: { kind: 'cpu' },
+    port: range.to - 1,
+    role: 'profiling',
+  });
   await engine.create(prof);
   const sup = running({ node: NODE, version: 1, replicas: [] });
   try {
-    await until('the orphan removed', async () => ((await engine.listReplicas(NODE)).some((r) => r.role === 'profiling') ? undefined : true), 10_000);
+    await until(
+      'the orphan removed',
+      async () => ((await engine.listReplicas(NODE)).some((r) => r.role === 'profiling') ? undefined : true),
+      10_000,
+    );
     // One created by this process's profiler survives even a later sweep.
     const live = await engine.create(prof);
     await sup.sup.reconcileNow();

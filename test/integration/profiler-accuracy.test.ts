@@ -18,7 +18,15 @@ import { ensureImages } from '../support/images.js';
 import { parseManifest } from '../../src/domain/manifest.js';
 import { CPU_MODEL, WHOLE_APP, profileIdentity } from '../../src/domain/profiling/profile-key.js';
 import type { RegisteredApp, StoredProfile } from '../../src/domain/types.js';
-import { calibratedApp, emulated, oneBoxProfiler, SYNTHETIC_IMAGE, truth, waitForQuietBox, type Bench } from '../../bench/profiler/fixtures.js';
+import {
+  calibratedApp,
+  emulated,
+  oneBoxProfiler,
+  SYNTHETIC_IMAGE,
+  truth,
+  waitForQuietBox,
+  type Bench,
+} from '../../bench/profiler/fixtures.js';
 
 const NODE = `profacc-${process.pid}`;
 /** What one HTTP exchange adds to a frame's compute (ms). */
@@ -28,7 +36,11 @@ let digest: string;
 let sampleApp: RegisteredApp;
 
 function leftBehind(node: string): string[] {
-  const out = execFileSync('docker', ['ps', '-a', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  const out = execFileSync(
+    'docker',
+    ['ps', '-a', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`, '--format', '{{.Names}}'],
+    { encoding: 'utf8' },
+  );
   return out.split('\n').filter(Boolean);
 }
 
@@ -40,8 +52,12 @@ function offBy(p: StoredProfile, want: { maxFps: number; latencyMs: number }, ho
   const fpsErr = Math.abs(p.maxFps - want.maxFps) / want.maxFps;
   const latOff = Math.abs(p.latencyMs - want.latencyMs);
   const out: string[] = [];
-  if (fpsErr > tolerance) out.push(`${id}: max fps ${p.maxFps}, truth ${want.maxFps.toFixed(2)} (${(fpsErr * 100).toFixed(1)}% off)`);
-  if (latOff > want.latencyMs * tolerance + allowance) out.push(`${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms + ${allowance} ms for HTTP (${((latOff / want.latencyMs) * 100).toFixed(1)}% off)`);
+  if (fpsErr > tolerance)
+    out.push(`${id}: max fps ${p.maxFps}, truth ${want.maxFps.toFixed(2)} (${(fpsErr * 100).toFixed(1)}% off)`);
+  if (latOff > want.latencyMs * tolerance + allowance)
+    out.push(
+      `${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms + ${allowance} ms for HTTP (${((latOff / want.latencyMs) * 100).toFixed(1)}% off)`,
+    );
   return out;
 }
 
@@ -52,13 +68,18 @@ function offBy(p: StoredProfile, want: { maxFps: number; latencyMs: number }, ho
  * error stays off, a disturbed run does not.
  */
 async function offAfterRetries(
-  first: StoredProfile, want: { maxFps: number; latencyMs: number }, measure: () => Promise<StoredProfile>, hops = 1, attempts = 3,
+  first: StoredProfile,
+  want: { maxFps: number; latencyMs: number },
+  measure: () => Promise<StoredProfile>,
+  hops = 1,
+  attempts = 3,
 ): Promise<string[]> {
   let p = first;
   const tries: string[] = [];
   for (let i = 1; ; i++) {
     const off = offBy(p, want, hops);
-    if (off.length === 0 || i >= attempts || p.state !== 'ok') return off.map((o) => `${o}${tries.length ? ` [earlier tries: ${tries.join('; ')}]` : ''}`);
+    if (off.length === 0 || i >= attempts || p.state !== 'ok')
+      return off.map((o) => `${o}${tries.length ? ` [earlier tries: ${tries.join('; ')}]` : ''}`);
     tries.push(`${p.maxFps} fps ${p.latencyMs} ms`);
     await waitForQuietBox(30_000);
     p = await measure();
@@ -68,7 +89,13 @@ async function offAfterRetries(
 /** Asserts every figure at once, so a failure shows them all (and the box's load). */
 function assertAllNear(checks: string[][]): void {
   const off = checks.flat();
-  assert.deepEqual(off, [], `off the calibrated truth (load ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores):\n${off.join('\n')}`);
+  assert.deepEqual(
+    off,
+    [],
+    `off the calibrated truth (load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} on ${cpus().length} cores):\n${off.join('\n')}`,
+  );
 }
 
 before(async () => {
@@ -77,7 +104,13 @@ before(async () => {
   benches.push(b);
   const info = await b.engine.inspectImage(SYNTHETIC_IMAGE);
   digest = info.digest;
-  sampleApp = { name: 'synthetic', image: SYNTHETIC_IMAGE, digest, registeredAt: 0, manifest: parseManifest(info.manifestLabel!) };
+  sampleApp = {
+    name: 'synthetic',
+    image: SYNTHETIC_IMAGE,
+    digest,
+    registeredAt: 0,
+    manifest: parseManifest(info.manifestLabel!),
+  };
 });
 
 after(async () => {
@@ -90,10 +123,19 @@ after(async () => {
 test('one calibrated module on one core and on emulated accelerators of 1.0 and 0.5 cores', async () => {
   const gpu = calibratedApp('calib-gpu', digest, 30);
   const cpu = calibratedApp('calib-cpu', digest, 30, 'cpu');
-  const b = await oneBoxProfiler({ nodeId: NODE, accelerators: [emulated('emu-1', 1), emulated('emu-half', 0.5)], apps: [gpu, cpu], logLevel: 'error' });
+  const b = await oneBoxProfiler({
+    nodeId: NODE,
+    accelerators: [emulated('emu-1', 1), emulated('emu-half', 0.5)],
+    apps: [gpu, cpu],
+    logLevel: 'error',
+  });
   benches.push(b);
   await waitForQuietBox();
-  const check = async (app: string, accelerator: string, want: { maxFps: number; latencyMs: number }): Promise<string[]> => {
+  const check = async (
+    app: string,
+    accelerator: string,
+    want: { maxFps: number; latencyMs: number },
+  ): Promise<string[]> => {
     const measure = () => b.profiler.measure({ app, module: 'work', accelerator, digest });
     return offAfterRetries(await measure(), want, measure);
   };
@@ -107,32 +149,51 @@ test('one calibrated module on one core and on emulated accelerators of 1.0 and 
 
 test('the 3-module sample app on two emulated accelerator models: every module, variant and the whole app', async () => {
   const node = `${NODE}-app`;
-  const b = await oneBoxProfiler({ nodeId: node, accelerators: [emulated('emu-fast', 1), emulated('emu-slow', 0.5)], apps: [sampleApp], logLevel: 'error' });
+  const b = await oneBoxProfiler({
+    nodeId: node,
+    accelerators: [emulated('emu-fast', 1), emulated('emu-slow', 0.5)],
+    apps: [sampleApp],
+    logLevel: 'error',
+  });
   benches.push(b);
   await waitForQuietBox();
   const report = await b.profiler.refresh();
   const profiles = b.store.read().profiles;
   assert.deepEqual(profiles.map(profileIdentity).sort(), [
-    'synthetic/*/default@emu-fast', 'synthetic/*/default@emu-slow',
+    'synthetic/*/default@emu-fast',
+    'synthetic/*/default@emu-slow',
     'synthetic/decode/default@cpu',
-    'synthetic/detect/default@emu-fast', 'synthetic/detect/default@emu-slow',
-    'synthetic/detect/tiny@emu-fast', 'synthetic/detect/tiny@emu-slow',
+    'synthetic/detect/default@emu-fast',
+    'synthetic/detect/default@emu-slow',
+    'synthetic/detect/tiny@emu-fast',
+    'synthetic/detect/tiny@emu-slow',
     'synthetic/track/default@cpu',
   ]);
   assert.equal(report.profiled.length, 8);
   const get = (module: string, accelerator: string, variant?: string): StoredProfile =>
     profiles.find((p) => p.module === module && p.accelerator === accelerator && p.variant === variant)!;
   // The light CPU modules (4 and 2 ms) measured fine; every module got its upstream's output as input.
-  for (const m of ['decode', 'track']) assert.equal(get(m, CPU_MODEL).state, 'ok', `${m}: ${get(m, CPU_MODEL).reason ?? ''}`);
+  for (const m of ['decode', 'track'])
+    assert.equal(get(m, CPU_MODEL).state, 'ok', `${m}: ${get(m, CPU_MODEL).reason ?? ''}`);
   const inputBytes = (p: StoredProfile): unknown => (p.detail as { inputBytes?: number }).inputBytes;
   assert.equal(inputBytes(get('decode', CPU_MODEL)), 16384, 'decode gets /rim/sample.bin, read out of the image');
-  assert.equal(inputBytes(get('detect', 'emu-fast')), 16384, 'detect gets decode\'s output (OUT_BYTES=16384)');
+  assert.equal(inputBytes(get('detect', 'emu-fast')), 16384, "detect gets decode's output (OUT_BYTES=16384)");
   assert.equal(inputBytes(get('detect', 'emu-slow', 'tiny')), 16384);
-  assert.equal(inputBytes(get('track', CPU_MODEL)), 1024, 'track gets detect\'s output (OUT_BYTES=1024)');
+  assert.equal(inputBytes(get('track', CPU_MODEL)), 1024, "track gets detect's output (OUT_BYTES=1024)");
   assert.deepEqual(leftBehind(node), []);
-  const check = (module: string, accelerator: string, want: { maxFps: number; latencyMs: number }, variant?: string, hops = 1): Promise<string[]> =>
-    offAfterRetries(get(module, accelerator, variant), want,
-      () => b.profiler.measure({ app: 'synthetic', module, accelerator, digest, ...(variant ? { variant } : {}) }), hops);
+  const check = (
+    module: string,
+    accelerator: string,
+    want: { maxFps: number; latencyMs: number },
+    variant?: string,
+    hops = 1,
+  ): Promise<string[]> =>
+    offAfterRetries(
+      get(module, accelerator, variant),
+      want,
+      () => b.profiler.measure({ app: 'synthetic', module, accelerator, digest, ...(variant ? { variant } : {}) }),
+      hops,
+    );
   assertAllNear([
     // The GPU module (40 ms; tiny: 15 ms) on quotas 1.0 and 0.5.
     await check('detect', 'emu-fast', truth(40, 1)),

@@ -21,15 +21,33 @@ let digest: string;
 
 /** Containers of this test's node that Docker still has, by label. */
 function leftBehind(): string[] {
-  const out = execFileSync('docker', ['ps', '-a', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${NODE}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  const out = execFileSync(
+    'docker',
+    ['ps', '-a', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${NODE}`, '--format', '{{.Names}}'],
+    { encoding: 'utf8' },
+  );
   return out.split('\n').filter(Boolean);
 }
 
-const FAST_FAIL = { healthTimeoutMs: 4000, hangMs: 2500, requestTimeoutMs: 2000, maxRunMs: 40_000, warmupMs: 300, windowMs: 300, minSamples: 5 };
+const FAST_FAIL = {
+  healthTimeoutMs: 4000,
+  hangMs: 2500,
+  requestTimeoutMs: 2000,
+  maxRunMs: 40_000,
+  warmupMs: 300,
+  windowMs: 300,
+  minSamples: 5,
+};
 
 before(async () => {
   await ensureImages(['synthetic']);
-  bench = await oneBoxProfiler({ nodeId: NODE, accelerators: [emulated('emu-fail', 0.5)], apps: [], tuning: FAST_FAIL, logLevel: 'error' });
+  bench = await oneBoxProfiler({
+    nodeId: NODE,
+    accelerators: [emulated('emu-fail', 0.5)],
+    apps: [],
+    tuning: FAST_FAIL,
+    logLevel: 'error',
+  });
   digest = (await bench.engine.inspectImage(SYNTHETIC_IMAGE)).digest;
 });
 
@@ -43,12 +61,17 @@ const cases: Array<{ mode: string; reason: RegExp }> = [
   { mode: 'exit-at-start', reason: /the container exited with code 3 before \/healthz answered 200/ },
   { mode: 'crash-after:5', reason: /the container exited with code 1 \(crashed\)/ },
   { mode: 'error-rate:0.5', reason: /answered errors: \d+% of requests failed \((work: )?HTTP 500\)/ },
-  { mode: 'hang', reason: /(no answer to \/infer within 2500 ms|every warm-up request timed out) \(the module hangs\)/ },
+  {
+    mode: 'hang',
+    reason: /(no answer to \/infer within 2500 ms|every warm-up request timed out) \(the module hangs\)/,
+  },
 ];
 
 test('a module that never becomes healthy, exits, crashes, answers errors or hangs gets a failed profile with the reason', async () => {
   const apps = cases.map((c, i) => calibratedApp(`fail-${i}`, digest, 5, 'gpu', { FAIL_MODE: c.mode }));
-  await bench.store.update((doc) => { doc.apps = apps; });
+  await bench.store.update((doc) => {
+    doc.apps = apps;
+  });
   const report = await bench.profiler.refresh({ apps: apps.map((a) => a.name) });
   const profiles = bench.store.read().profiles;
   cases.forEach((c, i) => {
@@ -73,13 +96,25 @@ test('a failed profile is not retried on the same digest until forced', async ()
 
 test('stopping the profiler midway removes the replica and stores nothing', async () => {
   const slow = calibratedApp('slow', digest, 30, 'gpu', { LOAD_MS: '1500' });
-  await bench.store.update((doc) => { doc.apps = [slow]; doc.profiles = []; });
+  await bench.store.update((doc) => {
+    doc.apps = [slow];
+    doc.profiles = [];
+  });
   const stop = new AbortController();
   const started = bench.profiler.start(stop.signal);
   const run = bench.profiler.refresh({ apps: ['slow'] });
   // Wait until its replica is up and being driven, then pull the plug.
-  for (let i = 0; i < 100 && !(await bench.engine.listReplicas(NODE)).some((r) => r.role === 'profiling' && r.status === 'running'); i++) await sleep(100);
-  assert.equal((await bench.engine.listReplicas(NODE)).filter((r) => r.role === 'profiling').length, 1, 'the profiling replica ran');
+  for (
+    let i = 0;
+    i < 100 && !(await bench.engine.listReplicas(NODE)).some((r) => r.role === 'profiling' && r.status === 'running');
+    i++
+  )
+    await sleep(100);
+  assert.equal(
+    (await bench.engine.listReplicas(NODE)).filter((r) => r.role === 'profiling').length,
+    1,
+    'the profiling replica ran',
+  );
   await sleep(2500);
   stop.abort(new Error('appliance stopping'));
   await run;
@@ -90,13 +125,26 @@ test('stopping the profiler midway removes the replica and stores nothing', asyn
 
 test('the startup sweep removes profiling containers a killed appliance left behind', async () => {
   const app = calibratedApp('left', digest, 5);
-  const spec = buildReplicaSpec({ node: NODE, app, module: 'work', accelerator: { kind: 'cpu', cpus: 0.5 }, port: 17444, role: 'profiling' });
+  const spec = buildReplicaSpec({
+    node: NODE,
+    app,
+    module: 'work',
+    accelerator: { kind: 'cpu', cpus: 0.5 },
+    port: 17444,
+    role: 'profiling',
+  });
   const id = await bench.engine.create(spec);
   await bench.engine.start(id);
   assert.deepEqual(leftBehind(), [spec.name]);
   const fresh = new ProfilerService({
-    engine: bench.engine, store: bench.store, nodeId: NODE, inventory: { get: async () => ({ id: NODE, cpus: 2, memoryMB: 1024, accelerators: [] }) },
-    logger: (await import('../../src/log.js')).createLogger({ level: 'silent' }), schedule: '0 3 * * *', enabled: false, ports: { from: 17000, to: 17999 },
+    engine: bench.engine,
+    store: bench.store,
+    nodeId: NODE,
+    inventory: { get: async () => ({ id: NODE, cpus: 2, memoryMB: 1024, accelerators: [] }) },
+    logger: (await import('../../src/log.js')).createLogger({ level: 'silent' }),
+    schedule: '0 3 * * *',
+    enabled: false,
+    ports: { from: 17000, to: 17999 },
   });
   const stop = new AbortController();
   const started = fresh.start(stop.signal);

@@ -14,15 +14,31 @@ import { after, before, describe, it } from 'node:test';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
 import { agreedLeader, startTestCluster, waitFor as waitUntil, type TestCluster } from './cluster-harness.js';
 import {
-  freePort, readToken, removeContainersOf, removeDir, spawnAppliance, stopAppliance, tempDir, waitFor, waitHealthy, type ApplianceProcess,
+  freePort,
+  readToken,
+  removeContainersOf,
+  removeDir,
+  spawnAppliance,
+  stopAppliance,
+  tempDir,
+  waitFor,
+  waitHealthy,
+  type ApplianceProcess,
 } from './appliance-process.js';
 
 const node = `router-test-${process.pid}`;
 const LATENCY_MS = 4000;
 const FPS = 4;
 
-interface ErrorBody { error: { code: string; message: string } }
-interface TrackOutput { module: string; frameId: string | null; inBytes: number; trail?: string }
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+interface TrackOutput {
+  module: string;
+  frameId: string | null;
+  inBytes: number;
+  trail?: string;
+}
 
 describe('router on the real appliance and Docker', { timeout: 300_000 }, () => {
   const dataDir = tempDir('rim-router-');
@@ -32,18 +48,28 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
 
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(p!.base + path, {
-      method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: r.status, body: await r.json() as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { status: r.status, body: (await r.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
   const frame = (name: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${p!.base}/v1/deployments/${name}/frames`, {
-      method: 'POST', body: body as BodyInit, headers: { 'content-type': 'application/octet-stream', ...headers },
+      method: 'POST',
+      body: body as BodyInit,
+      headers: { 'content-type': 'application/octet-stream', ...headers },
       // Never a hang: the router answers by the deadline; the margin is for a loaded 2-core box.
       signal: AbortSignal.timeout(LATENCY_MS + 10_000),
     });
-  const replicas = async () => (await api('GET', `/v1/nodes/${node}`)).body.replicas as { name: string; module: string; state: string; containerId?: string; restarts: number }[];
+  const replicas = async () =>
+    (await api('GET', `/v1/nodes/${node}`)).body.replicas as {
+      name: string;
+      module: string;
+      state: string;
+      containerId?: string;
+      restarts: number;
+    }[];
   /** Paces requests under the admitted rate. */
   const pace = () => new Promise((r) => setTimeout(r, 1000 / FPS + 30));
 
@@ -52,7 +78,11 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
     removeContainersOf(node);
     const port = await freePort();
     p = spawnAppliance({
-      RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir, RIM_NODE_ID: node, RIM_LOG_LEVEL: 'warn',
+      RIM_API_PORT: String(port),
+      RIM_API_HOST: '127.0.0.1',
+      RIM_DATA_DIR: dataDir,
+      RIM_NODE_ID: node,
+      RIM_LOG_LEVEL: 'warn',
       RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 1 }]),
       RIM_PORTS_RANGE: JSON.stringify({ from, to: from + 19 }),
       RIM_SUPERVISOR_POLL_INTERVAL: '1s',
@@ -62,12 +92,25 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
     assert.equal((await api('POST', '/v1/apps', { image: IMAGE_TAGS.synthetic })).status, 201);
     const d = await api('POST', '/v1/deployments', { name: 'cam', app: 'synthetic', fps: FPS, latencyMs: LATENCY_MS });
     assert.equal(d.status, 201, JSON.stringify(d.body));
-    await waitFor(async () => {
-      const rs = await replicas();
-      return rs.length === 3 && rs.every((r) => r.state === 'running');
-    }, 'three running replicas', 120_000);
+    await waitFor(
+      async () => {
+        const rs = await replicas();
+        return rs.length === 3 && rs.every((r) => r.state === 'running');
+      },
+      'three running replicas',
+      120_000,
+    );
     // A container that just started may not listen yet: the first frames may be 503.
-    await waitFor(async () => { const r = await frame('cam', 'warm-up'); await r.arrayBuffer(); await pace(); return r.status === 200; }, 'a first frame through', 60_000);
+    await waitFor(
+      async () => {
+        const r = await frame('cam', 'warm-up');
+        await r.arrayBuffer();
+        await pace();
+        return r.status === 200;
+      },
+      'a first frame through',
+      60_000,
+    );
   });
 
   after(async () => {
@@ -77,17 +120,19 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
   });
 
   it('chains decode → detect → track and answers with the sink output, the frame visiting every module in order', async () => {
-    const r = await frame('cam', Buffer.concat([Buffer.from('rim-trail:\n'), Buffer.alloc(4096, 1)]), { 'rim-frame-id': 'frame-42' });
+    const r = await frame('cam', Buffer.concat([Buffer.from('rim-trail:\n'), Buffer.alloc(4096, 1)]), {
+      'rim-frame-id': 'frame-42',
+    });
     assert.equal(r.status, 200, await r.clone().text());
     assert.equal(r.headers.get('content-type'), 'application/json');
     assert.equal(r.headers.get('rim-frame-id'), 'frame-42');
-    const out = await r.json() as TrackOutput;
+    const out = (await r.json()) as TrackOutput;
     assert.equal(out.module, 'track');
     assert.equal(out.frameId, 'frame-42', 'the frame id reached the sink');
     assert.equal(out.trail, 'decode>detect>track');
     await pace();
     const plain = await frame('cam', Buffer.alloc(100, 2));
-    const o2 = await plain.json() as TrackOutput;
+    const o2 = (await plain.json()) as TrackOutput;
     assert.equal(o2.inBytes, 1024, "track's input is detect's output (OUT_BYTES 1024), not the frame");
     assert.equal(o2.trail, undefined);
     assert.match(String(o2.frameId), new RegExp(`^${node}-\\d+$`), 'a generated frame id');
@@ -116,7 +161,12 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
 
   it('shows measured fps, percentiles and the SLO state after traffic, and router metrics', async () => {
     await new Promise((r) => setTimeout(r, 1000));
-    for (let i = 0; i < 6; i++) { const r = await frame('cam', 'y'); assert.equal(r.status, 200); await r.arrayBuffer(); await pace(); }
+    for (let i = 0; i < 6; i++) {
+      const r = await frame('cam', 'y');
+      assert.equal(r.status, 200);
+      await r.arrayBuffer();
+      await pace();
+    }
     const d = (await api('GET', '/v1/deployments/cam')).body;
     assert.ok(d.measured.fps > 0, JSON.stringify(d.measured));
     const { p50, p95, p99 } = d.measured.latencyMs;
@@ -141,19 +191,31 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
       const started = Date.now();
       const r = await frame('cam', 'z');
       const body = await r.text();
-      assert.ok(Date.now() - started <= LATENCY_MS + 5000, `answered within the deadline (+ margin): ${Date.now() - started} ms`);
+      assert.ok(
+        Date.now() - started <= LATENCY_MS + 5000,
+        `answered within the deadline (+ margin): ${Date.now() - started} ms`,
+      );
       assert.ok(r.status === 200 || r.status === 503, `${r.status} ${body}`);
       if (r.status === 503) assert.match((JSON.parse(body) as ErrorBody).error.code, /^(no-replica|deadline-missed)$/);
       seen.push(r.status);
-      if (r.status === 200 && seen.includes(503)) { recovered = true; break; }
-      if (r.status === 200 && Date.now() - t0 > 20_000) { recovered = true; break; }
+      if (r.status === 200 && seen.includes(503)) {
+        recovered = true;
+        break;
+      }
+      if (r.status === 200 && Date.now() - t0 > 20_000) {
+        recovered = true;
+        break;
+      }
       await pace();
     }
     assert.ok(recovered, `frames succeed again after the restart: ${seen.join(',')}`);
     t.diagnostic(`answers after the kill: ${seen.join(',')}`);
     const now = (await replicas()).find((r) => r.module === 'track')!;
     assert.equal(now.state, 'running');
-    assert.ok(now.restarts > track.restarts, `the supervisor restarted it (${track.restarts} → ${now.restarts} restarts)`);
+    assert.ok(
+      now.restarts > track.restarts,
+      `the supervisor restarted it (${track.restarts} → ${now.restarts} restarts)`,
+    );
   });
 });
 
@@ -162,7 +224,11 @@ describe('router across the boxes of a test cluster', { timeout: 300_000 }, () =
 
   before(async () => {
     await ensureImages(['appliance', 'synthetic']);
-    c = startTestCluster('rt', { boxes: 2, staticPeers: true, env: { RIM_ACCELERATORS_EMULATE: '[{"model":"T4","cpus":0.5}]' } });
+    c = startTestCluster('rt', {
+      boxes: 2,
+      staticPeers: true,
+      env: { RIM_ACCELERATORS_EMULATE: '[{"model":"T4","cpus":0.5}]' },
+    });
   });
   after(() => c?.down());
 
@@ -170,28 +236,55 @@ describe('router across the boxes of a test cluster', { timeout: 300_000 }, () =
     const cl = c!;
     const leader = (await waitUntil('an agreed leader', () => agreedLeader(cl, cl.boxes), 90_000, 500)).leader!;
     assert.equal((await cl.post(leader, '/v1/apps', { image: IMAGE_TAGS.synthetic })).status, 201);
-    const d = await cl.post(leader, '/v1/deployments', { name: 'cam', app: 'synthetic', fps: FPS, latencyMs: LATENCY_MS });
+    const d = await cl.post(leader, '/v1/deployments', {
+      name: 'cam',
+      app: 'synthetic',
+      fps: FPS,
+      latencyMs: LATENCY_MS,
+    });
     assert.equal(d.status, 201, JSON.stringify(d.body));
-    const plan = await waitUntil('a plan placing cam', async () => {
-      const p = await cl.get<{ placements: { deployment: string; node: string }[] }>(leader, '/v1/plan');
-      return p?.placements?.some((x) => x.deployment === 'cam') ? p : undefined;
-    }, 60_000, 500);
+    const plan = await waitUntil(
+      'a plan placing cam',
+      async () => {
+        const p = await cl.get<{ placements: { deployment: string; node: string }[] }>(leader, '/v1/plan');
+        return p?.placements?.some((x) => x.deployment === 'cam') ? p : undefined;
+      },
+      60_000,
+      500,
+    );
     const hosts = new Set(plan.placements.map((x) => x.node));
     const elsewhere = cl.boxes.find((b) => !hosts.has(b));
-    if (!elsewhere) return assert.fail(`the plan put replicas on every box (${[...hosts]}): no box to test a remote route from`);
-    await waitUntil('running replicas', async () => {
-      for (const n of hosts) {
-        const v = await cl.get<{ replicas: { state: string }[] }>(n, `/v1/nodes/${n}`);
-        if (!v.replicas?.length || v.replicas.some((r) => r.state !== 'running')) return false;
-      }
-      return true;
-    }, 120_000, 500);
-    const send = () => fetch(`http://${cl.ip(elsewhere)}:7878/v1/deployments/cam/frames`, {
-      method: 'POST', body: 'rim-trail:\nhello', signal: AbortSignal.timeout(LATENCY_MS + 10_000),
-    });
+    if (!elsewhere)
+      return assert.fail(`the plan put replicas on every box (${[...hosts]}): no box to test a remote route from`);
+    await waitUntil(
+      'running replicas',
+      async () => {
+        for (const n of hosts) {
+          const v = await cl.get<{ replicas: { state: string }[] }>(n, `/v1/nodes/${n}`);
+          if (!v.replicas?.length || v.replicas.some((r) => r.state !== 'running')) return false;
+        }
+        return true;
+      },
+      120_000,
+      500,
+    );
+    const send = () =>
+      fetch(`http://${cl.ip(elsewhere)}:7878/v1/deployments/cam/frames`, {
+        method: 'POST',
+        body: 'rim-trail:\nhello',
+        signal: AbortSignal.timeout(LATENCY_MS + 10_000),
+      });
     // Replicas that just started may not listen yet; the router itself learns the other box's ports within the first frame.
-    const r = await waitUntil('a frame through the other box', async () => { const x = await send(); return x.status === 200 ? x : (await x.arrayBuffer(), undefined); }, 60_000, 300);
-    const out = await r.json() as TrackOutput;
+    const r = await waitUntil(
+      'a frame through the other box',
+      async () => {
+        const x = await send();
+        return x.status === 200 ? x : (await x.arrayBuffer(), undefined);
+      },
+      60_000,
+      300,
+    );
+    const out = (await r.json()) as TrackOutput;
     assert.equal(out.trail, 'decode>detect>track');
     assert.match(String(out.frameId), new RegExp(`^${elsewhere}-\\d+$`), 'routed by the box the client called');
     const view = await cl.get<{ measured: { fps: number | null } }>(elsewhere, '/v1/deployments/cam');

@@ -20,16 +20,24 @@ let browser: Browser | undefined;
 let base = '';
 let token = '';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-});
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
 const cleanup = () => {
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${node}`]).toString().split('\n').filter(Boolean);
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${node}`])
+    .toString()
+    .split('\n')
+    .filter(Boolean);
   if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
 };
 async function api(method: string, path: string, body?: unknown) {
   const r = await fetch(base + path, {
-    method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await r.json();
@@ -43,14 +51,26 @@ before(async () => {
   base = `http://127.0.0.1:${port}`;
   appliance = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {
-      ...process.env, RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir, RIM_NODE_ID: node,
-      RIM_LOG_LEVEL: 'warn', RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 0.5 }]),
-      RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_PROFILING_ENABLED: 'false',
+      ...process.env,
+      RIM_API_PORT: String(port),
+      RIM_API_HOST: '127.0.0.1',
+      RIM_DATA_DIR: dataDir,
+      RIM_NODE_ID: node,
+      RIM_LOG_LEVEL: 'warn',
+      RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 0.5 }]),
+      RIM_CLUSTER_DISCOVERY_MDNS: 'false',
+      RIM_PROFILING_ENABLED: 'false',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {
-    if (await fetch(base + '/healthz').then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(base + '/healthz').then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 200));
   }
   const tokenFile = ['admin-token', 'admin.token', 'admin-token.txt'].map((f) => join(dataDir, f)).find(existsSync);
@@ -58,8 +78,15 @@ before(async () => {
   token = readFileSync(tokenFile, 'utf8').trim();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -79,12 +106,14 @@ test('the page shows the box, its emulated accelerator and replicas, and follows
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(base + '/');
   await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
-  assert.match(await page.textContent('#summary') ?? '', new RegExp(`leader ${node}`));
-  assert.match(await page.textContent('#nodes') ?? '', /RTX 2080 Ti.*emulated/s);
-  assert.match(await page.textContent('#deployments') ?? '', /cam-1/);
-  assert.match(await page.textContent('#apps') ?? '', /synthetic/);
+  assert.match((await page.textContent('#summary')) ?? '', new RegExp(`leader ${node}`));
+  assert.match((await page.textContent('#nodes')) ?? '', /RTX 2080 Ti.*emulated/s);
+  assert.match((await page.textContent('#deployments')) ?? '', /cam-1/);
+  assert.match((await page.textContent('#apps')) ?? '', /synthetic/);
   // Replicas come up behind the API; the page learns of them through the event stream.
-  await page.waitForFunction(() => /running/.test(document.querySelector('#replicas')?.textContent ?? ''), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /running/.test(document.querySelector('#replicas')?.textContent ?? ''), null, {
+    timeout: 30_000,
+  });
   assert.equal(await page.textContent('#live'), 'live');
   if (process.env.RIM_PAGE_SCREENSHOT) await page.screenshot({ path: process.env.RIM_PAGE_SCREENSHOT, fullPage: true });
 
@@ -92,7 +121,9 @@ test('the page shows the box, its emulated accelerator and replicas, and follows
   await api('DELETE', '/v1/deployments/cam-1');
   // No reload: the server-sent event reaches the page and redraws the table.
   await page.waitForFunction((n) => Number(document.body.dataset.events ?? '0') > n, heardBefore, { timeout: 10_000 });
-  await page.waitForFunction(() => !/cam-1/.test(document.querySelector('#deployments')?.textContent ?? ''), null, { timeout: 10_000 });
+  await page.waitForFunction(() => !/cam-1/.test(document.querySelector('#deployments')?.textContent ?? ''), null, {
+    timeout: 10_000,
+  });
   assert.deepEqual(errors, []);
   if (process.env.RIM_PAGE_SCREENSHOT) await page.screenshot({ path: process.env.RIM_PAGE_SCREENSHOT, fullPage: true });
 });

@@ -17,14 +17,26 @@ export interface Harness {
   dataDir: string;
   logs: string[];
   /** fetch with the admin token unless `token: null`. */
-  call(method: string, path: string, body?: unknown, opts?: { token?: string | null; raw?: string }): Promise<{ status: number; body: any; text: string }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { token?: string | null; raw?: string },
+  ): Promise<{ status: number; body: any; text: string }>;
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startHarness(input: ConfigInput = {}, opts: { engine?: FakeEngine; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  input: ConfigInput = {},
+  opts: { engine?: FakeEngine; dataDir?: string } = {},
+): Promise<Harness> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rim-unit-'));
   const config = configSchema.parse({
-    nodeId: 'unit-node', logLevel: 'info', profiling: { enabled: false }, ...input, dataDir,
+    nodeId: 'unit-node',
+    logLevel: 'info',
+    profiling: { enabled: false },
+    ...input,
+    dataDir,
     api: { port: 0, host: '127.0.0.1', ...(input.api ?? {}) },
     accelerators: { detectGpus: false, emulate: [{ model: 'RTX 2080 Ti', cpus: 0.5 }], ...(input.accelerators ?? {}) },
     supervisor: { pollInterval: 200 },
@@ -33,7 +45,11 @@ export async function startHarness(input: ConfigInput = {}, opts: { engine?: Fak
   const logs: string[] = [];
   const appliance = await startAppliance(config, {
     engine,
-    logDestination: { write: (line: string) => { logs.push(line); } },
+    logDestination: {
+      write: (line: string) => {
+        logs.push(line);
+      },
+    },
     replicaEventsMs: 50,
   });
   const { readFileSync } = await import('node:fs');
@@ -44,16 +60,28 @@ export async function startHarness(input: ConfigInput = {}, opts: { engine?: Fak
     const tok = o.token === undefined ? token : o.token;
     if (tok) headers.authorization = `Bearer ${tok}`;
     const res = await fetch(`${appliance.url}${path}`, {
-      method, headers, ...(o.raw !== undefined ? { body: o.raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+      method,
+      headers,
+      ...(o.raw !== undefined ? { body: o.raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
     let parsed: unknown;
-    try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
     return { status: res.status, body: parsed, text };
   };
   await eventually(async () => (await call('GET', '/readyz')).status === 200, 'the appliance to be ready');
   return {
-    appliance, engine, url: appliance.url, token, dataDir, logs, call,
+    appliance,
+    engine,
+    url: appliance.url,
+    token,
+    dataDir,
+    logs,
+    call,
     close: async (c = {}) => {
       await appliance.stop();
       if (!c.keepData) rmSync(dataDir, { recursive: true, force: true });
@@ -66,7 +94,12 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, t
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
-    try { const v = await check(); if (v) return v; } catch (e) { last = e; }
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);

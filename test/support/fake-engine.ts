@@ -15,7 +15,9 @@ import { DockerUnavailableError, NotFoundError } from '../../src/domain/errors.j
 import type { ObservedReplica, ReplicaSpec } from '../../src/domain/types.js';
 
 /** A container as the engine reports it, with the spec it was created from. */
-export interface FakeContainer extends ObservedReplica { spec: ReplicaSpec }
+export interface FakeContainer extends ObservedReplica {
+  spec: ReplicaSpec;
+}
 
 type EngineEvent = ContainerEvent;
 
@@ -40,7 +42,9 @@ export class FakeEngine implements ContainerEngine {
     if (!this.reachable) throw new DockerUnavailableError(`Docker engine unreachable (ENOENT) while trying to ${what}`);
   }
 
-  async ping(): Promise<void> { this.check('ping'); }
+  async ping(): Promise<void> {
+    this.check('ping');
+  }
 
   async inspectImage(image: string): Promise<ImageInfo> {
     this.check(`inspect ${image}`);
@@ -59,8 +63,17 @@ export class FakeEngine implements ContainerEngine {
     this.check(`create ${spec.name}`);
     const id = `c${++this.seq}`.padEnd(64, '0');
     this.containers.set(id, {
-      containerId: id, name: spec.name, node: spec.node, app: spec.app, module: spec.module, variant: spec.variant,
-      specHash: spec.specHash, role: spec.role, port: spec.port, status: 'created', spec,
+      containerId: id,
+      name: spec.name,
+      node: spec.node,
+      app: spec.app,
+      module: spec.module,
+      variant: spec.variant,
+      specHash: spec.specHash,
+      role: spec.role,
+      port: spec.port,
+      status: 'created',
+      spec,
     });
     return id;
   }
@@ -87,7 +100,9 @@ export class FakeEngine implements ContainerEngine {
     this.containers.delete(id);
   }
 
-  async stats(): Promise<ReplicaStats> { return { cpuCores: 0, memoryMB: 0 }; }
+  async stats(): Promise<ReplicaStats> {
+    return { cpuCores: 0, memoryMB: 0 };
+  }
 
   async watch(_node: string, on: (e: EngineEvent) => void, signal: AbortSignal): Promise<void> {
     this.check('watch');

@@ -35,12 +35,16 @@ export async function ensureImages(names: ImageName[] = ['synthetic', 'noop']): 
   const missing = names.filter((n) => !pending.has(n));
   if (missing.length) {
     const build = run('bash', ['images/build.sh', ...missing], {
-      cwd: repoRoot, timeout: 600_000, maxBuffer: 16 * 1024 * 1024,
+      cwd: repoRoot,
+      timeout: 600_000,
+      maxBuffer: 16 * 1024 * 1024,
       env: { ...process.env, RIM_IMAGE_TAG: TEST_IMAGE_TAG },
     })
       .then(() => undefined)
       .catch((e: Error & { stderr?: string; stdout?: string }) => {
-        throw new Error(`images/build.sh ${missing.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+        throw new Error(
+          `images/build.sh ${missing.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+        );
       });
     for (const n of missing) pending.set(n, build);
   }

@@ -2,7 +2,9 @@
 
 /** A manifest like the synthetic sample: cpu → gpu → cpu. */
 export const pipelineManifest = (name = 'pipeline') => ({
-  apiVersion: 'rim/v1', name, entry: 'decode',
+  apiVersion: 'rim/v1',
+  name,
+  entry: 'decode',
   modules: [
     { name: 'decode', image: 'self', command: ['node', 'server.js'], accelerator: 'cpu', next: ['detect'] },
     { name: 'detect', image: 'self', command: ['node', 'server.js'], accelerator: 'gpu', next: ['track'] },
@@ -12,6 +14,8 @@ export const pipelineManifest = (name = 'pipeline') => ({
 });
 
 export const singleManifest = (name = 'single') => ({
-  apiVersion: 'rim/v1', name, entry: 'work',
+  apiVersion: 'rim/v1',
+  name,
+  entry: 'work',
   modules: [{ name: 'work', image: 'self', accelerator: 'cpu', next: [] }],
 });

@@ -15,11 +15,36 @@ function build(filters, seed) {
   let s = seed;
   const init = () => tfl.initializers.glorotUniform({ seed: s++ });
   const m = tfl.sequential();
-  m.add(tfl.layers.conv2d({ inputShape: INPUT, filters, kernelSize: 3, activation: 'relu', padding: 'same', kernelInitializer: init() }));
+  m.add(
+    tfl.layers.conv2d({
+      inputShape: INPUT,
+      filters,
+      kernelSize: 3,
+      activation: 'relu',
+      padding: 'same',
+      kernelInitializer: init(),
+    }),
+  );
   m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tfl.layers.conv2d({ filters: filters * 2, kernelSize: 3, activation: 'relu', padding: 'same', kernelInitializer: init() }));
+  m.add(
+    tfl.layers.conv2d({
+      filters: filters * 2,
+      kernelSize: 3,
+      activation: 'relu',
+      padding: 'same',
+      kernelInitializer: init(),
+    }),
+  );
   m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
-  m.add(tfl.layers.conv2d({ filters: filters * 4, kernelSize: 3, activation: 'relu', padding: 'same', kernelInitializer: init() }));
+  m.add(
+    tfl.layers.conv2d({
+      filters: filters * 4,
+      kernelSize: 3,
+      activation: 'relu',
+      padding: 'same',
+      kernelInitializer: init(),
+    }),
+  );
   m.add(tfl.layers.globalAveragePooling2d({}));
   m.add(tfl.layers.dense({ units: CLASSES, activation: 'softmax', kernelInitializer: init() }));
   return m;
@@ -27,19 +52,24 @@ function build(filters, seed) {
 
 async function save(model, dir) {
   mkdirSync(dir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const { weightData, ...rest } = artifacts;
-    const json = { ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
-    delete json.weightSpecs;
-    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-    writeFileSync(join(dir, 'weights.bin'), Buffer.from(weightData));
-    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const { weightData, ...rest } = artifacts;
+      const json = { ...rest, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] };
+      delete json.weightSpecs;
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      writeFileSync(join(dir, 'weights.bin'), Buffer.from(weightData));
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }),
+  );
 }
 
 const out = process.argv[2] ?? 'model';
 await tf.setBackend('cpu');
-for (const [name, filters, seed] of [['full', 16, 1], ['lite', 4, 101]]) {
+for (const [name, filters, seed] of [
+  ['full', 16, 1],
+  ['lite', 4, 101],
+]) {
   const m = build(filters, seed);
   await save(m, join(out, name));
   console.log(`dnn: saved ${name} CNN (${m.countParams()} parameters) to ${join(out, name)}`);

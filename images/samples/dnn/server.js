@@ -28,11 +28,13 @@ async function load() {
   const dir = join(MODEL_DIR, MODEL);
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
   const weights = readFileSync(join(dir, json.weightsManifest[0].paths[0]));
-  model = await tfl.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology,
-    weightSpecs: json.weightsManifest[0].weights,
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-  }));
+  model = await tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
   tf.tidy(() => model.predict(tf.zeros([1, H, W, C]))); // warm up
 }
 
@@ -48,7 +50,10 @@ function preprocess(input) {
 function classify(frame) {
   const pixels = frame.length === H * W * C ? frame : preprocess(frame);
   const scores = tf.tidy(() => {
-    const x = tf.tensor(Float32Array.from(pixels, (v) => v / 255), [1, H, W, C]);
+    const x = tf.tensor(
+      Float32Array.from(pixels, (v) => v / 255),
+      [1, H, W, C],
+    );
     return model.predict(x).dataSync();
   });
   const list = Array.from(scores, (s) => Number(s.toFixed(5)));
@@ -73,13 +78,22 @@ const server = http.createServer((req, res) => {
         if (STAGE === 'preprocess') {
           const out = preprocess(body);
           served += 1;
-          res.writeHead(200, { 'content-type': 'application/octet-stream', 'rim-compute-ms': String(Number(process.hrtime.bigint() - t0) / 1e6) });
+          res.writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'rim-compute-ms': String(Number(process.hrtime.bigint() - t0) / 1e6),
+          });
           return res.end(out);
         }
-        if (!model) { res.writeHead(503, { 'retry-after': '1' }); return res.end('loading'); }
+        if (!model) {
+          res.writeHead(503, { 'retry-after': '1' });
+          return res.end('loading');
+        }
         const result = classify(body);
         served += 1;
-        res.writeHead(200, { 'content-type': 'application/json', 'rim-compute-ms': String(Number(process.hrtime.bigint() - t0) / 1e6) });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'rim-compute-ms': String(Number(process.hrtime.bigint() - t0) / 1e6),
+        });
         res.end(JSON.stringify({ ...result, frameId: req.headers['rim-frame-id'] ?? null }));
       } catch (e) {
         res.writeHead(500, { 'content-type': 'application/json' });
@@ -92,10 +106,21 @@ const server = http.createServer((req, res) => {
   res.end(JSON.stringify({ error: { code: 'not-found', message: `${req.method} ${path}` } }));
 });
 
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => { log('stopping', { signal: sig }); server.close(); process.exit(0); });
+for (const sig of ['SIGTERM', 'SIGINT'])
+  process.on(sig, () => {
+    log('stopping', { signal: sig });
+    server.close();
+    process.exit(0);
+  });
 
 server.listen(PORT, env.RIM_HOST || '0.0.0.0', () => {
   log('listening', { port: PORT, stage: STAGE, model: MODEL });
   const t0 = Date.now();
-  load().then(() => log('loaded', { loadMs: Date.now() - t0 }), (e) => { log('load failed', { error: String(e) }); process.exit(2); });
+  load().then(
+    () => log('loaded', { loadMs: Date.now() - t0 }),
+    (e) => {
+      log('load failed', { error: String(e) });
+      process.exit(2);
+    },
+  );
 });

@@ -28,7 +28,11 @@ const COST_MS = num(env.COST_MS, 10);
 const LOAD_MS = num(env.LOAD_MS, 0);
 const OUT_BYTES = env.OUT_BYTES === undefined || env.OUT_BYTES === '' ? undefined : num(env.OUT_BYTES, 0);
 const QUEUE_MAX = num(env.QUEUE_MAX, 256);
-const who = { app: env.RIM_APP || 'synthetic', module: env.RIM_MODULE || 'synthetic', variant: env.RIM_VARIANT || 'default' };
+const who = {
+  app: env.RIM_APP || 'synthetic',
+  module: env.RIM_MODULE || 'synthetic',
+  variant: env.RIM_VARIANT || 'default',
+};
 
 const [failKind, failArg] = (env.FAIL_MODE || '').split(':');
 const log = (msg, extra) => process.stdout.write(JSON.stringify({ time: Date.now(), msg, ...who, ...extra }) + '\n');
@@ -55,7 +59,10 @@ let sink = 0;
 function burnCpu(ms, done) {
   const start = process.cpuUsage();
   const target = ms * 1000;
-  const usedSoFar = () => { const d = process.cpuUsage(start); return d.user + d.system; };
+  const usedSoFar = () => {
+    const d = process.cpuUsage(start);
+    return d.user + d.system;
+  };
   const slice = () => {
     let used = usedSoFar();
     const sliceEnd = Math.min(target, used + 2000);
@@ -66,7 +73,8 @@ function burnCpu(ms, done) {
     if (used < target) setImmediate(slice);
     else done(used / 1000);
   };
-  if (ms <= 0) done(0); else slice();
+  if (ms <= 0) done(0);
+  else slice();
 }
 
 const outputCache = new Map();
@@ -82,9 +90,12 @@ function outputOf(bytes) {
 const TRAIL_PREFIX = Buffer.from('rim-trail:');
 /** The trail this frame carries, or undefined when it is not in trail mode. */
 function trailOf(body) {
-  if (body.length < TRAIL_PREFIX.length || !body.subarray(0, TRAIL_PREFIX.length).equals(TRAIL_PREFIX)) return undefined;
+  if (body.length < TRAIL_PREFIX.length || !body.subarray(0, TRAIL_PREFIX.length).equals(TRAIL_PREFIX))
+    return undefined;
   const end = body.indexOf(10, TRAIL_PREFIX.length);
-  return body.subarray(TRAIL_PREFIX.length, end < 0 ? Math.min(body.length, 1024) : Math.min(end, 1024)).toString('utf8');
+  return body
+    .subarray(TRAIL_PREFIX.length, end < 0 ? Math.min(body.length, 1024) : Math.min(end, 1024))
+    .toString('utf8');
 }
 const withModule = (trail) => (trail ? `${trail}>${who.module}` : who.module);
 
@@ -129,11 +140,17 @@ function reply(req, res, body, queuedAt, startedAt, cpuMs) {
     else res.end(Buffer.concat([Buffer.from(`rim-trail:${withModule(trail)}\n`), outputOf(OUT_BYTES)]));
   } else {
     res.writeHead(200, { ...headers, 'content-type': 'application/json' });
-    res.end(JSON.stringify({
-      ...who, frameId: req.headers['rim-frame-id'] ?? null, inBytes: body.length,
-      cpuMs: Number(cpuMs.toFixed(2)), queueMs: startedAt - queuedAt, served,
-      ...(trail === undefined ? {} : { trail: withModule(trail) }),
-    }));
+    res.end(
+      JSON.stringify({
+        ...who,
+        frameId: req.headers['rim-frame-id'] ?? null,
+        inBytes: body.length,
+        cpuMs: Number(cpuMs.toFixed(2)),
+        queueMs: startedAt - queuedAt,
+        served,
+        ...(trail === undefined ? {} : { trail: withModule(trail) }),
+      }),
+    );
   }
 }
 
@@ -148,9 +165,15 @@ const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      if (!loaded) { res.writeHead(503, { 'retry-after': '1' }); return res.end('loading'); }
+      if (!loaded) {
+        res.writeHead(503, { 'retry-after': '1' });
+        return res.end('loading');
+      }
       if (failKind === 'hang') return; // never answers: the caller's deadline must save it
-      if (queue.length >= QUEUE_MAX) { res.writeHead(503, { 'retry-after': '1' }); return res.end('queue full'); }
+      if (queue.length >= QUEUE_MAX) {
+        res.writeHead(503, { 'retry-after': '1' });
+        return res.end('queue full');
+      }
       queue.push({ req, res, body: Buffer.concat(chunks), queuedAt: Date.now() });
       pump();
     });
@@ -161,12 +184,20 @@ const server = http.createServer((req, res) => {
 });
 
 // PID 1 in a container ignores SIGTERM unless handled: handle it so `docker stop` is quick.
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => { log('stopping', { signal: sig }); server.close(); process.exit(0); });
+for (const sig of ['SIGTERM', 'SIGINT'])
+  process.on(sig, () => {
+    log('stopping', { signal: sig });
+    server.close();
+    process.exit(0);
+  });
 
 server.listen(PORT, HOST, () => {
   log('listening', { port: PORT, costMs: COST_MS, loadMs: LOAD_MS, failMode: env.FAIL_MODE || null });
   setTimeout(() => {
-    if (failKind === 'exit-at-start') { log('exiting on purpose (FAIL_MODE=exit-at-start)'); process.exit(3); }
+    if (failKind === 'exit-at-start') {
+      log('exiting on purpose (FAIL_MODE=exit-at-start)');
+      process.exit(3);
+    }
     loaded = true;
     log('loaded');
   }, LOAD_MS);

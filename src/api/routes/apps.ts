@@ -7,7 +7,11 @@ import type { ApiDeps } from '../deps.js';
 import { parseBody } from '../../http/parse-body.js';
 
 const addAppBody = z.strictObject({
-  image: z.string().min(1, { error: 'expected an image reference' }).max(512).regex(/^[^\s]+$/, { error: 'expected an image reference without spaces' }),
+  image: z
+    .string()
+    .min(1, { error: 'expected an image reference' })
+    .max(512)
+    .regex(/^[^\s]+$/, { error: 'expected an image reference without spaces' }),
 });
 
 export const appSummary = (a: RegisteredApp) => ({
@@ -15,14 +19,20 @@ export const appSummary = (a: RegisteredApp) => ({
   image: a.image,
   digest: a.digest,
   description: a.manifest.description,
-  modules: a.manifest.modules.map((m) => ({ name: m.name, accelerator: m.accelerator, variants: ['default', ...(m.variants ?? []).map((v) => v.name)] })),
+  modules: a.manifest.modules.map((m) => ({
+    name: m.name,
+    accelerator: m.accelerator,
+    variants: ['default', ...(m.variants ?? []).map((v) => v.name)],
+  })),
   defaults: a.manifest.defaults ?? {},
   registeredAt: a.registeredAt,
 });
 
 export function appRoutes(deps: ApiDeps): Router {
   const r = Router();
-  r.get('/v1/apps', (_req, res) => { res.json(deps.store.read().apps.map(appSummary)); });
+  r.get('/v1/apps', (_req, res) => {
+    res.json(deps.store.read().apps.map(appSummary));
+  });
   r.post('/v1/apps', async (req, res) => {
     const { image } = parseBody(addAppBody, req.body, 'app');
     const { app, created } = await deps.control.addApp(image);
@@ -31,7 +41,10 @@ export function appRoutes(deps: ApiDeps): Router {
   r.get('/v1/apps/:name', (req, res) => {
     const app = deps.store.read().apps.find((a) => a.name === req.params.name);
     if (!app) throw new NotFoundError(`app "${req.params.name}" is not registered`);
-    const deployments = deps.store.read().deployments.filter((d) => d.app === app.name).map((d) => d.name);
+    const deployments = deps.store
+      .read()
+      .deployments.filter((d) => d.app === app.name)
+      .map((d) => d.name);
     res.json({ ...appSummary(app), manifest: app.manifest, deployments });
   });
   r.delete('/v1/apps/:name', async (req, res) => {

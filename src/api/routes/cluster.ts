@@ -15,7 +15,12 @@ export function clusterRoutes(deps: ApiDeps): Router {
     if (deps.cluster) {
       const c = deps.cluster.status();
       res.json({
-        name: c.name, leader: c.leader, term: c.term, role: c.role, self: c.self, version: doc.version,
+        name: c.name,
+        leader: c.leader,
+        term: c.term,
+        role: c.role,
+        self: c.self,
+        version: doc.version,
         members: c.members.map((m) => ({ ...m, self: m.id === c.self, leader: m.id === c.leader })),
       });
       return;
@@ -31,15 +36,23 @@ export function clusterRoutes(deps: ApiDeps): Router {
     });
   });
   r.delete('/v1/cluster/members/:id', async (req, res) => {
-    if (!deps.cluster) throw new ValidationError('this box runs on its own (no cluster token): it has no other members', 'id');
+    if (!deps.cluster)
+      throw new ValidationError('this box runs on its own (no cluster token): it has no other members', 'id');
     const c = deps.cluster.status();
     if (c.leader && c.leader !== c.self) {
       const leader = c.members.find((m) => m.id === c.leader);
       if (!leader) throw new UnavailableError(`the leader ${c.leader} has no known address`);
       const answer = await fetch(`http://${leader.address}/v1/cluster/members/${encodeURIComponent(req.params.id)}`, {
-        method: 'DELETE', headers: { authorization: req.get('authorization') ?? '' }, signal: AbortSignal.timeout(10_000),
-      }).catch((e: Error) => { throw new UnavailableError(`the leader ${c.leader} did not answer: ${e.message}`); });
-      res.status(answer.status).type('json').send(await answer.text());
+        method: 'DELETE',
+        headers: { authorization: req.get('authorization') ?? '' },
+        signal: AbortSignal.timeout(10_000),
+      }).catch((e: Error) => {
+        throw new UnavailableError(`the leader ${c.leader} did not answer: ${e.message}`);
+      });
+      res
+        .status(answer.status)
+        .type('json')
+        .send(await answer.text());
       return;
     }
     await deps.cluster.removeMember(req.params.id);

@@ -10,11 +10,26 @@ import { parseBody } from '../../http/parse-body.js';
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const deploymentBody = z.strictObject({
-  name: z.string({ error: 'required' }).regex(NAME, { error: 'expected lower-case letters, digits and - (at most 63)' }),
+  name: z
+    .string({ error: 'required' })
+    .regex(NAME, { error: 'expected lower-case letters, digits and - (at most 63)' }),
   app: z.string({ error: 'required' }).min(1, { error: 'required' }),
-  fps: z.number({ error: 'expected a number of frames per second' }).positive({ error: 'expected fps > 0' }).max(1000, { error: 'expected fps <= 1000' }).optional(),
-  latencyMs: z.number({ error: 'expected a latency target in ms' }).positive({ error: 'expected latencyMs > 0' }).max(600000, { error: 'expected latencyMs <= 600000' }).optional(),
-  priority: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).min(-1000).max(1000).optional(),
+  fps: z
+    .number({ error: 'expected a number of frames per second' })
+    .positive({ error: 'expected fps > 0' })
+    .max(1000, { error: 'expected fps <= 1000' })
+    .optional(),
+  latencyMs: z
+    .number({ error: 'expected a latency target in ms' })
+    .positive({ error: 'expected latencyMs > 0' })
+    .max(600000, { error: 'expected latencyMs <= 600000' })
+    .optional(),
+  priority: z
+    .number({ error: 'expected an integer' })
+    .int({ error: 'expected an integer' })
+    .min(-1000)
+    .max(1000)
+    .optional(),
 });
 
 /** A deployment with where it runs and (once the router measures them) how it does. */

@@ -21,7 +21,11 @@ export function eventRoutes(deps: ApiDeps, open: Set<Response>): Router {
     });
     // One timer per open stream, only while it is open: nothing ticks at idle without listeners.
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.eventsKeepAliveMs ?? 15_000);
-    const close = () => { clearInterval(keepAlive); unsubscribe(); open.delete(res); };
+    const close = () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+      open.delete(res);
+    };
     req.on('close', close);
     res.on('error', close);
   });

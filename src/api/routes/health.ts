@@ -4,7 +4,9 @@ import type { ApiDeps } from '../deps.js';
 
 export function healthRoutes(deps: Pick<ApiDeps, 'ready' | 'docker' | 'nodeId' | 'store'>): Router {
   const r = Router();
-  r.get('/healthz', (_req, res) => { res.json({ status: 'alive', node: deps.nodeId }); });
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'alive', node: deps.nodeId });
+  });
   r.get('/readyz', (_req, res) => {
     const ready = deps.ready();
     const docker = deps.docker.get();

@@ -31,8 +31,14 @@ async function nodeView(deps: ApiDeps) {
 async function memberView(address: string, id: string): Promise<Record<string, unknown>> {
   const r = await fetch(`http://${address}/v1/nodes/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(2000) });
   if (!r.ok) throw new Error(`${address} answered ${r.status}`);
-  const view = await r.json() as Record<string, unknown>;
-  return { replicas: view.replicas ?? null, docker: view.docker, accelerators: view.accelerators, cpus: view.cpus, memoryMB: view.memoryMB };
+  const view = (await r.json()) as Record<string, unknown>;
+  return {
+    replicas: view.replicas ?? null,
+    docker: view.docker,
+    accelerators: view.accelerators,
+    cpus: view.cpus,
+    memoryMB: view.memoryMB,
+  };
 }
 
 export function nodeRoutes(deps: ApiDeps): Router {
@@ -46,7 +52,10 @@ export function nodeRoutes(deps: ApiDeps): Router {
     ]);
   });
   r.get('/v1/nodes/:id', async (req, res) => {
-    if (req.params.id === deps.nodeId) { res.json(await nodeView(deps)); return; }
+    if (req.params.id === deps.nodeId) {
+      res.json(await nodeView(deps));
+      return;
+    }
     const m = deps.store.read().members.find((x) => x.id === req.params.id);
     if (!m) throw new NotFoundError(`node "${req.params.id}" is not a member`);
     const stored = { id: m.id, address: m.address, state: m.state, self: false, ...(m.inventory ?? {}) };

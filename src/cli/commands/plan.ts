@@ -9,7 +9,11 @@ import { HighsSolver } from '../../adapters/highs-solver.js';
 import { isValidationError, ValidationError } from '../../domain/errors.js';
 import { planPlacement, STRATEGIES } from '../../domain/placement/index.js';
 import {
-  parseAppsFile, parseClusterFile, parseDeploymentsFile, parsePlanFile, parseProfilesFile,
+  parseAppsFile,
+  parseClusterFile,
+  parseDeploymentsFile,
+  parsePlanFile,
+  parseProfilesFile,
 } from '../../domain/placement/plan-files.js';
 
 interface PlanFlags {
@@ -27,7 +31,10 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ValidationError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, path);
+    throw new ValidationError(
+      `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      path,
+    );
   }
 }
 
@@ -38,10 +45,16 @@ function number(flag: string, value: string | undefined): number | undefined {
   return n;
 }
 
-export async function runPlan(flags: PlanFlags, write: (s: string) => void = (s) => process.stdout.write(s)): Promise<void> {
+export async function runPlan(
+  flags: PlanFlags,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<void> {
   const strategy = STRATEGIES.get(flags.strategy);
   if (!strategy) {
-    throw new ValidationError(`--strategy: unknown "${flags.strategy}" (one of ${[...STRATEGIES.keys()].join(', ')})`, 'strategy');
+    throw new ValidationError(
+      `--strategy: unknown "${flags.strategy}" (one of ${[...STRATEGIES.keys()].join(', ')})`,
+      'strategy',
+    );
   }
   const cluster = parseClusterFile(readText(flags.cluster), flags.cluster);
   const apps = parseAppsFile(readText(flags.apps), flags.apps);
@@ -49,19 +62,27 @@ export async function runPlan(flags: PlanFlags, write: (s: string) => void = (s)
   const deployments = parseDeploymentsFile(readText(flags.deployments), flags.deployments);
   const previous = flags.previous ? parsePlanFile(readText(flags.previous), flags.previous) : undefined;
   const solver = strategy.needs === 'solver' ? await HighsSolver.load() : undefined;
-  const plan = planPlacement(cluster, apps, profiles, deployments, {
-    strategy: flags.strategy,
-    headroom: number('headroom', flags.headroom),
-    timeLimitMs: number('time-limit', flags.timeLimit),
-    solver,
-    clock: () => performance.now(),
-  }, previous);
+  const plan = planPlacement(
+    cluster,
+    apps,
+    profiles,
+    deployments,
+    {
+      strategy: flags.strategy,
+      headroom: number('headroom', flags.headroom),
+      timeLimitMs: number('time-limit', flags.timeLimit),
+      solver,
+      clock: () => performance.now(),
+    },
+    previous,
+  );
   write(`${JSON.stringify(plan, null, 2)}\n`);
 }
 
 export function registerPlanCommand(program: Command): void {
   const names = [...STRATEGIES.values()].map((s) => `  ${s.name.padEnd(8)} ${s.summary}`).join('\n');
-  program.command('plan')
+  program
+    .command('plan')
     .description('place deployments offline from plan files; prints the plan as JSON (no Docker, no network)')
     .requiredOption('--cluster <file>', 'cluster file: {nodes, network}')
     .requiredOption('--apps <file>', 'apps file: [manifest, …] (modules may carry frameKB)')
@@ -71,7 +92,10 @@ export function registerPlanCommand(program: Command): void {
     .option('--headroom <share>', 'share of every GPU and node kept free (default 0.1)')
     .option('--previous <file>', 'a previous plan: re-plan moving as little as possible (rim)')
     .option('--time-limit <ms>', 'optimal: solver time limit in ms (default 20000)')
-    .addHelpText('after', `\nStrategies:\n${names}\n\nExit codes: 0 ok, 2 a bad file, field or flag (the message names it).`)
+    .addHelpText(
+      'after',
+      `\nStrategies:\n${names}\n\nExit codes: 0 ok, 2 a bad file, field or flag (the message names it).`,
+    )
     .action(async (flags: PlanFlags) => {
       try {
         await runPlan(flags);

@@ -29,8 +29,7 @@ export function resetElectionTimer<D>(c: Ctx<D>): void {
   c.s.electionDeadline = c.now + c.cfg.electionMinMs + r.value * (c.cfg.electionMaxMs - c.cfg.electionMinMs);
 }
 
-export const voters = <D>(s: RaftState<D>): string[] =>
-  (s.pending.at(-1) ?? s.committed)?.voters ?? [];
+export const voters = <D>(s: RaftState<D>): string[] => (s.pending.at(-1) ?? s.committed)?.voters ?? [];
 
 export const isVoter = <D>(s: RaftState<D>): boolean => voters(s).includes(s.id);
 

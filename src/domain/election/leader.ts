@@ -33,7 +33,12 @@ export function broadcast<D>(c: Ctx<D>): void {
   for (const to of peers(c.s)) {
     const has = (c.s.match[to] ?? 0) >= head.index;
     send(c, {
-      type: 'append', term: c.s.term, from: c.s.id, to, head: lastRef(c.s), commitIndex,
+      type: 'append',
+      term: c.s.term,
+      from: c.s.id,
+      to,
+      head: lastRef(c.s),
+      commitIndex,
       ...(has ? {} : { entry: head }),
     });
   }
@@ -43,7 +48,7 @@ export function broadcast<D>(c: Ctx<D>): void {
 export function advanceCommit<D>(c: Ctx<D>): void {
   const head = newest(c.s);
   if (!head) return;
-  const n = majorityIndex(voters(c.s), (id) => (id === c.s.id ? head.index : c.s.match[id] ?? 0));
+  const n = majorityIndex(voters(c.s), (id) => (id === c.s.id ? head.index : (c.s.match[id] ?? 0)));
   if (n <= (c.s.committed?.index ?? 0)) return;
   const before = c.s.committed;
   Object.assign(c.s, leaderCommit(c.s, n));
@@ -54,7 +59,11 @@ export function advanceCommit<D>(c: Ctx<D>): void {
 }
 
 export function onAppendResponse<D>(c: Ctx<D>, m: Extract<RaftMessage<D>, { type: 'append-resp' }>): void {
-  if (m.term > c.s.term) { becomeFollower(c, m.term, null); resetElectionTimer(c); return; }
+  if (m.term > c.s.term) {
+    becomeFollower(c, m.term, null);
+    resetElectionTimer(c);
+    return;
+  }
   if (c.s.role !== 'leader' || m.term !== c.s.term) return;
   c.s.ackAt[m.from] = c.now;
   if (m.success && m.match.term === c.s.term) {
@@ -67,7 +76,15 @@ export function onAppendResponse<D>(c: Ctx<D>, m: Extract<RaftMessage<D>, { type
 function broadcastTo<D>(c: Ctx<D>, to: string): void {
   const head = newest(c.s);
   if (!head) return;
-  send(c, { type: 'append', term: c.s.term, from: c.s.id, to, head: lastRef(c.s), commitIndex: c.s.committed?.index ?? 0, entry: head });
+  send(c, {
+    type: 'append',
+    term: c.s.term,
+    from: c.s.id,
+    to,
+    head: lastRef(c.s),
+    commitIndex: c.s.committed?.index ?? 0,
+    entry: head,
+  });
 }
 
 export function propose<D>(c: Ctx<D>, p: Extract<RaftInput<D>, { kind: 'propose' }>): void {
@@ -96,7 +113,9 @@ export function propose<D>(c: Ctx<D>, p: Extract<RaftInput<D>, { kind: 'propose'
 
 /** Leader tick: heartbeat when due; step down without a majority for a whole election timeout. */
 export function leaderTick<D>(c: Ctx<D>): void {
-  const heard = voters(c.s).filter((v) => v === c.s.id || c.now - (c.s.ackAt[v] ?? c.s.becameLeaderAt) < c.cfg.electionMinMs);
+  const heard = voters(c.s).filter(
+    (v) => v === c.s.id || c.now - (c.s.ackAt[v] ?? c.s.becameLeaderAt) < c.cfg.electionMinMs,
+  );
   if (heard.length < majority(voters(c.s).length)) {
     becomeFollower(c, c.s.term, null);
     resetElectionTimer(c);

@@ -8,18 +8,39 @@ import { type Ctx, isVoter, resetElectionTimer, becomeRole } from './context.js'
 import { onAppend } from './follower.js';
 import { advanceCommit, leaderTick, onAppendResponse, propose } from './leader.js';
 import {
-  DEFAULT_RAFT_CONFIG, type PersistentState, type RaftConfig, type RaftEffect, type RaftInput, type RaftState, type StepResult,
+  DEFAULT_RAFT_CONFIG,
+  type PersistentState,
+  type RaftConfig,
+  type RaftEffect,
+  type RaftInput,
+  type RaftState,
+  type StepResult,
 } from './types.js';
 import { onPreVoteRequest, onPreVoteResponse, onVoteRequest, onVoteResponse, startPreVote } from './vote.js';
 
 export function initialState<D>(
-  id: string, persisted: PersistentState<D> | undefined, now: number, seed: number, cfg: RaftConfig = DEFAULT_RAFT_CONFIG,
+  id: string,
+  persisted: PersistentState<D> | undefined,
+  now: number,
+  seed: number,
+  cfg: RaftConfig = DEFAULT_RAFT_CONFIG,
 ): RaftState<D> {
   const s: RaftState<D> = {
-    id, term: persisted?.term ?? 0, votedFor: persisted?.votedFor ?? null,
-    committed: persisted?.committed ?? null, pending: persisted?.pending ?? [],
-    role: 'follower', leader: null, leaderContactAt: 0, electionDeadline: now, heartbeatDue: now,
-    becameLeaderAt: 0, votes: [], match: {}, ackAt: {}, seed: seed >>> 0,
+    id,
+    term: persisted?.term ?? 0,
+    votedFor: persisted?.votedFor ?? null,
+    committed: persisted?.committed ?? null,
+    pending: persisted?.pending ?? [],
+    role: 'follower',
+    leader: null,
+    leaderContactAt: 0,
+    electionDeadline: now,
+    heartbeatDue: now,
+    becameLeaderAt: 0,
+    votes: [],
+    match: {},
+    ackAt: {},
+    seed: seed >>> 0,
   };
   const c: Ctx<D> = { s, fx: [], cfg, now, persist: false };
   resetElectionTimer(c);
@@ -27,13 +48,24 @@ export function initialState<D>(
 }
 
 /** The durable part of a state: what the driver writes before acting on the effects. */
-export const persistentPart = <D>(s: RaftState<D>): PersistentState<D> =>
-  ({ term: s.term, votedFor: s.votedFor, committed: s.committed, pending: s.pending });
+export const persistentPart = <D>(s: RaftState<D>): PersistentState<D> => ({
+  term: s.term,
+  votedFor: s.votedFor,
+  committed: s.committed,
+  pending: s.pending,
+});
 
-export function step<D>(state: RaftState<D>, input: RaftInput<D>, cfg: RaftConfig = DEFAULT_RAFT_CONFIG): StepResult<D> {
+export function step<D>(
+  state: RaftState<D>,
+  input: RaftInput<D>,
+  cfg: RaftConfig = DEFAULT_RAFT_CONFIG,
+): StepResult<D> {
   const c: Ctx<D> = {
     s: { ...state, votes: [...state.votes], match: { ...state.match }, ackAt: { ...state.ackAt } },
-    fx: [], cfg, now: input.now, persist: false,
+    fx: [],
+    cfg,
+    now: input.now,
+    persist: false,
   };
   switch (input.kind) {
     case 'tick':

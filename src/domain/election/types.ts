@@ -49,7 +49,11 @@ export interface RaftState<D> extends PersistentState<D> {
   seed: number;
 }
 
-interface Addressed { term: number; from: string; to: string }
+interface Addressed {
+  term: number;
+  from: string;
+  to: string;
+}
 
 export type RaftMessage<D> =
   | (Addressed & { type: 'prevote-req'; last: EntryRef })
@@ -74,7 +78,12 @@ export type RaftEffect<D> =
   | { kind: 'role'; role: Role; term: number; leader: string | null }
   | { kind: 'commit'; entry: Entry<D> }
   | { kind: 'appended'; id: string; term: number; index: number }
-  | { kind: 'refused'; id: string; reason: 'not-leader' | 'busy' | 'membership-change-pending' | 'too-many-voter-changes'; leader: string | null };
+  | {
+      kind: 'refused';
+      id: string;
+      reason: 'not-leader' | 'busy' | 'membership-change-pending' | 'too-many-voter-changes';
+      leader: string | null;
+    };
 
 export interface StepResult<D> {
   state: RaftState<D>;

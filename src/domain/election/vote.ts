@@ -6,7 +6,15 @@
  */
 import { isUpToDate, majority } from '../replication/entry.js';
 import {
-  becomeFollower, becomeRole, type Ctx, isVoter, lastRef, peers, resetElectionTimer, send, voters,
+  becomeFollower,
+  becomeRole,
+  type Ctx,
+  isVoter,
+  lastRef,
+  peers,
+  resetElectionTimer,
+  send,
+  voters,
 } from './context.js';
 import { becomeLeader } from './leader.js';
 import type { RaftMessage } from './types.js';
@@ -17,7 +25,8 @@ export function startPreVote<D>(c: Ctx<D>): void {
   resetElectionTimer(c);
   becomeRole(c, 'precandidate', null);
   c.s.votes = [c.s.id];
-  for (const to of peers(c.s)) send(c, { type: 'prevote-req', term: c.s.term + 1, from: c.s.id, to, last: lastRef(c.s) });
+  for (const to of peers(c.s))
+    send(c, { type: 'prevote-req', term: c.s.term + 1, from: c.s.id, to, last: lastRef(c.s) });
   if (c.s.votes.length >= majority(voters(c.s).length)) startElection(c);
 }
 
@@ -54,9 +63,8 @@ export function onPreVoteResponse<D>(c: Ctx<D>, m: Extract<RaftMessage<D>, { typ
 
 export function onVoteRequest<D>(c: Ctx<D>, m: Extract<RaftMessage<D>, { type: 'vote-req' }>): void {
   if (m.term > c.s.term) becomeFollower(c, m.term, null);
-  const granted = m.term === c.s.term
-    && (c.s.votedFor === null || c.s.votedFor === m.from)
-    && isUpToDate(m.last, lastRef(c.s));
+  const granted =
+    m.term === c.s.term && (c.s.votedFor === null || c.s.votedFor === m.from) && isUpToDate(m.last, lastRef(c.s));
   if (granted) {
     c.s.votedFor = m.from;
     c.persist = true;
@@ -66,7 +74,10 @@ export function onVoteRequest<D>(c: Ctx<D>, m: Extract<RaftMessage<D>, { type: '
 }
 
 export function onVoteResponse<D>(c: Ctx<D>, m: Extract<RaftMessage<D>, { type: 'vote-resp' }>): void {
-  if (m.term > c.s.term) { becomeFollower(c, m.term, null); return; }
+  if (m.term > c.s.term) {
+    becomeFollower(c, m.term, null);
+    return;
+  }
   if (c.s.role !== 'candidate' || m.term !== c.s.term || !m.granted) return;
   if (!voters(c.s).includes(m.from) || c.s.votes.includes(m.from)) return;
   c.s.votes.push(m.from);

@@ -41,7 +41,11 @@ export interface MemberTransition {
  * `since`). The leader itself is always alive; members that left stay left.
  */
 export function memberTransitions(
-  members: readonly Member[], selfId: string, heard: (id: string) => number | undefined, since: number, now: number,
+  members: readonly Member[],
+  selfId: string,
+  heard: (id: string) => number | undefined,
+  since: number,
+  now: number,
   cfg: FailureDetectorConfig,
 ): MemberTransition[] {
   const out: MemberTransition[] = [];

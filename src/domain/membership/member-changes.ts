@@ -7,9 +7,13 @@ import type { ClusterDocument, Member, NodeInventory } from '../types.js';
 import type { MemberTransition } from './failure-detector.js';
 
 export const votersOf = (doc: ClusterDocument): string[] =>
-  doc.members.filter((m) => m.state !== 'left').map((m) => m.id).sort();
+  doc.members
+    .filter((m) => m.state !== 'left')
+    .map((m) => m.id)
+    .sort();
 
-export const aliveMembers = (doc: ClusterDocument): Member[] => doc.members.filter((m) => m.state === 'alive' || m.state === 'suspect');
+export const aliveMembers = (doc: ClusterDocument): Member[] =>
+  doc.members.filter((m) => m.state === 'alive' || m.state === 'suspect');
 
 export interface JoinInfo {
   id: string;
@@ -26,19 +30,31 @@ export function withMember(doc: ClusterDocument, join: JoinInfo, now: number): C
     joinedAt: existing && existing.state !== 'left' ? existing.joinedAt : now,
     lastSeen: now,
     state: 'alive',
-    ...(join.inventory ?? existing?.inventory ? { inventory: join.inventory ?? existing?.inventory } : {}),
+    ...((join.inventory ?? existing?.inventory) ? { inventory: join.inventory ?? existing?.inventory } : {}),
   };
-  return { ...doc, members: [...doc.members.filter((m) => m.id !== join.id), member].sort((a, b) => a.id.localeCompare(b.id)) };
+  return {
+    ...doc,
+    members: [...doc.members.filter((m) => m.id !== join.id), member].sort((a, b) => a.id.localeCompare(b.id)),
+  };
 }
 
 /** True when `join` would change nothing (same address and inventory, alive). */
 export function isCurrentMember(doc: ClusterDocument, join: JoinInfo): boolean {
   const m = doc.members.find((x) => x.id === join.id);
-  return !!m && m.state === 'alive' && m.address === join.address
-    && (!join.inventory || JSON.stringify(m.inventory) === JSON.stringify(join.inventory));
+  return (
+    !!m &&
+    m.state === 'alive' &&
+    m.address === join.address &&
+    (!join.inventory || JSON.stringify(m.inventory) === JSON.stringify(join.inventory))
+  );
 }
 
-export function withTransitions(doc: ClusterDocument, transitions: readonly MemberTransition[], heard: (id: string) => number | undefined, now: number): ClusterDocument {
+export function withTransitions(
+  doc: ClusterDocument,
+  transitions: readonly MemberTransition[],
+  heard: (id: string) => number | undefined,
+  now: number,
+): ClusterDocument {
   if (!transitions.length) return doc;
   const byId = new Map(transitions.map((t) => [t.id, t]));
   return {
@@ -46,10 +62,12 @@ export function withTransitions(doc: ClusterDocument, transitions: readonly Memb
     members: doc.members.map((m) => {
       const t = byId.get(m.id);
       if (!t) return m;
-      return { ...m, state: t.to, lastSeen: t.to === 'alive' ? now : heard(m.id) ?? m.lastSeen };
+      return { ...m, state: t.to, lastSeen: t.to === 'alive' ? now : (heard(m.id) ?? m.lastSeen) };
     }),
   };
 }
 
-export const withoutMember = (doc: ClusterDocument, id: string): ClusterDocument =>
-  ({ ...doc, members: doc.members.filter((m) => m.id !== id) });
+export const withoutMember = (doc: ClusterDocument, id: string): ClusterDocument => ({
+  ...doc,
+  members: doc.members.filter((m) => m.id !== id),
+});

@@ -43,7 +43,10 @@ export class ClusterState {
   readonly cap: Float64Array;
 
   /** `trackCaps: false` for baselines, which keep their own (or no) latency rules. */
-  constructor(readonly p: Problem, private readonly trackCaps = true) {
+  constructor(
+    readonly p: Problem,
+    private readonly trackCaps = true,
+  ) {
     this.gpuLoad = new Float64Array(p.slots.length);
     this.gpuMem = new Float64Array(p.slots.length);
     this.cores = new Float64Array(p.nodes.length);
@@ -128,10 +131,12 @@ export class ClusterState {
         this.nodeMem[slot.node]! += sign * (prof.memoryMB ?? 0);
         if (slot.gpu) this.gpuMem[s.slot]! += sign * (prof.gpuMemoryMB ?? 0);
       }
-      if (refs === 0) reps.delete(mv.tag); else reps.set(mv.tag, refs);
+      if (refs === 0) reps.delete(mv.tag);
+      else reps.set(mv.tag, refs);
       const nd = this.nodeDeps[slot.node]!;
       const c = (nd.get(dep) ?? 0) + sign;
-      if (c === 0) nd.delete(dep); else nd.set(dep, c);
+      if (c === 0) nd.delete(dep);
+      else nd.set(dep, c);
     }
   }
 

@@ -23,12 +23,17 @@ export class Draft {
 
   private readonly app: AppInfo;
 
-  constructor(readonly state: ClusterState, readonly dep: number) {
+  constructor(
+    readonly state: ClusterState,
+    readonly dep: number,
+  ) {
     this.app = state.p.apps.get(state.p.deployments[dep]!.app)!;
   }
 
   private mv(module: number, variant: string): ModuleVariant {
-    return this.app.modules[module]!.byVariant.get(variant) ?? moduleVariant(this.state.p, this.app.name, module, variant);
+    return (
+      this.app.modules[module]!.byVariant.get(variant) ?? moduleVariant(this.state.p, this.app.name, module, variant)
+    );
   }
 
   private replicaPaid(module: number, variant: string, slot: number): boolean {
@@ -60,9 +65,11 @@ export class Draft {
     const s = this.state.p.slots[slot]!;
     if (s.gpu && this.gpuFree(slot) <= EPS) return 0;
     if (!this.replicaPaid(module, variant, slot)) {
-      const nodeMemFree = this.state.p.nodes[s.node]!.memoryMB - this.state.nodeMem[s.node]! - (this.mem.get(s.node) ?? 0);
+      const nodeMemFree =
+        this.state.p.nodes[s.node]!.memoryMB - this.state.nodeMem[s.node]! - (this.mem.get(s.node) ?? 0);
       if ((prof.memoryMB ?? 0) > nodeMemFree + EPS) return 0;
-      if (s.gpu && (prof.gpuMemoryMB ?? 0) > s.memoryMB - this.state.gpuMem[slot]! - (this.gpuMem.get(slot) ?? 0) + EPS) return 0;
+      if (s.gpu && (prof.gpuMemoryMB ?? 0) > s.memoryMB - this.state.gpuMem[slot]! - (this.gpuMem.get(slot) ?? 0) + EPS)
+        return 0;
     }
     const st = this.state;
     let fps = Infinity;
@@ -71,7 +78,9 @@ export class Draft {
     const perFpsCores = (prof.cpuCores ?? 0) / prof.maxFps;
     if (perFpsCores > 0) {
       const node = st.p.nodes[s.node]!;
-      const free = Math.min(st.coresFree(s.node), st.cap[node.cpuSlot]! * node.cpus - st.cores[s.node]!) - (this.cores.get(s.node) ?? 0);
+      const free =
+        Math.min(st.coresFree(s.node), st.cap[node.cpuSlot]! * node.cpus - st.cores[s.node]!) -
+        (this.cores.get(s.node) ?? 0);
       fps = Math.min(fps, Math.max(0, free) / perFpsCores);
     }
     return fps;
@@ -100,7 +109,9 @@ export class Draft {
   private perFpsUtil(module: number, variant: string, slot: number): number {
     const prof = this.profile(module, variant, slot)!;
     const s = this.state.p.slots[slot]!;
-    return s.gpu ? 1 / prof.maxFps : (prof.cpuCores ?? 0) / prof.maxFps / Math.max(1e-9, this.state.p.nodes[s.node]!.cpus);
+    return s.gpu
+      ? 1 / prof.maxFps
+      : (prof.cpuCores ?? 0) / prof.maxFps / Math.max(1e-9, this.state.p.nodes[s.node]!.cpus);
   }
 
   /**
@@ -110,11 +121,23 @@ export class Draft {
    * `budgetMs` (its loaded latency), else the smallest n that fits. Returns the slowest piece's latency, or undefined if it does not
    * fit. O(maxPieces² · 40).
    */
-  placeBalanced(module: number, variant: string, fps: number, order: readonly number[], maxPieces: number, budgetMs = Infinity): number | undefined {
-    const cands = order.map((slot) => ({
-      slot, u: this.util(slot), k: this.perFpsUtil(module, variant, slot), room: this.maxFps(module, variant, slot),
-      base: this.profile(module, variant, slot)?.latencyMs ?? Infinity,
-    })).filter((c) => c.room > EPS && c.k > 0);
+  placeBalanced(
+    module: number,
+    variant: string,
+    fps: number,
+    order: readonly number[],
+    maxPieces: number,
+    budgetMs = Infinity,
+  ): number | undefined {
+    const cands = order
+      .map((slot) => ({
+        slot,
+        u: this.util(slot),
+        k: this.perFpsUtil(module, variant, slot),
+        room: this.maxFps(module, variant, slot),
+        base: this.profile(module, variant, slot)?.latencyMs ?? Infinity,
+      }))
+      .filter((c) => c.room > EPS && c.k > 0);
     let best: { pieces: Array<{ slot: number; fps: number }>; worst: number } | undefined;
     let first: typeof best;
     for (let n = 2; n <= Math.min(maxPieces, cands.length); n++) {
@@ -123,12 +146,21 @@ export class Draft {
       if (at(2) < fps - EPS) continue; // not enough room even when full
       let lo = 0;
       let hi = 2;
-      for (let i = 0; i < 40; i++) { const mid = (lo + hi) / 2; if (at(mid) >= fps) hi = mid; else lo = mid; }
-      const pieces = use.map((c) => ({ c, fps: Math.min(c.room, Math.max(0, (hi - c.u) / c.k)) })).filter((x) => x.fps > EPS);
+      for (let i = 0; i < 40; i++) {
+        const mid = (lo + hi) / 2;
+        if (at(mid) >= fps) hi = mid;
+        else lo = mid;
+      }
+      const pieces = use
+        .map((c) => ({ c, fps: Math.min(c.room, Math.max(0, (hi - c.u) / c.k)) }))
+        .filter((x) => x.fps > EPS);
       const worst = Math.max(...pieces.map((x) => x.c.base / Math.max(1e-9, 1 - x.c.u - x.fps * x.c.k)));
       const cand = { pieces: pieces.map((x) => ({ slot: x.c.slot, fps: x.fps })), worst };
       first ??= cand;
-      if (worst <= budgetMs) { best = cand; break; }
+      if (worst <= budgetMs) {
+        best = cand;
+        break;
+      }
     }
     // No split meets the budget: the fewest pieces that fit (spreading thin would only hold GPUs back).
     best ??= first;
@@ -149,7 +181,10 @@ export class Draft {
    */
   place(module: number, variant: string, fps: number, order: readonly number[], minPiece: number): boolean {
     for (const slot of order) {
-      if (this.maxFps(module, variant, slot) >= fps - EPS) { this.add(module, variant, slot, fps); return true; }
+      if (this.maxFps(module, variant, slot) >= fps - EPS) {
+        this.add(module, variant, slot, fps);
+        return true;
+      }
     }
     // Split: claim as we go; a draft that fails here is thrown away whole.
     let left = fps;

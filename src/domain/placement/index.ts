@@ -29,7 +29,8 @@ export function planPlacement(
 ): Plan {
   const name = options.strategy ?? 'rim';
   const strategy = STRATEGIES.get(name);
-  if (!strategy) throw new ValidationError(`strategy: unknown "${name}" (one of ${[...STRATEGIES.keys()].join(', ')})`, 'strategy');
+  if (!strategy)
+    throw new ValidationError(`strategy: unknown "${name}" (one of ${[...STRATEGIES.keys()].join(', ')})`, 'strategy');
   const headroom = options.headroom ?? DEFAULT_HEADROOM;
   if (!(headroom >= 0 && headroom < 1)) throw new ValidationError(`headroom: ${headroom} is not in [0, 1)`, 'headroom');
   const start = options.clock?.() ?? 0;

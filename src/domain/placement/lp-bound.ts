@@ -29,7 +29,10 @@ function classes(p: Problem): NodeClass[] {
     const models = n.gpuSlots.map((g) => p.slots[g]!.model).sort();
     const key = `${n.cpus}|${models.join(',')}`;
     const c = byKey.get(key);
-    if (c) { c.count++; continue; }
+    if (c) {
+      c.count++;
+      continue;
+    }
     const gpus = new Map<string, number>();
     for (const m of models) gpus.set(m, (gpus.get(m) ?? 0) + 1);
     byKey.set(key, { count: 1, cpus: n.cpus, gpus });
@@ -41,7 +44,11 @@ function classes(p: Problem): NodeClass[] {
  * `demand`: fps offered per app (the bound on admitted fps), or
  * `mix`: app → weight (capacity for that mix; weights are normalised).
  */
-export function capacityBound(p: Problem, solver: MilpSolver, q: { demand: Map<string, number> } | { mix: Map<string, number> }): BoundResult {
+export function capacityBound(
+  p: Problem,
+  solver: MilpSolver,
+  q: { demand: Map<string, number> } | { mix: Map<string, number> },
+): BoundResult {
   const b = new MilpBuilder('max');
   const h = p.headroom;
   const cls = classes(p);
@@ -53,24 +60,33 @@ export function capacityBound(p: Problem, solver: MilpSolver, q: { demand: Map<s
   for (const [appName, amount] of apps) {
     const app = p.apps.get(appName)!;
     const A = b.col('demand' in q ? 1 : 0, 0, 'demand' in q ? amount : INF);
-    if ('mix' in q) b.row([[A, 1], [t, -amount / mixSum]], 0, 0);
+    if ('mix' in q)
+      b.row(
+        [
+          [A, 1],
+          [t, -amount / mixSum],
+        ],
+        0,
+        0,
+      );
     for (const m of app.modules) {
       const terms: Array<[number, number]> = [[A, -1]];
       cls.forEach((c, ci) => {
         const models = m.gpu ? [...c.gpus.keys()] : ['cpu'];
-        for (const model of models) for (const v of m.variants) {
-          const pr = profileFor(p, appName, m.name, v.name, model);
-          if (!pr) continue;
-          const x = b.col(0, 0, INF);
-          terms.push([x, 1]);
-          if (m.gpu) {
-            const key = `${ci}|${model}`;
-            if (!gpuRows.has(key)) gpuRows.set(key, []);
-            gpuRows.get(key)!.push([x, 1 / pr.maxFps]);
+        for (const model of models)
+          for (const v of m.variants) {
+            const pr = profileFor(p, appName, m.name, v.name, model);
+            if (!pr) continue;
+            const x = b.col(0, 0, INF);
+            terms.push([x, 1]);
+            if (m.gpu) {
+              const key = `${ci}|${model}`;
+              if (!gpuRows.has(key)) gpuRows.set(key, []);
+              gpuRows.get(key)!.push([x, 1 / pr.maxFps]);
+            }
+            if (!coreRows.has(ci)) coreRows.set(ci, []);
+            coreRows.get(ci)!.push([x, (pr.cpuCores ?? 0) / pr.maxFps]);
           }
-          if (!coreRows.has(ci)) coreRows.set(ci, []);
-          coreRows.get(ci)!.push([x, (pr.cpuCores ?? 0) / pr.maxFps]);
-        }
       });
       b.row(terms, 0, 0); // every module serves all admitted fps
     }

@@ -63,7 +63,11 @@ export class MilpBuilder {
     for (const [i, v] of terms) merged.set(i, (merged.get(i) ?? 0) + v);
     const idx: number[] = [];
     const val: number[] = [];
-    for (const [i, v] of merged) if (v !== 0) { idx.push(i); val.push(v); }
+    for (const [i, v] of merged)
+      if (v !== 0) {
+        idx.push(i);
+        val.push(v);
+      }
     this.rows.push({ lower, upper, idx, val });
   }
 

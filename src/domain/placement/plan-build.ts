@@ -48,7 +48,9 @@ export function buildPlan(
       rejected.push({ deployment: d.name, reason: reasons.get(d.index) ?? 'not placed' });
       continue;
     }
-    const sorted = [...shares].sort((a, b) => a.module - b.module || a.slot - b.slot || a.variant.localeCompare(b.variant));
+    const sorted = [...shares].sort(
+      (a, b) => a.module - b.module || a.slot - b.slot || a.variant.localeCompare(b.variant),
+    );
     for (const s of sorted) placements.push(toPlacement(p, s));
     latencyMs[d.name] = round(state.latencyOf(d.index));
   }
@@ -80,7 +82,10 @@ export function sharesFromPlan(p: Problem, plan: Plan): { shares: Share[][]; los
     const app = p.apps.get(p.deployments[dep]!.app);
     const module = app?.modules.findIndex((m) => m.name === pl.module) ?? -1;
     const slot = slotIndex.get(`${pl.node}\u0000${pl.accelerator}`);
-    if (module < 0 || slot === undefined) { lost.add(dep); continue; }
+    if (module < 0 || slot === undefined) {
+      lost.add(dep);
+      continue;
+    }
     shares[dep]!.push({ dep, module, variant: variantOf(pl.variant), slot, fps: pl.fps });
   }
   return { shares, lost };

@@ -14,30 +14,46 @@ const pos = z.number().positive();
 const nonneg = z.number().nonnegative();
 
 export const clusterFileSchema = z.strictObject({
-  nodes: z.array(z.strictObject({
-    id,
-    cpus: nonneg,
-    memoryMB: nonneg,
-    accelerators: z.array(z.object({
-      id: id.refine((s) => s !== 'cpu', 'the id "cpu" is reserved for a node\'s cores'),
-      model: z.string().min(1).refine((s) => s !== 'cpu', 'the model "cpu" is a node\'s cores, not an accelerator'),
-      memoryMB: nonneg,
-      emulated: z.boolean().optional(),
-      cpus: nonneg.optional(),
-      cpuset: z.string().optional(),
-    })).default([]),
-  })).superRefine((nodes, ctx) => {
-    const seen = new Set<string>();
-    const accs = new Set<string>();
-    nodes.forEach((n, i) => {
-      if (seen.has(n.id)) ctx.addIssue({ code: 'custom', message: `duplicate node id "${n.id}"`, path: [i, 'id'] });
-      seen.add(n.id);
-      n.accelerators.forEach((a, j) => {
-        if (accs.has(a.id)) ctx.addIssue({ code: 'custom', message: `duplicate accelerator id "${a.id}"`, path: [i, 'accelerators', j, 'id'] });
-        accs.add(a.id);
+  nodes: z
+    .array(
+      z.strictObject({
+        id,
+        cpus: nonneg,
+        memoryMB: nonneg,
+        accelerators: z
+          .array(
+            z.object({
+              id: id.refine((s) => s !== 'cpu', 'the id "cpu" is reserved for a node\'s cores'),
+              model: z
+                .string()
+                .min(1)
+                .refine((s) => s !== 'cpu', 'the model "cpu" is a node\'s cores, not an accelerator'),
+              memoryMB: nonneg,
+              emulated: z.boolean().optional(),
+              cpus: nonneg.optional(),
+              cpuset: z.string().optional(),
+            }),
+          )
+          .default([]),
+      }),
+    )
+    .superRefine((nodes, ctx) => {
+      const seen = new Set<string>();
+      const accs = new Set<string>();
+      nodes.forEach((n, i) => {
+        if (seen.has(n.id)) ctx.addIssue({ code: 'custom', message: `duplicate node id "${n.id}"`, path: [i, 'id'] });
+        seen.add(n.id);
+        n.accelerators.forEach((a, j) => {
+          if (accs.has(a.id))
+            ctx.addIssue({
+              code: 'custom',
+              message: `duplicate accelerator id "${a.id}"`,
+              path: [i, 'accelerators', j, 'id'],
+            });
+          accs.add(a.id);
+        });
       });
-    });
-  }),
+    }),
   network: z.strictObject({ bandwidthMbps: pos, rttMs: nonneg }),
 });
 
@@ -54,40 +70,55 @@ export const profileRowSchema = z.strictObject({
 });
 export const profilesFileSchema = z.array(profileRowSchema);
 
-export const deploymentsFileSchema = z.array(z.strictObject({
-  name: z.string().min(1).max(253),
-  app: z.string().min(1),
-  fps: pos.max(10000),
-  latencyMs: pos,
-  priority: z.number().int().optional(),
-})).superRefine((ds, ctx) => {
-  const seen = new Set<string>();
-  ds.forEach((d, i) => {
-    if (seen.has(d.name)) ctx.addIssue({ code: 'custom', message: `duplicate deployment name "${d.name}"`, path: [i, 'name'] });
-    seen.add(d.name);
+export const deploymentsFileSchema = z
+  .array(
+    z.strictObject({
+      name: z.string().min(1).max(253),
+      app: z.string().min(1),
+      fps: pos.max(10000),
+      latencyMs: pos,
+      priority: z.number().int().optional(),
+    }),
+  )
+  .superRefine((ds, ctx) => {
+    const seen = new Set<string>();
+    ds.forEach((d, i) => {
+      if (seen.has(d.name))
+        ctx.addIssue({ code: 'custom', message: `duplicate deployment name "${d.name}"`, path: [i, 'name'] });
+      seen.add(d.name);
+    });
   });
-});
 
-export const planFileSchema = z.object({
-  strategy: z.string(),
-  placements: z.array(z.object({
-    deployment: z.string(), module: z.string(), variant: z.string().optional(),
-    node: z.string(), accelerator: z.string(), fps: pos,
-  })),
-  rejected: z.array(z.object({ deployment: z.string(), reason: z.string() })),
-  latencyMs: z.record(z.string(), z.number()),
-  utilisation: z.record(z.string(), z.number()),
-  solveMs: z.number(),
-  moves: z.number().optional(),
-  replan: z.enum(['kept', 'moved', 'fresh']).optional(),
-  status: z.string().optional(),
-  gap: z.number().optional(),
-}).passthrough();
+export const planFileSchema = z
+  .object({
+    strategy: z.string(),
+    placements: z.array(
+      z.object({
+        deployment: z.string(),
+        module: z.string(),
+        variant: z.string().optional(),
+        node: z.string(),
+        accelerator: z.string(),
+        fps: pos,
+      }),
+    ),
+    rejected: z.array(z.object({ deployment: z.string(), reason: z.string() })),
+    latencyMs: z.record(z.string(), z.number()),
+    utilisation: z.record(z.string(), z.number()),
+    solveMs: z.number(),
+    moves: z.number().optional(),
+    replan: z.enum(['kept', 'moved', 'fresh']).optional(),
+    status: z.string().optional(),
+    gap: z.number().optional(),
+  })
+  .passthrough();
 
 function parseWith<T>(schema: z.ZodType<T>, text: string | unknown, file: string): T {
   let raw: unknown = text;
   if (typeof text === 'string') {
-    try { raw = JSON.parse(text); } catch (e) {
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
       throw new ValidationError(`${file}: not valid JSON (${(e as Error).message})`, file);
     }
   }
@@ -119,7 +150,8 @@ export function parseAppsFile(text: string | unknown, file = 'apps'): AppSpec[] 
       names.add(app.name);
       return app;
     } catch (e) {
-      if (e instanceof ValidationError) throw new ValidationError(`${file}: [${i}] ${e.message}`, `[${i}].${e.field ?? ''}`);
+      if (e instanceof ValidationError)
+        throw new ValidationError(`${file}: [${i}] ${e.message}`, `[${i}].${e.field ?? ''}`);
       throw e;
     }
   });

@@ -85,7 +85,13 @@ export const variantOf = (v: string | undefined): string => (v === undefined || 
 export const profileKey = (app: string, module: string, variant: string, model: string): string =>
   `${app}\u0000${module}\u0000${variant}\u0000${model}`;
 
-export function profileFor(p: Problem, app: string, module: string, variant: string, model: string): Profile | undefined {
+export function profileFor(
+  p: Problem,
+  app: string,
+  module: string,
+  variant: string,
+  model: string,
+): Profile | undefined {
   return p.profiles.get(profileKey(app, module, variant, model));
 }
 
@@ -101,7 +107,10 @@ export function moduleVariant(p: Problem, app: string, module: number, variant: 
   const mod = p.apps.get(app)!.modules[module]!;
   let mv = mod.byVariant.get(variant);
   if (!mv) {
-    mv = { tag: `${app}\u0000${module}\u0000${variant}`, bySlot: p.slots.map((s) => (s.gpu === mod.gpu ? profileFor(p, app, mod.name, variant, s.model) : undefined)) };
+    mv = {
+      tag: `${app}\u0000${module}\u0000${variant}`,
+      bySlot: p.slots.map((s) => (s.gpu === mod.gpu ? profileFor(p, app, mod.name, variant, s.model) : undefined)),
+    };
     mod.byVariant.set(variant, mv);
   }
   return mv;
@@ -174,7 +183,12 @@ export function buildProblem(
     nodes,
     slots,
     deployments: deployments.map((d, i) => ({
-      index: i, name: d.name, app: d.app, fps: d.fps, latencyMs: d.latencyMs, priority: d.priority ?? 0,
+      index: i,
+      name: d.name,
+      app: d.app,
+      fps: d.fps,
+      latencyMs: d.latencyMs,
+      priority: d.priority ?? 0,
     })),
     network: { ...cluster.network },
     headroom,

@@ -62,7 +62,10 @@ const demandCache = new WeakMap<Problem, Map<string, AppDemand>>();
 /** What one fps of an app costs, per GPU module, computed once per problem. O(modules · slots). */
 function appDemand(p: Problem, app: string): AppDemand {
   let cache = demandCache.get(p);
-  if (!cache) { cache = new Map(); demandCache.set(p, cache); }
+  if (!cache) {
+    cache = new Map();
+    demandCache.set(p, cache);
+  }
   let d = cache.get(app);
   if (d) return d;
   const info = p.apps.get(app)!;
@@ -71,17 +74,26 @@ function appDemand(p: Problem, app: string): AppDemand {
     if (!m.gpu) continue;
     const fpsOn = new Float64Array(p.slots.length);
     for (const v of m.variants) {
-      moduleVariant(p, app, m.index, v.name).bySlot.forEach((pr, i) => { if (pr && pr.maxFps > fpsOn[i]!) fpsOn[i] = pr.maxFps; });
+      moduleVariant(p, app, m.index, v.name).bySlot.forEach((pr, i) => {
+        if (pr && pr.maxFps > fpsOn[i]!) fpsOn[i] = pr.maxFps;
+      });
     }
     let best = 0;
     let bestModel = '';
-    fpsOn.forEach((f, i) => { if (f > best || (f === best && f > 0 && p.slots[i]!.model < bestModel)) { best = f; bestModel = p.slots[i]!.model; } });
+    fpsOn.forEach((f, i) => {
+      if (f > best || (f === best && f > 0 && p.slots[i]!.model < bestModel)) {
+        best = f;
+        bestModel = p.slots[i]!.model;
+      }
+    });
     if (best > 0) gpu.push({ name: m.name, bestPer: 1 / best, bestModel, ratio: fpsOn.map((f) => f / best) });
   }
   let coresPerFps = 0;
   for (const m of info.modules) {
     if (m.gpu) continue;
-    const pr = profileFor(p, app, m.name, m.variants[m.variants.length - 1]!.name, CPU) ?? profileFor(p, app, m.name, 'default', CPU);
+    const pr =
+      profileFor(p, app, m.name, m.variants[m.variants.length - 1]!.name, CPU) ??
+      profileFor(p, app, m.name, 'default', CPU);
     if (pr) coresPerFps += (pr.cpuCores ?? 0) / pr.maxFps;
   }
   d = { gpu, coresPerFps };
@@ -126,14 +138,22 @@ export function failureReason(state: ClusterState, d: DeploymentInfo, f: Failure
   const app = p.apps.get(d.app)!;
   if (!f) return 'no accelerator can host its modules';
   switch (f.kind) {
-    case 'profile': return `no profile for module ${app.modules[f.module]!.name} on ${f.model}`;
-    case 'gpu': return `not enough GPU capacity on any fitting accelerator (best try: ${p.slots[f.slot]!.id} full); capacity is fragmented`;
-    case 'cores': return `not enough CPU cores on ${p.nodes[f.node]!.id} next to its GPU modules`;
-    case 'memory': return `replicas do not fit the memory of ${p.nodes[f.node]!.id}`;
-    case 'gpuMemory': return `replicas do not fit the GPU memory of ${p.slots[f.slot]!.id} (${p.slots[f.slot]!.memoryMB} MB)`;
-    case 'latency': return `the best placement found has a latency estimate of ${f1(f.ms)} ms, over its ${d.latencyMs} ms target`;
-    case 'others': return `placing it would push ${p.deployments[f.dep]!.name} over its latency target`;
-    case 'room': return 'no accelerator that can run its modules has room left for them (capacity is fragmented or held for latency targets)';
+    case 'profile':
+      return `no profile for module ${app.modules[f.module]!.name} on ${f.model}`;
+    case 'gpu':
+      return `not enough GPU capacity on any fitting accelerator (best try: ${p.slots[f.slot]!.id} full); capacity is fragmented`;
+    case 'cores':
+      return `not enough CPU cores on ${p.nodes[f.node]!.id} next to its GPU modules`;
+    case 'memory':
+      return `replicas do not fit the memory of ${p.nodes[f.node]!.id}`;
+    case 'gpuMemory':
+      return `replicas do not fit the GPU memory of ${p.slots[f.slot]!.id} (${p.slots[f.slot]!.memoryMB} MB)`;
+    case 'latency':
+      return `the best placement found has a latency estimate of ${f1(f.ms)} ms, over its ${d.latencyMs} ms target`;
+    case 'others':
+      return `placing it would push ${p.deployments[f.dep]!.name} over its latency target`;
+    case 'room':
+      return 'no accelerator that can run its modules has room left for them (capacity is fragmented or held for latency targets)';
   }
 }
 

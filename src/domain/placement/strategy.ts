@@ -50,7 +50,8 @@ export interface Strategy {
 export function admissionScore(state: ClusterState): number[] {
   const levels = [...new Set(state.p.deployments.map((d) => d.priority))].sort((a, b) => b - a);
   const byLevel = new Map(levels.map((l) => [l, 0]));
-  for (const d of state.p.deployments) if (state.isPlaced(d.index)) byLevel.set(d.priority, byLevel.get(d.priority)! + d.fps);
+  for (const d of state.p.deployments)
+    if (state.isPlaced(d.index)) byLevel.set(d.priority, byLevel.get(d.priority)! + d.fps);
   return levels.map((l) => byLevel.get(l)!);
 }
 

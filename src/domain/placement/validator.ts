@@ -18,7 +18,9 @@ const TOL = 1e-6;
 
 export function validatePlan(p: Problem, plan: Plan): Violation[] {
   const out: Violation[] = [];
-  const bad = (rule: Violation['rule'], message: string): void => { out.push({ rule, message }); };
+  const bad = (rule: Violation['rule'], message: string): void => {
+    out.push({ rule, message });
+  };
   const depByName = new Map(p.deployments.map((d) => [d.name, d]));
   const nodeById = new Map(p.nodes.map((n) => [n.id, n]));
   const h = p.headroom;
@@ -30,14 +32,30 @@ export function validatePlan(p: Problem, plan: Plan): Violation[] {
     const d = depByName.get(pl.deployment);
     const node = nodeById.get(pl.node);
     const mod = d ? p.apps.get(d.app)?.modules.find((m) => m.name === pl.module) : undefined;
-    if (!d) { bad('reference', `${at}: unknown deployment`); continue; }
-    if (!mod) { bad('reference', `${at}: app ${d.app} has no module ${pl.module}`); continue; }
-    if (!node) { bad('reference', `${at}: unknown node ${pl.node}`); continue; }
+    if (!d) {
+      bad('reference', `${at}: unknown deployment`);
+      continue;
+    }
+    if (!mod) {
+      bad('reference', `${at}: app ${d.app} has no module ${pl.module}`);
+      continue;
+    }
+    if (!node) {
+      bad('reference', `${at}: unknown node ${pl.node}`);
+      continue;
+    }
     const variant = variantOf(pl.variant);
     if (!mod.variants.some((v) => v.name === variant)) bad('reference', `${at}: unknown variant ${variant}`);
-    const slot = pl.accelerator === CPU ? p.slots[node.cpuSlot]! : node.gpuSlots.map((g) => p.slots[g]!).find((s) => s.id === pl.accelerator);
-    if (!slot) { bad('reference', `${at}: node ${pl.node} has no accelerator ${pl.accelerator}`); continue; }
-    if (slot.gpu !== mod.gpu) bad('reference', `${at}: a ${mod.gpu ? 'GPU' : 'CPU'} module placed on ${pl.accelerator}`);
+    const slot =
+      pl.accelerator === CPU
+        ? p.slots[node.cpuSlot]!
+        : node.gpuSlots.map((g) => p.slots[g]!).find((s) => s.id === pl.accelerator);
+    if (!slot) {
+      bad('reference', `${at}: node ${pl.node} has no accelerator ${pl.accelerator}`);
+      continue;
+    }
+    if (slot.gpu !== mod.gpu)
+      bad('reference', `${at}: a ${mod.gpu ? 'GPU' : 'CPU'} module placed on ${pl.accelerator}`);
     if (!profileFor(p, d.app, mod.name, variant, slot.model)) bad('reference', `${at}: no profile on ${slot.model}`);
     if (!(pl.fps > 0) || !Number.isFinite(pl.fps)) bad('reference', `${at}: fps ${pl.fps} is not a positive number`);
     const key = `${pl.deployment}\u0000${pl.module}\u0000${variant}\u0000${pl.node}\u0000${pl.accelerator}`;
@@ -58,12 +76,14 @@ export function validatePlan(p: Problem, plan: Plan): Violation[] {
     const placed = shares[d.index]!.length > 0;
     const rej = rejected.get(d.name) ?? 0;
     if (placed && rej) bad('admission', `${d.name}: both placed and rejected`);
-    if (!placed && rej !== 1) bad('admission', `${d.name}: ${rej ? 'rejected more than once' : 'neither placed nor rejected'}`);
+    if (!placed && rej !== 1)
+      bad('admission', `${d.name}: ${rej ? 'rejected more than once' : 'neither placed nor rejected'}`);
     if (!placed) continue;
     const app = p.apps.get(d.app)!;
     for (const mod of app.modules) {
       const served = shares[d.index]!.filter((s) => s.module === mod.index).reduce((a, s) => a + s.fps, 0);
-      if (Math.abs(served - d.fps) > TOL * Math.max(1, d.fps)) bad('fps', `${d.name}: module ${mod.name} serves ${served} fps of ${d.fps}`);
+      if (Math.abs(served - d.fps) > TOL * Math.max(1, d.fps))
+        bad('fps', `${d.name}: module ${mod.name} serves ${served} fps of ${d.fps}`);
     }
   }
 
@@ -73,32 +93,38 @@ export function validatePlan(p: Problem, plan: Plan): Violation[] {
   const cores = new Float64Array(p.nodes.length);
   const mem = new Float64Array(p.nodes.length);
   const replicas = new Set<string>();
-  for (const list of shares) for (const s of list) {
-    const d = p.deployments[s.dep]!;
-    const slot = p.slots[s.slot]!;
-    const mod = p.apps.get(d.app)!.modules[s.module]!;
-    const prof = profileFor(p, d.app, mod.name, s.variant, slot.model)!;
-    const frac = s.fps / prof.maxFps;
-    if (slot.gpu) gpu[s.slot]! += frac;
-    cores[slot.node]! += (prof.cpuCores ?? 0) * frac;
-    const key = `${d.app}\u0000${mod.name}\u0000${s.variant}\u0000${s.slot}`;
-    if (replicas.has(key)) continue;
-    replicas.add(key);
-    mem[slot.node]! += prof.memoryMB ?? 0;
-    if (slot.gpu) gpuMem[s.slot]! += prof.gpuMemoryMB ?? 0;
-  }
+  for (const list of shares)
+    for (const s of list) {
+      const d = p.deployments[s.dep]!;
+      const slot = p.slots[s.slot]!;
+      const mod = p.apps.get(d.app)!.modules[s.module]!;
+      const prof = profileFor(p, d.app, mod.name, s.variant, slot.model)!;
+      const frac = s.fps / prof.maxFps;
+      if (slot.gpu) gpu[s.slot]! += frac;
+      cores[slot.node]! += (prof.cpuCores ?? 0) * frac;
+      const key = `${d.app}\u0000${mod.name}\u0000${s.variant}\u0000${s.slot}`;
+      if (replicas.has(key)) continue;
+      replicas.add(key);
+      mem[slot.node]! += prof.memoryMB ?? 0;
+      if (slot.gpu) gpuMem[s.slot]! += prof.gpuMemoryMB ?? 0;
+    }
   for (const n of p.nodes) {
-    if (cores[n.index]! > n.cpus * (1 - h) + TOL) bad('cores', `node ${n.id}: ${cores[n.index]!.toFixed(3)} cores used, cap ${(n.cpus * (1 - h)).toFixed(3)}`);
+    if (cores[n.index]! > n.cpus * (1 - h) + TOL)
+      bad('cores', `node ${n.id}: ${cores[n.index]!.toFixed(3)} cores used, cap ${(n.cpus * (1 - h)).toFixed(3)}`);
     const cu = n.cpus > 0 ? cores[n.index]! / n.cpus : 0;
     const repCores = plan.utilisation[coresKey(n.id)];
-    if (repCores !== undefined && Math.abs(repCores - cu) > 1e-3) bad('report', `node ${n.id}: core utilisation reported ${repCores}, is ${cu.toFixed(4)}`);
-    if (mem[n.index]! > n.memoryMB + TOL) bad('memory', `node ${n.id}: replicas need ${mem[n.index]} MB, has ${n.memoryMB}`);
+    if (repCores !== undefined && Math.abs(repCores - cu) > 1e-3)
+      bad('report', `node ${n.id}: core utilisation reported ${repCores}, is ${cu.toFixed(4)}`);
+    if (mem[n.index]! > n.memoryMB + TOL)
+      bad('memory', `node ${n.id}: replicas need ${mem[n.index]} MB, has ${n.memoryMB}`);
     for (const g of n.gpuSlots) {
       const s = p.slots[g]!;
       if (gpu[g]! > 1 - h + TOL) bad('gpu', `${s.id}: utilisation ${gpu[g]!.toFixed(4)} over ${1 - h}`);
-      if (gpuMem[g]! > s.memoryMB + TOL) bad('gpu-memory', `${s.id}: replicas need ${gpuMem[g]} MB GPU memory, has ${s.memoryMB}`);
+      if (gpuMem[g]! > s.memoryMB + TOL)
+        bad('gpu-memory', `${s.id}: replicas need ${gpuMem[g]} MB GPU memory, has ${s.memoryMB}`);
       const rep = plan.utilisation[s.id];
-      if (rep === undefined || Math.abs(rep - gpu[g]!) > 1e-3) bad('report', `${s.id}: utilisation reported ${rep}, is ${gpu[g]!.toFixed(4)}`);
+      if (rep === undefined || Math.abs(rep - gpu[g]!) > 1e-3)
+        bad('report', `${s.id}: utilisation reported ${rep}, is ${gpu[g]!.toFixed(4)}`);
     }
   }
 
@@ -111,9 +137,11 @@ export function validatePlan(p: Problem, plan: Plan): Violation[] {
     const list: Share[] = shares[d.index]!;
     if (!list.length) continue;
     const est = estimateLatency(p, p.apps.get(d.app)!, list, util);
-    if (!(est <= d.latencyMs + TOL)) bad('latency', `${d.name}: latency estimate ${est.toFixed(1)} ms over target ${d.latencyMs} ms`);
+    if (!(est <= d.latencyMs + TOL))
+      bad('latency', `${d.name}: latency estimate ${est.toFixed(1)} ms over target ${d.latencyMs} ms`);
     const rep = plan.latencyMs[d.name];
-    if (rep === undefined || Math.abs(rep - est) > 0.01 + 1e-3 * est) bad('report', `${d.name}: latency reported ${rep}, estimate is ${est.toFixed(3)}`);
+    if (rep === undefined || Math.abs(rep - est) > 0.01 + 1e-3 * est)
+      bad('report', `${d.name}: latency reported ${rep}, estimate is ${est.toFixed(3)}`);
   }
   return out;
 }

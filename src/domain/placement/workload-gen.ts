@@ -30,12 +30,52 @@ export interface NodeType {
 
 /** Node types after the paper's testbed (Table 2 of Hu et al.), plus CPU-only boxes. */
 export const PAPER_NODE_TYPES: NodeType[] = [
-  { weight: 2, cpus: 12, memoryMB: 32768, gpus: [{ model: 'RTX 2080 Ti', memoryMB: 11264 }, { model: 'RTX 2080 Ti', memoryMB: 11264 }] },
-  { weight: 1, cpus: 16, memoryMB: 32768, gpus: [{ model: 'RTX 2080', memoryMB: 8192 }, { model: 'RTX 2080', memoryMB: 8192 }] },
-  { weight: 1, cpus: 12, memoryMB: 65536, gpus: [{ model: 'GTX 1080 Ti', memoryMB: 11264 }, { model: 'GTX 1080 Ti', memoryMB: 11264 }] },
+  {
+    weight: 2,
+    cpus: 12,
+    memoryMB: 32768,
+    gpus: [
+      { model: 'RTX 2080 Ti', memoryMB: 11264 },
+      { model: 'RTX 2080 Ti', memoryMB: 11264 },
+    ],
+  },
+  {
+    weight: 1,
+    cpus: 16,
+    memoryMB: 32768,
+    gpus: [
+      { model: 'RTX 2080', memoryMB: 8192 },
+      { model: 'RTX 2080', memoryMB: 8192 },
+    ],
+  },
+  {
+    weight: 1,
+    cpus: 12,
+    memoryMB: 65536,
+    gpus: [
+      { model: 'GTX 1080 Ti', memoryMB: 11264 },
+      { model: 'GTX 1080 Ti', memoryMB: 11264 },
+    ],
+  },
   { weight: 1, cpus: 12, memoryMB: 65536, gpus: [{ model: 'GTX 1080 Ti', memoryMB: 11264 }] },
-  { weight: 1, cpus: 12, memoryMB: 32768, gpus: [{ model: 'GTX 1080', memoryMB: 8192 }, { model: 'GTX 1080', memoryMB: 8192 }] },
-  { weight: 1, cpus: 8, memoryMB: 32768, gpus: [{ model: 'TITAN Xp', memoryMB: 12288 }, { model: 'GTX TITAN X', memoryMB: 12288 }] },
+  {
+    weight: 1,
+    cpus: 12,
+    memoryMB: 32768,
+    gpus: [
+      { model: 'GTX 1080', memoryMB: 8192 },
+      { model: 'GTX 1080', memoryMB: 8192 },
+    ],
+  },
+  {
+    weight: 1,
+    cpus: 8,
+    memoryMB: 32768,
+    gpus: [
+      { model: 'TITAN Xp', memoryMB: 12288 },
+      { model: 'GTX TITAN X', memoryMB: 12288 },
+    ],
+  },
   { weight: 1, cpus: 8, memoryMB: 32768, gpus: [{ model: 'GTX TITAN', memoryMB: 6144 }] },
   { weight: 1, cpus: 16, memoryMB: 32768, gpus: [] },
 ];
@@ -48,18 +88,31 @@ export const CPU_ONLY_TYPES: NodeType[] = [
 function weighted<T extends { weight: number }>(r: () => number, list: readonly T[]): T {
   const total = list.reduce((a, x) => a + x.weight, 0);
   let x = r() * total;
-  for (const t of list) { x -= t.weight; if (x < 0) return t; }
+  for (const t of list) {
+    x -= t.weight;
+    if (x < 0) return t;
+  }
   return list[list.length - 1]!;
 }
 
-export function generateCluster(opts: { nodes: number; seed: number; types?: NodeType[]; network?: ClusterSpec['network'] }): ClusterSpec {
+export function generateCluster(opts: {
+  nodes: number;
+  seed: number;
+  types?: NodeType[];
+  network?: ClusterSpec['network'];
+}): ClusterSpec {
   const r = rng(opts.seed);
   const types = opts.types ?? PAPER_NODE_TYPES;
   const nodes: NodeInventory[] = [];
   for (let i = 0; i < opts.nodes; i++) {
     const t = weighted(r, types);
     const id = `g${i + 1}`;
-    nodes.push({ id, cpus: t.cpus, memoryMB: t.memoryMB, accelerators: t.gpus.map((g, j) => ({ id: `${id}-gpu${j}`, model: g.model, memoryMB: g.memoryMB })) });
+    nodes.push({
+      id,
+      cpus: t.cpus,
+      memoryMB: t.memoryMB,
+      accelerators: t.gpus.map((g, j) => ({ id: `${id}-gpu${j}`, model: g.model, memoryMB: g.memoryMB })),
+    });
   }
   return { nodes, network: opts.network ?? { bandwidthMbps: 1000, rttMs: 0.5 } };
 }
@@ -89,7 +142,13 @@ export function shapeOf(deployments: readonly Deployment[]): StreamShape {
  * drawn by fps weight (so the offered mix matches the shape's), fps, target
  * and priority independently from the shape's lists.
  */
-export function generateDeployments(opts: { shape: StreamShape; totalFps: number; seed: number; prefix?: string; count?: number }): Deployment[] {
+export function generateDeployments(opts: {
+  shape: StreamShape;
+  totalFps: number;
+  seed: number;
+  prefix?: string;
+  count?: number;
+}): Deployment[] {
   const r = rng(opts.seed);
   const apps = [...opts.shape.apps].map(([app, weight]) => ({ app, weight }));
   const out: Deployment[] = [];
@@ -97,7 +156,13 @@ export function generateDeployments(opts: { shape: StreamShape; totalFps: number
   while (sum < opts.totalFps - 1e-9 && apps.length && out.length < (opts.count ?? Infinity)) {
     const { app } = weighted(r, apps);
     const fps = pick(r, opts.shape.fps);
-    out.push({ name: `${opts.prefix ?? 'd'}${out.length}-${app}`, app, fps, latencyMs: pick(r, opts.shape.latencyMs), priority: pick(r, opts.shape.priorities) });
+    out.push({
+      name: `${opts.prefix ?? 'd'}${out.length}-${app}`,
+      app,
+      fps,
+      latencyMs: pick(r, opts.shape.latencyMs),
+      priority: pick(r, opts.shape.priorities),
+    });
     sum += fps;
   }
   return out;
@@ -118,5 +183,7 @@ export function cycleDeployments(base: readonly Deployment[], totalFps: number):
 
 /** Drops every profile of one app module (the "profiles missing for a model" case). */
 export function withoutProfiles(profiles: readonly Profile[], app: string, module: string, model?: string): Profile[] {
-  return profiles.filter((p) => !(p.app === app && p.module === module && (model === undefined || p.accelerator === model)));
+  return profiles.filter(
+    (p) => !(p.app === app && p.module === module && (model === undefined || p.accelerator === model)),
+  );
 }

@@ -20,15 +20,27 @@ export function clusterPlanner(options: PlanOptions, network: NetworkSpec = DEFA
     const profiled = new Set(profiles.map((p) => p.app));
     const sized = doc.deployments.filter((d) => profiled.has(d.app));
     const unsized = doc.deployments.filter((d) => !profiled.has(d.app));
-    const only = (p: Plan | undefined, names: Set<string>): Plan | undefined => p && ({
-      ...p, placements: p.placements.filter((x) => names.has(x.deployment)), rejected: p.rejected.filter((x) => names.has(x.deployment)),
-    });
-    const engine = sized.length && nodes.length
-      ? planPlacement({ nodes, network }, doc.apps.map((a) => a.manifest), profiles, sized, options, only(previous, new Set(sized.map((d) => d.name))))
-      : undefined;
-    const standIn = unsized.length || !engine
-      ? standInPlan({ ...doc, deployments: unsized }, nodes, only(previous, new Set(unsized.map((d) => d.name))))
-      : undefined;
+    const only = (p: Plan | undefined, names: Set<string>): Plan | undefined =>
+      p && {
+        ...p,
+        placements: p.placements.filter((x) => names.has(x.deployment)),
+        rejected: p.rejected.filter((x) => names.has(x.deployment)),
+      };
+    const engine =
+      sized.length && nodes.length
+        ? planPlacement(
+            { nodes, network },
+            doc.apps.map((a) => a.manifest),
+            profiles,
+            sized,
+            options,
+            only(previous, new Set(sized.map((d) => d.name))),
+          )
+        : undefined;
+    const standIn =
+      unsized.length || !engine
+        ? standInPlan({ ...doc, deployments: unsized }, nodes, only(previous, new Set(unsized.map((d) => d.name))))
+        : undefined;
     if (!engine) return standIn!;
     if (!standIn) return engine;
     return {

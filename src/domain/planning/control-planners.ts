@@ -11,7 +11,9 @@ import type { ClusterPlanner, Planner } from './planner.js';
 
 /** The nodes a member plans over: itself, as it is now, and every other live member, by id. */
 export function membersToPlan(self: NodeInventory, doc: ClusterDocument): NodeInventory[] {
-  const others = aliveMembers(doc).filter((m) => m.id !== self.id).flatMap((m) => (m.inventory ? [m.inventory] : []));
+  const others = aliveMembers(doc)
+    .filter((m) => m.id !== self.id)
+    .flatMap((m) => (m.inventory ? [m.inventory] : []));
   return [self, ...others].sort((a, b) => a.id.localeCompare(b.id));
 }
 

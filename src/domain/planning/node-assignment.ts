@@ -10,10 +10,19 @@ const NO_PLAN: Plan = { strategy: 'none', placements: [], rejected: [], latencyM
 
 /** This node's assignment for `doc`'s plan (none yet: no replicas), with the port book it implies. */
 export function nodeAssignment(
-  node: NodeInventory, doc: ClusterDocument, ports: PortBook, range: PortRange,
+  node: NodeInventory,
+  doc: ClusterDocument,
+  ports: PortBook,
+  range: PortRange,
 ): { assignment: Assignment; ports: Record<string, number> } {
   const out = assignmentForNode({
-    node, plan: doc.plan ?? NO_PLAN, apps: doc.apps, deployments: doc.deployments, ports, range, version: doc.version,
+    node,
+    plan: doc.plan ?? NO_PLAN,
+    apps: doc.apps,
+    deployments: doc.deployments,
+    ports,
+    range,
+    version: doc.version,
   });
   return { assignment: out.assignment, ports: { ...out.ports } };
 }

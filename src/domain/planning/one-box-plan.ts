@@ -10,14 +10,19 @@
 import type { Deployment, NodeInventory, Placement, Plan, RegisteredApp } from '../types.js';
 
 export function oneBoxPlan(
-  node: NodeInventory, apps: readonly RegisteredApp[], deployments: readonly Deployment[],
+  node: NodeInventory,
+  apps: readonly RegisteredApp[],
+  deployments: readonly Deployment[],
 ): Plan {
   const placements: Placement[] = [];
   const rejected: Plan['rejected'] = [];
   const gpu = node.accelerators[0];
   for (const d of [...deployments].sort((a, b) => a.name.localeCompare(b.name))) {
     const app = apps.find((a) => a.name === d.app);
-    if (!app) { rejected.push({ deployment: d.name, reason: `app ${d.app} is not registered` }); continue; }
+    if (!app) {
+      rejected.push({ deployment: d.name, reason: `app ${d.app} is not registered` });
+      continue;
+    }
     const needsGpu = app.manifest.modules.filter((m) => m.accelerator === 'gpu');
     if (needsGpu.length && !gpu) {
       const reason = `module ${needsGpu[0]!.name} needs a GPU and ${node.id} has no accelerator (real or emulated)`;

@@ -18,6 +18,8 @@ export interface Planner {
    * `ports` are the ports replicas had (kept across re-plans); returns the new book. Pure.
    */
   assignment(
-    node: NodeInventory, doc: ClusterDocument, ports: PortBook,
+    node: NodeInventory,
+    doc: ClusterDocument,
+    ports: PortBook,
   ): { assignment: Assignment; ports: Record<string, number> };
 }

@@ -8,9 +8,7 @@
  */
 import type { WindowStats } from './windows.js';
 
-export type LoadLevel =
-  | { mode: 'closed'; concurrency: number }
-  | { mode: 'open'; rate: number };
+export type LoadLevel = { mode: 'closed'; concurrency: number } | { mode: 'open'; rate: number };
 
 /** One measured level: the pooled stats of its last stable (or last) windows. */
 export interface LevelResult {
@@ -99,8 +97,7 @@ export function closedStop(closed: readonly LevelResult[], o: SearchOptions): St
  */
 export function isSustained(r: LevelResult, o: SearchOptions): boolean {
   if (r.level.mode !== 'open' || r.overloaded) return false;
-  return r.stats.throughput >= (r.level.rate * o.sustainPct) / 100
-    && r.stats.latency.p95 <= o.latencyBoundMs;
+  return r.stats.throughput >= (r.level.rate * o.sustainPct) / 100 && r.stats.latency.p95 <= o.latencyBoundMs;
 }
 
 /** One result per concurrency (its best measurement), by rising concurrency. */
@@ -115,8 +112,11 @@ function bestPerConcurrency(closed: readonly LevelResult[]): LevelResult[] {
 }
 
 const triesAt = (h: readonly LevelResult[], l: LoadLevel): number =>
-  h.filter((r) => (r.level.mode === 'closed' && l.mode === 'closed' && r.level.concurrency === l.concurrency)
-    || (r.level.mode === 'open' && l.mode === 'open' && r.level.rate === l.rate)).length;
+  h.filter(
+    (r) =>
+      (r.level.mode === 'closed' && l.mode === 'closed' && r.level.concurrency === l.concurrency) ||
+      (r.level.mode === 'open' && l.mode === 'open' && r.level.rate === l.rate),
+  ).length;
 
 export function nextLoad(history: readonly LevelResult[], o: SearchOptions = DEFAULT_SEARCH): SearchDecision {
   const closed = closedOf(history);
@@ -128,8 +128,12 @@ export function nextLoad(history: readonly LevelResult[], o: SearchOptions = DEF
   if (open.length === 0) {
     // More frames in flight never slow a healthy server down: a level well
     // below a lower one was disturbed (a shared box), so measure it again.
-    const lowerBest = Math.max(0, ...closed.filter((r) => r.level.concurrency < last.level.concurrency).map((r) => r.stats.throughput));
-    const dipped = last.stats.throughput < lowerBest * (1 - o.dropPct / 100) && last.stats.latency.p95 <= o.latencyBoundMs;
+    const lowerBest = Math.max(
+      0,
+      ...closed.filter((r) => r.level.concurrency < last.level.concurrency).map((r) => r.stats.throughput),
+    );
+    const dipped =
+      last.stats.throughput < lowerBest * (1 - o.dropPct / 100) && last.stats.latency.p95 <= o.latencyBoundMs;
     if (dipped && triesAt(closed, last.level) <= o.retries) return { next: last.level };
     if (!stop) return { next: { mode: 'closed', concurrency: Math.min(o.maxConcurrency, last.level.concurrency * 2) } };
   }
@@ -157,7 +161,10 @@ export function nextLoad(history: readonly LevelResult[], o: SearchOptions = DEF
   // Not sustained: bisect between the highest sustained rate and the lowest failed one.
   const sustained = open.filter((r) => isSustained(r, o));
   const failed = open.filter((r) => !isSustained(r, o) && r.level.rate > lightLevel.rate);
-  const best = sustained.reduce<typeof open[number] | undefined>((b, r) => (!b || r.level.rate > b.level.rate ? r : b), undefined);
+  const best = sustained.reduce<(typeof open)[number] | undefined>(
+    (b, r) => (!b || r.level.rate > b.level.rate ? r : b),
+    undefined,
+  );
   const lowestFail = Math.min(...failed.map((r) => r.level.rate));
   const bisections = open.filter((r) => r.level.rate !== lightLevel.rate && r.level.rate !== confirmLevel.rate).length;
   if (best && bisections < o.maxBisections && lowestFail - best.level.rate > o.minRate) {

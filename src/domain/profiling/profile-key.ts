@@ -40,17 +40,19 @@ export function storedVariant(variant: string | undefined): string | undefined {
 
 /** What placement reads: the profiles that measured fine, in the profiles.json shape. */
 export function placementProfiles(stored: readonly StoredProfile[]): Profile[] {
-  return stored.filter((p) => p.state === 'ok').map((p) => ({
-    app: p.app,
-    module: p.module,
-    ...(p.variant !== undefined ? { variant: p.variant } : {}),
-    accelerator: p.accelerator,
-    maxFps: p.maxFps,
-    latencyMs: p.latencyMs,
-    cpuCores: p.cpuCores,
-    memoryMB: p.memoryMB,
-    ...(p.gpuMemoryMB !== undefined ? { gpuMemoryMB: p.gpuMemoryMB } : {}),
-  }));
+  return stored
+    .filter((p) => p.state === 'ok')
+    .map((p) => ({
+      app: p.app,
+      module: p.module,
+      ...(p.variant !== undefined ? { variant: p.variant } : {}),
+      accelerator: p.accelerator,
+      maxFps: p.maxFps,
+      latencyMs: p.latencyMs,
+      cpuCores: p.cpuCores,
+      memoryMB: p.memoryMB,
+      ...(p.gpuMemoryMB !== undefined ? { gpuMemoryMB: p.gpuMemoryMB } : {}),
+    }));
 }
 
 /** Replaces the profile with the same identity (whatever its digest), or adds it. */

@@ -33,11 +33,17 @@ const r2 = (v: number): number => Math.round(v * 100) / 100;
 
 function levelDetail(l: LevelResult): Record<string, unknown> {
   return {
-    ...(l.level.mode === 'closed' ? { mode: 'closed', concurrency: l.level.concurrency } : { mode: 'open', rate: l.level.rate }),
+    ...(l.level.mode === 'closed'
+      ? { mode: 'closed', concurrency: l.level.concurrency }
+      : { mode: 'open', rate: l.level.rate }),
     throughput: r2(l.stats.throughput),
-    p50: r2(l.stats.latency.p50), p95: r2(l.stats.latency.p95), p99: r2(l.stats.latency.p99),
-    samples: l.stats.latency.count, errors: l.stats.errors,
-    stable: l.stable, windows: l.windows,
+    p50: r2(l.stats.latency.p50),
+    p95: r2(l.stats.latency.p95),
+    p99: r2(l.stats.latency.p99),
+    samples: l.stats.latency.count,
+    errors: l.stats.errors,
+    stable: l.stable,
+    windows: l.windows,
     ...(l.overloaded ? { overloaded: true, timeouts: l.stats.timeouts } : {}),
   };
 }
@@ -50,7 +56,13 @@ function percentiles(l: LevelResult | undefined): Record<string, number> | undef
 
 /** The fields that say which profile this is: app, module, variant, accelerator model, digest. */
 function targetFields(t: ProfileTarget): Pick<StoredProfile, 'app' | 'module' | 'variant' | 'accelerator' | 'digest'> {
-  return { app: t.app, module: t.module, ...(t.variant !== undefined ? { variant: t.variant } : {}), accelerator: t.accelerator, digest: t.digest };
+  return {
+    app: t.app,
+    module: t.module,
+    ...(t.variant !== undefined ? { variant: t.variant } : {}),
+    accelerator: t.accelerator,
+    digest: t.digest,
+  };
 }
 
 export function toStoredProfile(t: ProfileTarget, m: Measurement, now: number): StoredProfile {
@@ -81,10 +93,18 @@ export function toStoredProfile(t: ProfileTarget, m: Measurement, now: number): 
   };
 }
 
-export function failedProfile(t: ProfileTarget, reason: string, now: number, detail?: Record<string, unknown>): StoredProfile {
+export function failedProfile(
+  t: ProfileTarget,
+  reason: string,
+  now: number,
+  detail?: Record<string, unknown>,
+): StoredProfile {
   return {
     ...targetFields(t),
-    maxFps: 0, latencyMs: 0, cpuCores: 0, memoryMB: 0,
+    maxFps: 0,
+    latencyMs: 0,
+    cpuCores: 0,
+    memoryMB: 0,
     state: 'failed',
     reason,
     measuredAt: now,

@@ -33,20 +33,24 @@ export interface TaskInputs {
 }
 
 /** Every target the cluster uses, in order: per app, modules in DAG order, then the whole app. */
-export function profileTargets(inputs: Pick<TaskInputs, 'apps' | 'models' | 'imageDigests' | 'onlyApps'>): ProfileTarget[] {
+export function profileTargets(
+  inputs: Pick<TaskInputs, 'apps' | 'models' | 'imageDigests' | 'onlyApps'>,
+): ProfileTarget[] {
   const gpuModels = [...new Set(inputs.models.filter((m) => m !== CPU_MODEL))].sort();
   const out: ProfileTarget[] = [];
   for (const app of inputs.apps) {
     if (inputs.onlyApps && !inputs.onlyApps.includes(app.name)) continue;
     const digestOf = (image: string | undefined): string =>
-      !image || image === 'self' ? app.digest : inputs.imageDigests?.[image] ?? app.digest;
+      !image || image === 'self' ? app.digest : (inputs.imageDigests?.[image] ?? app.digest);
     for (const mod of topoOrder(app.manifest)) {
       const models = mod.accelerator === 'gpu' ? gpuModels : [CPU_MODEL];
       const variants = [{ name: DEFAULT_VARIANT, image: undefined as string | undefined }, ...(mod.variants ?? [])];
       for (const v of variants) {
         for (const model of models) {
           out.push({
-            app: app.name, module: mod.name, accelerator: model,
+            app: app.name,
+            module: mod.name,
+            accelerator: model,
             digest: digestOf(v.image ?? mod.image),
             ...(storedVariant(v.name) ? { variant: v.name } : {}),
           });
@@ -62,7 +66,11 @@ export function profileTargets(inputs: Pick<TaskInputs, 'apps' | 'models' | 'ima
 }
 
 /** Why a target is due, or undefined when its stored profile still holds. */
-export function dueReason(t: ProfileTarget, stored: StoredProfile | undefined, i: Pick<TaskInputs, 'now' | 'maxAgeMs' | 'force'>): DueReason | undefined {
+export function dueReason(
+  t: ProfileTarget,
+  stored: StoredProfile | undefined,
+  i: Pick<TaskInputs, 'now' | 'maxAgeMs' | 'force'>,
+): DueReason | undefined {
   if (!stored) return 'missing';
   if (stored.digest !== t.digest) return 'new-digest';
   if (i.force) return 'forced';

@@ -48,7 +48,9 @@ export function summarizeWindow(samples: readonly RequestSample[], startMs: numb
   const errs = done.filter((s) => !s.ok);
   const latencies = ok.map((s) => s.doneAt - s.sentAt);
   return {
-    startMs, endMs, sent,
+    startMs,
+    endMs,
+    sent,
     completed: ok.length,
     errors: errs.length,
     timeouts: errs.filter((s) => isOverloadError(s.error)).length,
@@ -73,7 +75,10 @@ export function mergeWindows(ws: readonly WindowStats[]): WindowStats {
   return {
     startMs: ws[0]!.startMs,
     endMs: ws[ws.length - 1]!.endMs,
-    sent, completed, errors, timeouts,
+    sent,
+    completed,
+    errors,
+    timeouts,
     throughput: (completed * 1000) / span,
     offeredRate: (sent * 1000) / span,
     errorRate: completed + errors ? errors / (completed + errors) : 0,
@@ -97,12 +102,25 @@ export const DEFAULT_STABILITY: StabilityRule = { count: 3, tolerancePct: 10 };
  * `latencyOnly`: at a fixed arrival rate (open loop) a window's throughput is
  * the schedule's, not a measurement, so only latency must settle.
  */
-export function isStable(ws: readonly WindowStats[], rule: StabilityRule = DEFAULT_STABILITY, latencyOnly = false): boolean {
+export function isStable(
+  ws: readonly WindowStats[],
+  rule: StabilityRule = DEFAULT_STABILITY,
+  latencyOnly = false,
+): boolean {
   if (ws.length < rule.count) return false;
   const last = ws.slice(-rule.count);
   if (last.some((w) => w.completed === 0)) return false;
-  return (latencyOnly || withinTolerance(last.map((w) => w.throughput), rule.tolerancePct))
-    && withinTolerance(last.map((w) => w.latency.p50), rule.tolerancePct);
+  return (
+    (latencyOnly ||
+      withinTolerance(
+        last.map((w) => w.throughput),
+        rule.tolerancePct,
+      )) &&
+    withinTolerance(
+      last.map((w) => w.latency.p50),
+      rule.tolerancePct,
+    )
+  );
 }
 
 /** Every value within ±pct% of the values' mean. */
@@ -123,6 +141,10 @@ function mostFrequent(xs: readonly string[]): string | undefined {
   for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
   let best: string | undefined;
   let n = 0;
-  for (const [k, c] of counts) if (c > n) { best = k; n = c; }
+  for (const [k, c] of counts)
+    if (c > n) {
+      best = k;
+      n = c;
+    }
   return best;
 }

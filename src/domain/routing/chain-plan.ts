@@ -45,8 +45,13 @@ export function chainPlan(manifest: Manifest): ChainPlan {
   for (const m of order) for (const n of m.next) preds[indexOf.get(n)!]!.push(indexOf.get(m.name)!);
   const byManifest = (a: number, b: number) => manifestRank.get(order[a]!.name)! - manifestRank.get(order[b]!.name)!;
   const steps = order.map((m, i) => ({ module: m.name, index: i, inputs: [...new Set(preds[i]!)].sort(byManifest) }));
-  const sinks = order.map((m, i) => (m.next.length === 0 ? i : -1)).filter((i) => i >= 0).sort(byManifest);
-  const linear = steps.every((s) => (s.index === 0 ? s.inputs.length === 0 : s.inputs.length === 1 && s.inputs[0] === s.index - 1));
+  const sinks = order
+    .map((m, i) => (m.next.length === 0 ? i : -1))
+    .filter((i) => i >= 0)
+    .sort(byManifest);
+  const linear = steps.every((s) =>
+    s.index === 0 ? s.inputs.length === 0 : s.inputs.length === 1 && s.inputs[0] === s.index - 1,
+  );
   return { steps, sinks, linear };
 }
 
@@ -54,7 +59,12 @@ export function chainPlan(manifest: Manifest): ChainPlan {
  * The request body of `step`, from the outputs so far (indexed like `steps`).
  * The entry gets the frame itself.
  */
-export function inputOf(plan: ChainPlan, step: ChainStep, frame: Payload, outputs: readonly (Payload | undefined)[]): Payload {
+export function inputOf(
+  plan: ChainPlan,
+  step: ChainStep,
+  frame: Payload,
+  outputs: readonly (Payload | undefined)[],
+): Payload {
   if (step.inputs.length === 0) return frame;
   return merge(plan, step.inputs, outputs);
 }

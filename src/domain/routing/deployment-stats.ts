@@ -32,10 +32,19 @@ export interface MeasuredView {
   slo: SloState;
 }
 
-export interface StatsOptions { windowMs?: number; latencySamples?: number }
+export interface StatsOptions {
+  windowMs?: number;
+  latencySamples?: number;
+}
 
 export class DeploymentStats {
-  readonly counts: Record<FrameOutcome, number> = { ok: 0, 'rate-limited': 0, unavailable: 0, 'deadline-missed': 0, refused: 0 };
+  readonly counts: Record<FrameOutcome, number> = {
+    ok: 0,
+    'rate-limited': 0,
+    unavailable: 0,
+    'deadline-missed': 0,
+    refused: 0,
+  };
   /** Cumulative per LATENCY_BUCKETS_MS bound (Prometheus `le`), plus +Inf last. */
   readonly buckets = new Float64Array(LATENCY_BUCKETS_MS.length + 1);
   latencySumMs = 0;
@@ -70,11 +79,23 @@ export class DeploymentStats {
     const p = this.latencies.percentiles();
     const finishedFps = this.finished.perSecond(now);
     const offeredFps = this.offered.perSecond(now);
-    const seen = this.counts.ok + this.counts.unavailable + this.counts['deadline-missed'] + this.counts.refused + this.counts['rate-limited'] > 0;
+    const seen =
+      this.counts.ok +
+        this.counts.unavailable +
+        this.counts['deadline-missed'] +
+        this.counts.refused +
+        this.counts['rate-limited'] >
+      0;
     return {
       fps: seen ? round(finishedFps) : null,
       latencyMs: { p50: p ? round(p.p50) : null, p95: p ? round(p.p95) : null, p99: p ? round(p.p99) : null },
-      slo: sloState({ fps: target.fps, latencyMs: target.latencyMs, offeredFps, finishedFps, ...(p ? { p95: p.p95 } : {}) }),
+      slo: sloState({
+        fps: target.fps,
+        latencyMs: target.latencyMs,
+        offeredFps,
+        finishedFps,
+        ...(p ? { p95: p.p95 } : {}),
+      }),
     };
   }
 }

@@ -3,7 +3,11 @@
  * (no allocation per frame) whose percentiles are computed on read, by the
  * nearest-rank method, over the last `capacity` frames.
  */
-export interface Percentiles { p50: number; p95: number; p99: number }
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
 
 export class LatencyWindow {
   private readonly ring: Float64Array;
@@ -15,7 +19,9 @@ export class LatencyWindow {
     this.ring = new Float64Array(capacity);
   }
 
-  get count(): number { return this.filled; }
+  get count(): number {
+    return this.filled;
+  }
 
   record(ms: number): void {
     this.ring[this.next] = ms;

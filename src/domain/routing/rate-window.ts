@@ -15,7 +15,10 @@ export class RateWindow {
   private since: number | undefined;
   private lastAt = -Infinity;
 
-  constructor(readonly windowMs = 10_000, slotCount = 40) {
+  constructor(
+    readonly windowMs = 10_000,
+    slotCount = 40,
+  ) {
     if (!(windowMs > 0) || !(slotCount >= 1)) throw new RangeError('rate window needs windowMs > 0 and slotCount >= 1');
     this.slotMs = windowMs / slotCount;
     this.counts = new Float64Array(slotCount);
@@ -28,7 +31,10 @@ export class RateWindow {
     this.lastAt = Math.max(this.lastAt, now);
     const slot = Math.floor(now / this.slotMs);
     const i = slot % this.counts.length;
-    if (this.slots[i] !== slot) { this.slots[i] = slot; this.counts[i] = 0; }
+    if (this.slots[i] !== slot) {
+      this.slots[i] = slot;
+      this.counts[i] = 0;
+    }
     this.counts[i]! += n;
   }
 

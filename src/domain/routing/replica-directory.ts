@@ -74,7 +74,10 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
 
   route(name: string): DeploymentRoute {
     let r = this.routes.get(name);
-    if (!r) { r = this.build(name); this.routes.set(name, r); }
+    if (!r) {
+      r = this.build(name);
+      this.routes.set(name, r);
+    }
     return r;
   }
 
@@ -86,7 +89,12 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
     const rejected = doc.plan.rejected.find((x) => x.deployment === name);
     if (rejected) return { kind: 'rejected', deployment, reason: rejected.reason };
     const app = doc.apps.find((a) => a.name === deployment.app);
-    if (!app) return { kind: 'unplaced', deployment, reason: `app "${deployment.app}" of deployment "${name}" is not registered` };
+    if (!app)
+      return {
+        kind: 'unplaced',
+        deployment,
+        reason: `app "${deployment.app}" of deployment "${name}" is not registered`,
+      };
     const placements = doc.plan.placements.filter((p) => p.deployment === name);
     if (!placements.length) return { kind: 'unplaced', deployment, reason: `deployment "${name}" is not placed yet` };
 
@@ -104,9 +112,15 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
       if (!weights.size) missing.push(`module ${step.module} has no placement`);
       for (const [replica, { node, weight }] of [...weights].sort(([a], [b]) => a.localeCompare(b))) {
         const found = this.endpoint(replica, node, weight);
-        if (typeof found === 'string') missing.push(found); else endpoints.push(found);
+        if (typeof found === 'string') missing.push(found);
+        else endpoints.push(found);
       }
-      return { module: step.module, endpoints, missing, key: endpoints.map((e) => `${e.replica}@${e.host}:${e.port}*${e.weight}`).join(',') };
+      return {
+        module: step.module,
+        endpoints,
+        missing,
+        key: endpoints.map((e) => `${e.replica}@${e.host}:${e.port}*${e.weight}`).join(','),
+      };
     });
     return { kind: 'routable', deployment, plan, modules };
   }
@@ -119,7 +133,8 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
       if (!member) return `replica ${replica}: node ${node} is not a member (no address)`;
       host = hostOf(member.address);
     }
-    if (!this.input.replicas.has(node)) return `replica ${replica}: node ${node} has not reported its replicas (port unknown)`;
+    if (!this.input.replicas.has(node))
+      return `replica ${replica}: node ${node} has not reported its replicas (port unknown)`;
     const status = this.byName.get(replica);
     if (!status) return `replica ${replica} on ${node}: not running there yet`;
     if (status.state !== 'running') return `replica ${replica} on ${node}: ${status.state}`;

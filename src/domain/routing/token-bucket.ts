@@ -11,7 +11,10 @@ export class TokenBucket {
   private tokens: number;
   private last: number | undefined;
 
-  constructor(readonly ratePerS: number, readonly burst: number) {
+  constructor(
+    readonly ratePerS: number,
+    readonly burst: number,
+  ) {
     if (!(ratePerS > 0)) throw new RangeError(`token bucket rate must be > 0 (got ${ratePerS})`);
     if (!(burst >= 1)) throw new RangeError(`token bucket burst must be >= 1 (got ${burst})`);
     this.tokens = burst;

@@ -15,7 +15,9 @@ export class SmoothWeightedRoundRobin {
     this.current = new Float64Array(weights.length);
   }
 
-  get size(): number { return this.weights.length; }
+  get size(): number {
+    return this.weights.length;
+  }
 
   /**
    * The index of the next peer, or -1 when none has weight. `skip` (an index)

@@ -40,8 +40,15 @@ function stepsForMatched(o: ObservedReplica, book: RestartBook, now: number): St
   }
 }
 
-export function nextSteps(current: readonly ObservedReplica[], target: Assignment, book: RestartBook, now: number): Step[] {
-  const wanted = new Map<string, ReplicaSpec>(target.replicas.filter((r) => r.role !== 'profiling').map((r) => [r.name, r]));
+export function nextSteps(
+  current: readonly ObservedReplica[],
+  target: Assignment,
+  book: RestartBook,
+  now: number,
+): Step[] {
+  const wanted = new Map<string, ReplicaSpec>(
+    target.replicas.filter((r) => r.role !== 'profiling').map((r) => [r.name, r]),
+  );
   const steps: Step[] = [];
   const present = new Set<string>();
   for (const o of current) {
@@ -69,7 +76,10 @@ const nameOf = (s: Step): string => (s.kind === 'create' ? s.spec.name : s.name)
  * since (`createdAt >= since`) are the live profiler's.
  */
 export function orphanedProfilingReplicas(current: readonly ObservedReplica[], since = Infinity): Step[] {
-  return current.filter((o) => o.role === 'profiling' && o.status !== 'removing' && (o.createdAt === undefined || o.createdAt < since))
+  return current
+    .filter(
+      (o) => o.role === 'profiling' && o.status !== 'removing' && (o.createdAt === undefined || o.createdAt < since),
+    )
     .map((o): Step => ({ kind: 'remove', containerId: o.containerId, name: o.name }));
 }
 

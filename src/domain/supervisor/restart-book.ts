@@ -55,7 +55,10 @@ export function observe(book: RestartBook, current: readonly ObservedReplica[], 
     const e = book[o.name];
     if (!e) continue;
     const healthy = o.status === 'running' && o.startedAt !== undefined && now - o.startedAt >= HEALTHY_RESET_MS;
-    out[o.name] = healthy && e.starts > 1 ? { starts: 1, ...(e.lastStartAt !== undefined ? { lastStartAt: e.lastStartAt } : {}) } : e;
+    out[o.name] =
+      healthy && e.starts > 1
+        ? { starts: 1, ...(e.lastStartAt !== undefined ? { lastStartAt: e.lastStartAt } : {}) }
+        : e;
   }
   return out;
 }

@@ -19,8 +19,11 @@ export const STEP_ORDER: Record<StepKind, number> = { stop: 0, remove: 1, create
 
 export function describeStep(s: Step): string {
   switch (s.kind) {
-    case 'create': return `create ${s.spec.name}`;
-    case 'wait': return `wait ${s.name} until ${new Date(s.until).toISOString()}`;
-    default: return `${s.kind} ${s.name} (${s.containerId.slice(0, 12)})`;
+    case 'create':
+      return `create ${s.spec.name}`;
+    case 'wait':
+      return `wait ${s.name} until ${new Date(s.until).toISOString()}`;
+    default:
+      return `${s.kind} ${s.name} (${s.containerId.slice(0, 12)})`;
   }
 }

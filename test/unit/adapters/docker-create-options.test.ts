@@ -9,9 +9,27 @@ import { ConflictError, DockerUnavailableError, NotFoundError, RimError } from '
 import { buildReplicaSpec, bindingFor } from '../../../src/domain/replica-spec.js';
 import { box, synthetic } from '../domain/supervisor/fixtures.js';
 
-const gpu = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'detect', accelerator: bindingFor('gpu0', box.accelerators), port: 17001 });
-const emu = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'detect', accelerator: bindingFor('emu0', box.accelerators), port: 17002 });
-const cpu = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'decode', accelerator: { kind: 'cpu', cpus: 0.5 }, port: 17003 });
+const gpu = buildReplicaSpec({
+  node: 'box-1',
+  app: synthetic,
+  module: 'detect',
+  accelerator: bindingFor('gpu0', box.accelerators),
+  port: 17001,
+});
+const emu = buildReplicaSpec({
+  node: 'box-1',
+  app: synthetic,
+  module: 'detect',
+  accelerator: bindingFor('emu0', box.accelerators),
+  port: 17002,
+});
+const cpu = buildReplicaSpec({
+  node: 'box-1',
+  app: synthetic,
+  module: 'decode',
+  accelerator: { kind: 'cpu', cpus: 0.5 },
+  port: 17003,
+});
 
 test('every replica is unprivileged, labelled, on the host network by default, and restarted by Rim only', () => {
   for (const s of [gpu, emu, cpu]) {
@@ -27,8 +45,15 @@ test('every replica is unprivileged, labelled, on the host network by default, a
     assert.deepEqual(h.RestartPolicy, { Name: 'no' });
     assert.equal(o.name, s.name);
     assert.deepEqual(o.Labels, {
-      'rim.managed': 'true', 'rim.node': 'box-1', 'rim.app': 'synthetic', 'rim.module': s.module, 'rim.variant': 'default',
-      'rim.spec-hash': s.specHash, 'rim.role': 'replica', 'rim.port': String(s.port), 'rim.accelerator': s.accelerator.kind === 'cpu' ? 'cpu' : s.accelerator.id,
+      'rim.managed': 'true',
+      'rim.node': 'box-1',
+      'rim.app': 'synthetic',
+      'rim.module': s.module,
+      'rim.variant': 'default',
+      'rim.spec-hash': s.specHash,
+      'rim.role': 'replica',
+      'rim.port': String(s.port),
+      'rim.accelerator': s.accelerator.kind === 'cpu' ? 'cpu' : s.accelerator.id,
       'rim.image': s.image,
     });
     assert.equal(o.Image, s.image);
@@ -50,26 +75,39 @@ test('a GPU gets the NVIDIA device request and NVIDIA_VISIBLE_DEVICES; a slice g
   assert.equal(createOptions(cpu, {}).HostConfig!.NanoCpus, 500_000_000);
 });
 
-test('network mode, memory limit and read-only root come from the adapter\'s options', () => {
+test("network mode, memory limit and read-only root come from the adapter's options", () => {
   const o = createOptions(cpu, { networkMode: 'container:rim-a', memoryMB: 256, readonlyRootfs: true });
   assert.equal(o.HostConfig!.NetworkMode, 'container:rim-a');
   assert.equal(o.HostConfig!.Memory, 256 * 1024 * 1024);
   assert.equal(o.HostConfig!.ReadonlyRootfs, true);
 });
 
-test('the module contract env is always Rim\'s', () => {
+test("the module contract env is always Rim's", () => {
   const env = replicaEnv({ ...cpu, env: { ...cpu.env, RIM_PORT: '1' } });
   assert.equal(env.RIM_PORT, '17003');
   assert.equal(env.COST_MS, '4');
   assert.deepEqual([env.RIM_APP, env.RIM_MODULE, env.RIM_VARIANT], ['synthetic', 'decode', 'default']);
 });
 
-test('engine errors map to Rim\'s typed errors', () => {
-  assert.ok(toRimError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'ping') instanceof DockerUnavailableError);
-  assert.ok(toRimError(Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' }), 'ping') instanceof DockerUnavailableError);
-  assert.ok(toRimError(Object.assign(new Error('no such container'), { statusCode: 404 }), 'start') instanceof NotFoundError);
-  assert.ok(toRimError(Object.assign(new Error('name in use'), { statusCode: 409 }), 'create') instanceof ConflictError);
-  const other = toRimError(Object.assign(new Error('boom'), { statusCode: 500, json: { message: 'daemon said boom' } }), 'create x');
+test("engine errors map to Rim's typed errors", () => {
+  assert.ok(
+    toRimError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'ping') instanceof
+      DockerUnavailableError,
+  );
+  assert.ok(
+    toRimError(Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' }), 'ping') instanceof
+      DockerUnavailableError,
+  );
+  assert.ok(
+    toRimError(Object.assign(new Error('no such container'), { statusCode: 404 }), 'start') instanceof NotFoundError,
+  );
+  assert.ok(
+    toRimError(Object.assign(new Error('name in use'), { statusCode: 409 }), 'create') instanceof ConflictError,
+  );
+  const other = toRimError(
+    Object.assign(new Error('boom'), { statusCode: 500, json: { message: 'daemon said boom' } }),
+    'create x',
+  );
   assert.ok(other instanceof RimError);
   assert.match(other.message, /create x: daemon said boom/);
 });

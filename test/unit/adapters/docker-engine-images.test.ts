@@ -28,7 +28,9 @@ describe('Docker adapter: images', () => {
   before(async () => {
     server = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://docker');
         const inspect = /^(?:\/v[\d.]+)?\/images\/(.+)\/json$/.exec(url.pathname);
@@ -60,21 +62,34 @@ describe('Docker adapter: images', () => {
   });
 
   const engine = () => new DockerContainerEngine({ socketPath });
-  const spec = () => buildReplicaSpec({
-    node: 'box-1', app: synthetic, module: 'decode', accelerator: { kind: 'cpu' }, port: 17001,
-  });
+  const spec = () =>
+    buildReplicaSpec({
+      node: 'box-1',
+      app: synthetic,
+      module: 'decode',
+      accelerator: { kind: 'cpu' },
+      port: 17001,
+    });
 
   it('says once that an image is not on the box and that Rim never pulls it', async () => {
     await assert.rejects(engine().inspectImage('rim/absent:1'), (e: unknown) => {
       assert.ok(e instanceof NotFoundError);
-      assert.equal(e.message,
-        'image rim/absent:1 is not on this box; Rim never pulls images: build or `docker load` it on the box first');
+      assert.equal(
+        e.message,
+        'image rim/absent:1 is not on this box; Rim never pulls images: build or `docker load` it on the box first',
+      );
       return true;
     });
     images.clear();
-    await assert.rejects(engine().create(spec()), (e: unknown) => e instanceof NotFoundError
-      && /^image rim\/sample-synthetic:latest \(sha256:abababababab\) is not on this box; Rim never pulls/.test(e.message)
-      && !/no such image/i.test(e.message));
+    await assert.rejects(
+      engine().create(spec()),
+      (e: unknown) =>
+        e instanceof NotFoundError &&
+        /^image rim\/sample-synthetic:latest \(sha256:abababababab\) is not on this box; Rim never pulls/.test(
+          e.message,
+        ) &&
+        !/no such image/i.test(e.message),
+    );
   });
 
   it('creates a replica by its registered name while that name is the pinned id, labelled with the id', async () => {

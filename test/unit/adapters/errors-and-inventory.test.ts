@@ -3,8 +3,16 @@ import { describe, it } from 'node:test';
 import { SystemInventory, parseNvidiaSmi } from '../../../src/adapters/inventory.js';
 import { toErrorResponse } from '../../../src/http/error-response.js';
 import {
-  ConflictError, DockerUnavailableError, ForbiddenManifestError, NotFoundError, RimError, TooManyRequestsError,
-  TokenRejectedError, UnauthorizedError, UnavailableError, ValidationError,
+  ConflictError,
+  DockerUnavailableError,
+  ForbiddenManifestError,
+  NotFoundError,
+  RimError,
+  TooManyRequestsError,
+  TokenRejectedError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
 } from '../../../src/domain/errors.js';
 
 describe('error handler mapping', () => {
@@ -31,7 +39,11 @@ describe('error handler mapping', () => {
   });
 
   it('maps body-parser errors and hides unknown errors', () => {
-    assert.equal(toErrorResponse(Object.assign(new SyntaxError('x'), { type: 'entity.parse.failed', status: 400 })).body.error.code, 'invalid-json');
+    assert.equal(
+      toErrorResponse(Object.assign(new SyntaxError('x'), { type: 'entity.parse.failed', status: 400 })).body.error
+        .code,
+      'invalid-json',
+    );
     assert.equal(toErrorResponse(Object.assign(new Error('x'), { type: 'entity.too.large', status: 413 })).status, 413);
     const r = toErrorResponse(new TypeError('secret internals'));
     assert.equal(r.status, 500);
@@ -50,9 +62,16 @@ describe('inventory', () => {
   it('lists GPUs then emulated accelerators, takes their cores off the node, and measures once', async () => {
     let probes = 0;
     const inv = new SystemInventory({
-      nodeId: 'n1', detectGpus: true,
-      emulate: [{ model: 'RTX 2080 Ti', cpus: 1, cpuset: '0' }, { model: 'T4', cpus: 0.5, memoryMB: 2048 }],
-      probeHost: async () => { probes++; return { cpus: 8, memoryMB: 16000 }; },
+      nodeId: 'n1',
+      detectGpus: true,
+      emulate: [
+        { model: 'RTX 2080 Ti', cpus: 1, cpuset: '0' },
+        { model: 'T4', cpus: 0.5, memoryMB: 2048 },
+      ],
+      probeHost: async () => {
+        probes++;
+        return { cpus: 8, memoryMB: 16000 };
+      },
       probeGpus: async () => [{ index: 0, name: 'H200', memoryMB: 143771 }],
     });
     const a = await inv.get();

@@ -7,7 +7,11 @@ import { loadAdminToken } from '../../../src/adapters/admin-token.js';
 import { LowdbStore, STATE_FILE, newNodeId } from '../../../src/adapters/lowdb-store.js';
 
 const dirs: string[] = [];
-const temp = () => { const d = mkdtempSync(join(tmpdir(), 'rim-store-')); dirs.push(d); return d; };
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'rim-store-'));
+  dirs.push(d);
+  return d;
+};
 
 describe('lowdb store', () => {
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -19,7 +23,9 @@ describe('lowdb store', () => {
     assert.equal(a.read().clusterName, 'lab');
     const id = a.local().nodeId;
     assert.match(id, /^[a-z0-9-]+-[0-9a-f]{4}$/);
-    await a.update((d) => { d.deployments.push({ name: 'cam', app: 'x', fps: 1, latencyMs: 1, priority: 0, createdAt: 1 }); });
+    await a.update((d) => {
+      d.deployments.push({ name: 'cam', app: 'x', fps: 1, latencyMs: 1, priority: 0, createdAt: 1 });
+    });
     const b = await LowdbStore.open(dir, { clusterName: 'other' });
     assert.equal(b.local().nodeId, id);
     assert.equal(b.read().version, 1);
@@ -30,21 +36,45 @@ describe('lowdb store', () => {
 
   it('serialises updates: concurrent read-modify-writes all land, one version each', async () => {
     const s = await LowdbStore.open(temp(), { clusterName: 'rim' });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => s.update((d) => {
-      d.profiles.push({ app: 'a', module: `m${i}`, accelerator: 'cpu', maxFps: 1, latencyMs: 1, cpuCores: 1, memoryMB: 1, digest: 'd', state: 'ok', measuredAt: i });
-    })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        s.update((d) => {
+          d.profiles.push({
+            app: 'a',
+            module: `m${i}`,
+            accelerator: 'cpu',
+            maxFps: 1,
+            latencyMs: 1,
+            cpuCores: 1,
+            memoryMB: 1,
+            digest: 'd',
+            state: 'ok',
+            measuredAt: i,
+          });
+        }),
+      ),
+    );
     assert.equal(s.read().version, 20);
     assert.equal(s.read().profiles.length, 20);
   });
 
   it('changes nothing when the update function throws; reads are copies', async () => {
     const s = await LowdbStore.open(temp(), { clusterName: 'rim' });
-    await assert.rejects(s.update((d) => { d.apps = []; d.clusterName = 'changed'; throw new Error('no'); }), /no/);
+    await assert.rejects(
+      s.update((d) => {
+        d.apps = [];
+        d.clusterName = 'changed';
+        throw new Error('no');
+      }),
+      /no/,
+    );
     assert.equal(s.read().version, 0);
     assert.equal(s.read().clusterName, 'rim');
     s.read().members.push({ id: 'x', address: 'a', joinedAt: 0, lastSeen: 0, state: 'alive' });
     assert.equal(s.read().members.length, 0);
-    await s.updateLocal((l) => { l.term = 3; });
+    await s.updateLocal((l) => {
+      l.term = 3;
+    });
     assert.equal(s.local().term, 3);
   });
 

@@ -10,8 +10,14 @@ describe('API: apps', () => {
     h.engine.addImage('rim/pipeline:1', pipelineManifest());
     h.engine.addImage('rim/other:1', pipelineManifest());
     h.engine.addImage('rim/single:1', singleManifest());
-    h.engine.addImage('rim/bad:1', { ...singleManifest('bad'), modules: [{ ...singleManifest().modules[0], privileged: true }] });
-    h.engine.addImage('rim/mount:1', { ...singleManifest('mount'), modules: [{ ...singleManifest().modules[0], mounts: ['/etc:/etc'] }] });
+    h.engine.addImage('rim/bad:1', {
+      ...singleManifest('bad'),
+      modules: [{ ...singleManifest().modules[0], privileged: true }],
+    });
+    h.engine.addImage('rim/mount:1', {
+      ...singleManifest('mount'),
+      modules: [{ ...singleManifest().modules[0], mounts: ['/etc:/etc'] }],
+    });
     h.engine.addImage('rim/nolabel:1', 'x');
     h.engine.images.get('rim/nolabel:1')!.manifestLabel = undefined;
   });
@@ -21,10 +27,16 @@ describe('API: apps', () => {
     const r = await h.call('POST', '/v1/apps', { image: 'rim/pipeline:1' });
     assert.equal(r.status, 201);
     assert.equal(r.body.name, 'pipeline');
-    assert.deepEqual(r.body.modules.map((m: { name: string }) => m.name), ['decode', 'detect', 'track']);
+    assert.deepEqual(
+      r.body.modules.map((m: { name: string }) => m.name),
+      ['decode', 'detect', 'track'],
+    );
     const list = await h.call('GET', '/v1/apps', undefined, { token: null });
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.map((a: { name: string }) => a.name), ['pipeline']);
+    assert.deepEqual(
+      list.body.map((a: { name: string }) => a.name),
+      ['pipeline'],
+    );
     const one = await h.call('GET', '/v1/apps/pipeline', undefined, { token: null });
     assert.equal(one.body.manifest.entry, 'decode');
   });
@@ -57,7 +69,10 @@ describe('API: apps', () => {
     const none = await h.call('POST', '/v1/apps', { image: 'rim/nolabel:1' });
     assert.equal(none.status, 400);
     assert.match(none.body.error.message, /no rim\.manifest label/);
-    assert.deepEqual((await h.call('GET', '/v1/apps')).body.map((a: { name: string }) => a.name), ['pipeline']);
+    assert.deepEqual(
+      (await h.call('GET', '/v1/apps')).body.map((a: { name: string }) => a.name),
+      ['pipeline'],
+    );
     assert.equal(h.engine.calls.filter((c) => c.startsWith('create')).length, before);
   });
 
@@ -82,7 +97,10 @@ describe('API: apps', () => {
 
   it('refuses to delete an app in use (409), deletes it once undeployed', async () => {
     assert.equal((await h.call('POST', '/v1/apps', { image: 'rim/single:1' })).status, 201);
-    assert.equal((await h.call('POST', '/v1/deployments', { name: 'cam1', app: 'single', fps: 5, latencyMs: 100 })).status, 201);
+    assert.equal(
+      (await h.call('POST', '/v1/deployments', { name: 'cam1', app: 'single', fps: 5, latencyMs: 100 })).status,
+      201,
+    );
     const busy = await h.call('DELETE', '/v1/apps/single');
     assert.equal(busy.status, 409);
     assert.match(busy.body.error.message, /cam1/);

@@ -29,7 +29,10 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.equal(r.body.error.field, field, JSON.stringify(r.body));
     }
-    assert.equal((await h.call('POST', '/v1/deployments', { name: 'cam', app: 'ghost', fps: 1, latencyMs: 1 })).status, 404);
+    assert.equal(
+      (await h.call('POST', '/v1/deployments', { name: 'cam', app: 'ghost', fps: 1, latencyMs: 1 })).status,
+      404,
+    );
     assert.deepEqual((await h.call('GET', '/v1/deployments')).body, []);
   });
 
@@ -40,7 +43,10 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
     assert.equal(r.body.latencyMs, 500);
     assert.equal(r.body.priority, 0);
     assert.equal(r.body.state, 'admitted');
-    assert.deepEqual(r.body.placement.map((p: { module: string; accelerator: string }) => `${p.module}@${p.accelerator}`), ['decode@cpu', 'detect@emu0', 'track@cpu']);
+    assert.deepEqual(
+      r.body.placement.map((p: { module: string; accelerator: string }) => `${p.module}@${p.accelerator}`),
+      ['decode@cpu', 'detect@emu0', 'track@cpu'],
+    );
     assert.deepEqual(r.body.measured, { fps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null });
 
     const plan = (await h.call('GET', '/v1/plan')).body;
@@ -50,19 +56,35 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
     await eventually(() => h.engine.running().length === 3, 'three running replicas');
     const node = await eventually(async () => {
       const n = (await h.call('GET', '/v1/nodes/unit-node')).body;
-      return n.replicas.length === 3 && n.replicas.every((x: { state: string }) => x.state === 'running') ? n : undefined;
+      return n.replicas.length === 3 && n.replicas.every((x: { state: string }) => x.state === 'running')
+        ? n
+        : undefined;
     }, 'replicas reported running');
     assert.deepEqual(node.replicas.map((x: { module: string }) => x.module).sort(), ['decode', 'detect', 'track']);
     const ports = node.replicas.map((x: { port: number }) => x.port);
-    assert.ok(ports.every((p: number) => p >= 17000 && p <= 17999), String(ports));
+    assert.ok(
+      ports.every((p: number) => p >= 17000 && p <= 17999),
+      String(ports),
+    );
     assert.equal(new Set(ports).size, 3);
     assert.equal(node.accelerators[0].emulated, true);
   });
 
   it('shares replicas between deployments of one app, and re-adding the same deployment is a no-op', async () => {
-    assert.equal((await h.call('POST', '/v1/deployments', { name: 'cam2', app: 'pipeline', fps: 5, latencyMs: 300, priority: 2 })).status, 201);
-    assert.equal((await h.call('POST', '/v1/deployments', { name: 'cam2', app: 'pipeline', fps: 5, latencyMs: 300, priority: 2 })).status, 200);
-    assert.equal((await h.call('POST', '/v1/deployments', { name: 'cam2', app: 'pipeline', fps: 6, latencyMs: 300 })).status, 409);
+    assert.equal(
+      (await h.call('POST', '/v1/deployments', { name: 'cam2', app: 'pipeline', fps: 5, latencyMs: 300, priority: 2 }))
+        .status,
+      201,
+    );
+    assert.equal(
+      (await h.call('POST', '/v1/deployments', { name: 'cam2', app: 'pipeline', fps: 5, latencyMs: 300, priority: 2 }))
+        .status,
+      200,
+    );
+    assert.equal(
+      (await h.call('POST', '/v1/deployments', { name: 'cam2', app: 'pipeline', fps: 6, latencyMs: 300 })).status,
+      409,
+    );
     const d = (await h.call('GET', '/v1/deployments/cam2')).body;
     assert.equal(d.priority, 2);
     assert.equal(d.placement.length, 3);
@@ -107,10 +129,19 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
     })();
     await eventually(() => text.includes(': rim events'), 'the stream preamble');
     assert.equal((await h.call('DELETE', '/v1/deployments/cam2')).status, 200);
-    await eventually(() => /event: deployment\ndata: .*"action":"removed".*"cam2"/.test(text) && /event: plan\n/.test(text), 'deployment + plan events');
-    assert.equal((await h.call('POST', '/v1/deployments', { name: 'job1', app: 'single', fps: 1, latencyMs: 1000 })).status, 201);
+    await eventually(
+      () => /event: deployment\ndata: .*"action":"removed".*"cam2"/.test(text) && /event: plan\n/.test(text),
+      'deployment + plan events',
+    );
+    assert.equal(
+      (await h.call('POST', '/v1/deployments', { name: 'job1', app: 'single', fps: 1, latencyMs: 1000 })).status,
+      201,
+    );
     await eventually(() => /event: replica\ndata: .*"kind":"start"/.test(text), 'a replica start step event');
-    await eventually(() => /event: replica\ndata: .*"action":"state".*"module":"work".*"state":"running"/.test(text), 'a replica state event');
+    await eventually(
+      () => /event: replica\ndata: .*"action":"state".*"module":"work".*"state":"running"/.test(text),
+      'a replica state event',
+    );
     assert.equal((await h.call('DELETE', '/v1/deployments/job1')).status, 200);
     ac.abort();
     await read;

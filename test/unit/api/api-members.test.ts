@@ -10,7 +10,9 @@ describe('API: DELETE /v1/cluster/members/:id', () => {
       assert.equal(r.status, 400);
       assert.match(r.body.error.message, /no cluster token/);
       assert.equal((await h.call('DELETE', '/v1/cluster/members/other', undefined, { token: null })).status, 401);
-    } finally { await h.close(); }
+    } finally {
+      await h.close();
+    }
   });
 
   it('in a cluster the leader refuses to remove itself and names an unknown member', async () => {
@@ -30,6 +32,8 @@ describe('API: DELETE /v1/cluster/members/:id', () => {
       const ghost = await h.call('DELETE', '/v1/cluster/members/ghost');
       assert.equal(ghost.status, 404);
       assert.match(ghost.body.error.message, /"ghost" is not a member/);
-    } finally { await h.close(); }
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -16,12 +16,23 @@ describe('API: a deployment the plan cannot place', () => {
       assert.equal(r.body.state, 'rejected');
       assert.match(r.body.reason, /needs a GPU/);
       assert.deepEqual(r.body.placement, []);
-      assert.equal((await h.call('POST', '/v1/deployments', { name: 'job', app: 'single', fps: 1, latencyMs: 100 })).body.state, 'admitted');
+      assert.equal(
+        (await h.call('POST', '/v1/deployments', { name: 'job', app: 'single', fps: 1, latencyMs: 100 })).body.state,
+        'admitted',
+      );
       const plan = (await h.call('GET', '/v1/plan')).body;
-      assert.deepEqual(plan.rejected.map((x: { deployment: string }) => x.deployment), ['cam1']);
+      assert.deepEqual(
+        plan.rejected.map((x: { deployment: string }) => x.deployment),
+        ['cam1'],
+      );
       const metrics = await (await fetch(`${h.url}/metrics`)).text();
       assert.match(metrics, /rim_deployments_rejected 1/);
-      assert.ok(h.engine.calls.every((c) => !/^create rim-.*pipeline/.test(c)), 'no pipeline container');
-    } finally { await h.close(); }
+      assert.ok(
+        h.engine.calls.every((c) => !/^create rim-.*pipeline/.test(c)),
+        'no pipeline container',
+      );
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -24,8 +24,12 @@ describe('admin token and auth', () => {
     const h = await startHarness();
     try {
       h.engine.addImage('rim/single:1', singleManifest());
-      for (const [method, path, body] of [['POST', '/v1/apps', { image: 'rim/single:1' }], ['DELETE', '/v1/apps/single', undefined],
-        ['POST', '/v1/deployments', { name: 'a', app: 'single', fps: 1, latencyMs: 1 }], ['DELETE', '/v1/deployments/a', undefined]] as const) {
+      for (const [method, path, body] of [
+        ['POST', '/v1/apps', { image: 'rim/single:1' }],
+        ['DELETE', '/v1/apps/single', undefined],
+        ['POST', '/v1/deployments', { name: 'a', app: 'single', fps: 1, latencyMs: 1 }],
+        ['DELETE', '/v1/deployments/a', undefined],
+      ] as const) {
         const none = await h.call(method, path, body, { token: null });
         assert.equal(none.status, 401, `${method} ${path}`);
         assert.equal(none.body.error.code, 'unauthorized');
@@ -43,7 +47,9 @@ describe('admin token and auth', () => {
         const r = await h.call('GET', p, undefined, { token: null });
         assert.ok(!r.text.includes(h.token), p);
       }
-    } finally { await h.close(); }
+    } finally {
+      await h.close();
+    }
   });
 
   it('closes reads when api.openReads is false (probes stay open)', async () => {
@@ -54,7 +60,9 @@ describe('admin token and auth', () => {
       assert.equal((await h.call('GET', '/v1/apps')).status, 200);
       assert.equal((await h.call('GET', '/healthz', undefined, { token: null })).status, 200);
       assert.equal((await h.call('GET', '/readyz', undefined, { token: null })).status, 200);
-    } finally { await h.close(); }
+    } finally {
+      await h.close();
+    }
   });
 
   it('generates the token once (mode 0600), logs it only then, and keeps it across restarts', async () => {
@@ -67,9 +75,14 @@ describe('admin token and auth', () => {
     const second = await startHarness({}, { dataDir });
     try {
       assert.equal(second.token, token);
-      assert.ok(!second.logs.some((l) => l.includes('admin token:') || l.includes(token)), 'the token is not logged again');
+      assert.ok(
+        !second.logs.some((l) => l.includes('admin token:') || l.includes(token)),
+        'the token is not logged again',
+      );
       assert.equal((await second.call('GET', '/readyz')).body.node, 'unit-node');
-    } finally { await second.close(); }
+    } finally {
+      await second.close();
+    }
   });
 
   it('uses RIM_ADMIN_TOKEN (config adminToken) when given, and never logs it', async () => {
@@ -78,15 +91,34 @@ describe('admin token and auth', () => {
       assert.equal(h.token, 'configured-token-0123456789');
       assert.equal((await h.call('POST', '/v1/apps', { image: 'rim/x:1' })).status, 404); // past auth, image unknown
       assert.ok(!h.logs.some((l) => l.includes('configured-token-0123456789')));
-    } finally { await h.close(); }
+    } finally {
+      await h.close();
+    }
   });
 
   it('the logger redacts tokens and authorization headers', () => {
     const lines: string[] = [];
-    const log = createLogger({ destination: new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }) as never });
-    log.info({ token: 's1', cluster: { token: 's2' }, config: { adminToken: 's3', cluster: { token: 's4' } }, req: { headers: { authorization: 'Bearer s5' } }, clusterToken: 's6' }, 'hello');
+    const log = createLogger({
+      destination: new Writable({
+        write(c, _e, cb) {
+          lines.push(String(c));
+          cb();
+        },
+      }) as never,
+    });
+    log.info(
+      {
+        token: 's1',
+        cluster: { token: 's2' },
+        config: { adminToken: 's3', cluster: { token: 's4' } },
+        req: { headers: { authorization: 'Bearer s5' } },
+        clusterToken: 's6',
+      },
+      'hello',
+    );
     const line = lines.join('');
-    for (const s of ['s1', 's2', 's3', 's4', 's5', 's6']) assert.ok(!line.includes(`"${s}"`) && !line.includes(`Bearer ${s}`), `${s} leaked: ${line}`);
+    for (const s of ['s1', 's2', 's3', 's4', 's5', 's6'])
+      assert.ok(!line.includes(`"${s}"`) && !line.includes(`Bearer ${s}`), `${s} leaked: ${line}`);
     assert.match(line, /\[redacted\]/);
   });
 });

@@ -29,7 +29,16 @@ describe('rim CLI: client and output', () => {
   });
 
   it('prints aligned tables', () => {
-    assert.equal(table([{ a: 'x', b: 1 }, { a: 'longer', b: null }], [['a', 'name'], ['b']]), 'NAME    B\nx       1\nlonger  -');
+    assert.equal(
+      table(
+        [
+          { a: 'x', b: 1 },
+          { a: 'longer', b: null },
+        ],
+        [['a', 'name'], ['b']],
+      ),
+      'NAME    B\nx       1\nlonger  -',
+    );
     assert.equal(table([], [['a']]), '(none)');
   });
 
@@ -39,15 +48,29 @@ describe('rim CLI: client and output', () => {
       h.engine.addImage('rim/single:1', singleManifest());
       const ok = new ApiClient({ url: h.url, token: h.token, tokenSource: 'test' });
       assert.equal((await ok.post<{ name: string }>('/v1/apps', { image: 'rim/single:1' })).name, 'single');
-      await assert.rejects(ok.delete('/v1/deployments/ghost'), (e: unknown) => e instanceof ApiError && e.code === 'not-found' && e.status === 404);
+      await assert.rejects(
+        ok.delete('/v1/deployments/ghost'),
+        (e: unknown) => e instanceof ApiError && e.code === 'not-found' && e.status === 404,
+      );
       const anon = new ApiClient({ url: h.url, tokenSource: 'no token (test)' });
-      await assert.rejects(anon.post('/v1/apps', { image: 'x' }), (e: unknown) => e instanceof ApiError
-        && e.code === 'unauthorized' && /^no admin token found .*: no token \(test\)$/.test(e.message));
+      await assert.rejects(
+        anon.post('/v1/apps', { image: 'x' }),
+        (e: unknown) =>
+          e instanceof ApiError &&
+          e.code === 'unauthorized' &&
+          /^no admin token found .*: no token \(test\)$/.test(e.message),
+      );
       const stale = new ApiClient({ url: h.url, token: 'stale-token', tokenSource: 'a stale file' });
-      await assert.rejects(stale.post('/v1/apps', { image: 'x' }), (e: unknown) => e instanceof ApiError
-        && e.code === 'token-rejected' && /^the admin token was rejected by the appliance at .* \(token from a stale file\)/
-          .test(e.message));
-    } finally { await h.close(); }
+      await assert.rejects(
+        stale.post('/v1/apps', { image: 'x' }),
+        (e: unknown) =>
+          e instanceof ApiError &&
+          e.code === 'token-rejected' &&
+          /^the admin token was rejected by the appliance at .* \(token from a stale file\)/.test(e.message),
+      );
+    } finally {
+      await h.close();
+    }
     const gone = new ApiClient({ url: 'http://127.0.0.1:1', tokenSource: 'test' });
     await assert.rejects(gone.get('/v1/apps'), (e: unknown) => e instanceof ApiError && e.code === 'unreachable');
   });

@@ -15,17 +15,27 @@ import { startHarness, type Harness } from '../../support/appliance-harness.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function rim(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: root, env: { ...process.env, RIM_ADMIN_TOKEN: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+      env: { ...process.env, RIM_ADMIN_TOKEN: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -71,8 +81,10 @@ describe('rim CLI: messages and exit codes', { timeout: 60_000 }, () => {
     const r = await rim(['undeploy', 'job'], { RIM_URL: h.url, RIM_DATA_DIR: empty });
     assert.equal(r.code, 1);
     assert.equal(lines(r.stderr).length, 1, r.stderr);
-    assert.match(r.stderr,
-      /^error: unauthorized: no admin token found \(set RIM_ADMIN_TOKEN or run `rim token` on the box\)/);
+    assert.match(
+      r.stderr,
+      /^error: unauthorized: no admin token found \(set RIM_ADMIN_TOKEN or run `rim token` on the box\)/,
+    );
     assert.ok(r.stderr.includes(join(empty, 'admin-token')), r.stderr);
     assert.doesNotMatch(r.stderr, /rejected/);
   });
@@ -81,8 +93,10 @@ describe('rim CLI: messages and exit codes', { timeout: 60_000 }, () => {
     const r = await rim(['undeploy', 'job'], { RIM_URL: h.url, RIM_DATA_DIR: stale });
     assert.equal(r.code, 1);
     assert.equal(lines(r.stderr).length, 1, r.stderr);
-    assert.match(r.stderr,
-      /^error: token-rejected: the admin token was rejected by the appliance at http:\/\/127\.0\.0\.1:\d+ /);
+    assert.match(
+      r.stderr,
+      /^error: token-rejected: the admin token was rejected by the appliance at http:\/\/127\.0\.0\.1:\d+ /,
+    );
     assert.ok(r.stderr.includes(`token from ${join(stale, 'admin-token')}`), r.stderr);
     assert.doesNotMatch(r.stderr, /no admin token found/);
     const wrongEnv = await rim(['undeploy', 'job'], { RIM_URL: h.url, RIM_ADMIN_TOKEN: 'not-the-token' });

@@ -9,7 +9,9 @@ import { leaders, listen, startNode, type TestNode, until } from './harness.js';
 
 const TOKEN = 'merge-test-cluster-token-0123';
 const nodes: TestNode[] = [];
-after(async () => { for (const n of nodes) await n.stop().catch(() => undefined); });
+after(async () => {
+  for (const n of nodes) await n.stop().catch(() => undefined);
+});
 
 test('two lone empty clusters merge into one; a lone cluster with data does not give it up', async () => {
   const [s1, s2, s3] = await Promise.all([listen(), listen(), listen()]);
@@ -19,7 +21,11 @@ test('two lone empty clusters merge into one; a lone cluster with data does not 
   await until('each to lead its own cluster', () => m1.node.isLeader && m2.node.isLeader);
   m1.node.addCandidate(m2.address);
   m2.node.addCandidate(m1.address);
-  await until('one cluster of two', () => leaders([m1, m2]).length === 1 && [m1, m2].every((n) => n.store.read().members.length === 2), 20_000);
+  await until(
+    'one cluster of two',
+    () => leaders([m1, m2]).length === 1 && [m1, m2].every((n) => n.store.read().members.length === 2),
+    20_000,
+  );
   assert.equal(leaders([m1, m2])[0], m1, 'the smaller id keeps its cluster');
   assert.ok(m2.logs.some((l) => l.includes('another cluster found')));
 
@@ -27,9 +33,14 @@ test('two lone empty clusters merge into one; a lone cluster with data does not 
   const m0 = await startNode('m0-with-data', TOKEN, s3!, []);
   nodes.push(m0);
   await until('m0 to lead', () => m0.node.isLeader);
-  await m0.node.update((doc) => { doc.deployments.push({ name: 'kept', app: 'x', fps: 1, latencyMs: 100, priority: 0, createdAt: 0 }); });
+  await m0.node.update((doc) => {
+    doc.deployments.push({ name: 'kept', app: 'x', fps: 1, latencyMs: 100, priority: 0, createdAt: 0 });
+  });
   m0.node.addCandidate(m1.address);
   await new Promise((r) => setTimeout(r, 3000));
   assert.ok(m0.node.isLeader);
-  assert.deepEqual(m0.store.read().deployments.map((d) => d.name), ['kept']);
+  assert.deepEqual(
+    m0.store.read().deployments.map((d) => d.name),
+    ['kept'],
+  );
 });

@@ -26,8 +26,10 @@ test('timings default in one place; an override changes only the fields it names
 
 test('a timing that cannot work is refused, naming the field (and both fields of a bad pair)', () => {
   const refused = (o: Parameters<typeof clusterTimings>[0], field: string, message: RegExp) =>
-    assert.throws(() => clusterTimings(o), (e: unknown) =>
-      e instanceof ValidationError && e.field === field && message.test(e.message));
+    assert.throws(
+      () => clusterTimings(o),
+      (e: unknown) => e instanceof ValidationError && e.field === field && message.test(e.message),
+    );
   refused({ updateRetryMs: -1 }, 'updateRetryMs', /updateRetryMs: must be a number >= 0/);
   refused({ leaderTickMs: 0 }, 'leaderTickMs', /leaderTickMs: must be > 0/);
   refused({ updateAttempts: 0 }, 'updateAttempts', /whole number >= 1/);
@@ -50,19 +52,35 @@ test('update() on a node without a leader stops waiting when the node stops', as
   const dir = await mkdtemp(join(tmpdir(), 'rim-timings-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const store = await LowdbStore.open(dir, { clusterName: 'test' });
-  const quiet = new Writable({ write(_c, _e, cb) { cb(); } });
-  const client: PeerCaller = { call: async () => { throw new Error('unreachable'); } };
+  const quiet = new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
+  const client: PeerCaller = {
+    call: async () => {
+      throw new Error('unreachable');
+    },
+  };
   const node = new ClusterNode({
-    nodeId: 'n1', clusterName: 'test', advertiseAddress: '127.0.0.1:1', store, client,
+    nodeId: 'n1',
+    clusterName: 'test',
+    advertiseAddress: '127.0.0.1:1',
+    store,
+    client,
     inventory: async () => ({ id: 'n1', cpus: 1, memoryMB: 1024, accelerators: [] }),
-    staticPeers: [], logger: createLogger({ level: 'fatal', destination: quiet }), now: Date.now,
+    staticPeers: [],
+    logger: createLogger({ level: 'fatal', destination: quiet }),
+    now: Date.now,
     // Long waits: only the abort can end update() within the test's bound.
     timings: { updateRetryMs: 60_000, bootstrapAfterMs: 60_000, discoveryStatelessMs: 60_000, discoveryJitterMs: 0 },
   });
   const ac = new AbortController();
   node.start(ac.signal);
   const t0 = Date.now();
-  const pending = node.update((doc) => { doc.clusterName = 'changed'; });
+  const pending = node.update((doc) => {
+    doc.clusterName = 'changed';
+  });
   setTimeout(() => ac.abort(), 50);
   await assert.rejects(pending, (e: unknown) => e instanceof UnavailableError && /shutting down/.test(e.message));
   assert.ok(Date.now() - t0 < 2000, `update() ended ${Date.now() - t0} ms after it began`);

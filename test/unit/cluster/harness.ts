@@ -34,29 +34,57 @@ export interface TestNode {
 /** Reserves a loopback port by listening on it; the node then serves there. */
 export async function listen(): Promise<{ server: Server; app: express.Express; port: number }> {
   const app = express();
-  const server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
   return { server, app, port: (server.address() as AddressInfo).port };
 }
 
-export async function startNode(id: string, token: string, slot: Awaited<ReturnType<typeof listen>>, peers: string[]): Promise<TestNode> {
+export async function startNode(
+  id: string,
+  token: string,
+  slot: Awaited<ReturnType<typeof listen>>,
+  peers: string[],
+): Promise<TestNode> {
   const dir = await mkdtemp(join(tmpdir(), `rim-cluster-${id}-`));
   const store = await LowdbStore.open(dir, { clusterName: 'test' });
   const logs: string[] = [];
-  const logger = createLogger({ level: 'info', destination: new Writable({ write(chunk, _e, cb) { logs.push(String(chunk)); cb(); } }), base: { node: id } });
+  const logger = createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk, _e, cb) {
+        logs.push(String(chunk));
+        cb();
+      },
+    }),
+    base: { node: id },
+  });
   const signer = new PeerSigner(token);
   const address = `127.0.0.1:${slot.port}`;
   const node = new ClusterNode({
-    nodeId: id, clusterName: 'test', advertiseAddress: address, store,
+    nodeId: id,
+    clusterName: 'test',
+    advertiseAddress: address,
+    store,
     client: new PeerClient({ nodeId: id, signer, now: Date.now }),
     inventory: async () => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] }),
-    staticPeers: peers.filter((p) => p !== address), logger, now: Date.now,
-    raft: FAST.raft, detector: FAST.detector, timings: { bootstrapAfterMs: 600 }, planner: standInPlan,
+    staticPeers: peers.filter((p) => p !== address),
+    logger,
+    now: Date.now,
+    raft: FAST.raft,
+    detector: FAST.detector,
+    timings: { bootstrapAfterMs: 600 },
+    planner: standInPlan,
   });
   slot.app.use(PEER_BASE, createPeerRouter({ nodeId: id, signer, now: Date.now, logger, handlers: node.handlers() }));
   const abort = new AbortController();
   node.start(abort.signal);
   return {
-    id, address, node, store, logs,
+    id,
+    address,
+    node,
+    store,
+    logs,
     stop: async () => {
       abort.abort();
       slot.server.closeAllConnections();

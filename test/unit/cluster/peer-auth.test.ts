@@ -10,14 +10,30 @@ const body = JSON.stringify({ type: 'append', term: 3 });
 test('a signed request is accepted once, and only as signed', () => {
   const v = new PeerVerifier(signer);
   const h = signer.requestHeaders('POST', '/v1/peer/raft', 'n1', body, 1_000_000);
-  assert.deepEqual(v.check('POST', '/v1/peer/raft', { ...h }, body, 1_000_500), { ok: true, nodeId: 'n1', nonce: h[PEER_HEADERS.nonce] });
+  assert.deepEqual(v.check('POST', '/v1/peer/raft', { ...h }, body, 1_000_500), {
+    ok: true,
+    nodeId: 'n1',
+    nonce: h[PEER_HEADERS.nonce],
+  });
   assert.equal(v.check('POST', '/v1/peer/raft', { ...h }, body, 1_000_600).ok, false, 'replay refused');
   const h2 = signer.requestHeaders('POST', '/v1/peer/raft', 'n1', body, 1_000_000);
-  assert.equal(v.check('POST', '/v1/peer/raft', { ...h2 }, body.replace('3', '4'), 1_000_000).ok, false, 'tampered body refused');
+  assert.equal(
+    v.check('POST', '/v1/peer/raft', { ...h2 }, body.replace('3', '4'), 1_000_000).ok,
+    false,
+    'tampered body refused',
+  );
   assert.equal(v.check('POST', '/v1/peer/join', { ...h2 }, body, 1_000_000).ok, false, 'another path refused');
-  assert.equal(v.check('POST', '/v1/peer/raft', { ...h2, [PEER_HEADERS.node]: 'n2' }, body, 1_000_000).ok, false, 'another sender refused');
+  assert.equal(
+    v.check('POST', '/v1/peer/raft', { ...h2, [PEER_HEADERS.node]: 'n2' }, body, 1_000_000).ok,
+    false,
+    'another sender refused',
+  );
   const h3 = signer.requestHeaders('POST', '/v1/peer/raft', 'n1', body, 1_000_000);
-  assert.equal(v.check('POST', '/v1/peer/raft', { ...h3 }, body, 1_000_000 + 60_000).ok, false, 'outside the replay window');
+  assert.equal(
+    v.check('POST', '/v1/peer/raft', { ...h3 }, body, 1_000_000 + 60_000).ok,
+    false,
+    'outside the replay window',
+  );
 });
 
 test('a node with another token cannot sign, and answers are bound to the request', () => {
@@ -27,8 +43,14 @@ test('a node with another token cannot sign, and answers are bound to the reques
   const r = v.check('POST', '/v1/peer/hello', { ...h }, body, 5);
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : r.reason, /wrong cluster token/);
-  assert.notEqual(signer.responseSignature(200, 'nonce-a', 'n1', '{}'), signer.responseSignature(200, 'nonce-b', 'n1', '{}'));
-  assert.notEqual(signer.responseSignature(200, 'nonce-a', 'n1', '{}'), other.responseSignature(200, 'nonce-a', 'n1', '{}'));
+  assert.notEqual(
+    signer.responseSignature(200, 'nonce-a', 'n1', '{}'),
+    signer.responseSignature(200, 'nonce-b', 'n1', '{}'),
+  );
+  assert.notEqual(
+    signer.responseSignature(200, 'nonce-a', 'n1', '{}'),
+    other.responseSignature(200, 'nonce-a', 'n1', '{}'),
+  );
 });
 
 test('the signer keeps no readable copy of the token', () => {

@@ -26,7 +26,9 @@ import { createLogger } from '../../../src/log.js';
 
 const TOKEN = 'peer-handlers-test-token-0123';
 const signer = new PeerSigner(TOKEN);
-interface ErrorAnswer { error: { code: string; message: string } }
+interface ErrorAnswer {
+  error: { code: string; message: string };
+}
 
 const status = { name: 'test', self: 'n1', role: 'follower', leader: null, term: 1, committedIndex: 0, members: [] };
 
@@ -56,11 +58,20 @@ function fakeView() {
 describe('peer handlers answer failures through the one error mapping', () => {
   const { state, view } = fakeView();
   const logs: string[] = [];
-  const destination = new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } });
+  const destination = new Writable({
+    write(c, _e, cb) {
+      logs.push(String(c));
+      cb();
+    },
+  });
   const logger = createLogger({ level: 'info', destination });
   const leaderWork = new LeaderWork({
-    nodeId: 'n1', view, detector: { suspectAfterMs: 1, deadAfterMs: 2, expireAfterMs: 0 },
-    timings: { leaderTickMs: 200 }, logger, now: Date.now,
+    nodeId: 'n1',
+    view,
+    detector: { suspectAfterMs: 1, deadAfterMs: 2, expireAfterMs: 0 },
+    timings: { leaderTickMs: 200 },
+    logger,
+    now: Date.now,
   });
   let server: Server;
   let address = '';
@@ -70,26 +81,44 @@ describe('peer handlers answer failures through the one error mapping', () => {
 
   before(async () => {
     const app = express();
-    app.use(PEER_BASE, createPeerRouter({
-      nodeId: 'n1', signer, now: Date.now, logger,
-      handlers: peerHandlers({
-        view,
-        deliver: async () => undefined,
-        hello: async () => { throw new Error('secret detail of a bug'); },
-        join: (body, from, ip) => leaderWork.onJoin(body, from, ip),
-        status: () => status,
+    app.use(
+      PEER_BASE,
+      createPeerRouter({
+        nodeId: 'n1',
+        signer,
+        now: Date.now,
+        logger,
+        handlers: peerHandlers({
+          view,
+          deliver: async () => undefined,
+          hello: async () => {
+            throw new Error('secret detail of a bug');
+          },
+          join: (body, from, ip) => leaderWork.onJoin(body, from, ip),
+          status: () => status,
+        }),
       }),
-    }));
-    server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+    );
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
     address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  after(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
 
   /** A signed request with any raw body (the client only sends JSON). */
   async function raw(path: string, text: string): Promise<{ status: number; body: unknown }> {
     const headers = signer.requestHeaders('POST', `${PEER_BASE}${path}`, 'n2', text, Date.now());
     const res = await fetch(`http://${address}${PEER_BASE}${path}`, {
-      method: 'POST', headers: { ...headers }, body: text,
+      method: 'POST',
+      headers: { ...headers },
+      body: text,
     });
     assert.ok(res.headers.get(PEER_HEADERS.signature), 'an error answer is signed too');
     return { status: res.status, body: await res.json() };
@@ -154,6 +183,9 @@ describe('peer handlers answer failures through the one error mapping', () => {
     assert.equal(r.status, 500);
     assert.equal(r.body.error.code, 'internal');
     assert.doesNotMatch(r.body.error.message, /secret detail/);
-    assert.ok(logs.some((l) => l.includes('secret detail of a bug')), 'logged');
+    assert.ok(
+      logs.some((l) => l.includes('secret detail of a bug')),
+      'logged',
+    );
   });
 });

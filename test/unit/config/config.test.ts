@@ -15,11 +15,15 @@ const file = (name: string, body: unknown) => {
   return p;
 };
 const load = (env: Record<string, string>) => loadConfig(env, { root: dir, cwd: dir }).config;
-const fails = (env: Record<string, string>, pattern: RegExp) => assert.throws(() => load(env), (e: unknown) => {
-  assert.ok(e instanceof ConfigError, String(e));
-  assert.match(e.message, pattern);
-  return true;
-});
+const fails = (env: Record<string, string>, pattern: RegExp) =>
+  assert.throws(
+    () => load(env),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.message, pattern);
+      return true;
+    },
+  );
 
 describe('config', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,11 +50,22 @@ describe('config', () => {
   });
 
   it('takes the file (RIM_CONFIG), then env over it; JSON for structured values', () => {
-    const cfg = file('a.json', { api: { port: 9000, host: '127.0.0.1' }, placement: { headroom: 0.3 }, cluster: { name: 'lab', memberExpiry: '10m' } });
+    const cfg = file('a.json', {
+      api: { port: 9000, host: '127.0.0.1' },
+      placement: { headroom: 0.3 },
+      cluster: { name: 'lab', memberExpiry: '10m' },
+    });
     const c = load({
-      RIM_CONFIG: cfg, RIM_API_PORT: '9100', RIM_NODE_ID: 'box-1', RIM_DATA_DIR: '/var/lib/rim', RIM_LOG_LEVEL: 'debug',
-      RIM_ACCELERATORS_EMULATE: '[{"model":"RTX 2080 Ti","cpus":1}]', RIM_CLUSTER_DISCOVERY_PEERS: '["10.0.0.2:7878"]',
-      RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_CLUSTER_TOKEN: 'a-cluster-token-of-16+', RIM_ADMIN_TOKEN: 'an-admin-token-of-16+',
+      RIM_CONFIG: cfg,
+      RIM_API_PORT: '9100',
+      RIM_NODE_ID: 'box-1',
+      RIM_DATA_DIR: '/var/lib/rim',
+      RIM_LOG_LEVEL: 'debug',
+      RIM_ACCELERATORS_EMULATE: '[{"model":"RTX 2080 Ti","cpus":1}]',
+      RIM_CLUSTER_DISCOVERY_PEERS: '["10.0.0.2:7878"]',
+      RIM_CLUSTER_DISCOVERY_MDNS: 'false',
+      RIM_CLUSTER_TOKEN: 'a-cluster-token-of-16+',
+      RIM_ADMIN_TOKEN: 'an-admin-token-of-16+',
     });
     assert.equal(c.api.port, 9100, 'env beats the file');
     assert.equal(c.api.host, '127.0.0.1', 'the file beats the default');
@@ -78,18 +93,29 @@ describe('config', () => {
     writeFileSync(join(root, 'appliance.config.json'), JSON.stringify({ api: { port: 7000 } }));
     try {
       assert.equal(loadConfig({}, { root, cwd: root }).config.api.port, 7000);
-    } finally { rmSync(root, { recursive: true, force: true }); }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('names the env variable and the key of a bad value', () => {
     fails({ RIM_API_PORT: 'abc' }, /^config: RIM_API_PORT \(api\.port\): expected a number 1–65535, got "abc"$/);
     fails({ RIM_API_PORT: '70000' }, /RIM_API_PORT \(api\.port\): expected a number 1–65535, got "70000"/);
     fails({ RIM_PLACEMENT_HEADROOM: '2' }, /RIM_PLACEMENT_HEADROOM \(placement\.headroom\)/);
-    fails({ RIM_PLACEMENT_STRATEGY: 'best' }, /RIM_PLACEMENT_STRATEGY \(placement\.strategy\): expected one of rim, nexus/);
+    fails(
+      { RIM_PLACEMENT_STRATEGY: 'best' },
+      /RIM_PLACEMENT_STRATEGY \(placement\.strategy\): expected one of rim, nexus/,
+    );
     fails({ RIM_LOG_LEVEL: 'loud' }, /RIM_LOG_LEVEL \(logLevel\)/);
     fails({ RIM_NODE_ID: 'Not Valid' }, /RIM_NODE_ID \(nodeId\)/);
-    fails({ RIM_DOCKER_NETWORK_MODE: 'bridge' }, /RIM_DOCKER_NETWORK_MODE \(docker\.networkMode\): expected "host" or "container:<name>"/);
-    fails({ RIM_ACCELERATORS_EMULATE: '[{"model":"T4"}]' }, /RIM_ACCELERATORS_EMULATE \(accelerators\.emulate\.0\.cpus\)/);
+    fails(
+      { RIM_DOCKER_NETWORK_MODE: 'bridge' },
+      /RIM_DOCKER_NETWORK_MODE \(docker\.networkMode\): expected "host" or "container:<name>"/,
+    );
+    fails(
+      { RIM_ACCELERATORS_EMULATE: '[{"model":"T4"}]' },
+      /RIM_ACCELERATORS_EMULATE \(accelerators\.emulate\.0\.cpus\)/,
+    );
     fails({ RIM_PORTS_RANGE: '{"from":18000,"to":17000}' }, /RIM_PORTS_RANGE \(ports\.range\): expected from <= to/);
     fails({ RIM_CLUSTER_MEMBER_EXPIRY: 'soon' }, /RIM_CLUSTER_MEMBER_EXPIRY \(cluster\.memberExpiry\)/);
     fails({ RIM_CLUSTER_TOKEN: 'short' }, /RIM_CLUSTER_TOKEN \(cluster\.token\): expected at least 16 characters/);
@@ -100,18 +126,28 @@ describe('config', () => {
     assert.deepEqual([...APPLIANCE_STRATEGIES], runnable);
     assert.ok(runnable.includes('rim') && !runnable.includes('optimal'));
     for (const name of runnable) assert.equal(load({ RIM_PLACEMENT_STRATEGY: name }).placement.strategy, name);
-    fails({ RIM_PLACEMENT_STRATEGY: 'optimal' }, new RegExp(
-      '^config: RIM_PLACEMENT_STRATEGY \\(placement\\.strategy\\): "optimal" needs a MILP solver '
-      + '.*rim plan --strategy optimal.*expected one of rim, nexus, spread, ffd, got "optimal"$'));
+    fails(
+      { RIM_PLACEMENT_STRATEGY: 'optimal' },
+      new RegExp(
+        '^config: RIM_PLACEMENT_STRATEGY \\(placement\\.strategy\\): "optimal" needs a MILP solver ' +
+          '.*rim plan --strategy optimal.*expected one of rim, nexus, spread, ffd, got "optimal"$',
+      ),
+    );
     const bad = file('optimal.json', { placement: { strategy: 'optimal' } });
     fails({ RIM_CONFIG: bad }, /config: placement\.strategy in .*optimal\.json: "optimal" needs a MILP solver/);
     const parsed = configSchema.safeParse({ placement: { strategy: 'optimal' } });
-    assert.deepEqual(parsed.error?.issues.map((i) => i.path.join('.')), ['placement.strategy']);
+    assert.deepEqual(
+      parsed.error?.issues.map((i) => i.path.join('.')),
+      ['placement.strategy'],
+    );
   });
 
   it('names the key and the file for a bad file value, and refuses unknown keys', () => {
     const bad = file('bad.json', { api: { port: 'x' } });
-    fails({ RIM_CONFIG: bad }, new RegExp(`config: api\\.port in ${bad.replace(/[.]/g, '\\.')}: expected a number 1–65535, got "x"`));
+    fails(
+      { RIM_CONFIG: bad },
+      new RegExp(`config: api\\.port in ${bad.replace(/[.]/g, '\\.')}: expected a number 1–65535, got "x"`),
+    );
     fails({ RIM_CONFIG: file('typo.json', { placment: {} }) }, /placment in .*: unknown key/);
     fails({ RIM_CONFIG: file('broken.json', '{ nope') }, /not valid JSON/);
     fails({ RIM_CONFIG: join(dir, 'missing.json') }, /RIM_CONFIG: no such file/);

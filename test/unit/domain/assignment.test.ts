@@ -16,10 +16,17 @@ const deps: Deployment[] = [
 test('one-box plan: every module of every deployment here, GPU modules on the first accelerator', () => {
   const plan = oneBoxPlan(box, [synthetic], deps);
   assert.equal(plan.strategy, 'one-box');
-  assert.deepEqual(plan.placements.map((p) => `${p.deployment}/${p.module}@${p.accelerator}:${p.fps}`), [
-    'cam-1/decode@cpu:10', 'cam-1/detect@emu0:10', 'cam-1/track@cpu:10',
-    'cam-2/decode@cpu:5', 'cam-2/detect@emu0:5', 'cam-2/track@cpu:5',
-  ]);
+  assert.deepEqual(
+    plan.placements.map((p) => `${p.deployment}/${p.module}@${p.accelerator}:${p.fps}`),
+    [
+      'cam-1/decode@cpu:10',
+      'cam-1/detect@emu0:10',
+      'cam-1/track@cpu:10',
+      'cam-2/decode@cpu:5',
+      'cam-2/detect@emu0:5',
+      'cam-2/track@cpu:5',
+    ],
+  );
   assert.deepEqual(plan.rejected, [{ deployment: 'mic-1', reason: 'app ghost is not registered' }]);
 });
 
@@ -32,21 +39,55 @@ test('one-box plan on a box without any accelerator rejects GPU apps with a reas
 
 test('the assignment has one replica per (module, variant, accelerator), shared by deployments', () => {
   const plan = oneBoxPlan(box, [synthetic], deps);
-  const { assignment, ports } = assignmentForNode({ node: box, plan, apps: [synthetic], deployments: deps, ports: {}, range, version: 3 });
+  const { assignment, ports } = assignmentForNode({
+    node: box,
+    plan,
+    apps: [synthetic],
+    deployments: deps,
+    ports: {},
+    range,
+    version: 3,
+  });
   assert.equal(assignment.node, 'box-1');
   assert.equal(assignment.version, 3);
-  assert.deepEqual(assignment.replicas.map((r) => `${r.name}:${r.port}`), [
-    'rim-box-1-synthetic-decode-default-cpu:17000',
-    'rim-box-1-synthetic-detect-default-emu0:17001',
-    'rim-box-1-synthetic-track-default-cpu:17002',
-  ]);
-  assert.deepEqual(assignment.replicas[1]!.accelerator, { kind: 'emulated', id: 'emu0', model: 'fake-t4', cpus: 1.5, cpuset: '2-3' });
+  assert.deepEqual(
+    assignment.replicas.map((r) => `${r.name}:${r.port}`),
+    [
+      'rim-box-1-synthetic-decode-default-cpu:17000',
+      'rim-box-1-synthetic-detect-default-emu0:17001',
+      'rim-box-1-synthetic-track-default-cpu:17002',
+    ],
+  );
+  assert.deepEqual(assignment.replicas[1]!.accelerator, {
+    kind: 'emulated',
+    id: 'emu0',
+    model: 'fake-t4',
+    cpus: 1.5,
+    cpuset: '2-3',
+  });
   assert.equal(Object.keys(ports).length, 3);
 });
 
-test('placements of other nodes are not this node\'s business', () => {
-  const plan: Plan = { strategy: 'rim', placements: [{ deployment: 'cam-1', module: 'detect', variant: 'tiny', node: 'box-2', accelerator: 'gpu0', fps: 10 }], rejected: [], latencyMs: {}, utilisation: {}, solveMs: 1 };
-  const { assignment } = assignmentForNode({ node: box, plan, apps: [synthetic], deployments: deps, ports: {}, range, version: 1 });
+test("placements of other nodes are not this node's business", () => {
+  const plan: Plan = {
+    strategy: 'rim',
+    placements: [
+      { deployment: 'cam-1', module: 'detect', variant: 'tiny', node: 'box-2', accelerator: 'gpu0', fps: 10 },
+    ],
+    rejected: [],
+    latencyMs: {},
+    utilisation: {},
+    solveMs: 1,
+  };
+  const { assignment } = assignmentForNode({
+    node: box,
+    plan,
+    apps: [synthetic],
+    deployments: deps,
+    ports: {},
+    range,
+    version: 1,
+  });
   assert.deepEqual(assignment.replicas, []);
 });
 
@@ -64,6 +105,17 @@ test('a re-plan that keeps a replica keeps its spec hash (no needless restart)',
   const plan = oneBoxPlan(box, [synthetic], deps.slice(0, 1));
   const a = assignmentForNode({ node: box, plan, apps: [synthetic], deployments: deps, ports: {}, range, version: 1 });
   const plan2 = oneBoxPlan(box, [synthetic], deps);
-  const b = assignmentForNode({ node: box, plan: plan2, apps: [synthetic], deployments: deps, ports: a.ports, range, version: 2 });
-  assert.deepEqual(b.assignment.replicas.map((r) => r.specHash), a.assignment.replicas.map((r) => r.specHash));
+  const b = assignmentForNode({
+    node: box,
+    plan: plan2,
+    apps: [synthetic],
+    deployments: deps,
+    ports: a.ports,
+    range,
+    version: 2,
+  });
+  assert.deepEqual(
+    b.assignment.replicas.map((r) => r.specHash),
+    a.assignment.replicas.map((r) => r.specHash),
+  );
 });

@@ -3,40 +3,70 @@ import assert from 'node:assert/strict';
 import { parseManifest, topoOrder, MAX_MANIFEST_BYTES } from '../../../src/domain/manifest.js';
 import { ForbiddenManifestError, ValidationError } from '../../../src/domain/errors.js';
 
-const good = () => ({
-  apiVersion: 'rim/v1', name: 'actdet', description: 'cross-camera activity detection', entry: 'detect',
-  modules: [
-    { name: 'detect', image: 'self', command: ['node', 'detect.js'], accelerator: 'gpu', next: ['track'],
-      variants: [{ name: 'tiny', env: { MODEL: 'tiny' }, quality: 0.8 }] },
-    { name: 'track', image: 'self', command: ['node', 'track.js'], env: { MAX_AGE: '30' }, accelerator: 'cpu', next: [] },
-  ],
-  profile: { sampleInput: '/rim/sample.jpg' },
-  defaults: { fps: 15, latencyMs: 300 },
-}) as any;
+const good = () =>
+  ({
+    apiVersion: 'rim/v1',
+    name: 'actdet',
+    description: 'cross-camera activity detection',
+    entry: 'detect',
+    modules: [
+      {
+        name: 'detect',
+        image: 'self',
+        command: ['node', 'detect.js'],
+        accelerator: 'gpu',
+        next: ['track'],
+        variants: [{ name: 'tiny', env: { MODEL: 'tiny' }, quality: 0.8 }],
+      },
+      {
+        name: 'track',
+        image: 'self',
+        command: ['node', 'track.js'],
+        env: { MAX_AGE: '30' },
+        accelerator: 'cpu',
+        next: [],
+      },
+    ],
+    profile: { sampleInput: '/rim/sample.jpg' },
+    defaults: { fps: 15, latencyMs: 300 },
+  }) as any;
 
 /** Asserts that parsing refuses with an error naming `field`. */
 function refuses(m: unknown, field: string, cls: new (...args: never[]) => Error = ValidationError) {
-  assert.throws(() => parseManifest(typeof m === 'string' ? m : JSON.stringify(m)), (e: any) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e?.constructor?.name}: ${e?.message}`);
-    assert.equal((e as ValidationError).field, field);
-    assert.ok(e instanceof Error);
-    assert.match(e.message, new RegExp(field.replace(/[[\].]/g, '\\$&')));
-    return true;
-  });
+  assert.throws(
+    () => parseManifest(typeof m === 'string' ? m : JSON.stringify(m)),
+    (e: any) => {
+      assert.ok(e instanceof cls, `expected ${cls.name}, got ${e?.constructor?.name}: ${e?.message}`);
+      assert.equal((e as ValidationError).field, field);
+      assert.ok(e instanceof Error);
+      assert.match(e.message, new RegExp(field.replace(/[[\].]/g, '\\$&')));
+      return true;
+    },
+  );
 }
 
 test('the docs/design.md example manifest parses, with defaults filled', () => {
   const m = parseManifest(JSON.stringify(good()));
   assert.equal(m.name, 'actdet');
-  assert.deepEqual(m.modules.map((x) => x.name), ['detect', 'track']);
+  assert.deepEqual(
+    m.modules.map((x) => x.name),
+    ['detect', 'track'],
+  );
   assert.equal(m.modules[0]!.variants![0]!.name, 'tiny');
 });
 
 test('privileged, host mounts, devices, capabilities, host pid/ipc and network modes are refused by name', () => {
   const cases: [string, unknown][] = [
-    ['privileged', true], ['mounts', [{ source: '/', target: '/host' }]], ['volumes', ['/:/host']],
-    ['binds', ['/var/run/docker.sock:/s']], ['devices', ['/dev/mem']], ['capAdd', ['SYS_ADMIN']],
-    ['pid', 'host'], ['ipc', 'host'], ['networkMode', 'host'], ['network', 'bridge'],
+    ['privileged', true],
+    ['mounts', [{ source: '/', target: '/host' }]],
+    ['volumes', ['/:/host']],
+    ['binds', ['/var/run/docker.sock:/s']],
+    ['devices', ['/dev/mem']],
+    ['capAdd', ['SYS_ADMIN']],
+    ['pid', 'host'],
+    ['ipc', 'host'],
+    ['networkMode', 'host'],
+    ['network', 'bridge'],
   ];
   for (const [key, value] of cases) {
     const m = good();
@@ -51,7 +81,7 @@ test('privileged, host mounts, devices, capabilities, host pid/ipc and network m
   refuses(inVariant, 'modules[0].variants[0].binds', ForbiddenManifestError);
 });
 
-test('env may not set Rim\'s contract variables or GPU visibility', () => {
+test("env may not set Rim's contract variables or GPU visibility", () => {
   const m = good();
   m.modules[1].env = { NVIDIA_VISIBLE_DEVICES: 'all' };
   refuses(m, 'modules[1].env');
@@ -64,29 +94,39 @@ test('a key that merely looks forbidden inside env values is fine', () => {
 });
 
 test('unknown fields, bad types and a wrong apiVersion name the field', () => {
-  const unknown = good(); unknown.modules[0].gpuCount = 2;
+  const unknown = good();
+  unknown.modules[0].gpuCount = 2;
   refuses(unknown, 'modules[0].gpuCount');
-  const badAcc = good(); badAcc.modules[0].accelerator = 'tpu';
+  const badAcc = good();
+  badAcc.modules[0].accelerator = 'tpu';
   refuses(badAcc, 'modules[0].accelerator');
-  const badVer = good(); badVer.apiVersion = 'rim/v2';
+  const badVer = good();
+  badVer.apiVersion = 'rim/v2';
   refuses(badVer, 'apiVersion');
 });
 
 test('DAG rules: unknown next, missing entry, cycles, unreachable modules, duplicates', () => {
-  const unknownNext = good(); unknownNext.modules[0].next = ['nope'];
+  const unknownNext = good();
+  unknownNext.modules[0].next = ['nope'];
   refuses(unknownNext, 'modules[0].next[0]');
-  const noEntry = good(); noEntry.entry = 'ghost';
+  const noEntry = good();
+  noEntry.entry = 'ghost';
   refuses(noEntry, 'entry');
-  const cycle = good(); cycle.modules[1].next = ['detect'];
+  const cycle = good();
+  cycle.modules[1].next = ['detect'];
   refuses(cycle, 'modules[1].next[0]');
-  const island = good(); island.modules.push({ name: 'island', accelerator: 'cpu', next: [] });
+  const island = good();
+  island.modules.push({ name: 'island', accelerator: 'cpu', next: [] });
   refuses(island, 'modules[2]');
-  const dup = good(); dup.modules.push({ ...dup.modules[1] }); dup.modules[0].next = ['track'];
+  const dup = good();
+  dup.modules.push({ ...dup.modules[1] });
+  dup.modules[0].next = ['track'];
   refuses(dup, 'modules[2].name');
 });
 
 test('over 64 KiB and invalid JSON are refused', () => {
-  const big = good(); big.description = 'x'.repeat(1000);
+  const big = good();
+  big.description = 'x'.repeat(1000);
   big.modules[1].env = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`K${i}`, 'v'.repeat(1000)]));
   const text = JSON.stringify(big);
   assert.ok(Buffer.byteLength(text) > MAX_MANIFEST_BYTES);
@@ -96,7 +136,9 @@ test('over 64 KiB and invalid JSON are refused', () => {
 
 test('topoOrder follows the DAG from the entry', () => {
   const m = parseManifest({
-    apiVersion: 'rim/v1', name: 'diamond', entry: 'a',
+    apiVersion: 'rim/v1',
+    name: 'diamond',
+    entry: 'a',
     modules: [
       { name: 'd', accelerator: 'cpu', next: [] },
       { name: 'b', accelerator: 'gpu', next: ['d'] },
@@ -104,5 +146,8 @@ test('topoOrder follows the DAG from the entry', () => {
       { name: 'c', accelerator: 'gpu', next: ['d'] },
     ],
   });
-  assert.deepEqual(topoOrder(m).map((x) => x.name), ['a', 'b', 'c', 'd']);
+  assert.deepEqual(
+    topoOrder(m).map((x) => x.name),
+    ['a', 'b', 'c', 'd'],
+  );
 });

@@ -17,7 +17,10 @@ export interface FifoServer {
   close: () => Promise<void>;
 }
 
-export async function startFifoServer(serviceMs: number, mode: 'ok' | 'error-rate' | 'hang' = 'ok'): Promise<FifoServer> {
+export async function startFifoServer(
+  serviceMs: number,
+  mode: 'ok' | 'error-rate' | 'hang' = 'ok',
+): Promise<FifoServer> {
   const queue: Array<() => void> = [];
   let busy = false;
   let maxQueued = 0;
@@ -28,7 +31,11 @@ export async function startFifoServer(serviceMs: number, mode: 'ok' | 'error-rat
     const job = queue.shift();
     if (!job) return;
     busy = true;
-    setTimeout(() => { job(); busy = false; pump(); }, serviceMs);
+    setTimeout(() => {
+      job();
+      busy = false;
+      pump();
+    }, serviceMs);
   };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -37,7 +44,11 @@ export async function startFifoServer(serviceMs: number, mode: 'ok' | 'error-rat
       if (mode === 'hang') return;
       queue.push(() => {
         served += 1;
-        if (mode === 'error-rate' && served % 2 === 0) { res.writeHead(500); res.end('synthetic failure'); return; }
+        if (mode === 'error-rate' && served % 2 === 0) {
+          res.writeHead(500);
+          res.end('synthetic failure');
+          return;
+        }
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         res.end(Buffer.concat([Buffer.from('out:'), Buffer.concat(chunks)]));
       });
@@ -45,7 +56,9 @@ export async function startFifoServer(serviceMs: number, mode: 'ok' | 'error-rat
       pump();
     });
   });
-  server.on('connection', () => { connections += 1; });
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -53,6 +66,10 @@ export async function startFifoServer(serviceMs: number, mode: 'ok' | 'error-rat
     maxQueued: () => maxQueued,
     served: () => served,
     connections: () => connections,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

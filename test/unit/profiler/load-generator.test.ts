@@ -10,15 +10,24 @@ import { isProfilingFailed } from '../../../src/profiler/profiling-error.js';
 import { startFifoServer } from './fifo-server.js';
 
 const level: LevelOptions = {
-  windowMs: 300, minSamples: 5, maxWindowMs: 1500, settleMs: 100,
-  stability: { count: 3, tolerancePct: 15 }, maxWindows: 6, errorTolerance: 0.01, hangMs: 1500,
+  windowMs: 300,
+  minSamples: 5,
+  maxWindowMs: 1500,
+  settleMs: 100,
+  stability: { count: 3, tolerancePct: 15 },
+  maxWindows: 6,
+  errorTolerance: 0.01,
+  hangMs: 1500,
 };
 
 test('closed loop keeps exactly N frames in flight over N keep-alive connections', async () => {
   const srv = await startFifoServer(10);
   const agent = loadAgent();
   try {
-    const run = new LoadRun(httpSend({ url: srv.url, body: Buffer.from('x'), agent, timeoutMs: 2000 }), { mode: 'closed', concurrency: 3 });
+    const run = new LoadRun(httpSend({ url: srv.url, body: Buffer.from('x'), agent, timeoutMs: 2000 }), {
+      mode: 'closed',
+      concurrency: 3,
+    });
     await sleep(400);
     await run.stop();
     assert.equal(run.maxInFlight, 3);
@@ -26,20 +35,29 @@ test('closed loop keeps exactly N frames in flight over N keep-alive connections
     assert.ok(run.samples.length >= 10, `${run.samples.length} answers`);
     assert.ok(run.samples.every((s) => s.ok));
     assert.ok(srv.connections() <= 3, `${srv.connections()} connections for 3 workers`);
-  } finally { agent.destroy(); await srv.close(); }
+  } finally {
+    agent.destroy();
+    await srv.close();
+  }
 });
 
 test('open loop sends on its schedule whatever is outstanding', async () => {
   const srv = await startFifoServer(50); // capacity 20/s, offered 100/s: the backlog grows
   const agent = loadAgent();
   try {
-    const run = new LoadRun(httpSend({ url: srv.url, body: Buffer.from('x'), agent, timeoutMs: 5000 }), { mode: 'open', rate: 100 });
+    const run = new LoadRun(httpSend({ url: srv.url, body: Buffer.from('x'), agent, timeoutMs: 5000 }), {
+      mode: 'open',
+      rate: 100,
+    });
     await sleep(500);
     const sent = run.inFlight + run.samples.length;
     await run.stop();
     assert.ok(sent >= 40 && sent <= 55, `${sent} frames sent in 0.5 s at 100/s`);
     assert.ok(run.maxInFlight > 20, `backlog reached ${run.maxInFlight}`);
-  } finally { agent.destroy(); await srv.close(); }
+  } finally {
+    agent.destroy();
+    await srv.close();
+  }
 });
 
 test('the search finds the capacity of a FIFO module and its light-load latency', async () => {
@@ -47,15 +65,25 @@ test('the search finds the capacity of a FIFO module and its light-load latency'
   const agent = loadAgent();
   try {
     const send = httpSend({ url: srv.url, body: Buffer.from('frame'), agent, timeoutMs: 2000 });
-    const { outcome, levels } = await runSearch(send, { search: DEFAULT_SEARCH, level, warmupMs: 200 }, AbortSignal.timeout(60_000));
+    const { outcome, levels } = await runSearch(
+      send,
+      { search: DEFAULT_SEARCH, level, warmupMs: 200 },
+      AbortSignal.timeout(60_000),
+    );
     assert.ok(levels.some((l) => l.level.mode === 'closed') && levels.some((l) => l.level.mode === 'open'));
     // Invariants, not speed (accuracy is the integration tests' job): the server cannot do
     // more than 50 frames/s nor answer faster than 20 ms; a shared box can only make it slower.
-    assert.ok(outcome.closedPeakFps <= 50 * 1.05 && outcome.closedPeakFps > 25, `closed peak ${outcome.closedPeakFps} vs 50`);
+    assert.ok(
+      outcome.closedPeakFps <= 50 * 1.05 && outcome.closedPeakFps > 25,
+      `closed peak ${outcome.closedPeakFps} vs 50`,
+    );
     assert.ok(outcome.maxFps > 0 && outcome.maxFps <= outcome.closedPeakFps, `maxFps ${outcome.maxFps}`);
     const light = outcome.light!.stats.latency.p50;
     assert.ok(light >= 19.5, `light-load p50 ${light} ms vs 20 ms`);
-  } finally { agent.destroy(); await srv.close(); }
+  } finally {
+    agent.destroy();
+    await srv.close();
+  }
 });
 
 test('a module answering errors fails the level with the reason', async () => {
@@ -63,9 +91,15 @@ test('a module answering errors fails the level with the reason', async () => {
   const agent = loadAgent();
   try {
     const send = httpSend({ url: srv.url, body: Buffer.from('x'), agent, timeoutMs: 2000 });
-    await assert.rejects(measureLevel(send, { mode: 'closed', concurrency: 2 }, level, AbortSignal.timeout(10_000)),
-      (e: unknown) => isProfilingFailed(e) && /answered errors: \d+% of requests failed \(HTTP 500\)/.test((e as Error).message));
-  } finally { agent.destroy(); await srv.close(); }
+    await assert.rejects(
+      measureLevel(send, { mode: 'closed', concurrency: 2 }, level, AbortSignal.timeout(10_000)),
+      (e: unknown) =>
+        isProfilingFailed(e) && /answered errors: \d+% of requests failed \(HTTP 500\)/.test((e as Error).message),
+    );
+  } finally {
+    agent.destroy();
+    await srv.close();
+  }
 });
 
 test('a module that never answers fails as hanging, in bounded time', async () => {
@@ -74,9 +108,14 @@ test('a module that never answers fails as hanging, in bounded time', async () =
   try {
     const send = httpSend({ url: srv.url, body: Buffer.from('x'), agent, timeoutMs: 60_000 });
     // The outer deadline would fail it as "stopped": "hangs" proves the hang bound fired first.
-    await assert.rejects(measureLevel(send, { mode: 'closed', concurrency: 1 }, level, AbortSignal.timeout(20_000)),
-      (e: unknown) => isProfilingFailed(e) && /hangs/.test((e as Error).message));
-  } finally { agent.destroy(); await srv.close(); }
+    await assert.rejects(
+      measureLevel(send, { mode: 'closed', concurrency: 1 }, level, AbortSignal.timeout(20_000)),
+      (e: unknown) => isProfilingFailed(e) && /hangs/.test((e as Error).message),
+    );
+  } finally {
+    agent.destroy();
+    await srv.close();
+  }
 });
 
 test('frames past their deadline mark the level overloaded, not the module failed', async () => {
@@ -84,9 +123,17 @@ test('frames past their deadline mark the level overloaded, not the module faile
   const agent = loadAgent();
   try {
     const send = httpSend({ url: srv.url, body: Buffer.from('x'), agent, timeoutMs: 400 });
-    const r = await measureLevel(send, { mode: 'open', rate: 60 }, { ...level, drainMs: 500 }, AbortSignal.timeout(20_000));
+    const r = await measureLevel(
+      send,
+      { mode: 'open', rate: 60 },
+      { ...level, drainMs: 500 },
+      AbortSignal.timeout(20_000),
+    );
     assert.equal(r.overloaded, true);
     assert.equal(r.stable, false);
     assert.ok(r.stats.timeouts > 0);
-  } finally { agent.destroy(); await srv.close(); }
+  } finally {
+    agent.destroy();
+    await srv.close();
+  }
 });

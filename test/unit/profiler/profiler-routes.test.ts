@@ -20,20 +20,36 @@ async function serve(refresher: ProfileRefresher): Promise<{ url: string; close:
 test('POST /v1/profiles/refresh starts a refresh and answers 202 with what is due; bad bodies are refused by field', async () => {
   const asked: RefreshOptions[] = [];
   const srv = await serve({
-    requestRefresh: async (o = {}) => { asked.push(o); return { accepted: true, due: [{ profile: 'synth/detect/default@emu', why: 'forced' }] }; },
+    requestRefresh: async (o = {}) => {
+      asked.push(o);
+      return { accepted: true, due: [{ profile: 'synth/detect/default@emu', why: 'forced' }] };
+    },
     status: () => ({ enabled: true, schedule: '0 3 * * *', running: false, queued: 0 }),
   });
   try {
-    const ok = await fetch(`${srv.url}/v1/profiles/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apps: ['synth'] }) });
+    const ok = await fetch(`${srv.url}/v1/profiles/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apps: ['synth'] }),
+    });
     assert.equal(ok.status, 202);
-    assert.deepEqual(await ok.json(), { accepted: true, due: [{ profile: 'synth/detect/default@emu', why: 'forced' }] });
+    assert.deepEqual(await ok.json(), {
+      accepted: true,
+      due: [{ profile: 'synth/detect/default@emu', why: 'forced' }],
+    });
     assert.deepEqual(asked, [{ force: true, apps: ['synth'] }]);
-    const bad = await fetch(`${srv.url}/v1/profiles/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apps: 'synth' }) });
+    const bad = await fetch(`${srv.url}/v1/profiles/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apps: 'synth' }),
+    });
     assert.equal(bad.status, 400);
-    const err = await bad.json() as { error: { code: string; message: string } };
+    const err = (await bad.json()) as { error: { code: string; message: string } };
     assert.equal(err.error.code, 'invalid');
     assert.match(err.error.message, /apps/);
     const status = await fetch(`${srv.url}/v1/profiles/status`);
     assert.deepEqual(await status.json(), { enabled: true, schedule: '0 3 * * *', running: false, queued: 0 });
-  } finally { srv.close(); }
+  } finally {
+    srv.close();
+  }
 });

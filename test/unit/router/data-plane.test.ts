@@ -15,7 +15,13 @@ import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.
 import { app, deployment, diamond, doc, manifest, mod, replica } from '../domain/routing/fixtures.js';
 
 type Behaviour = 'ok' | '500' | '400' | 'hang';
-interface Module { name: string; server: http.Server; port: number; behaviour: Behaviour; seen: { headers: http.IncomingHttpHeaders; body: string }[] }
+interface Module {
+  name: string;
+  server: http.Server;
+  port: number;
+  behaviour: Behaviour;
+  seen: { headers: http.IncomingHttpHeaders; body: string }[];
+}
 
 async function moduleServer(name: string): Promise<Module> {
   const m: Module = { name, server: http.createServer(), port: 0, behaviour: 'ok', seen: [] };
@@ -26,7 +32,11 @@ async function moduleServer(name: string): Promise<Module> {
       const body = Buffer.concat(chunks).toString();
       m.seen.push({ headers: req.headers, body });
       if (m.behaviour === 'hang') return;
-      if (m.behaviour !== 'ok') { res.writeHead(Number(m.behaviour)); res.end(`${name} says ${m.behaviour}`); return; }
+      if (m.behaviour !== 'ok') {
+        res.writeHead(Number(m.behaviour));
+        res.end(`${name} says ${m.behaviour}`);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/x-trail' });
       res.end(`${body}>${name}`);
     });
@@ -49,7 +59,13 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
   const memberAsked: string[] = [];
   const now = () => Date.now();
 
-  const place = (dep: string, appName: string, module: string, acc: string, fps: number): Placement => ({ deployment: dep, module, node: 'n1', accelerator: acc, fps });
+  const place = (dep: string, appName: string, module: string, acc: string, fps: number): Placement => ({
+    deployment: dep,
+    module,
+    node: 'n1',
+    accelerator: acc,
+    fps,
+  });
   const rep = (appName: string, module: string, acc: string, m: Module, state: ReplicaStatus['state'] = 'running') =>
     replica(replicaName('n1', appName, module, 'default', acc), m.port, state);
 
@@ -58,15 +74,25 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     const M = (n: string) => mods.get(n)!;
     cluster = doc({
       apps: [app(line()), app(diamond())],
-      deployments: [deployment('cam', 'line', 1000, 2000), deployment('dia', 'dia', 1000, 2000), deployment('slow', 'line', 2, 2000), deployment('big', 'line'), deployment('late', 'line', 1000, 300), deployment('far', 'line', 1000, 2000)],
+      deployments: [
+        deployment('cam', 'line', 1000, 2000),
+        deployment('dia', 'dia', 1000, 2000),
+        deployment('slow', 'line', 2, 2000),
+        deployment('big', 'line'),
+        deployment('late', 'line', 1000, 300),
+        deployment('far', 'line', 1000, 2000),
+      ],
       placements: [
         place('cam', 'line', 'a', 'cpu', 1000),
-        place('cam', 'line', 'b', 'cpu', 750), place('cam', 'line', 'b', 'emu1', 250),
+        place('cam', 'line', 'b', 'cpu', 750),
+        place('cam', 'line', 'b', 'emu1', 250),
         place('cam', 'line', 'c', 'cpu', 1000),
         ...['src', 'left', 'right', 'join', 'audit'].map((m) => place('dia', 'dia', m, 'cpu', 1000)),
         ...['a', 'b', 'c'].map((m) => place('slow', 'line', m, 'cpu', 2)),
         ...['a', 'b', 'c'].map((m) => place('late', 'line', m, 'cpu', 1000)),
-        place('far', 'line', 'a', 'cpu', 1000), { deployment: 'far', module: 'b', node: 'n2', accelerator: 'cpu', fps: 1000 }, place('far', 'line', 'c', 'cpu', 1000),
+        place('far', 'line', 'a', 'cpu', 1000),
+        { deployment: 'far', module: 'b', node: 'n2', accelerator: 'cpu', fps: 1000 },
+        place('far', 'line', 'c', 'cpu', 1000),
       ],
       rejected: [{ deployment: 'big', reason: 'no GPU left for b' }],
     });
@@ -74,17 +100,38 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     member = http.createServer((req, res) => {
       memberAsked.push(req.url!);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'n2', replicas: [{ ...replica(replicaName('n2', 'line', 'b', 'default', 'cpu'), M('b2').port), app: 'line', module: 'b' }] }));
+      res.end(
+        JSON.stringify({
+          id: 'n2',
+          replicas: [
+            { ...replica(replicaName('n2', 'line', 'b', 'default', 'cpu'), M('b2').port), app: 'line', module: 'b' },
+          ],
+        }),
+      );
     });
     await new Promise<void>((r) => member.listen(0, '127.0.0.1', r));
-    cluster.members.push({ id: 'n2', address: `127.0.0.1:${(member.address() as AddressInfo).port}`, joinedAt: 0, lastSeen: 0, state: 'alive' });
+    cluster.members.push({
+      id: 'n2',
+      address: `127.0.0.1:${(member.address() as AddressInfo).port}`,
+      joinedAt: 0,
+      lastSeen: 0,
+      state: 'alive',
+    });
     replicas = [
-      rep('line', 'a', 'cpu', M('a')), rep('line', 'b', 'cpu', M('b')), rep('line', 'b', 'emu1', M('b2')), rep('line', 'c', 'cpu', M('c')),
+      rep('line', 'a', 'cpu', M('a')),
+      rep('line', 'b', 'cpu', M('b')),
+      rep('line', 'b', 'emu1', M('b2')),
+      rep('line', 'c', 'cpu', M('c')),
       ...['src', 'left', 'right', 'join', 'audit'].map((m) => rep('dia', m, 'cpu', M(m))),
     ];
     dp = createDataPlane({
-      nodeId: 'n1', store: { read: () => cluster }, supervisor: { replicas: () => replicas }, adminToken: 'x'.repeat(16), openFrames: true,
-      logger: pino({ level: 'silent' }), now,
+      nodeId: 'n1',
+      store: { read: () => cluster },
+      supervisor: { replicas: () => replicas },
+      adminToken: 'x'.repeat(16),
+      openFrames: true,
+      logger: pino({ level: 'silent' }),
+      now,
     });
     const outer = express();
     outer.use(dp.router);
@@ -97,13 +144,20 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     dp.close();
     server.closeAllConnections();
     server.close();
-    for (const m of mods.values()) { m.server.closeAllConnections(); m.server.close(); }
+    for (const m of mods.values()) {
+      m.server.closeAllConnections();
+      m.server.close();
+    }
     member.closeAllConnections();
     member.close();
   });
 
   const send = (name: string, body = 'F', headers: Record<string, string> = {}) =>
-    fetch(`${base}/v1/deployments/${name}/frames`, { method: 'POST', body, headers: { 'content-type': 'text/plain', ...headers } });
+    fetch(`${base}/v1/deployments/${name}/frames`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/plain', ...headers },
+    });
 
   it('chains the modules in order and answers with the sink output; modules get the frame headers', async () => {
     const t0 = Date.now();
@@ -117,7 +171,11 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     assert.equal(seen.headers['rim-frame-id'], 'f-1');
     const deadline = Number(seen.headers['rim-deadline']);
     assert.ok(deadline >= t0 + 2000 && deadline <= Date.now() + 2000, `deadline ${deadline} is arrival + latencyMs`);
-    assert.equal(mods.get('c')!.seen.at(-1)!.headers['content-type'], 'text/x-trail', "a module's content type goes on to the next");
+    assert.equal(
+      mods.get('c')!.seen.at(-1)!.headers['content-type'],
+      'text/x-trail',
+      "a module's content type goes on to the next",
+    );
   });
 
   it('spreads frames over replicas by planned fps: 3 of 4 frames to b, 1 to b2', async () => {
@@ -133,7 +191,10 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     const r = await send('dia', 'X');
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'application/json');
-    assert.deepEqual(await r.json(), { join: '{"right":"X>src>right","left":"X>src>left"}>join', audit: 'X>src>audit' });
+    assert.deepEqual(await r.json(), {
+      join: '{"right":"X>src>right","left":"X>src>left"}>join',
+      audit: 'X>src>audit',
+    });
     assert.equal(mods.get('join')!.seen.at(-1)!.headers['content-type'], 'application/json');
   });
 
@@ -144,7 +205,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     const r = await send('slow');
     assert.equal(r.status, 429);
     assert.equal(r.headers.get('retry-after'), '1');
-    const body = await r.json() as { error: { code: string; message: string } };
+    const body = (await r.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'rate-limited');
     assert.match(body.error.message, /admitted at 2 fps/);
   });
@@ -152,10 +213,14 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
   it('unknown → 404, rejected → 409 with the reason, in the API error shape', async () => {
     const r404 = await send('nobody');
     assert.equal(r404.status, 404);
-    assert.deepEqual(await r404.json(), { error: { code: 'not-found', message: 'deployment "nobody" does not exist' } });
+    assert.deepEqual(await r404.json(), {
+      error: { code: 'not-found', message: 'deployment "nobody" does not exist' },
+    });
     const r409 = await send('big');
     assert.equal(r409.status, 409);
-    assert.deepEqual(await r409.json(), { error: { code: 'deployment-rejected', message: 'deployment "big" is rejected by the plan: no GPU left for b' } });
+    assert.deepEqual(await r409.json(), {
+      error: { code: 'deployment-rejected', message: 'deployment "big" is rejected by the plan: no GPU left for b' },
+    });
   });
 
   it('a replica answering 5xx is replaced by the other replica of its module; both failing gives 503', async () => {
@@ -169,7 +234,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       mods.get('b2')!.behaviour = '500';
       const r = await send('cam');
       assert.equal(r.status, 503);
-      const e = await r.json() as { error: { code: string; message: string } };
+      const e = (await r.json()) as { error: { code: string; message: string } };
       assert.equal(e.error.code, 'no-replica');
       assert.match(e.error.message, /module b .* answered 500/);
     } finally {
@@ -183,8 +248,10 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     try {
       const r = await send('cam');
       assert.equal(r.status, 422);
-      assert.match((await r.json() as { error: { message: string } }).error.message, /module c refused/);
-    } finally { mods.get('c')!.behaviour = 'ok'; }
+      assert.match(((await r.json()) as { error: { message: string } }).error.message, /module c refused/);
+    } finally {
+      mods.get('c')!.behaviour = 'ok';
+    }
   });
 
   it('a hanging module: 503 deadline-missed at the deadline, never a hang', async () => {
@@ -194,9 +261,12 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       const t0 = Date.now();
       const r = await send('late');
       assert.equal(r.status, 503);
-      assert.equal((await r.json() as { error: { code: string } }).error.code, 'deadline-missed');
+      assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'deadline-missed');
       assert.ok(Date.now() - t0 < 5000, 'answered at the 300 ms deadline, not later');
-    } finally { mods.get('b')!.behaviour = 'ok'; mods.get('b2')!.behaviour = 'ok'; }
+    } finally {
+      mods.get('b')!.behaviour = 'ok';
+      mods.get('b2')!.behaviour = 'ok';
+    }
   });
 
   it('a replica that is not running is not used; none running gives 503 naming the replicas', async () => {
@@ -209,9 +279,14 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       await new Promise((r) => setTimeout(r, 600));
       const r = await send('cam');
       assert.equal(r.status, 503);
-      const msg = (await r.json() as { error: { message: string } }).error.message;
-      assert.match(msg, /no replica of module b .*rim-n1-line-b-default-cpu on n1: crash-loop; replica rim-n1-line-b-default-emu1 on n1: not running there yet/);
-    } finally { replicas = saved; }
+      const msg = ((await r.json()) as { error: { message: string } }).error.message;
+      assert.match(
+        msg,
+        /no replica of module b .*rim-n1-line-b-default-cpu on n1: crash-loop; replica rim-n1-line-b-default-emu1 on n1: not running there yet/,
+      );
+    } finally {
+      replicas = saved;
+    }
   });
 
   it('a replica whose port refuses connections: the other one takes the frame', async () => {
@@ -224,7 +299,9 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
         assert.equal(r.status, 200);
         assert.equal(await r.text(), 'F>a>b2>c');
       }
-    } finally { replicas = saved; }
+    } finally {
+      replicas = saved;
+    }
   });
 
   it("a replica on another member: its port as that member reports it, on the member's host", async () => {
@@ -233,7 +310,10 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       for (let i = 0; i < 50; i++) {
         const x = await send('far');
         if (x.status === 200) return x;
-        assert.match((await x.json() as { error: { message: string } }).error.message, /rim-n2-line-b-default-cpu: node n2 has not reported its replicas \(port unknown\)/);
+        assert.match(
+          ((await x.json()) as { error: { message: string } }).error.message,
+          /rim-n2-line-b-default-cpu: node n2 has not reported its replicas \(port unknown\)/,
+        );
         await new Promise((res) => setTimeout(res, 50));
       }
       throw new Error('never routed to n2');

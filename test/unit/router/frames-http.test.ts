@@ -16,14 +16,30 @@ describe('frames over HTTP: edges', () => {
 
   before(async () => {
     const cluster = doc({ apps: [app(pipeline())], deployments: [deployment('cam', 'syn')], placements: [] });
-    dp = createDataPlane({ nodeId: 'n1', store: { read: () => cluster }, supervisor: { replicas: () => [] }, adminToken: token, openFrames: false, maxFrameBytes: 10, logger: pino({ level: 'silent' }), now: Date.now });
+    dp = createDataPlane({
+      nodeId: 'n1',
+      store: { read: () => cluster },
+      supervisor: { replicas: () => [] },
+      adminToken: token,
+      openFrames: false,
+      maxFrameBytes: 10,
+      logger: pino({ level: 'silent' }),
+      now: Date.now,
+    });
     server = http.createServer((req, res) => {
-      if (!dp.intercept(req, res)) { res.writeHead(418); res.end('not a frame'); }
+      if (!dp.intercept(req, res)) {
+        res.writeHead(418);
+        res.end('not a frame');
+      }
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => { dp.close(); server.closeAllConnections(); server.close(); });
+  after(() => {
+    dp.close();
+    server.closeAllConnections();
+    server.close();
+  });
 
   it('takes only POST /v1/deployments/<name>/frames', () => {
     const req = (method: string, url: string) => ({ method, url }) as http.IncomingMessage;
@@ -39,25 +55,44 @@ describe('frames over HTTP: edges', () => {
   it('with reads closed, frames need the admin token', async () => {
     const r = await fetch(`${base}/v1/deployments/cam/frames`, { method: 'POST', body: 'x' });
     assert.equal(r.status, 401);
-    assert.equal((await r.json() as { error: { code: string } }).error.code, 'unauthorized');
-    const wrong = await fetch(`${base}/v1/deployments/cam/frames`,
-      { method: 'POST', body: 'x', headers: { authorization: 'Bearer not-it' } });
+    assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'unauthorized');
+    const wrong = await fetch(`${base}/v1/deployments/cam/frames`, {
+      method: 'POST',
+      body: 'x',
+      headers: { authorization: 'Bearer not-it' },
+    });
     assert.equal(wrong.status, 401);
-    assert.equal((await wrong.json() as { error: { code: string } }).error.code, 'token-rejected');
-    const ok = await fetch(`${base}/v1/deployments/cam/frames`, { method: 'POST', body: 'x', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(((await wrong.json()) as { error: { code: string } }).error.code, 'token-rejected');
+    const ok = await fetch(`${base}/v1/deployments/cam/frames`, {
+      method: 'POST',
+      body: 'x',
+      headers: { authorization: `Bearer ${token}` },
+    });
     assert.equal(ok.status, 503, 'past the guard: the deployment is not placed');
-    assert.equal((await ok.json() as { error: { code: string } }).error.code, 'deployment-unplaced');
+    assert.equal(((await ok.json()) as { error: { code: string } }).error.code, 'deployment-unplaced');
     assert.equal((await fetch(`${base}/v1/deployments`)).status, 418, 'other requests pass through');
   });
 
   it('a frame over the size limit gets 413, declared or streamed', async () => {
     const auth = { authorization: `Bearer ${token}` };
-    const big = await fetch(`${base}/v1/deployments/cam/frames`, { method: 'POST', body: 'x'.repeat(11), headers: auth });
+    const big = await fetch(`${base}/v1/deployments/cam/frames`, {
+      method: 'POST',
+      body: 'x'.repeat(11),
+      headers: auth,
+    });
     assert.equal(big.status, 413);
-    assert.equal((await big.json() as { error: { code: string } }).error.code, 'too-large');
+    assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'too-large');
     const chunked = await fetch(`${base}/v1/deployments/cam/frames`, {
-      method: 'POST', headers: auth, duplex: 'half',
-      body: new ReadableStream({ start(c) { c.enqueue(new Uint8Array(8)); c.enqueue(new Uint8Array(8)); c.close(); } }),
+      method: 'POST',
+      headers: auth,
+      duplex: 'half',
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new Uint8Array(8));
+          c.enqueue(new Uint8Array(8));
+          c.close();
+        },
+      }),
     } as RequestInit);
     assert.equal(chunked.status, 413);
   });

@@ -13,7 +13,10 @@ import { replicaName } from '../../../src/domain/replica-spec.js';
 import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.js';
 import { app, deployment, doc, manifest, mod, replica } from '../domain/routing/fixtures.js';
 
-const listen = async (s: http.Server) => { await new Promise<void>((r) => s.listen(0, '127.0.0.1', r)); return (s.address() as AddressInfo).port; };
+const listen = async (s: http.Server) => {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as AddressInfo).port;
+};
 
 describe('replicas on other members', () => {
   const servers: http.Server[] = [];
@@ -23,14 +26,25 @@ describe('replicas on other members', () => {
   let asked = 0;
 
   before(async () => {
-    const m = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('remote-out'); }); });
+    const m = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('remote-out');
+      });
+    });
     modulePort = await listen(m);
     const member = http.createServer((req, res) => {
       asked++;
       // A member that takes a moment to answer.
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'n2', replicas: [replica(replicaName('n2', 'one', 'only', 'default', 'cpu'), modulePort)] }));
+        res.end(
+          JSON.stringify({
+            id: 'n2',
+            replicas: [replica(replicaName('n2', 'one', 'only', 'default', 'cpu'), modulePort)],
+          }),
+        );
       }, 150);
     });
     memberPort = await listen(member);
@@ -38,17 +52,35 @@ describe('replicas on other members', () => {
   });
   after(() => {
     for (const p of planes) p.close();
-    for (const s of servers) { s.closeAllConnections(); s.close(); }
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
   });
 
   const plane = async (memberAddress: string) => {
     const cluster = doc({
-      apps: [app(manifest('one', 'only', [mod('only', [])]))], deployments: [deployment('cam', 'one', 100, 1500)],
-      placements: [{ deployment: 'cam', module: 'only', node: 'n2', accelerator: 'cpu', fps: 100 }], members: [{ id: 'n2', address: memberAddress }],
+      apps: [app(manifest('one', 'only', [mod('only', [])]))],
+      deployments: [deployment('cam', 'one', 100, 1500)],
+      placements: [{ deployment: 'cam', module: 'only', node: 'n2', accelerator: 'cpu', fps: 100 }],
+      members: [{ id: 'n2', address: memberAddress }],
     });
-    const dp = createDataPlane({ nodeId: 'n1', store: { read: () => cluster }, supervisor: { replicas: () => [] }, adminToken: 'x'.repeat(16), openFrames: true, logger: pino({ level: 'silent' }), now: Date.now });
+    const dp = createDataPlane({
+      nodeId: 'n1',
+      store: { read: () => cluster },
+      supervisor: { replicas: () => [] },
+      adminToken: 'x'.repeat(16),
+      openFrames: true,
+      logger: pino({ level: 'silent' }),
+      now: Date.now,
+    });
     planes.push(dp);
-    const s = http.createServer((req, res) => { if (!dp.intercept(req, res)) { res.writeHead(404); res.end(); } });
+    const s = http.createServer((req, res) => {
+      if (!dp.intercept(req, res)) {
+        res.writeHead(404);
+        res.end();
+      }
+    });
     servers.push(s);
     return `http://127.0.0.1:${await listen(s)}/v1/deployments/cam/frames`;
   };
@@ -72,9 +104,12 @@ describe('replicas on other members', () => {
     const t0 = Date.now();
     const r = await fetch(url, { method: 'POST', body: 'x' });
     assert.equal(r.status, 503);
-    const e = await r.json() as { error: { code: string; message: string } };
+    const e = (await r.json()) as { error: { code: string; message: string } };
     assert.equal(e.error.code, 'no-replica');
-    assert.match(e.error.message, /rim-n2-one-only-default-cpu: node n2 has not reported its replicas \(port unknown\)/);
+    assert.match(
+      e.error.message,
+      /rim-n2-one-only-default-cpu: node n2 has not reported its replicas \(port unknown\)/,
+    );
     assert.ok(Date.now() - t0 < 1500 + 1000);
   });
 });

@@ -13,7 +13,13 @@ import { synthetic } from '../domain/supervisor/fixtures.js';
 
 const NODE = 'box-1';
 const logger = pino({ level: 'silent' });
-const spec = buildReplicaSpec({ node: NODE, app: synthetic, module: 'decode', accelerator: { kind: 'cpu' }, port: 17000 });
+const spec = buildReplicaSpec({
+  node: NODE,
+  app: synthetic,
+  module: 'decode',
+  accelerator: { kind: 'cpu' },
+  port: 17000,
+});
 
 async function until<T>(fn: () => T | undefined, ms = 5000): Promise<T> {
   const end = Date.now() + ms;

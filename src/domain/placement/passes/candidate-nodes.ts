@@ -41,11 +41,15 @@ export interface WholeDagLimits {
  * O(nodes · GPUs per node · GPU modules).
  */
 export function wholeDagNodes(
-  state: ClusterState, d: DeploymentInfo, variants: readonly string[], limits: WholeDagLimits,
+  state: ClusterState,
+  d: DeploymentInfo,
+  variants: readonly string[],
+  limits: WholeDagLimits,
 ): { pack: number[]; spread: number[]; slack: number[] } {
   const p = state.p;
   const app = p.apps.get(d.app)!;
-  const gpuMods = app.modules.filter((m) => m.gpu)
+  const gpuMods = app.modules
+    .filter((m) => m.gpu)
     .map((m) => moduleVariant(p, app.name, m.index, variants[m.index]!).bySlot);
   const stars = variants.every((v) => v === 'default') ? dagProfiles(p, app) : undefined;
   const pack = new TopK(limits.pack);
@@ -84,7 +88,10 @@ export function wholeDagNodes(
       // Latency fit: the GPU that uses the most of the target (leaves fast GPUs to tight deployments).
       if (fits && loaded <= d.latencyMs * 0.9) slackKey = Math.min(slackKey, d.latencyMs - loaded);
     }
-    if (packKey < Infinity) { pack.offer(n.index, packKey); spread.offer(n.index, spreadKey); }
+    if (packKey < Infinity) {
+      pack.offer(n.index, packKey);
+      spread.offer(n.index, spreadKey);
+    }
     if (slackKey < Infinity) slack.offer(n.index, slackKey);
   }
   return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
@@ -98,7 +105,10 @@ export function wholeDagNodes(
  * O(N · G).
  */
 export function splitNodes(
-  state: ClusterState, d: DeploymentInfo, whole: readonly number[], limit: number,
+  state: ClusterState,
+  d: DeploymentInfo,
+  whole: readonly number[],
+  limit: number,
 ): number[] | undefined {
   const p = state.p;
   if (p.nodes.length <= limit) return undefined;
@@ -109,7 +119,10 @@ export function splitNodes(
     if (!m.gpu) continue;
     const mv = moduleVariant(p, app.name, m.index, 'default');
     const w = bestFps(mv);
-    if (w > 0 && 1 / w > worst) { worst = 1 / w; heaviest = mv.bySlot; }
+    if (w > 0 && 1 / w > worst) {
+      worst = 1 / w;
+      heaviest = mv.bySlot;
+    }
   }
   const roomy = new TopK(limit);
   const fast = new TopK(limit);

@@ -55,7 +55,12 @@ export function bestFps(mv: { bySlot: ReadonlyArray<{ maxFps: number } | undefin
 
 /** The single slot that takes all `fps`, preferring the draft's nodes; undefined if none. */
 function bestSingle(
-  draft: Draft, module: number, variant: string, fps: number, cands: readonly number[], mode: Mode,
+  draft: Draft,
+  module: number,
+  variant: string,
+  fps: number,
+  cands: readonly number[],
+  mode: Mode,
 ): number | undefined {
   const p = draft.state.p;
   let best: number | undefined;
@@ -66,16 +71,26 @@ function bestSingle(
     const prof = draft.profile(module, variant, slot)!;
     const after = draft.util(slot) + (p.slots[slot]!.gpu ? fps / prof.maxFps : 0);
     const local = draft.nodes.has(p.slots[slot]!.node) || !draft.nodes.size;
-    const key = mode === 'pack'
-      ? (local ? 0 : 10) + (can - fps) / prof.maxFps
-      : prof.latencyMs / Math.max(1e-9, 1 - after) + (local ? 0 : edgeCostMs(p, 150));
-    if (key < bestKey) { bestKey = key; best = slot; }
+    const key =
+      mode === 'pack'
+        ? (local ? 0 : 10) + (can - fps) / prof.maxFps
+        : prof.latencyMs / Math.max(1e-9, 1 - after) + (local ? 0 : edgeCostMs(p, 150));
+    if (key < bestKey) {
+      bestKey = key;
+      best = slot;
+    }
   }
   return best;
 }
 
 export function placeModule(
-  draft: Draft, module: number, variant: string, fps: number, cands: readonly number[], mode: Mode, budgetMs = Infinity,
+  draft: Draft,
+  module: number,
+  variant: string,
+  fps: number,
+  cands: readonly number[],
+  mode: Mode,
+  budgetMs = Infinity,
 ): boolean {
   const single = bestSingle(draft, module, variant, fps, cands, mode);
   if (single !== undefined && mode === 'thin') {
@@ -91,7 +106,10 @@ export function placeModule(
       }
     }
   }
-  if (single !== undefined) { draft.add(module, variant, single, fps); return true; }
+  if (single !== undefined) {
+    draft.add(module, variant, single, fps);
+    return true;
+  }
   const p = draft.state.p;
   if (mode !== 'pack') {
     const order = latencyOrder(draft, module, variant, cands);
@@ -114,14 +132,22 @@ function moduleWeight(p: Problem, app: AppInfo, m: number, variant: string): num
 
 /** A module variant's candidate slots, on `nodes` only when given. O(slots of those nodes). */
 function slotsOn(
-  p: Problem, app: AppInfo, index: SlotIndex, m: number, variant: string, nodes: readonly number[] | undefined,
+  p: Problem,
+  app: AppInfo,
+  index: SlotIndex,
+  m: number,
+  variant: string,
+  nodes: readonly number[] | undefined,
 ): number[] {
   if (!nodes) return index.slots(app, m, variant);
   const by = moduleVariant(p, app.name, m, variant).bySlot;
   const out: number[] = [];
   for (const n of nodes) {
     const info = p.nodes[n]!;
-    if (!app.modules[m]!.gpu) { if (by[info.cpuSlot]) out.push(info.cpuSlot); continue; }
+    if (!app.modules[m]!.gpu) {
+      if (by[info.cpuSlot]) out.push(info.cpuSlot);
+      continue;
+    }
     for (const g of info.gpuSlots) if (by[g]) out.push(g);
   }
   return out;
@@ -140,8 +166,12 @@ function latencyOrder(draft: Draft, module: number, variant: string, cands: read
  * its fastest light-load latency (what a latency-mode split aims under).
  */
 function moduleBudgets(p: Problem, app: AppInfo, d: DeploymentInfo, variants: readonly string[]): number[] {
-  const fastest = app.modules.map((m) => moduleVariant(p, app.name, m.index, variants[m.index]!).bySlot
-    .reduce((a, pr) => Math.min(a, pr?.latencyMs ?? Infinity), Infinity));
+  const fastest = app.modules.map((m) =>
+    moduleVariant(p, app.name, m.index, variants[m.index]!).bySlot.reduce(
+      (a, pr) => Math.min(a, pr?.latencyMs ?? Infinity),
+      Infinity,
+    ),
+  );
   const sum = fastest.reduce((a, x) => a + (Number.isFinite(x) ? x : 0), 0);
   return fastest.map((x) => (sum > 0 && Number.isFinite(x) ? 0.95 * d.latencyMs * (x / sum) : Infinity));
 }
@@ -151,13 +181,18 @@ function moduleBudgets(p: Problem, app: AppInfo, d: DeploymentInfo, variants: re
  * anywhere). O(modules · slots of those nodes).
  */
 export function buildDraft(
-  state: ClusterState, index: SlotIndex, d: DeploymentInfo, variants: readonly string[], mode: Mode,
+  state: ClusterState,
+  index: SlotIndex,
+  d: DeploymentInfo,
+  variants: readonly string[],
+  mode: Mode,
   nodes?: readonly number[],
 ): Draft | undefined {
   const p = state.p;
   const app = p.apps.get(d.app)!;
   const draft = new Draft(state, d.index);
-  const gpuMods = app.modules.filter((m) => m.gpu)
+  const gpuMods = app.modules
+    .filter((m) => m.gpu)
     .map((m) => ({ m: m.index, w: moduleWeight(p, app, m.index, variants[m.index]!) }))
     .sort((a, b) => b.w - a.w || a.m - b.m);
   const budgets = mode === 'thin' ? moduleBudgets(p, app, d, variants) : [];
@@ -179,7 +214,10 @@ export function buildDraft(
     neighbours.sort((a, b) => b.kb - a.kb || a.node - b.node);
     const preferred = neighbours.map((x) => p.nodes[x.node]!.cpuSlot).filter((s) => cands.includes(s));
     const single = preferred.find((s) => draft.maxFps(m, variants[m]!, s) >= d.fps - 1e-9);
-    if (single !== undefined) { draft.add(m, variants[m]!, single, d.fps); continue; }
+    if (single !== undefined) {
+      draft.add(m, variants[m]!, single, d.fps);
+      continue;
+    }
     if (!placeModule(draft, m, variants[m]!, d.fps, cands, mode, budgets[m])) return undefined;
   }
   return draft;

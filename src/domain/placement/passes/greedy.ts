@@ -19,18 +19,33 @@ export function greedy(state: ClusterState, reasons: Map<number, string>, order:
   for (const d of order) {
     if (state.isPlaced(d.index)) continue;
     const structural = p.apps.has(d.app) ? structuralReason(p, d) : `app ${d.app} is not registered`;
-    if (structural) { reasons.set(d.index, structural); continue; }
+    if (structural) {
+      reasons.set(d.index, structural);
+      continue;
+    }
     let levels = levelsByApp.get(d.app);
-    if (!levels) { levels = variantLevels(p, d.app); levelsByApp.set(d.app, levels); }
+    if (!levels) {
+      levels = variantLevels(p, d.app);
+      levelsByApp.set(d.app, levels);
+    }
     // Cheap early exit when even the lightest variants cannot fit in what is free.
     const early = capacityReason(state, d) ?? capacityReason(state, d, true);
-    if (early) { reasons.set(d.index, early); continue; }
+    if (early) {
+      reasons.set(d.index, early);
+      continue;
+    }
     // Dominance: the cluster only fills up during a greedy pass, so a deployment of an app
     // that already failed with no more fps and no tighter target fails too. Skip the tries.
     const failedBefore = failures.get(d.app)?.find((x) => x.fps <= d.fps && x.latencyMs >= d.latencyMs);
-    if (failedBefore) { reasons.set(d.index, rejectionReason(state, d, failedBefore.f)); continue; }
+    if (failedBefore) {
+      reasons.set(d.index, rejectionReason(state, d, failedBefore.f));
+      continue;
+    }
     const f = placeDeployment(state, index, d, levels);
-    if (f === undefined) { reasons.delete(d.index); continue; }
+    if (f === undefined) {
+      reasons.delete(d.index);
+      continue;
+    }
     reasons.set(d.index, rejectionReason(state, d, f));
     if (!failures.has(d.app)) failures.set(d.app, []);
     failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f });

@@ -35,10 +35,14 @@ function blockers(state: ClusterState, index: SlotIndex, r: DeploymentInfo): num
   for (const m of mods) {
     const by = moduleVariant(p, app.name, m.index, 'default').bySlot;
     const best = by.reduce((a, pr) => Math.max(a, pr?.maxFps ?? 0), 0);
-    if (best > 0 && 1 / best > worst) { worst = 1 / best; heaviest = m; }
+    if (best > 0 && 1 / best > worst) {
+      worst = 1 / best;
+      heaviest = m;
+    }
   }
   const by = moduleVariant(p, app.name, heaviest.index, 'default').bySlot;
-  const slots = index.slots(app, heaviest.index, 'default')
+  const slots = index
+    .slots(app, heaviest.index, 'default')
     .map((s) => ({ s, speed: by[s]!.latencyMs }))
     .sort((a, b) => a.speed - b.speed || a.s - b.s)
     .slice(0, SLOTS_LOOKED_AT);
@@ -53,7 +57,10 @@ function blockers(state: ClusterState, index: SlotIndex, r: DeploymentInfo): num
       out.push({ dep, load: d.fps / d.latencyMs });
     }
   }
-  return out.sort((a, b) => a.load - b.load || a.dep - b.dep).slice(0, BLOCKERS_PER_REJECTED).map((x) => x.dep);
+  return out
+    .sort((a, b) => a.load - b.load || a.dep - b.dep)
+    .slice(0, BLOCKERS_PER_REJECTED)
+    .map((x) => x.dep);
 }
 
 /** Whether admitting `r` instead of `b` is worth it: a higher priority, or more fps at the same one. */
@@ -66,7 +73,11 @@ const worthSwapping = (r: DeploymentInfo, b: DeploymentInfo): boolean =>
  * of a higher priority or more fps, gets in, when `b` fits nowhere else).
  */
 function improve(
-  state: ClusterState, index: SlotIndex, rejected: DeploymentInfo[], place: Place, budget: number,
+  state: ClusterState,
+  index: SlotIndex,
+  rejected: DeploymentInfo[],
+  place: Place,
+  budget: number,
 ): Map<number, string | undefined> {
   const p = state.p;
   const changed = new Map<number, string | undefined>();
@@ -82,7 +93,11 @@ function improve(
         const old = state.remove(b);
         const blocker = p.deployments[b]!;
         if (place(r)) {
-          if (place(blocker)) { changed.set(r.index, undefined); progress = true; break; }
+          if (place(blocker)) {
+            changed.set(r.index, undefined);
+            progress = true;
+            break;
+          }
           if (worthSwapping(r, blocker)) {
             changed.set(r.index, undefined);
             const why = blocker.priority < r.priority ? 'a higher priority' : `${r.fps} fps against its ${blocker.fps}`;
@@ -116,6 +131,7 @@ export function improvePlan(state: ClusterState, reasons: Map<number, string>, o
     return placeDeployment(state, index, d, levels.get(d.app)!) === undefined;
   };
   for (const [dep, why] of improve(state, index, rejected, place, IMPROVE_BUDGET)) {
-    if (why === undefined) reasons.delete(dep); else reasons.set(dep, why);
+    if (why === undefined) reasons.delete(dep);
+    else reasons.set(dep, why);
   }
 }

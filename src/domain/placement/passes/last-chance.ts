@@ -29,7 +29,10 @@ export function lastChance(state: ClusterState, reasons: Map<number, string>, or
     if (failed.get(d.app)?.some((x) => x.fps <= d.fps && x.latencyMs >= d.latencyMs)) continue;
     tries++;
     const f = placeDeployment(state, index, d, variantLevels(p, d.app), { thin: true });
-    if (f === undefined) { reasons.delete(d.index); continue; }
+    if (f === undefined) {
+      reasons.delete(d.index);
+      continue;
+    }
     if (!failed.has(d.app)) failed.set(d.app, []);
     failed.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs });
   }

@@ -18,17 +18,27 @@ export const cheapestFirst: Order = (p) => {
     const per = p.models.map((m) => gpuPerFps(p, a, m)).filter((x): x is number => x !== undefined);
     cost.set(a, per.length ? Math.min(...per) : Infinity);
   }
-  return byPriority(p).sort((a, b) => b.priority - a.priority || cost.get(a.app)! - cost.get(b.app)!
-    || a.latencyMs - b.latencyMs || b.fps - a.fps || a.index - b.index);
+  return byPriority(p).sort(
+    (a, b) =>
+      b.priority - a.priority ||
+      cost.get(a.app)! - cost.get(b.app)! ||
+      a.latencyMs - b.latencyMs ||
+      b.fps - a.fps ||
+      a.index - b.index,
+  );
 };
 
 /** Within a priority level, the tightest latency target first (they need the idle accelerators). */
-export const tightestFirst: Order = (p) => byPriority(p).sort((a, b) => b.priority - a.priority
-  || a.latencyMs - b.latencyMs || b.fps - a.fps || a.index - b.index);
+export const tightestFirst: Order = (p) =>
+  byPriority(p).sort(
+    (a, b) => b.priority - a.priority || a.latencyMs - b.latencyMs || b.fps - a.fps || a.index - b.index,
+  );
 
 /** Shuffled priority order (seeded): more starts for the greedy pass. */
-export const shuffled = (seed: number): Order => (p) => {
-  const r = rng(seed);
-  const keys = p.deployments.map(() => r());
-  return byPriority(p).sort((a, b) => b.priority - a.priority || keys[a.index]! - keys[b.index]!);
-};
+export const shuffled =
+  (seed: number): Order =>
+  (p) => {
+    const r = rng(seed);
+    const keys = p.deployments.map(() => r());
+    return byPriority(p).sort((a, b) => b.priority - a.priority || keys[a.index]! - keys[b.index]!);
+  };

@@ -28,7 +28,11 @@ export interface TryOptions {
 
 /** Tries the candidates for one deployment. undefined: placed; else why the last (or most telling) try failed. */
 export function placeDeployment(
-  state: ClusterState, index: SlotIndex, d: DeploymentInfo, levels: string[][], options: TryOptions = {},
+  state: ClusterState,
+  index: SlotIndex,
+  d: DeploymentInfo,
+  levels: string[][],
+  options: TryOptions = {},
 ): Failure | undefined {
   let last: Failure | undefined;
   let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
@@ -39,7 +43,8 @@ export function placeDeployment(
       ...slack.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
       ...pack.filter((node) => !slack.includes(node)).map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
       ...spread.filter((node) => !pack.includes(node)).map((node) => ({ mode: 'latency' as Mode, nodes: [node] })),
-      { mode: 'pack', nodes: split }, { mode: 'latency', nodes: split },
+      { mode: 'pack', nodes: split },
+      { mode: 'latency', nodes: split },
       ...(options.thin ? [{ mode: 'thin' as Mode, nodes: split }] : []),
     ];
     for (const t of tries) {

@@ -21,9 +21,7 @@ import { lastChance } from './last-chance.js';
 import { cheapestFirst } from './orders.js';
 
 /** Surviving shares plus the missing fps of each module, placed around them. */
-function repair(
-  state: ClusterState, index: SlotIndex, d: DeploymentInfo, kept: readonly Share[], mode: Mode,
-): boolean {
+function repair(state: ClusterState, index: SlotIndex, d: DeploymentInfo, kept: readonly Share[], mode: Mode): boolean {
   const app = state.p.apps.get(d.app)!;
   const draft = new Draft(state, d.index);
   for (const s of kept) draft.add(s.module, s.variant, s.slot, s.fps);
@@ -119,7 +117,10 @@ export function replan(p: Problem, previous: Plan, policy: ReplanPolicy): Plan {
     ];
     for (const [name, next] of others) {
       const cand = candidate(previous, next());
-      if (worthMoving(cand, chosen)) { chosen = cand; how = name; }
+      if (worthMoving(cand, chosen)) {
+        chosen = cand;
+        how = name;
+      }
     }
   }
   // `replan` says which won: running replicas kept, some moved to admit more, or a fresh plan.

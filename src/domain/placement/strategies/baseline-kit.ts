@@ -19,24 +19,42 @@ export function dropLatencyViolators(state: ClusterState, reasons: Map<number, s
       const ms = state.latencyOf(d.index);
       if (ms <= d.latencyMs + 1e-9) continue;
       const w = worst ? p.deployments[worst.dep]! : undefined;
-      if (!w || d.priority < w.priority || (d.priority === w.priority && ms / d.latencyMs > worst!.ms / w.latencyMs)) worst = { dep: d.index, ms };
+      if (!w || d.priority < w.priority || (d.priority === w.priority && ms / d.latencyMs > worst!.ms / w.latencyMs))
+        worst = { dep: d.index, ms };
     }
     if (!worst) return;
     const d = p.deployments[worst.dep]!;
     state.remove(worst.dep);
-    reasons.set(worst.dep, `${strategy} placed it, but its latency estimate ${worst.ms.toFixed(0)} ms misses the ${d.latencyMs} ms target`);
+    reasons.set(
+      worst.dep,
+      `${strategy} placed it, but its latency estimate ${worst.ms.toFixed(0)} ms misses the ${d.latencyMs} ms target`,
+    );
   }
 }
 
 /** First slot of `order` that takes all `fps` of the module now (capacity, memory, cores). */
-export function firstFit(state: ClusterState, dep: number, module: number, variant: string, fps: number, order: Iterable<number>): number | undefined {
+export function firstFit(
+  state: ClusterState,
+  dep: number,
+  module: number,
+  variant: string,
+  fps: number,
+  order: Iterable<number>,
+): number | undefined {
   const draft = new Draft(state, dep);
   for (const slot of order) if (draft.maxFps(module, variant, slot) >= fps - 1e-9) return slot;
   return undefined;
 }
 
 /** Splits `fps` first-fit over `order` (for a stream larger than any one accelerator); undefined if it cannot. */
-export function firstFitSplit(state: ClusterState, dep: number, module: number, variant: string, fps: number, order: Iterable<number>): Share[] | undefined {
+export function firstFitSplit(
+  state: ClusterState,
+  dep: number,
+  module: number,
+  variant: string,
+  fps: number,
+  order: Iterable<number>,
+): Share[] | undefined {
   const draft = new Draft(state, dep);
   return draft.place(module, variant, fps, [...order], 1) ? draft.shares : undefined;
 }

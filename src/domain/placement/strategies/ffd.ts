@@ -33,10 +33,16 @@ export const ffdStrategy: Strategy = {
       for (const d of p.deployments) {
         if (d.priority !== level) continue;
         const app = p.apps.get(d.app);
-        if (!app) { failed.add(d.index); continue; }
+        if (!app) {
+          failed.add(d.index);
+          continue;
+        }
         for (const m of app.modules) {
           const slots = profiledSlots(p, d.app, m.index, 'default');
-          const best = Math.max(0, ...slots.map((s) => profileFor(p, d.app, m.name, 'default', p.slots[s]!.model)!.maxFps));
+          const best = Math.max(
+            0,
+            ...slots.map((s) => profileFor(p, d.app, m.name, 'default', p.slots[s]!.model)!.maxFps),
+          );
           if (!slots.length) failed.add(d.index);
           items.push({ dep: d.index, module: m.index, size: best > 0 ? d.fps / best : Infinity, slots });
         }
@@ -46,9 +52,10 @@ export const ffdStrategy: Strategy = {
         if (failed.has(it.dep)) continue;
         const fps = p.deployments[it.dep]!.fps;
         const slot = firstFit(state, it.dep, it.module, 'default', fps, it.slots);
-        const shares = slot !== undefined
-          ? [{ dep: it.dep, module: it.module, variant: 'default', slot, fps }]
-          : firstFitSplit(state, it.dep, it.module, 'default', fps, it.slots);
+        const shares =
+          slot !== undefined
+            ? [{ dep: it.dep, module: it.module, variant: 'default', slot, fps }]
+            : firstFitSplit(state, it.dep, it.module, 'default', fps, it.slots);
         if (shares) state.addShares(it.dep, shares);
         else failed.add(it.dep);
       }

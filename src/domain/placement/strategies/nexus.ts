@@ -33,7 +33,14 @@ import type { Strategy, StrategyContext } from '../strategy.js';
 import { dropLatencyViolators, profiledSlots } from './baseline-kit.js';
 
 /** Places one deployment's GPU sessions and CPU modules in a draft; false if any does not fit. */
-function placeNexus(p: Problem, state: ClusterState, sloCap: Float64Array, d: DeploymentInfo, draft: Draft, caps: Map<number, number>): boolean {
+function placeNexus(
+  p: Problem,
+  state: ClusterState,
+  sloCap: Float64Array,
+  d: DeploymentInfo,
+  draft: Draft,
+  caps: Map<number, number>,
+): boolean {
   const app = p.apps.get(d.app)!;
   const budget = d.latencyMs / app.modules.length;
   const h = p.headroom;
@@ -44,7 +51,8 @@ function placeNexus(p: Problem, state: ClusterState, sloCap: Float64Array, d: De
     const uMax = (s: number) => Math.min(1 - h, 1 - prof(s).latencyMs / budget);
     let rate = d.fps;
     // Saturate: dedicated GPUs for what fills a whole one, fastest model first.
-    const empty = slots.filter((s) => state.gpuLoad[s]! <= 1e-12 && draft.gpuFree(s) >= 1 - h - 1e-12 && uMax(s) > 0)
+    const empty = slots
+      .filter((s) => state.gpuLoad[s]! <= 1e-12 && draft.gpuFree(s) >= 1 - h - 1e-12 && uMax(s) > 0)
       .sort((a, b) => prof(b).maxFps * uMax(b) - prof(a).maxFps * uMax(a) || a - b);
     for (const s of empty) {
       const full = prof(s).maxFps * uMax(s);
@@ -62,7 +70,10 @@ function placeNexus(p: Problem, state: ClusterState, sloCap: Float64Array, d: De
       const occ = draft.util(s) + rate / prof(s).maxFps;
       const cap = Math.min(uMax(s), sloCap[s]!, caps.get(s) ?? 1);
       if (occ > cap + 1e-12 || draft.maxFps(m.index, 'default', s) < rate - 1e-9) continue;
-      if (occ > bestOcc) { bestOcc = occ; best = s; }
+      if (occ > bestOcc) {
+        bestOcc = occ;
+        best = s;
+      }
     }
     if (best === undefined) return false;
     draft.add(m.index, 'default', best, rate);
@@ -70,7 +81,8 @@ function placeNexus(p: Problem, state: ClusterState, sloCap: Float64Array, d: De
   }
   for (const m of app.modules) {
     if (m.gpu) continue;
-    const near = draft.shares.filter((s) => app.modules[s.module]!.next.includes(m.index) || m.next.includes(s.module))
+    const near = draft.shares
+      .filter((s) => app.modules[s.module]!.next.includes(m.index) || m.next.includes(s.module))
       .map((s) => p.nodes[p.slots[s.slot]!.node]!.cpuSlot);
     const order = [...near, ...profiledSlots(p, d.app, m.index, 'default')];
     const slot = order.find((s) => draft.maxFps(m.index, 'default', s) >= d.fps - 1e-9);
@@ -82,7 +94,8 @@ function placeNexus(p: Problem, state: ClusterState, sloCap: Float64Array, d: De
 
 export const nexusStrategy: Strategy = {
   name: 'nexus',
-  summary: "Nexus's squishy bin packing (SOSP'19): GPU sessions with the target split evenly over modules, saturate then best-fit by occupancy",
+  summary:
+    "Nexus's squishy bin packing (SOSP'19): GPU sessions with the target split evenly over modules, saturate then best-fit by occupancy",
   plan({ problem: p }: StrategyContext) {
     const state = new ClusterState(p, false);
     const reasons = new Map<number, string>();
@@ -90,24 +103,45 @@ export const nexusStrategy: Strategy = {
     const occupancy = (d: DeploymentInfo): number => {
       const app = p.apps.get(d.app);
       if (!app) return 0;
-      return Math.max(0, ...app.modules.filter((m) => m.gpu).map((m) => {
-        const f = Math.max(0, ...profiledSlots(p, d.app, m.index, 'default').map((s) => profileFor(p, d.app, m.name, 'default', p.slots[s]!.model)!.maxFps));
-        return f > 0 ? d.fps / f : Infinity;
-      }));
+      return Math.max(
+        0,
+        ...app.modules
+          .filter((m) => m.gpu)
+          .map((m) => {
+            const f = Math.max(
+              0,
+              ...profiledSlots(p, d.app, m.index, 'default').map(
+                (s) => profileFor(p, d.app, m.name, 'default', p.slots[s]!.model)!.maxFps,
+              ),
+            );
+            return f > 0 ? d.fps / f : Infinity;
+          }),
+      );
     };
-    const order = [...p.deployments].sort((a, b) => b.priority - a.priority || occupancy(b) - occupancy(a) || a.index - b.index);
+    const order = [...p.deployments].sort(
+      (a, b) => b.priority - a.priority || occupancy(b) - occupancy(a) || a.index - b.index,
+    );
     for (const d of order) {
       const app = p.apps.get(d.app);
       const draft = new Draft(state, d.index);
       const caps = new Map<number, number>();
-      if (app && app.modules.every((m) => profiledSlots(p, d.app, m.index, 'default').length) && placeNexus(p, state, sloCap, d, draft, caps)) {
+      if (
+        app &&
+        app.modules.every((m) => profiledSlots(p, d.app, m.index, 'default').length) &&
+        placeNexus(p, state, sloCap, d, draft, caps)
+      ) {
         state.addShares(d.index, draft.shares);
         for (const [s, c] of caps) sloCap[s] = Math.min(sloCap[s]!, c);
       } else {
         const budget = app ? (d.latencyMs / app.modules.length).toFixed(0) : '?';
         const structural = !app || !app.modules.every((m) => profiledSlots(p, d.app, m.index, 'default').length);
-        reasons.set(d.index, structural ? rejectionReason(state, d, undefined) : capacityReason(state, d)
-          ?? `no GPU with room keeps its sessions within the per-module budget of ${budget} ms (nexus splits the ${d.latencyMs} ms target evenly over ${app.modules.length} modules)`);
+        reasons.set(
+          d.index,
+          structural
+            ? rejectionReason(state, d, undefined)
+            : (capacityReason(state, d) ??
+                `no GPU with room keeps its sessions within the per-module budget of ${budget} ms (nexus splits the ${d.latencyMs} ms target evenly over ${app.modules.length} modules)`),
+        );
       }
     }
     dropLatencyViolators(state, reasons, 'nexus');

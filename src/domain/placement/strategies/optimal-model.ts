@@ -61,13 +61,20 @@ export interface OptimalModel {
  * `extraLevels[slot]`: utilisations to add to that slot's grid (the
  * warm-start plan's own, so that plan is exactly representable).
  */
-export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[], extraLevels?: readonly number[]): OptimalModel {
+export function buildOptimalModel(
+  p: Problem,
+  deps: readonly DeploymentInfo[],
+  extraLevels?: readonly number[],
+): OptimalModel {
   const b = new MilpBuilder('max');
   const h = p.headroom;
   const grid = [...LEVELS.filter((c) => c < 1 - h - 1e-9), 1 - h];
   const levelsOf = p.slots.map((s) => {
     const extra = extraLevels?.[s.index];
-    const l = extra !== undefined && extra > 1e-9 && extra < 1 - h - 1e-6 && !grid.some((g) => Math.abs(g - extra) < 1e-9) ? [...grid, extra] : [...grid];
+    const l =
+      extra !== undefined && extra > 1e-9 && extra < 1 - h - 1e-6 && !grid.some((g) => Math.abs(g - extra) < 1e-9)
+        ? [...grid, extra]
+        : [...grid];
     return l.sort((x, y) => x - y);
   });
   const z = levelsOf.map((levels) => levels.map(() => b.bin()));
@@ -90,37 +97,59 @@ export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[], e
     for (const m of app.modules) {
       const serve: Array<[number, number]> = [[a, -d.fps]];
       let worst = 0;
-      for (const v of m.variants) for (const s of p.slots) {
-        if (s.gpu !== m.gpu) continue;
-        const pr = profileFor(p, d.app, m.name, v.name, s.model);
-        if (!pr) continue;
-        const x = b.col(0, 0, d.fps);
-        const y = b.bin();
-        const xv: XVar = { col: x, y, r: -1, dep: d.index, module: m.index, variant: v.name, slot: s.index };
-        xs.push(xv);
-        serve.push([x, 1]);
-        b.row([[x, 1], [y, -d.fps]], -INF, 0);
-        const frac = 1 / pr.maxFps;
-        if (s.gpu) gpuLoad[s.index]!.push([x, frac]);
-        cores[s.node]!.push([x, (pr.cpuCores ?? 0) * frac]);
-        const rk = `${d.app}|${m.index}|${v.name}|${s.index}`;
-        let r = replicas.get(rk);
-        if (r === undefined) {
-          r = b.bin();
-          replicas.set(rk, r);
-          if (s.gpu) gpuMem[s.index]!.push([r, pr.gpuMemoryMB ?? 0]);
-          nodeMem[s.node]!.push([r, pr.memoryMB ?? 0]);
+      for (const v of m.variants)
+        for (const s of p.slots) {
+          if (s.gpu !== m.gpu) continue;
+          const pr = profileFor(p, d.app, m.name, v.name, s.model);
+          if (!pr) continue;
+          const x = b.col(0, 0, d.fps);
+          const y = b.bin();
+          const xv: XVar = { col: x, y, r: -1, dep: d.index, module: m.index, variant: v.name, slot: s.index };
+          xs.push(xv);
+          serve.push([x, 1]);
+          b.row(
+            [
+              [x, 1],
+              [y, -d.fps],
+            ],
+            -INF,
+            0,
+          );
+          const frac = 1 / pr.maxFps;
+          if (s.gpu) gpuLoad[s.index]!.push([x, frac]);
+          cores[s.node]!.push([x, (pr.cpuCores ?? 0) * frac]);
+          const rk = `${d.app}|${m.index}|${v.name}|${s.index}`;
+          let r = replicas.get(rk);
+          if (r === undefined) {
+            r = b.bin();
+            replicas.set(rk, r);
+            if (s.gpu) gpuMem[s.index]!.push([r, pr.gpuMemoryMB ?? 0]);
+            nodeMem[s.node]!.push([r, pr.memoryMB ?? 0]);
+          }
+          xv.r = r;
+          b.row(
+            [
+              [r, 1],
+              [y, -1],
+            ],
+            0,
+            INF,
+          );
+          // ℓ ≥ Σ_k w_k z[sk] − W(1 − y): the charge of the slot's level, wherever a share is.
+          const w = levelsOf[s.index]!.map((c) => pr.latencyMs / (1 - c));
+          const W = w[w.length - 1]!;
+          worst = Math.max(worst, W);
+          b.row([[ell[m.index]!, 1], ...w.map((wk, k): [number, number] => [z[s.index]![k]!, -wk]), [y, -W]], -W, INF);
+          if (used[m.index]![s.node]! < 0) used[m.index]![s.node] = b.col(0, 0, 1);
+          b.row(
+            [
+              [used[m.index]![s.node]!, 1],
+              [y, -1],
+            ],
+            0,
+            INF,
+          );
         }
-        xv.r = r;
-        b.row([[r, 1], [y, -1]], 0, INF);
-        // ℓ ≥ Σ_k w_k z[sk] − W(1 − y): the charge of the slot's level, wherever a share is.
-        const w = levelsOf[s.index]!.map((c) => pr.latencyMs / (1 - c));
-        const W = w[w.length - 1]!;
-        worst = Math.max(worst, W);
-        b.row([[ell[m.index]!, 1], ...w.map((wk, k): [number, number] => [z[s.index]![k]!, -wk]), [y, -W]], -W, INF);
-        if (used[m.index]![s.node]! < 0) used[m.index]![s.node] = b.col(0, 0, 1);
-        b.row([[used[m.index]![s.node]!, 1], [y, -1]], 0, INF);
-      }
       b.row(serve, 0, 0);
       bigM += worst;
     }
@@ -129,26 +158,56 @@ export function buildOptimalModel(p: Problem, deps: readonly DeploymentInfo[], e
     const edges = app.modules.map((): DepCols['edges'][number] => []);
     depCols.set(d.index, { admit: a, ell, start, finish, used, edges });
     for (const m of app.modules) {
-      b.row([[finish, 1], [start[m.index]!, -1], [ell[m.index]!, -1]], 0, INF);
+      b.row(
+        [
+          [finish, 1],
+          [start[m.index]!, -1],
+          [ell[m.index]!, -1],
+        ],
+        0,
+        INF,
+      );
       for (const nx of m.next) {
         const cost = edgeCostMs(p, m.frameKB);
         bigM += cost;
         const e = b.bin();
         edges[m.index]!.push({ to: nx, e, cost });
-        b.row([[start[nx]!, 1], [start[m.index]!, -1], [ell[m.index]!, -1], [e, -cost]], 0, INF);
+        b.row(
+          [
+            [start[nx]!, 1],
+            [start[m.index]!, -1],
+            [ell[m.index]!, -1],
+            [e, -cost],
+          ],
+          0,
+          INF,
+        );
         for (let n = 0; n < N; n++) {
           const here = used[m.index]![n]!;
           if (here < 0) continue;
           const elsewhere: Array<[number, number]> = [];
-          used[nx]!.forEach((col, n2) => { if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]); });
+          used[nx]!.forEach((col, n2) => {
+            if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
+          });
           if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
         }
       }
     }
-    b.row([[finish, 1], [a, bigM]], -INF, d.latencyMs + bigM);
+    b.row(
+      [
+        [finish, 1],
+        [a, bigM],
+      ],
+      -INF,
+      d.latencyMs + bigM,
+    );
   }
   p.slots.forEach((s, i) => {
-    b.row(z[i]!.map((c) => [c, 1]), 1, 1);
+    b.row(
+      z[i]!.map((c) => [c, 1]),
+      1,
+      1,
+    );
     const cap = z[i]!.map((c, k): [number, number] => [c, -levelsOf[i]![k]!]);
     if (s.gpu) {
       b.row(gpuLoad[i]!, -INF, 1 - h);

@@ -12,8 +12,13 @@ import type { OptimalModel } from './optimal-model.js';
 
 export function startFrom(p: Problem, model: OptimalModel, plan: ClusterState, minPriority: number): Float64Array {
   const xIndex = new Map(model.xs.map((x) => [`${x.dep}|${x.module}|${x.variant}|${x.slot}`, x]));
-  let included = p.deployments.filter((d) => plan.isPlaced(d.index) && model.admit.has(d.index) && d.priority >= minPriority
-    && plan.shares[d.index]!.every((s) => xIndex.has(`${s.dep}|${s.module}|${s.variant}|${s.slot}`)));
+  let included = p.deployments.filter(
+    (d) =>
+      plan.isPlaced(d.index) &&
+      model.admit.has(d.index) &&
+      d.priority >= minPriority &&
+      plan.shares[d.index]!.every((s) => xIndex.has(`${s.dep}|${s.module}|${s.variant}|${s.slot}`)),
+  );
   for (;;) {
     const state = new ClusterState(p, false);
     for (const d of included) state.addShares(d.index, plan.shares[d.index]!);
@@ -21,7 +26,10 @@ export function startFrom(p: Problem, model: OptimalModel, plan: ClusterState, m
     const level = p.slots.map((s) => {
       const u = state.util(s.index);
       const levels = model.levels[s.index]!;
-      const k = Math.max(0, levels.findIndex((c) => c >= u - 1e-9));
+      const k = Math.max(
+        0,
+        levels.findIndex((c) => c >= u - 1e-9),
+      );
       values[model.z[s.index]![k]!] = 1;
       return levels[k]!;
     });

@@ -23,7 +23,8 @@ const NOISE_FPS = 1e-6;
 
 export const optimalStrategy: Strategy = {
   name: 'optimal',
-  summary: 'MILP optimum (HiGHS), latency linearised with utilisation levels; priority-lexicographic; time-limited, reports gap',
+  summary:
+    'MILP optimum (HiGHS), latency linearised with utilisation levels; priority-lexicographic; time-limited, reports gap',
   needs: 'solver',
   plan({ problem: p, options }: StrategyContext) {
     const solver = options.solver;
@@ -36,9 +37,14 @@ export const optimalStrategy: Strategy = {
     });
     // MIP start: rim's plan, with each slot's grid holding rim's utilisation so it is exactly representable.
     const rim = freshPlan(p).state;
-    const model = buildOptimalModel(p, eligible, p.slots.map((s) => rim.util(s.index)));
+    const model = buildOptimalModel(
+      p,
+      eligible,
+      p.slots.map((s) => rim.util(s.index)),
+    );
     const { b, xs, admit } = model;
-    const rimAt = (level: number): number => eligible.filter((d) => d.priority === level && rim.isPlaced(d.index)).reduce((s, d) => s + d.fps, 0);
+    const rimAt = (level: number): number =>
+      eligible.filter((d) => d.priority === level && rim.isPlaced(d.index)).reduce((s, d) => s + d.fps, 0);
     let rimStartOk = true;
     const levels = [...new Set(eligible.map((d) => d.priority))].sort((x, y) => y - x);
     let left = (options.timeLimitMs ?? 20000) / 1000;
@@ -60,10 +66,16 @@ export const optimalStrategy: Strategy = {
       if (!r.feasible) return; // keep the last level's solution
       values = r.values;
       gap = Math.max(gap, r.gap);
-      const got = eligible.filter((d) => d.priority === level).reduce((s, d) => s + d.fps * Math.round(r.values[admit.get(d.index)!]!), 0);
+      const got = eligible
+        .filter((d) => d.priority === level)
+        .reduce((s, d) => s + d.fps * Math.round(r.values[admit.get(d.index)!]!), 0);
       if (got > rimAt(level) + 1e-6) rimStartOk = false; // rim's start no longer meets this level's floor
       // Later levels must keep what this one admitted.
-      b.row(eligible.filter((d) => d.priority === level).map((d) => [admit.get(d.index)!, d.fps]), got - 1e-6, Infinity);
+      b.row(
+        eligible.filter((d) => d.priority === level).map((d) => [admit.get(d.index)!, d.fps]),
+        got - 1e-6,
+        Infinity,
+      );
     });
     const state = new ClusterState(p, false);
     if (values) {
@@ -88,9 +100,13 @@ export const optimalStrategy: Strategy = {
     dropLatencyViolators(state, reasons, 'optimal (solver tolerance)');
     for (const d of eligible) {
       if (state.isPlaced(d.index) || reasons.has(d.index)) continue;
-      reasons.set(d.index, capacityReason(state, d) ?? (values
-        ? 'the optimum leaves it out: admitting it would cost fps at its or a higher priority'
-        : 'the solver found no solution within its time limit'));
+      reasons.set(
+        d.index,
+        capacityReason(state, d) ??
+          (values
+            ? 'the optimum leaves it out: admitting it would cost fps at its or a higher priority'
+            : 'the solver found no solution within its time limit'),
+      );
     }
     const status = statuses.every((s) => s === 'Optimal') ? 'Optimal' : statuses.join(', ');
     return buildPlan('optimal', state, reasons, { status, gap: Number(gap.toFixed(4)) });

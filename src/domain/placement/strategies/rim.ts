@@ -30,8 +30,9 @@ import type { Plan } from '../../types.js';
 
 export const rimStrategy: Strategy = {
   name: 'rim',
-  summary: 'Rim: whole-DAG best-fit on one node, else split keeping heavy edges local; '
-    + 'demotes variants before rejecting; keeps running replicas on re-plan',
+  summary:
+    'Rim: whole-DAG best-fit on one node, else split keeping heavy edges local; ' +
+    'demotes variants before rejecting; keeps running replicas on re-plan',
   plan(ctx: StrategyContext): Plan {
     if (ctx.previous) return replan(ctx.problem, ctx.previous, ctx.options.replan ?? 'admit-more');
     const { state, reasons } = freshPlan(ctx.problem);

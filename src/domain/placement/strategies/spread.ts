@@ -54,17 +54,26 @@ export const spreadStrategy: Strategy = {
         };
         if (!m.gpu) {
           // One CPU pod per deployment module, on the least allocated node that fits it whole.
-          const fit = slots.filter((s) => draft.maxFps(m.index, 'default', s) >= need - 1e-9)
-            .sort((a, b) => allocated(p, state, draft, p.slots[a]!.node) - allocated(p, state, draft, p.slots[b]!.node) || a - b);
+          const fit = slots
+            .filter((s) => draft.maxFps(m.index, 'default', s) >= need - 1e-9)
+            .sort(
+              (a, b) =>
+                allocated(p, state, draft, p.slots[a]!.node) - allocated(p, state, draft, p.slots[b]!.node) || a - b,
+            );
           if (fit.length) take(fit[0]!);
           ok = need <= 1e-9;
           continue;
         }
         for (const s of slots) if (need > 1e-9 && (owner.get(s) ?? claimed.get(s)) === key) take(s);
         while (need > 1e-9) {
-          const free = slots.filter((s) => !owner.has(s) && !claimed.has(s) && draft.maxFps(m.index, 'default', s) > 1e-9);
+          const free = slots.filter(
+            (s) => !owner.has(s) && !claimed.has(s) && draft.maxFps(m.index, 'default', s) > 1e-9,
+          );
           if (!free.length) break;
-          free.sort((a, b) => allocated(p, state, draft, p.slots[a]!.node) - allocated(p, state, draft, p.slots[b]!.node) || a - b);
+          free.sort(
+            (a, b) =>
+              allocated(p, state, draft, p.slots[a]!.node) - allocated(p, state, draft, p.slots[b]!.node) || a - b,
+          );
           claimed.set(free[0]!, key);
           take(free[0]!);
         }

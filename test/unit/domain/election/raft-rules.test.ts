@@ -45,7 +45,11 @@ test('a box cut off from the majority elects nobody, keeps its term, and rejoins
   sim.advance(1000);
   assert.deepEqual(sim.liveLeaders(), [leader]);
   assert.equal(sim.states.get(leader)!.term, termBefore, 'healing costs no election');
-  assert.deepEqual(sim.states.get(cut)!.committed?.data, sim.states.get(leader)!.committed?.data, 'the cut-off box caught up');
+  assert.deepEqual(
+    sim.states.get(cut)!.committed?.data,
+    sim.states.get(leader)!.committed?.data,
+    'the cut-off box caught up',
+  );
 });
 
 test('a leader that loses its majority steps down (check-quorum)', () => {
@@ -70,7 +74,10 @@ test('membership changes one voter at a time, each after the previous one commit
   assert.ok(r.effects.some((e) => e.kind === 'appended'));
   assert.equal(r.state.committed?.index, 2, 'with two voters the change waits for b');
   const append = r.effects.find((e) => e.kind === 'send' && e.msg.to === 'b');
-  assert.ok(append && append.kind === 'send' && append.msg.type === 'append' && append.msg.entry, 'b is sent the whole document');
+  assert.ok(
+    append && append.kind === 'send' && append.msg.type === 'append' && append.msg.entry,
+    'b is sent the whole document',
+  );
   r = step(r.state, { kind: 'propose', now: 3, id: 'add-c', data: [1], voters: ['a', 'b', 'c'] }, SIM_CONFIG);
   assert.ok(r.effects.some((e) => e.kind === 'refused' && e.reason === 'membership-change-pending'));
 });
@@ -79,9 +86,17 @@ test('followers keep the newest entry of the current leader and commit only its 
   const e = (term: number, index: number) => ({ term, index, voters: ['a'], data: [index] });
   let log: LogState<number[]> = { committed: e(1, 3), pending: [e(1, 4), e(1, 5)] };
   log = acceptFromLeader(log, e(2, 5), 2);
-  assert.deepEqual(log.pending.map((p) => [p.term, p.index]), [[2, 5]], 'older-term entries are replaced');
+  assert.deepEqual(
+    log.pending.map((p) => [p.term, p.index]),
+    [[2, 5]],
+    'older-term entries are replaced',
+  );
   assert.equal(acceptFromLeader(log, e(2, 4), 2), log, 'a delayed older entry is ignored');
-  assert.equal(commitUpTo({ committed: e(1, 3), pending: [e(1, 4)] }, 4, 2).committed?.index, 3, 'an old-term entry is not committed by a new leader\'s word');
+  assert.equal(
+    commitUpTo({ committed: e(1, 3), pending: [e(1, 4)] }, 4, 2).committed?.index,
+    3,
+    "an old-term entry is not committed by a new leader's word",
+  );
   assert.equal(commitUpTo(log, 5, 2).committed?.index, 5);
 });
 

@@ -6,16 +6,30 @@
  */
 import { nextRandom } from '../../../../src/domain/election/context.js';
 import { initialState, persistentPart, step } from '../../../../src/domain/election/raft-machine.js';
-import type { PersistentState, RaftConfig, RaftInput, RaftMessage, RaftState } from '../../../../src/domain/election/types.js';
+import type {
+  PersistentState,
+  RaftConfig,
+  RaftInput,
+  RaftMessage,
+  RaftState,
+} from '../../../../src/domain/election/types.js';
 import { majority } from '../../../../src/domain/replication/entry.js';
 
 export type Doc = number[];
 
-export interface NetParams { loss: number; dup: number; minDelay: number; maxDelay: number }
+export interface NetParams {
+  loss: number;
+  dup: number;
+  minDelay: number;
+  maxDelay: number;
+}
 
 export const SIM_CONFIG: RaftConfig = { electionMinMs: 150, electionMaxMs: 300, heartbeatMs: 30, maxPending: 64 };
 
-interface InFlight { at: number; msg: RaftMessage<Doc> }
+interface InFlight {
+  at: number;
+  msg: RaftMessage<Doc>;
+}
 
 export class Sim {
   now = 0;
@@ -34,10 +48,20 @@ export class Sim {
   nextValue = 1;
   private seed: number;
 
-  constructor(readonly ids: string[], public net: NetParams, seed: number, readonly cfg = SIM_CONFIG) {
+  constructor(
+    readonly ids: string[],
+    public net: NetParams,
+    seed: number,
+    readonly cfg = SIM_CONFIG,
+  ) {
     this.seed = seed >>> 0;
     for (const id of ids) {
-      this.disk.set(id, { term: 0, votedFor: null, committed: { term: 0, index: 1, voters: [...ids], data: [] }, pending: [] });
+      this.disk.set(id, {
+        term: 0,
+        votedFor: null,
+        committed: { term: 0, index: 1, voters: [...ids], data: [] },
+        pending: [],
+      });
       this.states.set(id, initialState(id, this.disk.get(id), 0, this.rand() * 2 ** 32, cfg));
       this.group.set(id, 0);
     }
@@ -61,7 +85,10 @@ export class Sim {
       else if (e.kind === 'commit') this.onCommit(e.entry.term, e.entry.index, e.entry.data);
       else if (e.kind === 'appended') {
         const p = this.proposals.get(e.id);
-        if (p) { p.term = e.term; p.index = e.index; }
+        if (p) {
+          p.term = e.term;
+          p.index = e.index;
+        }
       }
     }
     this.recordVote(id, state);
@@ -104,9 +131,12 @@ export class Sim {
     for (const [i, k] of this.committedAt) {
       const other = JSON.parse(k) as Doc;
       const [lo, hi] = i <= index ? [other, data] : [data, other];
-      if (lo.some((v, j) => hi[j] !== v)) throw new Error(`committed ${JSON.stringify(lo)} is not a prefix of ${JSON.stringify(hi)}`);
+      if (lo.some((v, j) => hi[j] !== v))
+        throw new Error(`committed ${JSON.stringify(lo)} is not a prefix of ${JSON.stringify(hi)}`);
     }
-    for (const a of this.acked) if (index >= a.index && !data.includes(a.value)) throw new Error(`acknowledged ${a.value} lost at index ${index}`);
+    for (const a of this.acked)
+      if (index >= a.index && !data.includes(a.value))
+        throw new Error(`acknowledged ${a.value} lost at index ${index}`);
     for (const [pid, p] of this.proposals) {
       if (p.term === term && p.index !== undefined && p.index <= index) {
         this.acked.push({ index: p.index, value: p.value });
@@ -125,15 +155,24 @@ export class Sim {
     this.input(id, { kind: 'propose', now: this.now, id: pid, data: [...(head?.data ?? []), value] });
   }
 
-  crash(id: string): void { this.down.add(id); }
+  crash(id: string): void {
+    this.down.add(id);
+  }
 
   restart(id: string): void {
     if (!this.down.delete(id)) return;
-    this.states.set(id, initialState(id, structuredClone(this.disk.get(id)), this.now, this.rand() * 2 ** 32, this.cfg));
+    this.states.set(
+      id,
+      initialState(id, structuredClone(this.disk.get(id)), this.now, this.rand() * 2 ** 32, this.cfg),
+    );
   }
 
-  partition(groups: number[]): void { this.ids.forEach((id, i) => this.group.set(id, groups[i % groups.length] ?? 0)); }
-  heal(): void { for (const id of this.ids) this.group.set(id, 0); }
+  partition(groups: number[]): void {
+    this.ids.forEach((id, i) => this.group.set(id, groups[i % groups.length] ?? 0));
+  }
+  heal(): void {
+    for (const id of this.ids) this.group.set(id, 0);
+  }
 
   /** Advances time in 5 ms steps, delivering due messages and ticking every node. */
   advance(ms: number): void {

@@ -5,7 +5,13 @@ import { expiredMembers, liveness, memberTransitions } from '../../../../src/dom
 import type { Member } from '../../../../src/domain/types.js';
 
 const cfg = { suspectAfterMs: 1500, deadAfterMs: 3000, expireAfterMs: 60_000 };
-const member = (id: string, state: Member['state'], joinedAt = 0, lastSeen = 0): Member => ({ id, address: `${id}:7878`, joinedAt, lastSeen, state });
+const member = (id: string, state: Member['state'], joinedAt = 0, lastSeen = 0): Member => ({
+  id,
+  address: `${id}:7878`,
+  joinedAt,
+  lastSeen,
+  state,
+});
 
 test('silence: alive, then suspect, then dead', () => {
   assert.equal(liveness(1000, 2000, cfg), 'alive');
@@ -14,7 +20,13 @@ test('silence: alive, then suspect, then dead', () => {
 });
 
 test('transitions: the leader is always alive, heard members stay alive, silent ones die, newcomers get their grace', () => {
-  const members = [member('l', 'alive'), member('a', 'alive'), member('b', 'alive'), member('new', 'alive', 9000), member('gone', 'left')];
+  const members = [
+    member('l', 'alive'),
+    member('a', 'alive'),
+    member('b', 'alive'),
+    member('new', 'alive', 9000),
+    member('gone', 'left'),
+  ];
   const heard: Record<string, number> = { a: 9500 };
   const t = memberTransitions(members, 'l', (id) => heard[id], 0, 10_000, cfg);
   assert.deepEqual(t, [{ id: 'b', from: 'alive', to: 'dead' }]);

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { planPlacement } from '../../../../src/domain/placement/index.js';
 import type { MilpSolver } from '../../../../src/domain/placement/milp.js';
 import {
-  parseAppsFile, parseClusterFile, parseDeploymentsFile, parseProfilesFile,
+  parseAppsFile,
+  parseClusterFile,
+  parseDeploymentsFile,
+  parseProfilesFile,
 } from '../../../../src/domain/placement/plan-files.js';
 import { buildProblem } from '../../../../src/domain/placement/problem.js';
 import type { PlanOptions } from '../../../../src/domain/placement/strategy.js';
@@ -50,7 +53,11 @@ export function planValid(w: Workload, options: PlanOptions, previous?: Plan): P
 export const admitted = (plan: Plan): Set<string> => new Set(plan.placements.map((x) => x.deployment));
 
 /** A linear GPU app: `cpu` decode → GPU modules → (nothing). */
-export function chainApp(name: string, gpuModules: string[], opts: { variants?: Record<string, string>; frameKB?: number } = {}): AppSpec {
+export function chainApp(
+  name: string,
+  gpuModules: string[],
+  opts: { variants?: Record<string, string>; frameKB?: number } = {},
+): AppSpec {
   const mods = ['decode', ...gpuModules];
   return parseManifest({
     apiVersion: 'rim/v1',
@@ -68,11 +75,33 @@ export function chainApp(name: string, gpuModules: string[], opts: { variants?: 
 }
 
 export function gpuNode(id: string, gpus: Array<[string, number]>, cpus = 8, memoryMB = 32768) {
-  return { id, cpus, memoryMB, accelerators: gpus.map(([model, mem], i) => ({ id: `${id}-gpu${i}`, model, memoryMB: mem })) };
+  return {
+    id,
+    cpus,
+    memoryMB,
+    accelerators: gpus.map(([model, mem], i) => ({ id: `${id}-gpu${i}`, model, memoryMB: mem })),
+  };
 }
 
-export function prof(app: string, module: string, accelerator: string, maxFps: number, latencyMs: number, extra: Partial<Profile> = {}): Profile {
-  return { app, module, accelerator, maxFps, latencyMs, cpuCores: 0.5, memoryMB: 500, gpuMemoryMB: accelerator === 'cpu' ? undefined : 1000, ...extra };
+export function prof(
+  app: string,
+  module: string,
+  accelerator: string,
+  maxFps: number,
+  latencyMs: number,
+  extra: Partial<Profile> = {},
+): Profile {
+  return {
+    app,
+    module,
+    accelerator,
+    maxFps,
+    latencyMs,
+    cpuCores: 0.5,
+    memoryMB: 500,
+    gpuMemoryMB: accelerator === 'cpu' ? undefined : 1000,
+    ...extra,
+  };
 }
 
 export const NET = { bandwidthMbps: 1000, rttMs: 0.5 };

@@ -14,7 +14,11 @@ import { ValidationError } from '../../../../src/domain/errors.js';
 import { STRATEGIES } from '../../../../src/domain/placement/index.js';
 import { lpUpperBound } from '../../../../src/domain/placement/lp-bound.js';
 import {
-  parseAppsFile, parseClusterFile, parseDeploymentsFile, parsePlanFile, parseProfilesFile,
+  parseAppsFile,
+  parseClusterFile,
+  parseDeploymentsFile,
+  parsePlanFile,
+  parseProfilesFile,
 } from '../../../../src/domain/placement/plan-files.js';
 import { buildProblem } from '../../../../src/domain/placement/problem.js';
 import { validatePlan } from '../../../../src/domain/placement/validator.js';
@@ -40,12 +44,48 @@ function throwsNaming(fn: () => unknown, file: string, field: RegExp): void {
 
 describe('plan files', () => {
   it('name the file and the field of what is wrong', () => {
-    throwsNaming(() => parseDeploymentsFile('[{"name":"a","app":"x","fps":0,"latencyMs":10}]', 'd.json'), 'd.json', /\[0\]\.fps/);
-    throwsNaming(() => parseDeploymentsFile('[{"name":"a","app":"x","fps":1,"latencyMs":10},{"name":"a","app":"x","fps":1,"latencyMs":10}]', 'd.json'), 'd.json', /\[1\]\.name: duplicate/);
-    throwsNaming(() => parseClusterFile('{"nodes":[{"id":"n","cpus":4,"memoryMB":1,"accelerators":[{"id":"g","model":"A"}]}],"network":{"bandwidthMbps":1,"rttMs":0}}', 'c.json'), 'c.json', /nodes\[0\]\.accelerators\[0\]\.memoryMB/);
-    throwsNaming(() => parseClusterFile('{"nodes":[],"network":{"bandwidthMbps":1,"rttMs":0},"extra":1}', 'c.json'), 'c.json', /extra: unknown field/);
-    throwsNaming(() => parseProfilesFile('[{"app":"a","module":"m","accelerator":"A","maxFps":-1,"latencyMs":1}]', 'p.json'), 'p.json', /\[0\]\.maxFps/);
-    throwsNaming(() => parseAppsFile('[{"apiVersion":"rim/v1","name":"x","entry":"a","modules":[{"name":"a","accelerator":"gpu","privileged":true}]}]', 'a.json'), 'a.json', /\[0\] manifest field modules\[0\]\.privileged/);
+    throwsNaming(
+      () => parseDeploymentsFile('[{"name":"a","app":"x","fps":0,"latencyMs":10}]', 'd.json'),
+      'd.json',
+      /\[0\]\.fps/,
+    );
+    throwsNaming(
+      () =>
+        parseDeploymentsFile(
+          '[{"name":"a","app":"x","fps":1,"latencyMs":10},{"name":"a","app":"x","fps":1,"latencyMs":10}]',
+          'd.json',
+        ),
+      'd.json',
+      /\[1\]\.name: duplicate/,
+    );
+    throwsNaming(
+      () =>
+        parseClusterFile(
+          '{"nodes":[{"id":"n","cpus":4,"memoryMB":1,"accelerators":[{"id":"g","model":"A"}]}],"network":{"bandwidthMbps":1,"rttMs":0}}',
+          'c.json',
+        ),
+      'c.json',
+      /nodes\[0\]\.accelerators\[0\]\.memoryMB/,
+    );
+    throwsNaming(
+      () => parseClusterFile('{"nodes":[],"network":{"bandwidthMbps":1,"rttMs":0},"extra":1}', 'c.json'),
+      'c.json',
+      /extra: unknown field/,
+    );
+    throwsNaming(
+      () => parseProfilesFile('[{"app":"a","module":"m","accelerator":"A","maxFps":-1,"latencyMs":1}]', 'p.json'),
+      'p.json',
+      /\[0\]\.maxFps/,
+    );
+    throwsNaming(
+      () =>
+        parseAppsFile(
+          '[{"apiVersion":"rim/v1","name":"x","entry":"a","modules":[{"name":"a","accelerator":"gpu","privileged":true}]}]',
+          'a.json',
+        ),
+      'a.json',
+      /\[0\] manifest field modules\[0\]\.privileged/,
+    );
     throwsNaming(() => parseAppsFile('{not json', 'a.json'), 'a.json', /not valid JSON/);
   });
 
@@ -63,7 +103,9 @@ describe('rim plan', () => {
   for (const strategy of STRATEGIES.keys()) {
     it(`prints a valid plan for the paper testbed with --strategy ${strategy}`, async () => {
       let out = '';
-      await runPlan({ ...files, strategy, timeLimit: '3000' }, (s) => { out += s; });
+      await runPlan({ ...files, strategy, timeLimit: '3000' }, (s) => {
+        out += s;
+      });
       const plan = parsePlanFile(out);
       const tb = testbed();
       const p = buildProblem(tb.cluster, tb.apps, tb.profiles, tb.deployments);
@@ -72,7 +114,9 @@ describe('rim plan', () => {
       assert.ok(plan.placements.length > 0);
       assert.ok(plan.solveMs > 0);
       // No plan admits more than the capacity-only LP bound.
-      const fps = tb.deployments.filter((d) => plan.placements.some((x) => x.deployment === d.name)).reduce((a, d) => a + d.fps, 0);
+      const fps = tb.deployments
+        .filter((d) => plan.placements.some((x) => x.deployment === d.name))
+        .reduce((a, d) => a + d.fps, 0);
       assert.ok(fps <= lpUpperBound(p, await milpSolver()).fps + 1e-6);
     });
   }
@@ -80,8 +124,26 @@ describe('rim plan', () => {
   it('the command exits 2 naming the file and field of a bad file, and prints JSON when all is well', () => {
     const bad = join(tmp, 'deployments.json');
     writeFileSync(bad, JSON.stringify([{ name: 'cam', app: 'face', fps: 10, latencyMs: -5 }]));
-    const cli = (deployments: string, extra: string[] = []) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'plan',
-      '--cluster', files.cluster, '--apps', files.apps, '--profiles', files.profiles, '--deployments', deployments, ...extra], { encoding: 'utf8', timeout: 60000 });
+    const cli = (deployments: string, extra: string[] = []) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'plan',
+          '--cluster',
+          files.cluster,
+          '--apps',
+          files.apps,
+          '--profiles',
+          files.profiles,
+          '--deployments',
+          deployments,
+          ...extra,
+        ],
+        { encoding: 'utf8', timeout: 60000 },
+      );
     const r = cli(bad);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\[0\\]\\.latencyMs`));

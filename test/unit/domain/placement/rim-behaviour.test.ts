@@ -11,7 +11,10 @@ import type { Deployment } from '../../../../src/domain/types.js';
 import { admitted, chainApp, gpuNode, NET, planValid, prof, testbed, type Workload } from './fixtures.js';
 
 /** Two nodes, one GPU "A" each; app `cam` = decode → det (variant tiny) → cls. */
-function small(deployments: Deployment[], extra: { detFps?: number; tinyFps?: number; detLat?: number } = {}): Workload {
+function small(
+  deployments: Deployment[],
+  extra: { detFps?: number; tinyFps?: number; detLat?: number } = {},
+): Workload {
   return {
     cluster: { nodes: [gpuNode('n1', [['A', 8000]]), gpuNode('n2', [['A', 8000]])], network: NET },
     apps: [chainApp('cam', ['det', 'cls'], { variants: { det: 'tiny' } })],
@@ -24,7 +27,13 @@ function small(deployments: Deployment[], extra: { detFps?: number; tinyFps?: nu
     deployments,
   };
 }
-const dep = (name: string, fps: number, priority = 0, latencyMs = 1000): Deployment => ({ name, app: 'cam', fps, latencyMs, priority });
+const dep = (name: string, fps: number, priority = 0, latencyMs = 1000): Deployment => ({
+  name,
+  app: 'cam',
+  fps,
+  latencyMs,
+  priority,
+});
 
 describe('rim', () => {
   it('places a DAG that fits whole on one node (and one GPU), not across nodes', () => {
@@ -51,7 +60,10 @@ describe('rim', () => {
     const plan = planValid(w, { strategy: 'rim' });
     assert.ok(admitted(plan).has('big'));
     const det = plan.placements.filter((p) => p.module === 'det');
-    assert.ok(det.every((p) => p.variant === 'tiny'), JSON.stringify(det));
+    assert.ok(
+      det.every((p) => p.variant === 'tiny'),
+      JSON.stringify(det),
+    );
     // With room for full quality it stays at full quality.
     const roomy = planValid(small([dep('easy', 4)]), { strategy: 'rim' });
     assert.ok(roomy.placements.every((p) => p.variant === undefined));
@@ -75,8 +87,10 @@ describe('rim', () => {
     const b = planPlacement(tb.cluster, tb.apps, tb.profiles, tb.deployments, { strategy: 'rim' });
     assert.deepEqual(a, b);
     for (const s of ['nexus', 'spread', 'ffd']) {
-      assert.deepEqual(planPlacement(tb.cluster, tb.apps, tb.profiles, tb.deployments, { strategy: s }),
-        planPlacement(tb.cluster, tb.apps, tb.profiles, tb.deployments, { strategy: s }));
+      assert.deepEqual(
+        planPlacement(tb.cluster, tb.apps, tb.profiles, tb.deployments, { strategy: s }),
+        planPlacement(tb.cluster, tb.apps, tb.profiles, tb.deployments, { strategy: s }),
+      );
     }
   });
 
@@ -103,24 +117,41 @@ describe('rim re-planning', () => {
     const count = new Map<string, number>();
     for (const p of first.placements) count.set(p.node, (count.get(p.node) ?? 0) + 1);
     const lost = [...count].sort((a, b) => b[1] - a[1])[0]![0];
-    const survivors: Workload = { ...tb, cluster: { ...tb.cluster, nodes: tb.cluster.nodes.filter((n) => n.id !== lost) } };
+    const survivors: Workload = {
+      ...tb,
+      cluster: { ...tb.cluster, nodes: tb.cluster.nodes.filter((n) => n.id !== lost) },
+    };
     const hit = new Set(first.placements.filter((p) => p.node === lost).map((p) => p.deployment));
-    const key = (p: (typeof first.placements)[number]) => JSON.stringify([p.deployment, p.module, p.variant, p.node, p.accelerator]);
+    const key = (p: (typeof first.placements)[number]) =>
+      JSON.stringify([p.deployment, p.module, p.variant, p.node, p.accelerator]);
 
     const minimal = planValid(survivors, { strategy: 'rim', replan: 'minimal' }, first);
     const now = new Set(minimal.placements.map(key));
     const moved = first.placements.filter((p) => admitted(minimal).has(p.deployment) && !now.has(key(p)));
-    assert.ok(moved.every((p) => hit.has(p.deployment)), `only deployments that lost a replica move: ${JSON.stringify(moved)}`);
+    assert.ok(
+      moved.every((p) => hit.has(p.deployment)),
+      `only deployments that lost a replica move: ${JSON.stringify(moved)}`,
+    );
     assert.equal(minimal.moves, moved.length);
     for (const d of admitted(first)) if (!hit.has(d)) assert.ok(admitted(minimal).has(d), `${d} keeps running`);
 
     // Admitted fps per priority level, highest first: plans compare on this, lexicographically.
-    const score = (plan: typeof first) => [...new Set(tb.deployments.map((d) => d.priority ?? 0))].sort((a, b) => b - a)
-      .map((l) => tb.deployments.filter((d) => (d.priority ?? 0) === l && admitted(plan).has(d.name)).reduce((a, d) => a + d.fps, 0));
-    const cmp = (a: number[], b: number[]) => { const i = a.findIndex((x, j) => x !== b[j]); return i < 0 ? 0 : Math.sign(a[i]! - b[i]!); };
+    const score = (plan: typeof first) =>
+      [...new Set(tb.deployments.map((d) => d.priority ?? 0))]
+        .sort((a, b) => b - a)
+        .map((l) =>
+          tb.deployments
+            .filter((d) => (d.priority ?? 0) === l && admitted(plan).has(d.name))
+            .reduce((a, d) => a + d.fps, 0),
+        );
+    const cmp = (a: number[], b: number[]) => {
+      const i = a.findIndex((x, j) => x !== b[j]);
+      return i < 0 ? 0 : Math.sign(a[i]! - b[i]!);
+    };
     const dflt = planValid(survivors, { strategy: 'rim' }, first);
     assert.ok(cmp(score(dflt), score(minimal)) >= 0);
-    if ((dflt.moves ?? 0) > (minimal.moves ?? 0)) assert.equal(cmp(score(dflt), score(minimal)), 1, 'extra moves must admit more');
+    if ((dflt.moves ?? 0) > (minimal.moves ?? 0))
+      assert.equal(cmp(score(dflt), score(minimal)), 1, 'extra moves must admit more');
     else assert.deepEqual(dflt.placements, minimal.placements);
   });
 });

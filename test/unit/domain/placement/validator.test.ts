@@ -13,14 +13,31 @@ import { chainApp, gpuNode, NET, planValid, prof, type Workload } from './fixtur
 
 function world(over: { profiles?: Profile[]; cpus?: number; target?: number; fps?: number[] } = {}): Workload {
   return {
-    cluster: { nodes: [gpuNode('n1', [['A', 8000]], over.cpus ?? 8), gpuNode('n2', [['A', 8000]], over.cpus ?? 8)], network: NET },
+    cluster: {
+      nodes: [gpuNode('n1', [['A', 8000]], over.cpus ?? 8), gpuNode('n2', [['A', 8000]], over.cpus ?? 8)],
+      network: NET,
+    },
     apps: [chainApp('app', ['det'])],
-    profiles: over.profiles ?? [prof('app', 'decode', 'cpu', 100, 4, { cpuCores: 1 }), prof('app', 'det', 'A', 20, 20, { gpuMemoryMB: 2000 })],
-    deployments: (over.fps ?? [10]).map((fps, i) => ({ name: `d${i + 1}`, app: 'app', fps, latencyMs: over.target ?? 500 })),
+    profiles: over.profiles ?? [
+      prof('app', 'decode', 'cpu', 100, 4, { cpuCores: 1 }),
+      prof('app', 'det', 'A', 20, 20, { gpuMemoryMB: 2000 }),
+    ],
+    deployments: (over.fps ?? [10]).map((fps, i) => ({
+      name: `d${i + 1}`,
+      app: 'app',
+      fps,
+      latencyMs: over.target ?? 500,
+    })),
   };
 }
 
-const row = (deployment: string, module: string, node: string, accelerator: string, fps: number): Placement => ({ deployment, module, node, accelerator, fps });
+const row = (deployment: string, module: string, node: string, accelerator: string, fps: number): Placement => ({
+  deployment,
+  module,
+  node,
+  accelerator,
+  fps,
+});
 
 function check(w: Workload, placements: Placement[], rejected: Plan['rejected'] = []): Violation[] {
   const plan: Plan = { strategy: 'hand', placements, rejected, latencyMs: {}, utilisation: {}, solveMs: 0 };
@@ -42,26 +59,44 @@ describe('validatePlan', () => {
   it('finds a GPU over 1 − headroom', () => {
     const w = world({ fps: [10, 9] });
     const v = check(w, [
-      row('d1', 'decode', 'n1', 'cpu', 10), row('d1', 'det', 'n1', 'n1-gpu0', 10),
-      row('d2', 'decode', 'n1', 'cpu', 9), row('d2', 'det', 'n1', 'n1-gpu0', 9),
+      row('d1', 'decode', 'n1', 'cpu', 10),
+      row('d1', 'det', 'n1', 'n1-gpu0', 10),
+      row('d2', 'decode', 'n1', 'cpu', 9),
+      row('d2', 'det', 'n1', 'n1-gpu0', 9),
     ]);
     assert.ok(rules(v).has('gpu'), JSON.stringify(v));
   });
 
   it('finds a node over its cores, memory and GPU memory', () => {
-    const w = world({ cpus: 1, profiles: [prof('app', 'decode', 'cpu', 10, 4, { cpuCores: 1, memoryMB: 40000 }), prof('app', 'det', 'A', 20, 20, { gpuMemoryMB: 9000 })] });
+    const w = world({
+      cpus: 1,
+      profiles: [
+        prof('app', 'decode', 'cpu', 10, 4, { cpuCores: 1, memoryMB: 40000 }),
+        prof('app', 'det', 'A', 20, 20, { gpuMemoryMB: 9000 }),
+      ],
+    });
     const v = check(w, [row('d1', 'decode', 'n1', 'cpu', 10), row('d1', 'det', 'n1', 'n1-gpu0', 10)]);
-    for (const r of ['cores', 'memory', 'gpu-memory']) assert.ok(rules(v).has(r as Violation['rule']), `${r}: ${JSON.stringify(v)}`);
+    for (const r of ['cores', 'memory', 'gpu-memory'])
+      assert.ok(rules(v).has(r as Violation['rule']), `${r}: ${JSON.stringify(v)}`);
   });
 
-  it('counts a replica\'s memory once however many deployments share it', () => {
-    const w = world({ fps: [4, 4], profiles: [prof('app', 'decode', 'cpu', 100, 4), prof('app', 'det', 'A', 20, 20, { gpuMemoryMB: 5000 })] });
-    const placements = ['d1', 'd2'].flatMap((d) => [row(d, 'decode', 'n1', 'cpu', 4), row(d, 'det', 'n1', 'n1-gpu0', 4)]);
+  it("counts a replica's memory once however many deployments share it", () => {
+    const w = world({
+      fps: [4, 4],
+      profiles: [prof('app', 'decode', 'cpu', 100, 4), prof('app', 'det', 'A', 20, 20, { gpuMemoryMB: 5000 })],
+    });
+    const placements = ['d1', 'd2'].flatMap((d) => [
+      row(d, 'decode', 'n1', 'cpu', 4),
+      row(d, 'det', 'n1', 'n1-gpu0', 4),
+    ]);
     assert.ok(!rules(check(w, placements)).has('gpu-memory'));
   });
 
   it('finds a latency estimate over the target', () => {
-    const v = check(world({ target: 30 }), [row('d1', 'decode', 'n1', 'cpu', 10), row('d1', 'det', 'n1', 'n1-gpu0', 10)]);
+    const v = check(world({ target: 30 }), [
+      row('d1', 'decode', 'n1', 'cpu', 10),
+      row('d1', 'det', 'n1', 'n1-gpu0', 10),
+    ]);
     assert.ok(rules(v).has('latency'), JSON.stringify(v));
   });
 
@@ -70,8 +105,15 @@ describe('validatePlan', () => {
     const v1 = check(w, [row('d1', 'decode', 'n1', 'cpu', 10), row('d1', 'det', 'n1', 'n9-gpu0', 10)]);
     assert.ok(rules(v1).has('reference'));
     const v2 = check(w, [row('d1', 'decode', 'n1', 'n1-gpu0', 10), row('d1', 'det', 'n1', 'cpu', 10)]);
-    assert.ok(v2.some((x) => x.message.includes('CPU module placed on n1-gpu0')), JSON.stringify(v2));
-    const v3 = check(w, [row('d1', 'decode', 'n1', 'cpu', 10), row('d1', 'det', 'n1', 'n1-gpu0', 10)], [{ deployment: 'd1', reason: 'no room at all here' }]);
+    assert.ok(
+      v2.some((x) => x.message.includes('CPU module placed on n1-gpu0')),
+      JSON.stringify(v2),
+    );
+    const v3 = check(
+      w,
+      [row('d1', 'decode', 'n1', 'cpu', 10), row('d1', 'det', 'n1', 'n1-gpu0', 10)],
+      [{ deployment: 'd1', reason: 'no room at all here' }],
+    );
     assert.ok(v3.some((x) => x.message.includes('d1: both placed and rejected')));
     assert.ok(v3.some((x) => x.message.includes('d2: neither placed nor rejected')));
   });
@@ -86,23 +128,44 @@ describe('estimateLatency', () => {
 
   it('adds latency/(1−u) per module and frameKB·8/bandwidth + rtt per cross-node edge', () => {
     const util = (s: number) => (s === gpu(1) ? 0.5 : s === cpu(0) ? 0.25 : 0);
-    const local = estimateLatency(p, app, [
-      { dep: 0, module: 0, variant: 'default', slot: cpu(1), fps: 10 }, { dep: 0, module: 1, variant: 'default', slot: gpu(1), fps: 10 },
-    ], util);
+    const local = estimateLatency(
+      p,
+      app,
+      [
+        { dep: 0, module: 0, variant: 'default', slot: cpu(1), fps: 10 },
+        { dep: 0, module: 1, variant: 'default', slot: gpu(1), fps: 10 },
+      ],
+      util,
+    );
     assert.equal(local, 4 + 20 / 0.5);
-    const remote = estimateLatency(p, app, [
-      { dep: 0, module: 0, variant: 'default', slot: cpu(0), fps: 10 }, { dep: 0, module: 1, variant: 'default', slot: gpu(1), fps: 10 },
-    ], util);
+    const remote = estimateLatency(
+      p,
+      app,
+      [
+        { dep: 0, module: 0, variant: 'default', slot: cpu(0), fps: 10 },
+        { dep: 0, module: 1, variant: 'default', slot: gpu(1), fps: 10 },
+      ],
+      util,
+    );
     assert.ok(Math.abs(remote - (4 / 0.75 + (100 * 8) / 1000 + 0.5 + 40)) < 1e-9, String(remote));
   });
 
   it('counts the slowest share of a split module, and a missing module as never done', () => {
     const util = (s: number) => (s === gpu(0) ? 0.8 : 0.1);
-    const split = estimateLatency(p, app, [
-      { dep: 0, module: 0, variant: 'default', slot: cpu(0), fps: 10 },
-      { dep: 0, module: 1, variant: 'default', slot: gpu(0), fps: 5 }, { dep: 0, module: 1, variant: 'default', slot: gpu(1), fps: 5 },
-    ], util);
+    const split = estimateLatency(
+      p,
+      app,
+      [
+        { dep: 0, module: 0, variant: 'default', slot: cpu(0), fps: 10 },
+        { dep: 0, module: 1, variant: 'default', slot: gpu(0), fps: 5 },
+        { dep: 0, module: 1, variant: 'default', slot: gpu(1), fps: 5 },
+      ],
+      util,
+    );
     assert.ok(Math.abs(split - (4 / 0.9 + (100 * 8) / 1000 + 0.5 + 20 / 0.2)) < 1e-9, String(split));
-    assert.equal(estimateLatency(p, app, [{ dep: 0, module: 0, variant: 'default', slot: cpu(0), fps: 10 }], util), Infinity);
+    assert.equal(
+      estimateLatency(p, app, [{ dep: 0, module: 0, variant: 'default', slot: cpu(0), fps: 10 }], util),
+      Infinity,
+    );
   });
 });

@@ -9,28 +9,54 @@ import type { ClusterDocument, Member, NodeInventory, Plan, RegisteredApp } from
 
 const node = (id: string): NodeInventory => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] });
 const member = (id: string, state: Member['state'], inventory = true): Member => ({
-  id, address: `${id}:7878`, joinedAt: 0, lastSeen: 0, state, ...(inventory ? { inventory: node(id) } : {}),
+  id,
+  address: `${id}:7878`,
+  joinedAt: 0,
+  lastSeen: 0,
+  state,
+  ...(inventory ? { inventory: node(id) } : {}),
 });
 const app: RegisteredApp = {
-  name: 'a', image: 'rim/a', digest: 'sha256:a', registeredAt: 0,
+  name: 'a',
+  image: 'rim/a',
+  digest: 'sha256:a',
+  registeredAt: 0,
   manifest: {
-    apiVersion: 'rim/v1', name: 'a', entry: 'm', modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }],
+    apiVersion: 'rim/v1',
+    name: 'a',
+    entry: 'm',
+    modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }],
   } as unknown as RegisteredApp['manifest'],
 };
 const doc = (members: Member[] = [], plan?: Plan): ClusterDocument => ({
-  version: 3, clusterName: 't', apps: [app], profiles: [], members, ...(plan ? { plan } : {}),
+  version: 3,
+  clusterName: 't',
+  apps: [app],
+  profiles: [],
+  members,
+  ...(plan ? { plan } : {}),
   deployments: [{ name: 'cam', app: 'a', fps: 5, latencyMs: 500, priority: 0, createdAt: 0 }],
 });
 const planOn = (id: string): Plan => ({
-  strategy: 'test', placements: [{ deployment: 'cam', module: 'm', node: id, accelerator: 'cpu', fps: 5 }],
-  rejected: [], latencyMs: {}, utilisation: {}, solveMs: 0,
+  strategy: 'test',
+  placements: [{ deployment: 'cam', module: 'm', node: id, accelerator: 'cpu', fps: 5 }],
+  rejected: [],
+  latencyMs: {},
+  utilisation: {},
+  solveMs: 0,
 });
 const RANGE = { from: 17000, to: 17009 };
 
 test('a member plans over itself and the other live members with an inventory, by id', () => {
   const d = doc([member('n3', 'alive'), member('n1', 'suspect'), member('n2', 'dead'), member('n4', 'alive', false)]);
-  assert.deepEqual(membersToPlan(node('n2'), d).map((n) => n.id), ['n1', 'n2', 'n3']);
-  assert.deepEqual(membersToPlan(node('n0'), d).map((n) => n.id), ['n0', 'n1', 'n3']);
+  assert.deepEqual(
+    membersToPlan(node('n2'), d).map((n) => n.id),
+    ['n1', 'n2', 'n3'],
+  );
+  assert.deepEqual(
+    membersToPlan(node('n0'), d).map((n) => n.id),
+    ['n0', 'n1', 'n3'],
+  );
 });
 
 test('one box plans over itself, a member over the live members; both pass the last plan', () => {
@@ -43,10 +69,13 @@ test('one box plans over itself, a member over the live members; both pass the l
   const d = doc([member('n1', 'alive'), member('n2', 'alive')], last);
   oneBoxPlanner(fake, RANGE).plan(node('n1'), d);
   memberPlanner(fake, RANGE).plan(node('n1'), d);
-  assert.deepEqual(seen, [{ nodes: ['n1'], previous: last }, { nodes: ['n1', 'n2'], previous: last }]);
+  assert.deepEqual(seen, [
+    { nodes: ['n1'], previous: last },
+    { nodes: ['n1', 'n2'], previous: last },
+  ]);
 });
 
-test('a node\'s share of the plan: its replicas with ports kept, none before the first plan', () => {
+test("a node's share of the plan: its replicas with ports kept, none before the first plan", () => {
   const none = nodeAssignment(node('n1'), doc(), {}, RANGE);
   assert.deepEqual(none.assignment.replicas, []);
   assert.equal(none.assignment.version, 3);

@@ -7,23 +7,61 @@ import { parseGpuReadings } from '../../../../src/profiler/gpu-sampler.js';
 import { summarizeUse } from '../../../../src/profiler/resource-sampler.js';
 
 const level = (l: LoadLevel, throughput: number, lat: number[]): LevelResult => ({
-  level: l, stable: true, windows: 3,
-  stats: { startMs: 0, endMs: 3000, sent: 0, completed: lat.length, errors: 0, timeouts: 0, throughput, offeredRate: throughput, errorRate: 0, latency: summarizeLatencies(lat), latencies: lat },
+  level: l,
+  stable: true,
+  windows: 3,
+  stats: {
+    startMs: 0,
+    endMs: 3000,
+    sent: 0,
+    completed: lat.length,
+    errors: 0,
+    timeouts: 0,
+    throughput,
+    offeredRate: throughput,
+    errorRate: 0,
+    latency: summarizeLatencies(lat),
+    latencies: lat,
+  },
 });
 
 test('a measurement becomes a stored profile: light-load median latency, percentiles at light and max load, levels as detail', () => {
   const light = level({ mode: 'open', rate: 7.5 }, 7.5, [30, 31, 32, 29, 90]);
   const atMax = level({ mode: 'open', rate: 22.5 }, 22.4, [40, 60, 80]);
-  const levels = [level({ mode: 'closed', concurrency: 1 }, 24, [41, 42]), level({ mode: 'closed', concurrency: 2 }, 25, [80, 81]), light, atMax];
+  const levels = [
+    level({ mode: 'closed', concurrency: 1 }, 24, [41, 42]),
+    level({ mode: 'closed', concurrency: 2 }, 25, [80, 81]),
+    light,
+    atMax,
+  ];
   const p = toStoredProfile(
     { app: 'a', module: 'detect', variant: 'tiny', accelerator: 'emu', digest: 'sha256:1' },
-    { outcome: { maxFps: 25.004, closedPeakFps: 25.004, stopReason: 'plateau', overBound: false, light, atMax }, levels, resources: { cpuCores: 0.987, memoryMB: 41.2 }, durationMs: 12345.6, inputBytes: 16384 },
+    {
+      outcome: { maxFps: 25.004, closedPeakFps: 25.004, stopReason: 'plateau', overBound: false, light, atMax },
+      levels,
+      resources: { cpuCores: 0.987, memoryMB: 41.2 },
+      durationMs: 12345.6,
+      inputBytes: 16384,
+    },
     1000,
   );
-  assert.deepEqual({ ...p, detail: undefined }, {
-    app: 'a', module: 'detect', variant: 'tiny', accelerator: 'emu', digest: 'sha256:1',
-    maxFps: 25, latencyMs: 31, cpuCores: 0.99, memoryMB: 42, state: 'ok', measuredAt: 1000, detail: undefined,
-  });
+  assert.deepEqual(
+    { ...p, detail: undefined },
+    {
+      app: 'a',
+      module: 'detect',
+      variant: 'tiny',
+      accelerator: 'emu',
+      digest: 'sha256:1',
+      maxFps: 25,
+      latencyMs: 31,
+      cpuCores: 0.99,
+      memoryMB: 42,
+      state: 'ok',
+      measuredAt: 1000,
+      detail: undefined,
+    },
+  );
   const d = p.detail as Record<string, any>;
   assert.deepEqual(d.latency.light, { rate: 7.5, p50: 31, p95: 90, p99: 90 });
   assert.deepEqual(d.latency.atMax, { rate: 22.5, p50: 60, p95: 80, p99: 80 });

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { percentile, summarizeLatencies } from '../../../../src/domain/profiling/percentiles.js';
-import { isStable, mergeWindows, summarizeWindow, withinTolerance, type RequestSample } from '../../../../src/domain/profiling/windows.js';
+import {
+  isStable,
+  mergeWindows,
+  summarizeWindow,
+  withinTolerance,
+  type RequestSample,
+} from '../../../../src/domain/profiling/windows.js';
 
 test('nearest-rank percentiles pick real samples', () => {
   const xs = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -44,7 +50,11 @@ test('errors are counted apart from throughput, with the most frequent reason', 
 test('stability needs the last three windows to agree in throughput and median latency', () => {
   const w = (n: number, lat: number, at: number) => summarizeWindow(even(n, at, 1000, lat), at, at + 1000);
   assert.equal(isStable([w(50, 20, 0), w(51, 20, 1000)]), false, 'two windows are not enough');
-  assert.equal(isStable([w(10, 90, 0), w(50, 20, 1000), w(52, 21, 2000), w(49, 20, 3000)]), true, 'warm-up window ignored');
+  assert.equal(
+    isStable([w(10, 90, 0), w(50, 20, 1000), w(52, 21, 2000), w(49, 20, 3000)]),
+    true,
+    'warm-up window ignored',
+  );
   assert.equal(isStable([w(50, 20, 0), w(70, 20, 1000), w(50, 20, 2000)]), false, 'throughput spread');
   assert.equal(isStable([w(50, 20, 0), w(50, 30, 1000), w(50, 20, 2000)]), false, 'latency spread');
   assert.equal(isStable([w(50, 20, 0), w(70, 20, 1000), w(50, 20, 2000)], { count: 3, tolerancePct: 30 }), true);

@@ -8,12 +8,23 @@ const text = (s: string, contentType = 'text/plain'): Payload => ({ body: Buffer
 describe('DAG chaining plan', () => {
   it('a pipeline runs in order, each module taking the one before it, the last one answering', () => {
     const p = chainPlan(pipeline());
-    assert.deepEqual(p.steps.map((s) => [s.module, s.inputs]), [['decode', []], ['detect', [0]], ['track', [1]]]);
+    assert.deepEqual(
+      p.steps.map((s) => [s.module, s.inputs]),
+      [
+        ['decode', []],
+        ['detect', [0]],
+        ['track', [1]],
+      ],
+    );
     assert.deepEqual(p.sinks, [2]);
     assert.equal(p.linear, true);
     const frame = text('frame', 'image/jpeg');
     assert.equal(inputOf(p, p.steps[0]!, frame, []), frame, 'the entry gets the frame itself');
-    const outs = [text('decoded', 'application/octet-stream'), text('boxes', 'application/json'), text('tracks', 'application/x-tracks')];
+    const outs = [
+      text('decoded', 'application/octet-stream'),
+      text('boxes', 'application/json'),
+      text('tracks', 'application/x-tracks'),
+    ];
     assert.equal(inputOf(p, p.steps[1]!, frame, outs), outs[0], 'output of decode, as it is (body and content type)');
     assert.deepEqual(answerOf(p, outs), outs[2], 'one sink: its body and content type');
   });
@@ -23,8 +34,15 @@ describe('DAG chaining plan', () => {
     const names = p.steps.map((s) => s.module);
     assert.deepEqual(names, ['src', 'left', 'right', 'audit', 'join'], 'src first, then its next in order');
     const join = p.steps.find((s) => s.module === 'join')!;
-    assert.deepEqual(join.inputs.map((i) => names[i]), ['right', 'left'], 'manifest order: right is listed before left');
-    assert.deepEqual(p.sinks.map((i) => names[i]), ['join', 'audit']);
+    assert.deepEqual(
+      join.inputs.map((i) => names[i]),
+      ['right', 'left'],
+      'manifest order: right is listed before left',
+    );
+    assert.deepEqual(
+      p.sinks.map((i) => names[i]),
+      ['join', 'audit'],
+    );
     assert.equal(p.linear, false);
   });
 

@@ -8,8 +8,16 @@ describe('SLO state', () => {
   it('null when idle; met when p95 is within the target and 95% of the frames asked for (up to fps) finish', () => {
     assert.equal(sloState({ ...target, offeredFps: 0, finishedFps: 0 }), null);
     assert.equal(sloState({ ...target, offeredFps: 10, finishedFps: 9.5, p95: 100 }), 'met');
-    assert.equal(sloState({ ...target, offeredFps: 30, finishedFps: 9.5, p95: 80 }), 'met', 'frames over the admitted rate do not count');
-    assert.equal(sloState({ ...target, offeredFps: 4, finishedFps: 4, p95: 80 }), 'met', 'a client sending less than admitted');
+    assert.equal(
+      sloState({ ...target, offeredFps: 30, finishedFps: 9.5, p95: 80 }),
+      'met',
+      'frames over the admitted rate do not count',
+    );
+    assert.equal(
+      sloState({ ...target, offeredFps: 4, finishedFps: 4, p95: 80 }),
+      'met',
+      'a client sending less than admitted',
+    );
   });
   it('violated when too slow, when frames are lost, or when nothing finishes', () => {
     assert.equal(sloState({ ...target, offeredFps: 10, finishedFps: 10, p95: 101 }), 'violated');
@@ -21,14 +29,20 @@ describe('SLO state', () => {
 describe('deployment stats', () => {
   it('counts outcomes, takes percentiles of finished frames, rates over the window and fills the histogram', () => {
     const s = new DeploymentStats({ windowMs: 10_000 });
-    assert.deepEqual(s.view(0, { fps: 10, latencyMs: 100 }), { fps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null });
+    assert.deepEqual(s.view(0, { fps: 10, latencyMs: 100 }), {
+      fps: null,
+      latencyMs: { p50: null, p95: null, p99: null },
+      slo: null,
+    });
     for (let i = 0; i < 100; i++) {
       const t = i * 100; // 10 fps for 10 s
       s.arrived(t);
       s.ended(t, 'ok', 1 + (i % 20)); // latencies 1..20 ms
     }
-    s.arrived(9950); s.ended(9950, 'rate-limited', 0);
-    s.arrived(9960); s.ended(9999, 'deadline-missed', 100);
+    s.arrived(9950);
+    s.ended(9950, 'rate-limited', 0);
+    s.arrived(9960);
+    s.ended(9999, 'deadline-missed', 100);
     assert.deepEqual(s.counts, { ok: 100, 'rate-limited': 1, unavailable: 0, 'deadline-missed': 1, refused: 0 });
     const v = s.view(9999, { fps: 10, latencyMs: 100 });
     assert.equal(v.fps, 10);

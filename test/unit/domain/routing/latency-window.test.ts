@@ -46,7 +46,8 @@ describe('rate window (finish rate)', () => {
     for (let t = 0; t < 10_000; t += 100) r.record(t);
     assert.equal(r.perSecond(14_999), 5, 'half the window still holds frames');
     assert.equal(r.perSecond(30_000), 0);
-    r.record(40_000); r.record(40_100);
+    r.record(40_000);
+    r.record(40_100);
     assert.equal(r.count(40_100), 2);
     assert.equal(r.perSecond(40_250), 8, '2 frames over one 250 ms slot of the new period');
   });

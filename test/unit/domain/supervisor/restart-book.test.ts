@@ -1,12 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  backoffMs, bookAfter, emptyRestartBook, isCrashLooping, nextStartAt, noteStart, observe, type RestartBook,
+  backoffMs,
+  bookAfter,
+  emptyRestartBook,
+  isCrashLooping,
+  nextStartAt,
+  noteStart,
+  observe,
+  type RestartBook,
 } from '../../../../src/domain/supervisor/restart-book.js';
 import type { ObservedReplica } from '../../../../src/domain/types.js';
 
 const o = (over: Partial<ObservedReplica>): ObservedReplica => ({
-  containerId: 'c1', name: 'r', node: 'n', app: 'a', module: 'm', variant: 'default', specHash: 'h', role: 'replica', port: 1, status: 'exited', ...over,
+  containerId: 'c1',
+  name: 'r',
+  node: 'n',
+  app: 'a',
+  module: 'm',
+  variant: 'default',
+  specHash: 'h',
+  role: 'replica',
+  port: 1,
+  status: 'exited',
+  ...over,
 });
 
 test('backoff: 100 ms after the first crash, doubling, capped at 30 s', () => {
