@@ -152,7 +152,7 @@ async function main(): Promise<void> {
       .toString()
       .split('\n')
       .filter(Boolean);
-    if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+    if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

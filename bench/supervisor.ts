@@ -129,7 +129,7 @@ async function calibration() {
       );
       rows.push({ cpus, costMs: 20, idealFps: (1000 / 20) * cpus, fps: n / SECONDS });
     } finally {
-      docker('rm', '-f', name);
+      docker('rm', '-f', '-v', name);
     }
   }
   return rows;
@@ -137,7 +137,7 @@ async function calibration() {
 
 function cleanup() {
   const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', ...ids);
+  if (ids.length) docker('rm', '-f', '-v', ...ids);
 }
 
 try {

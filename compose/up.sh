@@ -22,6 +22,11 @@
 # RIM_EMULATE_MODELS (comma-separated GPU models, one per box in turn, each an
 # emulated accelerator of RIM_EMULATE_CPUS cores; default
 # "RTX 2080 Ti,GTX 1080 Ti,GTX 1080" at 0.5; set it empty for CPU-only boxes).
+#
+# It touches only containers and networks labelled rim.test-cluster=$RIM_PREFIX:
+# a same-named container or network without that label stops it with a
+# message (nothing is removed). The tests run their own clusters under their
+# own prefixes and image tag (RIM_IMAGE).
 set -euo pipefail
 PREFIX="${RIM_PREFIX:-rim}"
 BOXES="${RIM_BOXES:-3}"
@@ -33,6 +38,25 @@ ADMIN="${RIM_ADMIN_TOKEN:-rim-test-admin-token-change-me}"
 BASE="${SUBNET%.*}"
 
 docker image inspect "$IMAGE" >/dev/null 2>&1 || { echo "up.sh: image $IMAGE missing: run bash images/build.sh appliance" >&2; exit 1; }
+
+# Touch only what carries this cluster's label: a same-named container or
+# network of someone else's is refused, never removed.
+refuse() {
+  echo "up.sh: a $1 named $2 exists and is not part of test cluster $PREFIX (no label rim.test-cluster=$PREFIX);" \
+    "remove it yourself or choose another RIM_PREFIX" >&2
+  exit 1
+}
+OWNER='{{index .Labels "rim.test-cluster"}}'
+if docker network inspect "$NET" >/dev/null 2>&1; then
+  [ "$(docker network inspect -f "$OWNER" "$NET")" = "$PREFIX" ] || refuse network "$NET"
+fi
+for i in $(seq 1 "$BOXES"); do
+  name="$PREFIX-box-$i"
+  if docker container inspect "$name" >/dev/null 2>&1; then
+    [ "$(docker container inspect -f "${OWNER/.Labels/.Config.Labels}" "$name")" = "$PREFIX" ] || refuse container "$name"
+  fi
+done
+
 if ! docker network inspect "$NET" >/dev/null 2>&1; then
   docker network create --internal --subnet "$SUBNET" --label "rim.test-cluster=$PREFIX" "$NET" >/dev/null
 fi
@@ -49,7 +73,7 @@ PEERS="[$(IFS=,; echo "${peers[*]}")]"
 
 for i in $(seq 1 "$BOXES"); do
   name="$PREFIX-box-$i"
-  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker rm -f -v "$name" >/dev/null 2>&1 || true # ours (checked above): a box of an earlier run
   extra=()
   if [ ${#models[@]} -gt 0 ]; then
     model="${models[$(( (i - 1) % ${#models[@]} ))]}"

@@ -9,10 +9,19 @@
 # context, its Dockerfile and the base image id) that is compared first.
 # Tags: rim/node-base:20, rim/sample-synthetic, rim/sample-noop,
 #       rim/sample-dnn, rim/appliance:dev + rim/appliance.
+# RIM_IMAGE_TAG=T tags the samples and the appliance rim/<name>:T instead, and
+# nothing else: the tests build under their own tag (test/support/images.ts),
+# so they never move the tags an operator runs. The base keeps its one tag
+# (it is built only when absent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 BASE_TAG="rim/node-base:20"
+TAG="${RIM_IMAGE_TAG:-}"
+if ! [[ "$TAG" =~ ^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$ ]]; then
+  echo "images: RIM_IMAGE_TAG=$TAG is not a Docker tag" >&2; exit 2
+fi
+SAMPLE_TAG="${TAG:-latest}"
 CACHE="$ROOT/.images-cache"
 export DOCKER_BUILDKIT=0 # the legacy builder needs no buildx and no network
 
@@ -72,10 +81,10 @@ want base && bash images/base/build.sh $([ "$FORCE" = 1 ] && echo --force)
 docker image inspect "$BASE_TAG" >/dev/null 2>&1 || bash images/base/build.sh
 
 if want synthetic; then
-  build rim/sample-synthetic images/samples/synthetic images/samples/synthetic/Dockerfile
+  build "rim/sample-synthetic:$SAMPLE_TAG" images/samples/synthetic images/samples/synthetic/Dockerfile
 fi
 if want noop; then
-  build rim/sample-noop images/samples/synthetic images/samples/synthetic/Dockerfile.noop
+  build "rim/sample-noop:$SAMPLE_TAG" images/samples/synthetic images/samples/synthetic/Dockerfile.noop
 fi
 
 if want dnn; then
@@ -89,7 +98,7 @@ if want dnn; then
     say "generating the dnn sample's model (seeded random init)"
     (cd "$DNN" && node make-model.js model)
   fi
-  build rim/sample-dnn "$DNN" "$DNN/Dockerfile"
+  build "rim/sample-dnn:$SAMPLE_TAG" "$DNN" "$DNN/Dockerfile"
 fi
 
 if want appliance; then
@@ -113,7 +122,8 @@ if want appliance; then
       while read -r dir; do cp -a --parents "$dir" "$STAGE/" 2>/dev/null || true; done
     [ -d "$STAGE/node_modules/pino" ] || { echo "images: staging production node_modules failed (no pino)" >&2; exit 1; }
     cp images/appliance/Dockerfile images/appliance/.dockerignore "$STAGE/"
-    build rim/appliance:dev "$STAGE" "$STAGE/Dockerfile" rim/appliance:latest
+    if [ -n "$TAG" ]; then build "rim/appliance:$TAG" "$STAGE" "$STAGE/Dockerfile"
+    else build rim/appliance:dev "$STAGE" "$STAGE/Dockerfile" rim/appliance:latest; fi
   fi
 fi
 say "done"

@@ -19,7 +19,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ensureImages } from '../../test/support/images.js';
+import { ensureImages, IMAGE_TAGS } from '../../test/support/images.js';
 import {
   agreedLeader,
   docker,
@@ -47,12 +47,12 @@ const ms = (t0: bigint) => Number((process.hrtime.bigint() - t0) / 1_000_000n);
 
 function buildBenchImages(): void {
   const noop = JSON.parse(
-    docker('inspect', 'rim/sample-noop:latest', '-f', '{{index .Config.Labels "rim.manifest"}}'),
+    docker('inspect', IMAGE_TAGS.noop, '-f', '{{index .Config.Labels "rim.manifest"}}'),
   ) as Record<string, unknown>;
   for (const name of APPS) {
     const manifest = JSON.stringify({ ...noop, name, description: `failover bench app ${name}` });
     execFileSync('docker', ['build', '-q', '-t', `rim-bench/${name}:latest`, '-'], {
-      input: `FROM rim/sample-noop:latest\nLABEL rim.manifest='${manifest}'\n`,
+      input: `FROM ${IMAGE_TAGS.noop}\nLABEL rim.manifest='${manifest}'\n`,
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
       stdio: ['pipe', 'ignore', 'inherit'],
     });

@@ -24,8 +24,8 @@ import {
 } from '../../src/domain/placement/workload-gen.js';
 import type { AppSpec, ClusterSpec, Deployment, Profile } from '../../src/domain/types.js';
 
-/** The paper testbed (a copy of /work/shared/workloads/paper-testbed lives with the tests). */
-export const TESTBED = process.env.RIM_TESTBED ?? 'test/unit/domain/placement/fixtures/paper-testbed';
+/** The paper testbed: the sample workload shipped with the repository (the tests read it too). */
+export const TESTBED = process.env.RIM_TESTBED ?? 'samples/workloads/paper-testbed';
 
 export interface Catalogue {
   cluster: ClusterSpec;

@@ -16,9 +16,11 @@ import type { Accelerator, NodeInventory, RegisteredApp } from '../../src/domain
 import { createLogger } from '../../src/log.js';
 import { ProfilerService } from '../../src/profiler/profiler-service.js';
 import type { ProfilerTuning } from '../../src/profiler/profiler-options.js';
+import { IMAGE_TAGS } from '../../test/support/images.js';
 
-export const SYNTHETIC_IMAGE = 'rim/sample-synthetic:latest';
-export const NOOP_IMAGE = 'rim/sample-noop:latest';
+/** The tests' own tags of the samples (ensureImages builds them). */
+export const SYNTHETIC_IMAGE = IMAGE_TAGS.synthetic;
+export const NOOP_IMAGE = IMAGE_TAGS.noop;
 
 export const emulated = (model: string, cpus: number): Accelerator => ({
   id: `${model}-0`,

@@ -3,7 +3,15 @@
  * one real implementation; dockerode's own types never pass this interface.
  * Unit tests fake this interface, nothing deeper.
  */
+import { NotFoundError } from '../domain/errors.js';
 import type { ObservedReplica, ReplicaSpec } from '../domain/types.js';
+
+/** What every engine says when an image is absent: once, and what to do about it. */
+export function imageNotOnBox(image: string): NotFoundError {
+  return new NotFoundError(
+    `image ${image} is not on this box; Rim never pulls images: build or \`docker load\` it on the box first`,
+  );
+}
 
 export interface ImageInfo {
   /** Image id (sha256:…) — the digest Rim keys profiles by. */
@@ -23,11 +31,11 @@ export interface ReplicaStats {
 export interface ContainerEngine {
   /** Resolves when the engine answers; rejects with DockerUnavailableError otherwise. */
   ping(): Promise<void>;
-  /** Reads an image's id and labels; NotFoundError when the image is absent. */
+  /** Reads an image's id and labels; `imageNotOnBox` (a NotFoundError) when the image is absent. */
   inspectImage(image: string): Promise<ImageInfo>;
   /** Every container labelled rim.managed=true and rim.node=<node>. */
   listReplicas(node: string): Promise<ObservedReplica[]>;
-  /** Creates (does not start) the container for a spec; returns its id. */
+  /** Creates (does not start) the container for a spec; returns its id. `imageNotOnBox` when its image is absent. */
   create(spec: ReplicaSpec): Promise<string>;
   start(containerId: string): Promise<void>;
   /** Stops with a grace period in seconds. Stopping a stopped container is not an error. */

@@ -9,6 +9,7 @@ import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import {
   CONTAINER_EVENT_ACTIONS,
+  imageNotOnBox,
   type ContainerEngine,
   type ContainerEvent,
   type ImageInfo,
@@ -29,6 +30,8 @@ export const LABEL = {
   port: 'rim.port',
   accelerator: 'rim.accelerator',
   manifest: 'rim.manifest',
+  /** The image the spec pins (an id for the app's own image), whatever name the container was created with. */
+  image: 'rim.image',
 } as const;
 
 export interface DockerEngineOptions {
@@ -71,6 +74,9 @@ export function toRimError(e: unknown, what: string): RimError {
   }
 }
 
+/** `rim/x:1 (sha256:0123456789ab)` for a pinned id with its registered name, else the image as the spec names it. */
+const imageNameOf = (spec: ReplicaSpec): string =>
+  spec.imageRef ? `${spec.imageRef} (${spec.image.slice(0, 'sha256:'.length + 12)})` : spec.image;
 const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
 const epochMs = (iso?: string): number | undefined => {
   if (!iso || iso.startsWith('0001-')) return undefined;
@@ -78,7 +84,7 @@ const epochMs = (iso?: string): number | undefined => {
   return Number.isFinite(t) ? t : undefined;
 };
 
-/** The env a replica gets: its spec's env plus the module contract (DESIGN.md). */
+/** The env a replica gets: its spec's env plus the module contract (docs/design.md). */
 export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
   const env: Record<string, string> = {
     ...spec.env,
@@ -91,8 +97,15 @@ export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
   return env;
 }
 
-/** The create body for a spec: exported so tests can check it asks for nothing privileged. */
-export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions): Docker.ContainerCreateOptions {
+/**
+ * The create body for a spec: exported so tests can check it asks for nothing privileged.
+ * `image` is what to create from: the spec's pinned image, or a name that resolves to it.
+ */
+export function createOptions(
+  spec: ReplicaSpec,
+  opts: DockerEngineOptions,
+  image = spec.image,
+): Docker.ContainerCreateOptions {
   const a = spec.accelerator;
   const host: Docker.HostConfig = {
     NetworkMode: opts.networkMode ?? 'host',
@@ -115,7 +128,7 @@ export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions): Doc
   const env = replicaEnv(spec);
   return {
     name: spec.name,
-    Image: spec.image,
+    Image: image,
     ...(spec.command?.length ? { Cmd: spec.command } : {}),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: {
@@ -128,6 +141,7 @@ export function createOptions(spec: ReplicaSpec, opts: DockerEngineOptions): Doc
       [LABEL.role]: spec.role,
       [LABEL.port]: String(spec.port),
       [LABEL.accelerator]: a.kind === 'cpu' ? 'cpu' : a.id,
+      [LABEL.image]: spec.image,
     },
     HostConfig: host,
   };
@@ -156,7 +170,14 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   async inspectImage(image: string): Promise<ImageInfo> {
-    const info = await this.call(`inspect image ${image}`, () => this.docker.getImage(image).inspect());
+    const info = await this.call(`inspect image ${image}`, () =>
+      this.docker
+        .getImage(image)
+        .inspect()
+        .catch((e: unknown) => {
+          throw statusOf(e) === 404 ? imageNotOnBox(image) : e;
+        }),
+    );
     const label = info.Config?.Labels?.[LABEL.manifest];
     return { digest: info.Id, tags: info.RepoTags ?? [], ...(label !== undefined ? { manifestLabel: label } : {}) };
   }
@@ -212,10 +233,24 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   async create(spec: ReplicaSpec): Promise<string> {
+    const image = await this.imageToRun(spec);
+    // Docker answers 404 to a create only when the image is missing.
     const c = await this.call(`create container ${spec.name}`, () =>
-      this.docker.createContainer(createOptions(spec, this.opts)),
+      this.docker.createContainer(createOptions(spec, this.opts, image)).catch((e: unknown) => {
+        throw statusOf(e) === 404 ? imageNotOnBox(imageNameOf(spec)) : e;
+      }),
     );
     return c.id;
+  }
+
+  /** The registered name while it still names the pinned id (so `docker ps` shows a name), else the pinned id. */
+  private async imageToRun(spec: ReplicaSpec): Promise<string> {
+    if (!spec.imageRef) return spec.image;
+    try {
+      return (await this.docker.getImage(spec.imageRef).inspect()).Id === spec.image ? spec.imageRef : spec.image;
+    } catch {
+      return spec.image; // the name is gone or moved: the id still runs what was registered
+    }
   }
 
   async start(containerId: string): Promise<void> {
@@ -338,7 +373,7 @@ export class DockerContainerEngine implements ContainerEngine {
       }
       return firstTarEntry(Buffer.concat(chunks), `${path} in ${image}`);
     } finally {
-      await c.remove({ force: true }).catch(() => undefined);
+      await c.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
 }

@@ -4,7 +4,7 @@
  * are always open (probes carry no token).
  */
 import type { RequestHandler } from 'express';
-import { UnauthorizedError } from '../domain/errors.js';
+import { adminTokenError } from '../http/admin-token-error.js';
 import { bearerToken, tokenMatches } from '../http/bearer-token.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -15,7 +15,6 @@ export function requireAdmin(adminToken: string, opts: { openReads: boolean }): 
     if (ALWAYS_OPEN.has(req.path)) return next();
     if (READS.has(req.method) && opts.openReads) return next();
     if (tokenMatches(bearerToken(req.headers.authorization), adminToken)) return next();
-    const what = READS.has(req.method) ? 'reads need' : 'changes need';
-    next(new UnauthorizedError(`${what} the admin token: send "Authorization: Bearer <token>"`));
+    next(adminTokenError(req.headers.authorization, READS.has(req.method) ? 'reads need' : 'changes need'));
   };
 }

@@ -35,13 +35,37 @@ export function clientConfig(env: Record<string, string | undefined>, cwd = proc
     throw new ApiError('usage', `RIM_URL is not a URL: ${url}`);
   }
   const file = join(resolve(cwd, env.RIM_DATA_DIR || './data'), 'admin-token');
-  if (!LOCAL.test(host)) return { url, tokenSource: `none (RIM_ADMIN_TOKEN is unset and ${url} is not local)` };
+  if (!LOCAL.test(host)) return { url, tokenSource: `RIM_ADMIN_TOKEN is unset and ${url} is not local` };
   try {
     const token = readFileSync(file, 'utf8').trim();
-    return { url, ...(token ? { token } : {}), tokenSource: file };
+    if (!token) return { url, tokenSource: `RIM_ADMIN_TOKEN is unset and ${file} is empty` };
+    return { url, token, tokenSource: file };
   } catch {
-    return { url, tokenSource: `none (RIM_ADMIN_TOKEN is unset and ${file} is not readable)` };
+    return { url, tokenSource: `RIM_ADMIN_TOKEN is unset and ${file} is not readable` };
   }
+}
+
+const HOW_TO_GET_IT =
+  "set RIM_ADMIN_TOKEN to the box's token: `rim token` on the box, " + '`docker exec rim rim token` in a container';
+
+/**
+ * A 401 in the operator's words: no token at all, or a token the appliance
+ * refused (a stale ./data/admin-token, another box's token).
+ */
+export function unauthorizedError(cfg: ClientConfig): ApiError {
+  if (!cfg.token) {
+    return new ApiError(
+      'unauthorized',
+      `no admin token found (set RIM_ADMIN_TOKEN or run \`rim token\` on the box): ${cfg.tokenSource}`,
+      401,
+    );
+  }
+  return new ApiError(
+    'token-rejected',
+    `the admin token was rejected by the appliance at ${cfg.url}` +
+      ` (token from ${cfg.tokenSource}); ${HOW_TO_GET_IT}`,
+    401,
+  );
 }
 
 export class ApiClient {
@@ -86,10 +110,10 @@ export class ApiClient {
     } catch {
       json = undefined;
     }
+    if (res.status === 401) throw unauthorizedError(this.cfg);
     if (!res.ok) {
       const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      let message = err?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`;
-      if (res.status === 401) message += ` (token from ${this.cfg.tokenSource})`;
+      const message = err?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`;
       throw new ApiError(err?.code ?? `http-${res.status}`, message, res.status);
     }
     return json as T;

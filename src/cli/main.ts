@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `rim`: the operator's command line. Talks to the local appliance
- * (RIM_URL, RIM_ADMIN_TOKEN); `--json` for scripts. Exit codes: 0 ok,
- * 1 the appliance said no (or could not be reached), 2 bad usage.
+ * (RIM_URL, RIM_ADMIN_TOKEN); `--json` for scripts. Exit codes: see
+ * exit-codes.ts. Every error is one line on stderr: `error: …`.
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,13 +14,16 @@ import { registerProfilesCommand } from './commands/profiles.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerStatusCommand } from './commands/status.js';
 import { cliContext } from './context.js';
+import { CliFailure, EXIT } from './exit-codes.js';
 
 export async function buildProgram(env: Record<string, string | undefined>): Promise<Command> {
   const ctx = cliContext(env);
   const program = new Command('rim')
     .description('Rim: an edge inference appliance cluster')
     .option('--json', 'print JSON (for scripts)')
-    .showHelpAfterError()
+    // One line per error, not the whole usage text; subcommands inherit this.
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`) })
     .exitOverride();
   registerStartCommand(program);
   registerAppsCommand(program, ctx);
@@ -50,16 +53,20 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
-        return 0;
-      return 2; // commander has printed the message
+      const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+      if (shown.includes(e.code)) return EXIT.ok;
+      return EXIT.usage; // commander has printed the message
+    }
+    if (e instanceof CliFailure) {
+      process.stderr.write(`error: ${e.code}: ${e.message}\n`);
+      return e.exitCode;
     }
     if (e instanceof ApiError) {
       process.stderr.write(`error: ${e.code}: ${e.message}\n`);
-      return e.code === 'usage' ? 2 : 1;
+      return e.code === 'usage' ? EXIT.usage : EXIT.refused;
     }
     process.stderr.write(`error: ${(e as Error).message}\n`);
-    return 1;
+    return EXIT.refused;
   }
 }
 

@@ -30,9 +30,16 @@ export class ForbiddenManifestError extends ValidationError {
   override readonly code = 'manifest-forbidden';
 }
 
+/** A request that needs the admin token came without one. */
 export class UnauthorizedError extends RimError {
   override readonly status = 401;
   override readonly code = 'unauthorized';
+}
+
+/** A request came with an admin token, but not this appliance's. */
+export class TokenRejectedError extends RimError {
+  override readonly status = 401;
+  override readonly code = 'token-rejected';
 }
 
 /** Authenticated, but not allowed to do this (a peer speaking for another node). */

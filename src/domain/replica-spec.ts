@@ -100,18 +100,20 @@ export function buildReplicaSpec(input: ReplicaSpecInput): ReplicaSpec {
     throw new NotFoundError(`module ${app.name}/${mod.name} has no variant "${variantName}"`);
   }
   const command = variant?.command ?? mod.command;
+  const image = imageFor(app, variant?.image ?? mod.image);
   const spec: Omit<ReplicaSpec, 'specHash'> = {
     name: replicaName(node, app.name, mod.name, variantName, acceleratorIdOf(input.accelerator), role),
     node,
     app: app.name,
     module: mod.name,
     variant: variantName,
-    image: imageFor(app, variant?.image ?? mod.image),
+    image,
+    ...(image === app.digest && app.image !== app.digest ? { imageRef: app.image } : {}),
     ...(command ? { command: [...command] } : {}),
     env: {
       ...mod.env,
       ...variant?.env,
-      // The module contract (DESIGN.md); the manifest cannot set RIM_* itself.
+      // The module contract (docs/design.md); the manifest cannot set RIM_* itself.
       RIM_PORT: String(port),
       RIM_APP: app.name,
       RIM_MODULE: mod.name,

@@ -1,5 +1,5 @@
 /**
- * Rim's own types: the shapes of DESIGN.md (plan files, profiles, plans) and
+ * Rim's own types: the shapes of docs/design.md (plan files, profiles, plans) and
  * the contract between the supervisor and the container engine adapter.
  * Nothing here does I/O.
  */
@@ -114,7 +114,14 @@ export interface ReplicaSpec {
   app: string;
   module: string;
   variant: string;
+  /** The image to run: for the app's own image, the id pinned at registration. */
   image: string;
+  /**
+   * The reference the operator registered (e.g. "rim/sample-synthetic:latest")
+   * when `image` is its pinned id: containers are created with this name while
+   * it still names that id, so `docker ps` shows names, not ids.
+   */
+  imageRef?: string;
   command?: string[];
   env: Record<string, string>;
   accelerator: AcceleratorBinding;

@@ -1,6 +1,6 @@
 /**
  * The data plane of one appliance: `POST /v1/deployments/:name/frames`
- * (DESIGN.md, "The module contract (data plane)"). The composition root
+ * (docs/design.md, "The module contract (data plane)"). The composition root
  * gives the HTTP server's requests to `intercept` ahead of express, so a
  * frame's raw bytes reach it unparsed (the API parses JSON) and cost no
  * express routing; answers use the API's `{error:{code,message}}` shape.

@@ -7,7 +7,8 @@
  * router's CPU per frame); the same function serves the express Router.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isRimError, RimError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { isRimError, RimError, TooManyRequestsError, ValidationError } from '../domain/errors.js';
+import { adminTokenError } from '../http/admin-token-error.js';
 import { bearerToken, tokenMatches } from '../http/bearer-token.js';
 import { toErrorResponse } from '../http/error-response.js';
 import type { Logger } from '../log.js';
@@ -67,12 +68,7 @@ export function createFramesHandler(o: FramesHttpOptions) {
     const arrival = o.now();
     if (!o.openFrames && !tokenMatches(bearerToken(req.headers.authorization), o.adminToken)) {
       req.resume();
-      fail(
-        res,
-        new UnauthorizedError(
-          'frames need the admin token here (api.openReads is off): send "Authorization: Bearer <token>"',
-        ),
-      );
+      fail(res, adminTokenError(req.headers.authorization, 'frames (api.openReads is off) need'));
       return;
     }
     const declared = Number(req.headers['content-length'] ?? 0);

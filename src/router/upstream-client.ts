@@ -1,5 +1,5 @@
 /**
- * Calls one replica's `POST /infer` (DESIGN.md, "The module contract") over
+ * Calls one replica's `POST /infer` (docs/design.md, "The module contract") over
  * plain node:http with one keep-alive Agent per upstream host, so a frame
  * costs one pooled request and no fetch/undici machinery. The call ends at
  * the frame's deadline: the socket is destroyed, never left hanging.

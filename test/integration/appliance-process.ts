@@ -135,7 +135,7 @@ export function containersOf(node: string, extra: string[] = []): string[] {
 
 export function removeContainersOf(node: string): void {
   const ids = containersOf(node);
-  if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
 }
 
 export async function stopAppliance(p: ApplianceProcess | undefined): Promise<number | null> {

@@ -16,6 +16,7 @@ import {
   waitHealthy,
   type ApplianceProcess,
 } from './appliance-process.js';
+import { IMAGE_TAGS } from '../support/images.js';
 
 describe('appliance process: config errors, no Docker, shutdown', () => {
   const dirs: string[] = [];
@@ -70,7 +71,7 @@ describe('appliance process: config errors, no Docker, shutdown', () => {
     );
 
     const env = { RIM_URL: p.base, RIM_DATA_DIR: dataDir };
-    const add = await rim(['apps', 'add', 'rim/sample-noop:latest'], env);
+    const add = await rim(['apps', 'add', IMAGE_TAGS.noop], env);
     assert.equal(add.code, 1);
     assert.match(add.stderr, /^error: docker-unreachable: /);
     const status = await rim(['status'], env);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { ensureImages } from '../support/images.js';
+import { ensureImages, IMAGE_TAGS } from '../support/images.js';
 import { agreedLeader, CLUSTER_TOKEN, docker, startTestCluster, type TestCluster, waitFor } from './cluster-harness.js';
 
 describe('cluster discovery on Docker', { timeout: 300_000 }, () => {
@@ -20,7 +20,7 @@ describe('cluster discovery on Docker', { timeout: 300_000 }, () => {
   });
   after(() => {
     try {
-      docker('rm', '-f', `${c.prefix}-stranger`);
+      docker('rm', '-f', '-v', `${c.prefix}-stranger`);
     } catch {
       /* not started */
     }
@@ -112,7 +112,7 @@ describe('cluster discovery on Docker', { timeout: 300_000 }, () => {
       `RIM_DOCKER_NETWORK_MODE=container:${stranger}`,
       '-e',
       'RIM_PROFILING_ENABLED=false',
-      'rim/appliance:dev',
+      IMAGE_TAGS.appliance,
     );
     await waitFor(
       'a box to refuse the stranger',

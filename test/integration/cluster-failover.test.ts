@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureImages } from '../support/images.js';
+import { ensureImages, IMAGE_TAGS } from '../support/images.js';
 import { agreedLeader, docker, startTestCluster, type TestCluster, waitFor } from './cluster-harness.js';
 
 interface PlanView {
@@ -56,7 +56,7 @@ describe('cluster failover on Docker', { timeout: 600_000 }, () => {
   it('places deployments across the three boxes', async () => {
     const leader = await leaderOf(up);
     const follower = up.find((b) => b !== leader.leader)!;
-    const r = await c.post(follower, '/v1/apps', { image: 'rim/sample-noop:latest' });
+    const r = await c.post(follower, '/v1/apps', { image: IMAGE_TAGS.noop });
     assert.ok(r.status === 201 || r.status === 200, `app via a follower: ${r.status} ${JSON.stringify(r.body)}`);
     for (const d of ['cam-1', 'cam-2', 'cam-3']) await deploy(follower, d);
     const plan = await allPlacedOn(up, leader.leader!);

@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { IMAGE_TAGS } from '../support/images.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const CLUSTER_TOKEN = 'rim-it-cluster-token-0123456789';
@@ -68,6 +69,7 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
     RIM_SUBNET: subnet,
     RIM_CLUSTER_TOKEN: CLUSTER_TOKEN,
     RIM_ADMIN_TOKEN: ADMIN_TOKEN,
+    RIM_IMAGE: IMAGE_TAGS.appliance,
     RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
     RIM_EMULATE_MODELS: process.env.RIM_EMULATE_MODELS ?? '',
     RIM_EXTRA_ENV: Object.entries(opts.env ?? {})

@@ -1,5 +1,5 @@
 /**
- * The appliance as an operator runs it (DESIGN.md, "The appliance"):
+ * The appliance as an operator runs it (docs/design.md, "The appliance"):
  *   docker run -d --restart=always --network host -v /var/run/docker.sock:… -v <volume>:/data rim/appliance
  * It serves its API, runs an app's replicas through the Docker socket, ships
  * the `rim` CLI, and after kill -9 and a restart adopts the same replicas.
@@ -85,12 +85,12 @@ before(async () => {
 });
 after(() => {
   try {
-    docker('rm', '-f', NAME);
+    docker('rm', '-f', '-v', NAME);
   } catch {
     /* already gone */
   }
   const ids = replicaIds();
-  if (ids.length) docker('rm', '-f', ...ids);
+  if (ids.length) docker('rm', '-f', '-v', ...ids);
   try {
     docker('volume', 'rm', VOLUME);
   } catch {

@@ -44,7 +44,7 @@ before(async () => {
 });
 after(() => {
   const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', ...ids);
+  if (ids.length) docker('rm', '-f', '-v', ...ids);
 });
 
 test('the manifest is read from the image label and parses', async () => {
@@ -179,7 +179,17 @@ test("watch reports start, die and destroy of this node's containers only", asyn
 });
 
 test("engine errors are Rim's typed errors", async () => {
-  await assert.rejects(engine.inspectImage('rim/no-such-image:nope'), NotFoundError);
+  const missing =
+    'image rim/no-such-image:nope is not on this box; Rim never pulls images: ' +
+    'build or `docker load` it on the box first';
+  await assert.rejects(
+    engine.inspectImage('rim/no-such-image:nope'),
+    (e: unknown) => e instanceof NotFoundError && e.message === missing,
+  );
+  await assert.rejects(
+    engine.create(spec({ name: `rim-${NODE}-absent`, image: 'rim/no-such-image:nope' })),
+    (e: unknown) => e instanceof NotFoundError && e.message === missing,
+  );
   await assert.rejects(engine.start('0123456789abcdef'), NotFoundError);
   const down = new DockerContainerEngine({ socketPath: '/tmp/rim-no-docker-here.sock' });
   await assert.rejects(down.ping(), DockerUnavailableError);

@@ -51,7 +51,7 @@ before(async () => {
 });
 after(() => {
   const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', ...ids);
+  if (ids.length) docker('rm', '-f', '-v', ...ids);
 });
 
 test('synthetic: each frame burns COST_MS of CPU time, frames are served one at a time, OUT_BYTES sizes the output', async () => {

@@ -81,7 +81,7 @@ before(async () => {
 });
 after(() => {
   const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', ...ids);
+  if (ids.length) docker('rm', '-f', '-v', ...ids);
 });
 
 test('brings up an assignment, restarts a killed replica, and a new supervisor adopts without duplicates', async () => {

@@ -32,7 +32,7 @@ const cleanup = () => {
     .toString()
     .split('\n')
     .filter(Boolean);
-  if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
 };
 async function api(method: string, path: string, body?: unknown) {
   const r = await fetch(base + path, {

@@ -4,7 +4,13 @@
  * are created, started, stopped, killed and removed, engine events, and an
  * "unreachable" switch. The real engine is covered by the integration tests.
  */
-import type { ContainerEngine, ContainerEvent, ImageInfo, ReplicaStats } from '../../src/adapters/container-engine.js';
+import {
+  imageNotOnBox,
+  type ContainerEngine,
+  type ContainerEvent,
+  type ImageInfo,
+  type ReplicaStats,
+} from '../../src/adapters/container-engine.js';
 import { DockerUnavailableError, NotFoundError } from '../../src/domain/errors.js';
 import type { ObservedReplica, ReplicaSpec } from '../../src/domain/types.js';
 
@@ -43,7 +49,7 @@ export class FakeEngine implements ContainerEngine {
   async inspectImage(image: string): Promise<ImageInfo> {
     this.check(`inspect ${image}`);
     const info = this.images.get(image);
-    if (!info) throw new NotFoundError(`inspect image ${image}: no such image`);
+    if (!info) throw imageNotOnBox(image);
     return structuredClone(info);
   }
 

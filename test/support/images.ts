@@ -2,6 +2,10 @@
  * Test helper: makes sure Rim's images exist before a Docker test uses them.
  * Runs images/build.sh (offline, skips what is up to date by its
  * rim.source-hash label) at most once per name per test process.
+ *
+ * The tests build and run their own tags (`rim/<name>:rim-test`, or
+ * RIM_TEST_IMAGE_TAG), never the operator's `rim/appliance` or
+ * `rim/sample-*:latest`: `npm test` must not move a tag someone runs.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +16,16 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export type ImageName = 'base' | 'synthetic' | 'noop' | 'dnn' | 'appliance';
 
-/** Image tags by build name, as images/build.sh tags them. */
+/** The tag the tests' images carry (images/build.sh's RIM_IMAGE_TAG). */
+export const TEST_IMAGE_TAG = process.env.RIM_TEST_IMAGE_TAG || 'rim-test';
+
+/** Image tags by build name, as images/build.sh tags them under TEST_IMAGE_TAG. */
 export const IMAGE_TAGS: Record<ImageName, string> = {
   base: 'rim/node-base:20',
-  synthetic: 'rim/sample-synthetic:latest',
-  noop: 'rim/sample-noop:latest',
-  dnn: 'rim/sample-dnn:latest',
-  appliance: 'rim/appliance:dev',
+  synthetic: `rim/sample-synthetic:${TEST_IMAGE_TAG}`,
+  noop: `rim/sample-noop:${TEST_IMAGE_TAG}`,
+  dnn: `rim/sample-dnn:${TEST_IMAGE_TAG}`,
+  appliance: `rim/appliance:${TEST_IMAGE_TAG}`,
 };
 
 const pending = new Map<ImageName, Promise<void>>();
@@ -31,6 +38,7 @@ export async function ensureImages(names: ImageName[] = ['synthetic', 'noop']): 
       cwd: repoRoot,
       timeout: 600_000,
       maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, RIM_IMAGE_TAG: TEST_IMAGE_TAG },
     })
       .then(() => undefined)
       .catch((e: Error & { stderr?: string; stdout?: string }) => {

@@ -1,6 +1,7 @@
 /** rim deploy APP --name N --fps F --latency MS [--priority P] | rim undeploy N | rim deployments ls */
 import type { Command } from 'commander';
 import { numberArg, type CliContext } from '../context.js';
+import { CliFailure, EXIT } from '../exit-codes.js';
 import { show, table } from '../output.js';
 
 interface DeploymentRow {
@@ -59,8 +60,17 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
           ctx.out(cmd),
           d,
           () =>
-            `deployment ${d.name}: ${d.app} at ${d.fps} fps, ${d.latencyMs} ms, priority ${d.priority}: ${d.state}${d.reason ? ` (${d.reason})` : ''}\n${deploymentTable([d])}`,
+            `deployment ${d.name}: ${d.app} at ${d.fps} fps, ${d.latencyMs} ms, ` +
+            `priority ${d.priority}: ${d.state}\n${deploymentTable([d])}`,
         );
+        if (d.state === 'rejected') {
+          const why = d.reason ?? 'no reason given';
+          throw new CliFailure(
+            'rejected',
+            `deployment ${d.name} is stored but not admitted: ${why} (rim undeploy ${d.name} removes it)`,
+            EXIT.rejected,
+          );
+        }
       },
     );
   program

@@ -9,7 +9,7 @@ import type { Member } from '../types.js';
 export interface FailureDetectorConfig {
   suspectAfterMs: number;
   deadAfterMs: number;
-  /** Dead this long: the member is dropped from the cluster (DESIGN.md memberExpiry); 0 = never. */
+  /** Dead this long: the member is dropped from the cluster (docs/design.md memberExpiry); 0 = never. */
   expireAfterMs: number;
 }
 

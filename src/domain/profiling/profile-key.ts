@@ -1,7 +1,7 @@
 /**
  * What a profile is of: an app's module (or "*", the whole DAG) in one
  * variant on one accelerator model, built from one image digest. Profiles
- * are keyed by digest + variant + accelerator model (DESIGN.md, "Profiling").
+ * are keyed by digest + variant + accelerator model (docs/design.md, "Profiling").
  */
 import { DEFAULT_VARIANT } from '../manifest.js';
 import type { Profile, StoredProfile } from '../types.js';

@@ -54,7 +54,11 @@ test('every replica is unprivileged, labelled, on the host network by default, a
       'rim.role': 'replica',
       'rim.port': String(s.port),
       'rim.accelerator': s.accelerator.kind === 'cpu' ? 'cpu' : s.accelerator.id,
+      'rim.image': s.image,
     });
+    assert.equal(o.Image, s.image);
+    const named = createOptions(s, {}, 'rim/sample-synthetic:latest');
+    assert.equal(named.Image, 'rim/sample-synthetic:latest', 'a name for the pinned id');
   }
 });
 

@@ -52,11 +52,21 @@ describe('rim CLI: client and output', () => {
         ok.delete('/v1/deployments/ghost'),
         (e: unknown) => e instanceof ApiError && e.code === 'not-found' && e.status === 404,
       );
-      const anon = new ApiClient({ url: h.url, tokenSource: 'none (test)' });
+      const anon = new ApiClient({ url: h.url, tokenSource: 'no token (test)' });
       await assert.rejects(
         anon.post('/v1/apps', { image: 'x' }),
         (e: unknown) =>
-          e instanceof ApiError && e.code === 'unauthorized' && /token from none \(test\)/.test(e.message),
+          e instanceof ApiError &&
+          e.code === 'unauthorized' &&
+          /^no admin token found .*: no token \(test\)$/.test(e.message),
+      );
+      const stale = new ApiClient({ url: h.url, token: 'stale-token', tokenSource: 'a stale file' });
+      await assert.rejects(
+        stale.post('/v1/apps', { image: 'x' }),
+        (e: unknown) =>
+          e instanceof ApiError &&
+          e.code === 'token-rejected' &&
+          /^the admin token was rejected by the appliance at .* \(token from a stale file\)/.test(e.message),
       );
     } finally {
       await h.close();

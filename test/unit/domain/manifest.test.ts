@@ -45,7 +45,7 @@ function refuses(m: unknown, field: string, cls: new (...args: never[]) => Error
   );
 }
 
-test('the DESIGN.md example manifest parses, with defaults filled', () => {
+test('the docs/design.md example manifest parses, with defaults filled', () => {
   const m = parseManifest(JSON.stringify(good()));
   assert.equal(m.name, 'actdet');
   assert.deepEqual(

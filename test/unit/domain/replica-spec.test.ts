@@ -16,6 +16,7 @@ test('a default-variant spec pins the image, merges env with the module contract
   const s = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'decode', accelerator: cpu, port: 17001 });
   assert.equal(s.name, 'rim-box-1-synthetic-decode-default-cpu');
   assert.equal(s.image, DIGEST);
+  assert.equal(s.imageRef, 'rim/sample-synthetic:latest', 'the registered name, for docker ps');
   assert.deepEqual(s.command, ['node', '/app/server.js']);
   assert.deepEqual(s.env, {
     COST_MS: '4',
@@ -44,6 +45,7 @@ test('a variant overrides env and command; another image is used as written', ()
   assert.equal(s.name, 'rim-box-1-synthetic-detect-tiny-emu0');
   const t = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'track', accelerator: cpu, port: 17003 });
   assert.equal(t.image, 'rim/tracker:1');
+  assert.equal(t.imageRef, undefined);
   assert.equal(t.command, undefined);
 });
 
@@ -56,6 +58,7 @@ test('without a digest the image reference is used as registered', () => {
     port: 1,
   });
   assert.equal(s.image, 'rim/sample-synthetic:latest');
+  assert.equal(s.imageRef, undefined);
 });
 
 test('the spec hash is deterministic and covers every field', () => {

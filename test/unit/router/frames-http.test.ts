@@ -56,6 +56,13 @@ describe('frames over HTTP: edges', () => {
     const r = await fetch(`${base}/v1/deployments/cam/frames`, { method: 'POST', body: 'x' });
     assert.equal(r.status, 401);
     assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'unauthorized');
+    const wrong = await fetch(`${base}/v1/deployments/cam/frames`, {
+      method: 'POST',
+      body: 'x',
+      headers: { authorization: 'Bearer not-it' },
+    });
+    assert.equal(wrong.status, 401);
+    assert.equal(((await wrong.json()) as { error: { code: string } }).error.code, 'token-rejected');
     const ok = await fetch(`${base}/v1/deployments/cam/frames`, {
       method: 'POST',
       body: 'x',

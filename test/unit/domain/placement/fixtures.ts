@@ -16,7 +16,8 @@ import { validatePlan } from '../../../../src/domain/placement/validator.js';
 import { parseManifest } from '../../../../src/domain/manifest.js';
 import type { AppSpec, ClusterSpec, Deployment, Plan, Profile } from '../../../../src/domain/types.js';
 
-export const TESTBED_DIR = fileURLToPath(new URL('./fixtures/paper-testbed/', import.meta.url));
+/** The sample workload shipped with the repository (samples/workloads/paper-testbed). */
+export const TESTBED_DIR = fileURLToPath(new URL('../../../samples/workloads/paper-testbed/', import.meta.url));
 
 export interface Workload {
   cluster: ClusterSpec;

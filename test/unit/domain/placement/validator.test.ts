@@ -1,6 +1,6 @@
 /**
  * The shared validator finds every kind of broken plan, and the latency
- * estimate follows DESIGN.md's formula (loaded latency, cross-node edges,
+ * estimate follows docs/design.md's formula (loaded latency, cross-node edges,
  * longest path, slowest share).
  */
 import assert from 'node:assert/strict';
