@@ -80,6 +80,19 @@ function readFile(file: string, explicit: boolean): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * Docker's own variables, read as the docker CLI reads them, so that an
+ * appliance started where DOCKER_HOST points elsewhere talks to that engine.
+ * An explicit RIM_* setting of the same thing wins.
+ */
+const DOCKER_ENV: { env: string; path: string[]; unless: string[]; value: (raw: string) => unknown }[] = [
+  { env: 'DOCKER_HOST', path: ['docker', 'host'], unless: ['docker', 'docker.host', 'docker.socketPath'],
+    value: (raw) => (raw.includes('://') ? raw : `tcp://${raw}`) },
+  { env: 'DOCKER_TLS_VERIFY', path: ['docker', 'tlsVerify'], unless: ['docker', 'docker.tlsVerify'],
+    value: (raw) => raw !== '0' && raw.toLowerCase() !== 'false' },
+  { env: 'DOCKER_CERT_PATH', path: ['docker', 'certPath'], unless: ['docker', 'docker.certPath'], value: (raw) => raw },
+];
+
 export interface LoadedConfig {
   config: Config;
   /** The file read, or undefined when none existed. */
@@ -106,6 +119,13 @@ export function loadConfig(env: Env = process.env, opts: { root?: string; cwd?: 
     setPath(input, key.path, value);
     fromEnv[key.path.join('.')] = key.env;
     rawEnv[key.path.join('.')] = raw;
+  }
+  for (const d of DOCKER_ENV) {
+    const raw = env[d.env];
+    if (raw === undefined || raw === '' || d.unless.some((k) => fromEnv[k])) continue;
+    setPath(input, d.path, d.value(raw));
+    fromEnv[d.path.join('.')] = d.env;
+    rawEnv[d.path.join('.')] = raw;
   }
 
   const parsed = configSchema.safeParse(input);
