@@ -109,7 +109,9 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const abort = new AbortController();
   const { signal } = abort;
 
-  const localStore = await LowdbStore.open(config.dataDir, { clusterName: config.cluster.name, now });
+  const localStore = await LowdbStore.open(config.dataDir, {
+    clusterName: config.cluster.name, now, warn: (msg, detail) => root.warn({ component: 'store', ...detail }, msg),
+  });
   const nodeId = config.nodeId ?? localStore.local().nodeId;
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
   // The one time the token is shown: the start that generated it.

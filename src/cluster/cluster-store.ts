@@ -19,4 +19,6 @@ export class ClusterStore implements Store {
   local(): NodeLocalState { return this.base.local(); }
 
   updateLocal(fn: (local: NodeLocalState) => NodeLocalState | void): Promise<NodeLocalState> { return this.base.updateLocal(fn); }
+
+  writeProblem(): Promise<string | undefined> { return this.base.writeProblem(); }
 }
