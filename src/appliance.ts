@@ -114,11 +114,11 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   });
   const nodeId = config.nodeId ?? localStore.local().nodeId;
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
-  // The one time the token is shown: the start that generated it.
+  // The token itself never enters the log (`docker logs` keeps it forever): the operator is told where it is.
   if (admin.generated) {
-    const msg = `admin token: ${admin.token} (kept in ${config.dataDir}/admin-token; shown only now)`;
+    const msg = `admin token generated; show it with \`rim token\` (\`docker exec rim rim token\`); kept in ${admin.file}`;
     if (root.isLevelEnabled('info')) root.info({ component: 'appliance', node: nodeId }, msg);
-    else process.stdout.write(`${msg}\n`); // a quieter log level must not hide it
+    else process.stdout.write(`${msg}\n`); // a quieter log level must not hide where it is
   }
 
   const engine = parts.engine ?? await dockerEngine(config);
