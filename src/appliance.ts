@@ -116,7 +116,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
   // The token itself never enters the log (`docker logs` keeps it forever): the operator is told where it is.
   if (admin.generated) {
-    const msg = `admin token generated; show it with \`rim token\` (\`docker exec rim rim token\`); kept in ${admin.file}`;
+    const msg = 'admin token generated; show it with `rim token` (`docker exec rim rim token`); '
+      + `kept in ${admin.file}`;
     if (root.isLevelEnabled('info')) root.info({ component: 'appliance', node: nodeId }, msg);
     else process.stdout.write(`${msg}\n`); // a quieter log level must not hide where it is
   }

@@ -12,7 +12,7 @@ import type Docker from 'dockerode';
 import { ValidationError } from '../domain/errors.js';
 
 export interface DockerConnectionConfig {
-  /** DOCKER_HOST's spelling: unix:///var/run/docker.sock, tcp://10.0.0.5:2376, ssh://user@box. Wins over socketPath. */
+  /** As DOCKER_HOST spells it: unix:///var/run/docker.sock, tcp://10.0.0.5:2376, ssh://user@box. Beats socketPath. */
   host?: string;
   /** Unix socket of the engine, used when `host` is unset. */
   socketPath?: string;
@@ -38,19 +38,21 @@ export function dockerConnection(
   try {
     url = new URL(c.host.includes('://') ? c.host : `tcp://${c.host}`);
   } catch {
-    throw new ValidationError(`docker.host: expected unix:///path, tcp://host:port or ssh://user@host, got ${c.host}`, 'docker.host');
+    const rule = 'expected unix:///path, tcp://host:port or ssh://user@host';
+    throw new ValidationError(`docker.host: ${rule}, got ${c.host}`, 'docker.host');
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (url.protocol === 'ssh:') {
-    return { protocol: 'ssh', host, port: url.port || 22, username: decodeURIComponent(url.username) || undefined, socketPath: undefined };
+    const username = decodeURIComponent(url.username) || undefined;
+    return { protocol: 'ssh', host, port: url.port || 22, username, socketPath: undefined };
   }
   if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ValidationError(`docker.host: unsupported scheme ${url.protocol} (unix, npipe, tcp or ssh)`, 'docker.host');
+    throw new ValidationError(`docker.host: unsupported scheme ${url.protocol} (unix, npipe, tcp or ssh)`,
+      'docker.host');
   }
   const tls = url.protocol === 'https:' || Boolean(c.tlsVerify) || Boolean(c.certPath) || url.port === '2376';
-  const files = c.certPath
-    ? { ca: read(join(c.certPath, 'ca.pem')), cert: read(join(c.certPath, 'cert.pem')), key: read(join(c.certPath, 'key.pem')) }
-    : { ca: undefined, cert: undefined, key: undefined };
+  const pem = (name: string) => (c.certPath ? read(join(c.certPath, name)) : undefined);
+  const files = { ca: pem('ca.pem'), cert: pem('cert.pem'), key: pem('key.pem') };
   return {
     protocol: tls ? 'https' : 'http', host, port: url.port || (tls ? 2376 : 2375), socketPath: undefined, ...files,
   };

@@ -40,10 +40,12 @@ export interface StoreOpenOptions {
   warn?: (message: string, detail: Record<string, unknown>) => void;
 }
 
+const errorCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
 async function readText(file: string): Promise<string | undefined> {
   try { return await readFile(file, 'utf8'); } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StateFileError(`store: ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new StateFileError(`store: ${file} cannot be read (${errorCode(e)})`, { cause: e });
   }
 }
 
@@ -81,14 +83,17 @@ export class LowdbStore implements Store {
       const good = goodText === undefined ? undefined : parseStateFile(goodText);
       const problem = main ? `${file} cannot be read: damaged (${main.why})` : `${file} is missing`;
       if (!good?.ok) {
-        const copy = good ? `its last-good copy ${lastGoodFile} is damaged too (${good.why})` : `there is no last-good copy ${lastGoodFile}`;
-        throw new StateFileError(`store: ${problem} and ${copy}. Rim does not start on an empty state over a damaged one `
-          + '(that would remove every replica): restore a good copy, or move both files away to start afresh.');
+        const copy = good
+          ? `its last-good copy ${lastGoodFile} is damaged too (${good.why})`
+          : `there is no last-good copy ${lastGoodFile}`;
+        throw new StateFileError(`store: ${problem} and ${copy}. Rim does not start on an empty state over a damaged `
+          + 'one (that would remove every replica): restore a good copy, or move both files away to start afresh.');
       }
       data = good.data;
       const aside = mainText === undefined ? undefined : `${file}.damaged-${now()}`;
       if (aside) await rename(file, aside);
-      opts.warn?.(`store: ${problem}; started from the last-good copy ${lastGoodFile} (version ${data.cluster.version})`
+      const version = data.cluster.version;
+      opts.warn?.(`store: ${problem}; started from the last-good copy ${lastGoodFile} (version ${version})`
         + `${aside ? `; the damaged file is kept as ${aside}` : ''}`, { file, lastGood: lastGoodFile, aside });
     }
     const store = new LowdbStore(data, files, file, dataDir);
@@ -145,7 +150,7 @@ export class LowdbStore implements Store {
       await rm(probe, { force: true });
       return undefined;
     } catch (e) {
-      return `data dir ${this.dataDir} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+      return `data dir ${this.dataDir} is not writable (${errorCode(e)})`;
     }
   }
 
@@ -158,7 +163,7 @@ export class LowdbStore implements Store {
     try {
       await this.files.main.write(text);
     } catch (e) {
-      this.lastWriteError = `writing ${this.file} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+      this.lastWriteError = `writing ${this.file} failed (${errorCode(e)})`;
       throw e;
     }
     this.data = data;
@@ -167,7 +172,7 @@ export class LowdbStore implements Store {
       this.lastWriteError = undefined;
     } catch (e) {
       // The state is safe on disk; only the spare copy is behind. /readyz says so until a write succeeds.
-      this.lastWriteError = `writing ${this.file}${LAST_GOOD_SUFFIX} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+      this.lastWriteError = `writing ${this.file}${LAST_GOOD_SUFFIX} failed (${errorCode(e)})`;
     }
   }
 

@@ -114,7 +114,8 @@ const DOCKER_ENV: { env: string; path: string[]; unless: string[]; value: (raw: 
     value: (raw) => (raw.includes('://') ? raw : `tcp://${raw}`) },
   { env: 'DOCKER_TLS_VERIFY', path: ['docker', 'tlsVerify'], unless: ['docker', 'docker.tlsVerify'],
     value: (raw) => raw !== '0' && raw.toLowerCase() !== 'false' },
-  { env: 'DOCKER_CERT_PATH', path: ['docker', 'certPath'], unless: ['docker', 'docker.certPath'], value: (raw) => raw },
+  { env: 'DOCKER_CERT_PATH', path: ['docker', 'certPath'], unless: ['docker', 'docker.certPath'],
+    value: (raw) => raw },
 ];
 
 export interface LoadedConfig {
@@ -167,7 +168,8 @@ export function loadConfig(env: Env = process.env, opts: { root?: string; cwd?: 
       }
       source ??= existsSync(file) ? `${dotted} in ${file}` : dotted;
       const why = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-      const got = issue.code === 'unrecognized_keys' ? undefined : shownValue(path, rawEnv[dotted] ?? getPath(input, issue.path), secrets);
+      const value = issue.code === 'unrecognized_keys' ? undefined : rawEnv[dotted] ?? getPath(input, issue.path);
+      const got = shownValue(path, value, secrets);
       const gotText = got === undefined ? '' : `, got ${got}`;
       return { text: `config: ${source}: ${why}${gotText}`, dotted };
     });

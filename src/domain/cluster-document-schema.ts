@@ -46,7 +46,9 @@ const accelerator = z.looseObject({
   id: id(), model: z.string().min(1).max(256), memoryMB: count(),
   emulated: z.boolean().optional(), cpus: count().optional(), cpuset: z.string().max(256).optional(),
 });
-const inventory = z.looseObject({ id: id(), cpus: count(), memoryMB: count(), accelerators: z.array(accelerator).max(64) });
+const inventory = z.looseObject({
+  id: id(), cpus: count(), memoryMB: count(), accelerators: z.array(accelerator).max(64),
+});
 
 const app = z.looseObject({
   name: name(), image: imageRef, digest: z.string().min(1).max(512), manifest, registeredAt: epochMs(),
@@ -58,9 +60,11 @@ const deployment = z.looseObject({
 });
 
 const profile = z.looseObject({
-  app: z.string().min(1), module: z.string().min(1), variant: z.string().min(1).optional(), accelerator: z.string().min(1),
+  app: z.string().min(1), module: z.string().min(1), variant: z.string().min(1).optional(),
+  accelerator: z.string().min(1),
   maxFps: count(), latencyMs: count(), cpuCores: count(), memoryMB: count(), gpuMemoryMB: count().optional(),
-  digest: z.string().min(1), state: z.enum(['ok', 'failed', 'stale']), reason: text().optional(), measuredAt: epochMs(),
+  digest: z.string().min(1), state: z.enum(['ok', 'failed', 'stale']), reason: text().optional(),
+  measuredAt: epochMs(),
   detail: z.record(z.string(), z.unknown()).optional(),
 });
 

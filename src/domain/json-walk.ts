@@ -45,9 +45,10 @@ export function walkJson(root: unknown, opts: WalkOptions, visit?: (v: JsonVisit
       const at = node.path || opts.what;
       throw new ValidationError(`${opts.what} field ${at}: nested deeper than ${maxDepth} levels`, at);
     }
+    const depth = node.depth + 1;
     const children: (JsonVisit & { quiet: boolean })[] = Array.isArray(value)
-      ? value.map((v, i) => ({ value: v, path: join(node.path, i), depth: node.depth + 1, quiet }))
-      : Object.entries(value).map(([k, v]) => ({ key: k, value: v, path: join(node.path, k), depth: node.depth + 1, quiet }));
+      ? value.map((v, i) => ({ value: v, path: join(node.path, i), depth, quiet }))
+      : Object.entries(value).map(([k, v]) => ({ key: k, value: v, path: join(node.path, k), depth, quiet }));
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
 }

@@ -10,7 +10,9 @@ import { ApiError, localTokenFile } from '../client.js';
 import type { CliContext } from '../context.js';
 import { show } from '../output.js';
 
-export function readAdminToken(env: Record<string, string | undefined>, cwd = process.cwd()): { token: string; source: string } {
+type Env = Record<string, string | undefined>;
+
+export function readAdminToken(env: Env, cwd = process.cwd()): { token: string; source: string } {
   if (env.RIM_ADMIN_TOKEN) return { token: env.RIM_ADMIN_TOKEN, source: 'RIM_ADMIN_TOKEN' };
   const file = localTokenFile(env, cwd);
   let token = '';
@@ -19,11 +21,11 @@ export function readAdminToken(env: Record<string, string | undefined>, cwd = pr
     throw new ApiError('no-token', `no admin token at ${file} (${code}): run this where the appliance keeps its data `
       + '(RIM_DATA_DIR), e.g. `docker exec rim rim token`');
   }
-  if (!token) throw new ApiError('no-token', `${file} is empty: the appliance writes the token there on its first start`);
+  if (!token) throw new ApiError('no-token', `${file} is empty: the appliance writes the token on its first start`);
   return { token, source: file };
 }
 
-export function registerTokenCommand(program: Command, ctx: CliContext, env: Record<string, string | undefined>): void {
+export function registerTokenCommand(program: Command, ctx: CliContext, env: Env): void {
   program.command('token').description('print the admin token (RIM_ADMIN_TOKEN, else RIM_DATA_DIR/admin-token)')
     .action((_o: unknown, cmd: Command) => {
       const t = readAdminToken(env);

@@ -54,19 +54,20 @@ describe('admin token and auth', () => {
     } finally { await h.close(); }
   });
 
-  it('generates the token once (mode 0600), never logs it, says how to show it, and keeps it across restarts', async () => {
+  it('generates the token once (mode 0600), never logs it, says how to show it, keeps it on restart', async () => {
     const first = await startHarness();
     const { dataDir, token } = first;
     await first.close({ keepData: true });
     assert.equal(statSync(join(dataDir, 'admin-token')).mode & 0o777, 0o600);
-    assert.ok(!first.logs.some((l) => l.includes(token)), 'the generated token is not in the log (docker logs keeps it forever)');
+    assert.ok(!first.logs.some((l) => l.includes(token)), 'not in the log (docker logs keeps it forever)');
     const hint = first.logs.filter((l) => l.includes('admin token generated; show it with `rim token`'));
     assert.equal(hint.length, 1, 'the operator is told how to get it');
     assert.ok(hint[0]!.includes(join(dataDir, 'admin-token')), hint[0]);
     const second = await startHarness({}, { dataDir });
     try {
       assert.equal(second.token, token);
-      assert.ok(!second.logs.some((l) => l.includes('admin token generated') || l.includes(token)), 'nothing about it on a restart');
+      assert.ok(!second.logs.some((l) => l.includes('admin token generated') || l.includes(token)),
+        'nothing about it on a restart');
       assert.equal((await second.call('GET', '/readyz')).body.node, 'unit-node');
       // `rim token` (as `docker exec rim rim token`) prints it from the data dir, and nothing else on stdout.
       const shown = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'token'], {
@@ -77,10 +78,10 @@ describe('admin token and auth', () => {
     } finally { await second.close(); }
   });
 
-  it('`rim token` says where it looked when there is no token, and RIM_ADMIN_TOKEN wins as it does for the appliance', () => {
-    const rim = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'token'], {
-      encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 30_000,
-    });
+  it('`rim token` says where it looked when there is no token; RIM_ADMIN_TOKEN wins, as for the appliance', () => {
+    const args = ['--import', 'tsx', 'src/cli/main.ts', 'token'];
+    const rim = (env: Record<string, string>) =>
+      spawnSync(process.execPath, args, { encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 30e3 });
     const none = rim({ RIM_DATA_DIR: '/nonexistent-rim-data' });
     assert.equal(none.status, 1);
     assert.equal(none.stdout, '');

@@ -31,10 +31,11 @@ describe('DOCKER_HOST', () => {
 
   it('fills docker.host (and TLS settings) from Docker\'s own variables; RIM_* settings win', () => {
     assert.equal(load({}).docker.host, undefined);
-    assert.equal(load({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }).docker.host, 'unix:///run/user/1000/docker.sock');
+    const rootless = 'unix:///run/user/1000/docker.sock';
+    assert.equal(load({ DOCKER_HOST: rootless }).docker.host, rootless);
     assert.equal(load({ DOCKER_HOST: '10.0.0.5:2375' }).docker.host, 'tcp://10.0.0.5:2375');
-    const tls = load({ DOCKER_HOST: 'tcp://10.0.0.5:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs' }).docker;
-    assert.deepEqual([tls.host, tls.tlsVerify, tls.certPath], ['tcp://10.0.0.5:2376', true, '/certs']);
+    const tls = load({ DOCKER_HOST: 'tcp://10.0.0.5:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/c' }).docker;
+    assert.deepEqual([tls.host, tls.tlsVerify, tls.certPath], ['tcp://10.0.0.5:2376', true, '/c']);
     assert.equal(load({ DOCKER_HOST: 'tcp://a:1', RIM_DOCKER_HOST: 'tcp://b:2' }).docker.host, 'tcp://b:2');
     assert.equal(load({ DOCKER_HOST: 'tcp://a:1', RIM_DOCKER_SOCKET_PATH: '/s.sock' }).docker.host, undefined);
     assert.throws(() => load({ DOCKER_HOST: 'tcp://' }), /DOCKER_HOST \(docker\.host\)/);
@@ -44,15 +45,18 @@ describe('DOCKER_HOST', () => {
     const files = (f: string) => Buffer.from(f);
     assert.deepEqual(dockerConnection({ socketPath: '/var/run/docker.sock' }),
       { socketPath: '/var/run/docker.sock', host: undefined, port: undefined, protocol: undefined });
-    assert.equal(dockerConnection({ host: 'unix:///tmp/d.sock', socketPath: '/var/run/docker.sock' })!.socketPath, '/tmp/d.sock');
+    const both = dockerConnection({ host: 'unix:///tmp/d.sock', socketPath: '/var/run/docker.sock' });
+    assert.equal(both!.socketPath, '/tmp/d.sock');
     assert.equal(dockerConnection({ host: 'unix://' })!.socketPath, '/var/run/docker.sock');
     assert.deepEqual(dockerConnection({ host: 'tcp://10.0.0.5:2375' }),
-      { protocol: 'http', host: '10.0.0.5', port: '2375', socketPath: undefined, ca: undefined, cert: undefined, key: undefined });
+      { protocol: 'http', host: '10.0.0.5', port: '2375', socketPath: undefined,
+        ca: undefined, cert: undefined, key: undefined });
     const tls = dockerConnection({ host: 'tcp://box:2376', certPath: '/c' }, files)!;
     assert.deepEqual([tls.protocol, tls.host, String(tls.ca), String(tls.cert), String(tls.key)],
       ['https', 'box', '/c/ca.pem', '/c/cert.pem', '/c/key.pem']);
     assert.equal(dockerConnection({ host: 'tcp://box:9999', tlsVerify: true })!.protocol, 'https');
-    assert.deepEqual(dockerConnection({ host: 'ssh://ops@box' }), { protocol: 'ssh', host: 'box', port: 22, username: 'ops', socketPath: undefined });
+    assert.deepEqual(dockerConnection({ host: 'ssh://ops@box' }),
+      { protocol: 'ssh', host: 'box', port: 22, username: 'ops', socketPath: undefined });
     assert.equal(dockerConnection({}), undefined);
   });
 

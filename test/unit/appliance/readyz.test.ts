@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { eventually, startHarness } from './harness.js';
 
 describe('/readyz', () => {
-  it('reports a data dir that cannot be written (not ready, with the reason), and ready again once it can', async () => {
+  it('reports a data dir that cannot be written (not ready, with the reason), ready again once it can', async () => {
     const h = await startHarness();
     const moved = `${h.dataDir}.moved`;
     try {
@@ -24,7 +24,8 @@ describe('/readyz', () => {
       assert.match(bad.body.reason, new RegExp(`data dir ${h.dataDir} is not writable \\((ENOTDIR|ENOENT)\\)`));
       rmSync(h.dataDir);
       renameSync(moved, h.dataDir);
-      await eventually(async () => (await h.call('GET', '/readyz', undefined, { token: null })).status === 200, 'ready again');
+      const status = async () => (await h.call('GET', '/readyz', undefined, { token: null })).status;
+      await eventually(async () => (await status()) === 200, 'ready again');
     } finally {
       rmSync(moved, { recursive: true, force: true });
       await h.close();

@@ -18,7 +18,10 @@ const dirs: string[] = [];
 const temp = () => { const d = mkdtempSync(join(tmpdir(), 'rim-state-')); dirs.push(d); return d; };
 const app: RegisteredApp = {
   name: 'single', image: 'rim/single:1', digest: 'sha256:abc', registeredAt: 1,
-  manifest: { apiVersion: 'rim/v1', name: 'single', entry: 'm', modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }] },
+  manifest: {
+    apiVersion: 'rim/v1', name: 'single', entry: 'm',
+    modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }],
+  },
 };
 
 /** A data dir holding a store with one app and one deployment (version 1), and its last-good copy. */
@@ -57,7 +60,7 @@ describe('state file: validated on load, a last-good copy kept', () => {
   });
 
   for (const [what, damage, field] of damages) {
-    it(`${what}: starts from the last-good copy, warns naming the file and the field, keeps the damaged file aside`, async () => {
+    it(`${what}: starts from the last-good copy, warns naming file and field, keeps the damaged one`, async () => {
       const { dir, file, text } = await populated();
       writeFileSync(file, damage(text));
       const warnings: string[] = [];
@@ -95,7 +98,8 @@ describe('state file: validated on load, a last-good copy kept', () => {
     writeFileSync(file, '{}');
     writeFileSync(good, '{"cluster": 1, "local": {}}');
     await assert.rejects(LowdbStore.open(dir, { clusterName: 'lab' }), (e: unknown) => e instanceof StateFileError
-      && e.message.includes(`${file} cannot be read: damaged (field cluster:`) && e.message.includes(`${good} is damaged too (field cluster:`));
+      && e.message.includes(`${file} cannot be read: damaged (field cluster:`)
+      && e.message.includes(`${good} is damaged too (field cluster:`));
   });
 
   it('a missing state file with a last-good copy is restored from it, not started empty', async () => {
@@ -113,7 +117,8 @@ describe('state file: validated on load, a last-good copy kept', () => {
     rmSync(good);
     const written: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => { written.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    const capture = (chunk: string) => { written.push(String(chunk)); return true; };
+    process.stderr.write = capture as typeof process.stderr.write;
     let code: number;
     // Had it started, it would run until a signal: send one, so that the test ends (and fails) either way.
     const bound = setTimeout(() => process.emit('SIGTERM'), 5000);
@@ -121,7 +126,8 @@ describe('state file: validated on load, a last-good copy kept', () => {
       code = await main({ RIM_DATA_DIR: dir, RIM_API_PORT: '0', RIM_API_HOST: '127.0.0.1', RIM_LOG_LEVEL: 'silent' });
     } finally { process.stderr.write = write; clearTimeout(bound); }
     assert.equal(code, 2);
-    assert.match(written.join(''), /cannot start: store: .*rim-state\.json cannot be read: damaged \(field cluster\.deployments\[0\]\.fps: /);
+    assert.match(written.join(''),
+      /cannot start: store: .*rim-state\.json cannot be read: damaged \(field cluster\.deployments\[0\]\.fps: /);
     function damage(t: string) { return t.replace('"fps": 5', '"fps": 5e-324'); }
   });
 });

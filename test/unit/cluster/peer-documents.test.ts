@@ -19,16 +19,22 @@ const doc = (): any => ({
   version: 3, clusterName: 'test', profiles: [], members: [],
   apps: [{
     name: 'single', image: 'rim/single:1', digest: 'sha256:abc', registeredAt: 1,
-    manifest: { apiVersion: 'rim/v1', name: 'single', entry: 'm', modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }] },
+    manifest: {
+      apiVersion: 'rim/v1', name: 'single', entry: 'm',
+      modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }],
+    },
   }],
   deployments: [{ name: 'cam', app: 'single', fps: 5, latencyMs: 300, priority: 0, createdAt: 1 }],
 });
 
 /** Hostile or damaged documents, each with the field its refusal must name. */
 const bad: [what: string, change: (d: any) => void, field: string][] = [
-  ['a privileged module', (d) => { d.apps[0].manifest.modules[0].privileged = true; }, 'apps[0].manifest.modules[0].privileged'],
-  ['a reserved env name in lower case', (d) => { d.apps[0].manifest.modules[0].env = { rim_port: '1' }; }, 'apps[0].manifest.modules[0].env'],
-  ['a module image Docker would refuse', (d) => { d.apps[0].manifest.modules[0].image = 'bad image ref'; }, 'apps[0].manifest.modules[0].image'],
+  ['a privileged module', (d) => { d.apps[0].manifest.modules[0].privileged = true; },
+    'apps[0].manifest.modules[0].privileged'],
+  ['a reserved env name in lower case', (d) => { d.apps[0].manifest.modules[0].env = { rim_port: '1' }; },
+    'apps[0].manifest.modules[0].env'],
+  ['a module image Docker would refuse', (d) => { d.apps[0].manifest.modules[0].image = 'bad image ref'; },
+    'apps[0].manifest.modules[0].image'],
   ['an app image Docker would refuse', (d) => { d.apps[0].image = 'Bad/Ref'; }, 'apps[0].image'],
   ['fps that makes retry-after Infinity', (d) => { d.deployments[0].fps = 5e-324; }, 'deployments[0].fps'],
   ['a wrong-typed version', (d) => { d.version = '3'; }, 'version'],
@@ -46,7 +52,7 @@ describe('replicated documents', () => {
   const nodes: TestNode[] = [];
   after(async () => { for (const n of nodes) await n.stop().catch(() => undefined); });
 
-  it('parseClusterDocument takes a valid document (manifests re-parsed) and refuses each damage naming the field', () => {
+  it('parseClusterDocument takes a valid document (manifests re-parsed), refuses each damage naming the field', () => {
     const ok = parseClusterDocument(doc());
     assert.deepEqual(ok.apps[0]!.manifest.modules[0]!.next, []);
     for (const [what, change, field] of bad) {
@@ -84,7 +90,8 @@ describe('replicated documents', () => {
         const head = leader.node.newestDoc()!;
         const d = { ...doc(), version: head.version, members: head.members };
         change(d);
-        const answer = await client.call<any>(address, 'POST', '/v1/peer/propose', { baseVersion: head.version, doc: d });
+        const body = { baseVersion: head.version, doc: d };
+        const answer = await client.call<any>(address, 'POST', '/v1/peer/propose', body);
         if (answer.status !== 409 || tries === 20) return answer;
       }
     };

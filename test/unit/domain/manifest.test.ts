@@ -120,7 +120,8 @@ test('a manifest nested 20,000 deep is a ValidationError naming where, from JSON
   let obj: unknown = 'leaf';
   for (let i = 0; i < 20_000; i++) obj = { x: obj };
   const m = good(); m.modules[0].env = obj;
-  assert.throws(() => parseManifest(m), (e: any) => e instanceof ValidationError && /^modules\[0\]\.env(\.x)+$/.test(e.field));
+  assert.throws(() => parseManifest(m),
+    (e: any) => e instanceof ValidationError && /^modules\[0\]\.env(\.x)+$/.test(e.field));
   // A forbidden key just under the limit is still found by name.
   let near: any = { privileged: true };
   for (let i = 0; i < 20; i++) near = { a: near };
@@ -129,11 +130,15 @@ test('a manifest nested 20,000 deep is a ValidationError naming where, from JSON
 });
 
 test('module and variant images follow Docker\'s reference grammar; the error names the field', () => {
-  for (const image of ['rim/sample:1', 'localhost:5000/team/app:v1.2_x', 'registry.example.com/a/b@sha256:' + 'f'.repeat(64), 'self']) {
+  const digest = `sha256:${'f'.repeat(64)}`;
+  const taken = ['rim/sample:1', 'localhost:5000/team/app:v1.2_x', `registry.example.com/a/b@${digest}`, 'self'];
+  for (const image of taken) {
     const m = good(); m.modules[1].image = image;
     assert.equal(parseManifest(m).modules[1]!.image, image);
   }
-  for (const image of ['bad image ref', 'Rim/Sample:1', 'rim/sample:', 'rim/sample:-x', 'rim//sample', 'ímage:1', 'rim/ü', '', 'x'.repeat(600)]) {
+  const refused = ['bad image ref', 'Rim/Sample:1', 'rim/sample:', 'rim/sample:-x', 'rim//sample', 'ímage:1', 'rim/ü',
+    '', 'x'.repeat(600)];
+  for (const image of refused) {
     const m = good(); m.modules[1].image = image;
     refuses(m, 'modules[1].image');
   }
@@ -142,7 +147,8 @@ test('module and variant images follow Docker\'s reference grammar; the error na
 });
 
 test('reserved env names are refused in any case', () => {
-  for (const key of ['rim_port', 'Rim_App', 'nvidia_visible_devices', 'Nvidia_Driver_Capabilities', 'cuda_visible_devices']) {
+  const keys = ['rim_port', 'Rim_App', 'nvidia_visible_devices', 'Nvidia_Driver_Capabilities', 'cuda_visible_devices'];
+  for (const key of keys) {
     const m = good(); m.modules[1].env = { [key]: 'x' };
     refuses(m, 'modules[1].env');
     const v = good(); v.modules[0].variants[0].env = { [key]: 'x' };
@@ -153,7 +159,9 @@ test('reserved env names are refused in any case', () => {
 });
 
 test('default fps and latency have finite floors', () => {
-  for (const [key, value] of [['fps', 5e-324], ['fps', 0.05], ['fps', 1001], ['latencyMs', 0.5], ['latencyMs', 5e-324], ['latencyMs', 600_001]] as const) {
+  const cases = [['fps', 5e-324], ['fps', 0.05], ['fps', 1001], ['latencyMs', 0.5], ['latencyMs', 5e-324],
+    ['latencyMs', 600_001]] as const;
+  for (const [key, value] of cases) {
     const m = good(); m.defaults[key] = value;
     refuses(m, `defaults.${key}`);
   }
@@ -163,5 +171,6 @@ test('default fps and latency have finite floors', () => {
 
 test('keys named like Object.prototype members are ordinary unknown fields, not forbidden ones', () => {
   const m = good(); m.modules[0].constructor = 1;
-  assert.throws(() => parseManifest(JSON.stringify(m)), (e: any) => !(e instanceof ForbiddenManifestError) && e.field === 'modules[0].constructor');
+  assert.throws(() => parseManifest(JSON.stringify(m)),
+    (e: any) => !(e instanceof ForbiddenManifestError) && e.field === 'modules[0].constructor');
 });
