@@ -110,14 +110,19 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const abort = new AbortController();
   const { signal } = abort;
 
-  const localStore = await LowdbStore.open(config.dataDir, { clusterName: config.cluster.name, now });
+  const localStore = await LowdbStore.open(config.dataDir, {
+    clusterName: config.cluster.name,
+    now,
+    warn: (msg, detail) => root.warn({ component: 'store', ...detail }, msg),
+  });
   const nodeId = config.nodeId ?? localStore.local().nodeId;
   const admin = await loadAdminToken(config.dataDir, config.adminToken);
-  // The one time the token is shown: the start that generated it.
+  // The token itself never enters the log (`docker logs` keeps it forever): the operator is told where it is.
   if (admin.generated) {
-    const msg = `admin token: ${admin.token} (kept in ${config.dataDir}/admin-token; shown only now)`;
+    const msg =
+      'admin token generated; show it with `rim token` (`docker exec rim rim token`); ' + `kept in ${admin.file}`;
     if (root.isLevelEnabled('info')) root.info({ component: 'appliance', node: nodeId }, msg);
-    else process.stdout.write(`${msg}\n`); // a quieter log level must not hide it
+    else process.stdout.write(`${msg}\n`); // a quieter log level must not hide where it is
   }
 
   const engine = parts.engine ?? (await dockerEngine(config));
@@ -297,7 +302,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
 /** dockerode loads lazily: it is not needed for the first answer. */
 async function dockerEngine(config: Config): Promise<ContainerEngine> {
   const { DockerContainerEngine } = await import('./adapters/docker-engine.js');
-  return new DockerContainerEngine({ socketPath: config.docker.socketPath, networkMode: config.docker.networkMode });
+  const { host, socketPath, tlsVerify, certPath, networkMode } = config.docker;
+  return new DockerContainerEngine({ host, socketPath, tlsVerify, certPath, networkMode });
 }
 
 function waitFor(docker: DockerHealth, signal: AbortSignal): Promise<void> {

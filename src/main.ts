@@ -1,11 +1,13 @@
 /**
  * The composition root: `npm start` / `rim start`. Loads the config (exit 2
- * naming the key when it is bad), builds the appliance and runs it until
+ * naming the key when it is bad), opens the state (exit 2 naming the file and
+ * the field when it is damaged), builds the appliance and runs it until
  * SIGTERM/SIGINT, then stops every loop and exits 0. Containers keep running
  * across restarts: the supervisor adopts them by their labels.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { StateFileError } from './adapters/store.js';
 import { startAppliance, type RunningAppliance } from './appliance.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
@@ -34,7 +36,8 @@ export async function main(env: Record<string, string | undefined>): Promise<num
     appliance = await startAppliance(config, {});
   } catch (e) {
     process.stderr.write(`rim: cannot start: ${(e as Error).message}\n`);
-    return 1;
+    // A damaged state file with no good copy needs the operator, as a bad config does.
+    return e instanceof StateFileError ? 2 : 1;
   }
   const sig = await stopSignal;
   appliance.logger.info({ component: 'appliance', signal: sig }, `${sig}: shutting down`);

@@ -16,6 +16,7 @@ import {
   isContainerEventAction,
   type ReplicaStats,
 } from './container-engine.js';
+import { dockerConnection, type DockerConnectionConfig } from './docker-connection.js';
 import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../domain/types.js';
 import { ConflictError, DockerUnavailableError, NotFoundError, RimError, ValidationError } from '../domain/errors.js';
 
@@ -34,9 +35,8 @@ export const LABEL = {
   image: 'rim.image',
 } as const;
 
-export interface DockerEngineOptions {
-  /** Unix socket of the engine; dockerode's defaults (DOCKER_HOST) when unset. */
-  socketPath?: string;
+/** Where the engine is (docker-connection.ts); dockerode's defaults when nothing is set. */
+export interface DockerEngineOptions extends DockerConnectionConfig {
   /** "host" (default), or "container:<name>" to join the appliance's network namespace (test clusters). */
   networkMode?: string;
   /** Memory limit per replica in MB; none when unset. */
@@ -154,7 +154,7 @@ export class DockerContainerEngine implements ContainerEngine {
   private readonly inspected = new Map<string, ObservedReplica>();
 
   constructor(private readonly opts: DockerEngineOptions = {}) {
-    this.docker = new Docker(opts.socketPath ? { socketPath: opts.socketPath } : undefined);
+    this.docker = new Docker(dockerConnection(opts));
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {

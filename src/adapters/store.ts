@@ -3,7 +3,13 @@
  * (DESIGN.md, "State") and what belongs to this node alone (its id; the
  * cluster helpers keep term and vote here too).
  */
+import { RimError } from '../domain/errors.js';
 import type { ClusterDocument } from '../domain/types.js';
+
+/** The state on disk cannot be trusted and no good copy exists: the appliance does not start (exit 2). */
+export class StateFileError extends RimError {
+  override readonly code = 'state-file';
+}
 
 /** Node-local state: never replicated. Extra keys are kept as they are. */
 export interface NodeLocalState {
@@ -25,4 +31,6 @@ export interface Store {
   replace(doc: ClusterDocument): Promise<void>;
   local(): NodeLocalState;
   updateLocal(fn: (local: NodeLocalState) => NodeLocalState | void): Promise<NodeLocalState>;
+  /** Why the store cannot write now (a read-only or vanished data dir, a failed write), or undefined: /readyz. */
+  writeProblem(): Promise<string | undefined>;
 }

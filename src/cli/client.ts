@@ -4,7 +4,8 @@
  * variable is unset, from the token file in RIM_DATA_DIR (default ./data).
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { adminTokenFile } from '../adapters/admin-token.js';
 
 export class ApiError extends Error {
   constructor(
@@ -25,6 +26,10 @@ export interface ClientConfig {
 
 const LOCAL = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/;
 
+/** Where a local appliance keeps its admin token: RIM_DATA_DIR (default ./data), as the appliance reads it. */
+export const localTokenFile = (env: Record<string, string | undefined>, cwd = process.cwd()): string =>
+  adminTokenFile(resolve(cwd, env.RIM_DATA_DIR || './data'));
+
 export function clientConfig(env: Record<string, string | undefined>, cwd = process.cwd()): ClientConfig {
   const url = (env.RIM_URL || 'http://localhost:7878').replace(/\/+$/, '');
   if (env.RIM_ADMIN_TOKEN) return { url, token: env.RIM_ADMIN_TOKEN, tokenSource: 'RIM_ADMIN_TOKEN' };
@@ -34,7 +39,7 @@ export function clientConfig(env: Record<string, string | undefined>, cwd = proc
   } catch {
     throw new ApiError('usage', `RIM_URL is not a URL: ${url}`);
   }
-  const file = join(resolve(cwd, env.RIM_DATA_DIR || './data'), 'admin-token');
+  const file = localTokenFile(env, cwd);
   if (!LOCAL.test(host)) return { url, tokenSource: `RIM_ADMIN_TOKEN is unset and ${url} is not local` };
   try {
     const token = readFileSync(file, 'utf8').trim();

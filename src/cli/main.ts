@@ -13,6 +13,7 @@ import { registerDeployCommands } from './commands/deploy.js';
 import { registerProfilesCommand } from './commands/profiles.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerStatusCommand } from './commands/status.js';
+import { registerTokenCommand } from './commands/token.js';
 import { cliContext } from './context.js';
 import { CliFailure, EXIT } from './exit-codes.js';
 
@@ -30,6 +31,7 @@ export async function buildProgram(env: Record<string, string | undefined>): Pro
   registerDeployCommands(program, ctx);
   registerStatusCommand(program, ctx);
   registerProfilesCommand(program, ctx);
+  registerTokenCommand(program, ctx, env);
   // `rim plan` (offline placement) lives in commands/plan.ts, owned by placement; registered when present.
   const planFile = fileURLToPath(new URL('./commands/plan.js', import.meta.url));
   if (existsSync(planFile) || existsSync(planFile.replace(/\.js$/, '.ts'))) {

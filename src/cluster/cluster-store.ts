@@ -36,4 +36,8 @@ export class ClusterStore implements Store {
   updateLocal(fn: (local: NodeLocalState) => NodeLocalState | void): Promise<NodeLocalState> {
     return this.base.updateLocal(fn);
   }
+
+  writeProblem(): Promise<string | undefined> {
+    return this.base.writeProblem();
+  }
 }

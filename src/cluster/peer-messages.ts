@@ -1,9 +1,10 @@
 /**
  * The peer protocol's bodies, validated with zod at the boundary. The
- * document inside an entry is checked for shape only at its top level: it
- * comes from a peer that proved it holds the cluster token.
+ * document inside an entry or a proposal is validated whole, its apps as
+ * manifests: holding the cluster token does not make a document valid.
  */
 import { z } from 'zod';
+import { clusterDocumentSchema } from '../domain/cluster-document-schema.js';
 import type { RaftMessage } from '../domain/election/types.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import { parseBody } from '../http/parse-body.js';
@@ -11,14 +12,7 @@ import { parseBody } from '../http/parse-body.js';
 export const PROTOCOL_VERSION = '1';
 
 const ref = z.object({ term: z.number().int().nonnegative(), index: z.number().int().nonnegative() });
-const doc = z.looseObject({
-  version: z.number().int().nonnegative(),
-  clusterName: z.string(),
-  apps: z.array(z.unknown()),
-  deployments: z.array(z.unknown()),
-  profiles: z.array(z.unknown()),
-  members: z.array(z.unknown()),
-});
+const doc = clusterDocumentSchema;
 const entry = ref.extend({ voters: z.array(z.string()), data: doc });
 const base = { term: z.number().int().nonnegative(), from: z.string().min(1), to: z.string().min(1) };
 

@@ -75,6 +75,30 @@ function getPath(obj: unknown, path: readonly PropertyKey[]): unknown {
   );
 }
 
+/** Keys that hold secrets: an error names them, never shows their value, nor the value of an object holding one. */
+const SECRET_PATHS = [['adminToken'], ['cluster', 'token']];
+
+const holdsSecret = (path: readonly PropertyKey[]) =>
+  SECRET_PATHS.some((secret) => {
+    const n = Math.min(path.length, secret.length);
+    return secret.slice(0, n).every((k, i) => String(path[i]) === k);
+  });
+
+/** The secret values given anywhere in the input, so that no echo of another key carries one either. */
+function secretValues(input: Record<string, unknown>): string[] {
+  return SECRET_PATHS.map((p) => getPath(input, p)).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}
+
+/** The value an error may show for `path`, or undefined when it must not show one. */
+function shownValue(path: readonly PropertyKey[], got: unknown, secrets: string[]): string | undefined {
+  if (got === undefined || holdsSecret(path)) return undefined;
+  const text = JSON.stringify(got);
+  return secrets.some((s) => text.includes(s)) ? undefined : text;
+}
+
+/** V8's JSON.parse message quotes the text around the fault, which may hold a secret: keep only the position. */
+const jsonFault = (e: unknown) => /position \d+(?: \(line \d+ column \d+\))?/.exec((e as Error).message)?.[0];
+
 function readFile(file: string, explicit: boolean): Record<string, unknown> {
   if (!existsSync(file)) {
     if (explicit) throw new ConfigError(`config: RIM_CONFIG: no such file: ${file}`, 'RIM_CONFIG');
@@ -84,12 +108,34 @@ function readFile(file: string, explicit: boolean): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new ConfigError(`config: ${file}: not valid JSON (${(e as Error).message})`, 'RIM_CONFIG');
+    const at = jsonFault(e);
+    throw new ConfigError(`config: ${file}: not valid JSON${at ? ` at ${at}` : ''}`, 'RIM_CONFIG');
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new ConfigError(`config: ${file}: expected a JSON object`, 'RIM_CONFIG');
   return parsed as Record<string, unknown>;
 }
+
+/**
+ * Docker's own variables, read as the docker CLI reads them, so that an
+ * appliance started where DOCKER_HOST points elsewhere talks to that engine.
+ * An explicit RIM_* setting of the same thing wins.
+ */
+const DOCKER_ENV: { env: string; path: string[]; unless: string[]; value: (raw: string) => unknown }[] = [
+  {
+    env: 'DOCKER_HOST',
+    path: ['docker', 'host'],
+    unless: ['docker', 'docker.host', 'docker.socketPath'],
+    value: (raw) => (raw.includes('://') ? raw : `tcp://${raw}`),
+  },
+  {
+    env: 'DOCKER_TLS_VERIFY',
+    path: ['docker', 'tlsVerify'],
+    unless: ['docker', 'docker.tlsVerify'],
+    value: (raw) => raw !== '0' && raw.toLowerCase() !== 'false',
+  },
+  { env: 'DOCKER_CERT_PATH', path: ['docker', 'certPath'], unless: ['docker', 'docker.certPath'], value: (raw) => raw },
+];
 
 export interface LoadedConfig {
   config: Config;
@@ -124,9 +170,17 @@ export function loadConfig(env: Env = process.env, opts: { root?: string; cwd?: 
     fromEnv[key.path.join('.')] = key.env;
     rawEnv[key.path.join('.')] = raw;
   }
+  for (const d of DOCKER_ENV) {
+    const raw = env[d.env];
+    if (raw === undefined || raw === '' || d.unless.some((k) => fromEnv[k])) continue;
+    setPath(input, d.path, d.value(raw));
+    fromEnv[d.path.join('.')] = d.env;
+    rawEnv[d.path.join('.')] = raw;
+  }
 
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
+    const secrets = secretValues(input);
     const lines = parsed.error.issues.map((issue) => {
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
       const path = [...issue.path.map(String), ...(keys.length ? [keys[0]!] : [])];
@@ -139,8 +193,9 @@ export function loadConfig(env: Env = process.env, opts: { root?: string; cwd?: 
       }
       source ??= existsSync(file) ? `${dotted} in ${file}` : dotted;
       const why = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-      const got = rawEnv[dotted] ?? getPath(input, issue.path);
-      const gotText = issue.code === 'unrecognized_keys' || got === undefined ? '' : `, got ${JSON.stringify(got)}`;
+      const value = issue.code === 'unrecognized_keys' ? undefined : (rawEnv[dotted] ?? getPath(input, issue.path));
+      const got = shownValue(path, value, secrets);
+      const gotText = got === undefined ? '' : `, got ${got}`;
       return { text: `config: ${source}: ${why}${gotText}`, dotted };
     });
     throw new ConfigError(lines.map((l) => l.text).join('\n'), lines[0]!.dotted);

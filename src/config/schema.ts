@@ -87,6 +87,20 @@ export const configSchema = z.strictObject({
   docker: z
     .strictObject({
       socketPath: z.string().min(1).default('/var/run/docker.sock'),
+      /**
+       * The engine's address as DOCKER_HOST spells it (unix:///path, tcp://host:2376, ssh://user@host); wins over
+       * socketPath. DOCKER_HOST fills it unless RIM_DOCKER_HOST or RIM_DOCKER_SOCKET_PATH is set.
+       */
+      host: z
+        .string()
+        .regex(/^(unix|npipe):\/\/\S*$|^(tcp|http|https|ssh):\/\/\S+$/, {
+          error: 'expected unix:///path, tcp://host:port or ssh://user@host',
+        })
+        .optional(),
+      /** TLS to a tcp:// engine (DOCKER_TLS_VERIFY=1); implied by certPath and by port 2376. */
+      tlsVerify: z.boolean({ error: 'expected true or false' }).default(false),
+      /** A folder holding ca.pem, cert.pem and key.pem for a TLS engine (DOCKER_CERT_PATH). */
+      certPath: z.string().min(1).optional(),
       /** How replicas join the network: "host", or "container:<appliance>" in test clusters. */
       networkMode: z
         .string()

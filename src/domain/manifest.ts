@@ -4,9 +4,14 @@
  * container's privileges is refused by name before the schema even runs.
  */
 import { z } from 'zod';
+import { fpsSchema, latencyMsSchema } from './deployment-limits.js';
 import { ForbiddenManifestError, ValidationError } from './errors.js';
+import { imageRefProblem } from './image-ref.js';
+import { walkJson } from './json-walk.js';
 
 export const MAX_MANIFEST_BYTES = 64 * 1024;
+/** A manifest is about 6 levels deep; anything far deeper is refused before it is walked. */
+export const MAX_MANIFEST_DEPTH = 32;
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Keys that would ask Docker for more than a plain, unprivileged container. */
@@ -37,26 +42,35 @@ const FORBIDDEN_KEYS: Record<string, string> = {
   runtime: 'the runtime is chosen by Rim',
 };
 
-/** Env names a manifest may not set: they are Rim's module contract or grant devices. */
-const RESERVED_ENV = /^(RIM_|NVIDIA_|CUDA_VISIBLE_DEVICES$)/;
+/**
+ * Env names a manifest may not set: they are Rim's module contract or grant
+ * devices. Any case: `nvidia_visible_devices` must not slip past the rule.
+ */
+const RESERVED_ENV = /^(RIM_|NVIDIA_|CUDA_VISIBLE_DEVICES$)/i;
+
+/** An image reference Docker accepts, or "self" (the image carrying the label). */
+const imageRef = z.string().superRefine((ref, ctx) => {
+  const why = imageRefProblem(ref);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
 
 const envSchema = z
   .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are letters, digits and _'), z.string().max(4096))
   .refine((env) => !Object.keys(env).some((k) => RESERVED_ENV.test(k)), {
-    message: 'env may not set RIM_*, NVIDIA_* or CUDA_VISIBLE_DEVICES (Rim sets them)',
+    message: 'env may not set RIM_*, NVIDIA_* or CUDA_VISIBLE_DEVICES in any case (Rim sets them)',
   });
 
 const variantSchema = z.strictObject({
   name: z.string().regex(NAME, 'lower-case letters, digits and -'),
   env: envSchema.optional(),
   quality: z.number().min(0).max(1).optional(),
-  image: z.string().min(1).max(512).optional(),
+  image: imageRef.optional(),
   command: z.array(z.string().max(4096)).max(64).optional(),
 });
 
 const moduleSchema = z.strictObject({
   name: z.string().regex(NAME, 'lower-case letters, digits and -'),
-  image: z.string().min(1).max(512).default('self'),
+  image: imageRef.default('self'),
   command: z.array(z.string().max(4096)).max(64).optional(),
   env: envSchema.optional(),
   accelerator: z.enum(['gpu', 'cpu']),
@@ -75,8 +89,8 @@ export const manifestSchema = z.strictObject({
   profile: z.strictObject({ sampleInput: z.string().optional() }).optional(),
   defaults: z
     .strictObject({
-      fps: z.number().positive().max(1000).optional(),
-      latencyMs: z.number().positive().max(600000).optional(),
+      fps: fpsSchema().optional(),
+      latencyMs: latencyMsSchema().optional(),
     })
     .optional(),
 });
@@ -96,19 +110,18 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   );
 }
 
-function refuseForbiddenKeys(value: unknown, path: string): void {
-  if (!value || typeof value !== 'object') return;
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => refuseForbiddenKeys(v, `${path}[${i}]`));
-    return;
-  }
-  for (const [key, v] of Object.entries(value)) {
-    const at = path ? `${path}.${key}` : key;
-    const why = FORBIDDEN_KEYS[key];
+/**
+ * Refuses forbidden keys anywhere in the raw value (not only where the schema
+ * looks), and values nested too deep to handle, without recursion.
+ */
+function refuseForbiddenKeys(value: unknown): void {
+  walkJson(value, { what: 'manifest', maxDepth: MAX_MANIFEST_DEPTH }, ({ key, path }) => {
+    if (key === undefined) return true;
+    const why = Object.hasOwn(FORBIDDEN_KEYS, key) ? FORBIDDEN_KEYS[key] : undefined;
+    if (why) throw new ForbiddenManifestError(`manifest field ${path}: ${why}`, path);
     // `env` values are strings, never options: a key named "user" there is fine.
-    if (why && !path.endsWith('.env')) throw new ForbiddenManifestError(`manifest field ${at}: ${why}`, at);
-    if (key !== 'env') refuseForbiddenKeys(v, at);
-  }
+    return key !== 'env';
+  });
 }
 
 /** Checks the `next` edges: known targets, one entry, every module reachable, no cycle. */
@@ -185,10 +198,12 @@ export function parseManifest(input: string | unknown): Manifest {
     } catch (e) {
       throw new ValidationError(`manifest: not valid JSON (${(e as Error).message})`, 'manifest');
     }
-  } else if (Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8') > MAX_MANIFEST_BYTES) {
+  }
+  // First, as it bounds the depth: JSON.stringify below would overflow the stack on a deep object.
+  refuseForbiddenKeys(raw);
+  if (typeof input !== 'string' && Buffer.byteLength(JSON.stringify(input) ?? '', 'utf8') > MAX_MANIFEST_BYTES) {
     throw new ValidationError(`manifest: over the ${MAX_MANIFEST_BYTES}-byte limit`, 'manifest');
   }
-  refuseForbiddenKeys(raw, '');
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -2,16 +2,16 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors.js';
+import { imageRefProblem } from '../../domain/image-ref.js';
 import type { RegisteredApp } from '../../domain/types.js';
 import type { ApiDeps } from '../deps.js';
 import { parseBody } from '../../http/parse-body.js';
 
 const addAppBody = z.strictObject({
-  image: z
-    .string()
-    .min(1, { error: 'expected an image reference' })
-    .max(512)
-    .regex(/^[^\s]+$/, { error: 'expected an image reference without spaces' }),
+  image: z.string({ error: 'expected an image reference' }).superRefine((ref, ctx) => {
+    const why = imageRefProblem(ref);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  }),
 });
 
 export const appSummary = (a: RegisteredApp) => ({

@@ -1,6 +1,7 @@
 /** GET|POST /v1/deployments, GET|DELETE /v1/deployments/:name. */
 import { Router } from 'express';
 import { z } from 'zod';
+import { fpsSchema, latencyMsSchema } from '../../domain/deployment-limits.js';
 import { NotFoundError } from '../../domain/errors.js';
 import type { ClusterDocument, StoredDeployment } from '../../domain/types.js';
 import type { ApiDeps } from '../deps.js';
@@ -14,16 +15,8 @@ export const deploymentBody = z.strictObject({
     .string({ error: 'required' })
     .regex(NAME, { error: 'expected lower-case letters, digits and - (at most 63)' }),
   app: z.string({ error: 'required' }).min(1, { error: 'required' }),
-  fps: z
-    .number({ error: 'expected a number of frames per second' })
-    .positive({ error: 'expected fps > 0' })
-    .max(1000, { error: 'expected fps <= 1000' })
-    .optional(),
-  latencyMs: z
-    .number({ error: 'expected a latency target in ms' })
-    .positive({ error: 'expected latencyMs > 0' })
-    .max(600000, { error: 'expected latencyMs <= 600000' })
-    .optional(),
+  fps: fpsSchema().optional(),
+  latencyMs: latencyMsSchema().optional(),
   priority: z
     .number({ error: 'expected an integer' })
     .int({ error: 'expected an integer' })

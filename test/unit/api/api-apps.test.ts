@@ -87,6 +87,31 @@ describe('API: apps', () => {
     assert.equal(json.body.error.code, 'invalid-json');
   });
 
+  it('refuses references Docker would refuse (spaces, upper case, non-ASCII): 400 naming image', async () => {
+    const inspected = () => h.engine.calls.filter((c) => c.startsWith('inspect')).length;
+    const asked = inspected();
+    const refs = [
+      'bad image ref',
+      'Rim/Pipeline:1',
+      'rim/pipeline:',
+      'rim/pipéline:1',
+      '画像/x:1',
+      '',
+      'x'.repeat(600),
+      42,
+    ];
+    for (const image of refs) {
+      const r = await h.call('POST', '/v1/apps', { image });
+      assert.equal(r.status, 400, JSON.stringify(image));
+      assert.equal(r.body.error.code, 'invalid');
+      assert.equal(r.body.error.field, 'image');
+      assert.match(r.body.error.message, /^app field image: expected an image reference/);
+    }
+    assert.equal(inspected(), asked, 'Docker is not asked about a malformed reference');
+    const ok = await h.call('POST', '/v1/apps', { image: 'registry.local:5000/rim/nope@sha256:' + 'a'.repeat(64) });
+    assert.equal(ok.status, 404, 'a well-formed reference reaches the engine');
+  });
+
   it('answers 404 JSON for unknown routes and unknown apps', async () => {
     const r = await h.call('GET', '/v1/nothing-here');
     assert.equal(r.status, 404);

@@ -19,6 +19,13 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
       [{ app: 'pipeline' }, 'name'],
       [{ name: 'Bad Name', app: 'pipeline' }, 'name'],
       [{ name: 'cam', app: 'pipeline', fps: -1 }, 'fps'],
+      // Finite floors: 5e-324 fps was admitted and answered with `retry-after: Infinity`.
+      [{ name: 'cam', app: 'pipeline', fps: 5e-324 }, 'fps'],
+      [{ name: 'cam', app: 'pipeline', fps: 0.09 }, 'fps'],
+      [{ name: 'cam', app: 'pipeline', fps: 1001 }, 'fps'],
+      [{ name: 'cam', app: 'pipeline', latencyMs: 5e-324 }, 'latencyMs'],
+      [{ name: 'cam', app: 'pipeline', latencyMs: 0.5 }, 'latencyMs'],
+      [{ name: 'cam', app: 'pipeline', latencyMs: 600_001 }, 'latencyMs'],
       [{ name: 'cam', app: 'pipeline', latencyMs: 'fast' }, 'latencyMs'],
       [{ name: 'cam', app: 'pipeline', priority: 1.5 }, 'priority'],
       [{ name: 'cam', app: 'pipeline', colour: 'red' }, 'colour'],

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -65,24 +66,47 @@ describe('admin token and auth', () => {
     }
   });
 
-  it('generates the token once (mode 0600), logs it only then, and keeps it across restarts', async () => {
+  it('generates the token once (mode 0600), never logs it, says how to show it, keeps it on restart', async () => {
     const first = await startHarness();
     const { dataDir, token } = first;
     await first.close({ keepData: true });
     assert.equal(statSync(join(dataDir, 'admin-token')).mode & 0o777, 0o600);
-    assert.equal(first.logs.filter((l) => l.includes('admin token:')).length, 1);
-    assert.ok(first.logs.some((l) => l.includes(token)));
+    assert.ok(!first.logs.some((l) => l.includes(token)), 'not in the log (docker logs keeps it forever)');
+    const hint = first.logs.filter((l) => l.includes('admin token generated; show it with `rim token`'));
+    assert.equal(hint.length, 1, 'the operator is told how to get it');
+    assert.ok(hint[0]!.includes(join(dataDir, 'admin-token')), hint[0]);
     const second = await startHarness({}, { dataDir });
     try {
       assert.equal(second.token, token);
       assert.ok(
-        !second.logs.some((l) => l.includes('admin token:') || l.includes(token)),
-        'the token is not logged again',
+        !second.logs.some((l) => l.includes('admin token generated') || l.includes(token)),
+        'nothing about it on a restart',
       );
       assert.equal((await second.call('GET', '/readyz')).body.node, 'unit-node');
+      // `rim token` (as `docker exec rim rim token`) prints it from the data dir, and nothing else on stdout.
+      const shown = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'token'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, RIM_DATA_DIR: dataDir },
+        timeout: 30_000,
+      });
+      assert.equal(shown.status, 0, shown.stderr);
+      assert.equal(shown.stdout, `${token}\n`);
     } finally {
       await second.close();
     }
+  });
+
+  it('`rim token` says where it looked when there is no token; RIM_ADMIN_TOKEN wins, as for the appliance', () => {
+    const args = ['--import', 'tsx', 'src/cli/main.ts', 'token'];
+    const rim = (env: Record<string, string>) =>
+      spawnSync(process.execPath, args, { encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, timeout: 30e3 });
+    const none = rim({ RIM_DATA_DIR: '/nonexistent-rim-data' });
+    assert.equal(none.status, 1);
+    assert.equal(none.stdout, '');
+    assert.match(none.stderr, /no admin token at \/nonexistent-rim-data\/admin-token \(ENOENT\)/);
+    const configured = rim({ RIM_DATA_DIR: '/nonexistent-rim-data', RIM_ADMIN_TOKEN: 'configured-token-0123456789' });
+    assert.equal(configured.status, 0, configured.stderr);
+    assert.equal(configured.stdout, 'configured-token-0123456789\n');
   });
 
   it('uses RIM_ADMIN_TOKEN (config adminToken) when given, and never logs it', async () => {

@@ -152,4 +152,49 @@ describe('config', () => {
     fails({ RIM_CONFIG: file('broken.json', '{ nope') }, /not valid JSON/);
     fails({ RIM_CONFIG: join(dir, 'missing.json') }, /RIM_CONFIG: no such file/);
   });
+
+  it("names a secret's key but never echoes its value, nor a structured value or file that holds one", () => {
+    const secret = 'short-secret-xy';
+    const long = 'a-long-cluster-secret-0123';
+    const hides = (env: Record<string, string>, pattern: RegExp, ...secrets: string[]) =>
+      assert.throws(
+        () => load(env),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError, String(e));
+          assert.match(e.message, pattern);
+          for (const x of secrets) assert.ok(!e.message.includes(x), `${x} shown in: ${e.message}`);
+          return true;
+        },
+      );
+    const tooShort = 'expected at least 16 characters$';
+    hides({ RIM_CLUSTER_TOKEN: secret }, new RegExp(`RIM_CLUSTER_TOKEN \\(cluster\\.token\\): ${tooShort}`), secret);
+    hides({ RIM_ADMIN_TOKEN: secret }, new RegExp(`RIM_ADMIN_TOKEN \\(adminToken\\): ${tooShort}`), secret);
+    // The whole RIM_CLUSTER JSON, holding the token, is never shown: not when it is bad, not when a key inside is.
+    hides({ RIM_CLUSTER: `{"token":"${long}","discovery":5}` }, /RIM_CLUSTER \(cluster\.discovery\)/, long);
+    hides({ RIM_CLUSTER: `not json {"token":"${long}"` }, /RIM_CLUSTER \(cluster\)/, long, 'not json');
+    hides({ RIM_CLUSTER: `{"token": 12345678901234567890}` }, /RIM_CLUSTER \(cluster\.token\)/, '1234567890');
+    hides(
+      { RIM_CLUSTER: `{"token":"${secret}"}` },
+      new RegExp(`RIM_CLUSTER \\(cluster\\.token\\): ${tooShort}`),
+      secret,
+    );
+    // A token pasted into another key by mistake is not shown either.
+    hides({ RIM_CLUSTER_TOKEN: long, RIM_NODE_ID: `${long}X` }, /RIM_NODE_ID \(nodeId\): expected lower-case/, long);
+    // Nor from the file, bad or not valid JSON.
+    hides(
+      { RIM_CONFIG: file('secret.json', { adminToken: secret }) },
+      new RegExp(`adminToken in .*: ${tooShort}`),
+      secret,
+    );
+    // (JSON.parse's own message quotes the text around the fault: here, the token's start.)
+    const broken = file('secret-broken.json', `{"cluster": {"token": ${long}}}`);
+    hides({ RIM_CONFIG: broken }, /not valid JSON/, long.slice(0, 6));
+    const broken2 = file('secret-broken2.json', `{"cluster": {"token": "${long}" "name": "x"}}`);
+    hides({ RIM_CONFIG: broken2 }, /not valid JSON at position \d+/, long);
+    // Values of keys that hold no secret are still shown: they help.
+    fails(
+      { RIM_CLUSTER: `{"token":"${long}","name":"Bad Name"}` },
+      /RIM_CLUSTER \(cluster\.name\): .*, got "Bad Name"$/,
+    );
+  });
 });

@@ -151,3 +151,105 @@ test('topoOrder follows the DAG from the entry', () => {
     ['a', 'b', 'c', 'd'],
   );
 });
+
+test('a manifest nested 20,000 deep is a ValidationError naming where, from JSON text or as an object', () => {
+  const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+  const text = JSON.stringify(good()).replace('"/rim/sample.jpg"', deep);
+  assert.ok(Buffer.byteLength(text) < MAX_MANIFEST_BYTES, 'under the size limit: the depth rule must catch it');
+  assert.throws(
+    () => parseManifest(text),
+    (e: any) => {
+      assert.ok(e instanceof ValidationError, `expected ValidationError, got ${e?.constructor?.name}: ${e?.message}`);
+      assert.match(e.field ?? '', /^profile\.sampleInput(\[0\])+$/);
+      assert.match(e.message, /nested deeper than 32 levels/);
+      return true;
+    },
+  );
+  // An object (a stored or replicated app) is walked before anything recursive touches it.
+  let obj: unknown = 'leaf';
+  for (let i = 0; i < 20_000; i++) obj = { x: obj };
+  const m = good();
+  m.modules[0].env = obj;
+  assert.throws(
+    () => parseManifest(m),
+    (e: any) => e instanceof ValidationError && /^modules\[0\]\.env(\.x)+$/.test(e.field ?? ''),
+  );
+  // A forbidden key just under the limit is still found by name.
+  let near: any = { privileged: true };
+  for (let i = 0; i < 20; i++) near = { a: near };
+  const n = good();
+  n.profile = near;
+  refuses(n, `profile${'.a'.repeat(20)}.privileged`, ForbiddenManifestError);
+});
+
+test("module and variant images follow Docker's reference grammar; the error names the field", () => {
+  const digest = `sha256:${'f'.repeat(64)}`;
+  const taken = ['rim/sample:1', 'localhost:5000/team/app:v1.2_x', `registry.example.com/a/b@${digest}`, 'self'];
+  for (const image of taken) {
+    const m = good();
+    m.modules[1].image = image;
+    assert.equal(parseManifest(m).modules[1]!.image, image);
+  }
+  const refused = [
+    'bad image ref',
+    'Rim/Sample:1',
+    'rim/sample:',
+    'rim/sample:-x',
+    'rim//sample',
+    'ímage:1',
+    'rim/ü',
+    '',
+    'x'.repeat(600),
+  ];
+  for (const image of refused) {
+    const m = good();
+    m.modules[1].image = image;
+    refuses(m, 'modules[1].image');
+  }
+  const v = good();
+  v.modules[0].variants[0].image = 'team/Upper';
+  refuses(v, 'modules[0].variants[0].image');
+});
+
+test('reserved env names are refused in any case', () => {
+  const keys = ['rim_port', 'Rim_App', 'nvidia_visible_devices', 'Nvidia_Driver_Capabilities', 'cuda_visible_devices'];
+  for (const key of keys) {
+    const m = good();
+    m.modules[1].env = { [key]: 'x' };
+    refuses(m, 'modules[1].env');
+    const v = good();
+    v.modules[0].variants[0].env = { [key]: 'x' };
+    refuses(v, 'modules[0].variants[0].env');
+  }
+  const ok = good();
+  ok.modules[1].env = { RIMSHOT: '1', cuda_cache_path: '/tmp' };
+  assert.equal(parseManifest(ok).modules[1]!.env!.RIMSHOT, '1');
+});
+
+test('default fps and latency have finite floors', () => {
+  const cases = [
+    ['fps', 5e-324],
+    ['fps', 0.05],
+    ['fps', 1001],
+    ['latencyMs', 0.5],
+    ['latencyMs', 5e-324],
+    ['latencyMs', 600_001],
+  ] as const;
+  for (const [key, value] of cases) {
+    const m = good();
+    m.defaults[key] = value;
+    refuses(m, `defaults.${key}`);
+  }
+  const m = good();
+  m.defaults = { fps: 0.1, latencyMs: 1 };
+  assert.deepEqual(parseManifest(m).defaults, { fps: 0.1, latencyMs: 1 });
+});
+
+test('keys named like Object.prototype members are ordinary unknown fields, not forbidden ones', () => {
+  const m = good();
+  m.modules[0].constructor = 1;
+  assert.throws(
+    () => parseManifest(JSON.stringify(m)),
+    (e: any) => !(e instanceof ForbiddenManifestError) && e.field === 'modules[0].constructor',
+  );
+});
