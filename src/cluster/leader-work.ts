@@ -112,7 +112,15 @@ export class LeaderWork {
     const key = planInputKey(doc, nodes);
     if (key === this.plannedKey) return;
     const started = this.now();
-    const plan = planner(doc, nodes, doc.plan);
+    let plan: Plan;
+    try {
+      plan = planner(doc, nodes, doc.plan);
+    } catch (e) {
+      // The planner is pure: the same inputs would fail the same way, so say it once and wait for new inputs.
+      this.plannedKey = key;
+      this.log.error({ err: e }, 'planning failed; the committed plan stays in force until the inputs change');
+      return;
+    }
     let outcome: 'proposed' | 'same' | 'conflict' = 'conflict';
     await this.view.propose((head, next) => {
       if (!head || head.data.version !== doc.version) { outcome = 'conflict'; return null; }

@@ -131,3 +131,23 @@ test('stale inventories: only members that report other hardware, in any field o
   assert.deepEqual(next.members.map((m) => m.inventory), [withGpu('n1'), bare('n2')]);
   assert.equal(withReportedInventories(next, reported), next, 'nothing to change: the same document');
 });
+
+test('a planner that throws is reported once per set of inputs, not on every tick; the plan stays', async () => {
+  const view = new FakeView(docWith(withGpu('n1'), running));
+  const abort = new AbortController();
+  const logs: string[] = [];
+  let calls = 0;
+  new LeaderWork({
+    nodeId: 'n1', view, detector: { suspectAfterMs: 60000, deadAfterMs: 120000, expireAfterMs: 0 },
+    planner: () => { calls++; throw new TypeError("Cannot read properties of undefined (reading 'maxFps')"); },
+    timings: { leaderTickMs: 10 }, reportedInventories: async () => new Map([['n1', withGpu('n1')]]),
+    logger: createLogger({ destination: new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } }) }),
+    now: Date.now,
+  }).start(abort.signal);
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(calls, 1);
+    assert.equal(logs.filter((l) => /planning failed/.test(l)).length, 1);
+    assert.deepEqual(view.newestDoc().plan, running);
+  } finally { abort.abort(); }
+});
