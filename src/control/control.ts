@@ -164,7 +164,9 @@ export class Control {
   /** The committed document once the leader's plan covers its deployments, or the newest one at the time limit. */
   private async leaderPlan(): Promise<ClusterDocument> {
     const { timeoutMs, pollMs } = this.deps.leaderPlanWait ?? LEADER_PLAN_WAIT;
-    for (let waited = 0; !planCovers(this.deps.store.read()) && waited < timeoutMs; waited += pollMs) await sleep(pollMs);
+    for (let waited = 0; !planCovers(this.deps.store.read()) && waited < timeoutMs; waited += pollMs) {
+      await sleep(pollMs);
+    }
     return this.deps.store.read();
   }
 
@@ -189,8 +191,13 @@ export class Control {
     await this.deps.store.updateLocal((l) => { l.ports = ports; });
     this.deps.supervisor.setAssignment(assignment);
     const p = plan!;
-    this.deps.logger.info({ placements: p.placements.length, rejected: p.rejected.length, replicas: assignment.replicas.length, version: assignment.version }, 'plan updated');
-    this.deps.events.publish('plan', 'updated', { placements: p.placements.length, rejected: p.rejected, version: doc.version });
+    this.deps.logger.info({
+      placements: p.placements.length, rejected: p.rejected.length, replicas: assignment.replicas.length,
+      version: assignment.version,
+    }, 'plan updated');
+    this.deps.events.publish('plan', 'updated', {
+      placements: p.placements.length, rejected: p.rejected, version: doc.version,
+    });
     return p;
   }
 

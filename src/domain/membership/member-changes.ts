@@ -77,7 +77,9 @@ export function staleInventories(doc: ClusterDocument, reported: ReadonlyMap<str
 }
 
 /** The document with each stale member's inventory replaced by the one it reports. */
-export function withReportedInventories(doc: ClusterDocument, reported: ReadonlyMap<string, NodeInventory>): ClusterDocument {
+export function withReportedInventories(
+  doc: ClusterDocument, reported: ReadonlyMap<string, NodeInventory>,
+): ClusterDocument {
   const stale = new Set(staleInventories(doc, reported));
   if (!stale.size) return doc;
   return { ...doc, members: doc.members.map((m) => (stale.has(m.id) ? { ...m, inventory: reported.get(m.id)! } : m)) };

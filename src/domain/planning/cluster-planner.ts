@@ -50,7 +50,7 @@ export function clusterPlanner(options: PlanOptions, network: NetworkSpec = DEFA
       for (const r of waiting) engineReasons.set(r.deployment, r.reason);
       if (waiting.length) engine = only(engine, new Set(sized.map((d) => d.name).filter((n) => !engineReasons.has(n))));
     }
-    const engineNames = engine ? new Set([...engine.placements, ...engine.rejected].map((x) => x.deployment)) : new Set();
+    const engineNames = new Set(engine ? [...engine.placements, ...engine.rejected].map((x) => x.deployment) : []);
     const rest = doc.deployments.filter((d) => !engineNames.has(d.name));
     if (!rest.length && engine) return engine;
     const standIn = standInPlan({ ...doc, deployments: rest }, nodes, only(previous, namesOf(rest)));

@@ -21,7 +21,8 @@ export function keptPlacements(
     const mod = modules.find((m) => m.name === p.module);
     const node = byId.get(p.node);
     if (!mod || !node) return undefined;
-    const fits = mod.accelerator === 'gpu' ? node.accelerators.some((a) => a.id === p.accelerator) : p.accelerator === 'cpu';
+    const fits = mod.accelerator === 'gpu'
+      ? node.accelerators.some((a) => a.id === p.accelerator) : p.accelerator === 'cpu';
     if (!fits) return undefined;
   }
   const kept: Placement[] = [];

@@ -12,14 +12,16 @@ const TOKEN = 'inventory-refresh-token-0123456789';
 const gpuApp: RegisteredApp = {
   name: 'a', image: 'rim/a', digest: 'sha256:a', registeredAt: 0,
   manifest: {
-    apiVersion: 'rim/v1', name: 'a', entry: 'det', modules: [{ name: 'det', image: 'self', accelerator: 'gpu', next: [] }],
+    apiVersion: 'rim/v1', name: 'a', entry: 'det',
+    modules: [{ name: 'det', image: 'self', accelerator: 'gpu', next: [] }],
   } as unknown as RegisteredApp['manifest'],
 };
 const withGpu = (id: string): NodeInventory => ({
-  id, cpus: 3, memoryMB: 8192, accelerators: [{ id: 'emu0', model: 'RTX 2080 Ti', memoryMB: 4096, emulated: true, cpus: 1 }],
+  id, cpus: 3, memoryMB: 8192,
+  accelerators: [{ id: 'emu0', model: 'RTX 2080 Ti', memoryMB: 4096, emulated: true, cpus: 1 }],
 });
 
-test('a follower restarted with an emulated GPU on the same data volume: the document and the plan follow', async () => {
+test('a follower restarted with an emulated GPU on its data volume: the document and the plan follow', async () => {
   const slots = await Promise.all([listen(), listen(), listen()]);
   const addresses = slots.map((s) => `127.0.0.1:${s.port}`);
   const nodes: TestNode[] = [];
@@ -33,12 +35,14 @@ test('a follower restarted with an emulated GPU on the same data volume: the doc
       d.apps = [gpuApp];
       d.deployments = [{ name: 'cam', app: 'a', fps: 5, latencyMs: 500, priority: 0, createdAt: 0 }];
     });
-    await until('cam rejected: no GPU yet', () => leader.node.newestDoc()?.plan?.rejected.some((r) => r.deployment === 'cam'));
+    const plan0 = () => leader.node.newestDoc()?.plan;
+    await until('cam rejected: no GPU yet', () => plan0()?.rejected.some((r) => r.deployment === 'cam'));
     const follower = nodes.find((n) => n !== leader)!;
     const i = nodes.indexOf(follower);
     await follower.stop({ keepData: true });
     const slot = await listen(slots[i]!.port);
-    nodes[i] = await startNode(follower.id, TOKEN, slot, addresses, { dir: follower.dir, inventory: withGpu(follower.id) });
+    const restart = { dir: follower.dir, inventory: withGpu(follower.id) };
+    nodes[i] = await startNode(follower.id, TOKEN, slot, addresses, restart);
     const doc = await until('the new inventory in the leader\'s document', () => {
       const d = leader.node.newestDoc();
       return d?.members.find((m) => m.id === follower.id)?.inventory?.accelerators.length === 1 && d;

@@ -21,12 +21,14 @@ import { until } from './harness.js';
 const gpuApp: RegisteredApp = {
   name: 'a', image: 'rim/a', digest: 'sha256:a', registeredAt: 0,
   manifest: {
-    apiVersion: 'rim/v1', name: 'a', entry: 'det', modules: [{ name: 'det', image: 'self', accelerator: 'gpu', next: [] }],
+    apiVersion: 'rim/v1', name: 'a', entry: 'det',
+    modules: [{ name: 'det', image: 'self', accelerator: 'gpu', next: [] }],
   } as unknown as RegisteredApp['manifest'],
 };
 const bare = (id: string): NodeInventory => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] });
 const withGpu = (id: string): NodeInventory => ({
-  id, cpus: 3, memoryMB: 8192, accelerators: [{ id: 'emu0', model: 'RTX 2080 Ti', memoryMB: 4096, emulated: true, cpus: 1 }],
+  id, cpus: 3, memoryMB: 8192,
+  accelerators: [{ id: 'emu0', model: 'RTX 2080 Ti', memoryMB: 4096, emulated: true, cpus: 1 }],
 });
 const running: Plan = {
   strategy: 'stand-in', rejected: [], latencyMs: {}, utilisation: {}, solveMs: 0,
@@ -114,7 +116,8 @@ test('running replicas are not re-planned away while the document\'s inventory i
     assert.deepEqual(view.newestDoc().plan, running, 'the running plan stays');
     assert.equal(view.proposals.length, 0);
     view.refuse = undefined;
-    const doc = await until('the refresh', () => view.newestDoc().members[0]!.inventory!.accelerators.length && view.newestDoc(), 3000);
+    const refreshed = () => view.newestDoc().members[0]!.inventory!.accelerators.length > 0;
+    const doc = await until('the refresh', () => refreshed() && view.newestDoc(), 3000);
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(view.newestDoc().plan?.placements, running.placements, 'still running where it was');
     assert.ok(doc);

@@ -59,7 +59,9 @@ function control(store: Store, planner: Planner, logs: string[] = []) {
 
 const placed = (doc: ClusterDocument): Plan => ({
   strategy: 'leader', rejected: [], latencyMs: {}, utilisation: {}, solveMs: 0,
-  placements: doc.deployments.map((d) => ({ deployment: d.name, module: 'm', node: 'n1', accelerator: 'cpu', fps: d.fps })),
+  placements: doc.deployments.map((d) => ({
+    deployment: d.name, module: 'm', node: 'n1', accelerator: 'cpu', fps: d.fps,
+  })),
 });
 
 test('a cluster member forwards its change without a plan and answers once the leader\'s plan covers it', async () => {
@@ -72,7 +74,8 @@ test('a cluster member forwards its change without a plan and answers once the l
   assert.equal(out.created, true);
   assert.equal(store.updates.length, 1, 'one forwarded change');
   assert.equal(store.updates[0]!.plan, undefined, 'the member computed no plan');
-  assert.deepEqual(store.read().plan?.placements.map((p) => p.deployment), ['cam'], 'answered after the leader planned');
+  const planned = store.read().plan?.placements.map((p) => p.deployment);
+  assert.deepEqual(planned, ['cam'], 'answered after the leader planned');
   assert.equal(assignments.at(-1)?.replicas.length, 1, 'its share of the leader\'s plan');
 });
 
@@ -98,7 +101,9 @@ test('a box on its own plans the change itself', async () => {
 test('a stored change is answered as done even when planning throws; the error is logged', async () => {
   const store = new MemoryStore();
   const logs: string[] = [];
-  const broken: ClusterPlanner = () => { throw new TypeError("Cannot read properties of undefined (reading 'maxFps')"); };
+  const broken: ClusterPlanner = () => {
+    throw new TypeError("Cannot read properties of undefined (reading 'maxFps')");
+  };
   const { c } = control(store, oneBoxPlanner(broken, RANGE), logs);
   const out = await c.addDeployment({ name: 'cam', app: 'a', fps: 5, latencyMs: 500 });
   assert.equal(out.created, true);

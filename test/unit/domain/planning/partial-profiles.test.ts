@@ -106,7 +106,8 @@ test('a deployment that cannot run says why, with the missing profile named', ()
   assert.equal(next.rejected.length, 1);
   assert.match(next.rejected[0]!.reason, /module det needs a GPU and no live node has one/);
   const sizing = appSizing(app, profiles, [gpuNode('n1')]);
-  assert.deepEqual(sizing, { sized: false, profiling: true, missing: ['module det: no usable profile on T4 (failed: never healthy)'] });
+  const missing = ['module det: no usable profile on T4 (failed: never healthy)'];
+  assert.deepEqual(sizing, { sized: false, profiling: true, missing });
 });
 
 test('sizing: every module needs an ok profile on a model present; the whole DAG alone is not enough', () => {
