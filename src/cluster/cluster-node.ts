@@ -124,9 +124,22 @@ export class ClusterNode {
       detector: deps.detector ?? DEFAULT_FAILURE_DETECTOR,
       planner: deps.planner,
       timings,
+      reportedInventories: () => this.reportedInventories(),
       logger: log,
       now: deps.now,
     });
+  }
+
+  /** Each member's inventory as it reports it now: this node's own, and each peer's last fresh hello. */
+  private async reportedInventories(): Promise<Map<string, NodeInventory>> {
+    const now = this.deps.now();
+    const out = new Map<string, NodeInventory>();
+    for (const p of this.discovery.knownPeers()) {
+      const inv = p.hello.inventory;
+      if (inv && inv.id === p.id && now - p.seenAt < this.timings.peerFreshMs) out.set(p.id, inv);
+    }
+    out.set(this.deps.nodeId, await this.deps.inventory());
+    return out;
   }
 
   start(signal: AbortSignal): void {

@@ -1,9 +1,14 @@
 /**
  * What only the leader does: admit joining nodes, declare members suspect
- * or dead from their silence, drop members past memberExpiry, and re-plan
- * whenever the plan's inputs change (apps, deployments, profiles, the set
- * of live nodes), passing the previous plan so that nothing else moves.
- * Each node then runs its share of the committed plan (assignment-follower).
+ * or dead from their silence, drop members past memberExpiry, refresh a
+ * member's inventory when it reports another (a box restarted with other
+ * accelerators), and re-plan whenever the plan's inputs change (apps,
+ * deployments, profiles, the set of live nodes), passing the previous plan
+ * so that nothing else moves. It is the only planner in the cluster. It
+ * never plans on an inventory it knows to be stale: a plan made on it could
+ * tear running replicas down. A plan lost to a newer document is planned
+ * again on the next tick, never counted as done. Each node then runs its
+ * share of the committed plan (assignment-follower).
  */
 import {
   expiredMembers,
@@ -13,14 +18,17 @@ import {
 import {
   aliveMembers,
   isCurrentMember,
+  staleInventories,
   votersOf,
   withMember,
   withoutMember,
+  withReportedInventories,
   withTransitions,
 } from '../domain/membership/member-changes.js';
 import { ForbiddenError, RetryLaterError, UnavailableError } from '../domain/errors.js';
 import { planInputKey, planKey } from '../domain/planning/plan-keys.js';
 import type { ClusterPlanner } from '../domain/planning/planner.js';
+import type { NodeInventory, Plan } from '../domain/types.js';
 import { parseBody } from '../http/parse-body.js';
 import type { Logger } from '../log.js';
 import type { ClusterTimings } from './cluster-timings.js';
@@ -35,6 +43,11 @@ export interface LeaderWorkDeps {
   /** Without one the leader keeps whatever plan the document has. */
   planner?: ClusterPlanner;
   timings: Pick<ClusterTimings, 'leaderTickMs'>;
+  /**
+   * What each member reports as its inventory now, as far as this node has
+   * heard (its own, and each peer's last fresh hello), by member id.
+   */
+  reportedInventories?: () => Promise<ReadonlyMap<string, NodeInventory>>;
   logger: Logger;
   now: () => number;
 }
@@ -91,22 +104,54 @@ export class LeaderWork {
       const data = withoutMember(head.data, gone);
       return { data: { ...data, version: next }, voters: votersOf(data) };
     });
-    if (this.deps.planner) await this.replan(this.deps.planner);
+    const reported = (await this.deps.reportedInventories?.()) ?? new Map<string, NodeInventory>();
+    await this.view.propose((head, next) => {
+      const stale = head ? staleInventories(head.data, reported) : [];
+      if (!head || !stale.length) return null;
+      this.log.info({ members: stale }, 'member inventory refreshed: the box reports other hardware');
+      return { data: { ...withReportedInventories(head.data, reported), version: next } };
+    });
+    if (this.deps.planner) await this.replan(this.deps.planner, reported);
   }
 
-  private async replan(planner: ClusterPlanner): Promise<void> {
+  private async replan(planner: ClusterPlanner, reported: ReadonlyMap<string, NodeInventory>): Promise<void> {
     const doc = this.view.newestDoc();
     if (!doc) return;
+    const stale = staleInventories(doc, reported);
+    if (stale.length) {
+      this.log.debug({ members: stale }, 'not planning: inventories in the document are stale until refreshed');
+      return;
+    }
     const nodes = aliveMembers(doc).flatMap((m) => (m.inventory ? [m.inventory] : []));
     const key = planInputKey(doc, nodes);
     if (key === this.plannedKey) return;
     const started = this.now();
-    const plan = planner(doc, nodes, doc.plan);
+    let plan: Plan;
+    try {
+      plan = planner(doc, nodes, doc.plan);
+    } catch (e) {
+      // The planner is pure: the same inputs would fail the same way, so say it once and wait for new inputs.
+      this.plannedKey = key;
+      this.log.error({ err: e }, 'planning failed; the committed plan stays in force until the inputs change');
+      return;
+    }
+    let outcome: 'proposed' | 'same' | 'conflict' = 'conflict';
     await this.view.propose((head, next) => {
-      if (!head || head.data.version !== doc.version || planKey(plan) === planKey(head.data.plan)) return null;
+      if (!head || head.data.version !== doc.version) {
+        outcome = 'conflict';
+        return null;
+      }
+      if (planKey(plan) === planKey(head.data.plan)) {
+        outcome = 'same';
+        return null;
+      }
+      outcome = 'proposed';
       return { data: { ...head.data, plan, version: next } };
     });
+    // A plan made on a document that has since changed is not done: the next tick plans on the new one.
+    if (outcome === 'conflict') return;
     this.plannedKey = key;
+    if (outcome === 'same') return;
     this.log.info(
       {
         placements: plan.placements.length,

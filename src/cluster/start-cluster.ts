@@ -101,7 +101,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
   return {
     node,
     store: new ClusterStore(p.localStore, node),
-    planner: memberPlanner(plan, config.ports.range),
+    planner: memberPlanner(config.ports.range),
     router: createPeerRouter({ nodeId: p.nodeId, signer, now: p.now, logger, handlers: node.handlers() }),
     base: PEER_BASE,
     status: () => node.status(),

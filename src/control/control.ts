@@ -13,10 +13,12 @@ import type { Store } from '../adapters/store.js';
 import type { Inventory } from '../adapters/inventory.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { parseManifest } from '../domain/manifest.js';
+import { planCovers } from '../domain/planning/plan-keys.js';
 import type { Planner } from '../domain/planning/planner.js';
-import type { Assignment, Plan, RegisteredApp, StoredDeployment } from '../domain/types.js';
+import type { Assignment, ClusterDocument, Plan, RegisteredApp, StoredDeployment } from '../domain/types.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../log.js';
+import { sleep } from '../sleep.js';
 import type { DeploymentRequest } from './requests.js';
 
 export interface ControlDeps {
@@ -28,7 +30,15 @@ export interface ControlDeps {
   events: EventBus;
   logger: Logger;
   now: () => number;
+  /**
+   * Where the leader plans (a cluster member's planner has no `plan`): how
+   * long a change waits for the leader's plan that covers it, so that its
+   * answer says placed or rejected. Default 5000 ms, polled every 50 ms.
+   */
+  leaderPlanWait?: { timeoutMs: number; pollMs: number };
 }
+
+const LEADER_PLAN_WAIT = { timeoutMs: 5000, pollMs: 50 };
 
 export class Control {
   private chain: Promise<unknown> = Promise.resolve();
@@ -68,7 +78,7 @@ export class Control {
           image,
           digest: app.digest,
         });
-        await this.replanLocked();
+        await this.afterChange();
       }
       return { app, created };
     });
@@ -88,7 +98,7 @@ export class Control {
       });
       this.deps.logger.info({ app: name }, 'app removed');
       this.deps.events.publish('app', 'removed', { name });
-      await this.replanLocked();
+      await this.afterChange();
       return removed;
     });
   }
@@ -131,7 +141,7 @@ export class Control {
           'deployment added',
         );
         this.deps.events.publish('deployment', 'created', deployment);
-        await this.replanLocked();
+        await this.afterChange();
       }
       return { deployment, created };
     });
@@ -148,45 +158,80 @@ export class Control {
       });
       this.deps.logger.info({ deployment: name }, 'deployment removed');
       this.deps.events.publish('deployment', 'removed', { name });
-      await this.replanLocked();
+      await this.afterChange();
       return removed;
     });
   }
 
-  /** Re-plans from the stored document and hands the assignment over (also used at start). */
-  replan(): Promise<Plan> {
-    return this.serialise(() => this.replanLocked());
+  /**
+   * Re-plans from the stored document and hands the assignment over (also
+   * used at start). On a cluster member the leader plans: this only takes
+   * this node's share of the committed plan.
+   */
+  replan(): Promise<Plan | undefined> {
+    return this.serialise(() => this.replanLocked(false));
   }
 
-  private async replanLocked(): Promise<Plan> {
+  /**
+   * After a stored change: plan it (or wait for the leader's plan). The change
+   * is stored whatever happens here, so a failure to plan is logged, not
+   * answered as a failed change; the previous plan stays in force.
+   */
+  private async afterChange(): Promise<void> {
+    try {
+      await this.replanLocked(true);
+    } catch (e) {
+      this.deps.logger.error({ err: e }, 'planning after a stored change failed; the previous plan stays in force');
+    }
+  }
+
+  /** The committed document once the leader's plan covers its deployments, or the newest one at the time limit. */
+  private async leaderPlan(): Promise<ClusterDocument> {
+    const { timeoutMs, pollMs } = this.deps.leaderPlanWait ?? LEADER_PLAN_WAIT;
+    for (let waited = 0; !planCovers(this.deps.store.read()) && waited < timeoutMs; waited += pollMs) {
+      await sleep(pollMs);
+    }
+    return this.deps.store.read();
+  }
+
+  private async replanLocked(waitForLeader: boolean): Promise<Plan | undefined> {
     const node = await this.deps.inventory.get();
     const { planner } = this.deps;
-    let plan!: Plan;
-    const doc = await this.deps.store.update((d) => {
-      plan = planner.plan(node, d);
-      d.plan = plan;
-    });
+    let plan: Plan | undefined;
+    let doc: ClusterDocument;
+    if (planner.plan) {
+      const planHere = planner.plan;
+      doc = await this.deps.store.update((d) => {
+        plan = planHere(node, d);
+        d.plan = plan;
+      });
+    } else {
+      doc = waitForLeader ? await this.leaderPlan() : this.deps.store.read();
+      plan = doc.plan;
+      if (!plan) return undefined;
+    }
     const previous = (this.deps.store.local().ports ?? {}) as Record<string, number>;
     const { assignment, ports } = planner.assignment(node, doc, previous);
     await this.deps.store.updateLocal((l) => {
       l.ports = ports;
     });
     this.deps.supervisor.setAssignment(assignment);
+    const p = plan!;
     this.deps.logger.info(
       {
-        placements: plan.placements.length,
-        rejected: plan.rejected.length,
+        placements: p.placements.length,
+        rejected: p.rejected.length,
         replicas: assignment.replicas.length,
         version: assignment.version,
       },
       'plan updated',
     );
     this.deps.events.publish('plan', 'updated', {
-      placements: plan.placements.length,
-      rejected: plan.rejected,
+      placements: p.placements.length,
+      rejected: p.rejected,
       version: doc.version,
     });
-    return plan;
+    return p;
   }
 
   private serialise<T>(op: () => Promise<T>): Promise<T> {

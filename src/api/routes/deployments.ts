@@ -25,7 +25,13 @@ export const deploymentBody = z.strictObject({
     .optional(),
 });
 
-/** A deployment with where it runs and (once the router measures them) how it does. */
+/**
+ * A deployment with where it runs and (once the router measures them) how it
+ * does. A rejected one carries `state: "rejected"`, `reason` and
+ * `rejected: {reason}` (what the CLI reads to exit non-zero); `pending`
+ * means no plan has covered it yet (in a cluster: the leader has not planned
+ * it within the wait).
+ */
 export function deploymentView(d: StoredDeployment, doc: ClusterDocument, measured?: MeasuredView) {
   const plan = doc.plan;
   const placements = plan?.placements.filter((p) => p.deployment === d.name) ?? [];
@@ -33,7 +39,7 @@ export function deploymentView(d: StoredDeployment, doc: ClusterDocument, measur
   return {
     ...d,
     state: !plan ? 'pending' : rejected ? 'rejected' : placements.length ? 'admitted' : 'pending',
-    ...(rejected ? { reason: rejected.reason } : {}),
+    ...(rejected ? { reason: rejected.reason, rejected: { reason: rejected.reason } } : {}),
     placement: placements.map(({ deployment: _d, ...p }) => p),
     latencyEstimateMs: plan?.latencyMs[d.name] ?? null,
     // Measured by this node's data-plane router (frames sent to this appliance); null until it has seen frames.

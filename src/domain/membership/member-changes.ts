@@ -45,7 +45,7 @@ export function isCurrentMember(doc: ClusterDocument, join: JoinInfo): boolean {
     !!m &&
     m.state === 'alive' &&
     m.address === join.address &&
-    (!join.inventory || JSON.stringify(m.inventory) === JSON.stringify(join.inventory))
+    (!join.inventory || sameInventory(m.inventory, join.inventory))
   );
 }
 
@@ -71,3 +71,37 @@ export const withoutMember = (doc: ClusterDocument, id: string): ClusterDocument
   ...doc,
   members: doc.members.filter((m) => m.id !== id),
 });
+
+/** JSON with sorted keys: two inventories are the same whatever order their fields came in. */
+function canonical(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+export const sameInventory = (a: NodeInventory | undefined, b: NodeInventory | undefined): boolean =>
+  canonical(a) === canonical(b);
+
+/**
+ * Members (not left) whose inventory in the document differs from what they
+ * report now (`reported`: by member id, what this node last heard from each,
+ * itself included): the document is stale for them. A box restarted with
+ * other accelerators on the same data volume is one.
+ */
+export function staleInventories(doc: ClusterDocument, reported: ReadonlyMap<string, NodeInventory>): string[] {
+  return doc.members
+    .filter((m) => m.state !== 'left' && reported.has(m.id) && !sameInventory(m.inventory, reported.get(m.id)))
+    .map((m) => m.id);
+}
+
+/** The document with each stale member's inventory replaced by the one it reports. */
+export function withReportedInventories(
+  doc: ClusterDocument,
+  reported: ReadonlyMap<string, NodeInventory>,
+): ClusterDocument {
+  const stale = new Set(staleInventories(doc, reported));
+  if (!stale.size) return doc;
+  return { ...doc, members: doc.members.map((m) => (stale.has(m.id) ? { ...m, inventory: reported.get(m.id)! } : m)) };
+}

@@ -7,7 +7,7 @@
 import { ValidationError } from '../errors.js';
 import type { AppSpec, ClusterSpec, Deployment, Plan, Profile } from '../types.js';
 import { countMoves } from './plan-build.js';
-import { buildProblem, DEFAULT_HEADROOM } from './problem.js';
+import { buildProblem, DEFAULT_HEADROOM, profiledPlan } from './problem.js';
 import type { PlanOptions, Strategy } from './strategy.js';
 import { ffdStrategy } from './strategies/ffd.js';
 import { nexusStrategy } from './strategies/nexus.js';
@@ -35,7 +35,7 @@ export function planPlacement(
   if (!(headroom >= 0 && headroom < 1)) throw new ValidationError(`headroom: ${headroom} is not in [0, 1)`, 'headroom');
   const start = options.clock?.() ?? 0;
   const problem = buildProblem(cluster, apps, profiles, deployments, headroom);
-  const plan = strategy.plan({ problem, options, previous });
+  const plan = strategy.plan({ problem, options, previous: previous && profiledPlan(problem, previous) });
   plan.solveMs = options.clock ? Number((options.clock() - start).toFixed(3)) : 0;
   if (previous) plan.moves = countMoves(previous, plan);
   return plan;

@@ -4,7 +4,7 @@
  * per node). Every strategy and the validator read this, never the raw files.
  * Building it is O(apps·modules + profiles + nodes·accelerators + deployments).
  */
-import type { AppSpec, ClusterSpec, Deployment, Profile } from '../types.js';
+import type { AppSpec, ClusterSpec, Deployment, Plan, Profile } from '../types.js';
 import { DEFAULT_VARIANT, topoOrder } from '../manifest.js';
 
 export const CPU = 'cpu';
@@ -195,6 +195,32 @@ export function buildProblem(
     profiles: profileMap,
     models,
   };
+}
+
+/**
+ * The previous plan as the strategies may read it: rows whose replica has no
+ * profile on its slot's model now (the stand-in put it there, or its profile
+ * failed or went stale) are dropped, so the deployment is re-placed as if
+ * that replica had moved; a strategy never sizes a replica it has no profile
+ * for. O(placements).
+ */
+export function profiledPlan(p: Problem, plan: Plan): Plan {
+  const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+  const deps = new Map(p.deployments.map((d) => [d.name, d]));
+  const profiled = (pl: Plan['placements'][number]): boolean => {
+    const d = deps.get(pl.deployment);
+    const n = nodes.get(pl.node);
+    const mod = d && p.apps.get(d.app)?.modules.find((m) => m.name === pl.module);
+    if (!d || !n || !mod) return true; // unresolved rows are the strategies' to count as lost
+    const slot =
+      pl.accelerator === CPU
+        ? p.slots[n.cpuSlot]
+        : n.gpuSlots.map((g) => p.slots[g]!).find((s) => s.id === pl.accelerator);
+    if (!slot) return true;
+    return slot.gpu === mod.gpu && !!profileFor(p, d.app, mod.name, variantOf(pl.variant), slot.model);
+  };
+  const placements = plan.placements.filter(profiled);
+  return placements.length === plan.placements.length ? plan : { ...plan, placements };
 }
 
 /** Priority first (higher first); ties keep file order. O(d log d). */

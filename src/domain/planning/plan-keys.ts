@@ -17,3 +17,15 @@ export function planInputKey(doc: ClusterDocument, nodes: NodeInventory[]): stri
     nodes,
   ]);
 }
+
+/**
+ * Whether the document's plan accounts for its deployments as they are now:
+ * each one placed or rejected, none that is gone. A change is planned once
+ * this holds (the leader plans in its own loop).
+ */
+export function planCovers(doc: ClusterDocument): boolean {
+  if (!doc.plan) return doc.deployments.length === 0;
+  const named = new Set([...doc.plan.placements, ...doc.plan.rejected].map((x) => x.deployment));
+  const now = new Set(doc.deployments.map((d) => d.name));
+  return named.size === now.size && [...now].every((n) => named.has(n));
+}

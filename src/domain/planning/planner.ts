@@ -11,8 +11,13 @@ import type { Assignment, ClusterDocument, NodeInventory, Plan } from '../types.
 export type ClusterPlanner = (doc: ClusterDocument, nodes: NodeInventory[], previous: Plan | undefined) => Plan;
 
 export interface Planner {
-  /** The plan for the document's apps and deployments on this node. Pure. */
-  plan(node: NodeInventory, doc: ClusterDocument): Plan;
+  /**
+   * The plan for the document's apps and deployments, where this node plans
+   * (a box on its own). Absent on a cluster member: only the leader plans,
+   * in its own loop (one planner at a time); the member's control forwards
+   * its change and waits for the leader's plan. Pure.
+   */
+  plan?(node: NodeInventory, doc: ClusterDocument): Plan;
   /**
    * This node's share of `doc.plan`: the replicas its supervisor must run.
    * `ports` are the ports replicas had (kept across re-plans); returns the new book. Pure.

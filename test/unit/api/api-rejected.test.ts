@@ -15,11 +15,11 @@ describe('API: a deployment the plan cannot place', () => {
       assert.equal(r.status, 201);
       assert.equal(r.body.state, 'rejected');
       assert.match(r.body.reason, /needs a GPU/);
+      assert.deepEqual(r.body.rejected, { reason: r.body.reason }, 'the answer says rejected, with the reason');
       assert.deepEqual(r.body.placement, []);
-      assert.equal(
-        (await h.call('POST', '/v1/deployments', { name: 'job', app: 'single', fps: 1, latencyMs: 100 })).body.state,
-        'admitted',
-      );
+      const job = await h.call('POST', '/v1/deployments', { name: 'job', app: 'single', fps: 1, latencyMs: 100 });
+      assert.equal(job.body.state, 'admitted');
+      assert.equal(job.body.rejected, undefined);
       const plan = (await h.call('GET', '/v1/plan')).body;
       assert.deepEqual(
         plan.rejected.map((x: { deployment: string }) => x.deployment),

@@ -15,6 +15,7 @@ import { PeerSigner } from '../../../src/cluster/peer-auth.js';
 import { PeerClient } from '../../../src/cluster/peer-client.js';
 import { createPeerRouter, PEER_BASE } from '../../../src/cluster/peer-server.js';
 import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
+import type { NodeInventory } from '../../../src/domain/types.js';
 import { createLogger } from '../../../src/log.js';
 
 export const FAST = {
@@ -28,14 +29,23 @@ export interface TestNode {
   node: ClusterNode;
   store: LowdbStore;
   logs: string[];
-  stop(): Promise<void>;
+  /** Its lowdb data directory (kept by `stop({ keepData: true })` for a restart on the same volume). */
+  dir: string;
+  stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Reserves a loopback port by listening on it; the node then serves there. */
-export async function listen(): Promise<{ server: Server; app: express.Express; port: number }> {
+export interface NodeOptions {
+  /** Restart on this data directory (a box's data volume). */
+  dir?: string;
+  /** What the box reports as its hardware (no accelerator by default). */
+  inventory?: NodeInventory;
+}
+
+/** Reserves a loopback port by listening on it (any free one unless given); the node then serves there. */
+export async function listen(port = 0): Promise<{ server: Server; app: express.Express; port: number }> {
   const app = express();
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
   return { server, app, port: (server.address() as AddressInfo).port };
 }
@@ -45,8 +55,10 @@ export async function startNode(
   token: string,
   slot: Awaited<ReturnType<typeof listen>>,
   peers: string[],
+  opts: NodeOptions = {},
 ): Promise<TestNode> {
-  const dir = await mkdtemp(join(tmpdir(), `rim-cluster-${id}-`));
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), `rim-cluster-${id}-`)));
+  const inventory = opts.inventory ?? { id, cpus: 4, memoryMB: 8192, accelerators: [] };
   const store = await LowdbStore.open(dir, { clusterName: 'test' });
   const logs: string[] = [];
   const logger = createLogger({
@@ -67,7 +79,7 @@ export async function startNode(
     advertiseAddress: address,
     store,
     client: new PeerClient({ nodeId: id, signer, now: Date.now }),
-    inventory: async () => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] }),
+    inventory: async () => inventory,
     staticPeers: peers.filter((p) => p !== address),
     logger,
     now: Date.now,
@@ -85,11 +97,12 @@ export async function startNode(
     node,
     store,
     logs,
-    stop: async () => {
+    dir,
+    stop: async (o = {}) => {
       abort.abort();
       slot.server.closeAllConnections();
       await new Promise((r) => slot.server.close(r));
-      await rm(dir, { recursive: true, force: true });
+      if (!o.keepData) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

@@ -1,9 +1,9 @@
 /** The control's planners and the plan keys: what a node plans over, its share of the plan, when to re-plan. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { membersToPlan, memberPlanner, oneBoxPlanner } from '../../../../src/domain/planning/control-planners.js';
+import { memberPlanner, oneBoxPlanner } from '../../../../src/domain/planning/control-planners.js';
 import { nodeAssignment } from '../../../../src/domain/planning/node-assignment.js';
-import { planInputKey, planKey } from '../../../../src/domain/planning/plan-keys.js';
+import { planCovers, planInputKey, planKey } from '../../../../src/domain/planning/plan-keys.js';
 import type { ClusterPlanner } from '../../../../src/domain/planning/planner.js';
 import type { ClusterDocument, Member, NodeInventory, Plan, RegisteredApp } from '../../../../src/domain/types.js';
 
@@ -47,19 +47,7 @@ const planOn = (id: string): Plan => ({
 });
 const RANGE = { from: 17000, to: 17009 };
 
-test('a member plans over itself and the other live members with an inventory, by id', () => {
-  const d = doc([member('n3', 'alive'), member('n1', 'suspect'), member('n2', 'dead'), member('n4', 'alive', false)]);
-  assert.deepEqual(
-    membersToPlan(node('n2'), d).map((n) => n.id),
-    ['n1', 'n2', 'n3'],
-  );
-  assert.deepEqual(
-    membersToPlan(node('n0'), d).map((n) => n.id),
-    ['n0', 'n1', 'n3'],
-  );
-});
-
-test('one box plans over itself, a member over the live members; both pass the last plan', () => {
+test('one box plans over itself with the last plan; a cluster member never plans (the leader does)', () => {
   const seen: { nodes: string[]; previous?: Plan }[] = [];
   const fake: ClusterPlanner = (_d, nodes, previous) => {
     seen.push({ nodes: nodes.map((n) => n.id), previous });
@@ -67,12 +55,22 @@ test('one box plans over itself, a member over the live members; both pass the l
   };
   const last = planOn('n1');
   const d = doc([member('n1', 'alive'), member('n2', 'alive')], last);
-  oneBoxPlanner(fake, RANGE).plan(node('n1'), d);
-  memberPlanner(fake, RANGE).plan(node('n1'), d);
-  assert.deepEqual(seen, [
-    { nodes: ['n1'], previous: last },
-    { nodes: ['n1', 'n2'], previous: last },
-  ]);
+  oneBoxPlanner(fake, RANGE).plan!(node('n1'), d);
+  assert.equal(memberPlanner(RANGE).plan, undefined, 'one planner at a time: only the leader computes plans');
+  assert.deepEqual(seen, [{ nodes: ['n1'], previous: last }]);
+});
+
+test('a plan covers the document when it places or rejects every deployment and names no gone one', () => {
+  assert.equal(planCovers({ ...doc(), deployments: [] }), true);
+  assert.equal(planCovers(doc()), false, 'no plan yet');
+  assert.equal(planCovers(doc([], planOn('n1'))), true);
+  const rejected = { ...planOn('n1'), placements: [], rejected: [{ deployment: 'cam', reason: 'no GPU' }] };
+  assert.equal(planCovers(doc([], rejected)), true);
+  const gone = { ...doc([], planOn('n1')), deployments: [] };
+  assert.equal(planCovers(gone), false, 'the plan still names a removed deployment');
+  const added = doc([], planOn('n1'));
+  added.deployments.push({ ...added.deployments[0]!, name: 'cam-2' });
+  assert.equal(planCovers(added), false, 'the plan has not seen the new deployment');
 });
 
 test("a node's share of the plan: its replicas with ports kept, none before the first plan", () => {
