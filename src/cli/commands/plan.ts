@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { HighsSolver } from '../../adapters/highs-solver.js';
 import { isValidationError, ValidationError } from '../../domain/errors.js';
 import { planPlacement, STRATEGIES } from '../../domain/placement/index.js';
+import { planBound } from '../../domain/placement/plan-bound.js';
 import {
   parseAppsFile, parseClusterFile, parseDeploymentsFile, parsePlanFile, parseProfilesFile,
 } from '../../domain/placement/plan-files.js';
@@ -21,6 +22,7 @@ interface PlanFlags {
   headroom?: string;
   previous?: string;
   timeLimit?: string;
+  bound?: boolean;
 }
 
 function readText(path: string): string {
@@ -47,7 +49,7 @@ export async function runPlan(flags: PlanFlags, write: (s: string) => void = (s)
   const profiles = parseProfilesFile(readText(flags.profiles), flags.profiles);
   const deployments = parseDeploymentsFile(readText(flags.deployments), flags.deployments);
   const previous = flags.previous ? parsePlanFile(readText(flags.previous), flags.previous) : undefined;
-  const solver = flags.strategy === 'optimal' ? await HighsSolver.load() : undefined;
+  const solver = flags.strategy === 'optimal' || flags.bound ? await HighsSolver.load() : undefined;
   const plan = planPlacement(cluster, apps, profiles, deployments, {
     strategy: flags.strategy,
     headroom: number('headroom', flags.headroom),
@@ -55,7 +57,8 @@ export async function runPlan(flags: PlanFlags, write: (s: string) => void = (s)
     solver,
     clock: () => performance.now(),
   }, previous);
-  write(`${JSON.stringify(plan, null, 2)}\n`);
+  const bound = flags.bound ? planBound(cluster, apps, profiles, deployments, plan, solver!, number('headroom', flags.headroom)) : undefined;
+  write(`${JSON.stringify(bound ? { ...plan, bound } : plan, null, 2)}\n`);
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -69,6 +72,7 @@ export function registerPlanCommand(program: Command): void {
     .option('--strategy <name>', 'placement strategy', 'rim')
     .option('--headroom <share>', 'share of every GPU and node kept free (default 0.1)')
     .option('--previous <file>', 'a previous plan: re-plan moving as little as possible (rim)')
+    .option('--bound', 'also print a latency-aware upper bound on admitted fps and the plan\'s share of it')
     .option('--time-limit <ms>', 'optimal: solver time limit in ms (default 20000)')
     .addHelpText('after', `\nStrategies:\n${names}\n\nExit codes: 0 ok, 2 a bad file, field or flag (the message names it).`)
     .action(async (flags: PlanFlags) => {

@@ -82,6 +82,7 @@ export const planFileSchema = z.object({
   replan: z.enum(['kept', 'moved', 'fresh']).optional(),
   status: z.string().optional(),
   gap: z.number().optional(),
+  solverGap: z.number().optional(),
 }).passthrough();
 
 function parseWith<T>(schema: z.ZodType<T>, text: string | unknown, file: string): T {
