@@ -21,6 +21,8 @@ import { busiestNode, replanAfterLoss, type ReplanRow } from './replan.js';
 import { loadTestbed, scenarios } from './scenarios.js';
 import { evaluateTargets, type Timing } from './targets.js';
 import { printReport } from './report.js';
+import { boundRow, generatedWorkloads, maximal } from './bound-study.js';
+import { boundTable, boundTargets } from './bound-report.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
@@ -69,6 +71,17 @@ async function main(): Promise<void> {
   const givenRows = [...HEURISTICS, 'optimal'].map((s) =>
     measure('paper-testbed (deployments.json)', givenLoad, cat, cat.cluster, given, s, solver, { lpBound: givenLp, timeLimitMs: optimalMs }).row);
 
+  // Issue #11: rim against the latency-aware bound, and the maximal workload by bisection.
+  const seeds = quick ? [1] : [1, 2, 3];
+  const gens = generatedWorkloads(cat, solver, seeds);
+  const boundRows = [boundRow(cat, solver, 'paper testbed (deployments.json)', cat.cluster, given),
+    boundRow(cat, solver, 'paper testbed, load 1.0', paper.cluster, paper.at(1)),
+    ...gens.map((w) => { log(`bound: ${w.name}`); return boundRow(cat, solver, w.name, w.cluster, w.at(1)); })];
+  const paperW = { name: 'paper testbed', cluster: paper.cluster, at: paper.at };
+  const maximalRows = [paperW, ...gens.filter((w) => w.name.endsWith('seed 1'))].map((w) => { log(`maximal: ${w.name}`); return maximal(cat, solver, w); });
+  const fpsOf = (s: string) => givenRows.find((r) => r.strategy === s)?.admittedFps ?? 0;
+  const issueTargets = boundTargets({ rim: fpsOf('rim'), nexus: fpsOf('nexus'), spread: fpsOf('spread') }, boundRows, maximalRows);
+
   // Solve time: rim, cold (first call in this process was above) and warm.
   const timing: Timing[] = [];
   const time = (name: string, cluster: typeof cat.cluster, deployments: typeof given, runs: number) => {
@@ -94,13 +107,14 @@ async function main(): Promise<void> {
   const probe = spawnSync(process.execPath, ['--import', 'tsx', 'bench/placement/memory-probe.ts'], { encoding: 'utf8', timeout: 300000 });
   const memory = probe.status === 0 ? JSON.parse(probe.stdout.trim().split('\n').pop()!) as { maxRssMB: number; solveMs: number } : undefined;
   if (!memory) log(`memory probe failed: ${probe.stderr}`);
-  const targets = evaluateTargets(rows, givenRows, replans, timing, peakRss, sizes, memory);
+  const targets = [...evaluateTargets(rows, givenRows, replans, timing, peakRss, sizes, memory), ...issueTargets];
+  process.stdout.write(`${boundTable(boundRows, maximalRows)}\n`);
   printReport(rows, givenRows, replans, timing, targets, peakRss);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/placement.json', `${JSON.stringify({
     generatedBy: 'npm run bench:placement', node: process.version, loads: LOADS, optimalTimeLimitMs: optimalMs,
     capacityFps: Object.fromEntries(scns.map((s) => [s.name, Number(s.capacityFps.toFixed(2))])),
-    rows, asGiven: givenRows, replans, timing, peakRssMB: Number((peakRss / 1048576).toFixed(1)), plannerMemory: memory, targets,
+    rows, asGiven: givenRows, bound: boundRows, maximal: maximalRows, replans, timing, peakRssMB: Number((peakRss / 1048576).toFixed(1)), plannerMemory: memory, targets,
   }, null, 2)}\n`);
   writeFileSync('bench/results/placement-fps-vs-load.svg', chart(rows));
   log('wrote bench/results/placement.json and bench/results/placement-fps-vs-load.svg');
