@@ -2,7 +2,8 @@
  * A plan from scratch: several starts of the greedy pass, one per order
  * (orders.ts); the best few (priority-lexicographic admission) then get the
  * improvement pass and the last-chance pass, the best of those wins, and
- * the neighbourhood search (search.ts) improves it within its budget.
+ * the neighbourhood search (search.ts) improves it within its budget;
+ * demoted deployments then get their better variants back where they fit.
  * O(starts · cost of the greedy pass + IMPROVED_STARTS · cost of the others + search).
  */
 import { ClusterState } from '../cluster-state.js';
@@ -12,6 +13,7 @@ import { greedy } from './greedy.js';
 import { improvePlan } from './improve.js';
 import { lastChance } from './last-chance.js';
 import { cheapestFirst, type Order, shuffled, tightestFirst } from './orders.js';
+import { promote } from './promote.js';
 import { search } from './search.js';
 
 /** The search's budget: a step count (deterministic) and, given a clock, a time limit. */
@@ -73,5 +75,6 @@ export function freshPlan(p: Problem, budget: SearchBudget = {}): { state: Clust
   search(best!.state, best!.reasons, best!.order, {
     steps: budget.steps ?? searchSteps(p), seed: budget.seed ?? 1, expired: clock && (() => clock() > end),
   });
+  promote(best!.state, best!.order);
   return { state: best!.state, reasons: best!.reasons };
 }
