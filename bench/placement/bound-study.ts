@@ -45,23 +45,31 @@ export interface Workload {
   at(load: number): Deployment[];
 }
 
-export function generatedWorkloads(cat: Catalogue, solver: MilpSolver, seeds: readonly number[], nodes = 64): Workload[] {
+export function generatedWorkloads(
+  cat: Catalogue, solver: MilpSolver, seeds: readonly number[], nodes = 64,
+): Workload[] {
   const shape = shapeOf(cat.deployments);
   const out: Workload[] = [];
-  const kinds: Array<[string, NodeType[]]> = [['paper-like', PAPER_NODE_TYPES], ['mixed', [...PAPER_NODE_TYPES, ...CPU_ONLY_TYPES]]];
+  const kinds: Array<[string, NodeType[]]> = [
+    ['paper-like', PAPER_NODE_TYPES], ['mixed', [...PAPER_NODE_TYPES, ...CPU_ONLY_TYPES]],
+  ];
   for (const [kind, types] of kinds) {
     for (const seed of seeds) {
       const cluster = generateCluster({ nodes, seed, types });
       const cap = capacityBound(buildProblem(cluster, cat.apps, cat.profiles, []), solver, { mix: shape.apps }).fps;
-      out.push({ name: `${kind} ${nodes} nodes seed ${seed}`, cluster, at: (load) => generateDeployments({ shape, totalFps: load * cap, seed: 500 + seed }) });
+      const at = (load: number) => generateDeployments({ shape, totalFps: load * cap, seed: 500 + seed });
+      out.push({ name: `${kind} ${nodes} nodes seed ${seed}`, cluster, at });
     }
   }
   return out;
 }
 
-export function boundRow(cat: Catalogue, solver: MilpSolver, name: string, cluster: ClusterSpec, deployments: Deployment[]): BoundRow {
+export function boundRow(
+  cat: Catalogue, solver: MilpSolver, name: string, cluster: ClusterSpec, deployments: Deployment[],
+): BoundRow {
   const p = buildProblem(cluster, cat.apps, cat.profiles, deployments);
-  const plan = planPlacement(cluster, cat.apps, cat.profiles, deployments, { strategy: 'rim', clock: () => performance.now() });
+  const clock = () => performance.now();
+  const plan = planPlacement(cluster, cat.apps, cat.profiles, deployments, { strategy: 'rim', clock });
   const b = boundOf(p, plan, solver);
   return {
     workload: name, offeredFps: deployments.reduce((a, d) => a + d.fps, 0), rimFps: b.admittedFps,

@@ -57,7 +57,9 @@ export async function runPlan(flags: PlanFlags, write: (s: string) => void = (s)
     solver,
     clock: () => performance.now(),
   }, previous);
-  const bound = flags.bound ? planBound(cluster, apps, profiles, deployments, plan, solver!, number('headroom', flags.headroom)) : undefined;
+  const bound = flags.bound
+    ? planBound(cluster, apps, profiles, deployments, plan, solver!, number('headroom', flags.headroom))
+    : undefined;
   write(`${JSON.stringify(bound ? { ...plan, bound } : plan, null, 2)}\n`);
 }
 

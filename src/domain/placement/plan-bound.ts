@@ -26,7 +26,8 @@ export interface PlanBound {
 export function admittedByLevel(p: Problem, plan: Plan): number[] {
   const out = new Set(plan.rejected.map((r) => r.deployment));
   const levels = [...new Set(p.deployments.map((d) => d.priority))].sort((a, b) => b - a);
-  return levels.map((l) => p.deployments.filter((d) => d.priority === l && !out.has(d.name)).reduce((a, d) => a + d.fps, 0));
+  return levels.map((l) => p.deployments.filter((d) => d.priority === l && !out.has(d.name))
+    .reduce((a, d) => a + d.fps, 0));
 }
 
 export function boundOf(p: Problem, plan: Plan, solver: MilpSolver): PlanBound {

@@ -13,7 +13,8 @@ function cluster(deployments: Deployment[]): Workload {
     deployments,
   };
 }
-const dep = (name: string, fps: number, priority: number): Deployment => ({ name, app: 'cam', fps, latencyMs: 1000, priority });
+const dep = (name: string, fps: number, priority: number): Deployment =>
+  ({ name, app: 'cam', fps, latencyMs: 1000, priority });
 
 describe('rim fragments', () => {
   it('admits a deployment no single GPU has room for by splitting it over the pieces left', () => {
@@ -30,7 +31,8 @@ describe('rim fragments', () => {
 
   it('rejects it, with a reason, when even the pieces together are too small', () => {
     // 0.4 × 3 = 1.2 GPUs = 24 fps: 25 fps fits no split.
-    const plan = planValid(cluster([dep('a', 10, 2), dep('b', 10, 2), dep('c', 10, 2), dep('x', 25, 1)]), { strategy: 'rim' });
+    const w = cluster([dep('a', 10, 2), dep('b', 10, 2), dep('c', 10, 2), dep('x', 25, 1)]);
+    const plan = planValid(w, { strategy: 'rim' });
     assert.ok(!admitted(plan).has('x'));
     assert.match(plan.rejected.find((r) => r.deployment === 'x')!.reason, /GPU/);
   });

@@ -34,7 +34,8 @@ describe('latency-aware bound', () => {
       fA: fc.integer({ min: 8, max: 40 }), fB: fc.integer({ min: 8, max: 40 }),
       lA: fc.integer({ min: 5, max: 40 }), lB: fc.integer({ min: 5, max: 40 }),
       deps: fc.array(fc.record({
-        fps: fc.integer({ min: 1, max: 12 }), latencyMs: fc.integer({ min: 10, max: 120 }), priority: fc.integer({ min: 0, max: 1 }),
+        fps: fc.integer({ min: 1, max: 12 }), latencyMs: fc.integer({ min: 10, max: 120 }),
+        priority: fc.integer({ min: 0, max: 1 }),
       }), { minLength: 1, maxLength: 5 }),
     });
     fc.assert(fc.property(instance, (x) => {

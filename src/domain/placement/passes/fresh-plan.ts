@@ -54,7 +54,9 @@ function startOrders(p: Problem): Order[] {
   return list;
 }
 
-export function freshPlan(p: Problem, budget: SearchBudget = {}): { state: ClusterState; reasons: Map<number, string> } {
+export function freshPlan(
+  p: Problem, budget: SearchBudget = {},
+): { state: ClusterState; reasons: Map<number, string> } {
   const runs = startOrders(p).map((start) => {
     const order = start(p);
     const state = new ClusterState(p);

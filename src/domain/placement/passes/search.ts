@@ -38,7 +38,8 @@ function nodesFor(state: ClusterState, r: DeploymentInfo, pick: () => number, co
   const scored = p.nodes.map((n) => {
     let room = 0;
     for (const g of n.gpuSlots) {
-      const runs = app.modules.some((m) => m.gpu && state.profile(r.index, { module: m.index, variant: 'default', slot: g }));
+      const runs = app.modules
+        .some((m) => m.gpu && state.profile(r.index, { module: m.index, variant: 'default', slot: g }));
       if (runs) room += Math.max(0, state.gpuFree(g));
     }
     return { n: n.index, key: room + pick() * 0.3 };

@@ -99,6 +99,8 @@ export const optimalStrategy: Strategy = {
     const bound = Math.max(fps, latencyBound(p, solver).fps);
     const vsBound = bound > 0 ? 1 - fps / bound : 0;
     const solverGap = Number.isFinite(gap) ? gap : 1;
-    return buildPlan('optimal', state, reasons, { status, gap: Number(vsBound.toFixed(4)), solverGap: Number(solverGap.toFixed(4)) });
+    return buildPlan('optimal', state, reasons, {
+      status, gap: Number(vsBound.toFixed(4)), solverGap: Number(solverGap.toFixed(4)),
+    });
   },
 };
