@@ -21,6 +21,8 @@ import { busiestNode, replanAfterLoss, type ReplanRow } from './replan.js';
 import { loadTestbed, scenarios } from './scenarios.js';
 import { evaluateTargets, type Timing } from './targets.js';
 import { printReport } from './report.js';
+import { boundRow, generatedWorkloads, maximal } from './bound-study.js';
+import { boundTable, boundTargets } from './bound-report.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -85,6 +87,26 @@ async function main(): Promise<void> {
       }).row,
   );
 
+  // Issue #11: rim against the latency-aware bound, and the maximal workload by bisection.
+  const seeds = quick ? [1] : [1, 2, 3];
+  const gens = generatedWorkloads(cat, solver, seeds);
+  const boundRows = [
+    boundRow(cat, solver, 'paper testbed (deployments.json)', cat.cluster, given),
+    boundRow(cat, solver, 'paper testbed, load 1.0', paper.cluster, paper.at(1)),
+    ...gens.map((w) => {
+      log(`bound: ${w.name}`);
+      return boundRow(cat, solver, w.name, w.cluster, w.at(1));
+    }),
+  ];
+  const paperW = { name: 'paper testbed', cluster: paper.cluster, at: paper.at };
+  const maximalRows = [paperW, ...gens.filter((w) => w.name.endsWith('seed 1'))].map((w) => {
+    log(`maximal: ${w.name}`);
+    return maximal(cat, solver, w);
+  });
+  const fpsOf = (s: string) => givenRows.find((r) => r.strategy === s)?.admittedFps ?? 0;
+  const paperFps = { rim: fpsOf('rim'), nexus: fpsOf('nexus'), spread: fpsOf('spread') };
+  const issueTargets = boundTargets(paperFps, boundRows, maximalRows);
+
   // Solve time: rim, cold (first call in this process was above) and warm.
   const timing: Timing[] = [];
   const time = (name: string, cluster: typeof cat.cluster, deployments: typeof given, runs: number) => {
@@ -123,7 +145,8 @@ async function main(): Promise<void> {
       ? (JSON.parse(probe.stdout.trim().split('\n').pop()!) as { maxRssMB: number; solveMs: number })
       : undefined;
   if (!memory) log(`memory probe failed: ${probe.stderr}`);
-  const targets = evaluateTargets(rows, givenRows, replans, timing, peakRss, sizes, memory);
+  const targets = [...evaluateTargets(rows, givenRows, replans, timing, peakRss, sizes, memory), ...issueTargets];
+  process.stdout.write(`${boundTable(boundRows, maximalRows)}\n`);
   printReport(rows, givenRows, replans, timing, targets, peakRss);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(
@@ -137,6 +160,8 @@ async function main(): Promise<void> {
         capacityFps: Object.fromEntries(scns.map((s) => [s.name, Number(s.capacityFps.toFixed(2))])),
         rows,
         asGiven: givenRows,
+        bound: boundRows,
+        maximal: maximalRows,
         replans,
         timing,
         peakRssMB: Number((peakRss / 1048576).toFixed(1)),

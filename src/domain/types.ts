@@ -91,8 +91,10 @@ export interface Plan {
   replan?: ReplanOutcome;
   /** `optimal` only: the solver's status in its words ("Optimal", else each priority level's). */
   status?: string;
-  /** `optimal` only: the relative gap between the plan and the best bound (0 when proved optimal). */
+  /** `optimal` only: 1 − admitted fps / the latency-aware upper bound on any valid plan (latency-bound.ts). */
   gap?: number;
+  /** `optimal` only: the solver's own relative gap (its worst priority level; 1 when it proved nothing). */
+  solverGap?: number;
 }
 
 /** Re-planning: running replicas `kept`, some `moved` to admit more, or a `fresh` plan. */

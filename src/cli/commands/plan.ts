@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { HighsSolver } from '../../adapters/highs-solver.js';
 import { isValidationError, ValidationError } from '../../domain/errors.js';
 import { planPlacement, STRATEGIES } from '../../domain/placement/index.js';
+import { planBound } from '../../domain/placement/plan-bound.js';
 import {
   parseAppsFile,
   parseClusterFile,
@@ -25,6 +26,7 @@ interface PlanFlags {
   headroom?: string;
   previous?: string;
   timeLimit?: string;
+  bound?: boolean;
 }
 
 function readText(path: string): string {
@@ -61,7 +63,7 @@ export async function runPlan(
   const profiles = parseProfilesFile(readText(flags.profiles), flags.profiles);
   const deployments = parseDeploymentsFile(readText(flags.deployments), flags.deployments);
   const previous = flags.previous ? parsePlanFile(readText(flags.previous), flags.previous) : undefined;
-  const solver = strategy.needs === 'solver' ? await HighsSolver.load() : undefined;
+  const solver = strategy.needs === 'solver' || flags.bound ? await HighsSolver.load() : undefined;
   const plan = planPlacement(
     cluster,
     apps,
@@ -76,7 +78,10 @@ export async function runPlan(
     },
     previous,
   );
-  write(`${JSON.stringify(plan, null, 2)}\n`);
+  const bound = flags.bound
+    ? planBound(cluster, apps, profiles, deployments, plan, solver!, number('headroom', flags.headroom))
+    : undefined;
+  write(`${JSON.stringify(bound ? { ...plan, bound } : plan, null, 2)}\n`);
 }
 
 export function registerPlanCommand(program: Command): void {
@@ -91,6 +96,7 @@ export function registerPlanCommand(program: Command): void {
     .option('--strategy <name>', `placement strategy: ${[...STRATEGIES.keys()].join(', ')}`, 'rim')
     .option('--headroom <share>', 'share of every GPU and node kept free (default 0.1)')
     .option('--previous <file>', 'a previous plan: re-plan moving as little as possible (rim)')
+    .option('--bound', "also print a latency-aware upper bound on admitted fps and the plan's share of it")
     .option('--time-limit <ms>', 'optimal: solver time limit in ms (default 20000)')
     .addHelpText(
       'after',

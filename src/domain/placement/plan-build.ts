@@ -30,7 +30,7 @@ export function toPlacement(p: Problem, s: Share): Placement {
 }
 
 /** What a strategy may add to the plan's common fields. */
-export type PlanExtras = Pick<Plan, 'moves' | 'replan' | 'status' | 'gap'>;
+export type PlanExtras = Pick<Plan, 'moves' | 'replan' | 'status' | 'gap' | 'solverGap'>;
 
 export function buildPlan(
   strategy: string,

@@ -110,6 +110,7 @@ export const planFileSchema = z
     replan: z.enum(['kept', 'moved', 'fresh']).optional(),
     status: z.string().optional(),
     gap: z.number().optional(),
+    solverGap: z.number().optional(),
   })
   .passthrough();
 

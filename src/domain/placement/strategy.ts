@@ -24,6 +24,8 @@ export interface PlanOptions {
    * admits more; `minimal` moves only what the change displaced.
    */
   replan?: ReplanPolicy;
+  /** rim: time limit of the neighbourhood search, ms (needs `clock`; default by size). */
+  searchMs?: number;
   /** Milliseconds from some fixed origin, to fill `solveMs` (e.g. `performance.now`); 0 without it. */
   clock?: () => number;
 }

@@ -1,8 +1,10 @@
 /**
  * A plan from scratch: several starts of the greedy pass, one per order
  * (orders.ts); the best few (priority-lexicographic admission) then get the
- * improvement pass and the last-chance pass, and the best of those wins.
- * O(starts · cost of the greedy pass + IMPROVED_STARTS · cost of the others).
+ * improvement pass and the last-chance pass, the best of those wins, and
+ * the neighbourhood search (search.ts) improves it within its budget;
+ * demoted deployments then get their better variants back where they fit.
+ * O(starts · cost of the greedy pass + IMPROVED_STARTS · cost of the others + search).
  */
 import { ClusterState } from '../cluster-state.js';
 import type { Problem } from '../problem.js';
@@ -11,6 +13,30 @@ import { greedy } from './greedy.js';
 import { improvePlan } from './improve.js';
 import { lastChance } from './last-chance.js';
 import { cheapestFirst, type Order, shuffled, tightestFirst } from './orders.js';
+import { promote } from './promote.js';
+import { search } from './search.js';
+
+/** The search's budget: a step count (deterministic) and, given a clock, a time limit. */
+export interface SearchBudget {
+  /** Steps; by default by size (searchSteps). */
+  steps?: number;
+  /** Milliseconds from some fixed origin; without it only the step count binds. */
+  clock?: () => number;
+  /** Time limit for the search, ms (default by size, searchMs). */
+  ms?: number;
+  seed?: number;
+}
+
+/** Search steps by size: many on small instances, none past a few hundred deployments (time targets). */
+export function searchSteps(p: Problem): number {
+  const d = p.deployments.length;
+  return d <= 60 ? 60 : d <= 400 ? 30 : 0;
+}
+
+/** Default time limit of the search, ms: keeps small plans under 50 ms. */
+export function searchMs(p: Problem): number {
+  return p.deployments.length <= 60 ? 25 : 400;
+}
 
 /** Starts whose greedy result gets the improvement pass (the best few: improvement is not monotone). */
 const IMPROVED_STARTS = 2;
@@ -28,7 +54,10 @@ function startOrders(p: Problem): Order[] {
   return list;
 }
 
-export function freshPlan(p: Problem): { state: ClusterState; reasons: Map<number, string> } {
+export function freshPlan(
+  p: Problem,
+  budget: SearchBudget = {},
+): { state: ClusterState; reasons: Map<number, string> } {
   const runs = startOrders(p).map((start) => {
     const order = start(p);
     const state = new ClusterState(p);
@@ -44,5 +73,13 @@ export function freshPlan(p: Problem): { state: ClusterState; reasons: Map<numbe
     lastChance(r.state, r.reasons, r.order);
     if (!best || compareScores(admissionScore(r.state), admissionScore(best.state)) > 0) best = r;
   }
+  const { clock } = budget;
+  const end = clock ? clock() + (budget.ms ?? searchMs(p)) : Infinity;
+  search(best!.state, best!.reasons, best!.order, {
+    steps: budget.steps ?? searchSteps(p),
+    seed: budget.seed ?? 1,
+    expired: clock && (() => clock() > end),
+  });
+  promote(best!.state, best!.order);
   return { state: best!.state, reasons: best!.reasons };
 }

@@ -94,12 +94,43 @@ function candidate(previous: Plan, r: Planned): Candidate {
  * MIN_FPS_PER_MOVE for each extra move. Shuffling fps between priority
  * levels at equal total, or a few fps for hundreds of moves, is not.
  */
-function worthMoving(a: Candidate, b: Candidate): boolean {
+function worthMoving(a: Candidate, b: Candidate, running: ReadonlySet<number>): boolean {
   const sa = admissionScore(a.state);
   const sb = admissionScore(b.state);
   const total = (s: number[]) => s.reduce((x, y) => x + y, 0);
   const gain = total(sa) - total(sb);
-  return compareScores(sa, sb) >= 0 && gain > 1e-9 && gain >= MIN_FPS_PER_MOVE * (a.moves - b.moves);
+  return (
+    compareScores(sa, sb) >= 0 &&
+    gain > 1e-9 &&
+    gain >= MIN_FPS_PER_MOVE * (a.moves - b.moves) &&
+    !tradesRunning(a, b, running)
+  );
+}
+
+/**
+ * Whether `a` rejects a running deployment that `b` keeps without admitting
+ * more at a strictly higher priority: a running stream is never traded for
+ * new ones of its own priority.
+ */
+function tradesRunning(a: Candidate, b: Candidate, running: ReadonlySet<number>): boolean {
+  const p = a.state.p;
+  const levels = [...new Set(p.deployments.map((d) => d.priority))].sort((x, y) => y - x);
+  const sa = admissionScore(a.state);
+  const sb = admissionScore(b.state);
+  const firstGain = levels.findIndex((_, i) => sa[i]! > sb[i]! + 1e-9);
+  for (const dep of running) {
+    if (a.state.isPlaced(dep) || !b.state.isPlaced(dep)) continue;
+    const at = levels.indexOf(p.deployments[dep]!.priority);
+    if (firstGain < 0 || firstGain >= at) return true;
+  }
+  return false;
+}
+
+/** Deployments the previous plan admitted (by index in this problem). */
+function runningIn(p: Problem, previous: Plan): Set<number> {
+  const rejected = new Set(previous.rejected.map((r) => r.deployment));
+  const placed = new Set(previous.placements.map((x) => x.deployment));
+  return new Set(p.deployments.filter((d) => placed.has(d.name) && !rejected.has(d.name)).map((d) => d.index));
 }
 
 /**
@@ -110,6 +141,7 @@ function worthMoving(a: Candidate, b: Candidate): boolean {
 export function replan(p: Problem, previous: Plan, policy: ReplanPolicy): Plan {
   let chosen = candidate(previous, stickyPlan(p, previous, { moveOthers: false }));
   let how: ReplanOutcome = 'kept';
+  const running = runningIn(p, previous);
   if (policy === 'admit-more') {
     const others: Array<[ReplanOutcome, () => Planned]> = [
       ['moved', () => stickyPlan(p, previous, { moveOthers: true })],
@@ -117,7 +149,7 @@ export function replan(p: Problem, previous: Plan, policy: ReplanPolicy): Plan {
     ];
     for (const [name, next] of others) {
       const cand = candidate(previous, next());
-      if (worthMoving(cand, chosen)) {
+      if (worthMoving(cand, chosen, running)) {
         chosen = cand;
         how = name;
       }

@@ -1,7 +1,7 @@
 /**
  * The variant levels of an app: full quality first, then one module demoted
- * at a time to its lighter variant, the module that saves the most GPU
- * first. A deployment tries each level before it is rejected.
+ * at a time to its lighter variant, the module that saves the most GPU per
+ * quality lost first. A deployment tries each level before it is rejected.
  * O(modules · variants · models).
  */
 import type { Problem } from '../problem.js';
@@ -23,7 +23,9 @@ export function variantLevels(p: Problem, app: string): string[][] {
     for (const v of mod.variants.slice(1)) {
       const fv = best(mod.index, v.name);
       const fd = best(mod.index, 'default');
-      if (fv > 0) steps.push({ m: mod.index, v: v.name, gain: fd > 0 ? 1 / fd - 1 / fv : Infinity });
+      // GPU share per fps saved, per quality lost (a variant that loses nothing comes first).
+      const saved = fd > 0 ? 1 / fd - 1 / fv : Infinity;
+      if (fv > 0) steps.push({ m: mod.index, v: v.name, gain: saved / Math.max(1e-6, 1 - v.quality) });
     }
   }
   steps.sort((a, b) => b.gain - a.gain || a.m - b.m);

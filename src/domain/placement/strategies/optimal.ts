@@ -12,6 +12,7 @@ import { ValidationError } from '../../errors.js';
 import { ClusterState } from '../cluster-state.js';
 import type { Share } from '../latency.js';
 import { freshPlan } from '../passes/fresh-plan.js';
+import { latencyBound } from '../latency-bound.js';
 import { buildPlan } from '../plan-build.js';
 import { capacityReason, structuralReason } from '../reasons.js';
 import type { Strategy, StrategyContext } from '../strategy.js';
@@ -109,6 +110,16 @@ export const optimalStrategy: Strategy = {
       );
     }
     const status = statuses.every((s) => s === 'Optimal') ? 'Optimal' : statuses.join(', ');
-    return buildPlan('optimal', state, reasons, { status, gap: Number(gap.toFixed(4)) });
+    // The gap against the latency-aware bound on any valid plan (the solver's own gaps are per
+    // priority level and against its linearised model); finite even when the solver proved nothing.
+    const fps = p.deployments.filter((d) => state.isPlaced(d.index)).reduce((a, d) => a + d.fps, 0);
+    const bound = Math.max(fps, latencyBound(p, solver).fps);
+    const vsBound = bound > 0 ? 1 - fps / bound : 0;
+    const solverGap = Number.isFinite(gap) ? gap : 1;
+    return buildPlan('optimal', state, reasons, {
+      status,
+      gap: Number(vsBound.toFixed(4)),
+      solverGap: Number(solverGap.toFixed(4)),
+    });
   },
 };

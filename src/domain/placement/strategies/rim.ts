@@ -35,7 +35,7 @@ export const rimStrategy: Strategy = {
     'demotes variants before rejecting; keeps running replicas on re-plan',
   plan(ctx: StrategyContext): Plan {
     if (ctx.previous) return replan(ctx.problem, ctx.previous, ctx.options.replan ?? 'admit-more');
-    const { state, reasons } = freshPlan(ctx.problem);
+    const { state, reasons } = freshPlan(ctx.problem, { clock: ctx.options.clock, ms: ctx.options.searchMs });
     return buildPlan('rim', state, reasons);
   },
 };

@@ -121,6 +121,26 @@ describe('rim plan', () => {
     });
   }
 
+  it("--bound adds the latency-aware bound and the plan's share of it", async () => {
+    let out = '';
+    await runPlan({ ...files, strategy: 'rim', bound: true }, (s) => {
+      out += s;
+    });
+    const { bound } = JSON.parse(out) as {
+      bound: { admittedFps: number; boundFps: number; priorityBoundFps: number; shareOfBound: number };
+    };
+    const tb = testbed();
+    const fps = tb.deployments
+      .filter((d) => !out.includes(`"deployment": "${d.name}",\n      "reason"`))
+      .reduce((a, d) => a + d.fps, 0);
+    assert.equal(bound.admittedFps, fps);
+    assert.ok(bound.boundFps >= bound.admittedFps && bound.priorityBoundFps <= bound.boundFps);
+    // Below the capacity-only LP bound: latency targets bind on the testbed.
+    const p = buildProblem(tb.cluster, tb.apps, tb.profiles, tb.deployments);
+    assert.ok(bound.boundFps < lpUpperBound(p, await milpSolver()).fps);
+    assert.equal(bound.shareOfBound, Number((bound.admittedFps / bound.boundFps).toFixed(4)));
+  });
+
   it('the command exits 2 naming the file and field of a bad file, and prints JSON when all is well', () => {
     const bad = join(tmp, 'deployments.json');
     writeFileSync(bad, JSON.stringify([{ name: 'cam', app: 'face', fps: 10, latencyMs: -5 }]));

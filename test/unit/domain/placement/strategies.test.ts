@@ -43,6 +43,7 @@ describe('every strategy on the paper testbed', () => {
     const opt = planValid(small, { strategy: 'optimal', solver: await milpSolver(), timeLimitMs: 4000 });
     assert.equal(typeof opt.status, 'string');
     assert.equal(typeof opt.gap, 'number');
+    assert.ok(opt.gap! >= 0 && opt.gap! <= 1, `gap against the latency-aware bound: ${opt.gap}`);
     const rim = planValid(small, { strategy: 'rim' });
     const fps = (names: Set<string>) =>
       small.deployments.filter((d) => names.has(d.name)).reduce((a, d) => a + d.fps, 0);

@@ -1,0 +1,124 @@
+/**
+ * How far rim is from optimal (issue #11): on the paper testbed as given and
+ * on generated workloads (paper-like and mixed CPU/GPU node types, 64 nodes,
+ * several seeds) at load 1.0, rim's admitted fps against the latency-aware
+ * upper bound (src/domain/placement/latency-bound.ts); and the maximal
+ * workload by bisection on the load: below `proved` rim admits everything,
+ * above `bound` no valid plan can (the bound is under the offered fps).
+ */
+import { planPlacement } from '../../src/domain/placement/index.js';
+import { latencyBound } from '../../src/domain/placement/latency-bound.js';
+import type { MilpSolver } from '../../src/domain/placement/milp.js';
+import { boundOf } from '../../src/domain/placement/plan-bound.js';
+import { buildProblem } from '../../src/domain/placement/problem.js';
+import { validatePlan } from '../../src/domain/placement/validator.js';
+import {
+  CPU_ONLY_TYPES,
+  generateCluster,
+  type NodeType,
+  generateDeployments,
+  PAPER_NODE_TYPES,
+  shapeOf,
+} from '../../src/domain/placement/workload-gen.js';
+import type { ClusterSpec, Deployment } from '../../src/domain/types.js';
+import { capacityBound } from '../../src/domain/placement/lp-bound.js';
+import type { Catalogue } from './scenarios.js';
+
+export interface BoundRow {
+  workload: string;
+  offeredFps: number;
+  rimFps: number;
+  boundFps: number;
+  priorityBoundFps: number;
+  shareOfBound: number;
+  shareOfPriorityBound: number;
+  violations: number;
+  solveMs: number;
+}
+
+export interface MaximalRow {
+  workload: string;
+  /** highest load (of the capacity-only load 1.0) at which rim admitted every deployment */
+  rimAllAt: number;
+  /** lowest load at which the bound proved that no valid plan admits every deployment */
+  impossibleAt: number;
+}
+
+export interface Workload {
+  name: string;
+  cluster: ClusterSpec;
+  at(load: number): Deployment[];
+}
+
+export function generatedWorkloads(
+  cat: Catalogue,
+  solver: MilpSolver,
+  seeds: readonly number[],
+  nodes = 64,
+): Workload[] {
+  const shape = shapeOf(cat.deployments);
+  const out: Workload[] = [];
+  const kinds: Array<[string, NodeType[]]> = [
+    ['paper-like', PAPER_NODE_TYPES],
+    ['mixed', [...PAPER_NODE_TYPES, ...CPU_ONLY_TYPES]],
+  ];
+  for (const [kind, types] of kinds) {
+    for (const seed of seeds) {
+      const cluster = generateCluster({ nodes, seed, types });
+      const cap = capacityBound(buildProblem(cluster, cat.apps, cat.profiles, []), solver, { mix: shape.apps }).fps;
+      const at = (load: number) => generateDeployments({ shape, totalFps: load * cap, seed: 500 + seed });
+      out.push({ name: `${kind} ${nodes} nodes seed ${seed}`, cluster, at });
+    }
+  }
+  return out;
+}
+
+export function boundRow(
+  cat: Catalogue,
+  solver: MilpSolver,
+  name: string,
+  cluster: ClusterSpec,
+  deployments: Deployment[],
+): BoundRow {
+  const p = buildProblem(cluster, cat.apps, cat.profiles, deployments);
+  const clock = () => performance.now();
+  const plan = planPlacement(cluster, cat.apps, cat.profiles, deployments, { strategy: 'rim', clock });
+  const b = boundOf(p, plan, solver);
+  return {
+    workload: name,
+    offeredFps: deployments.reduce((a, d) => a + d.fps, 0),
+    rimFps: b.admittedFps,
+    boundFps: b.boundFps,
+    priorityBoundFps: b.priorityBoundFps,
+    shareOfBound: b.shareOfBound,
+    shareOfPriorityBound: b.shareOfPriorityBound,
+    violations: validatePlan(p, plan).length,
+    solveMs: plan.solveMs,
+  };
+}
+
+/** Bisection on the load, `steps` halvings in [lo, hi]. */
+export function maximal(cat: Catalogue, solver: MilpSolver, w: Workload, lo = 0.05, hi = 1.5, steps = 6): MaximalRow {
+  const rimAll = (load: number): boolean => {
+    const d = w.at(load);
+    const plan = planPlacement(w.cluster, cat.apps, cat.profiles, d, { strategy: 'rim' });
+    return plan.rejected.length === 0;
+  };
+  const impossible = (load: number): boolean => {
+    const d = w.at(load);
+    const offered = d.reduce((a, x) => a + x.fps, 0);
+    return latencyBound(buildProblem(w.cluster, cat.apps, cat.profiles, d), solver).fps < offered - 1e-6;
+  };
+  /** [last load where `ok`, first where not] (`ok` assumed to hold below some load and fail above). */
+  const bisect = (ok: (x: number) => boolean): [number, number] => {
+    let [a, b] = [lo, hi];
+    for (let i = 0; i < steps; i++) {
+      const mid = (a + b) / 2;
+      if (ok(mid)) a = mid;
+      else b = mid;
+    }
+    return [a, b];
+  };
+  const r = (x: number) => Number(x.toFixed(3));
+  return { workload: w.name, rimAllAt: r(bisect(rimAll)[0]), impossibleAt: r(bisect((x) => !impossible(x))[1]) };
+}

@@ -1,0 +1,105 @@
+/**
+ * The neighbourhood search after the constructive passes (ruin and
+ * recreate): each step lifts out the deployments in the way of a rejected
+ * one (the tenants of one or two nodes where it would run best) or those of
+ * one or two random nodes, then re-inserts the rejected deployment first,
+ * the lifted ones in a seeded order (priority first), and every other
+ * rejected deployment after them. A step is kept when the plan admits at
+ * least as much, priority by priority, and never drops a `pinned`
+ * deployment (one running before a re-plan); otherwise the lifted shares go
+ * back exactly where they were. Deterministic for a seed: the step budget
+ * is a count; `expired` (a deadline from the caller's clock) only cuts it
+ * short on a machine too slow to finish it.
+ * Cost: O(steps · (lifted + rejected) · cost of placeDeployment).
+ */
+import type { ClusterState } from '../cluster-state.js';
+import type { Share } from '../latency.js';
+import type { DeploymentInfo } from '../problem.js';
+import { admissionScore, compareScores } from '../strategy.js';
+import { rng } from '../workload-gen.js';
+import { greedy } from './greedy.js';
+
+export interface SearchOptions {
+  /** Steps tried (the deterministic budget). */
+  steps: number;
+  seed: number;
+  /** Deployments that must stay admitted (running before a re-plan). */
+  pinned?: ReadonlySet<number>;
+  /** True once the caller's time budget is spent (checked between steps). */
+  expired?: () => boolean;
+}
+
+const total = (s: readonly number[]): number => s.reduce((a, x) => a + x, 0);
+
+/** Nodes a rejected deployment's tries would use: the ones with the most room it can run on. */
+function nodesFor(state: ClusterState, r: DeploymentInfo, pick: () => number, count: number): number[] {
+  const p = state.p;
+  const app = p.apps.get(r.app)!;
+  const scored = p.nodes
+    .map((n) => {
+      let room = 0;
+      for (const g of n.gpuSlots) {
+        const runs = app.modules.some(
+          (m) => m.gpu && state.profile(r.index, { module: m.index, variant: 'default', slot: g }),
+        );
+        if (runs) room += Math.max(0, state.gpuFree(g));
+      }
+      return { n: n.index, key: room + pick() * 0.3 };
+    })
+    .filter((x) => x.key > 0);
+  scored.sort((a, b) => b.key - a.key || a.n - b.n);
+  return scored.slice(0, count).map((x) => x.n);
+}
+
+/** Runs the search in place on `state`; `reasons` follows what it admits and rejects. */
+export function search(
+  state: ClusterState,
+  reasons: Map<number, string>,
+  order: readonly DeploymentInfo[],
+  o: SearchOptions,
+): void {
+  const p = state.p;
+  const random = rng(o.seed);
+  const candidates = order.filter((d) => p.apps.has(d.app));
+  if (!candidates.length || !p.nodes.length) return;
+  let score = admissionScore(state);
+  for (let step = 0; step < o.steps; step++) {
+    if (o.expired?.()) break;
+    const rejected = candidates.filter((d) => !state.isPlaced(d.index));
+    if (!rejected.length) break;
+    const r = rejected[Math.floor(random() * rejected.length)]!;
+    const count = 1 + (random() < 0.5 ? 1 : 0);
+    const nodes =
+      random() < 0.7
+        ? nodesFor(state, r, random, count)
+        : Array.from({ length: count }, () => Math.floor(random() * p.nodes.length));
+    const lifted = new Map<number, Share[]>();
+    for (const n of nodes) for (const dep of [...state.depsOn(n)]) if (!lifted.has(dep)) lifted.set(dep, []);
+    for (const dep of lifted.keys()) lifted.set(dep, state.remove(dep));
+    const keys = new Map<number, number>();
+    for (const d of candidates) keys.set(d.index, random());
+    keys.set(r.index, -1); // first within its priority level
+    const again = candidates
+      .filter((d) => lifted.has(d.index) || !state.isPlaced(d.index))
+      .sort((a, b) => b.priority - a.priority || keys.get(a.index)! - keys.get(b.index)!);
+    const trial = new Map<number, string>();
+    const before = candidates.filter((d) => state.isPlaced(d.index)).map((d) => d.index);
+    greedy(state, trial, again);
+    const next = admissionScore(state);
+    const cmp = compareScores(next, score);
+    const keepsPinned = [...(o.pinned ?? [])].every((dep) => !lifted.has(dep) || state.isPlaced(dep));
+    if (keepsPinned && (cmp > 0 || (cmp === 0 && total(next) >= total(score)))) {
+      score = next;
+      for (const [dep, why] of trial) reasons.set(dep, why);
+      for (const d of candidates) if (state.isPlaced(d.index)) reasons.delete(d.index);
+      continue;
+    }
+    // Undo: lift what this step placed, put the lifted shares back where they were.
+    const keep = new Set(before);
+    for (const d of candidates) if (state.isPlaced(d.index) && !keep.has(d.index)) state.remove(d.index);
+    for (const d of candidates) if (lifted.has(d.index) && state.isPlaced(d.index)) state.remove(d.index);
+    for (const [dep, shares] of lifted) {
+      if (state.tryPlace(dep, shares)) state.addShares(dep, shares); // float drift only: the state is as it was
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * How far a plan is from optimal: the latency-aware upper bound
+ * (latency-bound.ts) on what any valid plan admits, the bound on a plan that
+ * admits the most priority by priority, and the plan's share of each.
+ * O(priority levels) LPs.
+ */
+import type { AppSpec, ClusterSpec, Deployment, Plan, Profile } from '../types.js';
+import { latencyBound, priorityBound } from './latency-bound.js';
+import type { MilpSolver } from './milp.js';
+import { buildProblem, DEFAULT_HEADROOM, type Problem } from './problem.js';
+
+export interface PlanBound {
+  /** fps the plan admits */
+  admittedFps: number;
+  /** upper bound on any valid plan's admitted fps */
+  boundFps: number;
+  /** upper bound on a priority-lexicographically best plan's fps (≤ boundFps) */
+  priorityBoundFps: number;
+  /** admittedFps / boundFps */
+  shareOfBound: number;
+  /** admittedFps / priorityBoundFps */
+  shareOfPriorityBound: number;
+}
+
+/** Admitted fps per priority level, highest level first. */
+export function admittedByLevel(p: Problem, plan: Plan): number[] {
+  const out = new Set(plan.rejected.map((r) => r.deployment));
+  const levels = [...new Set(p.deployments.map((d) => d.priority))].sort((a, b) => b - a);
+  return levels.map((l) =>
+    p.deployments.filter((d) => d.priority === l && !out.has(d.name)).reduce((a, d) => a + d.fps, 0),
+  );
+}
+
+export function boundOf(p: Problem, plan: Plan, solver: MilpSolver): PlanBound {
+  const levels = admittedByLevel(p, plan);
+  const admittedFps = levels.reduce((a, x) => a + x, 0);
+  const boundFps = Math.max(admittedFps, latencyBound(p, solver).fps);
+  const priorityBoundFps = Math.min(boundFps, Math.max(admittedFps, priorityBound(p, solver, levels).fps));
+  const r = (x: number) => Number(x.toFixed(2));
+  return {
+    admittedFps,
+    boundFps: r(boundFps),
+    priorityBoundFps: r(priorityBoundFps),
+    shareOfBound: boundFps > 0 ? Number((admittedFps / boundFps).toFixed(4)) : 1,
+    shareOfPriorityBound: priorityBoundFps > 0 ? Number((admittedFps / priorityBoundFps).toFixed(4)) : 1,
+  };
+}
+
+export function planBound(
+  cluster: ClusterSpec,
+  apps: AppSpec[],
+  profiles: Profile[],
+  deployments: Deployment[],
+  plan: Plan,
+  solver: MilpSolver,
+  headroom = DEFAULT_HEADROOM,
+): PlanBound {
+  return boundOf(buildProblem(cluster, apps, profiles, deployments, headroom), plan, solver);
+}
