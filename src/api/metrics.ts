@@ -26,6 +26,8 @@ export interface RouterMeasurements {
   measured(d: { name: string; fps: number; latencyMs: number }): MeasuredView | undefined;
   /** The router's Prometheus lines ('' when it has routed nothing). */
   render(): string;
+  /** Measurements merged across the cluster's boxes, by deployment name (absent: no frame seen anywhere). */
+  measuredAcross?(targets: readonly { name: string; fps: number; latencyMs: number }[]): Promise<Map<string, MeasuredView>>;
 }
 
 export class ApiMetrics {
@@ -38,6 +40,14 @@ export class ApiMetrics {
   /** What the router measured for `d` on this node, if it routed any of its frames. */
   measured(d: { name: string; fps: number; latencyMs: number }): MeasuredView | undefined {
     return this.router?.measured(d);
+  }
+
+  /** What the routers of every box measured, merged (GET /v1/deployments); this node's alone without a cluster. */
+  async measuredAcross(targets: readonly { name: string; fps: number; latencyMs: number }[]): Promise<Map<string, MeasuredView>> {
+    if (this.router?.measuredAcross) return this.router.measuredAcross(targets);
+    const out = new Map<string, MeasuredView>();
+    for (const t of targets) { const m = this.measured(t); if (m) out.set(t.name, m); }
+    return out;
   }
 
   /** `route` is the matched route pattern (e.g. /v1/apps/:name), so label values stay few. */

@@ -11,7 +11,7 @@ export class TokenBucket {
   private tokens: number;
   private last: number | undefined;
 
-  constructor(readonly ratePerS: number, readonly burst: number) {
+  constructor(public ratePerS: number, public burst: number) {
     if (!(ratePerS > 0)) throw new RangeError(`token bucket rate must be > 0 (got ${ratePerS})`);
     if (!(burst >= 1)) throw new RangeError(`token bucket burst must be >= 1 (got ${burst})`);
     this.tokens = burst;
@@ -20,6 +20,19 @@ export class TokenBucket {
   /** The burst Rim allows a deployment at `fps`: half a second of frames, at least one frame. */
   static forFps(fps: number): TokenBucket {
     return new TokenBucket(fps, Math.max(1, fps / 2));
+  }
+
+  /**
+   * Changes the rate (a box's share of a cluster-wide rate moves as frames
+   * move): tokens earned so far are kept, up to the new burst, so a retune
+   * never mints a fresh burst.
+   */
+  retune(ratePerS: number, now: number): void {
+    if (!(ratePerS > 0)) throw new RangeError(`token bucket rate must be > 0 (got ${ratePerS})`);
+    this.refill(now);
+    this.ratePerS = ratePerS;
+    this.burst = Math.max(1, ratePerS / 2);
+    this.tokens = Math.min(this.tokens, this.burst);
   }
 
   /** Tokens available at `now` (refills, takes nothing). */
