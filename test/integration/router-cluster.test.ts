@@ -68,7 +68,13 @@ describe('router across a 3-box cluster', { timeout: 900_000 }, () => {
     c = startTestCluster('rc', { boxes: 3, staticPeers: true, env: { RIM_ACCELERATORS_EMULATE: '[{"model":"T4","cpus":0.5}]' } });
     leader = (await waitFor('an agreed leader', () => agreedLeader(c!, c!.boxes), 120_000, 500)).leader!;
     for (const image of [IMAGE_TAGS.synthetic, SLOW_TAG]) {
-      assert.equal((await c.post(leader, '/v1/apps', { image })).status, 201);
+      let last: unknown;
+      // Right after the election a change may find no majority yet (503): try again for a while.
+      await waitFor(`app ${image} registered (last answer: ${JSON.stringify(last)})`, async () => {
+        const r = await c!.post(leader, '/v1/apps', { image });
+        last = r;
+        return r.status === 201 || r.status === 200;
+      }, 60_000, 1000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(last)}`); });
     }
   });
 
