@@ -165,6 +165,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     peers: cluster?.client,
   });
   routerReport = dataPlane.report;
+  // A committed change (a member suspect or dead, a new plan) reaches the router with the next frame.
+  cluster?.node.onCommitted(() => dataPlane.changed());
   const measurements = new ClusterMeasurements({
     self: nodeId, members: () => store.read().members, local: dataPlane.report, peers: cluster?.client,
   });

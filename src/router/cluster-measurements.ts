@@ -45,7 +45,7 @@ export class ClusterMeasurements {
     const others = this.deps.members().filter((m) => m.id !== self && m.state === 'alive');
     const answers = await Promise.all(others.map(async (m) => {
       try {
-        const a = await peers.call(m.address, 'GET', PEER_STATS_PATH, undefined, this.deps.timeoutMs ?? 1000);
+        const a = await peers.call(m.address, 'GET', PEER_STATS_PATH, undefined, this.deps.timeoutMs ?? 1500);
         return a.status === 200 && a.nodeId === m.id ? statsAnswerSchema.parse(a.body).deployments : undefined;
       } catch {
         return undefined;

@@ -58,6 +58,8 @@ export interface DataPlane {
   stats: RouterStats;
   frames: FrameRouter;
   report: DataPlaneReport;
+  /** The cluster document changed (a commit): the next frame reads it afresh (a member turned suspect is out then). */
+  changed(): void;
   close(): void;
 }
 
@@ -112,7 +114,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const router = Router();
   router.use((req, res, next) => { if (!intercept(req, res)) next(); });
   return {
-    router, intercept, stats, frames, report,
+    router, intercept, stats, frames, report, changed: invalidate,
     close: () => { client.close(); remote?.close(); prober?.close(); },
   };
 }
