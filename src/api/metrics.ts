@@ -20,6 +20,8 @@ export interface ScrapeState {
   storeVersion: number;
 }
 
+type Target = { name: string; fps: number; latencyMs: number };
+
 /** The data-plane router's measurements, as the API shows them (src/router's RouterStats). */
 export interface RouterMeasurements {
   /** undefined: this node has routed no frame of the deployment. */
@@ -27,7 +29,7 @@ export interface RouterMeasurements {
   /** The router's Prometheus lines ('' when it has routed nothing). */
   render(): string;
   /** Measurements merged across the cluster's boxes, by deployment name (absent: no frame seen anywhere). */
-  measuredAcross?(targets: readonly { name: string; fps: number; latencyMs: number }[]): Promise<Map<string, MeasuredView>>;
+  measuredAcross?(targets: readonly Target[]): Promise<Map<string, MeasuredView>>;
 }
 
 export class ApiMetrics {
@@ -43,7 +45,7 @@ export class ApiMetrics {
   }
 
   /** What the routers of every box measured, merged (GET /v1/deployments); this node's alone without a cluster. */
-  async measuredAcross(targets: readonly { name: string; fps: number; latencyMs: number }[]): Promise<Map<string, MeasuredView>> {
+  async measuredAcross(targets: readonly Target[]): Promise<Map<string, MeasuredView>> {
     if (this.router?.measuredAcross) return this.router.measuredAcross(targets);
     const out = new Map<string, MeasuredView>();
     for (const t of targets) { const m = this.measured(t); if (m) out.set(t.name, m); }

@@ -77,7 +77,8 @@ export const replicasAnswerSchema = z.object({
 });
 
 const outcomeCounts = z.object({
-  ok: z.number(), 'rate-limited': z.number(), unavailable: z.number(), 'deadline-missed': z.number(), refused: z.number(),
+  ok: z.number(), 'rate-limited': z.number(), unavailable: z.number(), 'deadline-missed': z.number(),
+  refused: z.number(),
 });
 
 /** GET /v1/peer/stats: this node's router measurements by deployment (StatsWindow), to merge. */

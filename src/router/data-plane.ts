@@ -71,7 +71,8 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const remote = deps.peers
     ? new MemberReplicas({ peers: deps.peers, logger: deps.logger, now: deps.now, onUpdate: invalidate })
     : undefined;
-  const prober = deps.probe === false ? undefined : new HealthProber({ now: deps.now, onChange: invalidate, config: deps.probe });
+  const prober = deps.probe === false
+    ? undefined : new HealthProber({ now: deps.now, onChange: invalidate, config: deps.probe });
   const directory: LiveReplicaDirectory = new LiveReplicaDirectory({
     self: deps.nodeId, store: deps.store, local: deps.supervisor, remote, health: prober,
     onRebuild: (names) => { stats.retain(names); frames.retain(names); admission.retain(names); },

@@ -98,7 +98,9 @@ export class FrameRouter {
   private stateFor(name: string, rate: number, now: number): DeploymentState {
     let st = this.state.get(name);
     if (!st) {
-      st = { bucket: TokenBucket.forFps(rate), balancers: [] };
+      // A box's share can be near one frame per arrival gap: a burst of 1 would drop the tokens earned
+      // while a full bucket waits for the next frame (up to a quarter of the share at 2x demand); 2 does not.
+      st = { bucket: TokenBucket.forFps(rate, this.deps.admission ? 2 : 1), balancers: [] };
       this.state.set(name, st);
     } else if (st.bucket.ratePerS !== rate) {
       st.bucket.retune(rate, now);

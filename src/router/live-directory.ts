@@ -69,11 +69,14 @@ export class LiveReplicaDirectory {
    * the first time, or replicas await their first health probe, wait for
    * them (until `deadline`) and route again; undefined when nothing was pending.
    */
-  async routeAfterFirstAnswers(name: string, deadline: number, now: () => number): Promise<DeploymentRoute | undefined> {
+  async routeAfterFirstAnswers(
+    name: string, deadline: number, now: () => number,
+  ): Promise<DeploymentRoute | undefined> {
     let route: DeploymentRoute | undefined;
     // Twice at most: a member's first list names replicas that then await their first probe.
     for (let i = 0; i < 2; i++) {
-      const waited = (await this.src.remote?.firstAnswers(deadline - now())) || (await this.src.health?.firstAnswers(deadline - now()));
+      const waited = (await this.src.remote?.firstAnswers(deadline - now()))
+        || (await this.src.health?.firstAnswers(deadline - now()));
       if (!waited) break;
       this.stale = true;
       this.builtAt = -Infinity;

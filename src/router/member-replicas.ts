@@ -75,7 +75,8 @@ export class MemberReplicas implements RemoteReplicas {
 
   private async fetch(m: { id: string; address: string }, e: Entry): Promise<void> {
     try {
-      const answer = await this.opts.peers.call(m.address, 'GET', PEER_REPLICAS_PATH, undefined, this.opts.timeoutMs ?? 1000);
+      const timeout = this.opts.timeoutMs ?? 1000;
+      const answer = await this.opts.peers.call(m.address, 'GET', PEER_REPLICAS_PATH, undefined, timeout);
       if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
       if (answer.nodeId !== m.id) throw new Error(`answered as ${answer.nodeId}`);
       const parsed = replicasAnswerSchema.parse(answer.body);

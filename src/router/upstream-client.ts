@@ -95,8 +95,8 @@ export class UpstreamClient {
         fail(new UpstreamError('timeout', `${ep.replica} did not answer within ${Math.round(timeoutMs)} ms`));
         req.destroy();
       }, Math.max(0, timeoutMs));
-      req.on('error', (e: NodeJS.ErrnoException) => fail(new UpstreamError(
-        'connect', `${ep.replica} at ${ep.host}:${ep.port}: ${e.code ?? e.message}`, undefined, LOST.has(e.code ?? ''))));
+      req.on('error', (e: NodeJS.ErrnoException) => fail(new UpstreamError('connect',
+        `${ep.replica} at ${ep.host}:${ep.port}: ${e.code ?? e.message}`, undefined, LOST.has(e.code ?? ''))));
       req.end(input.body);
     });
   }

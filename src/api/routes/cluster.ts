@@ -15,7 +15,8 @@ export function clusterRoutes(deps: ApiDeps): Router {
     if (deps.cluster) {
       const c = deps.cluster.status();
       const docker = deps.docker.get();
-      // This box knows its own Docker state (the page's "Docker unreachable" banner); others show theirs in /v1/nodes/:id.
+      // This box knows its own Docker state (the page's "Docker unreachable" banner);
+      // the others show theirs in /v1/nodes/:id.
       const own = { docker: { reachable: docker.reachable ?? false, status: docker.status } };
       res.json({
         name: c.name, leader: c.leader, term: c.term, role: c.role, self: c.self, version: doc.version,

@@ -12,7 +12,8 @@ export async function selfMember(deps: ApiDeps) {
   const listen = host === '0.0.0.0' || host === '::' ? advertiseHost(undefined) : host;
   return {
     id: deps.nodeId,
-    address: c?.members.find((m) => m.id === deps.nodeId)?.address ?? deps.cluster?.advertiseAddress?.() ?? `${listen}:${port}`,
+    address: c?.members.find((m) => m.id === deps.nodeId)?.address
+      ?? deps.cluster?.advertiseAddress?.() ?? `${listen}:${port}`,
     state: 'alive' as const,
     self: true,
     leader: c ? c.leader === deps.nodeId : true,

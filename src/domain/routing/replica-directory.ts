@@ -125,12 +125,15 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
       host = hostOf(member.address);
       memberState = member.state;
     }
-    if (memberState !== undefined && memberState !== 'alive') return `replica ${replica}: node ${node} is ${memberState}`;
+    if (memberState !== undefined && memberState !== 'alive') {
+      return `replica ${replica}: node ${node} is ${memberState}`;
+    }
     if (!this.input.replicas.has(node)) return `replica ${replica}: node ${node} has not reported its replicas (port unknown)`;
     const status = this.byName.get(replica);
     if (!status) return `replica ${replica} on ${node}: not running there yet`;
     // Asked only of running replicas: the prober then probes these (and no others).
-    const health = status.state !== 'running' || !this.input.health ? 'ready' : this.input.health(replica, host, status.port);
+    const health = status.state !== 'running' || !this.input.health
+      ? 'ready' : this.input.health(replica, host, status.port);
     const why = outOfRotation({ replica, node, replicaState: status.state, memberState, health });
     return why ?? { replica, node, host, port: status.port, weight };
   }

@@ -11,15 +11,16 @@ export class TokenBucket {
   private tokens: number;
   private last: number | undefined;
 
-  constructor(public ratePerS: number, public burst: number) {
+  /** `minBurst`: the least burst a retune keeps (retune's burst is max(minBurst, rate / 2)). */
+  constructor(public ratePerS: number, public burst: number, private readonly minBurst = 1) {
     if (!(ratePerS > 0)) throw new RangeError(`token bucket rate must be > 0 (got ${ratePerS})`);
     if (!(burst >= 1)) throw new RangeError(`token bucket burst must be >= 1 (got ${burst})`);
     this.tokens = burst;
   }
 
   /** The burst Rim allows a deployment at `fps`: half a second of frames, at least one frame. */
-  static forFps(fps: number): TokenBucket {
-    return new TokenBucket(fps, Math.max(1, fps / 2));
+  static forFps(fps: number, minBurst = 1): TokenBucket {
+    return new TokenBucket(fps, Math.max(minBurst, fps / 2), minBurst);
   }
 
   /**
@@ -31,7 +32,7 @@ export class TokenBucket {
     if (!(ratePerS > 0)) throw new RangeError(`token bucket rate must be > 0 (got ${ratePerS})`);
     this.refill(now);
     this.ratePerS = ratePerS;
-    this.burst = Math.max(1, ratePerS / 2);
+    this.burst = Math.max(this.minBurst, ratePerS / 2);
     this.tokens = Math.min(this.tokens, this.burst);
   }
 

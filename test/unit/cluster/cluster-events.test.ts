@@ -5,9 +5,11 @@ import { publishClusterEvents } from '../../../src/cluster/cluster-events.js';
 import type { Role } from '../../../src/domain/election/types.js';
 import type { ClusterDocument, Member, Plan } from '../../../src/domain/types.js';
 
-const member = (id: string, state: Member['state']): Member => ({ id, address: `${id}:1`, joinedAt: 0, lastSeen: 0, state });
+const member = (id: string, state: Member['state']): Member =>
+  ({ id, address: `${id}:1`, joinedAt: 0, lastSeen: 0, state });
 const plan = (nodes: string[]): Plan => ({
-  strategy: 'rim', placements: nodes.map((node) => ({ deployment: 'cam', module: 'm', node, accelerator: 'cpu', fps: 1 })),
+  strategy: 'rim',
+  placements: nodes.map((node) => ({ deployment: 'cam', module: 'm', node, accelerator: 'cpu', fps: 1 })),
   rejected: [], latencyMs: {}, utilisation: {}, solveMs: 1,
 });
 const doc = (version: number, members: Member[], p?: Plan): ClusterDocument =>

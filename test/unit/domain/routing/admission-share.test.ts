@@ -37,7 +37,7 @@ describe('admission shares', () => {
     for (const s of shares(9, [0, 0, 0])) close(s, 3, 'share');
   });
 
-  it('a box whose arrivals are unknown counts as receiving what this box receives: no box starts at the full rate', () => {
+  it('a box not heard from counts as receiving what this box receives: no box starts at the full rate', () => {
     close(admissionShare({ fps: 6, own: 6, others: [undefined, undefined] }), 2, 'first share');
     assert.ok(admissionShare({ fps: 6, own: 1, others: [undefined, undefined] }) < 6);
   });
