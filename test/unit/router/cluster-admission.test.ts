@@ -5,7 +5,8 @@ import { TokenBucket } from '../../../src/domain/routing/token-bucket.js';
 import type { Member } from '../../../src/domain/types.js';
 import { ClusterAdmission } from '../../../src/router/cluster-admission.js';
 
-const member = (id: string, state: Member['state'] = 'alive'): Member => ({ id, address: `${id}:7878`, joinedAt: 0, lastSeen: 0, state });
+const member = (id: string, state: Member['state'] = 'alive'): Member =>
+  ({ id, address: `${id}:7878`, joinedAt: 0, lastSeen: 0, state });
 
 describe('cluster admission', () => {
   it('shares the rate with the alive members by their reported arrivals; suspect ones do not count', () => {
@@ -25,7 +26,9 @@ describe('cluster admission', () => {
   });
 
   it('a box on its own admits the full rate', () => {
-    const a = new ClusterAdmission({ self: 'n1', members: () => [member('n1')], reported: () => undefined, own: () => 99 });
+    const a = new ClusterAdmission({
+      self: 'n1', members: () => [member('n1')], reported: () => undefined, own: () => 99,
+    });
     assert.equal(a.rateOf('cam', 5, 0), 5);
   });
 });

@@ -23,6 +23,7 @@ import { app, deployment, doc, manifest, mod, replica } from '../routing/fixture
 const TOKEN = 'cluster-token-for-the-unit-test-0001';
 const ADMIN = 'admin-token-that-must-never-travel-01';
 const silent = pino({ level: 'silent' });
+const UNREPORTED = /rim-n2-one-only-default-cpu: node n2 has not reported its replicas \(port unknown\)/;
 const listen = async (s: http.Server) => {
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   return (s.address() as AddressInfo).port;
@@ -39,7 +40,9 @@ describe('replicas on other members, over the signed peer API', () => {
     const peer = createPeerRouter({
       nodeId: 'n2', signer: new PeerSigner(token), now: Date.now, logger: silent,
       handlers: routerPeerHandlers(() => ({
-        replicas: () => ({ replicas: [replica(replicaName('n2', 'one', 'only', 'default', 'cpu'), modulePort)], arrivals: {} }),
+        replicas: () => ({
+          replicas: [replica(replicaName('n2', 'one', 'only', 'default', 'cpu'), modulePort)], arrivals: {},
+        }),
         windows: () => ({}),
       })),
     });
@@ -102,7 +105,7 @@ describe('replicas on other members, over the signed peer API', () => {
     const r = await fetch(url, { method: 'POST', body: 'x' });
     assert.equal(r.status, 503);
     const e = await r.json() as { error: { code: string; message: string } };
-    assert.match(e.error.message, /rim-n2-one-only-default-cpu: node n2 has not reported its replicas \(port unknown\)/);
+    assert.match(e.error.message, UNREPORTED);
   });
 
   it('a member that does not answer: 503 naming the replica, within the deadline', async () => {
@@ -115,7 +118,7 @@ describe('replicas on other members, over the signed peer API', () => {
     assert.equal(r.status, 503);
     const e = await r.json() as { error: { code: string; message: string } };
     assert.equal(e.error.code, 'no-replica');
-    assert.match(e.error.message, /rim-n2-one-only-default-cpu: node n2 has not reported its replicas \(port unknown\)/);
+    assert.match(e.error.message, UNREPORTED);
     assert.ok(Date.now() - t0 < 1500 + 1000);
   });
 });

@@ -91,7 +91,9 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
     });
     const name = replicaName('n2', 'one', 'only', 'default', 'cpu');
     const peers: PeerCaller = {
-      call: async <T>() => ({ status: 200, nodeId: 'n2', body: { replicas: [replica(name, m.port)], arrivals: {} } as T }),
+      call: async <T>() => ({
+        status: 200, nodeId: 'n2', body: { replicas: [replica(name, m.port)], arrivals: {} } as T,
+      }),
     };
     const send = await serve(cluster, [], peers);
     assert.equal((await send()).status, 200);
@@ -105,7 +107,7 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
     assert.equal(m.frames, before, 'no frame after the member turned suspect');
   });
 
-  it('a replica whose port refuses connections: the frame is retried on another replica, the lost one leaves', async () => {
+  it('a replica whose port refuses connections: the frame goes to another replica, the lost one leaves', async () => {
     const good = await moduleServer(true);
     const lost = await moduleServer(true);
     track(good);

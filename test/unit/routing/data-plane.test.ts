@@ -77,7 +77,9 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     // Node n2 is another member: its signed peer API (here a stand-in PeerCaller) reports its replicas and their ports.
     member = http.createServer();
     await new Promise<void>((r) => member.listen(0, '127.0.0.1', r));
-    const n2Replicas = [{ ...replica(replicaName('n2', 'line', 'b', 'default', 'cpu'), M('b2').port), app: 'line', module: 'b' }];
+    const n2Replicas = [
+      { ...replica(replicaName('n2', 'line', 'b', 'default', 'cpu'), M('b2').port), app: 'line', module: 'b' },
+    ];
     peers = {
       call: async <T>(_address: string, method: string, path: string) => {
         memberAsked.push(`${method} ${path}`);
