@@ -30,7 +30,10 @@ import { sleep } from './sleep.js';
 import { createCluster } from './cluster/start-cluster.js';
 import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
-import { createDataPlane } from './router/data-plane.js';
+import { createDataPlane, type DataPlaneReport } from './router/data-plane.js';
+import { ClusterMeasurements } from './router/cluster-measurements.js';
+import { routerPeerHandlers } from './router/router-peer-api.js';
+import { publishClusterEvents } from './cluster/cluster-events.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
@@ -145,6 +148,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   );
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
   const placement = placementPlanner(config);
+  // The router's peer endpoints read the data plane, built below (they answer only once the server listens).
+  let routerReport: DataPlaneReport | undefined;
   const cluster = createCluster({
     config,
     nodeId,
@@ -154,7 +159,16 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     now,
     planner: placement,
     logger: componentLogger(root, 'cluster'),
+    peerHandlers: routerPeerHandlers(() => routerReport),
   });
+  if (cluster) {
+    const node = cluster.node;
+    publishClusterEvents(
+      { onRole: (fn) => node.driver.onRole(fn), onCommitted: (fn) => node.onCommitted(fn) },
+      (type, action, data) => events.publish(type, action, data),
+      localStore.read(),
+    );
+  }
   const store = cluster?.store ?? localStore;
   const planner = cluster?.planner ?? parts.planner?.(config) ?? oneBoxPlanner(placement, config.ports.range);
   const control = new Control({
@@ -204,11 +218,22 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     openFrames: config.api.openReads,
     logger: componentLogger(root, 'router'),
     now,
+    peers: cluster?.client,
+  });
+  routerReport = dataPlane.report;
+  // A committed change (a member suspect or dead, a new plan) reaches the router with the next frame.
+  cluster?.node.onCommitted(() => dataPlane.changed());
+  const measurements = new ClusterMeasurements({
+    self: nodeId,
+    members: () => store.read().members,
+    local: dataPlane.report,
+    peers: cluster?.client,
   });
   const metrics = new ApiMetrics();
   metrics.attachRouter({
     measured: (d) => dataPlane.stats.measured(d),
     render: () => dataPlane.stats.renderMetrics(store.read().deployments),
+    measuredAcross: (targets) => measurements.measured(targets),
   });
   const api = createApi(
     {

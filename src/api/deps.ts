@@ -33,7 +33,7 @@ export interface ApiDeps {
   /** Whether start-up finished (store loaded, cluster joined): /readyz. */
   ready: () => boolean;
   /** The cluster view (leader, term, members) when the appliance runs in a cluster. */
-  cluster?: { status(): ClusterStatus; removeMember(id: string): Promise<unknown> };
+  cluster?: { status(): ClusterStatus; removeMember(id: string): Promise<unknown>; advertiseAddress?(): string };
   /** Keep-alive period of the event stream (ms). */
   eventsKeepAliveMs?: number;
 }

@@ -23,12 +23,16 @@ export interface ScrapeState {
   storeVersion: number;
 }
 
+type Target = { name: string; fps: number; latencyMs: number };
+
 /** The data-plane router's measurements, as the API shows them (src/router's RouterStats). */
 export interface RouterMeasurements {
   /** undefined: this node has routed no frame of the deployment. */
   measured(d: { name: string; fps: number; latencyMs: number }): MeasuredView | undefined;
   /** The router's Prometheus lines ('' when it has routed nothing). */
   render(): string;
+  /** Measurements merged across the cluster's boxes, by deployment name (absent: no frame seen anywhere). */
+  measuredAcross?(targets: readonly Target[]): Promise<Map<string, MeasuredView>>;
 }
 
 export class ApiMetrics {
@@ -43,6 +47,17 @@ export class ApiMetrics {
   /** What the router measured for `d` on this node, if it routed any of its frames. */
   measured(d: { name: string; fps: number; latencyMs: number }): MeasuredView | undefined {
     return this.router?.measured(d);
+  }
+
+  /** What the routers of every box measured, merged (GET /v1/deployments); this node's alone without a cluster. */
+  async measuredAcross(targets: readonly Target[]): Promise<Map<string, MeasuredView>> {
+    if (this.router?.measuredAcross) return this.router.measuredAcross(targets);
+    const out = new Map<string, MeasuredView>();
+    for (const t of targets) {
+      const m = this.measured(t);
+      if (m) out.set(t.name, m);
+    }
+    return out;
   }
 
   /** `route` is the matched route pattern (e.g. /v1/apps/:name), so label values stay few. */

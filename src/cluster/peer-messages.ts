@@ -73,3 +73,41 @@ export interface ProposeRequest {
   baseVersion: number;
   doc: ClusterDocument;
 }
+
+const replicaStatus = z.looseObject({
+  name: z.string(),
+  app: z.string(),
+  module: z.string(),
+  variant: z.string(),
+  port: z.number().int(),
+  accelerator: z.string(),
+  state: z.enum(['pending', 'starting', 'running', 'backoff', 'crash-loop', 'stopped']),
+  restarts: z.number(),
+});
+
+/** GET /v1/peer/replicas: the replicas this node runs, and the frames per second arriving here by deployment. */
+export const replicasAnswerSchema = z.object({
+  replicas: z.array(replicaStatus),
+  arrivals: z.record(z.string(), z.number().nonnegative()),
+});
+
+const outcomeCounts = z.object({
+  ok: z.number(),
+  'rate-limited': z.number(),
+  unavailable: z.number(),
+  'deadline-missed': z.number(),
+  refused: z.number(),
+});
+
+/** GET /v1/peer/stats: this node's router measurements by deployment (StatsWindow), to merge. */
+export const statsAnswerSchema = z.object({
+  deployments: z.record(
+    z.string(),
+    z.object({
+      counts: outcomeCounts,
+      offeredFps: z.number(),
+      finishedFps: z.number(),
+      latencies: z.array(z.number()).max(4096),
+    }),
+  ),
+});

@@ -22,7 +22,8 @@ import { ClusterNode } from './cluster-node.js';
 import { ClusterStore } from './cluster-store.js';
 import { interfaceAddress, MdnsDiscovery } from './mdns-discovery.js';
 import { PeerSigner } from './peer-auth.js';
-import { PeerClient } from './peer-client.js';
+import { PeerClient, type PeerCaller } from './peer-client.js';
+import type { PeerHandler } from './peer-server.js';
 import { createPeerRouter, PEER_BASE } from './peer-server.js';
 
 export interface ClusterParts {
@@ -36,6 +37,8 @@ export interface ClusterParts {
   now: () => number;
   /** The leader's planner (the composition root's: placement engine + stand-in for unprofiled apps). */
   planner: ClusterPlanner;
+  /** More peer endpoints served under /v1/peer, signed like the rest (e.g. the router's). */
+  peerHandlers?: Record<string, PeerHandler>;
 }
 
 export interface Cluster {
@@ -46,8 +49,12 @@ export interface Cluster {
   planner: Planner;
   /** Mount at PEER_BASE ahead of express.json and the admin guard. */
   router: Router;
+  /** Signed calls to the other members' peer API. */
+  client: PeerCaller;
   base: string;
   status(): ClusterStatus;
+  /** host:port at which the other boxes reach this box's API. */
+  advertiseAddress(): string;
   /** Operator removal of a member (leader only; the API forwards to the leader). */
   removeMember(id: string): Promise<unknown>;
   /** `apiPort`: the port the API listens on (announced over mDNS and to peers). */
@@ -76,12 +83,13 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
   const discovery = config.cluster.discovery;
   const host = advertiseHost(discovery.interface);
   const plan = p.planner;
+  const client = new PeerClient({ nodeId: p.nodeId, signer, now: p.now });
   const node = new ClusterNode({
     nodeId: p.nodeId,
     clusterName: config.cluster.name,
     advertiseAddress: `${host}:${config.api.port}`,
     store: p.localStore,
-    client: new PeerClient({ nodeId: p.nodeId, signer, now: p.now }),
+    client,
     inventory: () => p.inventory.get(),
     staticPeers: discovery.peers,
     logger,
@@ -102,9 +110,17 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     node,
     store: new ClusterStore(p.localStore, node),
     planner: memberPlanner(config.ports.range),
-    router: createPeerRouter({ nodeId: p.nodeId, signer, now: p.now, logger, handlers: node.handlers() }),
+    router: createPeerRouter({
+      nodeId: p.nodeId,
+      signer,
+      now: p.now,
+      logger,
+      handlers: { ...node.handlers(), ...p.peerHandlers },
+    }),
+    client,
     base: PEER_BASE,
     status: () => node.status(),
+    advertiseAddress: () => node.advertiseAddress,
     removeMember: (id) => node.removeMember(id),
     start: (signal, apiPort) => {
       node.setAdvertiseAddress(`${host}:${apiPort}`);

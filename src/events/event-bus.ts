@@ -3,7 +3,7 @@
  * plan, Docker reachability) to the server-sent events stream and anyone else
  * who listens. Publishing with no listener costs nothing.
  */
-export type RimEventType = 'replica' | 'app' | 'deployment' | 'plan' | 'docker' | 'profile';
+export type RimEventType = 'replica' | 'app' | 'deployment' | 'plan' | 'docker' | 'profile' | 'cluster' | 'member';
 
 export interface RimEvent {
   type: RimEventType;

@@ -10,10 +10,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from 'express';
+import type { PeerCaller } from '../cluster/peer-client.js';
+import type { ProbeConfig } from '../domain/routing/rotation.js';
+import type { StatsWindow } from '../domain/routing/stats-window.js';
 import type { ClusterDocument, ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
+import { ClusterAdmission } from './cluster-admission.js';
 import { FrameRouter } from './frame-router.js';
 import { createFramesHandler, frameTarget } from './frames-http.js';
+import { HealthProber } from './health-prober.js';
 import { LiveReplicaDirectory } from './live-directory.js';
 import { MemberReplicas } from './member-replicas.js';
 import { RouterStats } from './router-stats.js';
@@ -30,6 +35,16 @@ export interface DataPlaneDeps {
   now: () => number;
   /** Largest frame accepted (bytes); 16 MiB by default. */
   maxFrameBytes?: number;
+  /** The signed peer API's client (a cluster member): other members' replicas and arrival rates. */
+  peers?: PeerCaller;
+  /** Health probing of replicas; `false` routes to every running replica unprobed (tests of other parts). */
+  probe?: Partial<ProbeConfig> | false;
+}
+
+/** What this box tells the other members over the peer API (src/router/router-peer-api.ts). */
+export interface DataPlaneReport {
+  replicas(): { replicas: ReplicaStatus[]; arrivals: Record<string, number> };
+  windows(): Record<string, StatsWindow>;
 }
 
 export interface DataPlane {
@@ -42,6 +57,9 @@ export interface DataPlane {
   intercept(req: IncomingMessage, res: ServerResponse): boolean;
   stats: RouterStats;
   frames: FrameRouter;
+  report: DataPlaneReport;
+  /** The cluster document changed (a commit): the next frame reads it afresh (a member turned suspect is out then). */
+  changed(): void;
   close(): void;
 }
 
@@ -49,23 +67,53 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const stats = new RouterStats(deps.now);
   const client = new UpstreamClient();
   // The closures below run only once frames flow, after every const here is set.
-  const remote = new MemberReplicas({
-    adminToken: deps.adminToken,
-    logger: deps.logger,
-    now: deps.now,
-    onUpdate: () => directory.invalidate(),
-  });
-  const directory = new LiveReplicaDirectory({
+  const invalidate = () => directory.invalidate();
+  const remote = deps.peers
+    ? new MemberReplicas({ peers: deps.peers, logger: deps.logger, now: deps.now, onUpdate: invalidate })
+    : undefined;
+  const prober =
+    deps.probe === false ? undefined : new HealthProber({ now: deps.now, onChange: invalidate, config: deps.probe });
+  const directory: LiveReplicaDirectory = new LiveReplicaDirectory({
     self: deps.nodeId,
     store: deps.store,
     local: deps.supervisor,
     remote,
+    health: prober,
     onRebuild: (names) => {
       stats.retain(names);
       frames.retain(names);
+      admission.retain(names);
     },
   });
-  const frames = new FrameRouter({ directory, client, stats, now: deps.now, idPrefix: deps.nodeId });
+  const admission = new ClusterAdmission({
+    self: deps.nodeId,
+    members: () => directory.document()?.members,
+    reported: (member, name, now) => remote?.arrivalFps(member, name, now),
+    own: (name, now) => stats.for(name).arrivalFps(now),
+  });
+  const frames = new FrameRouter({
+    directory,
+    client,
+    stats,
+    now: deps.now,
+    idPrefix: deps.nodeId,
+    admission,
+    lost: (host, port) => prober?.markDown(host, port),
+  });
+  const report: DataPlaneReport = {
+    replicas: () => {
+      const now = deps.now();
+      const arrivals: Record<string, number> = {};
+      for (const [name, s] of stats.entries()) arrivals[name] = s.arrivalFps(now);
+      return { replicas: deps.supervisor.replicas(), arrivals };
+    },
+    windows: () => {
+      const now = deps.now();
+      const out: Record<string, StatsWindow> = {};
+      for (const [name, s] of stats.entries()) out[name] = s.window(now);
+      return out;
+    },
+  };
   const serveFrame = createFramesHandler({
     frames,
     adminToken: deps.adminToken,
@@ -90,9 +138,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     intercept,
     stats,
     frames,
+    report,
+    changed: invalidate,
     close: () => {
       client.close();
-      remote.close();
+      remote?.close();
+      prober?.close();
     },
   };
 }

@@ -27,6 +27,10 @@ import { UpstreamError, type FrameHeaders, type UpstreamClient } from './upstrea
 export interface FrameRouterDeps {
   directory: Pick<LiveReplicaDirectory, 'route' | 'invalidate' | 'routeAfterFirstAnswers'>;
   client: Pick<UpstreamClient, 'infer'>;
+  /** This box's share of a deployment's cluster-wide rate; without it, the deployment's full fps. */
+  admission?: { rateOf(name: string, fps: number, now: number): number };
+  /** A replica's address refused or could not be reached: it leaves rotation until its /healthz answers. */
+  lost?: (host: string, port: number) => void;
   stats: RouterStats;
   now: () => number;
   /** Prefix of generated frame ids (the node id). */
@@ -59,13 +63,13 @@ export class FrameRouter {
     const d = routable.deployment;
     const stats = this.deps.stats.for(name);
     stats.arrived(arrival);
-    const st = this.stateFor(name, d.fps);
+    const st = this.stateFor(name, this.deps.admission?.rateOf(name, d.fps, arrival) ?? d.fps, arrival);
     const admission = st.bucket.take(arrival);
     if (!admission.ok) {
       stats.ended(arrival, 'rate-limited', 0);
       const retry = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
       throw new TooManyRequestsError(
-        `deployment "${name}" is admitted at ${d.fps} fps: frame refused, retry in ${retry} s`,
+        `deployment "${name}" is admitted at ${d.fps} fps cluster-wide: frame refused, retry in ${retry} s`,
         retry,
       );
     }
@@ -77,13 +81,10 @@ export class FrameRouter {
     let outcome: FrameOutcome = 'unavailable';
     try {
       let modules = routable.modules;
-      // First contact with a member that hosts some of the modules: its replica list is on its way.
+      // First contact with a member that hosts some of the modules (its replica list is on its way),
+      // or replicas awaiting their first health probe.
       if (modules.some((m) => m.endpoints.length === 0)) {
-        const again = await this.deps.directory.routeAfterFirstAnswers(
-          name,
-          h.deadline - this.deps.now(),
-          this.deps.now,
-        );
+        const again = await this.deps.directory.routeAfterFirstAnswers(name, h.deadline, this.deps.now);
         if (again?.kind === 'routable') modules = again.modules;
       }
       const answer = await this.chain(routable.plan, modules, st, frame, h);
@@ -121,11 +122,15 @@ export class FrameRouter {
     }
   }
 
-  private stateFor(name: string, fps: number): DeploymentState {
+  private stateFor(name: string, rate: number, now: number): DeploymentState {
     let st = this.state.get(name);
-    if (!st || st.bucket.ratePerS !== fps) {
-      st = { bucket: TokenBucket.forFps(fps), balancers: st?.balancers ?? [] };
+    if (!st) {
+      // A box's share can be near one frame per arrival gap: a burst of 1 would drop the tokens earned
+      // while a full bucket waits for the next frame (up to a quarter of the share at 2x demand); 2 does not.
+      st = { bucket: TokenBucket.forFps(rate, this.deps.admission ? 2 : 1), balancers: [] };
       this.state.set(name, st);
+    } else if (st.bucket.ratePerS !== rate) {
+      st.bucket.retune(rate, now);
     }
     return st;
   }
@@ -200,6 +205,7 @@ export class FrameRouter {
           );
         if (e.kind === 'status' && e.status! < 500)
           throw new ModuleRefusedError(`module ${t.module} refused frame ${h.frameId}: ${e.message}`);
+        if (e.kind === 'connect' && e.lost) this.deps.lost?.(t.endpoints[i]!.host, t.endpoints[i]!.port);
         this.deps.directory.invalidate();
         // Another replica of the module if there is one, else the same one once more.
         const other = rr.pick(i);

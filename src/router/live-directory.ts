@@ -2,14 +2,16 @@
  * The ReplicaDirectory the router reads on every frame: a PlannedReplicaDirectory
  * over a snapshot of the cluster document and the replicas' states, rebuilt
  * lazily when the snapshot is older than `refreshMs`, or sooner after a
- * replica failed a frame. Nothing runs while no frame arrives, and the
- * document is not copied per frame.
+ * replica failed a frame or changed health. Nothing runs while no frame
+ * arrives, and the document is not copied per frame. A rebuild is
+ * O(placements + replicas); a frame costs a map lookup.
  */
 import {
   PlannedReplicaDirectory,
   type DeploymentRoute,
   type ReplicaDirectory,
 } from '../domain/routing/replica-directory.js';
+import type { Health } from '../domain/routing/rotation.js';
 import type { ClusterDocument, ReplicaStatus } from '../domain/types.js';
 
 /** Replica states of other nodes, as far as they are known. */
@@ -29,6 +31,11 @@ export interface DirectorySources {
   /** This node's supervisor. */
   local: { replicas(): ReplicaStatus[] };
   remote?: RemoteReplicas;
+  /** The health prober: which replicas answer /healthz (without one, running replicas count as ready). */
+  health?: {
+    health(replica: string, host: string, port: number): Health;
+    firstAnswers(maxWaitMs: number): Promise<boolean>;
+  };
   /** Rebuild at most this often under steady traffic (ms). */
   refreshMs?: number;
   /** After an invalidation or for an unknown deployment, wait at least this long between rebuilds (ms). */
@@ -64,17 +71,32 @@ export class LiveReplicaDirectory {
 
   /**
    * A route lacks replicas: if a member is being asked for its replicas for
-   * the first time, wait for it (at most `maxWaitMs`) and route again.
+   * the first time, or replicas await their first health probe, wait for
+   * them (until `deadline`) and route again; undefined when nothing was pending.
    */
   async routeAfterFirstAnswers(
     name: string,
-    maxWaitMs: number,
+    deadline: number,
     now: () => number,
   ): Promise<DeploymentRoute | undefined> {
-    if (!this.src.remote || !(await this.src.remote.firstAnswers(maxWaitMs))) return undefined;
-    this.stale = true;
-    this.builtAt = -Infinity;
-    return this.route(name, now());
+    let route: DeploymentRoute | undefined;
+    // Twice at most: a member's first list names replicas that then await their first probe.
+    for (let i = 0; i < 2; i++) {
+      const waited =
+        (await this.src.remote?.firstAnswers(deadline - now())) ||
+        (await this.src.health?.firstAnswers(deadline - now()));
+      if (!waited) break;
+      this.stale = true;
+      this.builtAt = -Infinity;
+      route = this.route(name, now());
+      if (route.kind !== 'routable' || route.modules.every((m) => m.endpoints.length > 0)) break;
+    }
+    return route;
+  }
+
+  /** The cluster document of the current snapshot. */
+  document(): ClusterDocument | undefined {
+    return this.doc;
   }
 
   /** A replica failed a frame: read the states again on the next frame. */
@@ -85,17 +107,22 @@ export class LiveReplicaDirectory {
   private rebuild(now: number): void {
     const doc = this.src.store.read();
     const replicas = new Map<string, readonly ReplicaStatus[]>();
-    const remoteNodes = new Set<string>();
-    for (const p of doc.plan?.placements ?? []) if (p.node !== this.src.self) remoteNodes.add(p.node);
-    if (remoteNodes.size && this.src.remote) {
-      const wanted = doc.members.filter((m) => remoteNodes.has(m.id)).map((m) => ({ id: m.id, address: m.address }));
+    if (this.src.remote) {
+      // Every alive member: its replicas (ports) and its arrival rates (admission shares).
+      const wanted = doc.members.filter((m) => m.id !== this.src.self && m.state === 'alive');
       for (const [node, list] of this.src.remote.snapshot(wanted, now)) replicas.set(node, list);
     }
     replicas.set(this.src.self, this.src.local.replicas());
     if (this.src.onRebuild && this.doc?.version !== doc.version)
       this.src.onRebuild(new Set(doc.deployments.map((d) => d.name)));
     this.doc = doc;
-    this.current = new PlannedReplicaDirectory({ self: this.src.self, doc, replicas });
+    const health = this.src.health;
+    this.current = new PlannedReplicaDirectory({
+      self: this.src.self,
+      doc,
+      replicas,
+      ...(health ? { health: (r, h, p) => health.health(r, h, p) } : {}),
+    });
     this.builtAt = now;
     this.stale = false;
   }

@@ -1,43 +1,33 @@
 /**
- * Replica states (and so ports) of the other members: each appliance serves
- * its own under `GET /v1/nodes/<its id>`, so the router asks the member at
- * its API address, in the background, and keeps the answer for `ttlMs`.
+ * What the router knows of the other members: the replicas each runs (and
+ * so their ports) and the frames per second arriving there by deployment
+ * (for admission shares). Each member answers `GET /v1/peer/replicas` on
+ * the signed peer API (the cluster token's HMAC; never the admin token);
+ * the router asks every alive member in the background, at most every
+ * `ttlMs` and only while frames flow (asks start from directory rebuilds).
  * A frame waits for a member's first answer at most until its deadline
  * (`firstAnswers`); a member that does not answer leaves its replicas "port
  * unknown", and a frame that needs them gets a 503 naming them.
  */
-import http from 'node:http';
-import { z } from 'zod';
+import type { PeerCaller } from '../cluster/peer-client.js';
+import { replicasAnswerSchema } from '../cluster/peer-messages.js';
 import type { ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { RemoteReplicas } from './live-directory.js';
 
-const replicaList = z.object({
-  replicas: z
-    .array(
-      z.looseObject({
-        name: z.string(),
-        app: z.string(),
-        module: z.string(),
-        variant: z.string(),
-        port: z.number().int(),
-        accelerator: z.string(),
-        state: z.string(),
-        restarts: z.number(),
-      }),
-    )
-    .nullable(),
-});
+export const PEER_REPLICAS_PATH = '/v1/peer/replicas';
 
 interface Entry {
   replicas?: readonly ReplicaStatus[];
+  arrivals?: Readonly<Record<string, number>>;
+  /** When the last answer arrived (-Infinity: never). */
+  answeredAt: number;
   fetchedAt: number;
   inFlight?: Promise<void>;
 }
 
 export interface MemberReplicasOptions {
-  /** Sent as a bearer token, for appliances whose reads are closed (a cluster usually shares its admin token). */
-  adminToken?: string;
+  peers: PeerCaller;
   logger: Logger;
   now: () => number;
   ttlMs?: number;
@@ -49,11 +39,10 @@ export interface MemberReplicasOptions {
 export class MemberReplicas implements RemoteReplicas {
   private readonly entries = new Map<string, Entry>();
   private readonly ttlMs: number;
-  private readonly agent = new http.Agent({ keepAlive: true, maxFreeSockets: 4 });
-  private lastWarn = new Map<string, number>();
+  private readonly lastWarn = new Map<string, number>();
 
   constructor(private readonly opts: MemberReplicasOptions) {
-    this.ttlMs = opts.ttlMs ?? 2000;
+    this.ttlMs = opts.ttlMs ?? 1000;
   }
 
   snapshot(
@@ -64,13 +53,20 @@ export class MemberReplicas implements RemoteReplicas {
     for (const m of wanted) {
       let e = this.entries.get(m.id);
       if (!e) {
-        e = { fetchedAt: -Infinity };
+        e = { fetchedAt: -Infinity, answeredAt: -Infinity };
         this.entries.set(m.id, e);
       }
       if (e.replicas) out.set(m.id, e.replicas);
       if (!e.inFlight && now - e.fetchedAt >= this.ttlMs) e.inFlight = this.fetch(m, e);
     }
     return out;
+  }
+
+  /** The member's last reported arrival rate of `deployment`; undefined when none is recent (3 ttl). */
+  arrivalFps(member: string, deployment: string, now: number): number | undefined {
+    const e = this.entries.get(member);
+    if (!e?.arrivals || now - e.answeredAt > 3 * this.ttlMs) return undefined;
+    return e.arrivals[deployment] ?? 0;
   }
 
   firstAnswers(maxWaitMs: number): Promise<boolean> {
@@ -87,14 +83,19 @@ export class MemberReplicas implements RemoteReplicas {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.entries.clear();
   }
 
   private async fetch(m: { id: string; address: string }, e: Entry): Promise<void> {
     try {
-      const body = await this.get(`http://${m.address}/v1/nodes/${encodeURIComponent(m.id)}`);
-      const parsed = replicaList.parse(JSON.parse(body));
-      e.replicas = (parsed.replicas ?? []) as unknown as ReplicaStatus[];
+      const timeout = this.opts.timeoutMs ?? 1000;
+      const answer = await this.opts.peers.call(m.address, 'GET', PEER_REPLICAS_PATH, undefined, timeout);
+      if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
+      if (answer.nodeId !== m.id) throw new Error(`answered as ${answer.nodeId}`);
+      const parsed = replicasAnswerSchema.parse(answer.body);
+      e.replicas = parsed.replicas as ReplicaStatus[];
+      e.arrivals = parsed.arrivals;
+      e.answeredAt = this.opts.now();
       this.opts.onUpdate?.();
     } catch (err) {
       const now = this.opts.now();
@@ -109,23 +110,5 @@ export class MemberReplicas implements RemoteReplicas {
       e.fetchedAt = this.opts.now();
       e.inFlight = undefined;
     }
-  }
-
-  private get(url: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (this.opts.adminToken) headers.authorization = `Bearer ${this.opts.adminToken}`;
-      const req = http.get(url, { agent: this.agent, headers, timeout: this.opts.timeoutMs ?? 2000 }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => {
-          text += c;
-        });
-        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`HTTP ${res.statusCode}`))));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', reject);
-    });
   }
 }

@@ -37,6 +37,11 @@ export class RouterStats implements RouterStatsSource {
     return s;
   }
 
+  /** The deployments this node has seen frames of, with their measurements. */
+  entries(): IterableIterator<[string, DeploymentStats]> {
+    return this.byDeployment.entries();
+  }
+
   /** Forgets deployments no longer present. */
   retain(names: ReadonlySet<string>): void {
     for (const n of this.byDeployment.keys()) if (!names.has(n)) this.byDeployment.delete(n);

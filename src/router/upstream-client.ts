@@ -14,10 +14,14 @@ export class UpstreamError extends Error {
     readonly kind: 'connect' | 'status' | 'timeout' | 'too-large',
     message: string,
     readonly status?: number,
+    /** The replica's address is gone (refused, unreachable), not just one pooled socket reset. */
+    readonly lost = false,
   ) {
     super(message);
   }
 }
+
+const LOST = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
 
 export interface FrameHeaders {
   deployment: string;
@@ -110,7 +114,14 @@ export class UpstreamClient {
         Math.max(0, timeoutMs),
       );
       req.on('error', (e: NodeJS.ErrnoException) =>
-        fail(new UpstreamError('connect', `${ep.replica} at ${ep.host}:${ep.port}: ${e.code ?? e.message}`)),
+        fail(
+          new UpstreamError(
+            'connect',
+            `${ep.replica} at ${ep.host}:${ep.port}: ${e.code ?? e.message}`,
+            undefined,
+            LOST.has(e.code ?? ''),
+          ),
+        ),
       );
       req.end(input.body);
     });

@@ -7,7 +7,9 @@
 //
 // Env: RIM_PORT (8080), RIM_HOST (0.0.0.0), RIM_APP, RIM_MODULE, RIM_VARIANT,
 //   COST_MS (per-frame CPU ms, default 10), LOAD_MS (delay before /healthz is
-//   200, default 0), OUT_BYTES (output size; unset: a small JSON), QUEUE_MAX
+//   200, default 0; /healthz reports `early`, the frames that came before, and
+//   `received`, every frame that came),
+//   OUT_BYTES (output size; unset: a small JSON), QUEUE_MAX
 //   (frames waiting before 503, default 256), SEED (error-rate PRNG),
 //   FAIL_MODE: never-healthy | crash-after:N | error-rate:P | hang | exit-at-start
 //
@@ -49,6 +51,9 @@ const random = () => {
 
 let loaded = false;
 let served = 0;
+// Frames that reached /infer before /healthz answered 200 (a router must send none); every frame that reached it.
+let early = 0;
+let received = 0;
 let sink = 0;
 
 /**
@@ -159,13 +164,15 @@ const server = http.createServer((req, res) => {
   if (req.method === 'GET' && path === '/healthz') {
     const ok = loaded && failKind !== 'never-healthy';
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-    return res.end(JSON.stringify({ ok, ...who, served, queued: queue.length }));
+    return res.end(JSON.stringify({ ok, ...who, served, early, received, queued: queue.length }));
   }
   if (req.method === 'POST' && path === '/infer') {
+    received += 1;
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       if (!loaded) {
+        early += 1;
         res.writeHead(503, { 'retry-after': '1' });
         return res.end('loading');
       }

@@ -14,6 +14,10 @@ export function clusterRoutes(deps: ApiDeps): Router {
     const doc = deps.store.read();
     if (deps.cluster) {
       const c = deps.cluster.status();
+      const docker = deps.docker.get();
+      // This box knows its own Docker state (the page's "Docker unreachable" banner);
+      // the others show theirs in /v1/nodes/:id.
+      const own = { docker: { reachable: docker.reachable ?? false, status: docker.status } };
       res.json({
         name: c.name,
         leader: c.leader,
@@ -21,7 +25,12 @@ export function clusterRoutes(deps: ApiDeps): Router {
         role: c.role,
         self: c.self,
         version: doc.version,
-        members: c.members.map((m) => ({ ...m, self: m.id === c.self, leader: m.id === c.leader })),
+        members: c.members.map((m) => ({
+          ...m,
+          self: m.id === c.self,
+          leader: m.id === c.leader,
+          ...(m.id === c.self ? own : {}),
+        })),
       });
       return;
     }

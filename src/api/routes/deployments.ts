@@ -42,27 +42,29 @@ export function deploymentView(d: StoredDeployment, doc: ClusterDocument, measur
     ...(rejected ? { reason: rejected.reason, rejected: { reason: rejected.reason } } : {}),
     placement: placements.map(({ deployment: _d, ...p }) => p),
     latencyEstimateMs: plan?.latencyMs[d.name] ?? null,
-    // Measured by this node's data-plane router (frames sent to this appliance); null until it has seen frames.
+    // Measured by the routers of every box (frames may arrive at any), merged; null until a frame was seen.
     measured: measured ?? { fps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null },
   };
 }
 
 export function deploymentRoutes(deps: ApiDeps): Router {
   const r = Router();
-  r.get('/v1/deployments', (_req, res) => {
+  r.get('/v1/deployments', async (_req, res) => {
     const doc = deps.store.read();
-    res.json(doc.deployments.map((d) => deploymentView(d, doc, deps.metrics.measured(d))));
+    const measured = await deps.metrics.measuredAcross(doc.deployments);
+    res.json(doc.deployments.map((d) => deploymentView(d, doc, measured.get(d.name))));
   });
   r.post('/v1/deployments', async (req, res) => {
     const body = parseBody(deploymentBody, req.body, 'deployment');
     const { deployment, created } = await deps.control.addDeployment(body);
     res.status(created ? 201 : 200).json(deploymentView(deployment, deps.store.read()));
   });
-  r.get('/v1/deployments/:name', (req, res) => {
+  r.get('/v1/deployments/:name', async (req, res) => {
     const doc = deps.store.read();
     const d = doc.deployments.find((x) => x.name === req.params.name);
     if (!d) throw new NotFoundError(`deployment "${req.params.name}" does not exist`);
-    res.json(deploymentView(d, doc, deps.metrics.measured(d)));
+    const measured = await deps.metrics.measuredAcross([d]);
+    res.json(deploymentView(d, doc, measured.get(d.name)));
   });
   r.delete('/v1/deployments/:name', async (req, res) => {
     const d = await deps.control.removeDeployment(req.params.name);

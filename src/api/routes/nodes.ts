@@ -1,16 +1,24 @@
 /** GET /v1/nodes, /v1/nodes/:id: inventory, accelerators and the replicas the supervisor runs. */
 import { Router } from 'express';
 import { NotFoundError } from '../../domain/errors.js';
+import { advertiseHost } from '../../cluster/start-cluster.js';
 import type { ApiDeps } from '../deps.js';
 
+/** This box as a member: in a cluster, the leader flag and the address it advertises to the others. */
 export async function selfMember(deps: ApiDeps) {
   const docker = deps.docker.get();
+  const c = deps.cluster?.status();
+  const { host, port } = deps.config.api;
+  const listen = host === '0.0.0.0' || host === '::' ? advertiseHost(undefined) : host;
   return {
     id: deps.nodeId,
-    address: `${deps.config.api.host}:${deps.config.api.port}`,
+    address:
+      c?.members.find((m) => m.id === deps.nodeId)?.address ??
+      deps.cluster?.advertiseAddress?.() ??
+      `${listen}:${port}`,
     state: 'alive' as const,
     self: true,
-    leader: true,
+    leader: c ? c.leader === deps.nodeId : true,
     docker: { reachable: docker.reachable ?? false, status: docker.status },
   };
 }

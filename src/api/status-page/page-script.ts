@@ -27,7 +27,9 @@ async function draw() {
   $('title').textContent = 'Rim · ' + (cluster.name || 'cluster');
   $('summary').innerHTML = 'leader <b>' + esc(cluster.leader ?? 'none') + '</b> · term ' + esc(cluster.term) +
     ' · ' + cluster.members.length + ' member(s) · state v' + esc(cluster.version ?? '–');
-  const dockerDown = (cluster.members || []).filter((m) => m.docker && m.docker.reachable === false);
+  // Each box's own view of its Docker engine (in a cluster, /v1/nodes/:id asks that box).
+  const dockerDown = [...(cluster.members || []), ...details].filter((m, i, all) =>
+    m.docker && m.docker.reachable === false && all.findIndex((x) => x.id === m.id && x.docker) === i);
   $('banner').hidden = dockerDown.length === 0;
   $('banner').textContent = dockerDown.map((m) => m.id + ': Docker engine unreachable — ' + (m.docker.status || '')).join(' · ');
   $('members').innerHTML = table(cluster.members, [

@@ -7,6 +7,7 @@
 import { LatencyWindow } from './latency-window.js';
 import { RateWindow } from './rate-window.js';
 import { sloState, type SloState } from './slo.js';
+import type { StatsWindow } from './stats-window.js';
 
 /** How a frame ended. */
 export type FrameOutcome =
@@ -30,11 +31,19 @@ export interface MeasuredView {
   fps: number | null;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   slo: SloState;
+  /** Frames per second that arrived (admitted or not) over the window. */
+  offeredFps?: number | null;
+  /** Frames by outcome since routing began (summed over the boxes when merged). */
+  frames?: Record<FrameOutcome, number>;
+  /** How many boxes' measurements this view merges. */
+  boxes?: number;
 }
 
 export interface StatsOptions {
   windowMs?: number;
   latencySamples?: number;
+  /** Window of the arrival rate that cluster admission shares follow (short, so shares follow moves). */
+  arrivalWindowMs?: number;
 }
 
 export class DeploymentStats {
@@ -51,16 +60,34 @@ export class DeploymentStats {
   private readonly latencies: LatencyWindow;
   private readonly finished: RateWindow;
   private readonly offered: RateWindow;
+  private readonly arrivals: RateWindow;
 
   constructor(opts: StatsOptions = {}) {
     this.latencies = new LatencyWindow(opts.latencySamples ?? 1024);
     this.finished = new RateWindow(opts.windowMs ?? 10_000);
     this.offered = new RateWindow(opts.windowMs ?? 10_000);
+    this.arrivals = new RateWindow(opts.arrivalWindowMs ?? 3000, 12);
   }
 
   /** A frame arrived (before admission). */
   arrived(now: number): void {
     this.offered.record(now);
+    this.arrivals.record(now);
+  }
+
+  /** Frames per second arriving here lately (the short window): what admission shares follow. */
+  arrivalFps(now: number): number {
+    return this.arrivals.perSecond(now);
+  }
+
+  /** This box's measurements in the mergeable form (the peer API's answer). */
+  window(now: number): StatsWindow {
+    return {
+      counts: { ...this.counts },
+      offeredFps: this.offered.perSecond(now),
+      finishedFps: this.finished.perSecond(now),
+      latencies: this.latencies.values(),
+    };
   }
 
   /** A frame ended; `latencyMs` is from arrival to answer (latencies of finished frames only feed the percentiles). */

@@ -29,6 +29,14 @@ export class LatencyWindow {
     if (this.filled < this.capacity) this.filled++;
   }
 
+  /** What the window holds, oldest first, rounded to 0.01 ms (a copy). */
+  values(): number[] {
+    const out: number[] = new Array(this.filled);
+    const start = this.filled < this.capacity ? 0 : this.next;
+    for (let i = 0; i < this.filled; i++) out[i] = Math.round(this.ring[(start + i) % this.capacity]! * 100) / 100;
+    return out;
+  }
+
   /** Nearest-rank percentiles of what the window holds; undefined when empty. */
   percentiles(): Percentiles | undefined {
     if (this.filled === 0) return undefined;

@@ -7,14 +7,16 @@
  * A replica on this node answers on 127.0.0.1:<port> (replicas share the
  * node's network: host network, or the appliance's network namespace in a
  * test cluster); one on another node on that member's address host and the
- * replica's port, as that node reports it. Only replicas whose state is
- * `running` are eligible; the others are named in `missing`, so that a 503
- * can say which endpoint is lacking and why.
+ * replica's port, as that node reports it. Only replicas in rotation
+ * (rotation.ts: running, on an alive member, /healthz answered) are
+ * eligible; the others are named in `missing`, so that a 503 can say which
+ * endpoint is lacking and why.
  */
 import { DEFAULT_VARIANT } from '../manifest.js';
 import { replicaName } from '../replica-spec.js';
-import type { ClusterDocument, ReplicaStatus, StoredDeployment } from '../types.js';
+import type { ClusterDocument, Member, ReplicaStatus, StoredDeployment } from '../types.js';
 import { chainPlan, type ChainPlan } from './chain-plan.js';
+import { outOfRotation, type Health } from './rotation.js';
 
 export interface Endpoint {
   replica: string;
@@ -51,6 +53,8 @@ export interface DirectoryInput {
   doc: Pick<ClusterDocument, 'apps' | 'deployments' | 'plan' | 'members'>;
   /** Replica states by node id; a node missing here has not told us its replicas (their ports are unknown). */
   replicas: ReadonlyMap<string, readonly ReplicaStatus[]>;
+  /** What the health prober knows of a replica at host:port; without it every running replica counts as ready. */
+  health?: (replica: string, host: string, port: number) => Health;
 }
 
 export const LOOPBACK = '127.0.0.1';
@@ -128,16 +132,24 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
   private endpoint(replica: string, node: string, weight: number): Endpoint | string {
     const { self, doc } = this.input;
     let host = LOOPBACK;
+    let memberState: Member['state'] | undefined;
     if (node !== self) {
       const member = doc.members.find((m) => m.id === node);
       if (!member) return `replica ${replica}: node ${node} is not a member (no address)`;
       host = hostOf(member.address);
+      memberState = member.state;
+    }
+    if (memberState !== undefined && memberState !== 'alive') {
+      return `replica ${replica}: node ${node} is ${memberState}`;
     }
     if (!this.input.replicas.has(node))
       return `replica ${replica}: node ${node} has not reported its replicas (port unknown)`;
     const status = this.byName.get(replica);
     if (!status) return `replica ${replica} on ${node}: not running there yet`;
-    if (status.state !== 'running') return `replica ${replica} on ${node}: ${status.state}`;
-    return { replica, node, host, port: status.port, weight };
+    // Asked only of running replicas: the prober then probes these (and no others).
+    const health =
+      status.state !== 'running' || !this.input.health ? 'ready' : this.input.health(replica, host, status.port);
+    const why = outOfRotation({ replica, node, replicaState: status.state, memberState, health });
+    return why ?? { replica, node, host, port: status.port, weight };
   }
 }

@@ -11,9 +11,11 @@ export class TokenBucket {
   private tokens: number;
   private last: number | undefined;
 
+  /** `minBurst`: the least burst a retune keeps (retune's burst is max(minBurst, rate / 2)). */
   constructor(
-    readonly ratePerS: number,
-    readonly burst: number,
+    public ratePerS: number,
+    public burst: number,
+    private readonly minBurst = 1,
   ) {
     if (!(ratePerS > 0)) throw new RangeError(`token bucket rate must be > 0 (got ${ratePerS})`);
     if (!(burst >= 1)) throw new RangeError(`token bucket burst must be >= 1 (got ${burst})`);
@@ -21,8 +23,21 @@ export class TokenBucket {
   }
 
   /** The burst Rim allows a deployment at `fps`: half a second of frames, at least one frame. */
-  static forFps(fps: number): TokenBucket {
-    return new TokenBucket(fps, Math.max(1, fps / 2));
+  static forFps(fps: number, minBurst = 1): TokenBucket {
+    return new TokenBucket(fps, Math.max(minBurst, fps / 2), minBurst);
+  }
+
+  /**
+   * Changes the rate (a box's share of a cluster-wide rate moves as frames
+   * move): tokens earned so far are kept, up to the new burst, so a retune
+   * never mints a fresh burst.
+   */
+  retune(ratePerS: number, now: number): void {
+    if (!(ratePerS > 0)) throw new RangeError(`token bucket rate must be > 0 (got ${ratePerS})`);
+    this.refill(now);
+    this.ratePerS = ratePerS;
+    this.burst = Math.max(this.minBurst, ratePerS / 2);
+    this.tokens = Math.min(this.tokens, this.burst);
   }
 
   /** Tokens available at `now` (refills, takes nothing). */

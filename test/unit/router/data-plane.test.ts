@@ -11,6 +11,7 @@ import express from 'express';
 import pino from 'pino';
 import { replicaName } from '../../../src/domain/replica-spec.js';
 import type { ClusterDocument, Placement, ReplicaStatus } from '../../../src/domain/types.js';
+import type { PeerCaller } from '../../../src/cluster/peer-client.js';
 import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.js';
 import { app, deployment, diamond, doc, manifest, mod, replica } from '../domain/routing/fixtures.js';
 
@@ -29,6 +30,12 @@ async function moduleServer(name: string): Promise<Module> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      // The router's health probes: always healthy here (these tests are about /infer's answers).
+      if (req.url === '/healthz') {
+        res.writeHead(200);
+        res.end();
+        return;
+      }
       const body = Buffer.concat(chunks).toString();
       m.seen.push({ headers: req.headers, body });
       if (m.behaviour === 'hang') return;
@@ -56,6 +63,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
   let cluster: ClusterDocument;
   let replicas: ReplicaStatus[] = [];
   let member: http.Server;
+  let peers: PeerCaller;
   const memberAsked: string[] = [];
   const now = () => Date.now();
 
@@ -96,20 +104,18 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       ],
       rejected: [{ deployment: 'big', reason: 'no GPU left for b' }],
     });
-    // Node n2 is another member: its API (here a stand-in on loopback) reports its replicas and their ports.
-    member = http.createServer((req, res) => {
-      memberAsked.push(req.url!);
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id: 'n2',
-          replicas: [
-            { ...replica(replicaName('n2', 'line', 'b', 'default', 'cpu'), M('b2').port), app: 'line', module: 'b' },
-          ],
-        }),
-      );
-    });
+    // Node n2 is another member: its signed peer API (here a stand-in PeerCaller) reports its replicas and their ports.
+    member = http.createServer();
     await new Promise<void>((r) => member.listen(0, '127.0.0.1', r));
+    const n2Replicas = [
+      { ...replica(replicaName('n2', 'line', 'b', 'default', 'cpu'), M('b2').port), app: 'line', module: 'b' },
+    ];
+    peers = {
+      call: async <T>(_address: string, method: string, path: string) => {
+        memberAsked.push(`${method} ${path}`);
+        return { status: 200, nodeId: 'n2', body: { replicas: n2Replicas, arrivals: {} } as T };
+      },
+    };
     cluster.members.push({
       id: 'n2',
       address: `127.0.0.1:${(member.address() as AddressInfo).port}`,
@@ -132,6 +138,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       openFrames: true,
       logger: pino({ level: 'silent' }),
       now,
+      peers,
     });
     const outer = express();
     outer.use(dp.router);
@@ -319,7 +326,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       throw new Error('never routed to n2');
     })();
     assert.equal(await r.text(), 'F>a>b2>c', "b's replica on n2 answers on the port n2 reported");
-    assert.deepEqual([...new Set(memberAsked)], ['/v1/nodes/n2']);
+    assert.deepEqual([...new Set(memberAsked)], ['GET /v1/peer/replicas'], 'asked on the signed peer API only');
   });
 
   it('measures: counts, finish rate, percentiles, SLO; and renders Prometheus lines', () => {

@@ -1,29 +1,66 @@
 /**
- * Replicas on other members, over real loopback HTTP: the router learns
- * their ports from the member's own GET /v1/nodes/<id>; the first frame
- * waits for that first answer (within its deadline), and a member that does
- * not answer gives a 503 naming the replica, never a hang.
+ * Replicas on other members, over real loopback HTTP and the real signed
+ * peer API: the router learns their ports from the member's
+ * `GET /v1/peer/replicas` (HMAC with the cluster token, never the admin
+ * token); the first frame waits for that first answer (within its
+ * deadline); a member that does not answer, or answers without the cluster
+ * token, gives a 503 naming the replica, never a hang.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import express from 'express';
 import pino from 'pino';
+import { PeerSigner } from '../../../src/cluster/peer-auth.js';
+import { PeerClient } from '../../../src/cluster/peer-client.js';
+import { createPeerRouter, PEER_BASE } from '../../../src/cluster/peer-server.js';
 import { replicaName } from '../../../src/domain/replica-spec.js';
 import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.js';
+import { routerPeerHandlers } from '../../../src/router/router-peer-api.js';
 import { app, deployment, doc, manifest, mod, replica } from '../domain/routing/fixtures.js';
 
+const TOKEN = 'cluster-token-for-the-unit-test-0001';
+const ADMIN = 'admin-token-that-must-never-travel-01';
+const silent = pino({ level: 'silent' });
+const UNREPORTED = /rim-n2-one-only-default-cpu: node n2 has not reported its replicas \(port unknown\)/;
 const listen = async (s: http.Server) => {
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   return (s.address() as AddressInfo).port;
 };
 
-describe('replicas on other members', () => {
+describe('replicas on other members, over the signed peer API', () => {
   const servers: http.Server[] = [];
   const planes: DataPlane[] = [];
   let modulePort = 0;
-  let memberPort = 0;
-  let asked = 0;
+  const asked: http.IncomingHttpHeaders[] = [];
+
+  /** A member n2 whose peer API (signed with `token`) reports one replica on modulePort. */
+  const member = async (token: string) => {
+    const peer = createPeerRouter({
+      nodeId: 'n2',
+      signer: new PeerSigner(token),
+      now: Date.now,
+      logger: silent,
+      handlers: routerPeerHandlers(() => ({
+        replicas: () => ({
+          replicas: [replica(replicaName('n2', 'one', 'only', 'default', 'cpu'), modulePort)],
+          arrivals: {},
+        }),
+        windows: () => ({}),
+      })),
+    });
+    const a = express();
+    // A member that takes a moment to answer.
+    a.use((req, _res, next) => {
+      asked.push(req.headers);
+      setTimeout(next, 150);
+    });
+    a.use(PEER_BASE, peer);
+    const s = http.createServer(a);
+    servers.push(s);
+    return `127.0.0.1:${await listen(s)}`;
+  };
 
   before(async () => {
     const m = http.createServer((req, res) => {
@@ -34,21 +71,7 @@ describe('replicas on other members', () => {
       });
     });
     modulePort = await listen(m);
-    const member = http.createServer((req, res) => {
-      asked++;
-      // A member that takes a moment to answer.
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            id: 'n2',
-            replicas: [replica(replicaName('n2', 'one', 'only', 'default', 'cpu'), modulePort)],
-          }),
-        );
-      }, 150);
-    });
-    memberPort = await listen(member);
-    servers.push(m, member);
+    servers.push(m);
   });
   after(() => {
     for (const p of planes) p.close();
@@ -69,10 +92,11 @@ describe('replicas on other members', () => {
       nodeId: 'n1',
       store: { read: () => cluster },
       supervisor: { replicas: () => [] },
-      adminToken: 'x'.repeat(16),
+      adminToken: ADMIN,
       openFrames: true,
-      logger: pino({ level: 'silent' }),
+      logger: silent,
       now: Date.now,
+      peers: new PeerClient({ nodeId: 'n1', signer: new PeerSigner(TOKEN), now: Date.now }),
     });
     planes.push(dp);
     const s = http.createServer((req, res) => {
@@ -86,14 +110,26 @@ describe('replicas on other members', () => {
   };
 
   it("the first frame waits for the member's first answer and goes to the port it reports", async () => {
-    const url = await plane(`127.0.0.1:${memberPort}`);
+    asked.length = 0;
+    const url = await plane(await member(TOKEN));
     const r = await fetch(url, { method: 'POST', body: 'x' });
     assert.equal(r.status, 200);
     assert.equal(await r.text(), 'remote-out');
-    assert.equal(asked, 1);
+    assert.equal(asked.length, 1);
     const again = await fetch(url, { method: 'POST', body: 'y' });
     assert.equal(again.status, 200);
-    assert.equal(asked, 1, 'the list is kept for a while, not asked per frame');
+    assert.equal(asked.length, 1, 'the list is kept for a while, not asked per frame');
+    assert.equal(asked[0]!.authorization, undefined, 'no bearer token travels');
+    assert.ok(!JSON.stringify(asked[0]).includes(ADMIN), 'the admin token is nowhere in the request');
+    assert.match(String(asked[0]!['rim-peer-signature']), /^[0-9a-f]{64}$/, 'the request is signed');
+  });
+
+  it('a member that answers without the cluster token is not believed: 503 naming the replica', async () => {
+    const url = await plane(await member('another-clusters-token-0000000001'));
+    const r = await fetch(url, { method: 'POST', body: 'x' });
+    assert.equal(r.status, 503);
+    const e = (await r.json()) as { error: { code: string; message: string } };
+    assert.match(e.error.message, UNREPORTED);
   });
 
   it('a member that does not answer: 503 naming the replica, within the deadline', async () => {
@@ -106,10 +142,7 @@ describe('replicas on other members', () => {
     assert.equal(r.status, 503);
     const e = (await r.json()) as { error: { code: string; message: string } };
     assert.equal(e.error.code, 'no-replica');
-    assert.match(
-      e.error.message,
-      /rim-n2-one-only-default-cpu: node n2 has not reported its replicas \(port unknown\)/,
-    );
+    assert.match(e.error.message, UNREPORTED);
     assert.ok(Date.now() - t0 < 1500 + 1000);
   });
 });

@@ -1,0 +1,40 @@
+/**
+ * Cluster-wide admission: a deployment is admitted at `fps` in total, but
+ * its frames may arrive at any box. Each box admits at its own share of
+ * `fps`, computed from where frames arrive (each box measures its own
+ * arrival rate and the boxes tell each other over the peer API). Every box
+ * computes the same shares from the same reports, so they add up to `fps`
+ * (up to the age of the reports). Pure.
+ *
+ * - Demand within the rate (sum of arrivals ≤ fps): every box gets what
+ *   arrives there, plus an even part of what is left, so a box whose
+ *   traffic grows has room before the next report.
+ * - Demand over the rate: shares are proportional to arrivals, with a
+ *   floor (FLOOR_PART of fps split over the boxes) so that a box where a
+ *   stream just started admits some frames and its arrivals get reported.
+ * - A box whose arrivals are unknown (no report yet, or a stale one) counts
+ *   as receiving what this box receives: a box starts at about fps / boxes
+ *   rather than at the full rate, so the total never starts N times over.
+ */
+export const FLOOR_PART = 0.1;
+
+export interface ShareInput {
+  /** The deployment's admitted rate, cluster-wide. */
+  fps: number;
+  /** Frames per second arriving at this box. */
+  own: number;
+  /** Arrival rates reported by the other alive boxes; undefined: unknown. */
+  others: readonly (number | undefined)[];
+}
+
+/** This box's admitted rate (fps) for one deployment. O(boxes). */
+export function admissionShare(i: ShareInput): number {
+  const boxes = i.others.length + 1;
+  if (boxes === 1) return i.fps;
+  let sum = i.own;
+  for (const a of i.others) sum += a === undefined ? i.own : Math.max(0, a);
+  if (sum <= 0) return i.fps / boxes;
+  if (sum <= i.fps) return i.own + (i.fps - sum) / boxes;
+  const floor = (FLOOR_PART * i.fps) / boxes;
+  return floor + ((i.fps - floor * boxes) * i.own) / sum;
+}

@@ -1,0 +1,134 @@
+/**
+ * The router's health prober: every replica the router may send frames to
+ * is probed on its `GET /healthz` (rotation.ts: every 500 ms while not
+ * ready, every 2 s once ready, a short timeout), and enters rotation only
+ * once it answers 200. The directory asks `health()` on each rebuild (not
+ * per frame); a change of health invalidates the directory. A replica that
+ * no rebuild asked about for `idleAfterMs` is no longer probed, so an idle
+ * router probes nothing. Memory: one entry per (replica, host, port) in use.
+ */
+import http from 'node:http';
+import {
+  afterConnectFailure,
+  afterProbe,
+  DEFAULT_PROBE,
+  probeDelay,
+  type Health,
+  type ProbeConfig,
+  type ProbeState,
+} from '../domain/routing/rotation.js';
+
+interface Entry {
+  key: string;
+  host: string;
+  port: number;
+  state: ProbeState;
+  wantedAt: number;
+  timer?: NodeJS.Timeout;
+  /** Settles when the first probe ends. */
+  first: Promise<void>;
+  settleFirst: () => void;
+}
+
+export interface HealthProberOptions {
+  now: () => number;
+  /** Told when a replica enters or leaves rotation (the directory then rebuilds). */
+  onChange: () => void;
+  config?: Partial<ProbeConfig>;
+}
+
+export class HealthProber {
+  private readonly entries = new Map<string, Entry>();
+  private readonly cfg: ProbeConfig;
+  private closed = false;
+
+  constructor(private readonly opts: HealthProberOptions) {
+    this.cfg = { ...DEFAULT_PROBE, ...opts.config };
+  }
+
+  /** The replica's health now; the first ask starts probing it. */
+  health(replica: string, host: string, port: number): Health {
+    const key = `${replica}@${host}:${port}`;
+    let e = this.entries.get(key);
+    if (!e) {
+      let settleFirst!: () => void;
+      const first = new Promise<void>((r) => {
+        settleFirst = r;
+      });
+      e = { key, host, port, state: { health: 'unprobed', failures: 0 }, wantedAt: 0, first, settleFirst };
+      this.entries.set(key, e);
+      if (!this.closed) this.probe(e);
+    }
+    e.wantedAt = this.opts.now();
+    return e.state.health;
+  }
+
+  /** A frame could not connect to host:port: every replica there leaves rotation until its /healthz answers. */
+  markDown(host: string, port: number): void {
+    for (const e of this.entries.values()) {
+      if (e.host !== host || e.port !== port || e.state.health === 'not-ready') continue;
+      e.state = afterConnectFailure(e.state);
+      this.schedule(e, this.cfg.notReadyEveryMs);
+      this.opts.onChange();
+    }
+  }
+
+  /** Waits (at most `maxWaitMs`) for replicas still unprobed; false when there were none. */
+  async firstAnswers(maxWaitMs: number): Promise<boolean> {
+    const pending = [...this.entries.values()].filter((e) => e.state.health === 'unprobed').map((e) => e.first);
+    if (!pending.length || maxWaitMs <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => {
+      timer = setTimeout(r, maxWaitMs);
+    });
+    await Promise.race([Promise.all(pending), timeout]);
+    clearTimeout(timer);
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const e of this.entries.values()) {
+      clearTimeout(e.timer);
+      e.settleFirst();
+    }
+    this.entries.clear();
+  }
+
+  private schedule(e: Entry, ms: number): void {
+    clearTimeout(e.timer);
+    if (this.closed || this.entries.get(e.key) !== e) return;
+    e.timer = setTimeout(() => this.probe(e), ms);
+    e.timer.unref();
+  }
+
+  private probe(e: Entry): void {
+    e.timer = undefined;
+    if (this.opts.now() - e.wantedAt > this.cfg.idleAfterMs && e.wantedAt > 0) {
+      this.entries.delete(e.key);
+      return;
+    }
+    void healthz(e.host, e.port, this.cfg.timeoutMs).then((ok) => {
+      if (this.closed || this.entries.get(e.key) !== e) return;
+      const before = e.state.health;
+      e.state = afterProbe(e.state, ok, this.cfg);
+      e.settleFirst();
+      if (e.state.health !== before) this.opts.onChange();
+      this.schedule(e, probeDelay(e.state, this.cfg));
+    });
+  }
+}
+
+/** true when GET /healthz answers 2xx within `timeoutMs`. A fresh connection each time: a dead box shows. */
+function healthz(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path: '/healthz', agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
+      res.on('end', () => resolve(ok));
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(false));
+  });
+}

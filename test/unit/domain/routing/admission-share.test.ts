@@ -1,0 +1,75 @@
+/** A box's share of a deployment's cluster-wide admitted rate, from where its frames arrive. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { admissionShare, FLOOR_PART } from '../../../../src/domain/routing/admission-share.js';
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+
+/** Every box's share, each computed from its own point of view. */
+const shares = (fps: number, arrivals: number[]) =>
+  arrivals.map((own, i) => admissionShare({ fps, own, others: arrivals.filter((_, j) => j !== i) }));
+
+describe('admission shares', () => {
+  it('a box on its own admits the full rate', () => {
+    assert.equal(admissionShare({ fps: 10, own: 50, others: [] }), 10);
+  });
+
+  it('over the rate, shares follow the arrivals and add up to the rate', () => {
+    const s = shares(12, [30, 10, 0]);
+    close(
+      s.reduce((a, b) => a + b, 0),
+      12,
+      'total',
+    );
+    const floor = (FLOOR_PART * 12) / 3;
+    close(s[2]!, floor, 'a box with no frames keeps the floor');
+    close(s[0]! - floor, 3 * (s[1]! - floor), 'proportional to arrivals above the floor');
+  });
+
+  it('equal arrivals over the rate: equal shares', () => {
+    for (const s of shares(4, [8 / 3, 8 / 3, 8 / 3])) close(s, 4 / 3, 'share');
+  });
+
+  it('within the rate, every box gets what arrives there plus an even part of the rest', () => {
+    const s = shares(10, [4, 2, 0]);
+    close(s[0]!, 4 + 4 / 3, 'busy box');
+    close(s[2]!, 4 / 3, 'idle box');
+    close(
+      s.reduce((a, b) => a + b, 0),
+      10,
+      'total',
+    );
+  });
+
+  it('no frames anywhere: the rate split evenly', () => {
+    for (const s of shares(9, [0, 0, 0])) close(s, 3, 'share');
+  });
+
+  it('a box not heard from counts as receiving what this box receives: no box starts at the full rate', () => {
+    close(admissionShare({ fps: 6, own: 6, others: [undefined, undefined] }), 2, 'first share');
+    assert.ok(admissionShare({ fps: 6, own: 1, others: [undefined, undefined] }) < 6);
+  });
+
+  it('shares add up to the rate whatever the arrivals (randomised, seeded)', () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let k = 0; k < 500; k++) {
+      const n = 2 + Math.floor(rnd() * 4);
+      const fps = 1 + rnd() * 50;
+      const arrivals = Array.from({ length: n }, () => (rnd() < 0.2 ? 0 : rnd() * 40));
+      const s = shares(fps, arrivals);
+      close(
+        s.reduce((a, b) => a + b, 0),
+        fps,
+        `total (seed 7, case ${k})`,
+      );
+      assert.ok(
+        s.every((x) => x > 0),
+        'every box keeps a positive share',
+      );
+    }
+  });
+});
