@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { NotFoundError } from '../../domain/errors.js';
 import type { ApiDeps } from '../deps.js';
+import type { MeasuredUtilisation } from '../measured-utilisation.js';
 
 export async function selfMember(deps: ApiDeps) {
   const docker = deps.docker.get();
@@ -15,8 +16,8 @@ export async function selfMember(deps: ApiDeps) {
   };
 }
 
-async function nodeView(deps: ApiDeps) {
-  const inventory = await deps.inventory.get();
+async function nodeView(deps: ApiDeps, utilisation: MeasuredUtilisation) {
+  const [inventory, measured] = await Promise.all([deps.inventory.get(), utilisation.get().catch(() => ({}))]);
   const replicas = deps.supervisor.replicas();
   return {
     ...(await selfMember(deps)),
@@ -24,6 +25,8 @@ async function nodeView(deps: ApiDeps) {
     memoryMB: inventory.memoryMB,
     accelerators: inventory.accelerators,
     replicas,
+    /** Measured busy share by accelerator id (CPU share for emulated ones, nvidia-smi for GPUs). */
+    utilisation: measured,
   };
 }
 
@@ -32,13 +35,16 @@ async function memberView(address: string, id: string): Promise<Record<string, u
   const r = await fetch(`http://${address}/v1/nodes/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(2000) });
   if (!r.ok) throw new Error(`${address} answered ${r.status}`);
   const view = await r.json() as Record<string, unknown>;
-  return { replicas: view.replicas ?? null, docker: view.docker, accelerators: view.accelerators, cpus: view.cpus, memoryMB: view.memoryMB };
+  return {
+    replicas: view.replicas ?? null, utilisation: view.utilisation ?? null, docker: view.docker,
+    accelerators: view.accelerators, cpus: view.cpus, memoryMB: view.memoryMB,
+  };
 }
 
-export function nodeRoutes(deps: ApiDeps): Router {
+export function nodeRoutes(deps: ApiDeps, utilisation: MeasuredUtilisation): Router {
   const r = Router();
   r.get('/v1/nodes', async (_req, res) => {
-    const self = await nodeView(deps);
+    const self = await nodeView(deps, utilisation);
     const others = deps.store.read().members.filter((m) => m.id !== deps.nodeId);
     res.json([
       self,
@@ -46,7 +52,7 @@ export function nodeRoutes(deps: ApiDeps): Router {
     ]);
   });
   r.get('/v1/nodes/:id', async (req, res) => {
-    if (req.params.id === deps.nodeId) { res.json(await nodeView(deps)); return; }
+    if (req.params.id === deps.nodeId) { res.json(await nodeView(deps, utilisation)); return; }
     const m = deps.store.read().members.find((x) => x.id === req.params.id);
     if (!m) throw new NotFoundError(`node "${req.params.id}" is not a member`);
     const stored = { id: m.id, address: m.address, state: m.state, self: false, ...(m.inventory ?? {}) };

@@ -28,6 +28,8 @@ export const LATENCY_BUCKETS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100
 export interface MeasuredView {
   /** Frames finished per second over the window; null before any frame. */
   fps: number | null;
+  /** Frames per second that arrived (admitted or not) over the window; null before any frame. */
+  inputFps?: number | null;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   slo: SloState;
 }
@@ -73,6 +75,7 @@ export class DeploymentStats {
     const seen = this.counts.ok + this.counts.unavailable + this.counts['deadline-missed'] + this.counts.refused + this.counts['rate-limited'] > 0;
     return {
       fps: seen ? round(finishedFps) : null,
+      inputFps: seen ? round(offeredFps) : null,
       latencyMs: { p50: p ? round(p.p50) : null, p95: p ? round(p.p95) : null, p99: p ? round(p.p99) : null },
       slo: sloState({ fps: target.fps, latencyMs: target.latencyMs, offeredFps, finishedFps, ...(p ? { p95: p.p95 } : {}) }),
     };
