@@ -44,15 +44,20 @@ app.get('/v1/cluster', (_q, s) => { s.json({ name: 'bench', leader: 'box-1', ter
   members: BOXES.map((id, i) => ({ id, address: `${id}:7878`, state: 'alive', self: i === 0 })) }); });
 app.get('/v1/nodes', (_q, s) => { s.json(BOXES.map(node)); });
 app.get('/v1/nodes/:id', (q, s) => { s.json(node(q.params.id)); });
-app.get('/v1/apps', (_q, s) => { s.json([{ name: 'synthetic', image: 'rim/sample-synthetic:latest', defaults: { fps: 10 },
+app.get('/v1/apps', (_q, s) => { s.json([{ name: 'synthetic', image: 'rim/sample-synthetic:latest',
+  defaults: { fps: 10 },
   modules: MODULES.map((m) => ({ name: m, accelerator: m === 'detect' ? 'gpu' : 'cpu' })) }]); });
 app.get('/v1/deployments', (_q, s) => { s.json(deployments.map(view)); });
 app.get('/v1/deployments/:name', (q, s) => {
   const i = deployments.findIndex((d) => d.name === q.params.name); s.json(view(deployments[i]!, i));
 });
-app.get('/v1/plan', (_q, s) => { s.json({ strategy: 'rim', placements, rejected: [], latencyMs: {}, utilisation: {} }); });
-app.get('/v1/profiles', (_q, s) => { s.json(MODULES.map((m) => ({ app: 'synthetic', module: m, accelerator: 'RTX 2080 Ti',
-  maxFps: 50, latencyMs: 20, state: 'ok' }))); });
+app.get('/v1/plan', (_q, s) => {
+  s.json({ strategy: 'rim', placements, rejected: [], latencyMs: {}, utilisation: {} });
+});
+app.get('/v1/profiles', (_q, s) => {
+  s.json(MODULES.map((m) => ({ app: 'synthetic', module: m, accelerator: 'RTX 2080 Ti',
+    maxFps: 50, latencyMs: 20, state: 'ok' })));
+});
 app.get('/v1/events', (_q, s) => {
   s.writeHead(200, { 'content-type': 'text/event-stream' }); s.write(': bench\n\n');
   const t = setInterval(() => s.write(`event: plan\ndata: ${JSON.stringify({ type: 'plan', action: 'updated',

@@ -122,8 +122,14 @@ test('SLO view, placement, form deploy, restart in the timeline, live updates', 
   await waitText(page, '#replicas', /running.*running.*running/, 90_000);
   void feed('cam-ok', 2);
   void feed('cam-over', 4);
-  await page.waitForSelector('#slo-rows tr[data-deployment="cam-ok"][data-slo="met"]', { timeout: 60_000 });
-  await page.waitForSelector('#slo-rows tr[data-deployment="cam-over"][data-slo="missed"]', { timeout: 60_000 });
+  const sloIs = (name: string, slo: string) => page.waitForSelector(
+    `#slo-rows tr[data-deployment="${name}"][data-slo="${slo}"]`, { timeout: 60_000 },
+  ).catch(async (e: Error) => {
+    throw new Error(`${name} not ${slo}: ${await textOf(page, '#slo-view')} ${JSON.stringify(await api('GET',
+      `/v1/deployments/${name}`))} (${e.message})`);
+  });
+  await sloIs('cam-ok', 'met');
+  await sloIs('cam-over', 'missed');
   assert.equal(await page.textContent('#live'), 'live');
   assert.match(await textOf(page, '#slo-summary'), /1 met .* 1 missed/);
   assert.ok(await page.locator('#slo-rows tr[data-deployment="cam-ok"] canvas').count() >= 2, 'sparklines drawn');

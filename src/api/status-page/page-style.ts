@@ -11,7 +11,8 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceef2;vertical-align:middle}
 th{font-weight:600;color:#46506a} small{color:#5b6478} code{font-size:12px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #2563eb;outline-offset:2px}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible
+{outline:3px solid #2563eb;outline-offset:2px}
 .pill{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;background:#e3e6ec;color:#1d2330}
 .s-running,.s-alive,.s-admitted,.s-ok,.s-leader,.s-met{background:#d5f5e0;color:#0f5228}
 .s-backoff,.s-starting,.s-pending,.s-suspect,.s-at-risk,.s-stale,.s-restarted{background:#fff1c9;color:#6b4700}
@@ -21,7 +22,8 @@ a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{ou
 #locked{background:#fff1c9;color:#6b4700}
 .empty{color:#5b6478;margin:0}
 tr.sel{background:#eef3ff} tr.sel th{box-shadow:inset 3px 0 #2563eb}
-button.link{background:none;border:0;padding:0;font:inherit;font-weight:600;color:#1d4ed8;cursor:pointer;text-decoration:underline}
+button.link{background:none;border:0;padding:0;font:inherit;font-weight:600;
+color:#1d4ed8;cursor:pointer;text-decoration:underline}
 .spark{width:160px;height:40px}
 #placement{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
 .box{border:1px solid #dde1e8;border-radius:6px;padding:8px} .accels{display:grid;gap:8px}
@@ -32,7 +34,8 @@ button.link{background:none;border:0;padding:0;font:inherit;font-weight:600;colo
 .chips{list-style:none;margin:4px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px}
 .chip{border:1px solid #c7cdd9;border-radius:4px;padding:1px 6px;font-size:12px;background:#fff}
 .chip.hl{border:2px solid #1d4ed8;background:#dbe6ff}
-#events{list-style:none;margin:0;padding:0;max-height:320px;overflow:auto} #events li{padding:3px 0;border-bottom:1px solid #eceef2}
+#events{list-style:none;margin:0;padding:0;max-height:320px;overflow:auto}
+#events li{padding:3px 0;border-bottom:1px solid #eceef2}
 .reason{color:#7d1717}
 form{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin:0 0 10px}
 label{display:flex;flex-direction:column;font-size:12px;color:#46506a}

@@ -37,8 +37,9 @@ function serve(a: Asset, req: Request, res: Response): void {
   res.set('cache-control', 'no-cache');
   res.vary('accept-encoding');
   res.type(a.type);
-  if (/\bgzip\b/.test(req.get('accept-encoding') ?? '')) { res.set('content-encoding', 'gzip'); res.send(a.gzip); return; }
-  res.send(a.body);
+  const gzip = /\bgzip\b/.test(req.get('accept-encoding') ?? '');
+  if (gzip) res.set('content-encoding', 'gzip');
+  res.send(gzip ? a.gzip : a.body);
 }
 
 export function statusPageRoutes(): Router {

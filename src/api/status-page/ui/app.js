@@ -37,7 +37,8 @@ function drawTables() {
     ['state', (m) => pill(m.state)], ['role', (m) => (m.id === cluster.leader ? pill('leader') : 'follower')],
   ], 'no members', 'members');
   $('nodes').innerHTML = table(nodes, [
-    ['node', (n) => esc(n.id)], ['cores', (n) => esc(n.cpus)], ['memory', (n) => num((n.memoryMB || 0) / 1024) + ' GiB'],
+    ['node', (n) => esc(n.id)], ['cores', (n) => esc(n.cpus)],
+    ['memory', (n) => num((n.memoryMB || 0) / 1024) + ' GiB'],
     ['accelerators', (n) => (n.accelerators || []).map((a) => esc(a.model) + ' <small>' + esc(a.id) + '</small>' +
       (a.emulated ? ' ' + pill('emulated', 'emulated · ' + a.cpus + ' cpu') : '')).join('<br>') || 'CPU only'],
   ], 'no nodes', 'nodes');
@@ -78,9 +79,11 @@ function paint() {
     ' · ' + cluster.members.length + ' member(s) · state v' + esc(cluster.version ?? '–');
   const down = (cluster.members || []).filter((m) => m.docker && m.docker.reachable === false);
   $('banner').hidden = down.length === 0;
-  $('banner').textContent = down.map((m) => m.id + ': Docker engine unreachable — ' + (m.docker.status || '')).join(' · ');
+  $('banner').textContent = down.map((m) => m.id + ': Docker engine unreachable — ' + (m.docker.status || ''))
+    .join(' · ');
   const counts = drawSlo($('slo-rows'), deployments, state.selected, select);
-  $('slo-summary').textContent = counts.met + ' met · ' + counts['at-risk'] + ' at risk · ' + counts.missed + ' missed';
+  $('slo-summary').textContent = counts.met + ' met · ' + counts['at-risk'] + ' at risk · ' + counts.missed +
+    ' missed';
   drawPlacement($('placement'), state);
   showSelection();
   drawEvents($('events'), $('events-box'), $('events-deployment'), state.nodes.map((n) => n.id),

@@ -56,8 +56,9 @@ export function fromReads(cluster, deployments, now) {
   seen.leader = cluster.leader; seen.term = cluster.term;
   for (const m of cluster.members || []) {
     const before = seen.members.get(m.id);
-    if (before && before !== m.state) add({ at: now, box: m.id, kind: 'member ' + m.state, text: m.id + ' is ' + m.state,
-      reason: 'was ' + before });
+    if (before && before !== m.state) {
+      add({ at: now, box: m.id, kind: 'member ' + m.state, text: m.id + ' is ' + m.state, reason: 'was ' + before });
+    }
     seen.members.set(m.id, m.state);
   }
   for (const d of deployments) {

@@ -44,7 +44,7 @@ export function drawPlacement(el, s) {
         return '<div class="accel"><h4>' + esc(a.model) + ' <small>' + esc(a.id) + '</small>' +
           (a.emulated ? ' ' + pill('emulated', 'emulated · ' + a.cpus + ' cpu') : '') + '</h4>' +
           bar(planShare(plan, profiles, deployments, n, a), 'plan') +
-          bar(m ? m.ratio : null, 'measured' + (m ? ' (' + (m.source === 'nvidia-smi' ? 'nvidia-smi' : 'CPU') + ')' : '')) +
+          bar(m ? m.ratio : null, 'measured' + (m ? (m.source === 'nvidia-smi' ? ' (nvidia-smi)' : ' (CPU)') : '')) +
           chips(plan, n, a, n.replicas || [], selected) + '</div>';
       }).join('') + '</div></article>';
   }).join('') || '<p class="empty">no nodes</p>';

@@ -19,7 +19,8 @@ export function drawProfiles(el, profiles, status, apps) {
     '</tr></thead><tbody>' + rows.map((r) => '<tr><th scope="row">' + esc(r) + '</th>' + models.map((m) => {
       const p = profiles.find((x) => key(x) === r && x.accelerator === m);
       if (!p) return '<td>' + pill('pending', 'not measured') + '</td>';
-      return '<td>' + pill(p.state) + ' ' + (p.state === 'ok' ? num(p.maxFps) + ' fps · ' + num(p.latencyMs) + ' ms' : '') +
+      const figures = p.state === 'ok' ? num(p.maxFps) + ' fps · ' + num(p.latencyMs) + ' ms' : '';
+      return '<td>' + pill(p.state) + ' ' + figures +
         (p.reason ? ' <small class="reason">' + esc(p.reason) + '</small>' : '') + '</td>';
     }).join('') + '</tr>').join('') + '</tbody></table>';
 }

@@ -104,7 +104,8 @@ export function drawSlo(tbody, deployments, selected, onSelect) {
     r.tr.querySelector('.in').textContent = num(m.inputFps);
     r.tr.querySelector('.out').textContent = num(m.fps) + ' / ' + num(d.fps);
     r.tr.querySelector('.fin').textContent = pct(finishRate(d));
-    r.tr.querySelector('.p99').textContent = num(m.latencyMs && m.latencyMs.p99, 0) + ' / ' + num(d.latencyMs, 0) + ' ms';
+    const p99 = m.latencyMs && m.latencyMs.p99;
+    r.tr.querySelector('.p99').textContent = num(p99, 0) + ' / ' + num(d.latencyMs, 0) + ' ms';
     if (r.charts) {
       r.charts.fps?.setData(chartData('fps', d));
       r.charts.lat?.setData(chartData('lat', d));
