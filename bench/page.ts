@@ -6,7 +6,7 @@
  * the longest main-thread task while it redraws, and how long a click on a
  * deployment takes to repaint. Targets: first paint < 1 s, < 300 KB, responsive.
  *
- *   npm run bench:page [-- --deployments 200] [-- --seconds 12]
+ *   npm run bench:page [-- --deployments 200] [-- --seconds 12] [-- --screenshot file.png]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -99,6 +99,8 @@ for (let i = 0; i < 5; i++) {
   }, i * 37));
 }
 const rows = await page.locator('#slo-rows tr').count();
+const screenshot = opt('screenshot', '');
+if (screenshot) await page.screenshot({ path: screenshot });
 await browser.close();
 server.close();
 

@@ -44,7 +44,7 @@ async function startAppliance(id: string, env: Record<string, string> = {}) {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {
       ...process.env, RIM_API_PORT: String(port), RIM_API_HOST: '127.0.0.1', RIM_DATA_DIR: dataDir, RIM_NODE_ID: id,
-      RIM_LOG_LEVEL: 'warn', RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 0.5 }]),
+      RIM_LOG_LEVEL: 'warn', RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 1 }]),
       RIM_CLUSTER_DISCOVERY_MDNS: 'false', RIM_PROFILING_ENABLED: 'false', RIM_SUPERVISOR_POLL_INTERVAL: '1s', ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -73,7 +73,7 @@ async function feed(name: string, fps: number) {
   while (feeding) {
     void fetch(`${base}/v1/deployments/${name}/frames`, {
       method: 'POST', body: Buffer.alloc(1024), headers: { 'content-type': 'application/octet-stream' },
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(30_000),
     }).then((r) => r.arrayBuffer(), () => undefined);
     await new Promise((r) => setTimeout(r, 1000 / fps));
   }
@@ -106,11 +106,12 @@ after(async () => {
   for (const s of started) rmSync(s.dataDir, { recursive: true, force: true });
 });
 
-test('SLO view, placement, form deploy, restart in the timeline, live updates', { timeout: 240_000 }, async () => {
+test('SLO view, placement, form deploy, restart in the timeline, live updates', { timeout: 360_000 }, async () => {
   await api('POST', '/v1/apps', { image: IMAGE_TAGS.synthetic });
-  await api('POST', '/v1/deployments', { name: 'cam-ok', app: 'synthetic', fps: 2, latencyMs: 3000 });
-  // Overloaded: the pipeline burns ~46 ms of CPU per frame on half a core; 25 ms is out of reach.
-  await api('POST', '/v1/deployments', { name: 'cam-over', app: 'synthetic', fps: 4, latencyMs: 25 });
+  // Met: one frame a second with a generous target (the test box may be loaded).
+  await api('POST', '/v1/deployments', { name: 'cam-ok', app: 'synthetic', fps: 1, latencyMs: 15_000 });
+  // Overloaded: each frame needs ~46 ms of CPU (more on a slice of a core); 20 ms is out of reach.
+  await api('POST', '/v1/deployments', { name: 'cam-over', app: 'synthetic', fps: 1, latencyMs: 20 });
   const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -120,10 +121,10 @@ test('SLO view, placement, form deploy, restart in the timeline, live updates', 
   assert.match(await textOf(page, '#placement'), /RTX 2080 Ti.*emulated/s);
   // Deployments of one app share its replicas: decode, detect and track.
   await waitText(page, '#replicas', /running.*running.*running/, 90_000);
-  void feed('cam-ok', 2);
-  void feed('cam-over', 4);
+  void feed('cam-ok', 1);
+  void feed('cam-over', 1);
   const sloIs = (name: string, slo: string) => page.waitForSelector(
-    `#slo-rows tr[data-deployment="${name}"][data-slo="${slo}"]`, { timeout: 60_000 },
+    `#slo-rows tr[data-deployment="${name}"][data-slo="${slo}"]`, { timeout: 120_000 },
   ).catch(async (e: Error) => {
     throw new Error(`${name} not ${slo}: ${await textOf(page, '#slo-view')} ${JSON.stringify(await api('GET',
       `/v1/deployments/${name}`))} (${e.message})`);
@@ -143,7 +144,7 @@ test('SLO view, placement, form deploy, restart in the timeline, live updates', 
   await page.screenshot({ path: join(artifacts, 'status-page.png'), fullPage: false });
 
   // Read-only without the token; with it, a deployment through the form shows with its replicas.
-  assert.equal(await page.locator('#actions-fields').isDisabled(), true);
+  assert.equal(await page.locator('#deploy button').isDisabled(), true, 'read-only without the token');
   await page.fill('#token', token);
   await page.click('#token-form button');
   await page.fill('#add-app-image', 'rim/not-an-image:nope');
