@@ -33,6 +33,7 @@ export function replicaSeen(box, r, at) {
 export function fromStream(type, e, self) {
   const d = e.data || {};
   if (type === 'replica' && e.action === 'state') return replicaSeen(self, d, e.at);
+  if (type === 'replica' && e.action === 'step') return; // routine reconciliation; failed steps do show
   const text = {
     deployment: () => 'deployment ' + d.name + ' ' + e.action,
     app: () => 'app ' + d.name + ' ' + e.action,
@@ -42,7 +43,7 @@ export function fromStream(type, e, self) {
     replica: () => 'replica ' + (d.name || '') + ' ' + e.action,
   }[type];
   const reason = type === 'plan' ? (d.rejected || []).map((r) => r.deployment + ': ' + r.reason).join('; ')
-    : type === 'docker' ? d.status : d.reason;
+    : type === 'docker' ? d.status : d.reason || d.error;
   add({ at: e.at, box: self, deployment: type === 'deployment' ? d.name : '', kind: type + ' ' + e.action,
     text: text ? text() : type + ' ' + e.action, reason });
 }

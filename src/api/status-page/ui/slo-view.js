@@ -53,7 +53,8 @@ function makeChart(el, kind, d) {
     : [{}, { label: 'p99 ms', stroke: '#7c3aed' }, { label: 'target ms', stroke: '#b91c1c', dash: [4, 3] }];
   return new window.uPlot({
     width: 160, height: 40, legend: { show: false }, cursor: { show: false }, select: { show: false },
-    axes: [{ show: false }, { show: false }], scales: { x: { time: false } }, series,
+    axes: [{ show: false }, { show: false }], scales: { x: { time: false } },
+    series: series.map((x, i) => (i ? { ...x, width: 1.5, points: { show: false } } : x)),
   }, chartData(kind, d), el);
 }
 
