@@ -5,6 +5,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 export default tseslint.config(
   {
@@ -32,30 +33,9 @@ export default tseslint.config(
     },
   },
   { files: ['images/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
-  {
-    files: ['**/*.js', '**/*.mjs'],
-    languageOptions: {
-      globals: {
-        process: 'readonly',
-        console: 'readonly',
-        require: 'readonly',
-        module: 'writable',
-        __dirname: 'readonly',
-        Buffer: 'readonly',
-        setTimeout: 'readonly',
-        setImmediate: 'readonly',
-        clearTimeout: 'readonly',
-        setInterval: 'readonly',
-        clearInterval: 'readonly',
-        URL: 'readonly',
-        fetch: 'readonly',
-        performance: 'readonly',
-        document: 'readonly',
-        window: 'readonly',
-        EventSource: 'readonly',
-      },
-    },
-  },
+  // Node scripts and sample modules; the status page's modules run in the browser.
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  { files: ['src/api/status-page/ui/**/*.js'], languageOptions: { globals: globals.browser } },
   prettier,
   // After eslint-config-prettier, which turns max-len off: Prettier wraps code, this catches long strings and comments.
   { rules: { 'max-len': ['error', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }] } },

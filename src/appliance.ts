@@ -149,7 +149,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
   const placement = placementPlanner(config);
   // The router's peer endpoints read the data plane, built below (they answer only once the server listens).
-  let routerReport: DataPlaneReport | undefined;
+  const routerRef: { report?: DataPlaneReport } = {};
   const cluster = createCluster({
     config,
     nodeId,
@@ -159,7 +159,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     now,
     planner: placement,
     logger: componentLogger(root, 'cluster'),
-    peerHandlers: routerPeerHandlers(() => routerReport),
+    peerHandlers: routerPeerHandlers(() => routerRef.report),
   });
   if (cluster) {
     const node = cluster.node;
@@ -220,7 +220,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     now,
     peers: cluster?.client,
   });
-  routerReport = dataPlane.report;
+  routerRef.report = dataPlane.report;
   // A committed change (a member suspect or dead, a new plan) reaches the router with the next frame.
   cluster?.node.onCommitted(() => dataPlane.changed());
   const measurements = new ClusterMeasurements({

@@ -1,26 +1,39 @@
 /**
- * Prometheus text exposition, written by hand: a few counters that the API
- * bumps and gauges read at scrape time (no timers, nothing at idle).
+ * /metrics through prom-client: counters the API bumps, and gauges set from
+ * the state read at scrape time (no timers, nothing at idle). Conventional
+ * names: base units (seconds, ratios), `_total` for counters, few labels.
+ * The router's own lines (frames by outcome, the latency histogram) follow.
  */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MeasuredView } from '../domain/routing/deployment-stats.js';
-import type { ReplicaStatus } from '../domain/types.js';
+import type { ReplicaStatus, StoredProfile } from '../domain/types.js';
+import type { AcceleratorUse } from './measured-utilisation.js';
 
 const STATES: ReplicaStatus['state'][] = ['pending', 'starting', 'running', 'backoff', 'crash-loop', 'stopped'];
+const PROFILE_STATES: StoredProfile['state'][] = ['ok', 'failed', 'stale'];
 
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-const labels = (l: Record<string, string>) =>
-  `{${Object.entries(l)
-    .map(([k, v]) => `${k}="${esc(v)}"`)
-    .join(',')}}`;
+/** One deployment's SLO figures as the API shows them (merged across boxes where the API merges). */
+export interface DeploymentSlo {
+  name: string;
+  fps: number;
+  latencyMs: number;
+  measured: MeasuredView;
+}
 
 export interface ScrapeState {
   nodeId: string;
   replicas: ReplicaStatus[];
   dockerReachable: boolean | undefined;
   apps: number;
-  deployments: number;
+  deployments: DeploymentSlo[];
   rejected: number;
   storeVersion: number;
+  leader: string | null;
+  term: number;
+  /** The plan's share of capacity, by accelerator id (`node/cpu` for a node's cores). */
+  planUtilisation: Record<string, number>;
+  measuredUtilisation: Record<string, AcceleratorUse>;
+  profiles: StoredProfile[];
 }
 
 type Target = { name: string; fps: number; latencyMs: number };
@@ -35,9 +48,65 @@ export interface RouterMeasurements {
   measuredAcross?(targets: readonly Target[]): Promise<Map<string, MeasuredView>>;
 }
 
+const orNaN = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : NaN);
+
 export class ApiMetrics {
-  private readonly requests = new Map<string, number>();
+  readonly registry = new Registry();
   private router: RouterMeasurements | undefined;
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly gauges: Record<string, Gauge<string>>;
+
+  constructor() {
+    const r = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    // prom-client names these gauges *_total, which promtool's lint refuses: the rest of the defaults stay.
+    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(n);
+    }
+    this.requests = new Counter({
+      name: 'rim_api_requests_total',
+      help: 'API requests by method, route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: r,
+    });
+    const g = (name: string, help: string, labelNames: string[] = []) =>
+      new Gauge({ name, help, labelNames, registers: r });
+    this.gauges = {
+      replicas: g('rim_replicas', 'Replicas on this node by state.', ['node', 'state']),
+      restarts: g('rim_replica_restarts', 'Restarts of the replicas on this node now (resets when a replica goes).', [
+        'node',
+      ]),
+      docker: g('rim_docker_reachable', '1 when the Docker engine answers.', ['node']),
+      apps: g('rim_apps', 'Registered apps.'),
+      deployments: g('rim_deployments', 'Deployments, admitted or not.'),
+      rejected: g('rim_deployments_rejected', 'Deployments the current plan rejects.'),
+      version: g('rim_state_version', 'Version of the cluster document.'),
+      term: g('rim_cluster_term', 'Raft term this node knows.', ['node']),
+      leader: g('rim_cluster_leader', '1 for the member this node knows as the leader.', ['node', 'leader']),
+      isLeader: g('rim_cluster_is_leader', '1 when this node is the leader.', ['node']),
+      plan: g('rim_plan_utilisation_ratio', "The plan's share of an accelerator's capacity (0..1).", [
+        'node',
+        'accelerator',
+      ]),
+      measured: g('rim_accelerator_utilisation_ratio', 'Measured busy share of an accelerator on this node (0..1).', [
+        'node',
+        'accelerator',
+        'source',
+      ]),
+      profiles: g('rim_profiles', 'Stored profiles by state.', ['state']),
+      targetFps: g('rim_deployment_target_fps', 'Frames per second the deployment asks for.', ['deployment']),
+      inputFps: g('rim_deployment_input_fps', 'Frames per second arriving for the deployment.', ['deployment']),
+      outputFps: g('rim_deployment_output_fps', 'Frames per second finished for the deployment.', ['deployment']),
+      finish: g('rim_deployment_finish_ratio', 'Finished over expected frames (min of target and input).', [
+        'deployment',
+      ]),
+      p99: g('rim_deployment_latency_p99_seconds', 'p99 end-to-end latency of recent frames.', ['deployment']),
+      targetLatency: g('rim_deployment_latency_target_seconds', 'Latency target of the deployment.', ['deployment']),
+      slo: g('rim_deployment_slo_met', '1 when the deployment meets its SLO, 0 when violated, NaN when idle.', [
+        'deployment',
+      ]),
+    };
+  }
 
   /** The composition root attaches the router once it is built. */
   attachRouter(r: RouterMeasurements): void {
@@ -62,38 +131,54 @@ export class ApiMetrics {
 
   /** `route` is the matched route pattern (e.g. /v1/apps/:name), so label values stay few. */
   countRequest(method: string, route: string, status: number): void {
-    const key = labels({ method, route, status: String(status) });
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    this.requests.inc({ method, route, status: String(status) });
   }
 
-  render(s: ScrapeState): string {
-    const out: string[] = [];
-    const metric = (name: string, type: string, help: string, rows: [string, number][]) => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows.map(([l, v]) => `${name}${l} ${v}`));
-    };
-    const node = { node: s.nodeId };
-    metric(
-      'rim_replicas',
-      'gauge',
-      'Replicas on this node by state.',
-      STATES.map((st) => [labels({ ...node, state: st }), s.replicas.filter((r) => r.state === st).length]),
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  async render(s: ScrapeState): Promise<string> {
+    const g = this.gauges;
+    for (const k of Object.keys(g)) g[k]!.reset();
+    const node = s.nodeId;
+    for (const st of STATES) g.replicas!.set({ node, state: st }, s.replicas.filter((r) => r.state === st).length);
+    g.restarts!.set(
+      { node },
+      s.replicas.reduce((n, r) => n + r.restarts, 0),
     );
-    metric('rim_replica_restarts_total', 'counter', 'Restarts of replicas on this node.', [
-      [labels(node), s.replicas.reduce((n, r) => n + r.restarts, 0)],
-    ]);
-    metric('rim_docker_reachable', 'gauge', '1 when the Docker engine answers.', [
-      [labels(node), s.dockerReachable ? 1 : 0],
-    ]);
-    metric('rim_apps', 'gauge', 'Registered apps.', [['', s.apps]]);
-    metric('rim_deployments', 'gauge', 'Deployments, admitted or not.', [['', s.deployments]]);
-    metric('rim_deployments_rejected', 'gauge', 'Deployments the current plan rejects.', [['', s.rejected]]);
-    metric('rim_state_version', 'gauge', 'Version of the cluster document.', [['', s.storeVersion]]);
-    metric('rim_api_requests_total', 'counter', 'API requests by method, route and status.', [
-      ...this.requests.entries(),
-    ]);
-    const mem = process.memoryUsage();
-    metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the appliance.', [['', mem.rss]]);
-    metric('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use.', [['', mem.heapUsed]]);
-    return `${out.join('\n')}\n${this.router?.render() ?? ''}`;
+    g.docker!.set({ node }, s.dockerReachable ? 1 : 0);
+    g.apps!.set(s.apps);
+    g.deployments!.set(s.deployments.length);
+    g.rejected!.set(s.rejected);
+    g.version!.set(s.storeVersion);
+    g.term!.set({ node }, s.term);
+    if (s.leader) g.leader!.set({ node, leader: s.leader }, 1);
+    g.isLeader!.set({ node }, s.leader === node ? 1 : 0);
+    for (const [key, v] of Object.entries(s.planUtilisation)) {
+      // `node/cpu` names its node; an accelerator id alone does not (the label stays empty).
+      const [owner, accel] = key.includes('/') ? (key.split('/', 2) as [string, string]) : ['', key];
+      g.plan!.set({ node: owner, accelerator: accel }, v);
+    }
+    for (const [accel, u] of Object.entries(s.measuredUtilisation)) {
+      g.measured!.set({ node, accelerator: accel, source: u.source }, orNaN(u.ratio));
+    }
+    for (const st of PROFILE_STATES) g.profiles!.set({ state: st }, s.profiles.filter((p) => p.state === st).length);
+    for (const d of s.deployments) this.setDeployment(d);
+    return `${await this.registry.metrics()}${this.router?.render() ?? ''}`;
+  }
+
+  private setDeployment(d: DeploymentSlo): void {
+    const g = this.gauges;
+    const l = { deployment: d.name };
+    const m = d.measured;
+    g.targetFps!.set(l, d.fps);
+    g.targetLatency!.set(l, d.latencyMs / 1000);
+    g.inputFps!.set(l, orNaN(m.inputFps));
+    g.outputFps!.set(l, orNaN(m.fps));
+    const expected = Math.min(d.fps, m.inputFps ?? d.fps);
+    g.finish!.set(l, m.fps === null || !(expected > 0) ? NaN : Math.min(1, m.fps / expected));
+    g.p99!.set(l, m.latencyMs.p99 === null ? NaN : m.latencyMs.p99 / 1000);
+    g.slo!.set(l, m.slo === 'met' ? 1 : m.slo === 'violated' ? 0 : NaN);
   }
 }

@@ -14,6 +14,8 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { planRoutes } from './routes/plan.js';
+import { MeasuredUtilisation } from './measured-utilisation.js';
+import { NvidiaSmiSampler } from '../profiler/gpu-sampler.js';
 
 export interface Api {
   app: Express;
@@ -32,6 +34,13 @@ export function createApi(deps: ApiDeps, opts: ApiOptions = {}): Api {
   app.set('etag', false);
   const log = deps.logger;
   const streams = new Set<Response>();
+  const utilisation = new MeasuredUtilisation({
+    engine: deps.engine,
+    inventory: deps.inventory,
+    supervisor: deps.supervisor,
+    now: deps.now,
+    ...(deps.config.accelerators.detectGpus ? { gpu: new NvidiaSmiSampler() } : {}),
+  });
 
   app.use((req, res, next) => {
     res.on('finish', () => {
@@ -46,12 +55,12 @@ export function createApi(deps: ApiDeps, opts: ApiOptions = {}): Api {
 
   app.use(healthRoutes(deps));
   app.use(clusterRoutes(deps));
-  app.use(nodeRoutes(deps));
+  app.use(nodeRoutes(deps, utilisation));
   app.use(appRoutes(deps));
   app.use(deploymentRoutes(deps));
   app.use(planRoutes(deps));
   app.use(eventRoutes(deps, streams));
-  app.use(metricsRoutes(deps));
+  app.use(metricsRoutes(deps, utilisation));
   for (const r of opts.extraRoutes ?? []) app.use(r);
 
   app.use(notFoundHandler);

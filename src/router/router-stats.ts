@@ -65,18 +65,19 @@ export class RouterStats implements RouterStatsSource {
         out.push(`rim_router_frames_total{deployment="${esc(name)}",outcome="${o}"} ${s.counts[o]}`);
     }
     out.push(
-      '# HELP rim_router_frame_latency_ms End-to-end latency of finished frames (arrival to answer), in ms.',
-      '# TYPE rim_router_frame_latency_ms histogram',
+      '# HELP rim_router_frame_latency_seconds End-to-end latency of finished frames (arrival to answer).',
+      '# TYPE rim_router_frame_latency_seconds histogram',
     );
+    const h = 'rim_router_frame_latency_seconds';
     for (const [name, s] of rows) {
       const d = esc(name);
       LATENCY_BUCKETS_MS.forEach((le, i) =>
-        out.push(`rim_router_frame_latency_ms_bucket{deployment="${d}",le="${le}"} ${s.buckets[i]}`),
+        out.push(`${h}_bucket{deployment="${d}",le="${le / 1000}"} ${s.buckets[i]}`),
       );
       out.push(
-        `rim_router_frame_latency_ms_bucket{deployment="${d}",le="+Inf"} ${s.buckets[LATENCY_BUCKETS_MS.length]}`,
-        `rim_router_frame_latency_ms_sum{deployment="${d}"} ${round(s.latencySumMs)}`,
-        `rim_router_frame_latency_ms_count{deployment="${d}"} ${s.counts.ok}`,
+        `${h}_bucket{deployment="${d}",le="+Inf"} ${s.buckets[LATENCY_BUCKETS_MS.length]}`,
+        `${h}_sum{deployment="${d}"} ${round(s.latencySumMs / 1000)}`,
+        `${h}_count{deployment="${d}"} ${s.counts.ok}`,
       );
     }
     out.push(

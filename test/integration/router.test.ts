@@ -177,7 +177,7 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
     const metrics = await (await fetch(`${p!.base}/metrics`)).text();
     assert.match(metrics, /rim_router_frames_total\{deployment="cam",outcome="ok"\} [1-9]\d*/);
     assert.match(metrics, /rim_router_frames_total\{deployment="cam",outcome="rate-limited"\} [1-9]\d*/);
-    assert.match(metrics, /rim_router_frame_latency_ms_count\{deployment="cam"\} [1-9]\d*/);
+    assert.match(metrics, /rim_router_frame_latency_seconds_count\{deployment="cam"\} [1-9]\d*/);
   });
 
   it('a killed replica: 503 or success after its restart, never a hang', async (t) => {

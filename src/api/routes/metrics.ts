@@ -1,22 +1,30 @@
-/** GET /metrics: Prometheus text. */
+/** GET /metrics: Prometheus text through prom-client (see ../metrics.ts). */
 import { Router } from 'express';
 import type { ApiDeps } from '../deps.js';
+import type { MeasuredUtilisation } from '../measured-utilisation.js';
+import { deploymentView } from './deployments.js';
 
-export function metricsRoutes(deps: ApiDeps): Router {
+export function metricsRoutes(deps: ApiDeps, utilisation: MeasuredUtilisation): Router {
   const r = Router();
-  r.get('/metrics', (_req, res) => {
+  r.get('/metrics', async (_req, res) => {
     const doc = deps.store.read();
-    res.type('text/plain; version=0.0.4; charset=utf-8').send(
-      deps.metrics.render({
-        nodeId: deps.nodeId,
-        replicas: deps.supervisor.replicas(),
-        dockerReachable: deps.docker.get().reachable,
-        apps: doc.apps.length,
-        deployments: doc.deployments.length,
-        rejected: doc.plan?.rejected.length ?? 0,
-        storeVersion: doc.version,
-      }),
-    );
+    const cluster = deps.cluster?.status();
+    const measured = await utilisation.get().catch(() => ({}));
+    const text = await deps.metrics.render({
+      nodeId: deps.nodeId,
+      replicas: deps.supervisor.replicas(),
+      dockerReachable: deps.docker.get().reachable,
+      apps: doc.apps.length,
+      deployments: doc.deployments.map((d) => deploymentView(d, doc, deps.metrics.measured(d))),
+      rejected: doc.plan?.rejected.length ?? 0,
+      storeVersion: doc.version,
+      leader: cluster ? cluster.leader : deps.nodeId,
+      term: cluster ? cluster.term : 1,
+      planUtilisation: doc.plan?.utilisation ?? {},
+      measuredUtilisation: measured,
+      profiles: doc.profiles,
+    });
+    res.type(deps.metrics.contentType).send(text);
   });
   return r;
 }

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { NotFoundError } from '../../domain/errors.js';
 import { advertiseHost } from '../../cluster/start-cluster.js';
 import type { ApiDeps } from '../deps.js';
+import type { MeasuredUtilisation } from '../measured-utilisation.js';
 
 /** This box as a member: in a cluster, the leader flag and the address it advertises to the others. */
 export async function selfMember(deps: ApiDeps) {
@@ -23,8 +24,8 @@ export async function selfMember(deps: ApiDeps) {
   };
 }
 
-async function nodeView(deps: ApiDeps) {
-  const inventory = await deps.inventory.get();
+async function nodeView(deps: ApiDeps, utilisation: MeasuredUtilisation) {
+  const [inventory, measured] = await Promise.all([deps.inventory.get(), utilisation.get().catch(() => ({}))]);
   const replicas = deps.supervisor.replicas();
   return {
     ...(await selfMember(deps)),
@@ -32,6 +33,8 @@ async function nodeView(deps: ApiDeps) {
     memoryMB: inventory.memoryMB,
     accelerators: inventory.accelerators,
     replicas,
+    /** Measured busy share by accelerator id (CPU share for emulated ones, nvidia-smi for GPUs). */
+    utilisation: measured,
   };
 }
 
@@ -42,6 +45,7 @@ async function memberView(address: string, id: string): Promise<Record<string, u
   const view = (await r.json()) as Record<string, unknown>;
   return {
     replicas: view.replicas ?? null,
+    utilisation: view.utilisation ?? null,
     docker: view.docker,
     accelerators: view.accelerators,
     cpus: view.cpus,
@@ -49,10 +53,10 @@ async function memberView(address: string, id: string): Promise<Record<string, u
   };
 }
 
-export function nodeRoutes(deps: ApiDeps): Router {
+export function nodeRoutes(deps: ApiDeps, utilisation: MeasuredUtilisation): Router {
   const r = Router();
   r.get('/v1/nodes', async (_req, res) => {
-    const self = await nodeView(deps);
+    const self = await nodeView(deps, utilisation);
     const others = deps.store.read().members.filter((m) => m.id !== deps.nodeId);
     res.json([
       self,
@@ -61,7 +65,7 @@ export function nodeRoutes(deps: ApiDeps): Router {
   });
   r.get('/v1/nodes/:id', async (req, res) => {
     if (req.params.id === deps.nodeId) {
-      res.json(await nodeView(deps));
+      res.json(await nodeView(deps, utilisation));
       return;
     }
     const m = deps.store.read().members.find((x) => x.id === req.params.id);

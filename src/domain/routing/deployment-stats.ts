@@ -29,6 +29,8 @@ export const LATENCY_BUCKETS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100
 export interface MeasuredView {
   /** Frames finished per second over the window; null before any frame. */
   fps: number | null;
+  /** Frames per second that arrived (admitted or not) over the window; null before any frame. */
+  inputFps?: number | null;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   slo: SloState;
   /** Frames per second that arrived (admitted or not) over the window. */
@@ -115,6 +117,7 @@ export class DeploymentStats {
       0;
     return {
       fps: seen ? round(finishedFps) : null,
+      inputFps: seen ? round(offeredFps) : null,
       latencyMs: { p50: p ? round(p.p50) : null, p95: p ? round(p.p95) : null, p99: p ? round(p.p99) : null },
       slo: sloState({
         fps: target.fps,

@@ -338,7 +338,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     assert.match(text, /rim_router_frames_total\{deployment="slow",outcome="rate-limited"\} [1-9]/);
     assert.match(text, /rim_router_frames_total\{deployment="late",outcome="deadline-missed"\} 1/);
     assert.match(text, /rim_router_frames_total\{deployment="cam",outcome="refused"\} 1/);
-    assert.match(text, /rim_router_frame_latency_ms_bucket\{deployment="cam",le="\+Inf"\} \d+/);
-    assert.match(text, /# TYPE rim_router_frame_latency_ms histogram/);
+    assert.match(text, /rim_router_frame_latency_seconds_bucket\{deployment="cam",le="\+Inf"\} \d+/);
+    assert.match(text, /# TYPE rim_router_frame_latency_seconds histogram/);
   });
 });

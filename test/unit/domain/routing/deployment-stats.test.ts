@@ -31,6 +31,7 @@ describe('deployment stats', () => {
     const s = new DeploymentStats({ windowMs: 10_000 });
     assert.deepEqual(s.view(0, { fps: 10, latencyMs: 100 }), {
       fps: null,
+      inputFps: null,
       latencyMs: { p50: null, p95: null, p99: null },
       slo: null,
     });
@@ -46,6 +47,7 @@ describe('deployment stats', () => {
     assert.deepEqual(s.counts, { ok: 100, 'rate-limited': 1, unavailable: 0, 'deadline-missed': 1, refused: 0 });
     const v = s.view(9999, { fps: 10, latencyMs: 100 });
     assert.equal(v.fps, 10);
+    assert.equal(v.inputFps, 10.2, '102 frames arrived in the 10 s window');
     assert.deepEqual(v.latencyMs, { p50: 10, p95: 19, p99: 20 });
     assert.equal(v.slo, 'met');
     assert.equal(s.view(9999, { fps: 10, latencyMs: 15 }).slo, 'violated', 'p95 19 ms over a 15 ms target');
