@@ -14,7 +14,7 @@ import { loadAdminToken } from './adapters/admin-token.js';
 import { SystemInventory, type Inventory } from './adapters/inventory.js';
 import { LowdbStore } from './adapters/lowdb-store.js';
 import type { Store } from './adapters/store.js';
-import type { ReplicaView } from './api/deps.js';
+import type { ReplicaView } from './api/replica-view.js';
 import { DockerHealth } from './api/docker-health.js';
 import { EventBus } from './events/event-bus.js';
 import { ApiMetrics } from './api/metrics.js';

@@ -4,17 +4,12 @@ import type { Inventory } from '../adapters/inventory.js';
 import type { Store } from '../adapters/store.js';
 import type { Config } from '../config/schema.js';
 import type { ClusterStatus } from '../domain/cluster-status.js';
-import type { ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { DockerHealth } from './docker-health.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ApiMetrics } from './metrics.js';
 import type { Control } from '../control/control.js';
-
-/** The supervisor as the API sees it: what runs here now. */
-export interface ReplicaView {
-  replicas(): ReplicaStatus[];
-}
+import type { ReplicaView } from './replica-view.js';
 
 export interface ApiDeps {
   config: Config;

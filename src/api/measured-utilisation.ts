@@ -8,7 +8,7 @@
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Inventory } from '../adapters/inventory.js';
 import type { GpuSampler } from '../profiler/gpu-sampler.js';
-import type { ReplicaView } from './deps.js';
+import type { ReplicaView } from './replica-view.js';
 
 export interface AcceleratorUse {
   /** Busy share, 0..1 (may pass 1 when a slice is oversubscribed); null when it could not be read. */

@@ -7,7 +7,6 @@
 import { LatencyWindow } from './latency-window.js';
 import { RateWindow } from './rate-window.js';
 import { sloState, type SloState } from './slo.js';
-import type { StatsWindow } from './stats-window.js';
 
 /** How a frame ended. */
 export type FrameOutcome =
@@ -25,6 +24,18 @@ export const OUTCOMES: readonly FrameOutcome[] = ['ok', 'rate-limited', 'unavail
 
 /** Upper bounds (ms) of the latency histogram's buckets; +Inf is implied. */
 export const LATENCY_BUCKETS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+/** One box's recent measurements of one deployment, in the form that merges across boxes (stats-window.ts). */
+export interface StatsWindow {
+  /** Frames by outcome since the box started routing this deployment. */
+  counts: Record<FrameOutcome, number>;
+  /** Frames per second that arrived (admitted or not) over the window. */
+  offeredFps: number;
+  /** Frames per second finished over the window. */
+  finishedFps: number;
+  /** End-to-end latencies (ms) of the most recent finished frames. */
+  latencies: number[];
+}
 
 export interface MeasuredView {
   /** Frames finished per second over the window; null before any frame. */

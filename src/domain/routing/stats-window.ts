@@ -5,19 +5,10 @@
  * samples (nearest rank), never from averaging the boxes' percentiles. Pure.
  */
 import { nearestRank } from './latency-window.js';
-import { OUTCOMES, type FrameOutcome, type MeasuredView } from './deployment-stats.js';
+import { OUTCOMES, type FrameOutcome, type MeasuredView, type StatsWindow } from './deployment-stats.js';
 import { sloState } from './slo.js';
 
-export interface StatsWindow {
-  /** Frames by outcome since the box started routing this deployment. */
-  counts: Record<FrameOutcome, number>;
-  /** Frames per second that arrived (admitted or not) over the window. */
-  offeredFps: number;
-  /** Frames per second finished over the window. */
-  finishedFps: number;
-  /** End-to-end latencies (ms) of the most recent finished frames. */
-  latencies: number[];
-}
+export type { StatsWindow } from './deployment-stats.js';
 
 export const emptyCounts = (): Record<FrameOutcome, number> => ({
   ok: 0,

@@ -1,0 +1,6 @@
+import type { ReplicaStatus } from '../domain/types.js';
+
+/** The supervisor as the API sees it: what runs here now. */
+export interface ReplicaView {
+  replicas(): ReplicaStatus[];
+}
