@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.js';
 import { frameTarget } from '../../../src/router/frames-http.js';
-import { app, deployment, doc, pipeline } from './fixtures.js';
+import { replicaName } from '../../../src/domain/replica-spec.js';
+import { app, deployment, doc, pipeline, replica } from './fixtures.js';
 
 describe('frames over HTTP: edges', () => {
   let dp: DataPlane;
@@ -15,8 +16,14 @@ describe('frames over HTTP: edges', () => {
   const token = 't'.repeat(20);
 
   before(async () => {
-    const cluster = doc({ apps: [app(pipeline())], deployments: [deployment('cam', 'syn')], placements: [] });
-    dp = createDataPlane({ nodeId: 'n1', store: { read: () => cluster }, supervisor: { replicas: () => [] }, adminToken: token, openFrames: false, maxFrameBytes: 10, logger: pino({ level: 'silent' }), now: Date.now });
+    // 'cam' is not placed; 'open' is, on replicas nobody answers (its frames are read, then fail upstream).
+    const placements = ['decode', 'detect', 'track'].map((module) => ({
+      deployment: 'open', module, node: 'n1', accelerator: 'cpu', fps: 10,
+    }));
+    const deployments = [deployment('cam', 'syn'), deployment('open', 'syn')];
+    const cluster = doc({ apps: [app(pipeline())], deployments, placements });
+    const replicas = placements.map((p) => replica(replicaName('n1', 'syn', p.module, 'default', 'cpu'), 1));
+    dp = createDataPlane({ nodeId: 'n1', store: { read: () => cluster }, supervisor: { replicas: () => replicas }, adminToken: token, openFrames: false, maxFrameBytes: 10, logger: pino({ level: 'silent' }), now: Date.now });
     server = http.createServer((req, res) => {
       if (!dp.intercept(req, res)) { res.writeHead(418); res.end('not a frame'); }
     });
@@ -51,7 +58,7 @@ describe('frames over HTTP: edges', () => {
     const big = await fetch(`${base}/v1/deployments/cam/frames`, { method: 'POST', body: 'x'.repeat(11), headers: auth });
     assert.equal(big.status, 413);
     assert.equal((await big.json() as { error: { code: string } }).error.code, 'too-large');
-    const chunked = await fetch(`${base}/v1/deployments/cam/frames`, {
+    const chunked = await fetch(`${base}/v1/deployments/open/frames`, {
       method: 'POST', headers: auth, duplex: 'half',
       body: new ReadableStream({ start(c) { c.enqueue(new Uint8Array(8)); c.enqueue(new Uint8Array(8)); c.close(); } }),
     } as RequestInit);
