@@ -97,7 +97,9 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     node,
     store: new ClusterStore(p.localStore, node),
     planner: memberPlanner(plan, config.ports.range),
-    router: createPeerRouter({ nodeId: p.nodeId, signer, now: p.now, logger, handlers: node.handlers() }),
+    router: createPeerRouter({
+      nodeId: p.nodeId, signer, now: p.now, logger, handlers: node.handlers(), isKnownPeer: (id) => node.knowsPeer(id),
+    }),
     base: PEER_BASE,
     status: () => node.status(),
     removeMember: (id) => node.removeMember(id),

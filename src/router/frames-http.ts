@@ -13,6 +13,7 @@ import { bearerToken, tokenMatches } from '../http/bearer-token.js';
 import { toErrorResponse } from '../http/error-response.js';
 import type { Logger } from '../log.js';
 import { ByteBudget } from '../http/byte-budget.js';
+import { BusyError } from '../http/read-body.js';
 import { refuseJson } from '../http/refuse-early.js';
 import type { AdmittedFrame, FrameRouter } from './frame-router.js';
 
@@ -40,14 +41,7 @@ export interface FramesHttpOptions {
 /** Frame bytes buffered at once (all requests together) before new frames get 503. */
 export const DEFAULT_FRAME_BUDGET = 96 * 1024 * 1024;
 
-/** 503 with retry-after: the appliance holds as many frame bytes as it will. */
-export class BusyError extends RimError {
-  override readonly status = 503;
-  override readonly code = 'busy';
-  constructor(message: string, readonly retryAfterS: number) {
-    super(message);
-  }
-}
+
 
 /** The deployment name when `req` is a frame (POST …/frames), else undefined. */
 export function frameTarget(req: IncomingMessage): string | undefined {
