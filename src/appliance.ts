@@ -31,6 +31,7 @@ import { createCluster } from './cluster/start-cluster.js';
 import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane } from './router/data-plane.js';
+import { limitConnections } from './http/connection-limits.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
@@ -167,6 +168,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   // Frames are raw bytes of any type: the data plane takes them ahead of express and the API's JSON parser.
   const server = createServer((req, res) => { if (!dataPlane.intercept(req, res)) outer(req, res); });
   server.keepAliveTimeout = 5000;
+  limitConnections(server);
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
