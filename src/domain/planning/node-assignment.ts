@@ -14,6 +14,7 @@ export function nodeAssignment(
 ): { assignment: Assignment; ports: Record<string, number> } {
   const out = assignmentForNode({
     node, plan: doc.plan ?? NO_PLAN, apps: doc.apps, deployments: doc.deployments, ports, range, version: doc.version,
+    profiles: doc.profiles,
   });
   return { assignment: out.assignment, ports: { ...out.ports } };
 }
