@@ -89,7 +89,9 @@ async function pool(n: number, width: number, task: (i: number) => Promise<strin
   return counts;
 }
 
-interface Probe { rssPeakMB: number; healthzMaxMs: number; healthzP99Ms: number; healthzFailed: number; samples: number }
+interface Probe {
+  rssPeakMB: number; healthzMaxMs: number; healthzP99Ms: number; healthzFailed: number; samples: number;
+}
 
 /**
  * Samples RSS and /healthz every 50 ms until `stop` is aborted, in a worker
@@ -139,7 +141,9 @@ async function probe(pid: number, port: number, stop: AbortSignal): Promise<Prob
   };
 }
 
-interface PhaseResult extends Probe { phase: string; seconds: number; outcomes: Record<string, number>; logLines: number }
+interface PhaseResult extends Probe {
+  phase: string; seconds: number; outcomes: Record<string, number>; logLines: number;
+}
 
 async function main(): Promise<void> {
   const port = await freePort();
@@ -198,7 +202,7 @@ async function main(): Promise<void> {
       targets: { rssMB: TARGET_RSS_MB, healthzMs: TARGET_HEALTHZ_MS },
       met: { rss: peak < TARGET_RSS_MB, healthz: worstHealthz <= TARGET_HEALTHZ_MS }, phases: results,
     };
-    console.log('\nphase                                              s   peak RSS MB  /healthz max/p99 ms  fails  log  samples');
+    console.log(`\n${'phase'.padEnd(50)}    s  peak RSS MB  /healthz max/p99 ms  fails  log  samples`);
     for (const r of results) {
       console.log(`${r.phase.padEnd(50)} ${String(r.seconds).padStart(4)}  ${String(r.rssPeakMB).padStart(10)}  `
         + `${`${r.healthzMaxMs}/${r.healthzP99Ms}`.padStart(19)}  ${String(r.healthzFailed).padStart(5)}  ${r.logLines}`
