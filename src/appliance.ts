@@ -34,6 +34,7 @@ import { createDataPlane, type DataPlaneReport } from './router/data-plane.js';
 import { ClusterMeasurements } from './router/cluster-measurements.js';
 import { routerPeerHandlers } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
+import { limitConnections } from './http/connection-limits.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
@@ -265,6 +266,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     if (!dataPlane.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 5000;
+  limitConnections(server);
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;

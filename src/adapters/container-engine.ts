@@ -20,6 +20,8 @@ export interface ImageInfo {
   manifestLabel?: string;
   /** Repo tags, e.g. ["rim/sample-synthetic:latest"]. */
   tags: string[];
+  /** The user the image runs as (`USER`), when it names one. */
+  user?: string;
 }
 
 export interface ReplicaStats {

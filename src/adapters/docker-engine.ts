@@ -2,10 +2,13 @@
  * The Docker side of ContainerEngine, through dockerode. Everything Rim starts
  * is labelled (rim.managed, rim.node, …) and unprivileged: no binds, no
  * devices but an NVIDIA device request for a GPU replica, every capability
- * dropped, no-new-privileges. dockerode's types and errors stop here: callers
+ * dropped, no-new-privileges; fenced by the spec's memory, pids and CPU
+ * limits, a non-root user and a read-only root (src/domain/replica-fence.ts).
+ * dockerode's types and errors stop here: callers
  * see Rim's types and RimError subclasses only.
  */
 import Docker from 'dockerode';
+import { fenceFor, isRootUser, NOBODY, type ReplicaFence } from '../domain/replica-fence.js';
 import type { Readable } from 'node:stream';
 import {
   CONTAINER_EVENT_ACTIONS,
@@ -99,14 +102,19 @@ export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
 
 /**
  * The create body for a spec: exported so tests can check it asks for nothing privileged.
- * `image` is what to create from: the spec's pinned image, or a name that resolves to it.
+ * `image` is what to create from: the spec's pinned image, or a name that resolves to it;
+ * `imageUser` is the user the image names (the replica never runs as root unless the manifest says so).
  */
 export function createOptions(
   spec: ReplicaSpec,
   opts: DockerEngineOptions,
   image = spec.image,
+  imageUser?: string,
 ): Docker.ContainerCreateOptions {
   const a = spec.accelerator;
+  const fence = spec.fence ?? fenceFor({});
+  const readOnly = opts.readonlyRootfs ?? fence.readOnlyRootFs;
+  const memory = Math.round((opts.memoryMB ?? fence.memoryMB) * 1024 * 1024);
   const host: Docker.HostConfig = {
     NetworkMode: opts.networkMode ?? 'host',
     Privileged: false,
@@ -114,17 +122,25 @@ export function createOptions(
     SecurityOpt: ['no-new-privileges'],
     RestartPolicy: { Name: 'no' }, // the supervisor restarts, with backoff
     LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
-    ReadonlyRootfs: opts.readonlyRootfs ?? false,
+    ReadonlyRootfs: readOnly,
+    Memory: memory,
+    MemorySwap: memory, // no swap beyond the limit
+    PidsLimit: fence.pids,
   };
-  if (opts.memoryMB) host.Memory = Math.round(opts.memoryMB * 1024 * 1024);
+  // A read-only root still needs somewhere to write scratch files.
+  if (readOnly) host.Tmpfs = { '/tmp': 'rw,nosuid,nodev,noexec,size=64m' };
   if (a.kind === 'gpu') {
     host.DeviceRequests = [{ Driver: 'nvidia', DeviceIDs: [a.deviceId], Capabilities: [['gpu']] }];
+    if (fence.cpus) host.NanoCpus = Math.round(fence.cpus * 1e9);
   } else if (a.kind === 'emulated') {
     host.NanoCpus = Math.round(a.cpus * 1e9);
     if (a.cpuset) host.CpusetCpus = a.cpuset;
   } else if (a.cpus) {
     host.NanoCpus = Math.round(a.cpus * 1e9);
+  } else if (fence.cpus) {
+    host.NanoCpus = Math.round(fence.cpus * 1e9);
   }
+  const user = replicaUser(fence, imageUser);
   const env = replicaEnv(spec);
   return {
     name: spec.name,
@@ -143,8 +159,18 @@ export function createOptions(
       [LABEL.accelerator]: a.kind === 'cpu' ? 'cpu' : a.id,
       [LABEL.image]: spec.image,
     },
+    ...(user ? { User: user } : {}),
     HostConfig: host,
   };
+}
+
+/**
+ * The user a replica runs as: root only when its manifest says `runAsRoot`;
+ * else the image's own user when that is not root; else nobody.
+ */
+export function replicaUser(fence: Pick<ReplicaFence, 'user'>, imageUser: string | undefined): string | undefined {
+  if (fence.user === 'root') return '0:0';
+  return isRootUser(imageUser) ? NOBODY : undefined;
 }
 
 export class DockerContainerEngine implements ContainerEngine {
@@ -179,7 +205,13 @@ export class DockerContainerEngine implements ContainerEngine {
         }),
     );
     const label = info.Config?.Labels?.[LABEL.manifest];
-    return { digest: info.Id, tags: info.RepoTags ?? [], ...(label !== undefined ? { manifestLabel: label } : {}) };
+    const user = info.Config?.User;
+    return {
+      digest: info.Id,
+      tags: info.RepoTags ?? [],
+      ...(label !== undefined ? { manifestLabel: label } : {}),
+      ...(user ? { user } : {}),
+    };
   }
 
   async listReplicas(node: string): Promise<ObservedReplica[]> {
@@ -233,10 +265,12 @@ export class DockerContainerEngine implements ContainerEngine {
   }
 
   async create(spec: ReplicaSpec): Promise<string> {
+    // The image's own user decides the replica's (never root unless the manifest says so).
+    const info = await this.inspectImage(spec.image);
     const image = await this.imageToRun(spec);
     // Docker answers 404 to a create only when the image is missing.
     const c = await this.call(`create container ${spec.name}`, () =>
-      this.docker.createContainer(createOptions(spec, this.opts, image)).catch((e: unknown) => {
+      this.docker.createContainer(createOptions(spec, this.opts, image, info.user)).catch((e: unknown) => {
         throw statusOf(e) === 404 ? imageNotOnBox(imageNameOf(spec)) : e;
       }),
     );

@@ -31,4 +31,6 @@ export interface ApiDeps {
   cluster?: { status(): ClusterStatus; removeMember(id: string): Promise<unknown>; advertiseAddress?(): string };
   /** Keep-alive period of the event stream (ms). */
   eventsKeepAliveMs?: number;
+  /** Open event streams allowed, in all and per client address (EVENT_STREAM_LIMITS when unset). */
+  eventStreams?: { total: number; perClient: number };
 }

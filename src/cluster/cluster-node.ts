@@ -190,6 +190,12 @@ export class ClusterNode {
     return this.newestDoc()?.members.find((m) => m.id === id)?.address ?? this.discovery.addressOf(id);
   }
 
+  /** A member, or a peer this node greeted; any node while this one holds no state (it is being let in). */
+  knowsPeer(id: string): boolean {
+    const doc = this.newestDoc();
+    return !doc || doc.members.some((m) => m.id === id) || this.discovery.addressOf(id) !== undefined;
+  }
+
   status(): ClusterStatus {
     const s = this.driver.snapshot;
     const doc = this.newestDoc() ?? this.deps.store.read();

@@ -18,6 +18,10 @@ export const PEER_HEADERS = {
 
 export const REPLAY_WINDOW_MS = 30_000;
 
+const NODE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const NONCE = /^[0-9a-f]{16,64}$/;
+const SIGNATURE = /^[0-9a-f]{64}$/;
+
 const sha256 = (body: string | Buffer): string => createHash('sha256').update(body).digest('hex');
 
 export interface SignedHeaders {
@@ -73,6 +77,13 @@ export class PeerSigner {
   }
 }
 
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, k: string): string | undefined {
+  const v = headers[k];
+  return Array.isArray(v) ? v[0] : v;
+}
+
 export type Verdict = { ok: true; nodeId: string; nonce: string } | { ok: false; reason: string };
 
 /** Checks signed requests and remembers nonces for the replay window. */
@@ -84,23 +95,31 @@ export class PeerVerifier {
     private readonly windowMs = REPLAY_WINDOW_MS,
   ) {}
 
-  check(
-    method: string,
-    path: string,
-    headers: Record<string, string | string[] | undefined>,
-    body: string | Buffer,
-    now: number,
-  ): Verdict {
-    const h = (k: string) => {
-      const v = headers[k];
-      return Array.isArray(v) ? v[0] : v;
-    };
-    const nodeId = h(PEER_HEADERS.node);
-    const ts = Number(h(PEER_HEADERS.timestamp));
-    const nonce = h(PEER_HEADERS.nonce);
-    const signature = h(PEER_HEADERS.signature);
+  /**
+   * What the headers alone can refuse, before the body is read: a missing
+   * field, a node id, nonce or signature of the wrong shape, a timestamp
+   * outside the replay window, a nonce already seen.
+   */
+  precheck(headers: Headers, now: number): Verdict {
+    const nodeId = header(headers, PEER_HEADERS.node);
+    const ts = Number(header(headers, PEER_HEADERS.timestamp));
+    const nonce = header(headers, PEER_HEADERS.nonce);
+    const signature = header(headers, PEER_HEADERS.signature);
     if (!nodeId || !nonce || !signature || !Number.isFinite(ts)) return { ok: false, reason: 'not signed' };
+    if (!NODE_ID.test(nodeId) || !NONCE.test(nonce) || !SIGNATURE.test(signature)) {
+      return { ok: false, reason: 'malformed signature headers' };
+    }
     if (Math.abs(now - ts) > this.windowMs) return { ok: false, reason: 'timestamp outside the replay window' };
+    if (this.seen.has(nonce)) return { ok: false, reason: 'replayed request' };
+    return { ok: true, nodeId, nonce };
+  }
+
+  check(method: string, path: string, headers: Headers, body: string | Buffer, now: number): Verdict {
+    const pre = this.precheck(headers, now);
+    if (!pre.ok) return pre;
+    const { nodeId, nonce } = pre;
+    const ts = Number(header(headers, PEER_HEADERS.timestamp));
+    const signature = header(headers, PEER_HEADERS.signature);
     if (!this.signer.verify(canonical(method, path, nodeId, ts, nonce, body), signature)) {
       return { ok: false, reason: 'bad signature (wrong cluster token?)' };
     }

@@ -2,13 +2,19 @@
  * The peer API as an express Router, mounted at `/v1/peer` ahead of the
  * admin-token guard and the JSON parser (it reads the raw body to check the
  * signature). Every request must be signed with the cluster token; any
- * other is refused with 401 and logged (never with the token).
+ * other is refused with 401 and logged (never with the token), at most once
+ * per source address and period. The headers are checked before the body is
+ * read, and bodies are read within a small limit and a shared byte budget.
  */
-import express, { type Request, type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { isRimError, ValidationError } from '../domain/errors.js';
+import { ByteBudget } from '../http/byte-budget.js';
 import { toErrorResponse } from '../http/error-response.js';
+import { readBody } from '../http/read-body.js';
+import { refuseJson } from '../http/refuse-early.js';
 import type { Logger } from '../log.js';
 import { PEER_HEADERS, type PeerSigner, PeerVerifier } from './peer-auth.js';
+import { RefusalLog } from './refusal-log.js';
 
 export interface PeerRequest {
   /** The authenticated sender. */
@@ -32,33 +38,66 @@ export interface PeerRouterOptions {
   logger: Logger;
   /** Keyed by "METHOD /name", e.g. "POST /raft". */
   handlers: Record<string, PeerHandler>;
+  /**
+   * Whether `id` is a node this one knows (a member, or a peer it greeted).
+   * Routes other than /hello and /join refuse unknown senders before their
+   * body is read. Every sender is taken when unset.
+   */
+  isKnownPeer?: (id: string) => boolean;
+  limits?: Partial<typeof PEER_LIMITS>;
 }
 
 export const PEER_BASE = '/v1/peer';
 
+/** Routes a node that is not yet a member may call (it introduces itself or asks to join). */
+const OPEN_ROUTES = new Set(['POST /hello', 'POST /join']);
+
+/** Body limits: a hello or a join is small; raft entries and proposals carry cluster documents. */
+export const PEER_LIMITS = { openBytes: 64 * 1024, memberBytes: 4 * 1024 * 1024, budgetBytes: 16 * 1024 * 1024 };
+
 export function createPeerRouter(opts: PeerRouterOptions): Router {
   const r = Router();
   const verifier = new PeerVerifier(opts.signer);
-  const refusals = new Map<string, number>();
-  r.use(express.raw({ type: () => true, limit: '8mb' }));
+  const limits = { ...PEER_LIMITS, ...opts.limits };
+  const budget = new ByteBudget(limits.budgetBytes);
+  const refusals = new RefusalLog(opts.logger, opts.now);
+  const refuse = (req: Request, res: Response, status: number, code: string, reason: string) => {
+    const peer = String(req.headers[PEER_HEADERS.node] ?? 'unknown').slice(0, 64);
+    refusals.refused(remoteIp(req), { peer, path: req.originalUrl.slice(0, 128), reason });
+    refuseJson(req, res, status, { error: { code, message: `peer request refused: ${reason}` } });
+  };
+  // Headers first: nothing unsigned, stale, malformed or from an unknown node gets its body read.
   r.use((req, res, next) => {
-    const raw = rawBody(req);
+    const pre = verifier.precheck(req.headers, opts.now());
+    const open = OPEN_ROUTES.has(`${req.method} ${req.path}`);
+    if (!pre.ok) return refuse(req, res, 401, 'unauthorized', pre.reason);
+    if (!open && opts.isKnownPeer && !opts.isKnownPeer(pre.nodeId)) {
+      return refuse(req, res, 401, 'unauthorized', 'not a known member');
+    }
+    if (req.readableEnded) {
+      res.locals.raw = rawBody(req);
+      return next();
+    }
+    readBody(req, open ? limits.openBytes : limits.memberBytes, budget, 'a peer request').then(
+      (held) => {
+        res.on('close', held.release);
+        res.locals.raw = held.body;
+        next();
+      },
+      (e: unknown) => {
+        const { status, body } = toErrorResponse(e);
+        refuse(req, res, status, body.error.code, body.error.message);
+      },
+    );
+  });
+  r.use((req, res, next) => {
+    const raw = res.locals.raw as Buffer;
     const verdict = verifier.check(req.method, req.originalUrl, req.headers, raw, opts.now());
     if (verdict.ok) {
       res.locals.peer = verdict;
       return next();
     }
-    const claimed = String(req.headers[PEER_HEADERS.node] ?? 'unknown');
-    const key = `${claimed}@${req.ip}`;
-    const last = refusals.get(key) ?? 0;
-    if (opts.now() - last > 10_000) {
-      refusals.set(key, opts.now());
-      opts.logger.warn(
-        { peer: claimed, remote: req.ip, path: req.originalUrl, reason: verdict.reason },
-        'peer request refused: not authenticated with the cluster token',
-      );
-    }
-    res.status(401).json({ error: { code: 'unauthorized', message: `peer request refused: ${verdict.reason}` } });
+    refuse(req, res, 401, 'unauthorized', verdict.reason);
   });
   for (const [key, handler] of Object.entries(opts.handlers)) {
     const [method, path] = key.split(' ') as [string, string];
@@ -67,7 +106,11 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
       const peer = res.locals.peer as { nodeId: string; nonce: string };
       let reply: PeerReply;
       try {
-        reply = await handler({ from: peer.nodeId, remoteAddress: remoteIp(req), body: jsonBody(rawBody(req)) });
+        reply = await handler({
+          from: peer.nodeId,
+          remoteAddress: remoteIp(req),
+          body: jsonBody(res.locals.raw as Buffer),
+        });
       } catch (e) {
         reply = toErrorResponse(e);
         if (reply.status >= 500 && !isRimError(e)) {

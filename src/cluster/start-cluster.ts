@@ -116,6 +116,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
       now: p.now,
       logger,
       handlers: { ...node.handlers(), ...p.peerHandlers },
+      isKnownPeer: (id) => node.knowsPeer(id),
     }),
     client,
     base: PEER_BASE,

@@ -7,7 +7,8 @@
 import { ValidationError } from './errors.js';
 import { DEFAULT_VARIANT } from './manifest.js';
 import { bindingFor, buildReplicaSpec, replicaName } from './replica-spec.js';
-import type { Assignment, Deployment, NodeInventory, Placement, Plan, RegisteredApp } from './types.js';
+import type { MeasuredUse } from './replica-fence.js';
+import type { Assignment, Deployment, NodeInventory, Placement, Plan, Profile, RegisteredApp } from './types.js';
 
 export interface PortRange {
   from: number;
@@ -56,6 +57,8 @@ export interface AssignmentInput {
   ports: PortBook;
   range: PortRange;
   version: number;
+  /** Measured profiles: a replica's limits follow its module's profile when there is one. */
+  profiles?: readonly Profile[];
 }
 
 /** The node's replicas: one per (app, module, variant, accelerator) placed on it, whatever the number of deployments sharing it. */
@@ -83,7 +86,29 @@ export function assignmentForNode(input: AssignmentInput): { assignment: Assignm
         variant,
         accelerator: bindingFor(p.accelerator, node.accelerators),
         port: ports[name]!,
+        measured: measuredUse(input.profiles, app.name, p.module, variant, modelOf(p.accelerator, node)),
       }),
     );
   return { assignment: { node: node.id, version: input.version, replicas }, ports };
+}
+
+/** The accelerator model a placement's accelerator id names on `node` (`cpu` for the cores). */
+function modelOf(acceleratorId: string, node: NodeInventory): string {
+  if (acceleratorId === 'cpu') return 'cpu';
+  return node.accelerators.find((a) => a.id === acceleratorId)?.model ?? acceleratorId;
+}
+
+/** The measured use of one module variant on one accelerator model, when profiled. */
+export function measuredUse(
+  profiles: readonly Profile[] | undefined,
+  app: string,
+  module: string,
+  variant: string,
+  model: string,
+): MeasuredUse | undefined {
+  const p = profiles?.find(
+    (x) =>
+      x.app === app && x.module === module && x.accelerator === model && (x.variant ?? DEFAULT_VARIANT) === variant,
+  );
+  return p ? { cpuCores: p.cpuCores, memoryMB: p.memoryMB } : undefined;
 }

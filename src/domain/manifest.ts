@@ -37,7 +37,7 @@ const FORBIDDEN_KEYS: Record<string, string> = {
   network_mode: 'the network mode is set by Rim',
   userns: 'user namespace mode is never changed',
   userNs: 'user namespace mode is never changed',
-  user: "the user is the image's own",
+  user: "the user is the image's own non-root user, or nobody (runAsRoot: true opts into root)",
   sysctls: 'sysctls are never changed',
   runtime: 'the runtime is chosen by Rim',
 };
@@ -93,6 +93,10 @@ export const manifestSchema = z.strictObject({
       latencyMs: latencyMsSchema().optional(),
     })
     .optional(),
+  /** Replicas run as root (uid 0) only when this is true; else as the image's non-root user, or nobody. */
+  runAsRoot: z.boolean().optional(),
+  /** The replicas' root filesystem is read-only (with a tmpfs at /tmp) unless this is false. */
+  readOnlyRootFs: z.boolean().optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

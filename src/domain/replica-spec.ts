@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { NotFoundError } from './errors.js';
 import { DEFAULT_VARIANT } from './manifest.js';
+import { fenceFor, type MeasuredUse } from './replica-fence.js';
 import type { Accelerator, AcceleratorBinding, RegisteredApp, ReplicaSpec } from './types.js';
 
 export interface ReplicaSpecInput {
@@ -17,6 +18,8 @@ export interface ReplicaSpecInput {
   accelerator: AcceleratorBinding;
   port: number;
   role?: ReplicaSpec['role'];
+  /** The module's measured use on this accelerator (its profile), when known: the limits follow it. */
+  measured?: MeasuredUse;
 }
 
 /** JSON with object keys sorted at every level: the same value always gives the same text. */
@@ -122,6 +125,7 @@ export function buildReplicaSpec(input: ReplicaSpecInput): ReplicaSpec {
     accelerator: input.accelerator,
     port,
     role,
+    fence: fenceFor(app.manifest, input.measured),
   };
   return { ...spec, specHash: specHashOf(spec) };
 }

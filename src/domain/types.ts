@@ -3,6 +3,7 @@
  * the contract between the supervisor and the container engine adapter.
  * Nothing here does I/O.
  */
+import type { ReplicaFence } from './replica-fence.js';
 import type { Manifest } from './manifest.js';
 
 export type { Manifest, ModuleSpec, Variant } from './manifest.js';
@@ -131,6 +132,8 @@ export interface ReplicaSpec {
   specHash: string;
   /** `replica` (placed work) or `profiling` (a profiler's throw-away replica). */
   role: 'replica' | 'profiling';
+  /** Limits, user and root filesystem (src/domain/replica-fence.ts); the adapter's defaults when unset. */
+  fence?: ReplicaFence;
 }
 
 /** What a node must run: the replicas the leader (or the one-box stand-in) assigns it. */

@@ -50,6 +50,16 @@ export interface FrameAnswer extends Payload {
   frameId: string;
 }
 
+/** A frame that passed admission; its bytes may now be read. */
+export interface AdmittedFrame {
+  readonly name: string;
+  readonly arrival: number;
+}
+interface Ticket extends AdmittedFrame {
+  routable: Extract<DeploymentRoute, { kind: 'routable' }>;
+  st: DeploymentState;
+}
+
 export class FrameRouter {
   private readonly state = new Map<string, DeploymentState>();
   private seq = 0;
@@ -58,6 +68,14 @@ export class FrameRouter {
 
   /** Routes one frame; throws a RimError (404/409/429/503/422) when it cannot be answered. */
   async route(name: string, frame: Payload, arrival: number, clientFrameId?: string): Promise<FrameAnswer> {
+    return this.send(this.admit(name, arrival), frame, clientFrameId);
+  }
+
+  /**
+   * The cheap half of a frame, before its bytes are read: the deployment's
+   * route and its admission at the admitted rate. Throws 404/409/503/429.
+   */
+  admit(name: string, arrival: number): AdmittedFrame {
     const route = this.deps.directory.route(name, arrival);
     const routable = this.routable(name, route);
     const d = routable.deployment;
@@ -68,11 +86,18 @@ export class FrameRouter {
     if (!admission.ok) {
       stats.ended(arrival, 'rate-limited', 0);
       const retry = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
-      throw new TooManyRequestsError(
-        `deployment "${name}" is admitted at ${d.fps} fps cluster-wide: frame refused, retry in ${retry} s`,
-        retry,
-      );
+      const msg = `deployment "${name}" is admitted at ${d.fps} fps cluster-wide: frame refused, retry in ${retry} s`;
+      throw new TooManyRequestsError(msg, retry);
     }
+    const ticket: Ticket = { name, arrival, routable, st };
+    return ticket;
+  }
+
+  /** The rest of an admitted frame: the chain through the modules. */
+  async send(ticket: AdmittedFrame, frame: Payload, clientFrameId?: string): Promise<FrameAnswer> {
+    const { name, arrival, routable, st } = ticket as Ticket;
+    const d = routable.deployment;
+    const stats = this.deps.stats.for(name);
     const h: FrameHeaders = {
       deployment: name,
       frameId: clientFrameId ?? `${this.deps.idPrefix}-${++this.seq}`,
@@ -102,6 +127,12 @@ export class FrameRouter {
       const end = this.deps.now();
       stats.ended(end, outcome, end - arrival);
     }
+  }
+
+  /** An admitted frame whose bytes never arrived whole (too large, upload cut): counted as refused. */
+  abandon(ticket: AdmittedFrame): void {
+    const end = this.deps.now();
+    this.deps.stats.for(ticket.name).ended(end, 'refused', end - ticket.arrival);
   }
 
   /** Forgets the rate and balancing state of deployments no longer present. */

@@ -23,6 +23,7 @@ export function nodeAssignment(
     ports,
     range,
     version: doc.version,
+    profiles: doc.profiles,
   });
   return { assignment: out.assignment, ports: { ...out.ports } };
 }

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.js';
 import { frameTarget } from '../../../src/router/frames-http.js';
-import { app, deployment, doc, pipeline } from '../domain/routing/fixtures.js';
+import { replicaName } from '../../../src/domain/replica-spec.js';
+import { app, deployment, doc, pipeline, replica } from '../domain/routing/fixtures.js';
 
 describe('frames over HTTP: edges', () => {
   let dp: DataPlane;
@@ -15,11 +16,21 @@ describe('frames over HTTP: edges', () => {
   const token = 't'.repeat(20);
 
   before(async () => {
-    const cluster = doc({ apps: [app(pipeline())], deployments: [deployment('cam', 'syn')], placements: [] });
+    // 'cam' is not placed; 'open' is, on replicas nobody answers (its frames are read, then fail upstream).
+    const placements = ['decode', 'detect', 'track'].map((module) => ({
+      deployment: 'open',
+      module,
+      node: 'n1',
+      accelerator: 'cpu',
+      fps: 10,
+    }));
+    const deployments = [deployment('cam', 'syn'), deployment('open', 'syn')];
+    const cluster = doc({ apps: [app(pipeline())], deployments, placements });
+    const replicas = placements.map((p) => replica(replicaName('n1', 'syn', p.module, 'default', 'cpu'), 1));
     dp = createDataPlane({
       nodeId: 'n1',
       store: { read: () => cluster },
-      supervisor: { replicas: () => [] },
+      supervisor: { replicas: () => replicas },
       adminToken: token,
       openFrames: false,
       maxFrameBytes: 10,
@@ -82,7 +93,7 @@ describe('frames over HTTP: edges', () => {
     });
     assert.equal(big.status, 413);
     assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'too-large');
-    const chunked = await fetch(`${base}/v1/deployments/cam/frames`, {
+    const chunked = await fetch(`${base}/v1/deployments/open/frames`, {
       method: 'POST',
       headers: auth,
       duplex: 'half',

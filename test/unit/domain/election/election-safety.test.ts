@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { propertyParams } from '../../../support/property-seed.js';
 import { Sim } from './sim.js';
 
 const action = fc.oneof(
@@ -63,16 +64,16 @@ function run(sc: Scenario): Sim {
   return sim;
 }
 
-test('safety: one leader per term, leaders hold a majority, commits agree, acknowledged changes survive', () => {
+test('safety: one leader per term, leaders hold a majority, commits agree, acknowledged changes survive', (t) => {
   fc.assert(
     fc.property(scenario, (sc) => {
       run(sc);
     }),
-    { numRuns: 150 },
+    propertyParams(150, (l) => t.diagnostic(l)),
   );
 });
 
-test('liveness: after the network heals, one leader emerges and commits a new change', () => {
+test('liveness: after the network heals, one leader emerges and commits a new change', (t) => {
   fc.assert(
     fc.property(scenario, (sc) => {
       const sim = run(sc);
@@ -91,6 +92,6 @@ test('liveness: after the network heals, one leader emerges and commits a new ch
       for (const id of sim.ids)
         assert.equal(sim.states.get(id)!.leader, leader, `${id} follows ${leader} in term ${term}`);
     }),
-    { numRuns: 60 },
+    propertyParams(60, (l) => t.diagnostic(l)),
   );
 });

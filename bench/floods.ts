@@ -1,0 +1,285 @@
+/**
+ * bench:floods: what unauthenticated floods cost an appliance (issue 14).
+ * Starts one appliance (with a cluster token, so the peer API is served) on
+ * loopback, then runs four floods one after another, each bounded in time:
+ *
+ *   frames  150 concurrent 15 MB frame bodies to a deployment that does not exist
+ *   peers   100 concurrent 8 MB unsigned bodies to /v1/peer/raft
+ *   events  20,000 attempts to open /v1/events (those answered stay open)
+ *   ids     5,000 badly signed peer requests, each under another peer id (one source address)
+ *
+ * Throughout, it samples the appliance's RSS (/proc/<pid>/status) and times
+ * GET /healthz every 50 ms on a fresh connection. Floods come from other
+ * loopback addresses (127.0.1.x) than the probe (127.0.0.1), as a LAN
+ * attacker's would. Targets: peak RSS < 300 MB, /healthz within 100 ms.
+ * Loopback only. Prints a table; writes bench/results/floods.json.
+ *
+ *   npm run bench:floods [-- --phase-seconds 20]
+ */
+import { setMaxListeners } from 'node:events';
+import http from 'node:http';
+import { Worker } from 'node:worker_threads';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { freePort, removeDir, spawnAppliance, tempDir, waitHealthy } from '../test/integration/appliance-process.js';
+
+const args = process.argv.slice(2);
+const PHASE_S = Number(args[args.indexOf('--phase-seconds') + 1]) || 20;
+const TARGET_RSS_MB = 300;
+const TARGET_HEALTHZ_MS = 100;
+const MB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const source = (i: number) => `127.0.1.${1 + (i % 200)}`;
+
+function rssMB(pid: number, field = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** One request: headers, then `bytes` of body in 1 MiB chunks (stops when the server answers or cuts). */
+function flood(port: number, path: string, bytes: number, headers: Record<string, string>, i: number): Promise<string> {
+  const chunk = Buffer.alloc(Math.min(MB, bytes || 1), 7);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (what: string) => {
+      if (!done) {
+        done = true;
+        req.destroy();
+        resolve(what);
+      }
+    };
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      path,
+      method: 'POST',
+      agent: false,
+      localAddress: source(i),
+      headers: { ...headers, 'content-length': bytes },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => finish(String(res.statusCode)));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => finish(e.code ?? 'error'));
+    req.setTimeout(PHASE_S * 1000, () => finish('timeout'));
+    let sent = 0;
+    const pump = () => {
+      while (!done && sent < bytes) {
+        const n = Math.min(chunk.length, bytes - sent);
+        sent += n;
+        if (!req.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (!done) req.end();
+    };
+    pump();
+  });
+}
+
+/** Opens /v1/events; 'held' streams stay open until `release` aborts. */
+function openEvents(port: number, i: number, release: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get({
+      host: '127.0.0.1',
+      port,
+      path: '/v1/events',
+      agent: false,
+      localAddress: source(i),
+      signal: release,
+    });
+    req.on('response', (res) => {
+      if (res.statusCode === 200) {
+        res.on('data', () => undefined);
+        resolve('200 (held)');
+      } else {
+        res.resume();
+        resolve(String(res.statusCode));
+      }
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    req.setTimeout(PHASE_S * 1000, () => {
+      req.destroy();
+      resolve('timeout');
+    });
+  });
+}
+
+/** Runs `n` tasks with at most `width` in flight; counts their outcomes. */
+async function pool(n: number, width: number, task: (i: number) => Promise<string>): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  let next = 0;
+  const lane = async () => {
+    while (next < n) {
+      const r = await task(next++);
+      counts[r] = (counts[r] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, n) }, lane));
+  return counts;
+}
+
+interface Probe {
+  rssPeakMB: number;
+  healthzMaxMs: number;
+  healthzP99Ms: number;
+  healthzFailed: number;
+  samples: number;
+}
+
+/**
+ * Samples RSS and /healthz every 50 ms until `stop` is aborted, in a worker
+ * thread: the floods keep this process's own event loop busy, and their
+ * delays must not be counted as the appliance's.
+ */
+const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const fs = require('node:fs');
+const { pid, port } = workerData;
+let stop = false;
+parentPort.on('message', () => { stop = true; });
+const status = () => fs.readFileSync('/proc/' + pid + '/status', 'utf8');
+const rss = () => Number((/VmRSS:\\s+(\\d+) kB/.exec(status()) || [0, NaN])[1]) / 1024;
+const get = () => new Promise((resolve) => {
+  const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 2000 }, (res) => {
+    res.resume(); res.on('end', () => resolve(res.statusCode === 200));
+  });
+  req.on('timeout', () => { req.destroy(); resolve(false); });
+  req.on('error', () => resolve(false));
+});
+(async () => {
+  const lat = []; let rssPeak = 0; let failed = 0;
+  while (!stop) {
+    rssPeak = Math.max(rssPeak, rss());
+    const t0 = performance.now();
+    if (await get()) lat.push(performance.now() - t0); else failed++;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  parentPort.postMessage({ lat, rssPeak, failed });
+})();
+`;
+
+async function probe(pid: number, port: number, stop: AbortSignal): Promise<Probe> {
+  const worker = new Worker(PROBE, { eval: true, workerData: { pid, port } });
+  const done = new Promise<{ lat: number[]; rssPeak: number; failed: number }>((r) => worker.once('message', r));
+  stop.addEventListener('abort', () => worker.postMessage('stop'), { once: true });
+  const { lat, rssPeak, failed } = await done;
+  await worker.terminate();
+  lat.sort((a, b) => a - b);
+  const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! : NaN);
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return {
+    rssPeakMB: round(rssPeak),
+    healthzMaxMs: round(lat.at(-1) ?? NaN),
+    healthzP99Ms: round(pct(0.99)),
+    healthzFailed: failed,
+    samples: lat.length + failed,
+  };
+}
+
+interface PhaseResult extends Probe {
+  phase: string;
+  seconds: number;
+  outcomes: Record<string, number>;
+  logLines: number;
+}
+
+async function main(): Promise<void> {
+  const port = await freePort();
+  const dataDir = tempDir('rim-floods-');
+  const app = spawnAppliance({
+    RIM_API_PORT: String(port),
+    RIM_API_HOST: '127.0.0.1',
+    RIM_DATA_DIR: dataDir,
+    RIM_CLUSTER_TOKEN: 'floods-bench-cluster-token-0123456789',
+    RIM_NODE_ID: 'floods',
+  });
+  const results: PhaseResult[] = [];
+  try {
+    await waitHealthy(app, 60_000);
+    await sleep(2000);
+    const pid = app.child.pid!;
+    const idleMB = rssMB(pid);
+    const refusedLines = () =>
+      app
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes('peer request refused')).length;
+
+    const phase = async (name: string, run: () => Promise<Record<string, number>>) => {
+      const stop = new AbortController();
+      const sampling = probe(pid, port, stop.signal);
+      const lines0 = refusedLines();
+      const t0 = Date.now();
+      const outcomes = await Promise.race([
+        run(),
+        sleep(PHASE_S * 1000 * 2).then(() => ({ 'phase cut at its time bound': 1 })),
+      ]);
+      const seconds = Math.round((Date.now() - t0) / 100) / 10;
+      await sleep(500);
+      stop.abort();
+      results.push({ phase: name, seconds, outcomes, logLines: refusedLines() - lines0, ...(await sampling) });
+      console.log(`${name}: ${JSON.stringify(results.at(-1))}`);
+    };
+
+    await phase('frames: 150 × 15 MB to an unknown deployment', () =>
+      pool(150, 150, (i) => flood(port, '/v1/deployments/no-such-deployment/frames', 15 * MB, {}, i)),
+    );
+    await phase('peers: 100 × 8 MB unsigned to /v1/peer/raft', () =>
+      pool(100, 100, (i) => flood(port, '/v1/peer/raft', 8 * MB, { 'content-type': 'application/json' }, i)),
+    );
+    const release = new AbortController();
+    setMaxListeners(0, release.signal);
+    await phase('events: 20,000 attempts to open /v1/events', async () => {
+      const counts = await pool(20_000, 1000, (i) => openEvents(port, i, release.signal));
+      return counts;
+    });
+    release.abort();
+    await phase('ids: 5,000 badly signed peer requests, one peer id each', () =>
+      pool(5000, 200, (i) => {
+        const headers = {
+          'rim-peer-id': `forged-${i}`,
+          'rim-peer-timestamp': String(Date.now()),
+          'rim-peer-nonce': i.toString(16).padStart(24, '0'),
+          'rim-peer-signature': 'f'.repeat(64),
+        };
+        return flood(port, '/v1/peer/raft', 2, headers, 0);
+      }),
+    );
+
+    const peak = rssMB(pid, 'VmHWM');
+    const worstHealthz = Math.max(...results.map((r) => r.healthzMaxMs));
+    const out = {
+      at: new Date().toISOString(),
+      idleRssMB: Math.round(idleMB * 10) / 10,
+      peakRssMB: Math.round(peak * 10) / 10,
+      worstHealthzMs: worstHealthz,
+      healthzFailed: results.reduce((a, r) => a + r.healthzFailed, 0),
+      targets: { rssMB: TARGET_RSS_MB, healthzMs: TARGET_HEALTHZ_MS },
+      met: { rss: peak < TARGET_RSS_MB, healthz: worstHealthz <= TARGET_HEALTHZ_MS },
+      phases: results,
+    };
+    console.log(`\n${'phase'.padEnd(50)}    s  peak RSS MB  /healthz max/p99 ms  fails  log  samples`);
+    for (const r of results) {
+      console.log(
+        `${r.phase.padEnd(50)} ${String(r.seconds).padStart(4)}  ${String(r.rssPeakMB).padStart(10)}  ` +
+          `${`${r.healthzMaxMs}/${r.healthzP99Ms}`.padStart(19)}  ${String(r.healthzFailed).padStart(5)}  ${r.logLines}` +
+          `  ${r.samples}`,
+      );
+    }
+    console.log(
+      `\nidle RSS ${out.idleRssMB} MB; peak RSS (VmHWM) ${out.peakRssMB} MB (target < ${TARGET_RSS_MB}); ` +
+        `worst /healthz ${worstHealthz} ms (target ≤ ${TARGET_HEALTHZ_MS}); /healthz failures ${out.healthzFailed}`,
+    );
+    writeFileSync('bench/results/floods.json', `${JSON.stringify(out, null, 2)}\n`);
+  } finally {
+    app.child.kill('SIGTERM');
+    await Promise.race([app.exited, sleep(8000)]);
+    if (app.child.exitCode === null) app.child.kill('SIGKILL');
+    removeDir(dataDir);
+  }
+}
+
+await main();

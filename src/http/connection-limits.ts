@@ -1,0 +1,33 @@
+/**
+ * Caps on the connections one HTTP server holds: in all (node's
+ * `maxConnections`, well below the process's file handles, so that Docker,
+ * the store and the peers always have some) and per client address, so that
+ * one client cannot hold them all. Connections past a cap are closed at once.
+ * Slow clients lose their socket after the header and request timeouts.
+ */
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export const CONNECTION_LIMITS = { total: 4096, perClient: 512, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 };
+
+export function limitConnections(server: Server, limits: Partial<typeof CONNECTION_LIMITS> = {}): void {
+  const l = { ...CONNECTION_LIMITS, ...limits };
+  server.maxConnections = l.total;
+  server.headersTimeout = l.headersTimeoutMs;
+  server.requestTimeout = l.requestTimeoutMs;
+  const perClient = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const client = socket.remoteAddress ?? '';
+    const n = (perClient.get(client) ?? 0) + 1;
+    if (n > l.perClient) {
+      socket.destroy();
+      return;
+    }
+    perClient.set(client, n);
+    socket.once('close', () => {
+      const left = (perClient.get(client) ?? 1) - 1;
+      if (left > 0) perClient.set(client, left);
+      else perClient.delete(client);
+    });
+  });
+}

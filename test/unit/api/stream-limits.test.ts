@@ -1,0 +1,107 @@
+/**
+ * Caps on what a client can hold open: event streams in all and per client
+ * address (503 past them, the slot freed when a stream closes), and
+ * connections per client address.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import express, { type Response } from 'express';
+import type { ApiDeps } from '../../../src/api/deps.js';
+import { eventRoutes } from '../../../src/api/routes/events.js';
+import { EventBus } from '../../../src/events/event-bus.js';
+import { limitConnections } from '../../../src/http/connection-limits.js';
+
+/** Opens GET /v1/events from `source`; resolves with the status and the request (to end it). */
+function openStream(port: number, source: string): Promise<{ status: number; req: http.ClientRequest }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/v1/events', localAddress: source, agent: false });
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode!, req });
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('event streams are capped in all and per client address', { timeout: 10_000 }, () => {
+  const open = new Set<Response>();
+  const deps = { nodeId: 'n1', events: new EventBus(Date.now), eventStreams: { total: 3, perClient: 2 } };
+  let server: http.Server;
+  let port = 0;
+  const held: http.ClientRequest[] = [];
+
+  before(async () => {
+    const app = express();
+    app.use(eventRoutes(deps as unknown as ApiDeps, open));
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    for (const r of held) r.destroy();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('a third stream from one address is refused; another address still gets one until the total is reached', async () => {
+    const a1 = await openStream(port, '127.0.0.1');
+    const a2 = await openStream(port, '127.0.0.1');
+    held.push(a1.req, a2.req);
+    assert.deepEqual([a1.status, a2.status], [200, 200]);
+    assert.equal((await openStream(port, '127.0.0.1')).status, 503, 'per client');
+    const b1 = await openStream(port, '127.0.0.2');
+    held.push(b1.req);
+    assert.equal(b1.status, 200);
+    assert.equal((await openStream(port, '127.0.0.2')).status, 503, 'in all');
+    assert.equal(open.size, 3);
+  });
+
+  it('a closed stream frees its slot', async () => {
+    held.shift()!.destroy();
+    await waitFor(() => open.size === 2);
+    const again = await openStream(port, '127.0.0.1');
+    held.push(again.req);
+    assert.equal(again.status, 200);
+  });
+});
+
+describe('connections are capped per client address', { timeout: 10_000 }, () => {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  const sockets: Socket[] = [];
+  let port = 0;
+  before(async () => {
+    limitConnections(server, { perClient: 3 });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+
+  /** Resolves 'closed' when the server cuts the connection, 'answered' when it answers a request on it. */
+  function probe(source: string): Promise<'closed' | 'answered'> {
+    return new Promise((resolve) => {
+      const s = connect({ host: '127.0.0.1', port, localAddress: source });
+      sockets.push(s);
+      s.on('data', () => resolve('answered'));
+      s.on('close', () => resolve('closed'));
+      s.on('error', () => undefined);
+      s.on('connect', () => s.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n'));
+    });
+  }
+
+  it('the fourth connection from one address is closed; another address is served', async () => {
+    const first = await Promise.all([probe('127.0.0.1'), probe('127.0.0.1'), probe('127.0.0.1')]);
+    assert.deepEqual(first, ['answered', 'answered', 'answered']);
+    assert.equal(await probe('127.0.0.1'), 'closed');
+    assert.equal(await probe('127.0.0.3'), 'answered');
+  });
+});
+
+async function waitFor(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+}
