@@ -266,7 +266,9 @@ export class DockerContainerEngine implements ContainerEngine {
 
   async create(spec: ReplicaSpec): Promise<string> {
     // The image's own user decides the replica's (never root unless the manifest says so).
-    const info = await this.inspectImage(spec.image);
+    const info = await this.inspectImage(spec.image).catch((e: unknown) => {
+      throw e instanceof NotFoundError ? imageNotOnBox(imageNameOf(spec)) : e;
+    });
     const image = await this.imageToRun(spec);
     // Docker answers 404 to a create only when the image is missing.
     const c = await this.call(`create container ${spec.name}`, () =>

@@ -79,7 +79,11 @@ export class LiveReplicaDirectory {
     deadline: number,
     now: () => number,
   ): Promise<DeploymentRoute | undefined> {
-    let route: DeploymentRoute | undefined;
+    // The answers may have come while the frame's body was read: route again on fresh data first.
+    this.stale = true;
+    this.builtAt = -Infinity;
+    let route: DeploymentRoute | undefined = this.route(name, now());
+    if (route.kind !== 'routable' || route.modules.every((m) => m.endpoints.length > 0)) return route;
     // Twice at most: a member's first list names replicas that then await their first probe.
     for (let i = 0; i < 2; i++) {
       const waited =

@@ -95,13 +95,13 @@ test("an assignment takes each replica's limits from the profile of its module, 
 
 test("replicas run as a non-root user: the image's own, or nobody; root only when the manifest says runAsRoot", () => {
   const s = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'decode', accelerator: cpu, port: 17000 });
-  assert.equal(createOptions(s, {}, '').User, NOBODY, 'an image that names no user runs as nobody');
-  assert.equal(createOptions(s, {}, 'root').User, NOBODY);
-  assert.equal(createOptions(s, {}, '0:0').User, NOBODY);
-  assert.equal(createOptions(s, {}, '1000').User, undefined, "an image's own non-root user is kept");
+  assert.equal(createOptions(s, {}, s.image, '').User, NOBODY, 'an image that names no user runs as nobody');
+  assert.equal(createOptions(s, {}, s.image, 'root').User, NOBODY);
+  assert.equal(createOptions(s, {}, s.image, '0:0').User, NOBODY);
+  assert.equal(createOptions(s, {}, s.image, '1000').User, undefined, "an image's own non-root user is kept");
   const rootApp: RegisteredApp = { ...synthetic, manifest: parseManifest({ ...synthetic.manifest, runAsRoot: true }) };
   const r = buildReplicaSpec({ node: 'box-1', app: rootApp, module: 'decode', accelerator: cpu, port: 17000 });
-  assert.equal(createOptions(r, {}, '1000').User, '0:0');
+  assert.equal(createOptions(r, {}, r.image, '1000').User, '0:0');
   assert.equal(replicaUser({}, undefined), NOBODY);
 });
 

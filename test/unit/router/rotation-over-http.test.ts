@@ -133,7 +133,8 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       }),
     };
     const send = await serve(cluster, [], peers);
-    assert.equal((await send()).status, 200);
+    const first = await send();
+    assert.equal(first.status, 200, first.text);
     const before = m.frames;
     cluster.members[0]!.state = 'suspect';
     cluster.version++;
