@@ -63,3 +63,18 @@ export type JoinRequest = Omit<z.infer<typeof joinSchema>, 'inventory'> & { inve
 /** A change forwarded by a follower: the whole new document, valid only on top of `baseVersion`. */
 export const proposeSchema = z.object({ baseVersion: z.number().int().nonnegative(), doc });
 export interface ProposeRequest { baseVersion: number; doc: ClusterDocument }
+
+/** A profiling task the leader hands a box that has the accelerator model (POST /v1/peer/profile). */
+export const profileTaskSchema = z.strictObject({
+  task: z.string().min(1).max(200),
+  target: z.strictObject({
+    app: z.string().min(1).max(63),
+    module: z.string().min(1).max(63),
+    variant: z.string().min(1).max(63).optional(),
+    accelerator: z.string().min(1).max(64),
+    digest: z.string().min(1).max(200),
+  }),
+  acceleratorId: z.string().min(1).max(64).optional(),
+  shared: z.boolean(),
+});
+export type ProfileTaskRequest = z.infer<typeof profileTaskSchema>;

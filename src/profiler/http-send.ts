@@ -12,6 +12,8 @@ export interface SendOutcome {
   /** `timeout`, `ECONNREFUSED`, `HTTP 500`, `aborted`… */
   error?: string;
   body?: Buffer;
+  /** Size of the answer's body (bytes), kept or not: the module's frame size. */
+  bytes?: number;
 }
 
 /** Sends one frame; resolves when the answer is read or the request failed. */
@@ -59,11 +61,14 @@ export function postFrame(o: HttpSendOptions, signal: AbortSignal): Promise<Send
       },
     }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => { if (o.keepBody) chunks.push(c); });
+      let bytes = 0;
+      res.on('data', (c: Buffer) => { bytes += c.length; if (o.keepBody) chunks.push(c); });
       res.on('end', () => {
         const status = res.statusCode ?? 0;
         const ok = status >= 200 && status < 300;
-        finish({ ok, status, ...(ok ? {} : { error: `HTTP ${status}` }), ...(o.keepBody ? { body: Buffer.concat(chunks) } : {}) });
+        finish({
+          ok, status, bytes, ...(ok ? {} : { error: `HTTP ${status}` }), ...(o.keepBody ? { body: Buffer.concat(chunks) } : {}),
+        });
       });
       res.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, error: e.code ?? e.message }));
     });

@@ -3,11 +3,13 @@
  * nodes for every deployment whose app has measured profiles; a deployment
  * whose app has none yet runs on the stand-in (whole DAG on the least
  * loaded live node) until the profiler has measured it, since the engine
- * can only reject what it cannot size. The previous plan goes in, so
+ * can only reject what it cannot size. A module's measured frame size
+ * (its profile's `frameKB`) prices its cross-node edges. The previous plan goes in, so
  * re-planning after a node's loss or return moves as little as it can.
  */
 import { planPlacement } from '../placement/index.js';
 import type { PlanOptions } from '../placement/strategy.js';
+import { withMeasuredFrameSizes } from '../profiling/frame-size.js';
 import type { ClusterDocument, NetworkSpec, NodeInventory, Plan } from '../types.js';
 import type { ClusterPlanner } from './planner.js';
 import { standInPlan } from './stand-in-plan.js';
@@ -24,7 +26,8 @@ export function clusterPlanner(options: PlanOptions, network: NetworkSpec = DEFA
       ...p, placements: p.placements.filter((x) => names.has(x.deployment)), rejected: p.rejected.filter((x) => names.has(x.deployment)),
     });
     const engine = sized.length && nodes.length
-      ? planPlacement({ nodes, network }, doc.apps.map((a) => a.manifest), profiles, sized, options, only(previous, new Set(sized.map((d) => d.name))))
+      ? planPlacement({ nodes, network }, withMeasuredFrameSizes(doc.apps.map((a) => a.manifest), profiles), profiles, sized,
+        options, only(previous, new Set(sized.map((d) => d.name))))
       : undefined;
     const standIn = unsized.length || !engine
       ? standInPlan({ ...doc, deployments: unsized }, nodes, only(previous, new Set(unsized.map((d) => d.name))))
