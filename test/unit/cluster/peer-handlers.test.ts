@@ -33,9 +33,9 @@ const status = { name: 'test', self: 'n1', role: 'follower', leader: null, term:
 /** A view whose leadership, document and proposals the test controls. */
 function fakeView() {
   const doc: ClusterDocument = { ...emptyDocument('test'), version: 3 };
-  const state = { leader: false, doc, proposeError: undefined as Error | undefined };
+  const state = { leader: false, leaderId: null as string | null, doc, proposeError: undefined as Error | undefined };
   const entry = (data: ClusterDocument): Entry<ClusterDocument> => ({ term: 1, index: data.version, voters: [], data });
-  const snapshot = () => ({ role: state.leader ? 'leader' : 'follower', leader: null, term: 1 });
+  const snapshot = () => ({ role: state.leader ? 'leader' : 'follower', leader: state.leaderId, term: 1 });
   const view: ClusterView = {
     snapshot: () => snapshot() as unknown as RaftState<ClusterDocument>,
     isLeader: () => state.leader,
@@ -58,6 +58,7 @@ describe('peer handlers answer failures through the one error mapping', () => {
   const logs: string[] = [];
   const destination = new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } });
   const logger = createLogger({ level: 'info', destination });
+  const tasks: unknown[] = [];
   const leaderWork = new LeaderWork({
     nodeId: 'n1', view, detector: { suspectAfterMs: 1, deadAfterMs: 2, expireAfterMs: 0 },
     timings: { leaderTickMs: 200 }, logger, now: Date.now,
@@ -78,6 +79,7 @@ describe('peer handlers answer failures through the one error mapping', () => {
         hello: async () => { throw new Error('secret detail of a bug'); },
         join: (body, from, ip) => leaderWork.onJoin(body, from, ip),
         status: () => status,
+        profile: async (t) => { tasks.push(t); },
       }),
     }));
     server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
@@ -147,6 +149,24 @@ describe('peer handlers answer failures through the one error mapping', () => {
     const notLeader = await post<{ leader: string | null }>('/join', { ...join, id: 'n2' });
     assert.equal(notLeader.status, 409, 'a follower points the caller at the leader');
     assert.deepEqual(notLeader.body, { leader: null });
+  });
+
+  it('a profiling task is taken (202) only from the leader and only when well formed', async () => {
+    const task = { task: 't-1', target: { app: 'synthetic', module: 'detect', accelerator: 'T4', digest: 'sha256:a' }, shared: false };
+    state.leaderId = 'n3';
+    const notLeader = await post('/profile', task);
+    assert.equal(notLeader.status, 403);
+    assert.match(notLeader.body.error.message, /only the leader hands out profiling tasks \(leader: n3\)/);
+    state.leaderId = 'n2';
+    const bad = await post('/profile', { ...task, target: { app: 'synthetic' } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /^profiling task field target\.module/);
+    assert.equal(tasks.length, 0, 'nothing refused reached the profiler');
+    const ok = await post<{ accepted: string }>('/profile', task);
+    assert.equal(ok.status, 202);
+    assert.deepEqual(ok.body, { accepted: 't-1' });
+    assert.deepEqual(tasks, [task]);
+    state.leaderId = null;
   });
 
   it('an unexpected failure is a 500 whose details stay in the log', async () => {
