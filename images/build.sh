@@ -8,7 +8,8 @@
 # changed: each carries a `rim.source-hash` label (sha256 over its build
 # context, its Dockerfile and the base image id) that is compared first.
 # Tags: rim/node-base:20, rim/sample-synthetic, rim/sample-noop,
-#       rim/sample-dnn, rim/appliance:dev + rim/appliance.
+#       rim/sample-dnn, rim/appliance:dev + rim/appliance (RIM_APPLIANCE_TAG=rim/appliance:x builds that tag
+#       alone, e.g. a branch's image that must not replace the shared :dev).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -113,7 +114,8 @@ if want appliance; then
       while read -r dir; do cp -a --parents "$dir" "$STAGE/" 2>/dev/null || true; done
     [ -d "$STAGE/node_modules/pino" ] || { echo "images: staging production node_modules failed (no pino)" >&2; exit 1; }
     cp images/appliance/Dockerfile images/appliance/.dockerignore "$STAGE/"
-    build rim/appliance:dev "$STAGE" "$STAGE/Dockerfile" rim/appliance:latest
+    if [ -n "${RIM_APPLIANCE_TAG:-}" ]; then build "$RIM_APPLIANCE_TAG" "$STAGE" "$STAGE/Dockerfile"
+    else build rim/appliance:dev "$STAGE" "$STAGE/Dockerfile" rim/appliance:latest; fi
   fi
 fi
 say "done"
