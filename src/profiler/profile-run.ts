@@ -75,7 +75,8 @@ export async function runTasks(tasks: readonly ProfileTask[], views: TaskView[],
         const out = await deps.execute(site, item.task, deps.signal);
         if ('profile' in out) {
           const p = out.profile;
-          Object.assign(item.view, { state: p.state === 'ok' ? 'done' : 'failed' }, p.reason ? { reason: p.reason } : {});
+          item.view.state = p.state === 'ok' ? 'done' : 'failed';
+          if (p.reason) item.view.reason = p.reason;
         } else if ('lost' in out) {
           lost.add(node);
           item.view.reason = out.lost;

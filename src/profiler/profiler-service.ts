@@ -15,9 +15,10 @@ import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Store } from '../adapters/store.js';
 import { ValidationError } from '../domain/errors.js';
 import { profileIdentity, upsertProfile, type ProfileTarget } from '../domain/profiling/profile-key.js';
-import { clusterModels, freeAcceleratorOf, type ProfilingSite } from '../domain/profiling/profile-dispatch.js';
+import {
+  clusterModels, freeAcceleratorOf, liveBoxes, type ProfilingSite,
+} from '../domain/profiling/profile-dispatch.js';
 import { dueProfiles, type ProfileTask } from '../domain/profiling/profile-tasks.js';
-import { aliveMembers } from '../domain/membership/member-changes.js';
 import type { NodeInventory, Plan, RegisteredApp, StoredProfile } from '../domain/types.js';
 import { sleep } from '../sleep.js';
 import type { Logger } from '../log.js';
@@ -29,6 +30,7 @@ import { profileTarget } from './profile-target.js';
 import { sweepProfilingReplicas } from './profiling-replicas.js';
 import { runTasks, taskViews, type TaskOutcome, type TaskView } from './profile-run.js';
 import { runRemote, type ProfileTaskMessage, type ProfilingCluster } from './remote-task.js';
+import type { ProfilerStatus, RefreshOptions, RefreshReport } from './profiler-status.js';
 
 export interface ProfilerDeps {
   engine: ContainerEngine;
@@ -55,28 +57,7 @@ export interface ProfilerDeps {
   host?: string;
 }
 
-export interface RefreshOptions {
-  /** Only these apps. */
-  apps?: string[];
-  /** Re-measure even profiles that still hold. */
-  force?: boolean;
-}
-
-export interface RefreshReport {
-  due: Array<{ profile: string; why: string }>;
-  profiled: Array<{ profile: string; state: StoredProfile['state']; maxFps: number; latencyMs: number; reason?: string }>;
-}
-
-export interface ProfilerStatus {
-  enabled: boolean;
-  schedule: string;
-  running: boolean;
-  current?: string;
-  queued: number;
-  lastRun?: { at: number; report: RefreshReport };
-  /** The tasks of the run in progress, else of the last run: where each runs or ran, its state and reason. */
-  tasks: TaskView[];
-}
+export type { RefreshOptions, RefreshReport, ProfilerStatus } from './profiler-status.js';
 
 /** Where a measurement runs on this box, as the leader chose it. */
 interface LocalSite { acceleratorId?: string; shared?: boolean; task?: string }
@@ -171,10 +152,13 @@ export class ProfilerService {
     const app = await this.appNamed(m.target.app);
     if (!app) throw new ValidationError(`no registered app named ${m.target.app} on this box`, 'target.app');
     this.queued += 1;
-    const site: LocalSite = { shared: m.shared, task: m.task, ...(m.acceleratorId ? { acceleratorId: m.acceleratorId } : {}) };
+    const site: LocalSite = {
+      shared: m.shared, task: m.task, ...(m.acceleratorId ? { acceleratorId: m.acceleratorId } : {}),
+    };
     const run = this.chain.then(async () => this.measureOne(app, m.target, await this.deps.inventory.get(), site))
       .finally(() => { this.queued -= 1; });
-    this.chain = run.catch((e: Error) => this.deps.logger.error({ err: e.message, task: m.task }, 'profiling task failed'));
+    this.chain = run.catch((e: Error) =>
+      this.deps.logger.error({ err: e.message, task: m.task }, 'profiling task failed'));
   }
 
   private async appNamed(name: string): Promise<RegisteredApp | undefined> {
@@ -188,10 +172,7 @@ export class ProfilerService {
 
   /** The live boxes: this one as it is now, and in a cluster every other live member with an inventory. */
   private async boxes(): Promise<NodeInventory[]> {
-    const self = await this.deps.inventory.get();
-    const doc = this.deps.cluster?.doc();
-    const others = doc ? aliveMembers(doc).filter((m) => m.id !== self.id).flatMap((m) => (m.inventory ? [m.inventory] : [])) : [];
-    return [self, ...others];
+    return liveBoxes(await this.deps.inventory.get(), this.deps.cluster?.doc());
   }
 
   private plan(): Plan | undefined {
@@ -238,37 +219,37 @@ export class ProfilerService {
     const due = await this.due(opts);
     const report: RefreshReport = { due: due.map((t) => ({ profile: profileIdentity(t.target), why: t.why })), profiled: [] };
     if (due.length) this.deps.logger.info({ due: report.due }, 'profiles due');
-    const boxes = await this.boxes();
+    const self = await this.deps.inventory.get();
     const views = taskViews(due);
     if (due.length) this.tasks = views;
     await runTasks(due, views, {
-      boxes: () => (this.deps.cluster ? [boxes[0]!, ...boxes.slice(1).filter((b) => this.isAlive(b.id))] : boxes),
+      boxes: () => liveBoxes(self, this.deps.cluster?.doc()),
       plan: () => this.plan(),
       signal: this.stopper.signal,
       execute: async (site, task, signal) => {
-        const out = await this.execute(site, task, boxes[0]!, signal);
+        const out = await this.execute(site, task, self, signal);
         if ('profile' in out) {
           const p = out.profile;
-          report.profiled.push({
-            profile: profileIdentity(p), state: p.state, maxFps: p.maxFps, latencyMs: p.latencyMs, ...(p.reason ? { reason: p.reason } : {}),
-          });
+          const { state, maxFps, latencyMs } = p;
+          const reason = p.reason ? { reason: p.reason } : {};
+          report.profiled.push({ profile: profileIdentity(p), state, maxFps, latencyMs, ...reason });
         }
         return out;
       },
     });
-    const ended = views.filter((v) => v.state === 'unavailable' || (v.state === 'failed' && !report.profiled.some((p) => p.profile === v.profile)));
-    if (ended.length) this.deps.logger.warn({ tasks: ended.map((v) => ({ profile: v.profile, state: v.state, reason: v.reason })) }, 'profiling tasks ended without a result');
+    const ended = views.filter((v) => v.state === 'unavailable' || v.state === 'failed');
+    if (ended.length) {
+      const tasks = ended.map((v) => ({ profile: v.profile, state: v.state, node: v.node, reason: v.reason }));
+      this.deps.logger.warn({ tasks }, 'profiling tasks ended without an ok profile');
+    }
     this.lastRun = { at: this.now(), report };
     return report;
   }
 
-  private isAlive(node: string): boolean {
-    const m = this.deps.cluster?.doc()?.members.find((x) => x.id === node);
-    return !!m && (m.state === 'alive' || m.state === 'suspect');
-  }
-
   /** One task on its site: here, or on another box through the peer API. */
-  private async execute(site: ProfilingSite, task: ProfileTask, self: NodeInventory, signal: AbortSignal): Promise<TaskOutcome> {
+  private async execute(
+    site: ProfilingSite, task: ProfileTask, self: NodeInventory, signal: AbortSignal,
+  ): Promise<TaskOutcome> {
     const app = this.deps.store.read().apps.find((a) => a.name === task.target.app);
     if (!app) return { failed: `app ${task.target.app} was removed` };
     const local = { shared: site.shared, ...(site.acceleratorId ? { acceleratorId: site.acceleratorId } : {}) };
@@ -276,18 +257,19 @@ export class ProfilerService {
       try {
         return { profile: await this.measureOne(app, task.target, self, local) };
       } catch (e) {
-        if (signal.aborted) return { failed: 'profiling stopped' };
-        return { failed: (e as Error).message };
+        return { failed: signal.aborted ? 'profiling stopped' : (e as Error).message };
       }
     }
-    const message: ProfileTaskMessage = { task: `${this.deps.nodeId}-${this.now()}-${++this.dispatched}`, target: task.target, ...local };
-    this.current = `${profileIdentity(task.target)} on ${site.node}`;
+    const id = `${this.deps.nodeId}-${this.now()}-${++this.dispatched}`;
+    const message: ProfileTaskMessage = { task: id, target: task.target, ...local };
     const wait = { timeoutMs: 2 * this.tuning.maxRunMs + this.tuning.healthTimeoutMs };
-    this.deps.logger.info({ profile: profileIdentity(task.target), node: site.node, accelerator: site.acceleratorId, shared: site.shared }, 'profiling task sent');
+    this.deps.logger.info({ profile: profileIdentity(task.target), task: id, ...site }, 'profiling task sent');
     return runRemote(this.deps.cluster, site.node, message, wait, signal);
   }
 
-  private async measureOne(app: RegisteredApp, target: ProfileTarget, inventory: NodeInventory, site: LocalSite = {}): Promise<StoredProfile> {
+  private async measureOne(
+    app: RegisteredApp, target: ProfileTarget, inventory: NodeInventory, site: LocalSite = {},
+  ): Promise<StoredProfile> {
     this.current = profileIdentity(target);
     try {
       const measured = await profileTarget(app, target, {

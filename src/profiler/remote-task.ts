@@ -50,10 +50,13 @@ export async function runRemote(
     if (profile) return { profile };
     const member = doc?.members.find((m) => m.id === node);
     if (!member || member.state === 'dead' || member.state === 'left') {
-      return { lost: `box ${node} was lost while profiling (${member ? `declared ${member.state}` : 'no longer a member'})` };
+      const why = member ? `declared ${member.state}` : 'no longer a member';
+      return { lost: `box ${node} was lost while profiling (${why})` };
     }
     if (!cluster.isLeader()) return { failed: 'this node stopped leading; the new leader takes the queue over' };
-    if (Date.now() > deadline) return { failed: `no result from box ${node} within ${Math.round(wait.timeoutMs / 1000)} s` };
+    if (Date.now() > deadline) {
+      return { failed: `no result from box ${node} within ${Math.round(wait.timeoutMs / 1000)} s` };
+    }
     await sleep(wait.pollMs ?? 250, signal).catch(() => undefined);
   }
   return { failed: 'profiling stopped' };

@@ -7,7 +7,8 @@
  * them and marked `shared`. A model no live box has cannot be measured:
  * the task ends `unavailable` with that reason.
  */
-import type { NodeInventory, Plan } from '../types.js';
+import { aliveMembers } from '../membership/member-changes.js';
+import type { ClusterDocument, NodeInventory, Plan } from '../types.js';
 import { CPU_MODEL } from './profile-key.js';
 
 export type ProfilingTaskState = 'queued' | 'running' | 'done' | 'failed' | 'unavailable';
@@ -26,9 +27,16 @@ export function clusterModels(boxes: readonly NodeInventory[]): string[] {
   return [...new Set(boxes.flatMap((b) => b.accelerators.map((a) => a.model)))].sort();
 }
 
+/** The boxes to profile on: this one as it is now, and every other live member with an inventory. */
+export function liveBoxes(self: NodeInventory, doc: ClusterDocument | undefined): NodeInventory[] {
+  const members = doc ? aliveMembers(doc).filter((m) => m.id !== self.id) : [];
+  return [self, ...members.flatMap((m) => (m.inventory ? [m.inventory] : []))];
+}
+
 /** Accelerator ids ("node/acc") that hold a placed replica in `plan`. */
 export function busyAccelerators(plan: Plan | undefined): Set<string> {
-  return new Set((plan?.placements ?? []).filter((p) => p.accelerator !== CPU_MODEL).map((p) => `${p.node}/${p.accelerator}`));
+  const onGpus = (plan?.placements ?? []).filter((p) => p.accelerator !== CPU_MODEL);
+  return new Set(onGpus.map((p) => `${p.node}/${p.accelerator}`));
 }
 
 /**
