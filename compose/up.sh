@@ -21,7 +21,9 @@
 # RIM_EXTRA_ENV (more "-e K=V" options for every box), RIM_LOG_LEVEL (info),
 # RIM_EMULATE_MODELS (comma-separated GPU models, one per box in turn, each an
 # emulated accelerator of RIM_EMULATE_CPUS cores; default
-# "RTX 2080 Ti,GTX 1080 Ti,GTX 1080" at 0.5; set it empty for CPU-only boxes).
+# "RTX 2080 Ti,GTX 1080 Ti,GTX 1080" at 0.5; set it empty for CPU-only boxes),
+# RIM_PROFILING (true: the leader profiles every app on every box's model, so
+# the plan is Rim's placement, not the stand-in; false turns it off).
 #
 # It touches only containers and networks labelled rim.test-cluster=$RIM_PREFIX:
 # a same-named container or network without that label stops it with a
@@ -93,7 +95,7 @@ for i in $(seq 1 "$BOXES"); do
     -e "RIM_CLUSTER_DISCOVERY_INTERFACE=eth0" \
     -e "RIM_DOCKER_NETWORK_MODE=container:$name" \
     -e "RIM_LOG_LEVEL=${RIM_LOG_LEVEL:-info}" \
-    -e "RIM_PROFILING_ENABLED=false" \
+    -e "RIM_PROFILING_ENABLED=${RIM_PROFILING:-true}" \
     "${extra[@]}" \
     "$IMAGE" >/dev/null
   echo "up.sh: $name at http://$BASE.$((10 + i)):7878"

@@ -182,7 +182,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     logger: componentLogger(root, 'control'),
     now,
   });
-  // The leader (a box on its own leads itself) profiles what placement needs, on this box's accelerators.
+  // The leader (a box on its own leads itself) keeps the profiling queue for every accelerator model of the
+  // cluster and hands each task to a box that has the model; this box runs the tasks it is handed.
   const profiler = new ProfilerService({
     engine,
     store,
@@ -196,6 +197,16 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     readImageFile: (image, path) => engine.readImageFile(image, path),
     gpu: config.accelerators.detectGpus ? new NvidiaSmiSampler() : undefined,
     isLeader: () => cluster?.node.isLeader ?? true,
+    ...(config.profiling.tuning ? { tuning: config.profiling.tuning } : {}),
+    ...(cluster
+      ? {
+          cluster: {
+            doc: () => cluster.node.newestDoc(),
+            isLeader: () => cluster.node.isLeader,
+            send: (node, task) => cluster.node.sendProfileTask(node, task),
+          },
+        }
+      : {}),
     onProfiled: (p) => {
       events.publish('profile', p.state, {
         app: p.app,
@@ -203,11 +214,13 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
         variant: p.variant,
         accelerator: p.accelerator,
         state: p.state,
+        node: p.node,
       });
-      // New figures can admit more or place better: plan again.
-      void control.replan().catch((e) => log.warn({ err: e }, 're-plan after profiling failed'));
+      // New figures can admit more or place better: plan again (in a cluster the leader re-plans on the new document).
+      if (!cluster) void control.replan().catch((e) => log.warn({ err: e }, 're-plan after profiling failed'));
     },
   });
+  if (cluster && config.profiling.enabled) cluster.node.onProfileTask((task) => profiler.acceptTask(task));
 
   let ready = false;
   // The data plane: frames in, sinks' output back; its measurements feed the API's views and /metrics.

@@ -21,7 +21,16 @@ export interface GpuInfo {
   uuid?: string;
   name: string;
   memoryMB: number;
+  /** What nvidia-smi reported in use now; absent when it says [N/A] or [Not Supported]. */
+  memoryUsedMB?: number;
+  utilizationPct?: number;
 }
+
+/** The query the inventory runs; DESIGN's GPU fields: model, memory, what is in use. */
+export const NVIDIA_SMI_QUERY = [
+  '--query-gpu=index,uuid,name,memory.total,memory.used,utilization.gpu',
+  '--format=csv,noheader,nounits',
+];
 
 export interface InventoryOptions {
   nodeId: string;
@@ -36,17 +45,34 @@ export interface Inventory {
   get(): Promise<NodeInventory>;
 }
 
-/** Parses `nvidia-smi --query-gpu=index,uuid,name,memory.total --format=csv,noheader,nounits`. */
+/** A number field, or undefined for `[N/A]`, `[Not Supported]`, empty and the like. */
+const field = (s: string | undefined): number | undefined => (s && /^\d+(\.\d+)?$/.test(s) ? Number(s) : undefined);
+
+/**
+ * Parses the output of NVIDIA_SMI_QUERY (older four-column output too: index, uuid, name, memory.total).
+ * Lines that are not GPU rows (a driver error, blank lines) are skipped; CRLF and padding are tolerated.
+ */
 export function parseNvidiaSmi(text: string): GpuInfo[] {
   return text
-    .split('\n')
+    .split(/\r?\n/)
     .map((l) => l.trim())
     .filter(Boolean)
-    .map((line) => {
-      const [index, uuid, name, mem] = line.split(',').map((s) => s.trim());
-      return { index: Number(index), uuid, name: name ?? 'unknown', memoryMB: Math.round(Number(mem)) || 0 };
-    })
-    .filter((g) => Number.isInteger(g.index));
+    .flatMap((line) => {
+      const [index, uuid, name, total, used, util] = line.split(',').map((s) => s.trim());
+      if (!index || !/^\d+$/.test(index) || !name) return [];
+      const memoryUsedMB = field(used);
+      const utilizationPct = field(util);
+      return [
+        {
+          index: Number(index),
+          ...(uuid ? { uuid } : {}),
+          name,
+          memoryMB: Math.round(field(total) ?? 0),
+          ...(memoryUsedMB !== undefined ? { memoryUsedMB } : {}),
+          ...(utilizationPct !== undefined ? { utilizationPct } : {}),
+        },
+      ];
+    });
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
@@ -57,11 +83,7 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
 
 export async function probeGpus(): Promise<GpuInfo[]> {
   try {
-    const out = await run(
-      'nvidia-smi',
-      ['--query-gpu=index,uuid,name,memory.total', '--format=csv,noheader,nounits'],
-      5000,
-    );
+    const out = await run('nvidia-smi', NVIDIA_SMI_QUERY, 5000);
     return parseNvidiaSmi(out);
   } catch {
     // No nvidia-smi (or it failed): ask systeminformation for NVIDIA controllers.

@@ -22,6 +22,7 @@ import type { ClusterView } from './cluster-view.js';
 import { DiscoveryLoop } from './discovery-loop.js';
 import { LeaderWork } from './leader-work.js';
 import type { PeerCaller } from './peer-client.js';
+import type { ProfileTaskRequest } from './peer-messages.js';
 import { peerHandlers } from './peer-handlers.js';
 import type { PeerHandler } from './peer-server.js';
 import { RaftDriver } from './raft-driver.js';
@@ -57,6 +58,7 @@ export class ClusterNode {
   private readonly raft: RaftConfig;
   private readonly listeners: ((doc: Doc) => void | Promise<void>)[] = [];
   private advertise: string;
+  private profileTasks: ((task: ProfileTaskRequest) => Promise<void>) | undefined;
   /** Aborted when the node stops: update()'s waits end then. */
   private stopped: AbortSignal = new AbortController().signal;
 
@@ -311,7 +313,30 @@ export class ClusterNode {
       hello: (body, from, ip) => this.discovery.onHello(body, from, ip),
       join: (body, from, ip) => this.leaderWork.onJoin(body, from, ip),
       status: () => this.status(),
+      profile: (task) => {
+        if (!this.profileTasks) throw new UnavailableError('this box does not profile (profiling is off)');
+        return this.profileTasks(task);
+      },
     });
+  }
+
+  /** Who runs the profiling tasks the leader hands this box (the appliance's profiler). */
+  onProfileTask(fn: (task: ProfileTaskRequest) => Promise<void>): void {
+    this.profileTasks = fn;
+  }
+
+  /** Hands `node` a profiling task over the signed peer API; resolves once it answered 202. */
+  async sendProfileTask(node: string, task: ProfileTaskRequest): Promise<void> {
+    const address = this.addressOf(node);
+    if (!address) throw new UnavailableError(`no address for box ${node}`);
+    const answer = await this.deps.client.call<{ error?: { message?: string } }>(
+      address,
+      'POST',
+      '/v1/peer/profile',
+      task,
+      this.timings.proposeCallTimeoutMs,
+    );
+    if (answer.status !== 202) throw new UnavailableError(answer.body?.error?.message ?? `answered ${answer.status}`);
   }
 
   /**

@@ -3,6 +3,8 @@
  * needs. Failures are thrown as typed errors; the peer server answers them
  * through the one error mapping (src/http). A 409 on /join (here is the
  * leader) and on /propose (here is the newer document) carry data, not errors.
+ * /profile answers 202 at once: the box measures, then writes the result
+ * into the replicated document itself.
  */
 import type { ClusterStatus } from '../domain/cluster-status.js';
 import type { RaftMessage } from '../domain/election/types.js';
@@ -10,7 +12,7 @@ import { ConflictError, ForbiddenError, NotLeaderError, UnavailableError } from 
 import type { ClusterDocument } from '../domain/types.js';
 import { parseBody } from '../http/parse-body.js';
 import type { ClusterView } from './cluster-view.js';
-import { parseRaftMessage, proposeSchema } from './peer-messages.js';
+import { parseRaftMessage, profileTaskSchema, proposeSchema, type ProfileTaskRequest } from './peer-messages.js';
 import type { PeerHandler, PeerRequest, PeerReply } from './peer-server.js';
 
 type Doc = ClusterDocument;
@@ -24,6 +26,8 @@ export interface PeerHandlerDeps {
   /** POST /join: a node asks to become a member (the leader's work). */
   join: (body: unknown, from: string, remoteIp: string) => Promise<PeerReply>;
   status: () => ClusterStatus;
+  /** POST /profile: the leader hands this box a profiling task; resolves once it is accepted (queued here). */
+  profile: (task: ProfileTaskRequest) => Promise<void>;
 }
 
 /** Keyed by "METHOD /name", as createPeerRouter expects. */
@@ -39,6 +43,14 @@ export function peerHandlers(d: PeerHandlerDeps): Record<string, PeerHandler> {
     'POST /join': ({ body, from, remoteAddress }) => d.join(body, from, remoteAddress),
     'POST /propose': (req) => propose(d.view, req),
     'GET /doc': () => ({ status: 200, body: { doc: d.view.newestDoc() ?? null, status: d.status() } }),
+    'POST /profile': async ({ body, from }) => {
+      const task = parseBody(profileTaskSchema, body, 'profiling task');
+      const leader = d.view.snapshot().leader;
+      if (from !== leader)
+        throw new ForbiddenError(`only the leader hands out profiling tasks (leader: ${leader ?? 'none'})`);
+      await d.profile(task);
+      return { status: 202, body: { accepted: task.task } };
+    },
   };
 }
 

@@ -111,3 +111,17 @@ export const statsAnswerSchema = z.object({
     }),
   ),
 });
+/** A profiling task the leader hands a box that has the accelerator model (POST /v1/peer/profile). */
+export const profileTaskSchema = z.strictObject({
+  task: z.string().min(1).max(200),
+  target: z.strictObject({
+    app: z.string().min(1).max(63),
+    module: z.string().min(1).max(63),
+    variant: z.string().min(1).max(63).optional(),
+    accelerator: z.string().min(1).max(64),
+    digest: z.string().min(1).max(200),
+  }),
+  acceleratorId: z.string().min(1).max(64).optional(),
+  shared: z.boolean(),
+});
+export type ProfileTaskRequest = z.infer<typeof profileTaskSchema>;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { placementStrategy } from './placement-strategy.js';
+import { profilerTuningSchema } from '../profiler/profiler-options.js';
 
 const NODE_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
@@ -132,6 +133,8 @@ export const configSchema = z.strictObject({
       /** node-cron expression for the profile refresh. */
       schedule: z.string().min(1).default('0 3 * * *'),
       enabled: z.boolean().default(true),
+      /** The profiler's windows and limits (src/profiler/profiler-options.ts); test clusters shorten them. */
+      tuning: profilerTuningSchema.partial().optional(),
     })
     .prefault({}),
   cluster: z

@@ -190,6 +190,15 @@ export interface StoredProfile extends Profile {
   state: 'ok' | 'failed' | 'stale';
   reason?: string;
   measuredAt: number;
+  /** The box that measured it (cluster profiling runs on a box that has the model). */
+  node?: string;
+  /**
+   * Measured on an accelerator that also held production replicas: the figures are a lower bound
+   * (the replicas took some of it), and it is measured again once an accelerator of the model is free.
+   */
+  shared?: boolean;
+  /** The module's output per frame as measured (KB); placement prefers it to the manifest's `frameKB`. */
+  frameKB?: number;
   /** Extra measurement detail (percentiles, windows); free-form for the profiler. */
   detail?: Record<string, unknown>;
 }

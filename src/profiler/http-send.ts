@@ -12,6 +12,8 @@ export interface SendOutcome {
   /** `timeout`, `ECONNREFUSED`, `HTTP 500`, `aborted`… */
   error?: string;
   body?: Buffer;
+  /** Size of the answer's body (bytes), kept or not: the module's frame size. */
+  bytes?: number;
 }
 
 /** Sends one frame; resolves when the answer is read or the request failed. */
@@ -62,7 +64,9 @@ export function postFrame(o: HttpSendOptions, signal: AbortSignal): Promise<Send
       },
       (res) => {
         const chunks: Buffer[] = [];
+        let bytes = 0;
         res.on('data', (c: Buffer) => {
+          bytes += c.length;
           if (o.keepBody) chunks.push(c);
         });
         res.on('end', () => {
@@ -71,6 +75,7 @@ export function postFrame(o: HttpSendOptions, signal: AbortSignal): Promise<Send
           finish({
             ok,
             status,
+            bytes,
             ...(ok ? {} : { error: `HTTP ${status}` }),
             ...(o.keepBody ? { body: Buffer.concat(chunks) } : {}),
           });

@@ -38,16 +38,19 @@ export interface TargetContext {
   host?: string;
   /** Epoch ms, for measuredAt. */
   now: () => number;
+  /** The accelerator to measure on (the leader's choice: one that holds no replica when it can); else the model's first. */
+  acceleratorId?: string;
 }
 
-/** The binding a module gets for a target on `model`: the model's first accelerator, or CPU cores. */
+/** The binding a module gets for a target on `model`: the chosen accelerator, else the model's first, or CPU cores. */
 export function bindingForModule(
   mod: ModuleSpec,
   model: string,
-  ctx: Pick<TargetContext, 'inventory' | 'tuning'>,
+  ctx: Pick<TargetContext, 'inventory' | 'tuning' | 'acceleratorId'>,
 ): AcceleratorBinding {
   if (mod.accelerator === 'cpu' || model === CPU_MODEL) return { kind: 'cpu', cpus: ctx.tuning.cpuModuleCores };
-  const acc = ctx.inventory.accelerators.find((a) => a.model === model);
+  const ofModel = ctx.inventory.accelerators.filter((a) => a.model === model);
+  const acc = ofModel.find((a) => a.id === ctx.acceleratorId) ?? ofModel[0];
   if (!acc) throw new ProfilingFailedError(`no accelerator of model "${model}" on node ${ctx.inventory.id}`);
   return bindingFor(acc.id, ctx.inventory.accelerators);
 }
@@ -125,7 +128,8 @@ export async function inputFor(
   const kept = ctx.inputs.output(app, parent.name);
   if (kept) return kept;
   const parentInput = await inputFor(app, parent.name, ctx, signal);
-  const model = parent.accelerator === 'gpu' ? (ctx.inventory.accelerators[0]?.model ?? CPU_MODEL) : CPU_MODEL;
+  const chosen = ctx.inventory.accelerators.find((a) => a.id === ctx.acceleratorId) ?? ctx.inventory.accelerators[0];
+  const model = parent.accelerator === 'gpu' ? (chosen?.model ?? CPU_MODEL) : CPU_MODEL;
   if (parent.accelerator === 'gpu' && model === CPU_MODEL)
     throw new ProfilingFailedError(
       `cannot produce the input of ${module}: upstream ${parent.name} needs an accelerator`,
@@ -190,6 +194,7 @@ export async function profileTarget(
       const agent = loadAgent();
       const spans: Array<[number, number]> = []; // one per measured level, in order
       const wantOutput = !whole && !target.variant && !ctx.inputs.output(app, target.module);
+      const output = { bytes: 0, answers: 0 }; // the module's frame size, from every answer
       try {
         const send = whole
           ? chainSend(
@@ -231,13 +236,14 @@ export async function profileTarget(
             onSpan: (_l, from, to) => {
               spans.push([from, to]);
             },
-            ...(wantOutput
-              ? {
-                  onAnswer: (o) => {
-                    if (o.body && !ctx.inputs.output(app, target.module)) ctx.inputs.keep(app, target.module, o.body);
-                  },
-                }
-              : {}),
+            onAnswer: (o) => {
+              if (o.bytes !== undefined) {
+                output.bytes += o.bytes;
+                output.answers += 1;
+              }
+              if (wantOutput && o.body && !ctx.inputs.output(app, target.module))
+                ctx.inputs.keep(app, target.module, o.body);
+            },
           },
         );
         if (outcome.maxFps <= 0) throw new ProfilingFailedError('no frame was answered successfully');
@@ -260,6 +266,7 @@ export async function profileTarget(
             binding: plan.map((p) => `${p.mod.name}: ${describeBinding(p.binding)}`).join(', '),
             inputBytes: input.length,
             ...(quota !== undefined ? { quotaCores: quota } : {}),
+            ...(!whole && output.answers > 0 ? { outputBytes: output.bytes / output.answers } : {}),
           },
           ctx.now(),
         );

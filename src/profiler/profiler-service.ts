@@ -1,18 +1,29 @@
 /**
  * The profiler as a service of the appliance: finds the profiles that are
- * due (missing, new digest, new accelerator model, stale), measures them one
- * at a time on this node, and stores each as it is measured. Runs on the
- * node-cron schedule (everything, forced), on request (POST
- * /v1/profiles/refresh), and every `checkIntervalMs` for what is missing.
- * On start it sweeps profiling containers a stopped appliance left behind.
+ * due (missing, new digest, new accelerator model, stale, shared) over the
+ * accelerator models of every live box, has each measured on a box that has
+ * the model (this one, or another through the peer API: profile-run.ts,
+ * remote-task.ts), one task at a time per box, and each result is stored in
+ * the replicated document as it is measured. Runs on the node-cron schedule
+ * (everything, forced), on request (POST /v1/profiles/refresh), and every
+ * `checkIntervalMs` for what is missing; only the leader runs the queue.
+ * A box runs the tasks the leader sends it (`acceptTask`). On start it
+ * sweeps profiling containers a stopped or lost appliance left behind.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Store } from '../adapters/store.js';
 import { ValidationError } from '../domain/errors.js';
 import { profileIdentity, upsertProfile, type ProfileTarget } from '../domain/profiling/profile-key.js';
+import {
+  clusterModels,
+  freeAcceleratorOf,
+  liveBoxes,
+  type ProfilingSite,
+} from '../domain/profiling/profile-dispatch.js';
 import { dueProfiles, type ProfileTask } from '../domain/profiling/profile-tasks.js';
-import type { NodeInventory, RegisteredApp, StoredProfile } from '../domain/types.js';
+import type { NodeInventory, Plan, RegisteredApp, StoredProfile } from '../domain/types.js';
+import { sleep } from '../sleep.js';
 import type { Logger } from '../log.js';
 import { FrameInputs, type ImageFileReader } from './frame-inputs.js';
 import type { GpuSampler } from './gpu-sampler.js';
@@ -20,6 +31,9 @@ import { PortPool, type PortRange } from './port-pool.js';
 import { profilerTuningSchema, type ProfilerTuning } from './profiler-options.js';
 import { profileTarget } from './profile-target.js';
 import { sweepProfilingReplicas } from './profiling-replicas.js';
+import { runTasks, taskViews, type TaskOutcome, type TaskView } from './profile-run.js';
+import { runRemote, type ProfileTaskMessage, type ProfilingCluster } from './remote-task.js';
+import type { ProfilerStatus, RefreshOptions, RefreshReport } from './profiler-status.js';
 
 export interface ProfilerDeps {
   engine: ContainerEngine;
@@ -38,37 +52,21 @@ export interface ProfilerDeps {
   gpu?: GpuSampler;
   /** Only the leader profiles; a one-box appliance is its own leader. */
   isLeader?: () => boolean;
+  /** In a cluster: the other boxes, and the peer API to hand them tasks. */
+  cluster?: ProfilingCluster;
   /** Called after each profile is stored (events, re-planning). */
   onProfiled?: (p: StoredProfile) => void;
   now?: () => number;
   host?: string;
 }
 
-export interface RefreshOptions {
-  /** Only these apps. */
-  apps?: string[];
-  /** Re-measure even profiles that still hold. */
-  force?: boolean;
-}
+export type { RefreshOptions, RefreshReport, ProfilerStatus } from './profiler-status.js';
 
-export interface RefreshReport {
-  due: Array<{ profile: string; why: string }>;
-  profiled: Array<{
-    profile: string;
-    state: StoredProfile['state'];
-    maxFps: number;
-    latencyMs: number;
-    reason?: string;
-  }>;
-}
-
-export interface ProfilerStatus {
-  enabled: boolean;
-  schedule: string;
-  running: boolean;
-  current?: string;
-  queued: number;
-  lastRun?: { at: number; report: RefreshReport };
+/** Where a measurement runs on this box, as the leader chose it. */
+interface LocalSite {
+  acceleratorId?: string;
+  shared?: boolean;
+  task?: string;
 }
 
 export class ProfilerService {
@@ -80,9 +78,11 @@ export class ProfilerService {
   private queued = 0;
   private current: string | undefined;
   private lastRun: ProfilerStatus['lastRun'];
+  private tasks: TaskView[] = [];
   private stopper = new AbortController();
   private task: ScheduledTask | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
+  private dispatched = 0;
 
   constructor(private readonly deps: ProfilerDeps) {
     if (!cron.validate(deps.schedule))
@@ -99,7 +99,9 @@ export class ProfilerService {
   /** The profiles due now, and why. */
   async due(opts: RefreshOptions = {}): Promise<ProfileTask[]> {
     const doc = this.deps.store.read();
-    const inventory = await this.deps.inventory.get();
+    const boxes = await this.boxes();
+    const plan = this.plan();
+    const models = clusterModels(boxes);
     const apps = opts.apps ? doc.apps.filter((a) => opts.apps!.includes(a.name)) : doc.apps;
     const unknown = (opts.apps ?? []).filter((n) => !doc.apps.some((a) => a.name === n));
     if (unknown.length) throw new ValidationError(`no registered app named ${unknown.join(', ')}`, 'apps');
@@ -123,7 +125,8 @@ export class ProfilerService {
       profiles: doc.profiles,
       imageDigests,
       now: this.now(),
-      models: inventory.accelerators.map((a) => a.model),
+      models,
+      freeModels: models.filter((m) => freeAcceleratorOf(m, boxes, plan)),
       ...(this.tuning.maxAgeMs > 0 ? { maxAgeMs: this.tuning.maxAgeMs } : {}),
       ...(opts.force ? { force: true } : {}),
     });
@@ -172,7 +175,50 @@ export class ProfilerService {
       ...(this.current ? { current: this.current } : {}),
       queued: this.queued,
       ...(this.lastRun ? { lastRun: this.lastRun } : {}),
+      tasks: this.tasks,
     };
+  }
+
+  /**
+   * POST /v1/peer/profile: the leader hands this box a task. Checked now (the app must be known here:
+   * the document may lag a moment behind the leader's), measured after any run in progress; the result
+   * reaches the leader through the replicated document.
+   */
+  async acceptTask(m: ProfileTaskMessage): Promise<void> {
+    const app = await this.appNamed(m.target.app);
+    if (!app) throw new ValidationError(`no registered app named ${m.target.app} on this box`, 'target.app');
+    this.queued += 1;
+    const site: LocalSite = {
+      shared: m.shared,
+      task: m.task,
+      ...(m.acceleratorId ? { acceleratorId: m.acceleratorId } : {}),
+    };
+    const run = this.chain
+      .then(async () => this.measureOne(app, m.target, await this.deps.inventory.get(), site))
+      .finally(() => {
+        this.queued -= 1;
+      });
+    this.chain = run.catch((e: Error) =>
+      this.deps.logger.error({ err: e.message, task: m.task }, 'profiling task failed'),
+    );
+  }
+
+  private async appNamed(name: string): Promise<RegisteredApp | undefined> {
+    for (let i = 0; i < 20; i++) {
+      const app = this.deps.store.read().apps.find((a) => a.name === name);
+      if (app || this.stopper.signal.aborted) return app;
+      await sleep(250, this.stopper.signal);
+    }
+    return undefined;
+  }
+
+  /** The live boxes: this one as it is now, and in a cluster every other live member with an inventory. */
+  private async boxes(): Promise<NodeInventory[]> {
+    return liveBoxes(await this.deps.inventory.get(), this.deps.cluster?.doc());
+  }
+
+  private plan(): Plan | undefined {
+    return (this.deps.cluster?.doc() ?? this.deps.store.read()).plan;
   }
 
   /**
@@ -230,37 +276,66 @@ export class ProfilerService {
       profiled: [],
     };
     if (due.length) this.deps.logger.info({ due: report.due }, 'profiles due');
-    const inventory = await this.deps.inventory.get();
-    for (const t of due) {
-      const signal = this.stopper.signal;
-      if (signal.aborted) break;
-      const app = this.deps.store.read().apps.find((a) => a.name === t.target.app);
-      if (!app) continue; // removed meanwhile
-      try {
-        const p = await this.measureOne(app, t.target, inventory);
-        report.profiled.push({
-          profile: profileIdentity(p),
-          state: p.state,
-          maxFps: p.maxFps,
-          latencyMs: p.latencyMs,
-          ...(p.reason ? { reason: p.reason } : {}),
-        });
-      } catch (e) {
-        if (!signal.aborted) throw e;
-      }
+    const self = await this.deps.inventory.get();
+    const views = taskViews(due);
+    if (due.length) this.tasks = views;
+    await runTasks(due, views, {
+      boxes: () => liveBoxes(self, this.deps.cluster?.doc()),
+      plan: () => this.plan(),
+      signal: this.stopper.signal,
+      execute: async (site, task, signal) => {
+        const out = await this.execute(site, task, self, signal);
+        if ('profile' in out) {
+          const p = out.profile;
+          const { state, maxFps, latencyMs } = p;
+          const reason = p.reason ? { reason: p.reason } : {};
+          report.profiled.push({ profile: profileIdentity(p), state, maxFps, latencyMs, ...reason });
+        }
+        return out;
+      },
+    });
+    const ended = views.filter((v) => v.state === 'unavailable' || v.state === 'failed');
+    if (ended.length) {
+      const tasks = ended.map((v) => ({ profile: v.profile, state: v.state, node: v.node, reason: v.reason }));
+      this.deps.logger.warn({ tasks }, 'profiling tasks ended without an ok profile');
     }
     this.lastRun = { at: this.now(), report };
     return report;
+  }
+
+  /** One task on its site: here, or on another box through the peer API. */
+  private async execute(
+    site: ProfilingSite,
+    task: ProfileTask,
+    self: NodeInventory,
+    signal: AbortSignal,
+  ): Promise<TaskOutcome> {
+    const app = this.deps.store.read().apps.find((a) => a.name === task.target.app);
+    if (!app) return { failed: `app ${task.target.app} was removed` };
+    const local = { shared: site.shared, ...(site.acceleratorId ? { acceleratorId: site.acceleratorId } : {}) };
+    if (site.node === self.id || !this.deps.cluster) {
+      try {
+        return { profile: await this.measureOne(app, task.target, self, local) };
+      } catch (e) {
+        return { failed: signal.aborted ? 'profiling stopped' : (e as Error).message };
+      }
+    }
+    const id = `${this.deps.nodeId}-${this.now()}-${++this.dispatched}`;
+    const message: ProfileTaskMessage = { task: id, target: task.target, ...local };
+    const wait = { timeoutMs: 2 * this.tuning.maxRunMs + this.tuning.healthTimeoutMs };
+    this.deps.logger.info({ profile: profileIdentity(task.target), task: id, ...site }, 'profiling task sent');
+    return runRemote(this.deps.cluster, site.node, message, wait, signal);
   }
 
   private async measureOne(
     app: RegisteredApp,
     target: ProfileTarget,
     inventory: NodeInventory,
+    site: LocalSite = {},
   ): Promise<StoredProfile> {
     this.current = profileIdentity(target);
     try {
-      const p = await profileTarget(
+      const measured = await profileTarget(
         app,
         target,
         {
@@ -274,9 +349,16 @@ export class ProfilerService {
           now: this.now,
           ...(this.deps.gpu ? { gpu: this.deps.gpu } : {}),
           ...(this.deps.host ? { host: this.deps.host } : {}),
+          ...(site.acceleratorId ? { acceleratorId: site.acceleratorId } : {}),
         },
         this.stopper.signal,
       );
+      const p: StoredProfile = {
+        ...measured,
+        node: this.deps.nodeId,
+        ...(site.shared ? { shared: true } : {}),
+        ...(site.task ? { detail: { ...measured.detail, task: site.task } } : {}),
+      };
       await this.deps.store.update((doc) => {
         doc.profiles = upsertProfile(doc.profiles, p);
       });

@@ -52,6 +52,10 @@ export interface ClusterOptions {
   staticPeers?: boolean;
   /** Extra env for every box, e.g. RIM_LOG_LEVEL=debug. */
   env?: Record<string, string>;
+  /** The profiler on every box (compose/up.sh's default); off unless asked, so other suites keep their timing. */
+  profiling?: boolean;
+  /** One emulated GPU model per box in turn (compose/up.sh's RIM_EMULATE_MODELS); CPU-only boxes by default. */
+  emulateModels?: string[];
 }
 
 export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCluster {
@@ -71,7 +75,8 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
     RIM_ADMIN_TOKEN: ADMIN_TOKEN,
     RIM_IMAGE: IMAGE_TAGS.appliance,
     RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
-    RIM_EMULATE_MODELS: process.env.RIM_EMULATE_MODELS ?? '',
+    RIM_EMULATE_MODELS: opts.emulateModels?.join(',') ?? process.env.RIM_EMULATE_MODELS ?? '',
+    RIM_PROFILING: opts.profiling ? 'true' : 'false',
     RIM_EXTRA_ENV: Object.entries(opts.env ?? {})
       .map(([k, v]) => `-e ${k}=${v}`)
       .join(' '),

@@ -5,13 +5,15 @@
  * the stand-in, keeping where they ran, until the profiler has measured
  * them, since the engine can only reject what it cannot size. A deployment
  * the engine rejects while its app is still being profiled on some model
- * present stays on the stand-in too: profiling never costs a stream. The
- * previous plan goes in, so re-planning after a node's loss or return moves
- * as little as it can. Never throws on partial profiles; every deployment
- * ends up placed or rejected with a reason.
+ * present stays on the stand-in too: profiling never costs a stream. A
+ * module's measured frame size (its profile's `frameKB`) prices its
+ * cross-node edges. The previous plan goes in, so re-planning after a node's
+ * loss or return moves as little as it can. Never throws on partial
+ * profiles; every deployment ends up placed or rejected with a reason.
  */
 import { planPlacement } from '../placement/index.js';
 import type { PlanOptions } from '../placement/strategy.js';
+import { withMeasuredFrameSizes } from '../profiling/frame-size.js';
 import type { ClusterDocument, NetworkSpec, NodeInventory, Plan, StoredDeployment } from '../types.js';
 import { appSizing, type AppSizing } from './app-sizing.js';
 import type { ClusterPlanner } from './planner.js';
@@ -44,7 +46,10 @@ export function clusterPlanner(options: PlanOptions, network: NetworkSpec = DEFA
     const engineReasons = new Map<string, string>();
     if (sized.length) {
       const profiles = doc.profiles.filter((p) => p.state === 'ok');
-      const apps = doc.apps.map((a) => a.manifest);
+      const apps = withMeasuredFrameSizes(
+        doc.apps.map((a) => a.manifest),
+        profiles,
+      );
       engine = planPlacement({ nodes, network }, apps, profiles, sized, options, only(previous, namesOf(sized)));
       const appOf = new Map(sized.map((d) => [d.name, d.app]));
       const waiting = engine.rejected.filter((r) => sizing.get(appOf.get(r.deployment)!)?.profiling);

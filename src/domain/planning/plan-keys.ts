@@ -13,7 +13,7 @@ export function planInputKey(doc: ClusterDocument, nodes: NodeInventory[]): stri
   return JSON.stringify([
     doc.apps.map((a) => [a.name, a.digest]),
     doc.deployments.map((d) => [d.name, d.app, d.fps, d.latencyMs, d.priority]),
-    doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps]),
+    doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps, p.frameKB]),
     nodes,
   ]);
 }

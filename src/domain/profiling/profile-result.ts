@@ -27,6 +27,8 @@ export interface Measurement {
   inputBytes?: number;
   /** CPU quota of the replicas (cores), when they have one: a peak far below it means a contended box. */
   quotaCores?: number;
+  /** Mean size of the module's answers (bytes): its frame size. Single modules only. */
+  outputBytes?: number;
 }
 
 const r2 = (v: number): number => Math.round(v * 100) / 100;
@@ -76,6 +78,7 @@ export function toStoredProfile(t: ProfileTarget, m: Measurement, now: number): 
     cpuCores: r2(m.resources.cpuCores),
     memoryMB: Math.ceil(m.resources.memoryMB),
     ...(m.resources.gpuMemoryMB !== undefined ? { gpuMemoryMB: Math.ceil(m.resources.gpuMemoryMB) } : {}),
+    ...(m.outputBytes !== undefined ? { frameKB: Math.max(0.01, r2(m.outputBytes / 1024)) } : {}),
     state: 'ok',
     measuredAt: now,
     detail: {

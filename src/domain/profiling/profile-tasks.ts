@@ -4,13 +4,15 @@
  * is due when missing, measured on another digest, older than its maximum
  * age, marked stale, or when a refresh is forced. A failed profile of the
  * same digest is not retried until it ages out or a refresh is forced, so a
- * broken image never keeps the profiler busy.
+ * broken image never keeps the profiler busy. A measurement made beside
+ * production replicas (`shared`) is due again once an accelerator of its
+ * model holds no replica (`freeModels`).
  */
 import { DEFAULT_VARIANT, topoOrder } from '../manifest.js';
 import type { RegisteredApp, StoredProfile } from '../types.js';
 import { CPU_MODEL, WHOLE_APP, profileIdentity, storedVariant, type ProfileTarget } from './profile-key.js';
 
-export type DueReason = 'missing' | 'new-digest' | 'stale' | 'forced';
+export type DueReason = 'missing' | 'new-digest' | 'stale' | 'forced' | 'shared';
 
 export interface ProfileTask {
   target: ProfileTarget;
@@ -30,6 +32,8 @@ export interface TaskInputs {
   force?: boolean;
   /** Only these apps (all when undefined). */
   onlyApps?: readonly string[];
+  /** Models with an accelerator that holds no replica now: a `shared` profile on one of them is redone. */
+  freeModels?: readonly string[];
 }
 
 /** Every target the cluster uses, in order: per app, modules in DAG order, then the whole app. */
@@ -69,11 +73,12 @@ export function profileTargets(
 export function dueReason(
   t: ProfileTarget,
   stored: StoredProfile | undefined,
-  i: Pick<TaskInputs, 'now' | 'maxAgeMs' | 'force'>,
+  i: Pick<TaskInputs, 'now' | 'maxAgeMs' | 'force' | 'freeModels'>,
 ): DueReason | undefined {
   if (!stored) return 'missing';
   if (stored.digest !== t.digest) return 'new-digest';
   if (i.force) return 'forced';
+  if (stored.shared && stored.state === 'ok' && i.freeModels?.includes(t.accelerator)) return 'shared';
   if (stored.state === 'stale') return 'stale';
   if (i.maxAgeMs !== undefined && i.now - stored.measuredAt > i.maxAgeMs) return 'stale';
   return undefined;

@@ -35,9 +35,9 @@ const status = { name: 'test', self: 'n1', role: 'follower', leader: null, term:
 /** A view whose leadership, document and proposals the test controls. */
 function fakeView() {
   const doc: ClusterDocument = { ...emptyDocument('test'), version: 3 };
-  const state = { leader: false, doc, proposeError: undefined as Error | undefined };
+  const state = { leader: false, leaderId: null as string | null, doc, proposeError: undefined as Error | undefined };
   const entry = (data: ClusterDocument): Entry<ClusterDocument> => ({ term: 1, index: data.version, voters: [], data });
-  const snapshot = () => ({ role: state.leader ? 'leader' : 'follower', leader: null, term: 1 });
+  const snapshot = () => ({ role: state.leader ? 'leader' : 'follower', leader: state.leaderId, term: 1 });
   const view: ClusterView = {
     snapshot: () => snapshot() as unknown as RaftState<ClusterDocument>,
     isLeader: () => state.leader,
@@ -65,6 +65,7 @@ describe('peer handlers answer failures through the one error mapping', () => {
     },
   });
   const logger = createLogger({ level: 'info', destination });
+  const tasks: unknown[] = [];
   const leaderWork = new LeaderWork({
     nodeId: 'n1',
     view,
@@ -96,6 +97,9 @@ describe('peer handlers answer failures through the one error mapping', () => {
           },
           join: (body, from, ip) => leaderWork.onJoin(body, from, ip),
           status: () => status,
+          profile: async (t) => {
+            tasks.push(t);
+          },
         }),
       }),
     );
@@ -176,6 +180,28 @@ describe('peer handlers answer failures through the one error mapping', () => {
     const notLeader = await post<{ leader: string | null }>('/join', { ...join, id: 'n2' });
     assert.equal(notLeader.status, 409, 'a follower points the caller at the leader');
     assert.deepEqual(notLeader.body, { leader: null });
+  });
+
+  it('a profiling task is taken (202) only from the leader and only when well formed', async () => {
+    const task = {
+      task: 't-1',
+      target: { app: 'synthetic', module: 'detect', accelerator: 'T4', digest: 'sha256:a' },
+      shared: false,
+    };
+    state.leaderId = 'n3';
+    const notLeader = await post('/profile', task);
+    assert.equal(notLeader.status, 403);
+    assert.match(notLeader.body.error.message, /only the leader hands out profiling tasks \(leader: n3\)/);
+    state.leaderId = 'n2';
+    const bad = await post('/profile', { ...task, target: { app: 'synthetic' } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /^profiling task field target\.module/);
+    assert.equal(tasks.length, 0, 'nothing refused reached the profiler');
+    const ok = await post<{ accepted: string }>('/profile', task);
+    assert.equal(ok.status, 202);
+    assert.deepEqual(ok.body, { accepted: 't-1' });
+    assert.deepEqual(tasks, [task]);
+    state.leaderId = null;
   });
 
   it('an unexpected failure is a 500 whose details stay in the log', async () => {

@@ -24,7 +24,7 @@ test('POST /v1/profiles/refresh starts a refresh and answers 202 with what is du
       asked.push(o);
       return { accepted: true, due: [{ profile: 'synth/detect/default@emu', why: 'forced' }] };
     },
-    status: () => ({ enabled: true, schedule: '0 3 * * *', running: false, queued: 0 }),
+    status: () => ({ enabled: true, schedule: '0 3 * * *', running: false, queued: 0, tasks: [] }),
   });
   try {
     const ok = await fetch(`${srv.url}/v1/profiles/refresh`, {
