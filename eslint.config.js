@@ -26,6 +26,21 @@ export default tseslint.config(
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // The layers: the pure core imports nothing outside it; the cluster, router, profiler and control never
+      // reach into the HTTP API.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './src/domain', from: './src', except: ['./domain'], message: 'src/domain is pure' },
+            ...['cluster', 'router', 'profiler', 'control', 'supervisor'].map((layer) => ({
+              target: `./src/${layer}`,
+              from: './src/api',
+              message: `src/${layer} must not import the API`,
+            })),
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
