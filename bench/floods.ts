@@ -265,8 +265,8 @@ async function main(): Promise<void> {
     for (const r of results) {
       console.log(
         `${r.phase.padEnd(50)} ${String(r.seconds).padStart(4)}  ${String(r.rssPeakMB).padStart(10)}  ` +
-          `${`${r.healthzMaxMs}/${r.healthzP99Ms}`.padStart(19)}  ${String(r.healthzFailed).padStart(5)}  ${r.logLines}` +
-          `  ${r.samples}`,
+          `${`${r.healthzMaxMs}/${r.healthzP99Ms}`.padStart(19)}  ${String(r.healthzFailed).padStart(5)}  ` +
+          `${r.logLines}  ${r.samples}`,
       );
     }
     console.log(

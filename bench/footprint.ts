@@ -57,9 +57,8 @@ async function main(): Promise<void> {
       execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'pipe' });
     } catch (e) {
       // tsc still emits when another part has a type error; say so and go on.
-      process.stderr.write(
-        `bench: tsc reported errors (dist was still emitted):\n${String((e as { stdout?: Buffer }).stdout ?? '').slice(0, 2000)}\n`,
-      );
+      const report = String((e as { stdout?: Buffer }).stdout ?? '').slice(0, 2000);
+      process.stderr.write(`bench: tsc reported errors (dist was still emitted):\n${report}\n`);
     }
   }
   execFileSync('bash', ['images/build.sh', 'synthetic', 'noop'], { stdio: 'ignore' });

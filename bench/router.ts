@@ -268,18 +268,32 @@ async function main(): Promise<void> {
   });
   const f = (v: number, d = 2) => v.toFixed(d);
   console.log(
-    `\nrouter overhead, 3-module no-op chain, ${body.length}-byte frames, ${seconds} s per run (load avg ${f(load0)} on ${cpus().length} cores)\n`,
+    `\nrouter overhead, 3-module no-op chain, ${body.length}-byte frames, ${seconds} s per run ` +
+      `(load avg ${f(load0)} on ${cpus().length} cores)\n`,
   );
   console.log(
-    'conc | direct req/s | routed req/s | direct p50 | routed p50 | added p50 | direct p99 | routed p99 | added p99 | router CPU/frame | errors',
+    'conc | direct req/s | routed req/s | direct p50 | routed p50 | added p50 | ' +
+      'direct p99 | routed p99 | added p99 | router CPU/frame | errors',
   );
   for (const r of rows) {
-    console.log(
-      `${String(r.concurrency).padStart(4)} | ${f(r.directRps, 0).padStart(12)} | ${f(r.routedRps, 0).padStart(12)} | ${f(r.directP50).padStart(10)} | ${f(r.routedP50).padStart(10)} | ${f(r.addedP50).padStart(9)} | ${f(r.directP99).padStart(10)} | ${f(r.routedP99).padStart(10)} | ${f(r.addedP99).padStart(9)} | ${`${f(r.routerCpuUsPerFrame, 0)} µs`.padStart(16)} | ${r.errors}`,
-    );
+    const cells = [
+      String(r.concurrency).padStart(4),
+      f(r.directRps, 0).padStart(12),
+      f(r.routedRps, 0).padStart(12),
+      f(r.directP50).padStart(10),
+      f(r.routedP50).padStart(10),
+      f(r.addedP50).padStart(9),
+      f(r.directP99).padStart(10),
+      f(r.routedP99).padStart(10),
+      f(r.addedP99).padStart(9),
+      `${f(r.routerCpuUsPerFrame, 0)} µs`.padStart(16),
+      r.errors,
+    ];
+    console.log(cells.join(' | '));
   }
   console.log(
-    '(latencies in ms; direct = the client calls the three modules itself; router CPU = user+system time of the router process per routed frame, 1 inbound + 3 upstream HTTP exchanges)',
+    '(latencies in ms; direct = the client calls the three modules itself; ' +
+      'router CPU = user+system time of the router process per routed frame, 1 inbound + 3 upstream HTTP exchanges)',
   );
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(

@@ -156,7 +156,8 @@ try {
   console.log('cpus  ideal fps  measured fps  ratio');
   for (const c of cal)
     console.log(
-      `${String(c.cpus).padEnd(5)} ${c.idealFps.toFixed(1).padStart(9)} ${c.fps.toFixed(1).padStart(13)} ${(c.fps / c.idealFps).toFixed(2).padStart(6)}`,
+      `${String(c.cpus).padEnd(5)} ${c.idealFps.toFixed(1).padStart(9)} ${c.fps.toFixed(1).padStart(13)} ` +
+        (c.fps / c.idealFps).toFixed(2).padStart(6),
     );
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(

@@ -31,7 +31,8 @@ if (only !== 'unit') {
   const integration = files('test/integration');
   if (dockerAnswers()) suites.push(...integration);
   else if (integration.length) {
-    const msg = `\n!!! NO DOCKER ENGINE: SKIPPED ${integration.length} integration suites:\n${integration.map((f) => `!!!   ${f}`).join('\n')}\n`;
+    const list = integration.map((f) => `!!!   ${f}`).join('\n');
+    const msg = `\n!!! NO DOCKER ENGINE: SKIPPED ${integration.length} integration suites:\n${list}\n`;
     console.error(msg);
     if (process.env.RIM_REQUIRE_DOCKER === '1') {
       console.error('RIM_REQUIRE_DOCKER=1: skipping the Docker suites is a failure.');

@@ -294,7 +294,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   background(
     'start-up',
     (async () => {
-      // In a cluster the committed plan reaches the supervisor through the cluster; ready once this node holds cluster state.
+      // In a cluster the committed plan reaches the supervisor through the cluster;
+      // ready once this node holds cluster state.
       if (cluster) {
         while (!signal.aborted && !cluster.node.initialized) await sleep(200, signal);
       } else await control.replan();

@@ -284,8 +284,12 @@ async function main(): Promise<void> {
         'after declared dead': summary.boxKill.medianAfterDeclaredMs,
       },
     });
+    const part = summary.partition;
     console.log(
-      `partition: majority acked a change in ${summary.partition.medianMajorityAckMs} ms (median); cut-off box elected somebody: ${summary.partition.cutOffElectedSomebody}; raised its term: ${summary.partition.cutOffTermRaised}; kept its replicas: ${summary.partition.keptReplicasRunning}; rejoined in ${summary.partition.medianRejoinMs} ms; rejoin cost an election: ${summary.partition.rejoinCostElection}`,
+      `partition: majority acked a change in ${part.medianMajorityAckMs} ms (median); ` +
+        `cut-off box elected somebody: ${part.cutOffElectedSomebody}; raised its term: ${part.cutOffTermRaised}; ` +
+        `kept its replicas: ${part.keptReplicasRunning}; rejoined in ${part.medianRejoinMs} ms; ` +
+        `rejoin cost an election: ${part.rejoinCostElection}`,
     );
     console.log(`acknowledged changes: ${summary.acknowledgedChanges}, lost: ${summary.lostAcknowledgedChanges}`);
     mkdirSync('bench/results', { recursive: true });

@@ -48,10 +48,12 @@ function panel(title: string, rows: Row[], x0: number, y0: number): string {
     out.push(`<line x1="${sx(lo)}" y1="${sy(v)}" x2="${sx(hi)}" y2="${sy(v)}" stroke="#eee"/>`);
   }
   out.push(
-    `<text x="${x0 + W / 2}" y="${y0 + H - 8}" text-anchor="middle" font-size="11">offered load (1.0 = LP capacity for the app mix)</text>`,
+    `<text x="${x0 + W / 2}" y="${y0 + H - 8}" text-anchor="middle" font-size="11">` +
+      'offered load (1.0 = LP capacity for the app mix)</text>',
   );
   out.push(
-    `<text transform="translate(${x0 + 14},${y0 + H / 2}) rotate(-90)" text-anchor="middle" font-size="11">admitted fps</text>`,
+    `<text transform="translate(${x0 + 14},${y0 + H / 2}) rotate(-90)" text-anchor="middle" font-size="11">` +
+      'admitted fps</text>',
   );
   let legendY = y0 + M.t + 4;
   for (const [name, pts] of series) {
@@ -65,7 +67,8 @@ function panel(title: string, rows: Row[], x0: number, y0: number): string {
     for (const [x, y] of pts)
       out.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.5" fill="${colour}"/>`);
     out.push(
-      `<line x1="${sx(lo) + 10}" y1="${legendY}" x2="${sx(lo) + 28}" y2="${legendY}" stroke="${colour}" stroke-width="2"${dash}/>`,
+      `<line x1="${sx(lo) + 10}" y1="${legendY}" x2="${sx(lo) + 28}" y2="${legendY}" ` +
+        `stroke="${colour}" stroke-width="2"${dash}/>`,
     );
     out.push(`<text x="${sx(lo) + 32}" y="${legendY + 4}" font-size="10">${esc(name)}</text>`);
     legendY += 13;

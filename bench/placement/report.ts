@@ -67,7 +67,8 @@ export function printReport(
     out.push(table(head, body));
   }
   out.push(
-    `\npaper testbed, deployments.json as given (offered ${given[0]?.offeredFps} fps = load ${given[0]?.load}; LP bound ${given[0]?.lpBoundFps.toFixed(0)})`,
+    `\npaper testbed, deployments.json as given (offered ${given[0]?.offeredFps} fps = load ${given[0]?.load}; ` +
+      `LP bound ${given[0]?.lpBoundFps.toFixed(0)})`,
   );
   out.push(
     table(
@@ -85,7 +86,8 @@ export function printReport(
   );
   out.push('\nre-plan after losing the busiest node (load 1.0): moves = rows of the old plan gone from the new one');
   out.push(
-    '(forced: on the lost node; displaced: other rows of a deployment that lost one; untouched: a deployment the loss did not touch)',
+    '(forced: on the lost node; displaced: other rows of a deployment that lost one; ' +
+      'untouched: a deployment the loss did not touch)',
   );
   out.push(
     table(

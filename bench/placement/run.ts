@@ -59,7 +59,9 @@ async function main(): Promise<void> {
         rows.push(row);
         peakRss = Math.max(peakRss, process.memoryUsage().rss);
         log(
-          `${scn.name} load ${load} ${s}: ${row.admitted}/${row.offeredDeployments} deployments, ${row.admittedFps} fps (${(row.shareOfLp * 100).toFixed(1)}% of LP), ${row.solveMs.toFixed(1)} ms${row.violations ? `, ${row.violations} VIOLATIONS: ${row.firstViolation}` : ''}`,
+          `${scn.name} load ${load} ${s}: ${row.admitted}/${row.offeredDeployments} deployments, ` +
+            `${row.admittedFps} fps (${(row.shareOfLp * 100).toFixed(1)}% of LP), ${row.solveMs.toFixed(1)} ms` +
+            (row.violations ? `, ${row.violations} VIOLATIONS: ${row.firstViolation}` : ''),
         );
         if (load === 1 && s !== 'optimal') {
           // Re-plan after the loss of the node that hosts the most of rim's replicas.

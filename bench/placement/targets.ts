@@ -45,7 +45,9 @@ function ratios(rows: Row[], label: string): Target[] {
   if (opt) {
     out.push({
       target: `${label}: rim fps ≥ 95% of optimal`,
-      measured: `${rim} vs ${opt.admittedFps} = ${pct(rim / Math.max(1e-9, opt.admittedFps))} (solver: ${opt.status}, gap ${opt.gap})`,
+      measured:
+        `${rim} vs ${opt.admittedFps} = ${pct(rim / Math.max(1e-9, opt.admittedFps))} ` +
+        `(solver: ${opt.status}, gap ${opt.gap})`,
       met: rim >= 0.95 * opt.admittedFps,
     });
   }
@@ -82,14 +84,18 @@ export function evaluateTargets(
     const limit = x.nodes >= 512 ? 1000 : 50;
     t.push({
       target: `solve time, ${x.name}: < ${limit} ms (one core)`,
-      measured: `${x.warmMedianMs.toFixed(1)} ms warm median (${x.warmMedianCpuMs.toFixed(1)} ms CPU); first call ${x.firstMs.toFixed(1)} ms`,
+      measured:
+        `${x.warmMedianMs.toFixed(1)} ms warm median (${x.warmMedianCpuMs.toFixed(1)} ms CPU); ` +
+        `first call ${x.firstMs.toFixed(1)} ms`,
       met: x.warmMedianMs < limit,
     });
   }
   if (memory) {
     t.push({
       target: 'memory < 300 MB (rim placing 2,000 deployments on 512 nodes, peak RSS of its own process)',
-      measured: `${memory.maxRssMB.toFixed(0)} MB (that process's cold solve: ${memory.solveMs.toFixed(0)} ms); the whole benchmark process peaked at ${(peakRss / 1048576).toFixed(0)} MB with HiGHS and every plan`,
+      measured:
+        `${memory.maxRssMB.toFixed(0)} MB (that process's cold solve: ${memory.solveMs.toFixed(0)} ms); ` +
+        `the whole benchmark process peaked at ${(peakRss / 1048576).toFixed(0)} MB with HiGHS and every plan`,
       met: memory.maxRssMB < 300,
     });
     t.push({
@@ -109,9 +115,11 @@ export function evaluateTargets(
     t.push({
       target: `${r.scenario}: re-plan after losing ${r.lostNode} moves nothing that did not have to move`,
       measured:
-        `minimal: ${r.moves} moves = ${r.forced} forced + ${r.displaced} displaced + ${r.unnecessary} untouched, ${r.admittedFpsAfter} fps` +
+        `minimal: ${r.moves} moves = ${r.forced} forced + ${r.displaced} displaced + ` +
+        `${r.unnecessary} untouched, ${r.admittedFpsAfter} fps` +
         (dflt
-          ? `; default: ${dflt.unnecessary} untouched moves${dflt.unnecessary ? ` to admit ${dflt.admittedFpsAfter} fps` : ''}`
+          ? `; default: ${dflt.unnecessary} untouched moves` +
+            (dflt.unnecessary ? ` to admit ${dflt.admittedFpsAfter} fps` : '')
           : ''),
       met: r.unnecessary === 0 && (!dflt || dflt.unnecessary === 0 || dflt.admittedFpsAfter > r.admittedFpsAfter),
     });

@@ -94,7 +94,9 @@ async function main(): Promise<void> {
     digest: noopDigest,
   });
   console.log(
-    `\nNo-op module (COST_MS=0, 1 core) through the profiler: ${noopProfile.maxFps} frames/s, p50 ${noopProfile.latencyMs} ms at light load, ${noopProfile.cpuCores} cores (${noopProfile.state}${noopProfile.reason ? `: ${noopProfile.reason}` : ''})`,
+    `\nNo-op module (COST_MS=0, 1 core) through the profiler: ${noopProfile.maxFps} frames/s, ` +
+      `p50 ${noopProfile.latencyMs} ms at light load, ${noopProfile.cpuCores} cores ` +
+      `(${noopProfile.state}${noopProfile.reason ? `: ${noopProfile.reason}` : ''})`,
   );
   const calRows: Row[] = [];
   for (const c of calib) {
@@ -141,7 +143,8 @@ async function main(): Promise<void> {
       return row(p, truth(cost(p.module, p.variant), quota(p.accelerator)));
     });
     console.log(
-      `\nSample app "synthetic" (decode cpu → detect gpu [+tiny] → track cpu) on emu-fast (1.0 cpu) and emu-slow (0.5 cpu): ${appRows.length} profiles in ${appSeconds} s`,
+      '\nSample app "synthetic" (decode cpu → detect gpu [+tiny] → track cpu) ' +
+        `on emu-fast (1.0 cpu) and emu-slow (0.5 cpu): ${appRows.length} profiles in ${appSeconds} s`,
     );
     console.table(appRows);
     await s.close();

@@ -1,6 +1,6 @@
 /**
  * Where the appliance keeps its state: the versioned cluster document
- * (DESIGN.md, "State") and what belongs to this node alone (its id; the
+ * (docs/design.md, "State") and what belongs to this node alone (its id; the
  * cluster helpers keep term and vote here too).
  */
 import { RimError } from '../domain/errors.js';

@@ -21,9 +21,8 @@ export const numberArg =
   (raw: string): number => {
     const n = Number(raw);
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n <= opts.min)) {
-      throw new InvalidArgumentError(
-        `${what}: expected ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` > ${opts.min}` : ''}, got "${raw}"`,
-      );
+      const expected = `${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` > ${opts.min}` : ''}`;
+      throw new InvalidArgumentError(`${what}: expected ${expected}, got "${raw}"`);
     }
     return n;
   };

@@ -90,7 +90,10 @@ export class RaftDriver<D> {
     return this.input({ kind: 'bootstrap', now: this.deps.now(), data });
   }
 
-  /** Proposes the change `make` computes from the newest entry; resolves with the committed entry (null when nothing to do). */
+  /**
+   * Proposes the change `make` computes from the newest entry; resolves with
+   * the committed entry (null when nothing to do).
+   */
   propose(make: ChangeMaker<D>, timeoutMs = this.deps.proposeTimeoutMs): Promise<Entry<D> | null> {
     return new Promise((resolve, reject) => {
       const id = randomBytes(8).toString('hex');

@@ -1,6 +1,6 @@
 /**
  * The appliance's configuration: one zod schema with every default
- * (DESIGN.md, "The appliance"). The file `appliance.config.json` and the
+ * (docs/design.md, "The appliance"). The file `appliance.config.json` and the
  * `RIM_*` environment fill it; `load-config.ts` does the reading.
  */
 import { z } from 'zod';
@@ -50,7 +50,10 @@ const portRange = z
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export const configSchema = z.strictObject({
-  /** Where lowdb keeps the cluster document, the node id and the admin token. Relative paths are from the working directory. */
+  /**
+   * Where lowdb keeps the cluster document, the node id and the admin token.
+   * Relative paths are from the working directory.
+   */
   dataDir: z.string().min(1).default('./data'),
   /** Fixed node id; generated once and kept in the data dir when unset. */
   nodeId: z.string().regex(NODE_ID, { error: 'expected lower-case letters, digits and - (at most 63)' }).optional(),
@@ -124,7 +127,10 @@ export const configSchema = z.strictObject({
         .min(0, { error: 'expected a number 0–0.9' })
         .max(0.9, { error: 'expected a number 0–0.9' })
         .default(0.1),
-      /** A placement strategy the appliance runs (placement-strategy.ts): the registry's, less those needing a solver. */
+      /**
+       * A placement strategy the appliance runs (placement-strategy.ts): the
+       * registry's, less those needing a solver.
+       */
       strategy: placementStrategy.default('rim'),
     })
     .prefault({}),

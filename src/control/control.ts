@@ -45,7 +45,10 @@ export class Control {
 
   constructor(private readonly deps: ControlDeps) {}
 
-  /** Reads the image's manifest label and registers (or re-registers) the app. Nothing starts when the manifest is refused. */
+  /**
+   * Reads the image's manifest label and registers (or re-registers) the app.
+   * Nothing starts when the manifest is refused.
+   */
   addApp(image: string): Promise<{ app: RegisteredApp; created: boolean }> {
     return this.serialise(async () => {
       const info = await this.deps.engine.inspectImage(image);
@@ -58,7 +61,8 @@ export class Control {
         const existing = doc.apps.find((a) => a.name === manifest.name);
         if (existing && existing.image !== image) {
           throw new ConflictError(
-            `app "${manifest.name}" is already registered from image ${existing.image}; remove it first to register it from ${image}`,
+            `app "${manifest.name}" is already registered from image ${existing.image}; ` +
+              `remove it first to register it from ${image}`,
           );
         }
         unchanged = !!existing && existing.digest === info.digest;

@@ -61,7 +61,10 @@ export interface AssignmentInput {
   profiles?: readonly Profile[];
 }
 
-/** The node's replicas: one per (app, module, variant, accelerator) placed on it, whatever the number of deployments sharing it. */
+/**
+ * The node's replicas: one per (app, module, variant, accelerator) placed on
+ * it, whatever the number of deployments sharing it.
+ */
 export function assignmentForNode(input: AssignmentInput): { assignment: Assignment; ports: PortBook } {
   const { node, plan, apps, deployments } = input;
   const appOf = new Map(deployments.map((d) => [d.name, d.app]));

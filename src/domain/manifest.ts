@@ -1,5 +1,5 @@
 /**
- * The `rim.manifest` label (DESIGN.md, "Packaging"): schema, refusal rules and
+ * The `rim.manifest` label (docs/design.md, "Packaging"): schema, refusal rules and
  * DAG checks. A manifest is untrusted input: anything that could widen a
  * container's privileges is refused by name before the schema even runs.
  */

@@ -98,7 +98,8 @@ export async function measureLevel(
       const broken = w.errors - w.timeouts;
       if (broken > 0 && broken / done > o.errorTolerance) {
         await fail(
-          `/infer answered errors: ${pct(broken / done)} of requests failed (${w.topError ?? 'error'}) at ${describe(level)}`,
+          `/infer answered errors: ${pct(broken / done)} of requests failed ` +
+            `(${w.topError ?? 'error'}) at ${describe(level)}`,
           hooks,
         );
       }

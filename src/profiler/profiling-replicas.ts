@@ -99,8 +99,10 @@ export async function waitHealthy(
     }
     if (Date.now() >= deadline) {
       const exited = await exitNote(engine, r);
+      const lastAnswer = typeof last === 'number' ? `HTTP ${last}` : last;
       throw new ProfilingFailedError(
-        `${r.spec.module}: never became healthy: /healthz did not answer 200 within ${Math.round(timeoutMs / 1000)} s (last: ${typeof last === 'number' ? `HTTP ${last}` : last})${exited ? `; ${exited}` : ''}`,
+        `${r.spec.module}: never became healthy: /healthz did not answer 200 within ` +
+          `${Math.round(timeoutMs / 1000)} s (last: ${lastAnswer})${exited ? `; ${exited}` : ''}`,
       );
     }
     await sleep(200, signal);

@@ -216,14 +216,16 @@ export class FrameRouter {
     const first = rr.pick();
     if (first < 0)
       throw new NoReplicaError(
-        `no replica of module ${t.module} can take frames of "${h.deployment}": ${t.missing.join('; ') || 'none planned'}`,
+        `no replica of module ${t.module} can take frames of "${h.deployment}": ` +
+          (t.missing.join('; ') || 'none planned'),
       );
     let failure: UpstreamError | undefined;
     for (let attempt = 0, i = first; attempt < 2; attempt++) {
       const left = h.deadline - this.deps.now();
       if (left <= 0)
         throw new DeadlineMissedError(
-          `frame ${h.frameId} of "${h.deployment}" missed its deadline before module ${t.module}${failure ? ` (${failure.message})` : ''}`,
+          `frame ${h.frameId} of "${h.deployment}" missed its deadline before module ${t.module}` +
+            (failure ? ` (${failure.message})` : ''),
         );
       try {
         return await this.deps.client.infer(t.endpoints[i]!, input, h, left);

@@ -8,7 +8,10 @@ import http from 'node:http';
 import type { Payload } from '../domain/routing/chain-plan.js';
 import type { Endpoint } from '../domain/routing/replica-directory.js';
 
-/** Why a call failed: `connect` (refused, reset), `status` (the replica answered ≥ 400), `timeout` (deadline), `too-large`. */
+/**
+ * Why a call failed: `connect` (refused, reset), `status` (the replica
+ * answered ≥ 400), `timeout` (deadline), `too-large`.
+ */
 export class UpstreamError extends Error {
   constructor(
     readonly kind: 'connect' | 'status' | 'timeout' | 'too-large',

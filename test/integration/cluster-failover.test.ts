@@ -128,7 +128,7 @@ describe('cluster failover on Docker', { timeout: 600_000 }, () => {
     );
   });
 
-  it('partition: the majority carries on, the cut-off box elects nobody and keeps its replicas, then rejoins cleanly', async () => {
+  it('partition: majority goes on; the cut-off box elects nobody, keeps its replicas, rejoins cleanly', async () => {
     const leader = await leaderOf(up);
     await deploy(leader.leader!, 'cam-5');
     const plan = await allPlacedOn(up, leader.leader!);

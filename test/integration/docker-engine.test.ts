@@ -127,7 +127,7 @@ test('create, start, list by labels, serve the module contract, stop, remove', a
   assert.deepEqual(await engine.listReplicas(NODE), []);
 });
 
-test('replicas are never privileged: no mounts, every capability dropped, no-new-privileges, quota for an emulated slice', async () => {
+test('replicas are never privileged: no mounts, all capabilities dropped, no-new-privileges, slice quota', async () => {
   const id = await engine.create(
     spec({
       name: `rim-${NODE}-priv-check`,

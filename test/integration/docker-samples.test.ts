@@ -54,7 +54,7 @@ after(() => {
   if (ids.length) docker('rm', '-f', '-v', ...ids);
 });
 
-test('synthetic: each frame burns COST_MS of CPU time, frames are served one at a time, OUT_BYTES sizes the output', async () => {
+test('synthetic: a frame burns COST_MS of CPU, frames are served one by one, OUT_BYTES sizes the output', async () => {
   const { url } = await module(IMAGE_TAGS.synthetic, { COST_MS: '30', OUT_BYTES: '5000', LOAD_MS: '200' });
   await healthy(url);
   const replies = await Promise.all([1, 2, 3, 4].map(() => infer(url, new Uint8Array(10))));
@@ -111,7 +111,7 @@ test('no-op image: a one-module manifest that answers at once', async () => {
   assert.equal(Number(r.headers.get('rim-cpu-ms')), 0);
 });
 
-test('dnn: preprocess → classify runs a real CNN; same frame, same scores; the lite variant is another net', async () => {
+test('dnn: preprocess → classify runs a real CNN; same frame, same scores; lite is a different net', async () => {
   const info = await engine.inspectImage(IMAGE_TAGS.dnn);
   const m = parseManifest(info.manifestLabel!);
   assert.deepEqual(

@@ -233,7 +233,7 @@ test('a replica that keeps exiting is restarted with backoff and shown as crash-
   }
 });
 
-test('profiling containers left by a previous process are removed at start; live ones are not touched later', async () => {
+test('profiling containers left by a previous process are removed at start; live ones are left alone', async () => {
   const prof = buildReplicaSpec({
     node: NODE,
     app,

@@ -56,7 +56,8 @@ function offBy(p: StoredProfile, want: { maxFps: number; latencyMs: number }, ho
     out.push(`${id}: max fps ${p.maxFps}, truth ${want.maxFps.toFixed(2)} (${(fpsErr * 100).toFixed(1)}% off)`);
   if (latOff > want.latencyMs * tolerance + allowance)
     out.push(
-      `${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms + ${allowance} ms for HTTP (${((latOff / want.latencyMs) * 100).toFixed(1)}% off)`,
+      `${id}: latency ${p.latencyMs} ms, truth ${want.latencyMs} ms + ${allowance} ms for HTTP ` +
+        `(${((latOff / want.latencyMs) * 100).toFixed(1)}% off)`,
     );
   return out;
 }
@@ -147,7 +148,7 @@ test('one calibrated module on one core and on emulated accelerators of 1.0 and 
   assert.deepEqual(leftBehind(NODE), []);
 });
 
-test('the 3-module sample app on two emulated accelerator models: every module, variant and the whole app', async () => {
+test('the 3-module sample app on two emulated accelerators: every module, variant and the whole app', async () => {
   const node = `${NODE}-app`;
   const b = await oneBoxProfiler({
     nodeId: node,

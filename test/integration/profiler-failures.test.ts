@@ -67,7 +67,7 @@ const cases: Array<{ mode: string; reason: RegExp }> = [
   },
 ];
 
-test('a module that never becomes healthy, exits, crashes, answers errors or hangs gets a failed profile with the reason', async () => {
+test('a module that never gets healthy, exits, crashes, errs or hangs: a failed profile with the reason', async () => {
   const apps = cases.map((c, i) => calibratedApp(`fail-${i}`, digest, 5, 'gpu', { FAIL_MODE: c.mode }));
   await bench.store.update((doc) => {
     doc.apps = apps;

@@ -100,7 +100,9 @@ describe('router across a 3-box cluster', { timeout: 900_000 }, () => {
       ],
     };
     execFileSync('docker', ['build', '-q', '-t', SLOW_TAG, '-f', '-', synthetic], {
-      input: `FROM ${IMAGE_TAGS.synthetic}\nCOPY server.js /app/server.js\nLABEL rim.manifest='${JSON.stringify(manifest)}'\n`,
+      input:
+        `FROM ${IMAGE_TAGS.synthetic}\nCOPY server.js /app/server.js\n` +
+        `LABEL rim.manifest='${JSON.stringify(manifest)}'\n`,
       stdio: ['pipe', 'ignore', 'inherit'],
       timeout: 120_000,
     });

@@ -119,7 +119,7 @@ describe('router on the real appliance and Docker', { timeout: 300_000 }, () => 
     removeDir(dataDir);
   });
 
-  it('chains decode → detect → track and answers with the sink output, the frame visiting every module in order', async () => {
+  it('decode → detect → track: the frame visits each module in order, the answer is the sink output', async () => {
     const r = await frame('cam', Buffer.concat([Buffer.from('rim-trail:\n'), Buffer.alloc(4096, 1)]), {
       'rim-frame-id': 'frame-42',
     });
@@ -232,7 +232,7 @@ describe('router across the boxes of a test cluster', { timeout: 300_000 }, () =
   });
   after(() => c?.down());
 
-  it('a frame sent to a box that runs no replica of the deployment goes through the replicas on the other box', async () => {
+  it('a frame sent to a box with no replica of the deployment goes through the replicas on the other box', async () => {
     const cl = c!;
     const leader = (await waitUntil('an agreed leader', () => agreedLeader(cl, cl.boxes), 90_000, 500)).leader!;
     assert.equal((await cl.post(leader, '/v1/apps', { image: IMAGE_TAGS.synthetic })).status, 201);
@@ -274,7 +274,8 @@ describe('router across the boxes of a test cluster', { timeout: 300_000 }, () =
         body: 'rim-trail:\nhello',
         signal: AbortSignal.timeout(LATENCY_MS + 10_000),
       });
-    // Replicas that just started may not listen yet; the router itself learns the other box's ports within the first frame.
+    // Replicas that just started may not listen yet; the router itself learns
+    // the other box's ports within the first frame.
     const r = await waitUntil(
       'a frame through the other box',
       async () => {

@@ -1,5 +1,5 @@
 // Rim's DNN sample module: a real (small) convolutional network on
-// TensorFlow.js's pure-JS CPU backend, serving DESIGN.md's module contract.
+// TensorFlow.js's pure-JS CPU backend, serving docs/design.md's module contract.
 //   STAGE=preprocess: any bytes → a 64×64×3 RGB frame (12288 bytes, nearest sampling)
 //   STAGE=classify:   a 64×64×3 frame → class scores (JSON); MODEL=full|lite
 // Frames are served one at a time (the CPU backend computes on this thread).

@@ -1,4 +1,4 @@
-// A calibrated synthetic Rim module (DESIGN.md, "The module contract").
+// A calibrated synthetic Rim module (docs/design.md, "The module contract").
 // Plain node:http, no dependencies. Each frame costs COST_MS of *CPU time*
 // (measured with process.cpuUsage), so a CPU quota (an emulated accelerator's
 // --cpus) stretches it in wall time and lowers throughput, as a slower GPU

@@ -27,7 +27,8 @@ export function registerAppsCommand(program: Command, ctx: CliContext): void {
         ctx.out(cmd),
         app,
         () =>
-          `registered ${app.name} from ${app.image} (${short(app.digest)}): modules ${app.modules.map((m) => `${m.name} [${m.accelerator}]`).join(', ')}`,
+          `registered ${app.name} from ${app.image} (${short(app.digest)}): ` +
+          `modules ${app.modules.map((m) => `${m.name} [${m.accelerator}]`).join(', ')}`,
       );
     });
   apps

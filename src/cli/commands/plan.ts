@@ -1,5 +1,5 @@
 /**
- * `rim plan`: offline placement (DESIGN.md "Plan files"). Reads the four
+ * `rim plan`: offline placement (docs/design.md "Plan files"). Reads the four
  * plan files, prints the plan as JSON on stdout; no Docker, no network.
  * A bad file or value is an error naming the file and the field, exit 2.
  */

@@ -51,7 +51,8 @@ export function registerProfilesCommand(program: Command, ctx: CliContext): void
       });
       show(ctx.out(cmd), report, () =>
         report.due.length
-          ? `profiling ${report.due.length} profile(s) in the background (see rim profiles ls):\n${table(report.due, [['profile'], ['why']])}`
+          ? `profiling ${report.due.length} profile(s) in the background (see rim profiles ls):\n` +
+            table(report.due, [['profile'], ['why']])
           : 'nothing to profile',
       );
     });

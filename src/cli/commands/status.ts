@@ -34,7 +34,8 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const deployments = await api.get<Parameters<typeof deploymentTable>[0]>('/v1/deployments');
       show(ctx.out(cmd), { cluster, nodes, deployments }, () => {
         const lines = [
-          `cluster ${cluster.name}: leader ${cluster.leader}, term ${cluster.term}, ${cluster.members.length} member(s)`,
+          `cluster ${cluster.name}: leader ${cluster.leader}, term ${cluster.term}, ` +
+            `${cluster.members.length} member(s)`,
           '',
         ];
         lines.push(

@@ -1,5 +1,5 @@
 /**
- * The capacity model of DESIGN.md "Placement", as mutable state a strategy
+ * The capacity model of docs/design.md "Placement", as mutable state a strategy
  * fills in: f/F per GPU, cpuCores·f/F per node, memory per distinct replica
  * (one per app/module/variant per slot). `tryPlace` applies a deployment's
  * shares, checks capacity and the latency of every deployment on a touched

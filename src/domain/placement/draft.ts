@@ -118,8 +118,9 @@ export class Draft {
    * Splits `fps` over `order`'s first n slots (2 ≤ n ≤ `maxPieces`) by
    * water-filling: every piece brings its slot to the same utilisation, as
    * low as it can be. Takes the smallest n whose slowest piece meets
-   * `budgetMs` (its loaded latency), else the smallest n that fits. Returns the slowest piece's latency, or undefined if it does not
-   * fit. O(maxPieces² · 40).
+   * `budgetMs` (its loaded latency), else the smallest n that fits. Returns
+   * the slowest piece's latency, or undefined if it does not fit.
+   * O(maxPieces² · 40).
    */
   placeBalanced(
     module: number,

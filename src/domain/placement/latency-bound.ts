@@ -1,5 +1,5 @@
 /**
- * A latency-aware upper bound on the fps any valid plan admits (DESIGN.md's
+ * A latency-aware upper bound on the fps any valid plan admits (docs/design.md's
  * model), as an LP over utilisation levels. Every accelerator (and every
  * node's cores) sits in one utilisation bucket (c[k−1], c[k]] of a grid
  * ending at 1 − headroom; a replica there runs no faster than

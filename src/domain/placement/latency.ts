@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's latency estimate, the one formula every strategy and the
+ * docs/design.md's latency estimate, the one formula every strategy and the
  * validator use: a module adds latencyMs / (1 − u) (u: its GPU's utilisation,
  * or its node's core utilisation for a CPU module; with frames split over
  * replicas the slowest share counts), a cross-node edge adds

@@ -1,5 +1,5 @@
 /**
- * Turns a filled ClusterState into DESIGN.md's plan shape, and reads a plan
+ * Turns a filled ClusterState into docs/design.md's plan shape, and reads a plan
  * back into shares (for re-planning and the validator). Placements come out
  * in a stable order (deployment file order, manifest module order, slot), so
  * the same state always prints the same JSON. O(shares log shares).

@@ -1,5 +1,5 @@
 /**
- * The plan files of DESIGN.md ("Plan files"): one zod schema per file, and
+ * The plan files of docs/design.md ("Plan files"): one zod schema per file, and
  * parsers whose errors name the file and the field
  * ("deployments.json: [3].fps: must be > 0"). Apps are manifests, checked
  * by parseManifest. Pure: callers read the text.

@@ -102,7 +102,10 @@ export interface ModuleVariant {
   bySlot: Array<Profile | undefined>;
 }
 
-/** Per (app, module index, variant): profiles by slot, computed once per problem. O(slots) the first time, O(1) after. */
+/**
+ * Per (app, module index, variant): profiles by slot, computed once per
+ * problem. O(slots) the first time, O(1) after.
+ */
 export function moduleVariant(p: Problem, app: string, module: number, variant: string): ModuleVariant {
   const mod = p.apps.get(app)!.modules[module]!;
   let mv = mod.byVariant.get(variant);

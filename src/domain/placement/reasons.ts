@@ -9,7 +9,10 @@ import { CPU, type DeploymentInfo, moduleVariant, type Problem, profileFor } fro
 
 const f1 = (x: number): string => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
 
-/** GPUs of `model` one fps of the app's GPU modules needs, with the lightest variants; undefined if a module has no profile there. */
+/**
+ * GPUs of `model` one fps of the app's GPU modules needs, with the lightest
+ * variants; undefined if a module has no profile there.
+ */
 export function gpuPerFps(p: Problem, app: string, model: string): number | undefined {
   const info = p.apps.get(app)!;
   let sum = 0;
@@ -122,7 +125,8 @@ export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCap
     }
     if (need > free + 1e-9) {
       const what = dem.gpu.length > 1 ? ` for module ${m.name}` : '';
-      return `needs ${f1(need)} GPUs of ${m.bestModel}-class capacity${what}, ${f1(free)} free${withinCaps ? ' without breaking the latency targets of deployments already there' : ''}`;
+      const caveat = withinCaps ? ' without breaking the latency targets of deployments already there' : '';
+      return `needs ${f1(need)} GPUs of ${m.bestModel}-class capacity${what}, ${f1(free)} free${caveat}`;
     }
   }
   const cores = d.fps * dem.coresPerFps;
@@ -141,7 +145,10 @@ export function failureReason(state: ClusterState, d: DeploymentInfo, f: Failure
     case 'profile':
       return `no profile for module ${app.modules[f.module]!.name} on ${f.model}`;
     case 'gpu':
-      return `not enough GPU capacity on any fitting accelerator (best try: ${p.slots[f.slot]!.id} full); capacity is fragmented`;
+      return (
+        `not enough GPU capacity on any fitting accelerator (best try: ${p.slots[f.slot]!.id} full); ` +
+        'capacity is fragmented'
+      );
     case 'cores':
       return `not enough CPU cores on ${p.nodes[f.node]!.id} next to its GPU modules`;
     case 'memory':
@@ -153,7 +160,10 @@ export function failureReason(state: ClusterState, d: DeploymentInfo, f: Failure
     case 'others':
       return `placing it would push ${p.deployments[f.dep]!.name} over its latency target`;
     case 'room':
-      return 'no accelerator that can run its modules has room left for them (capacity is fragmented or held for latency targets)';
+      return (
+        'no accelerator that can run its modules has room left for them ' +
+        '(capacity is fragmented or held for latency targets)'
+      );
   }
 }
 

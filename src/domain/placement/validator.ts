@@ -1,6 +1,6 @@
 /**
  * The one plan validator (tests and benchmark share it): checks any plan
- * against every rule of DESIGN.md "Placement" and lists the violations.
+ * against every rule of docs/design.md "Placement" and lists the violations.
  * It recomputes every load from the plan's rows itself, independently of the
  * ClusterState the strategies use. O(placements + deployments · DAG).
  */

@@ -3,7 +3,7 @@
  * replica of each module on this box, GPU modules on the first accelerator
  * (real or emulated), CPU modules on `cpu`, at the default variant, with no
  * capacity check. It is an honest placeholder that lets a single appliance
- * run apps before the placement strategies (DESIGN.md, "Placement") replace it.
+ * run apps before the placement strategies (docs/design.md, "Placement") replace it.
  * The appliance now plans with cluster-planner.ts; this stays for tests that
  * need a plan on one box without profiles.
  */

@@ -62,7 +62,7 @@ test('every replica is unprivileged, labelled, on the host network by default, a
   }
 });
 
-test('a GPU gets the NVIDIA device request and NVIDIA_VISIBLE_DEVICES; a slice gets its quota and cpuset; a CPU module its optional quota', () => {
+test('GPU: NVIDIA device request and NVIDIA_VISIBLE_DEVICES; slice: its quota and cpuset; CPU: optional quota', () => {
   const g = createOptions(gpu, {});
   assert.deepEqual(g.HostConfig!.DeviceRequests, [{ Driver: 'nvidia', DeviceIDs: ['0'], Capabilities: [['gpu']] }]);
   assert.ok(g.Env!.includes('NVIDIA_VISIBLE_DEVICES=0'));

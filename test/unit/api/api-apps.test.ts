@@ -134,7 +134,7 @@ describe('API: apps', () => {
     assert.equal((await h.call('GET', '/v1/apps/single')).status, 404);
   });
 
-  it('answers 503 docker-unreachable when the engine does not answer, and says so in /readyz and /v1/nodes/:id', async () => {
+  it('answers 503 docker-unreachable when the engine is down, and says so in /readyz and /v1/nodes/:id', async () => {
     h.engine.reachable = false;
     try {
       const r = await h.call('POST', '/v1/apps', { image: 'rim/single:1' });

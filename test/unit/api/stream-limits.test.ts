@@ -46,7 +46,7 @@ describe('event streams are capped in all and per client address', { timeout: 10
     server.close();
   });
 
-  it('a third stream from one address is refused; another address still gets one until the total is reached', async () => {
+  it('a third stream from one address is refused; another address gets one until the total is reached', async () => {
     const a1 = await openStream(port, '127.0.0.1');
     const a2 = await openStream(port, '127.0.0.1');
     held.push(a1.req, a2.req);

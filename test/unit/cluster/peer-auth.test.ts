@@ -1,4 +1,7 @@
-/** Peer request signatures: a valid one passes once; a replay, a tampered body, a stale timestamp or another token fail. */
+/**
+ * Peer request signatures: a valid one passes once; a replay, a tampered
+ * body, a stale timestamp or another token fail.
+ */
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import assert from 'node:assert/strict';

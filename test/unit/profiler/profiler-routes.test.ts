@@ -17,7 +17,7 @@ async function serve(refresher: ProfileRefresher): Promise<{ url: string; close:
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-test('POST /v1/profiles/refresh starts a refresh and answers 202 with what is due; bad bodies are refused by field', async () => {
+test("POST /v1/profiles/refresh starts a refresh, answers 202 with what is due; names a bad body's field", async () => {
   const asked: RefreshOptions[] = [];
   const srv = await serve({
     requestRefresh: async (o = {}) => {

@@ -194,7 +194,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     assert.equal(trails.filter((t) => t === 'F>a>b2>c').length, 10);
   });
 
-  it('joins a diamond: the join gets its inputs as a JSON object by module; several sinks answer as one JSON object', async () => {
+  it('joins a diamond: the join gets its inputs as a JSON object by module; several sinks answer as one', async () => {
     const r = await send('dia', 'X');
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'application/json');
@@ -312,7 +312,8 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
   });
 
   it("a replica on another member: its port as that member reports it, on the member's host", async () => {
-    // The member is asked in the background (frames never wait on it); until it answers, frames get 503 naming the replica.
+    // The member is asked in the background (frames never wait on it); until
+    // it answers, frames get 503 naming the replica.
     const r = await (async () => {
       for (let i = 0; i < 50; i++) {
         const x = await send('far');

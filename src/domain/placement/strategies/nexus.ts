@@ -95,7 +95,8 @@ function placeNexus(
 export const nexusStrategy: Strategy = {
   name: 'nexus',
   summary:
-    "Nexus's squishy bin packing (SOSP'19): GPU sessions with the target split evenly over modules, saturate then best-fit by occupancy",
+    "Nexus's squishy bin packing (SOSP'19): GPU sessions with the target split evenly over modules, " +
+    'saturate then best-fit by occupancy',
   plan({ problem: p }: StrategyContext) {
     const state = new ClusterState(p, false);
     const reasons = new Map<number, string>();
@@ -140,7 +141,8 @@ export const nexusStrategy: Strategy = {
           structural
             ? rejectionReason(state, d, undefined)
             : (capacityReason(state, d) ??
-                `no GPU with room keeps its sessions within the per-module budget of ${budget} ms (nexus splits the ${d.latencyMs} ms target evenly over ${app.modules.length} modules)`),
+                `no GPU with room keeps its sessions within the per-module budget of ${budget} ms ` +
+                  `(nexus splits the ${d.latencyMs} ms target evenly over ${app.modules.length} modules)`),
         );
       }
     }

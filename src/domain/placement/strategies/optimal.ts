@@ -25,7 +25,8 @@ const NOISE_FPS = 1e-6;
 export const optimalStrategy: Strategy = {
   name: 'optimal',
   summary:
-    'MILP optimum (HiGHS), latency linearised with utilisation levels; priority-lexicographic; time-limited, reports gap',
+    'MILP optimum (HiGHS), latency linearised with utilisation levels; ' +
+    'priority-lexicographic; time-limited, reports gap',
   needs: 'solver',
   plan({ problem: p, options }: StrategyContext) {
     const solver = options.solver;

@@ -19,7 +19,7 @@ test('silence: alive, then suspect, then dead', () => {
   assert.equal(liveness(1000, 4000, cfg), 'dead');
 });
 
-test('transitions: the leader is always alive, heard members stay alive, silent ones die, newcomers get their grace', () => {
+test('transitions: the leader is always alive, heard members stay alive, silent ones die, newcomers get grace', () => {
   const members = [
     member('l', 'alive'),
     member('a', 'alive'),

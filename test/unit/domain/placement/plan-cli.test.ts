@@ -61,7 +61,8 @@ describe('plan files', () => {
     throwsNaming(
       () =>
         parseClusterFile(
-          '{"nodes":[{"id":"n","cpus":4,"memoryMB":1,"accelerators":[{"id":"g","model":"A"}]}],"network":{"bandwidthMbps":1,"rttMs":0}}',
+          '{"nodes":[{"id":"n","cpus":4,"memoryMB":1,"accelerators":[{"id":"g","model":"A"}]}],' +
+            '"network":{"bandwidthMbps":1,"rttMs":0}}',
           'c.json',
         ),
       'c.json',
@@ -80,7 +81,8 @@ describe('plan files', () => {
     throwsNaming(
       () =>
         parseAppsFile(
-          '[{"apiVersion":"rim/v1","name":"x","entry":"a","modules":[{"name":"a","accelerator":"gpu","privileged":true}]}]',
+          '[{"apiVersion":"rim/v1","name":"x","entry":"a",' +
+            '"modules":[{"name":"a","accelerator":"gpu","privileged":true}]}]',
           'a.json',
         ),
       'a.json',

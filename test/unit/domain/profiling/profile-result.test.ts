@@ -25,7 +25,7 @@ const level = (l: LoadLevel, throughput: number, lat: number[]): LevelResult => 
   },
 });
 
-test('a measurement becomes a stored profile: light-load median latency, percentiles at light and max load, levels as detail', () => {
+test('measurement → profile: light-load median latency, percentiles at light and max load, levels as detail', () => {
   const light = level({ mode: 'open', rate: 7.5 }, 7.5, [30, 31, 32, 29, 90]);
   const atMax = level({ mode: 'open', rate: 22.5 }, 22.4, [40, 60, 80]);
   const levels = [

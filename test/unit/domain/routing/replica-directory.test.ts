@@ -30,7 +30,7 @@ describe('replica directory (pure)', () => {
     { id: 'n2', address: '10.0.0.2:7878' },
   ];
 
-  it('local replicas on loopback, remote ones on the member host with the port that node reports, weighted by planned fps', () => {
+  it("local replicas on loopback, remote ones on the member's host and reported port, weighted by planned fps", () => {
     const replicas = new Map<string, ReplicaStatus[]>([
       [
         'n1',

@@ -27,7 +27,8 @@ describe('token bucket (admission at the admitted fps)', () => {
   it('admits exactly rate × time + burst frames over a steady overload', () => {
     const b = TokenBucket.forFps(16); // burst 8
     let admitted = 0;
-    for (let t = 0; t <= 10_000; t += 31.25) if (b.take(t).ok) admitted++; // 32 fps offered for 10 s (steps exact in binary)
+    // 32 fps offered for 10 s (steps exact in binary)
+    for (let t = 0; t <= 10_000; t += 31.25) if (b.take(t).ok) admitted++;
     assert.equal(admitted, 16 * 10 + 8);
   });
 
