@@ -64,14 +64,17 @@ const profile = await profileTarget(
 );
 const d = profile.detail ?? {};
 console.log(
-  `gpu-check: ${app.name}/${gpuModule.name} on ${model} (${gpus[0]!.id}) in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+  `gpu-check: ${app.name}/${gpuModule.name} on ${model} (${gpus[0]!.id}) ` +
+    `in ${((Date.now() - began) / 1000).toFixed(1)} s`,
 );
 console.log(`  state ${profile.state}${profile.reason ? `: ${profile.reason}` : ''}`);
 console.log(`  binding ${String(d.binding ?? '?')}`);
 console.log(
-  `  max ${profile.maxFps} fps, light-load latency ${profile.latencyMs} ms, ${profile.cpuCores} cores, ${profile.memoryMB} MB`,
+  `  max ${profile.maxFps} fps, light-load latency ${profile.latencyMs} ms, ` +
+    `${profile.cpuCores} cores, ${profile.memoryMB} MB`,
 );
 console.log(
-  `  GPU memory ${profile.gpuMemoryMB ?? 'n/a'} MB, GPU utilisation ${String(d.gpuUtilPct ?? 'n/a')}%, frame ${profile.frameKB ?? '?'} KB`,
+  `  GPU memory ${profile.gpuMemoryMB ?? 'n/a'} MB, GPU utilisation ${String(d.gpuUtilPct ?? 'n/a')}%, ` +
+    `frame ${profile.frameKB ?? '?'} KB`,
 );
 process.exit(profile.state === 'ok' ? 0 : 1);

@@ -38,7 +38,10 @@ export interface TargetContext {
   host?: string;
   /** Epoch ms, for measuredAt. */
   now: () => number;
-  /** The accelerator to measure on (the leader's choice: one that holds no replica when it can); else the model's first. */
+  /**
+   * The accelerator to measure on (the leader's choice: one that holds no replica when it can);
+   * else the model's first.
+   */
   acceleratorId?: string;
 }
 

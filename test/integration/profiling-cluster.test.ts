@@ -99,7 +99,8 @@ test(
     console.log(`profiled in ${profilingS.toFixed(1)} s (leader ${lead}, model ${modelOf(lead)}):`);
     for (const p of profiles)
       console.log(
-        `  ${p.module}@${p.accelerator} on ${p.node}: ${p.maxFps} fps, frame ${p.frameKB} KB${p.shared ? ' (shared)' : ''}`,
+        `  ${p.module}@${p.accelerator} on ${p.node}: ${p.maxFps} fps, ` +
+          `frame ${p.frameKB} KB${p.shared ? ' (shared)' : ''}`,
       );
 
     for (const p of profiles.filter((x) => x.accelerator !== 'cpu')) {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config/load-config.js';
 
-test("the profiler's tuning comes from RIM_PROFILING_TUNING (test clusters shorten the windows); a bad key is named", () => {
+test('profiler tuning comes from RIM_PROFILING_TUNING (test clusters shorten windows); a bad key is named', () => {
   const { config } = loadConfig(
     { RIM_PROFILING_TUNING: '{"windowMs":300,"checkIntervalMs":2000}' },
     { cwd: '/nonexistent' },
