@@ -48,7 +48,13 @@ test("POST /v1/profiles/refresh starts a refresh, answers 202 with what is due; 
     assert.equal(err.error.code, 'invalid');
     assert.match(err.error.message, /apps/);
     const status = await fetch(`${srv.url}/v1/profiles/status`);
-    assert.deepEqual(await status.json(), { enabled: true, schedule: '0 3 * * *', running: false, queued: 0 });
+    assert.deepEqual(await status.json(), {
+      enabled: true,
+      schedule: '0 3 * * *',
+      running: false,
+      queued: 0,
+      tasks: [],
+    });
   } finally {
     srv.close();
   }

@@ -47,7 +47,7 @@ test('when every accelerator of the model holds replicas the measurement is made
 test('tasks spread over the boxes that have the model by what each was already given', () => {
   const load = new Map([['b1', 1]]);
   assert.equal((chooseSite('T4', boxes, undefined, load) as { node: string }).node, 'b3');
-  assert.equal(
+  assert.deepEqual(
     chooseSite(
       'cpu',
       boxes,
