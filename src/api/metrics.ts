@@ -95,12 +95,18 @@ export class ApiMetrics {
       ]),
       profiles: g('rim_profiles', 'Stored profiles by state.', ['state']),
       targetFps: g('rim_deployment_target_fps', 'Frames per second the deployment asks for.', ['deployment']),
-      inputFps: g('rim_deployment_input_fps', 'Frames per second arriving for the deployment.', ['deployment']),
-      outputFps: g('rim_deployment_output_fps', 'Frames per second finished for the deployment.', ['deployment']),
+      inputFps: g('rim_deployment_input_fps', 'Frames per second arriving for the deployment, all boxes.', [
+        'deployment',
+      ]),
+      outputFps: g('rim_deployment_output_fps', 'Frames per second finished for the deployment, all boxes.', [
+        'deployment',
+      ]),
       finish: g('rim_deployment_finish_ratio', 'Finished over expected frames (min of target and input).', [
         'deployment',
       ]),
-      p99: g('rim_deployment_latency_p99_seconds', 'p99 end-to-end latency of recent frames.', ['deployment']),
+      p99: g('rim_deployment_latency_p99_seconds', 'p99 end-to-end latency of recent frames, all boxes.', [
+        'deployment',
+      ]),
       targetLatency: g('rim_deployment_latency_target_seconds', 'Latency target of the deployment.', ['deployment']),
       slo: g('rim_deployment_slo_met', '1 when the deployment meets its SLO, 0 when violated, NaN when idle.', [
         'deployment',

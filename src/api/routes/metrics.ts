@@ -10,12 +10,14 @@ export function metricsRoutes(deps: ApiDeps, utilisation: MeasuredUtilisation): 
     const doc = deps.store.read();
     const cluster = deps.cluster?.status();
     const measured = await utilisation.get().catch(() => ({}));
+    // The SLO figures are the cluster's (every box's routers merged), as GET /v1/deployments shows them.
+    const slo = await deps.metrics.measuredAcross(doc.deployments);
     const text = await deps.metrics.render({
       nodeId: deps.nodeId,
       replicas: deps.supervisor.replicas(),
       dockerReachable: deps.docker.get().reachable,
       apps: doc.apps.length,
-      deployments: doc.deployments.map((d) => deploymentView(d, doc, deps.metrics.measured(d))),
+      deployments: doc.deployments.map((d) => deploymentView(d, doc, slo.get(d.name))),
       rejected: doc.plan?.rejected.length ?? 0,
       storeVersion: doc.version,
       leader: cluster ? cluster.leader : deps.nodeId,
