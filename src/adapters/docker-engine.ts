@@ -8,7 +8,6 @@
  * see Rim's types and RimError subclasses only.
  */
 import Docker from 'dockerode';
-import { fenceFor, isRootUser, NOBODY, type ReplicaFence } from '../domain/replica-fence.js';
 import type { Readable } from 'node:stream';
 import {
   CONTAINER_EVENT_ACTIONS,
@@ -19,33 +18,10 @@ import {
   isContainerEventAction,
   type ReplicaStats,
 } from './container-engine.js';
-import { dockerConnection, type DockerConnectionConfig } from './docker-connection.js';
+import { dockerConnection } from './docker-connection.js';
+import { createOptions, LABEL, type DockerEngineOptions } from './docker-create-options.js';
 import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../domain/types.js';
 import { ConflictError, DockerUnavailableError, NotFoundError, RimError, ValidationError } from '../domain/errors.js';
-
-export const LABEL = {
-  managed: 'rim.managed',
-  node: 'rim.node',
-  app: 'rim.app',
-  module: 'rim.module',
-  variant: 'rim.variant',
-  specHash: 'rim.spec-hash',
-  role: 'rim.role',
-  port: 'rim.port',
-  accelerator: 'rim.accelerator',
-  manifest: 'rim.manifest',
-  /** The image the spec pins (an id for the app's own image), whatever name the container was created with. */
-  image: 'rim.image',
-} as const;
-
-/** Where the engine is (docker-connection.ts); dockerode's defaults when nothing is set. */
-export interface DockerEngineOptions extends DockerConnectionConfig {
-  /** "host" (default), or "container:<name>" to join the appliance's network namespace (test clusters). */
-  networkMode?: string;
-  /** Memory limit per replica in MB; none when unset. */
-  memoryMB?: number;
-  readonlyRootfs?: boolean;
-}
 
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -86,92 +62,6 @@ const epochMs = (iso?: string): number | undefined => {
   const t = Date.parse(iso);
   return Number.isFinite(t) ? t : undefined;
 };
-
-/** The env a replica gets: its spec's env plus the module contract (docs/design.md). */
-export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
-  const env: Record<string, string> = {
-    ...spec.env,
-    RIM_PORT: String(spec.port),
-    RIM_APP: spec.app,
-    RIM_MODULE: spec.module,
-    RIM_VARIANT: spec.variant,
-  };
-  if (spec.accelerator.kind === 'gpu') env.NVIDIA_VISIBLE_DEVICES = spec.accelerator.deviceId;
-  return env;
-}
-
-/**
- * The create body for a spec: exported so tests can check it asks for nothing privileged.
- * `image` is what to create from: the spec's pinned image, or a name that resolves to it;
- * `imageUser` is the user the image names (the replica never runs as root unless the manifest says so).
- */
-export function createOptions(
-  spec: ReplicaSpec,
-  opts: DockerEngineOptions,
-  image = spec.image,
-  imageUser?: string,
-): Docker.ContainerCreateOptions {
-  const a = spec.accelerator;
-  const fence = spec.fence ?? fenceFor({});
-  const readOnly = opts.readonlyRootfs ?? fence.readOnlyRootFs;
-  const memory = Math.round((opts.memoryMB ?? fence.memoryMB) * 1024 * 1024);
-  const host: Docker.HostConfig = {
-    NetworkMode: opts.networkMode ?? 'host',
-    Privileged: false,
-    CapDrop: ['ALL'],
-    SecurityOpt: ['no-new-privileges'],
-    RestartPolicy: { Name: 'no' }, // the supervisor restarts, with backoff
-    LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
-    ReadonlyRootfs: readOnly,
-    Memory: memory,
-    MemorySwap: memory, // no swap beyond the limit
-    PidsLimit: fence.pids,
-  };
-  // A read-only root still needs somewhere to write scratch files.
-  if (readOnly) host.Tmpfs = { '/tmp': 'rw,nosuid,nodev,noexec,size=64m' };
-  if (a.kind === 'gpu') {
-    host.DeviceRequests = [{ Driver: 'nvidia', DeviceIDs: [a.deviceId], Capabilities: [['gpu']] }];
-    if (fence.cpus) host.NanoCpus = Math.round(fence.cpus * 1e9);
-  } else if (a.kind === 'emulated') {
-    host.NanoCpus = Math.round(a.cpus * 1e9);
-    if (a.cpuset) host.CpusetCpus = a.cpuset;
-  } else if (a.cpus) {
-    host.NanoCpus = Math.round(a.cpus * 1e9);
-  } else if (fence.cpus) {
-    host.NanoCpus = Math.round(fence.cpus * 1e9);
-  }
-  const user = replicaUser(fence, imageUser);
-  const env = replicaEnv(spec);
-  return {
-    name: spec.name,
-    Image: image,
-    ...(spec.command?.length ? { Cmd: spec.command } : {}),
-    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    Labels: {
-      [LABEL.managed]: 'true',
-      [LABEL.node]: spec.node,
-      [LABEL.app]: spec.app,
-      [LABEL.module]: spec.module,
-      [LABEL.variant]: spec.variant,
-      [LABEL.specHash]: spec.specHash,
-      [LABEL.role]: spec.role,
-      [LABEL.port]: String(spec.port),
-      [LABEL.accelerator]: a.kind === 'cpu' ? 'cpu' : a.id,
-      [LABEL.image]: spec.image,
-    },
-    ...(user ? { User: user } : {}),
-    HostConfig: host,
-  };
-}
-
-/**
- * The user a replica runs as: root only when its manifest says `runAsRoot`;
- * else the image's own user when that is not root; else nobody.
- */
-export function replicaUser(fence: Pick<ReplicaFence, 'user'>, imageUser: string | undefined): string | undefined {
-  if (fence.user === 'root') return '0:0';
-  return isRootUser(imageUser) ? NOBODY : undefined;
-}
 
 export class DockerContainerEngine implements ContainerEngine {
   private readonly docker: Docker;

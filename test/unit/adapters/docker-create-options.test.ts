@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOptions, replicaEnv, toRimError } from '../../../src/adapters/docker-engine.js';
+import { createOptions, replicaEnv } from '../../../src/adapters/docker-create-options.js';
+import { toRimError } from '../../../src/adapters/docker-engine.js';
 import { ConflictError, DockerUnavailableError, NotFoundError, RimError } from '../../../src/domain/errors.js';
 import { buildReplicaSpec, bindingFor } from '../../../src/domain/replica-spec.js';
 import { box, synthetic } from '../domain/supervisor/fixtures.js';

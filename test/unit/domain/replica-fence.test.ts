@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createOptions, replicaUser } from '../../../src/adapters/docker-engine.js';
+import { createOptions, replicaUser } from '../../../src/adapters/docker-create-options.js';
 import { assignmentForNode } from '../../../src/domain/assignment.js';
 import { parseManifest } from '../../../src/domain/manifest.js';
 import { FENCE_DEFAULTS, fenceFor, NOBODY } from '../../../src/domain/replica-fence.js';
