@@ -15,6 +15,7 @@ import { replicaName } from '../../../src/domain/replica-spec.js';
 import type { ClusterDocument, ReplicaStatus } from '../../../src/domain/types.js';
 import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.js';
 import { app, deployment, doc, manifest, mod, replica } from '../domain/routing/fixtures.js';
+import { until } from '../../support/until.js';
 
 interface Module {
   port: number;
@@ -53,6 +54,8 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
   });
 
   const serve = async (cluster: ClusterDocument, local: ReplicaStatus[], peers?: PeerCaller) => {
+    // The data plane reads time only through `now`: a test moves it past the directory's refresh instead of sleeping.
+    let skew = 0;
     const dp: DataPlane = createDataPlane({
       nodeId: 'n1',
       store: { read: () => cluster },
@@ -60,7 +63,7 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       adminToken: 'x'.repeat(16),
       openFrames: true,
       logger: pino({ level: 'silent' }),
-      now: Date.now,
+      now: () => Date.now() + skew,
       peers,
       probe: { notReadyEveryMs: 50, readyEveryMs: 200 },
     });
@@ -77,10 +80,15 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       s.close();
     });
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1/deployments/cam/frames`;
-    return async () => {
+    const send = async () => {
       const r = await fetch(url, { method: 'POST', body: 'f' });
       return { status: r.status, text: await r.text() };
     };
+    /** Past the directory's refresh: its snapshot is at most 500 ms old. */
+    const pastRefresh = () => {
+      skew += 600;
+    };
+    return Object.assign(send, { pastRefresh });
   };
   const track = (m: Module) =>
     closers.push(() => {
@@ -100,7 +108,15 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
     for (let i = 0; i < 5; i++) {
       const r = await send();
       assert.equal(r.status, 503);
-      assert.match(r.text, /not ready|health not checked yet/);
+      // The first frame waits for the first probe's answer, so every refusal names the failed /healthz.
+      assert.deepEqual(JSON.parse(r.text), {
+        error: {
+          code: 'no-replica',
+          message:
+            'no replica of module only can take frames of "cam": ' +
+            'replica rim-n1-one-only-default-cpu on n1: /healthz does not answer 200 (not ready)',
+        },
+      });
       await sleep(20);
     }
     assert.equal(m.frames, 0, 'not one frame before /healthz answered');
@@ -133,11 +149,12 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       }),
     };
     const send = await serve(cluster, [], peers);
-    assert.equal((await send()).status, 200);
+    // In rotation first (n2's list and the replica's first probe arrive in the background).
+    await until('n2 replica in rotation', async () => ((await send()).status === 200 ? true : undefined), 5000, 20);
     const before = m.frames;
     cluster.members[0]!.state = 'suspect';
     cluster.version++;
-    await sleep(600); // the directory's snapshot is at most 500 ms old
+    send.pastRefresh();
     const r = await send();
     assert.equal(r.status, 503);
     assert.match(r.text, /node n2 is suspect/);
