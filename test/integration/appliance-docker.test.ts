@@ -224,7 +224,7 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     const again = await start();
     assert.equal(again, node, 'the node id is kept in the data dir');
     const rs = await allRunning(4);
-    // A few reconcile rounds later, still the same four containers.
+    // A few reconcile rounds later, still the same four containers (absence of duplicates is the point).
     await new Promise((r) => setTimeout(r, 3000));
     assert.deepEqual(containersOf(node), before);
     assert.deepEqual(rs.map((r) => r.containerId).sort(), before);

@@ -125,6 +125,7 @@ describe('cluster discovery on Docker', { timeout: 300_000 }, () => {
       60_000,
       1000,
     );
+    // Absence is the point: several discovery rounds pass with the stranger knocking, and it never joins.
     await new Promise((r) => setTimeout(r, 5000));
     for (const b of c.boxes) {
       const v = await c.view(b);

@@ -127,7 +127,7 @@ test('create, start, list by labels, serve the module contract, stop, remove', a
   assert.deepEqual(await engine.listReplicas(NODE), []);
 });
 
-test('replicas are never privileged: no mounts, all capabilities dropped, no-new-privileges, slice quota', async () => {
+test('replicas are never privileged: no mounts, no capability, no-new-privileges, a quota for emulation', async () => {
   const id = await engine.create(
     spec({
       name: `rim-${NODE}-priv-check`,
@@ -164,18 +164,40 @@ test('a GPU replica asks for its device through the NVIDIA device request', asyn
 
 test("watch reports start, die and destroy of this node's containers only", async () => {
   const ac = new AbortController();
-  const seen: string[] = [];
-  const watching = engine.watch(NODE, (e) => seen.push(e.action), ac.signal);
-  await new Promise((r) => setTimeout(r, 300));
+  const events: { id: string; action: string }[] = [];
+  const watching = engine.watch(NODE, (e) => events.push({ id: e.containerId, action: e.action }), ac.signal);
+  // The subscription is live once it reports a container of ours: restart a probe until it does (no fixed sleep).
+  const probe = await engine.create(spec({ name: `rim-${NODE}-probe`, port: PORT + 3 }));
+  const of = (c: string) => (e: { id: string }) => e.id.startsWith(c) || c.startsWith(e.id);
+  await until(
+    'the watch to report the probe',
+    async () => {
+      await engine.stop(probe, 0).catch(() => undefined);
+      await engine.start(probe);
+      return events.some(of(probe)) ? true : undefined;
+    },
+    15_000,
+    200,
+  );
+  await engine.remove(probe);
+  await until('the probe destroyed', async () =>
+    events.some((e) => of(probe)(e) && e.action === 'destroy') ? true : undefined,
+  );
+  const from = events.length;
+  // Another node's container comes and goes first: were it reported, its events would come before ours.
   const other = await engine.create(spec({ name: `rim-${NODE}-other`, node: `${NODE}-x`, port: PORT + 1 }));
+  await engine.start(other);
+  await engine.remove(other);
   const id = await engine.create(spec({ name: `rim-${NODE}-watched`, port: PORT + 2 }));
   await engine.start(id);
   await engine.remove(id);
-  await engine.remove(other);
-  await until('events', async () => (seen.includes('destroy') ? true : undefined), 5000);
+  const destroyed = (e: { id: string; action: string }) => of(id)(e) && e.action === 'destroy';
+  await until('events', async () => (events.slice(from).some(destroyed) ? true : undefined), 5000);
   ac.abort();
   await watching;
+  const seen = events.slice(from).map((e) => e.action);
   assert.deepEqual(seen, ['start', 'die', 'destroy']);
+  assert.ok(events.slice(from).every(of(id)), 'only the watched container of this node');
 });
 
 test("engine errors are Rim's typed errors", async () => {

@@ -128,8 +128,9 @@ test('brings up an assignment, restarts a killed replica, and a new supervisor a
   const before = await engine.listReplicas(NODE);
   const second = running(assignment(app, 2));
   try {
-    await second.sup.reconcileNow();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Two whole rounds of the new supervisor (rather than a sleep): neither touches a container.
+    assert.deepEqual((await second.sup.reconcileNow()).applied, [], 'the first round adopts, it creates nothing');
+    assert.deepEqual((await second.sup.reconcileNow()).applied, []);
     const now = await engine.listReplicas(NODE);
     assert.deepEqual(
       now.map((r) => [r.containerId, r.status]),

@@ -5,6 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULT_CLUSTER_TIMINGS } from '../../../src/cluster/cluster-timings.js';
 import { leaders, listen, startNode, type TestNode, until } from './harness.js';
 
 const TOKEN = 'merge-test-cluster-token-0123';
@@ -37,7 +38,14 @@ test('two lone empty clusters merge into one; a lone cluster with data does not 
     doc.deployments.push({ name: 'kept', app: 'x', fps: 1, latencyMs: 100, priority: 0, createdAt: 0 });
   });
   m0.node.addCandidate(m1.address);
-  await new Promise((r) => setTimeout(r, 3000));
+  // m0 has heard the bigger cluster (what makes an empty box yield)...
+  await until('m0 to hear the cluster of m1 and m2', () =>
+    m0.node.discovery.knownPeers().some((p) => p.id === m1.id && p.hello.initialized && p.hello.members === 2),
+  );
+  // ...then absence is the point: addCandidate's hello is out of band, the check to yield runs in the discovery
+  // loop's next round (every discoveryIntervalMs once in a cluster); one such period and a margin, m0 still leads.
+  await new Promise((r) => setTimeout(r, DEFAULT_CLUSTER_TIMINGS.discoveryIntervalMs + 500));
+  assert.ok(!m0.logs.some((l) => l.includes('another cluster found')), 'm0 never considered leaving');
   assert.ok(m0.node.isLeader);
   assert.deepEqual(
     m0.store.read().deployments.map((d) => d.name),

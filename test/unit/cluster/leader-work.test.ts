@@ -92,13 +92,17 @@ class FakeView implements ClusterView {
 function startLeader(view: FakeView, reported: () => Map<string, NodeInventory>) {
   const abort = new AbortController();
   const logs: string[] = [];
+  let asked = 0;
   new LeaderWork({
     nodeId: 'n1',
     view,
     detector: { suspectAfterMs: 60000, deadAfterMs: 120000, expireAfterMs: 0 },
     planner: standInPlan,
     timings: { leaderTickMs: 10 },
-    reportedInventories: async () => reported(),
+    reportedInventories: async () => {
+      asked++;
+      return reported();
+    },
     logger: createLogger({
       destination: new Writable({
         write(c, _e, cb) {
@@ -109,7 +113,12 @@ function startLeader(view: FakeView, reported: () => Map<string, NodeInventory>)
     }),
     now: Date.now,
   }).start(abort.signal);
-  return { stop: () => abort.abort(), logs };
+  /** Resolves once `n` more leader rounds have run to their end (each round asks for inventories once). */
+  const rounds = (n: number) => {
+    const target = asked + n + 1;
+    return until(`${n} more leader rounds`, () => asked >= target, 5000);
+  };
+  return { stop: () => abort.abort(), logs, rounds };
 }
 
 test('a plan lost to a newer document is planned again, not recorded as done', async () => {
@@ -157,13 +166,13 @@ test("running replicas are not re-planned away while the document's inventory is
   view.refuse = (d) => d.members[0]!.inventory!.accelerators.length > 0;
   const leader = startLeader(view, () => new Map([['n1', withGpu('n1')]]));
   try {
-    await new Promise((r) => setTimeout(r, 300));
+    await leader.rounds(5); // absence is the point: five whole rounds and no proposal
     assert.deepEqual(view.newestDoc().plan, running, 'the running plan stays');
     assert.equal(view.proposals.length, 0);
     view.refuse = undefined;
     const refreshed = () => view.newestDoc().members[0]!.inventory!.accelerators.length > 0;
     const doc = await until('the refresh', () => refreshed() && view.newestDoc(), 3000);
-    await new Promise((r) => setTimeout(r, 100));
+    await leader.rounds(3); // and rounds with the refreshed inventory
     assert.deepEqual(view.newestDoc().plan?.placements, running.placements, 'still running where it was');
     assert.ok(doc);
   } finally {
@@ -194,6 +203,7 @@ test('a planner that throws is reported once per set of inputs, not on every tic
   const abort = new AbortController();
   const logs: string[] = [];
   let calls = 0;
+  let asked = 0;
   new LeaderWork({
     nodeId: 'n1',
     view,
@@ -203,7 +213,10 @@ test('a planner that throws is reported once per set of inputs, not on every tic
       throw new TypeError("Cannot read properties of undefined (reading 'maxFps')");
     },
     timings: { leaderTickMs: 10 },
-    reportedInventories: async () => new Map([['n1', withGpu('n1')]]),
+    reportedInventories: async () => {
+      asked++;
+      return new Map([['n1', withGpu('n1')]]);
+    },
     logger: createLogger({
       destination: new Writable({
         write(c, _e, cb) {
@@ -215,7 +228,7 @@ test('a planner that throws is reported once per set of inputs, not on every tic
     now: Date.now,
   }).start(abort.signal);
   try {
-    await new Promise((r) => setTimeout(r, 300));
+    await until('ten whole leader rounds', () => asked >= 11, 5000); // absence is the point: no second report
     assert.equal(calls, 1);
     assert.equal(logs.filter((l) => /planning failed/.test(l)).length, 1);
     assert.deepEqual(view.newestDoc().plan, running);

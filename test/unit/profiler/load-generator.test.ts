@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { DEFAULT_SEARCH } from '../../../src/domain/profiling/load-search.js';
 import { httpSend, loadAgent } from '../../../src/profiler/http-send.js';
 import { LoadRun } from '../../../src/profiler/load-generator.js';
-import { sleep } from '../../../src/sleep.js';
 import { measureLevel, type LevelOptions } from '../../../src/profiler/measure-level.js';
 import { runSearch } from '../../../src/profiler/run-search.js';
 import { isProfilingFailed } from '../../../src/profiler/profiling-error.js';
 import { startFifoServer } from './fifo-server.js';
+import { until } from '../../support/until.js';
 
 const level: LevelOptions = {
   windowMs: 300,
@@ -28,7 +28,7 @@ test('closed loop keeps exactly N frames in flight over N keep-alive connections
       mode: 'closed',
       concurrency: 3,
     });
-    await sleep(400);
+    await until('ten answers', async () => (run.samples.length >= 10 ? true : undefined), 10_000, 10);
     await run.stop();
     assert.equal(run.maxInFlight, 3);
     assert.equal(srv.maxQueued(), 3, 'the server saw three frames waiting at once, never more');
@@ -49,10 +49,12 @@ test('open loop sends on its schedule whatever is outstanding', async () => {
       mode: 'open',
       rate: 100,
     });
-    await sleep(500);
-    const sent = run.inFlight + run.samples.length;
+    const t0 = performance.now();
+    // Wait on the count, then check how long it took: 50 frames at 100/s are 0.5 s (80 to 110 frames/s allowed).
+    await until('50 frames sent', async () => (run.inFlight + run.samples.length >= 50 ? true : undefined), 10_000, 5);
+    const ms = performance.now() - t0;
     await run.stop();
-    assert.ok(sent >= 40 && sent <= 55, `${sent} frames sent in 0.5 s at 100/s`);
+    assert.ok(ms >= 50_000 / 110 - 10 && ms <= 50_000 / 80, `50 frames sent in ${ms.toFixed(0)} ms at 100/s`);
     assert.ok(run.maxInFlight > 20, `backlog reached ${run.maxInFlight}`);
   } finally {
     agent.destroy();

@@ -65,7 +65,13 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
   let member: http.Server;
   let peers: PeerCaller;
   const memberAsked: string[] = [];
-  const now = () => Date.now();
+  // The router reads time only through `now`: a test moves this clock on instead of sleeping.
+  let skew = 0;
+  const now = () => Date.now() + skew;
+  /** Past the directory's refresh (it rereads replica states at most every 500 ms of this clock). */
+  const pastRefresh = () => {
+    skew += 600;
+  };
 
   const place = (dep: string, appName: string, module: string, acc: string, fps: number): Placement => ({
     deployment: dep,
@@ -167,7 +173,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     });
 
   it('chains the modules in order and answers with the sink output; modules get the frame headers', async () => {
-    const t0 = Date.now();
+    const t0 = now();
     const r = await send('cam', 'frame-1', { 'rim-frame-id': 'f-1' });
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'text/x-trail');
@@ -177,7 +183,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     assert.equal(seen.headers['rim-deployment'], 'cam');
     assert.equal(seen.headers['rim-frame-id'], 'f-1');
     const deadline = Number(seen.headers['rim-deadline']);
-    assert.ok(deadline >= t0 + 2000 && deadline <= Date.now() + 2000, `deadline ${deadline} is arrival + latencyMs`);
+    assert.ok(deadline >= t0 + 2000 && deadline <= now() + 2000, `deadline ${deadline} is arrival + latencyMs`);
     assert.equal(
       mods.get('c')!.seen.at(-1)!.headers['content-type'],
       'text/x-trail',
@@ -194,7 +200,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     assert.equal(trails.filter((t) => t === 'F>a>b2>c').length, 10);
   });
 
-  it('joins a diamond: the join gets its inputs as a JSON object by module; several sinks answer as one', async () => {
+  it('joins a diamond: the join gets its inputs as JSON by module; several sinks answer as one object', async () => {
     const r = await send('dia', 'X');
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'application/json');
@@ -280,10 +286,10 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     const saved = replicas;
     replicas = replicas.map((r) => (r.name.includes('-b-default-cpu') ? { ...r, state: 'crash-loop' } : r));
     try {
-      await new Promise((r) => setTimeout(r, 600)); // the directory rereads states at most every 500 ms
+      pastRefresh();
       for (let i = 0; i < 4; i++) assert.equal(await (await send('cam')).text(), 'F>a>b2>c');
       replicas = replicas.filter((r) => !r.name.includes('-b-default-emu1'));
-      await new Promise((r) => setTimeout(r, 600));
+      pastRefresh();
       const r = await send('cam');
       assert.equal(r.status, 503);
       const msg = ((await r.json()) as { error: { message: string } }).error.message;
@@ -293,6 +299,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       );
     } finally {
       replicas = saved;
+      pastRefresh(); // the next test sees the replicas as they were
     }
   });
 
@@ -300,7 +307,7 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     const saved = replicas;
     replicas = replicas.map((r) => (r.name.includes('-b-default-cpu') ? { ...r, port: 1 } : r));
     try {
-      await new Promise((r) => setTimeout(r, 600));
+      pastRefresh();
       for (let i = 0; i < 4; i++) {
         const r = await send('cam');
         assert.equal(r.status, 200);
@@ -308,12 +315,13 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
       }
     } finally {
       replicas = saved;
+      pastRefresh(); // the next test sees the replicas as they were
     }
   });
 
   it("a replica on another member: its port as that member reports it, on the member's host", async () => {
-    // The member is asked in the background (frames never wait on it); until
-    // it answers, frames get 503 naming the replica.
+    // The member is asked in the background (frames never wait on it);
+    // until it answers, frames get 503 naming the replica.
     const r = await (async () => {
       for (let i = 0; i < 50; i++) {
         const x = await send('far');
@@ -330,15 +338,41 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     assert.deepEqual([...new Set(memberAsked)], ['GET /v1/peer/replicas'], 'asked on the signed peer API only');
   });
 
-  it('measures: counts, finish rate, percentiles, SLO; and renders Prometheus lines', () => {
+  it('measures: counts, finish rate, percentiles, SLO; and renders Prometheus lines', async () => {
+    // This test makes the frames it counts (the counters are per data plane, shared with the other tests).
+    const count = (outcome: string, dep: string) => {
+      const re = new RegExp(`rim_router_frames_total\\{deployment="${dep}",outcome="${outcome}"\\} (\\d+)`);
+      return Number(re.exec(dp.stats.renderMetrics(cluster.deployments))?.[1] ?? 0);
+    };
+    const before = { slow: count('rate-limited', 'slow'), late: count('deadline-missed', 'late') };
+    const refusedBefore = count('refused', 'cam');
+    for (let i = 0; i < 4; i++) assert.equal((await send('cam')).status, 200);
+    const slow: number[] = [];
+    for (let i = 0; i < 4; i++) slow.push((await send('slow')).status); // 2 fps, a burst of 1 or 2: over the rate
+    const limited = slow.filter((c) => c === 429).length;
+    assert.ok(limited >= 1, `some frames over 2 fps are refused (${slow})`);
+    mods.get('b')!.behaviour = 'hang';
+    mods.get('b2')!.behaviour = 'hang';
+    try {
+      assert.equal((await send('late')).status, 503); // past its 300 ms deadline
+    } finally {
+      mods.get('b')!.behaviour = 'ok';
+      mods.get('b2')!.behaviour = 'ok';
+    }
+    mods.get('c')!.behaviour = '400';
+    try {
+      assert.equal((await send('cam')).status, 422);
+    } finally {
+      mods.get('c')!.behaviour = 'ok';
+    }
     const m = dp.stats.measured({ name: 'cam', fps: 1000, latencyMs: 2000 })!;
     assert.ok(m.fps! > 0);
     assert.ok(m.latencyMs.p50! > 0 && m.latencyMs.p50! <= m.latencyMs.p95! && m.latencyMs.p95! <= m.latencyMs.p99!);
     assert.equal(dp.stats.measured({ name: 'never', fps: 1, latencyMs: 1 }), undefined);
     const text = dp.stats.renderMetrics(cluster.deployments);
-    assert.match(text, /rim_router_frames_total\{deployment="slow",outcome="rate-limited"\} [1-9]/);
-    assert.match(text, /rim_router_frames_total\{deployment="late",outcome="deadline-missed"\} 1/);
-    assert.match(text, /rim_router_frames_total\{deployment="cam",outcome="refused"\} 1/);
+    assert.equal(count('rate-limited', 'slow'), before.slow + limited, 'each frame over the rate is counted');
+    assert.equal(count('deadline-missed', 'late'), before.late + 1);
+    assert.equal(count('refused', 'cam'), refusedBefore + 1);
     assert.match(text, /rim_router_frame_latency_seconds_bucket\{deployment="cam",le="\+Inf"\} \d+/);
     assert.match(text, /# TYPE rim_router_frame_latency_seconds histogram/);
   });

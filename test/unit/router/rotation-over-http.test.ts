@@ -53,6 +53,8 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
   });
 
   const serve = async (cluster: ClusterDocument, local: ReplicaStatus[], peers?: PeerCaller) => {
+    // The data plane reads time only through `now`: a test moves it past the directory's refresh instead of sleeping.
+    let skew = 0;
     const dp: DataPlane = createDataPlane({
       nodeId: 'n1',
       store: { read: () => cluster },
@@ -60,7 +62,7 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       adminToken: 'x'.repeat(16),
       openFrames: true,
       logger: pino({ level: 'silent' }),
-      now: Date.now,
+      now: () => Date.now() + skew,
       peers,
       probe: { notReadyEveryMs: 50, readyEveryMs: 200 },
     });
@@ -77,10 +79,15 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       s.close();
     });
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/v1/deployments/cam/frames`;
-    return async () => {
+    const send = async () => {
       const r = await fetch(url, { method: 'POST', body: 'f' });
       return { status: r.status, text: await r.text() };
     };
+    /** Past the directory's refresh: its snapshot is at most 500 ms old. */
+    const pastRefresh = () => {
+      skew += 600;
+    };
+    return Object.assign(send, { pastRefresh });
   };
   const track = (m: Module) =>
     closers.push(() => {
@@ -100,7 +107,15 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
     for (let i = 0; i < 5; i++) {
       const r = await send();
       assert.equal(r.status, 503);
-      assert.match(r.text, /not ready|health not checked yet/);
+      // The first frame waits for the first probe's answer, so every refusal names the failed /healthz.
+      assert.deepEqual(JSON.parse(r.text), {
+        error: {
+          code: 'no-replica',
+          message:
+            'no replica of module only can take frames of "cam": ' +
+            'replica rim-n1-one-only-default-cpu on n1: /healthz does not answer 200 (not ready)',
+        },
+      });
       await sleep(20);
     }
     assert.equal(m.frames, 0, 'not one frame before /healthz answered');
@@ -133,12 +148,13 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       }),
     };
     const send = await serve(cluster, [], peers);
+    // The first frame waits for n2's list and the replica's first probe (they arrive in the background).
     const first = await send();
     assert.equal(first.status, 200, first.text);
     const before = m.frames;
     cluster.members[0]!.state = 'suspect';
     cluster.version++;
-    await sleep(600); // the directory's snapshot is at most 500 ms old
+    send.pastRefresh();
     const r = await send();
     assert.equal(r.status, 503);
     assert.match(r.text, /node n2 is suspect/);

@@ -67,9 +67,16 @@ test('an engine that stops answering is retried; the loop keeps going and stops 
   engine.reachable = false;
   const sup = new NodeSupervisor(engine, NODE, logger, undefined, { pollMs: 20, maxErrorBackoffMs: 40 });
   sup.setAssignment({ node: NODE, version: 1, replicas: [spec] });
+  // Count the rounds that found the engine unreachable: the proof that the loop retries, not a fixed sleep.
+  let refused = 0;
+  const list = engine.listReplicas.bind(engine);
+  engine.listReplicas = async (node) => {
+    if (!engine.reachable) refused++;
+    return list(node);
+  };
   const ac = new AbortController();
   const loop = sup.run(ac.signal);
-  await new Promise((r) => setTimeout(r, 150));
+  await until(() => refused >= 3 || undefined);
   assert.equal(engine.containers.size, 0);
   engine.reachable = true;
   await until(() => [...engine.containers.values()].find((x) => x.status === 'running'));

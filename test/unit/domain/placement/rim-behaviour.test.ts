@@ -51,7 +51,9 @@ describe('rim', () => {
     for (const h of ['high1', 'high2', 'high3']) assert.ok(admitted(plan).has(h), `${h} admitted`);
     assert.ok(!rejected.includes('mid') || rejected.includes('low'));
     const reason = plan.rejected.find((r) => r.deployment === 'low')!.reason;
-    assert.match(reason, /needs [\d.]+ GPUs of A-class capacity.*[\d.]+ free|latency|room/);
+    const m = /^needs 0\.5 GPUs of A-class capacity for module det, ([\d.]+) free$/.exec(reason);
+    assert.ok(m, reason);
+    assert.ok(Number(m[1]) < 0.5, `${reason}: less free than needed`);
   });
 
   it('demotes to a lighter variant before rejecting', () => {
@@ -140,7 +142,9 @@ describe('rim re-planning', () => {
       `only deployments that lost a replica move: ${JSON.stringify(moved)}`,
     );
     assert.equal(minimal.moves, moved.length);
-    for (const d of admitted(first)) if (!hit.has(d)) assert.ok(admitted(minimal).has(d), `${d} keeps running`);
+    const untouched = [...admitted(first)].filter((d) => !hit.has(d));
+    assert.ok(untouched.length > 0, 'some admitted deployments lost no replica');
+    for (const d of untouched) assert.ok(admitted(minimal).has(d), `${d} keeps running`);
 
     // Admitted fps per priority level, highest first: plans compare on this, lexicographically.
     const score = (plan: typeof first) =>

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { propertyParams } from '../../../support/property-seed.js';
 import {
   CPU_ONLY_TYPES,
   generateCluster,
@@ -52,7 +53,7 @@ describe('every strategy on the paper testbed', () => {
 });
 
 describe('generated workloads (property-based)', () => {
-  it('every heuristic is valid on random clusters, mixes and loads', () => {
+  it('every heuristic is valid on random clusters, mixes and loads', (t) => {
     const shape = shapeOf(tb.deployments);
     fc.assert(
       fc.property(
@@ -70,7 +71,7 @@ describe('generated workloads (property-based)', () => {
           for (const strategy of HEURISTICS) planValid({ ...tb, cluster, deployments }, { strategy });
         },
       ),
-      { numRuns: 25, seed: 42 },
+      propertyParams(25, (l) => t.diagnostic(l)),
     );
   });
 
