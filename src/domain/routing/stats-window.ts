@@ -41,6 +41,7 @@ export function viewOf(w: StatsWindow, target: { fps: number; latencyMs: number 
   const p95 = sorted.length ? nearestRank(sorted, 95) : undefined;
   return {
     fps: seen ? round(w.finishedFps) : null,
+    inputFps: seen ? round(w.offeredFps) : null,
     offeredFps: seen ? round(w.offeredFps) : null,
     latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99) },
     slo: sloState({
