@@ -203,9 +203,15 @@ describe('README quick start, from a fresh clone', { timeout: 420_000 }, () => {
     assert.ok(frame.length > 0, 'the frame came back');
     assert.doesNotMatch(frame, /"error"\s*:/, `the frame went through:\n${frame.slice(0, 500)}`);
     ok(undeploy!, clone, env);
+    // Gone from the box and from Docker (the profiler's own containers may still be measuring the app).
     await until(
       'the replicas removed',
-      async () => (docker('ps', '-aq', '--filter', `label=rim.node=${nodeId}`) === '' ? true : undefined),
+      async () => {
+        const v = await getJson<NodeView>(`${url}/v1/nodes/${nodeId}`);
+        const roles = docker('ps', '-a', '--filter', `label=rim.node=${nodeId}`, '--format', '{{.Label "rim.role"}}');
+        const left = roles.split('\n').filter((r) => r && r !== 'profiling');
+        return (v.replicas ?? []).length === 0 && left.length === 0 ? true : undefined;
+      },
       60_000,
       500,
     );
@@ -272,6 +278,14 @@ describe('README `docker run` path, from the same clone', { timeout: 180_000 }, 
       250,
     );
     assert.equal(health.status, 'alive');
+    // With a cluster token the box first elects itself leader of its cluster (a user waits for it too).
+    await until(
+      'a leader in /v1/cluster',
+      async () =>
+        (await getJson<{ leader: string | null }>('http://127.0.0.1:7878/v1/cluster')).leader ? true : undefined,
+      30_000,
+      250,
+    );
     // Both lines in one shell: the export carries to `npx rim status` (the clone's ./data/admin-token is another's).
     const shown = ok(block('docker-token'), clone, env);
     assert.match(shown, new RegExp(health.node));
