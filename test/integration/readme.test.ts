@@ -17,8 +17,12 @@
  *   and port 7878 (host network). They are a user's names: when any of them
  *   exists already the test refuses to run that part and says why (a skip,
  *   or a failure under RIM_REQUIRE_DOCKER=1) rather than touch it.
+ * - The test cluster runs under its own RIM_PREFIX and RIM_IMAGE (up.sh's
+ *   variables) on the README's subnet, 10.213.7.0/24; it refuses while
+ *   another network holds that subnet.
  * It removes what it made: the appliance process, the replicas of its node,
- * the `rim` container and `rim-data` volume it created, its image tags, the clone.
+ * its test cluster, the `rim` container and `rim-data` volume it created,
+ * its image tags, the clone.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -215,6 +219,81 @@ describe('README quick start, from a fresh clone', { timeout: 420_000 }, () => {
       60_000,
       500,
     );
+  });
+});
+
+describe('README test cluster, from the same clone', { timeout: 240_000 }, () => {
+  const prefix = `rimreadme${process.pid % 100000}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, RIM_IMAGE_TAG: TAG, RIM_PREFIX: prefix };
+  env.RIM_IMAGE = `rim/appliance:${TAG}`;
+  for (const k of ['RIM_ADMIN_TOKEN', 'RIM_CLUSTER_TOKEN', 'RIM_URL', 'RIM_SUBNET', 'RIM_BOXES']) delete env[k];
+  let why = '';
+  let started = false;
+
+  before(() => {
+    // The README's RIM_URL line names the default subnet's first box: another network on it would clash.
+    const subnets = docker('network', 'ls', '-q')
+      .split('\n')
+      .filter(Boolean)
+      .map((id) => {
+        try {
+          return docker('network', 'inspect', '-f', '{{.Name}} {{range .IPAM.Config}}{{.Subnet}}{{end}}', id);
+        } catch {
+          return '';
+        }
+      });
+    const clash = subnets.find((l) => l.endsWith(' 10.213.7.0/24'));
+    if (clash) {
+      why = `the README's test cluster uses 10.213.7.0/24, which network ${clash.split(' ')[0]} holds already`;
+      if (process.env.RIM_REQUIRE_DOCKER === '1') throw new Error(`refusing to run: ${why}`);
+      console.error(`readme: NOT RUNNING the test cluster: ${why}`);
+    }
+  });
+  after(() => {
+    if (started) quietly(() => sh('bash compose/down.sh', clone, env));
+    const left = docker('ps', '-aq', '--filter', `label=rim.test-cluster=${prefix}`).split('\n').filter(Boolean);
+    if (left.length) quietly(() => docker('rm', '-f', '-v', ...left));
+    quietly(() => docker('network', 'rm', `${prefix}-test`));
+  });
+
+  it('starts three boxes, shows the status inside a box and from the host, and takes them down', async (t) => {
+    if (why) return t.skip(why);
+    assert.ok(cloned, 'the clone was made');
+    const [up, inside, fromHost, down, ...rest] = commands(block('test-cluster'));
+    assert.deepEqual(rest, []);
+    started = true;
+    ok(up!, clone, env, 180_000);
+    const boxes = [1, 2, 3].map((i) => `${prefix}-box-${i}`);
+    // A user waits for the boxes to find each other and elect a leader too.
+    await until(
+      'three alive members and a leader',
+      async () => {
+        const v = await getJson<{ leader: string | null; members: { state: string }[] }>(
+          'http://10.213.7.11:7878/v1/cluster',
+        );
+        return v.leader && v.members.length === 3 && v.members.every((m) => m.state === 'alive') ? true : undefined;
+      },
+      120_000,
+      1000,
+    );
+    const shownInside = ok(inside!, clone, env);
+    for (const b of boxes) assert.match(shownInside, new RegExp(`${b}\\s+alive`));
+    const shownFromHost = ok(fromHost!, clone, env);
+    for (const b of boxes) assert.match(shownFromHost, new RegExp(`${b}\\s+alive`));
+    assert.match(shownFromHost, /RTX 2080 Ti \(emulated\)/);
+    const volumes = boxes.flatMap((b) =>
+      (JSON.parse(docker('inspect', b))[0].Mounts as { Type: string; Name: string }[])
+        .filter((m) => m.Type === 'volume')
+        .map((m) => m.Name),
+    );
+    ok(down!, clone, env, 120_000);
+    started = false;
+    assert.equal(docker('ps', '-aq', '--filter', `label=rim.test-cluster=${prefix}`), '');
+    assert.throws(() => docker('network', 'inspect', `${prefix}-test`));
+    const left = docker('volume', 'ls', '-q')
+      .split('\n')
+      .filter((v) => volumes.includes(v));
+    assert.deepEqual(left, [], "down.sh removed the boxes' volumes");
   });
 });
 
