@@ -26,7 +26,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,8 @@ import { after, before, describe, it } from 'node:test';
 import { until } from '../support/until.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const README = readFileSync(join(root, 'README.md'), 'utf8');
+// The README the clone has (HEAD), not the working tree's: the commands and the clone must agree.
+const README = execFileSync('git', ['show', 'HEAD:README.md'], { cwd: root, encoding: 'utf8' });
 const TAG = `readme-${process.pid}`;
 const IMAGES = ['appliance', 'sample-synthetic', 'sample-noop', 'sample-dnn'].map((n) => `rim/${n}:${TAG}`);
 
