@@ -23,6 +23,8 @@ export interface DeploymentSlo {
 export interface ScrapeState {
   nodeId: string;
   replicas: ReplicaStatus[];
+  /** The supervisor's restarts since it came up (only grows); absent: not counted. */
+  restartsTotal?: number;
   dockerReachable: boolean | undefined;
   apps: number;
   deployments: DeploymentSlo[];
@@ -54,6 +56,9 @@ export class ApiMetrics {
   readonly registry = new Registry();
   private router: RouterMeasurements | undefined;
   private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly restartsTotal: Counter<'node'>;
+  /** The supervisor's total at the last scrape: the counter grows by the difference. */
+  private restartsSeen = 0;
   private readonly gauges: Record<string, Gauge<string>>;
 
   constructor() {
@@ -69,13 +74,21 @@ export class ApiMetrics {
       labelNames: ['method', 'route', 'status'],
       registers: r,
     });
+    this.restartsTotal = new Counter({
+      name: 'rim_replica_restarts_total',
+      help: 'Restarts of replicas by the supervisor of this node since the appliance started.',
+      labelNames: ['node'],
+      registers: r,
+    });
     const g = (name: string, help: string, labelNames: string[] = []) =>
       new Gauge({ name, help, labelNames, registers: r });
     this.gauges = {
       replicas: g('rim_replicas', 'Replicas on this node by state.', ['node', 'state']),
-      restarts: g('rim_replica_restarts', 'Restarts of the replicas on this node now (resets when a replica goes).', [
-        'node',
-      ]),
+      restarts: g(
+        'rim_replica_restarts',
+        'Restarts of the replicas on this node now, as rim status shows them (reset after a healthy minute).',
+        ['node'],
+      ),
       docker: g('rim_docker_reachable', '1 when the Docker engine answers.', ['node']),
       apps: g('rim_apps', 'Registered apps.'),
       deployments: g('rim_deployments', 'Deployments, admitted or not.'),
@@ -153,6 +166,10 @@ export class ApiMetrics {
       { node },
       s.replicas.reduce((n, r) => n + r.restarts, 0),
     );
+    const total = s.restartsTotal ?? s.replicas.reduce((n, r) => n + r.restarts, 0);
+    if (total > this.restartsSeen) this.restartsTotal.inc({ node }, total - this.restartsSeen);
+    else this.restartsTotal.inc({ node }, 0); // present from the first scrape
+    this.restartsSeen = Math.max(this.restartsSeen, total);
     g.docker!.set({ node }, s.dockerReachable ? 1 : 0);
     g.apps!.set(s.apps);
     g.deployments!.set(s.deployments.length);

@@ -44,6 +44,8 @@ export interface RoundResult {
 export class NodeSupervisor {
   private target?: Assignment;
   private book: RestartBook = emptyRestartBook;
+  /** Restarts of replicas by this supervisor since it came up: only grows (the book forgets and resets). */
+  private restarts = 0;
   private observed: ObservedReplica[] = [];
   private round: Promise<unknown> = Promise.resolve();
   private wakeUp?: () => void;
@@ -87,6 +89,11 @@ export class NodeSupervisor {
   /** What each assigned replica is doing, as of the last look at Docker. */
   replicas(): ReplicaStatus[] {
     return replicaStatuses(this.target, this.observed, this.book, this.clock.now());
+  }
+
+  /** Every restart of a replica since this supervisor came up (a counter: it never goes down). */
+  restartsTotal(): number {
+    return this.restarts;
   }
 
   /** One infer → apply round, serialised with the loop's own rounds. */
@@ -159,13 +166,12 @@ export class NodeSupervisor {
     for (const step of steps) {
       if (step.kind === 'wait') continue;
       this.book = bookAfter(this.book, step, this.clock.now());
+      const restart = step.kind === 'start' && this.book[step.name]!.starts > 1;
+      if (restart) this.restarts++;
       try {
         await applyStep(step, this.ctx());
         result.applied.push(step);
-        this.log.info(
-          { step: describeStep(step) },
-          step.kind === 'start' && this.book[step.name]!.starts > 1 ? 'restarted replica' : 'applied step',
-        );
+        this.log.info({ step: describeStep(step) }, restart ? 'restarted replica' : 'applied step');
         this.options.onStep?.(step);
       } catch (e) {
         result.failed.push({ step, error: e as Error });

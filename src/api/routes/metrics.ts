@@ -15,6 +15,7 @@ export function metricsRoutes(deps: ApiDeps, utilisation: MeasuredUtilisation): 
     const text = await deps.metrics.render({
       nodeId: deps.nodeId,
       replicas: deps.supervisor.replicas(),
+      ...(deps.supervisor.restartsTotal ? { restartsTotal: deps.supervisor.restartsTotal() } : {}),
       dockerReachable: deps.docker.get().reachable,
       apps: doc.apps.length,
       deployments: doc.deployments.map((d) => deploymentView(d, doc, slo.get(d.name))),

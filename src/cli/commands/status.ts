@@ -21,6 +21,15 @@ interface NodeView {
   replicas: ReplicaStatus[] | null;
 }
 
+const unknownNode = (id: string): NodeView => ({
+  id,
+  state: 'unknown',
+  cpus: 0,
+  memoryMB: 0,
+  accelerators: [],
+  replicas: null,
+});
+
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command('status')
@@ -28,8 +37,15 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .action(async (_o: unknown, cmd: Command) => {
       const api = ctx.client();
       const cluster = await api.get<ClusterView>('/v1/cluster');
+      // The member state (alive / suspect / dead) is the cluster's word on a box; a box that does not
+      // answer still gets its row, with what the cluster last stored of it.
       const nodes = await Promise.all(
-        cluster.members.map((m) => api.get<NodeView>(`/v1/nodes/${encodeURIComponent(m.id)}`)),
+        cluster.members.map((m) =>
+          api
+            .get<NodeView>(`/v1/nodes/${encodeURIComponent(m.id)}`)
+            .then((n) => ({ ...n, state: m.state }))
+            .catch((): NodeView => ({ ...unknownNode(m.id), state: m.state })),
+        ),
       );
       const deployments = await api.get<Parameters<typeof deploymentTable>[0]>('/v1/deployments');
       show(ctx.out(cmd), { cluster, nodes, deployments }, () => {
@@ -43,7 +59,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
             nodes.map((n) => ({
               node: n.id,
               state: n.state,
-              cpus: n.cpus,
+              cpus: n.cpus || '-',
               memory: n.memoryMB ? `${n.memoryMB} MB` : '-',
               accelerators:
                 n.accelerators?.map((a) => `${a.id}:${a.model}${a.emulated ? ' (emulated)' : ''}`).join(', ') || 'none',

@@ -56,6 +56,7 @@ test('a die event wakes the loop long before its poll: the replica is restarted 
     const id = c.containerId;
     assert.deepEqual(engine.calls, ['create rim-box-1-synthetic-decode-default-cpu', `start ${id}`, `start ${id}`]);
     assert.equal(sup.replicas()[0]!.restarts, 1);
+    assert.equal(sup.restartsTotal(), 1, 'the counter behind rim_replica_restarts_total');
   } finally {
     ac.abort();
     await loop;

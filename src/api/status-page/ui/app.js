@@ -3,7 +3,7 @@
 import { $, esc, num, pill, table } from './dom.js';
 import { ApiError, get, stream } from './api.js';
 import { drawSlo, record } from './slo-view.js';
-import { dagOf, drawPlacement } from './placement-view.js';
+import { dagOf, drawPlacement, memberPill } from './placement-view.js';
 import { drawEvents, fromReads, fromStream, replicaSeen } from './events-view.js';
 import { drawProfiles } from './profiles-view.js';
 import { drawActions, setupActions } from './actions.js';
@@ -59,6 +59,7 @@ function drawTables() {
     nodes,
     [
       ['node', (n) => esc(n.id)],
+      ['state', (n) => memberPill(n.state)],
       ['cores', (n) => esc(n.cpus)],
       ['memory', (n) => num((n.memoryMB || 0) / 1024) + ' GiB'],
       [

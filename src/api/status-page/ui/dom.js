@@ -24,12 +24,14 @@ export function table(rows, cols, empty, caption) {
 }
 
 /** A horizontal bar for a 0..1 share, with its figure as text (not colour alone). */
-export function bar(ratio, label) {
+export function bar(ratio, label, title) {
   const v = typeof ratio === 'number' && isFinite(ratio) ? ratio : null;
   const w = v === null ? 0 : Math.min(100, Math.round(v * 100));
   const cls = v === null ? '' : v > 1 ? ' over' : v > 0.85 ? ' high' : '';
   return (
-    '<div class="bar" role="img" aria-label="' +
+    '<div class="bar" role="img"' +
+    (title ? ' title="' + esc(title) + '"' : '') +
+    ' aria-label="' +
     esc(label + ' ' + pct(v)) +
     '"><span class="fill' +
     cls +

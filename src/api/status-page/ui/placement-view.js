@@ -60,9 +60,46 @@ function chips(plan, node, accel, replicas, selected) {
   );
 }
 
+const PLAN_TITLE = "plan: the share of this accelerator the leader's plan gives the replicas placed on it";
+const MEASURED_TITLE =
+  'measured: the busy share read now (CPU share for cores and emulated accelerators, nvidia-smi for GPUs); ' +
+  '– : no reading yet (nothing runs here, or the box does not answer)';
+const STAND_IN_TITLE =
+  'stand-in: an app not yet profiled on every accelerator model runs whole on one box, unsized, ' +
+  "until its profiles exist; then Rim's placement sizes and spreads it";
+const MEMBER_TITLE = {
+  alive: 'alive: the box answers its peers',
+  suspect: 'suspect: the box missed its heartbeats; its replicas stay where they are for now',
+  dead: 'dead: the box is gone; its replicas are placed on the others',
+  unknown: 'the cluster has no state for this box',
+};
+
+/** A box's member state (alive / suspect / dead) as the cluster knows it, explained on hover. */
+export const memberPill = (state) => {
+  const s = state || 'unknown';
+  return '<span title="' + esc(MEMBER_TITLE[s] || s) + '">' + pill(s) + '</span>';
+};
+
+/** One line that names the plan's strategy and says what "stand-in" and "measured –" mean. */
+export function legend(plan) {
+  const strategy = (plan && plan.strategy) || '';
+  return (
+    '<p class="legend"><small>' +
+    (strategy ? 'placed by <b title="' + esc(STAND_IN_TITLE) + '">' + esc(strategy) + '</b> · ' : '') +
+    '<span title="' +
+    esc(STAND_IN_TITLE) +
+    '"><i>stand-in</i>: apps not yet profiled run whole on one box until their profiles exist</span> · ' +
+    '<span title="' +
+    esc(MEASURED_TITLE) +
+    '"><i>measured –</i>: no reading yet</span> · box states: alive, suspect (missed heartbeats), dead (gone)' +
+    '</small></p>'
+  );
+}
+
 export function drawPlacement(el, s) {
   const { nodes, plan, profiles, deployments, selected } = s;
   el.innerHTML =
+    legend(plan) +
     nodes
       .map((n) => {
         const accels = [{ id: 'cpu', model: 'CPU', cpus: n.cpus }, ...(n.accelerators || [])];
@@ -73,7 +110,7 @@ export function drawPlacement(el, s) {
           '"><h3>' +
           esc(n.id) +
           ' ' +
-          pill(n.state || 'alive') +
+          memberPill(n.state) +
           '</h3><div class="accels">' +
           accels
             .map((a) => {
@@ -86,10 +123,11 @@ export function drawPlacement(el, s) {
                 '</small>' +
                 (a.emulated ? ' ' + pill('emulated', 'emulated · ' + a.cpus + ' cpu') : '') +
                 '</h4>' +
-                bar(planShare(plan, profiles, deployments, n, a), 'plan') +
+                bar(planShare(plan, profiles, deployments, n, a), 'plan', PLAN_TITLE) +
                 bar(
                   m ? m.ratio : null,
                   'measured' + (m ? (m.source === 'nvidia-smi' ? ' (nvidia-smi)' : ' (CPU)') : ''),
+                  MEASURED_TITLE,
                 ) +
                 chips(plan, n, a, n.replicas || [], selected) +
                 '</div>'
@@ -99,7 +137,8 @@ export function drawPlacement(el, s) {
           '</div></article>'
         );
       })
-      .join('') || '<p class="empty">no nodes</p>';
+      .join('') +
+    (nodes.length ? '' : '<p class="empty">no nodes</p>');
 }
 
 /** The selected deployment's modules in DAG order, each with where it runs. */
