@@ -2,6 +2,7 @@
  * Starts a real appliance (real store in a temp dir, real HTTP on an
  * ephemeral port, real NodeSupervisor) on a FakeEngine, and talks to it.
  */
+import { until } from './until.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,18 +90,6 @@ export async function startHarness(
   };
 }
 
-/** Polls `check` until it returns a truthy value (bounded). */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
+/** `until` (test/support/until.ts) with the appliance tests' argument order and a 5 s bound. */
+export const eventually = <T>(check: () => T | Promise<T>, what: string, timeoutMs = 5000) =>
+  until(what, check, timeoutMs, 25);

@@ -107,14 +107,6 @@ export async function startNode(
   };
 }
 
-export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from '../../support/until.js';
 
 export const leaders = (nodes: TestNode[]) => nodes.filter((n) => n.node.isLeader);
