@@ -150,7 +150,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
   const placement = placementPlanner(config);
   // The router's peer endpoints read the data plane, built below (they answer only once the server listens).
-  const routerRef: { report?: DataPlaneReport } = {};
+  const routerRef: { report?: DataPlaneReport; measurements?: ClusterMeasurements } = {};
   const cluster = createCluster({
     config,
     nodeId,
@@ -159,6 +159,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     supervisor,
     now,
     planner: placement,
+    // The leader's load watch reads the merged measurements of every box (built with the data plane below).
+    measure: async (ds) => (routerRef.measurements ? routerRef.measurements.measured(ds) : new Map()),
     logger: componentLogger(root, 'cluster'),
     peerHandlers: routerPeerHandlers(() => routerRef.report),
   });
@@ -230,6 +232,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     local: dataPlane.report,
     peers: cluster?.client,
   });
+  routerRef.measurements = measurements;
   const metrics = new ApiMetrics();
   metrics.attachRouter({
     measured: (d) => dataPlane.stats.measured(d),

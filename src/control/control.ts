@@ -110,7 +110,9 @@ export class Control {
       await this.deps.store.update((doc) => {
         const app = doc.apps.find((a) => a.name === req.app);
         if (!app) throw new NotFoundError(`app "${req.app}" is not registered (rim apps add IMAGE first)`);
-        const fps = req.fps ?? app.manifest.defaults?.fps;
+        const auto = req.fps === 'auto' ? req.maxFps : undefined;
+        // An auto rate starts at its most (the plan holds what may arrive) until the router has measured it.
+        const fps = auto ?? (req.fps === 'auto' ? undefined : req.fps) ?? app.manifest.defaults?.fps;
         const latencyMs = req.latencyMs ?? app.manifest.defaults?.latencyMs;
         if (fps === undefined)
           throw new ValidationError(`deployment field fps: required (app "${app.name}" has no default fps)`, 'fps');
@@ -119,12 +121,20 @@ export class Control {
             `deployment field latencyMs: required (app "${app.name}" has no default latencyMs)`,
             'latencyMs',
           );
-        const wanted = { name: req.name, app: req.app, fps, latencyMs, priority: req.priority ?? 0 };
+        const wanted = {
+          name: req.name,
+          app: req.app,
+          fps,
+          latencyMs,
+          priority: req.priority ?? 0,
+          ...(auto !== undefined ? { maxFps: auto } : {}),
+        };
         const existing = doc.deployments.find((d) => d.name === req.name);
         if (existing) {
           const same =
             existing.app === wanted.app &&
-            existing.fps === wanted.fps &&
+            existing.maxFps === wanted.maxFps &&
+            (auto !== undefined || existing.fps === wanted.fps) &&
             existing.latencyMs === wanted.latencyMs &&
             existing.priority === wanted.priority;
           if (!same) throw new ConflictError(`deployment "${req.name}" exists with other settings; undeploy it first`);
