@@ -17,7 +17,7 @@ import { parseManifest } from '../../../../src/domain/manifest.js';
 import type { AppSpec, ClusterSpec, Deployment, Plan, Profile } from '../../../../src/domain/types.js';
 
 /** The sample workload shipped with the repository (samples/workloads/paper-testbed). */
-export const TESTBED_DIR = fileURLToPath(new URL('../../../samples/workloads/paper-testbed/', import.meta.url));
+export const TESTBED_DIR = fileURLToPath(new URL('../../../../samples/workloads/paper-testbed/', import.meta.url));
 
 export interface Workload {
   cluster: ClusterSpec;
