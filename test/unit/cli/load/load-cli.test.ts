@@ -95,7 +95,7 @@ describe('rim load: bad input', { timeout: 60_000 }, () => {
     assert.equal(box.frames, 0);
   });
 
-  it('above the admitted rate: warns that the excess is refused with 429, sends, and counts what came back', async () => {
+  it('above the admitted rate: warns of 429s for the excess, sends, counts the answers', async () => {
     const r = await rim(['load', 'cam', '--fps', '20', '--duration', '0.5', '--json'], box.url);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /warning: 20 fps is above the 5 fps admitted for cam: the excess will be refused with 429/);
