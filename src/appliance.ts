@@ -32,6 +32,7 @@ import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane, type DataPlaneReport } from './router/data-plane.js';
 import { ClusterMeasurements } from './router/cluster-measurements.js';
+import { aloneLoadWatch } from './control/alone-load-watch.js';
 import { routerPeerHandlers } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
 import { limitConnections } from './http/connection-limits.js';
@@ -309,6 +310,9 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
       if (!signal.aborted) await profiler.start(signal);
     })(),
   );
+  // A box alone re-allocates auto rates on measured load itself (in a cluster the leader does, for all boxes).
+  if (!cluster)
+    background('load-watch', aloneLoadWatch(control, measurements, store, componentLogger(root, 'load'), now, signal));
   background('replica-events', replicaEvents(supervisor, events, signal, parts.replicaEventsMs ?? 1000));
 
   let stopping: Promise<void> | undefined;

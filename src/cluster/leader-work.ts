@@ -35,7 +35,7 @@ import { parseBody } from '../http/parse-body.js';
 import type { Logger } from '../log.js';
 import type { ClusterTimings } from './cluster-timings.js';
 import type { ClusterView } from './cluster-view.js';
-import { LoadWatch, type MeasureLoad } from './load-watch.js';
+import { LoadWatch, proposeAllocations, type MeasureLoad } from './load-watch.js';
 import { joinSchema, type JoinRequest } from './peer-messages.js';
 import type { PeerReply } from './peer-server.js';
 
@@ -79,7 +79,12 @@ export class LeaderWork {
       }
     });
     if (deps.measure)
-      this.load = new LoadWatch({ view: this.view, measure: deps.measure, logger: this.log, now: this.now });
+      this.load = new LoadWatch({
+        reallocate: proposeAllocations(this.view),
+        measure: deps.measure,
+        logger: this.log,
+        now: this.now,
+      });
   }
 
   start(signal: AbortSignal): void {

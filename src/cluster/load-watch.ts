@@ -5,7 +5,8 @@
  * every alive box, router/cluster-measurements.ts) and runs the load
  * trigger (domain/planning/load-trigger.ts) on them. An `auto` rate whose
  * arrival left its band gets its new allocation written to the document
- * (which re-plans it); a sustained SLO violation asks for a re-plan. Either
+ * (which re-plans it; a box alone stores it and plans, through the
+ * control); a sustained SLO violation asks for a re-plan. Either
  * way the reason is handed to the next plan.
  */
 import type { MeasuredView } from '../domain/routing/deployment-stats.js';
@@ -22,8 +23,24 @@ import type { ClusterView } from './cluster-view.js';
 
 export type MeasureLoad = (ds: readonly StoredDeployment[]) => Promise<ReadonlyMap<string, MeasuredView>>;
 
+/** Stores new allocations of auto rates (by deployment name) for the next plan. */
+export type Reallocate = (fps: ReadonlyMap<string, number>, reason: string) => Promise<void>;
+
+/** In a cluster: the leader proposes the new allocations to the document (a re-plan follows). */
+export const proposeAllocations =
+  (view: Pick<ClusterView, 'propose'>): Reallocate =>
+  async (fps) => {
+    await view.propose((head, next) => {
+      if (!head) return null;
+      const deployments = head.data.deployments.map((d) =>
+        fps.has(d.name) && d.maxFps !== undefined ? { ...d, fps: fps.get(d.name)! } : d,
+      );
+      return { data: { ...head.data, deployments, version: next } };
+    });
+  };
+
 export interface LoadWatchDeps {
-  view: Pick<ClusterView, 'propose'>;
+  reallocate: Reallocate;
   measure: MeasureLoad;
   logger: Logger;
   now: () => number;
@@ -71,15 +88,8 @@ export class LoadWatch {
     if (!r.decisions.length) return undefined;
     for (const d of r.decisions) this.deps.logger.info({ ...d }, d.reason);
     const fps = new Map(r.decisions.flatMap((d) => (d.fps !== undefined ? [[d.deployment, d.fps] as const] : [])));
-    if (fps.size) {
-      await this.deps.view.propose((head, next) => {
-        if (!head) return null;
-        const deployments = head.data.deployments.map((d) =>
-          fps.has(d.name) && d.maxFps !== undefined ? { ...d, fps: fps.get(d.name)! } : d,
-        );
-        return { data: { ...head.data, deployments, version: next } };
-      });
-    }
-    return r.decisions.map((d) => d.reason).join('; ');
+    const reason = r.decisions.map((d) => d.reason).join('; ');
+    if (fps.size) await this.deps.reallocate(fps, reason);
+    return reason;
   }
 }

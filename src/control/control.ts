@@ -182,6 +182,18 @@ export class Control {
     return this.serialise(() => this.replanLocked(false));
   }
 
+  /** A box alone: new allocations of auto rates (measured load), stored, then planned with their reason. */
+  reallocate(fps: ReadonlyMap<string, number>, reason: string): Promise<Plan | undefined> {
+    return this.serialise(async () => {
+      await this.deps.store.update((doc) => {
+        doc.deployments = doc.deployments.map((d) =>
+          fps.has(d.name) && d.maxFps !== undefined ? { ...d, fps: fps.get(d.name)! } : d,
+        );
+      });
+      return this.replanLocked(false, reason);
+    });
+  }
+
   /**
    * After a stored change: plan it (or wait for the leader's plan). The change
    * is stored whatever happens here, so a failure to plan is logged, not
@@ -204,7 +216,7 @@ export class Control {
     return this.deps.store.read();
   }
 
-  private async replanLocked(waitForLeader: boolean): Promise<Plan | undefined> {
+  private async replanLocked(waitForLeader: boolean, reason?: string): Promise<Plan | undefined> {
     const node = await this.deps.inventory.get();
     const { planner } = this.deps;
     let plan: Plan | undefined;
@@ -212,7 +224,7 @@ export class Control {
     if (planner.plan) {
       const planHere = planner.plan;
       doc = await this.deps.store.update((d) => {
-        plan = planHere(node, d);
+        plan = { ...planHere(node, d), ...(reason ? { reason } : {}) };
         d.plan = plan;
       });
     } else {
@@ -240,6 +252,7 @@ export class Control {
       placements: p.placements.length,
       rejected: p.rejected,
       version: doc.version,
+      ...(p.reason ? { reason: p.reason } : {}),
     });
     return p;
   }

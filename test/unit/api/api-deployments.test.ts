@@ -90,6 +90,16 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
     assert.equal(r.body.maxFps, 4);
     assert.equal((await h.call('POST', '/v1/deployments', body)).status, 200);
     assert.equal((await h.call('POST', '/v1/deployments', { ...body, maxFps: 5 })).status, 409);
+    // A box alone: the load watch's new allocation is stored and planned, with its reason.
+    await h.appliance.control.reallocate(new Map([['auto-cam', 2]]), 'load: auto-cam test');
+    const now = (await h.call('GET', '/v1/deployments/auto-cam')).body;
+    assert.equal(now.fps, 2);
+    assert.ok(
+      now.placement.every((p: { fps: number }) => p.fps === 2),
+      JSON.stringify(now.placement),
+    );
+    assert.equal((await h.call('GET', '/v1/plan')).body.reason, 'load: auto-cam test');
+    assert.equal((await h.call('POST', '/v1/deployments', body)).status, 200, 'the same auto deployment still');
     assert.equal((await h.call('DELETE', '/v1/deployments/auto-cam')).status, 200);
   });
 
