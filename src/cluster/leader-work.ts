@@ -64,6 +64,7 @@ export class LeaderWork {
   private loadReason: string | undefined;
   readonly load: LoadWatch | undefined;
   private busy = false;
+  private loadBusy = false;
   private readonly view: ClusterView;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -130,14 +131,27 @@ export class LeaderWork {
       this.log.info({ members: stale }, 'member inventory refreshed: the box reports other hardware');
       return { data: { ...withReportedInventories(head.data, reported), version: next } };
     });
-    const doc = this.view.newestDoc();
-    const why = doc && (await this.load?.tick(doc));
-    if (why) {
-      this.loadReason = why;
-      // An SLO violation changes no input: forget the last key so that the planner runs again.
-      this.plannedKey = '';
-    }
+    this.watchLoad();
     if (this.deps.planner) await this.replan(this.deps.planner, reported);
+  }
+
+  /** Measured load, beside the round (reading the peers may take a while): a reason to plan on a later tick. */
+  private watchLoad(): void {
+    const doc = this.view.newestDoc();
+    if (!this.load || !doc || this.loadBusy) return;
+    this.loadBusy = true;
+    this.load
+      .tick(doc)
+      .then((why) => {
+        if (!why) return;
+        this.loadReason = why;
+        // An SLO violation changes no input: forget the last key so that the planner runs again.
+        this.plannedKey = '';
+      })
+      .catch((e) => this.log.warn({ err: e }, 'load watch failed'))
+      .finally(() => {
+        this.loadBusy = false;
+      });
   }
 
   private async replan(planner: ClusterPlanner, reported: ReadonlyMap<string, NodeInventory>): Promise<void> {
