@@ -32,6 +32,7 @@ import { statusPageRoutes } from './api/status-page/status-page.js';
 import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane, type DataPlaneReport } from './router/data-plane.js';
 import { ClusterMeasurements } from './router/cluster-measurements.js';
+import { aloneLoadWatch } from './control/alone-load-watch.js';
 import { routerPeerHandlers } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
 import { limitConnections } from './http/connection-limits.js';
@@ -150,7 +151,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
   const placement = placementPlanner(config);
   // The router's peer endpoints read the data plane, built below (they answer only once the server listens).
-  const routerRef: { report?: DataPlaneReport } = {};
+  const routerRef: { report?: DataPlaneReport; measurements?: ClusterMeasurements } = {};
   const cluster = createCluster({
     config,
     nodeId,
@@ -159,6 +160,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     supervisor,
     now,
     planner: placement,
+    // The leader's load watch reads the merged measurements of every box (built with the data plane below).
+    measure: async (ds) => (routerRef.measurements ? routerRef.measurements.measured(ds) : new Map()),
     logger: componentLogger(root, 'cluster'),
     peerHandlers: routerPeerHandlers(() => routerRef.report),
   });
@@ -243,6 +246,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     local: dataPlane.report,
     peers: cluster?.client,
   });
+  routerRef.measurements = measurements;
   const metrics = new ApiMetrics();
   metrics.attachRouter({
     measured: (d) => dataPlane.stats.measured(d),
@@ -320,6 +324,9 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
       if (!signal.aborted) await profiler.start(signal);
     })(),
   );
+  // A box alone re-allocates auto rates on measured load itself (in a cluster the leader does, for all boxes).
+  if (!cluster)
+    background('load-watch', aloneLoadWatch(control, measurements, store, componentLogger(root, 'load'), now, signal));
   background('replica-events', replicaEvents(supervisor, events, signal, parts.replicaEventsMs ?? 1000));
 
   let stopping: Promise<void> | undefined;

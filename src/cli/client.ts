@@ -89,6 +89,30 @@ export class ApiClient {
     return this.request<T>('DELETE', path);
   }
 
+  /**
+   * POSTs one frame's raw bytes; its status and round-trip ms (status 0: no answer within timeoutMs). Throws
+   * `unreachable` when no box answers at all (refused, reset).
+   */
+  async sendFrame(path: string, body: Uint8Array, timeoutMs: number): Promise<{ status: number; ms: number }> {
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (this.cfg.token) headers.authorization = `Bearer ${this.cfg.token}`;
+    const started = performance.now();
+    try {
+      const res = await fetch(`${this.cfg.url}${path}`, {
+        method: 'POST',
+        headers,
+        body: body as unknown as BodyInit,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.arrayBuffer();
+      return { status: res.status, ms: performance.now() - started };
+    } catch (e) {
+      if ((e as Error).name === 'TimeoutError') return { status: 0, ms: performance.now() - started };
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      throw new ApiError('unreachable', `the appliance at ${this.cfg.url} stopped answering (${cause})`);
+    }
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';

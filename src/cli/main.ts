@@ -10,6 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { ApiError } from './client.js';
 import { registerAppsCommand } from './commands/apps.js';
 import { registerDeployCommands } from './commands/deploy.js';
+import { registerLoadCommand } from './commands/load.js';
 import { registerProfilesCommand } from './commands/profiles.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -29,6 +30,7 @@ export async function buildProgram(env: Record<string, string | undefined>): Pro
   registerStartCommand(program);
   registerAppsCommand(program, ctx);
   registerDeployCommands(program, ctx);
+  registerLoadCommand(program, ctx);
   registerStatusCommand(program, ctx);
   registerProfilesCommand(program, ctx);
   registerTokenCommand(program, ctx, env);

@@ -31,6 +31,7 @@ export function publishClusterEvents(node: ClusterEventSource, publish: Publish,
         version: doc.version,
         placements: doc.plan.placements.length,
         rejected: doc.plan.rejected,
+        reason: doc.plan.reason,
       });
     }
     lastPlan = key;

@@ -13,6 +13,7 @@ import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
 import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
 import type { ClusterPlanner } from '../domain/planning/planner.js';
+import type { MeasureLoad } from './load-watch.js';
 import { newest } from '../domain/replication/log-state.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
@@ -45,6 +46,8 @@ export interface ClusterNodeDeps {
   timings?: Partial<ClusterTimings>;
   /** The leader's planner; without one the leader keeps whatever plan the document has. */
   planner?: ClusterPlanner;
+  /** The cluster's merged measurements per deployment (the leader re-plans on load); none: it never does. */
+  measure?: MeasureLoad;
 }
 
 type Doc = ClusterDocument;
@@ -125,6 +128,7 @@ export class ClusterNode {
       view: this.view,
       detector: deps.detector ?? DEFAULT_FAILURE_DETECTOR,
       planner: deps.planner,
+      measure: deps.measure,
       timings,
       reportedInventories: () => this.reportedInventories(),
       logger: log,

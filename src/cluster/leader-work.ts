@@ -8,7 +8,9 @@
  * never plans on an inventory it knows to be stale: a plan made on it could
  * tear running replicas down. A plan lost to a newer document is planned
  * again on the next tick, never counted as done. Each node then runs its
- * share of the committed plan (assignment-follower).
+ * share of the committed plan (assignment-follower). With `measure` it
+ * also watches measured load (load-watch.ts) and re-plans on it. Each plan
+ * it proposes says why (`plan.reason`).
  */
 import {
   expiredMembers,
@@ -26,13 +28,14 @@ import {
   withTransitions,
 } from '../domain/membership/member-changes.js';
 import { ForbiddenError, RetryLaterError, UnavailableError } from '../domain/errors.js';
-import { planInputKey, planKey } from '../domain/planning/plan-keys.js';
+import { planInputParts, planInputReason, planKey } from '../domain/planning/plan-keys.js';
 import type { ClusterPlanner } from '../domain/planning/planner.js';
 import type { NodeInventory, Plan } from '../domain/types.js';
 import { parseBody } from '../http/parse-body.js';
 import type { Logger } from '../log.js';
 import type { ClusterTimings } from './cluster-timings.js';
 import type { ClusterView } from './cluster-view.js';
+import { LoadWatch, proposeAllocations, type MeasureLoad } from './load-watch.js';
 import { joinSchema, type JoinRequest } from './peer-messages.js';
 import type { PeerReply } from './peer-server.js';
 
@@ -48,13 +51,20 @@ export interface LeaderWorkDeps {
    * heard (its own, and each peer's last fresh hello), by member id.
    */
   reportedInventories?: () => Promise<ReadonlyMap<string, NodeInventory>>;
+  /** The cluster's merged measurements per deployment; without it load never re-plans. */
+  measure?: MeasureLoad;
   logger: Logger;
   now: () => number;
 }
 
 export class LeaderWork {
   private plannedKey = '';
+  private plannedParts: string[] | undefined;
+  /** Why to plan next, from measured load (cleared once a plan is made). */
+  private loadReason: string | undefined;
+  readonly load: LoadWatch | undefined;
   private busy = false;
+  private loadBusy = false;
   private readonly view: ClusterView;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -64,8 +74,18 @@ export class LeaderWork {
     this.log = deps.logger;
     this.now = deps.now;
     this.view.onRole((role) => {
-      if (role === 'leader') this.plannedKey = '';
+      if (role === 'leader') {
+        this.plannedKey = '';
+        this.plannedParts = undefined;
+      }
     });
+    if (deps.measure)
+      this.load = new LoadWatch({
+        reallocate: proposeAllocations(this.view),
+        measure: deps.measure,
+        logger: this.log,
+        now: this.now,
+      });
   }
 
   start(signal: AbortSignal): void {
@@ -111,7 +131,27 @@ export class LeaderWork {
       this.log.info({ members: stale }, 'member inventory refreshed: the box reports other hardware');
       return { data: { ...withReportedInventories(head.data, reported), version: next } };
     });
+    this.watchLoad();
     if (this.deps.planner) await this.replan(this.deps.planner, reported);
+  }
+
+  /** Measured load, beside the round (reading the peers may take a while): a reason to plan on a later tick. */
+  private watchLoad(): void {
+    const doc = this.view.newestDoc();
+    if (!this.load || !doc || this.loadBusy) return;
+    this.loadBusy = true;
+    this.load
+      .tick(doc)
+      .then((why) => {
+        if (!why) return;
+        this.loadReason = why;
+        // An SLO violation changes no input: forget the last key so that the planner runs again.
+        this.plannedKey = '';
+      })
+      .catch((e) => this.log.warn({ err: e }, 'load watch failed'))
+      .finally(() => {
+        this.loadBusy = false;
+      });
   }
 
   private async replan(planner: ClusterPlanner, reported: ReadonlyMap<string, NodeInventory>): Promise<void> {
@@ -123,12 +163,14 @@ export class LeaderWork {
       return;
     }
     const nodes = aliveMembers(doc).flatMap((m) => (m.inventory ? [m.inventory] : []));
-    const key = planInputKey(doc, nodes);
+    const parts = planInputParts(doc, nodes);
+    const key = JSON.stringify(parts);
     if (key === this.plannedKey) return;
     const started = this.now();
+    const reason = this.loadReason ?? planInputReason(this.plannedParts, parts);
     let plan: Plan;
     try {
-      plan = planner(doc, nodes, doc.plan);
+      plan = { ...planner(doc, nodes, doc.plan), reason };
     } catch (e) {
       // The planner is pure: the same inputs would fail the same way, so say it once and wait for new inputs.
       this.plannedKey = key;
@@ -151,13 +193,19 @@ export class LeaderWork {
     // A plan made on a document that has since changed is not done: the next tick plans on the new one.
     if (outcome === 'conflict') return;
     this.plannedKey = key;
-    if (outcome === 'same') return;
+    this.plannedParts = parts;
+    this.loadReason = undefined;
+    if (outcome === 'same') {
+      if (reason.startsWith('load:')) this.log.info({ reason }, 're-planned on load: the plan stays as it is');
+      return;
+    }
     this.log.info(
       {
         placements: plan.placements.length,
         rejected: plan.rejected.length,
         nodes: nodes.map((n) => n.id),
         moves: plan.moves,
+        reason,
         ms: this.now() - started,
       },
       'plan updated',

@@ -15,6 +15,7 @@ import type { ClusterStatus } from '../domain/cluster-status.js';
 import { DEFAULT_FAILURE_DETECTOR } from '../domain/membership/failure-detector.js';
 import { memberPlanner } from '../domain/planning/control-planners.js';
 import type { ClusterPlanner, Planner } from '../domain/planning/planner.js';
+import type { MeasureLoad } from './load-watch.js';
 import type { Assignment } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import { AssignmentFollower } from './assignment-follower.js';
@@ -37,6 +38,8 @@ export interface ClusterParts {
   now: () => number;
   /** The leader's planner (the composition root's: placement engine + stand-in for unprofiled apps). */
   planner: ClusterPlanner;
+  /** The cluster's merged measurements per deployment, for the leader's load watch. */
+  measure?: MeasureLoad;
   /** More peer endpoints served under /v1/peer, signed like the rest (e.g. the router's). */
   peerHandlers?: Record<string, PeerHandler>;
 }
@@ -96,6 +99,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     now: p.now,
     detector: { ...DEFAULT_FAILURE_DETECTOR, expireAfterMs: config.cluster.memberExpiry },
     planner: plan,
+    measure: p.measure,
   });
   const follower = new AssignmentFollower({
     nodeId: p.nodeId,

@@ -114,7 +114,9 @@ export class Control {
       await this.deps.store.update((doc) => {
         const app = doc.apps.find((a) => a.name === req.app);
         if (!app) throw new NotFoundError(`app "${req.app}" is not registered (rim apps add IMAGE first)`);
-        const fps = req.fps ?? app.manifest.defaults?.fps;
+        const auto = req.fps === 'auto' ? req.maxFps : undefined;
+        // An auto rate starts at its most (the plan holds what may arrive) until the router has measured it.
+        const fps = auto ?? (req.fps === 'auto' ? undefined : req.fps) ?? app.manifest.defaults?.fps;
         const latencyMs = req.latencyMs ?? app.manifest.defaults?.latencyMs;
         if (fps === undefined)
           throw new ValidationError(`deployment field fps: required (app "${app.name}" has no default fps)`, 'fps');
@@ -123,12 +125,20 @@ export class Control {
             `deployment field latencyMs: required (app "${app.name}" has no default latencyMs)`,
             'latencyMs',
           );
-        const wanted = { name: req.name, app: req.app, fps, latencyMs, priority: req.priority ?? 0 };
+        const wanted = {
+          name: req.name,
+          app: req.app,
+          fps,
+          latencyMs,
+          priority: req.priority ?? 0,
+          ...(auto !== undefined ? { maxFps: auto } : {}),
+        };
         const existing = doc.deployments.find((d) => d.name === req.name);
         if (existing) {
           const same =
             existing.app === wanted.app &&
-            existing.fps === wanted.fps &&
+            existing.maxFps === wanted.maxFps &&
+            (auto !== undefined || existing.fps === wanted.fps) &&
             existing.latencyMs === wanted.latencyMs &&
             existing.priority === wanted.priority;
           if (!same) throw new ConflictError(`deployment "${req.name}" exists with other settings; undeploy it first`);
@@ -176,6 +186,18 @@ export class Control {
     return this.serialise(() => this.replanLocked(false));
   }
 
+  /** A box alone: new allocations of auto rates (measured load), stored, then planned with their reason. */
+  reallocate(fps: ReadonlyMap<string, number>, reason: string): Promise<Plan | undefined> {
+    return this.serialise(async () => {
+      await this.deps.store.update((doc) => {
+        doc.deployments = doc.deployments.map((d) =>
+          fps.has(d.name) && d.maxFps !== undefined ? { ...d, fps: fps.get(d.name)! } : d,
+        );
+      });
+      return this.replanLocked(false, reason);
+    });
+  }
+
   /**
    * After a stored change: plan it (or wait for the leader's plan). The change
    * is stored whatever happens here, so a failure to plan is logged, not
@@ -198,7 +220,7 @@ export class Control {
     return this.deps.store.read();
   }
 
-  private async replanLocked(waitForLeader: boolean): Promise<Plan | undefined> {
+  private async replanLocked(waitForLeader: boolean, reason?: string): Promise<Plan | undefined> {
     const node = await this.deps.inventory.get();
     const { planner } = this.deps;
     let plan: Plan | undefined;
@@ -206,7 +228,7 @@ export class Control {
     if (planner.plan) {
       const planHere = planner.plan;
       doc = await this.deps.store.update((d) => {
-        plan = planHere(node, d);
+        plan = { ...planHere(node, d), ...(reason ? { reason } : {}) };
         d.plan = plan;
       });
     } else {
@@ -234,6 +256,7 @@ export class Control {
       placements: p.placements.length,
       rejected: p.rejected,
       version: doc.version,
+      ...(p.reason ? { reason: p.reason } : {}),
     });
     return p;
   }

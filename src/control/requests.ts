@@ -4,7 +4,9 @@
 export interface DeploymentRequest {
   name: string;
   app: string;
-  fps?: number;
+  /** `auto`: allocate what arrives, up to maxFps (required with it). */
+  fps?: number | 'auto';
+  maxFps?: number;
   latencyMs?: number;
   priority?: number;
 }

@@ -74,6 +74,7 @@ const deployment = z.looseObject({
   latencyMs: latencyMsSchema(),
   priority: z.number().int().min(-1000).max(1000),
   createdAt: epochMs(),
+  maxFps: fpsSchema().optional(),
 });
 
 const profile = z.looseObject({

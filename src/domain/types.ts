@@ -59,9 +59,12 @@ export interface Profile {
 export interface Deployment {
   name: string;
   app: string;
+  /** Frames per second the plan allocates (for an `auto` rate: what the leader last allocated). */
   fps: number;
   latencyMs: number;
   priority?: number;
+  /** Set when the rate is `auto`: the plan allocates what arrives, at most this (load-trigger.ts). */
+  maxFps?: number;
 }
 
 export interface Placement {
@@ -86,6 +89,8 @@ export interface Plan {
   latencyMs: Record<string, number>;
   utilisation: Record<string, number>;
   solveMs: number;
+  /** Why the leader planned (load-trigger.ts, or which inputs changed); absent on plans older than it. */
+  reason?: string;
   /** Replicas moved relative to the previous plan (re-planning only). */
   moves?: number;
   /** `rim` re-planning only: which candidate won (see ReplanOutcome). */

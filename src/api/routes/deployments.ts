@@ -10,20 +10,26 @@ import { parseBody } from '../../http/parse-body.js';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-export const deploymentBody = z.strictObject({
-  name: z
-    .string({ error: 'required' })
-    .regex(NAME, { error: 'expected lower-case letters, digits and - (at most 63)' }),
-  app: z.string({ error: 'required' }).min(1, { error: 'required' }),
-  fps: fpsSchema().optional(),
-  latencyMs: latencyMsSchema().optional(),
-  priority: z
-    .number({ error: 'expected an integer' })
-    .int({ error: 'expected an integer' })
-    .min(-1000)
-    .max(1000)
-    .optional(),
-});
+export const deploymentBody = z
+  .strictObject({
+    name: z
+      .string({ error: 'required' })
+      .regex(NAME, { error: 'expected lower-case letters, digits and - (at most 63)' }),
+    app: z.string({ error: 'required' }).min(1, { error: 'required' }),
+    fps: z
+      .union([z.literal('auto'), fpsSchema()], { error: 'expected a number of frames per second or "auto"' })
+      .optional(),
+    maxFps: fpsSchema().optional(),
+    latencyMs: latencyMsSchema().optional(),
+    priority: z
+      .number({ error: 'expected an integer' })
+      .int({ error: 'expected an integer' })
+      .min(-1000)
+      .max(1000)
+      .optional(),
+  })
+  .refine((b) => b.fps !== 'auto' || b.maxFps !== undefined, { error: 'required with "fps": "auto"', path: ['maxFps'] })
+  .refine((b) => b.fps === 'auto' || b.maxFps === undefined, { error: 'only with "fps": "auto"', path: ['maxFps'] });
 
 /**
  * A deployment with where it runs and (once the router measures them) how it

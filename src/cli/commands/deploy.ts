@@ -1,4 +1,7 @@
-/** rim deploy APP --name N --fps F --latency MS [--priority P] | rim undeploy N | rim deployments ls */
+/**
+ * rim deploy APP --name N --fps F|auto [--max-fps M] --latency MS [--priority P] | rim undeploy N |
+ * rim deployments ls
+ */
 import type { Command } from 'commander';
 import { numberArg, type CliContext } from '../context.js';
 import { CliFailure, EXIT } from '../exit-codes.js';
@@ -8,6 +11,7 @@ interface DeploymentRow {
   name: string;
   app: string;
   fps: number;
+  maxFps?: number;
   latencyMs: number;
   priority: number;
   state: string;
@@ -15,12 +19,22 @@ interface DeploymentRow {
   placement: { module: string; node: string; accelerator: string; fps: number; variant?: string }[];
 }
 
+const rate = (d: DeploymentRow) => (d.maxFps !== undefined ? `auto (now ${d.fps}, max ${d.maxFps})` : `${d.fps}`);
+
+interface DeployOptions {
+  name: string;
+  fps?: number | 'auto';
+  maxFps?: number;
+  latency?: number;
+  priority?: number;
+}
+
 export const deploymentTable = (list: DeploymentRow[]) =>
   table(
     list.map((d) => ({
       name: d.name,
       app: d.app,
-      fps: d.fps,
+      fps: d.maxFps !== undefined ? `${d.fps} (auto, max ${d.maxFps})` : d.fps,
       latency: `${d.latencyMs}ms`,
       priority: d.priority,
       state: d.state,
@@ -29,13 +43,21 @@ export const deploymentTable = (list: DeploymentRow[]) =>
     [['name'], ['app'], ['fps'], ['latency'], ['priority'], ['state'], ['placement']],
   );
 
+/** --fps: a number of frames per second, or `auto` (allocate what arrives, up to --max-fps). */
+export const fpsArg = (raw: string): number | 'auto' => (raw === 'auto' ? 'auto' : numberArg('--fps', { min: 0 })(raw));
+
 export function registerDeployCommands(program: Command, ctx: CliContext): void {
   program
     .command('deploy')
     .argument('<app>', 'a registered app')
     .description('add a deployment: one stream of work for an app')
     .requiredOption('--name <name>', 'deployment name (lower-case letters, digits, -)')
-    .option('--fps <fps>', "frame rate (default: the app manifest's)", numberArg('--fps', { min: 0 }))
+    .option('--fps <fps>', "frame rate, or auto: what arrives, up to --max-fps (default: the app manifest's)", fpsArg)
+    .option(
+      '--max-fps <fps>',
+      'with --fps auto: the most frames per second it may be given',
+      numberArg('--max-fps', { min: 0 }),
+    )
     .option(
       '--latency <ms>',
       "end-to-end latency target in ms (default: the app manifest's)",
@@ -46,33 +68,36 @@ export function registerDeployCommands(program: Command, ctx: CliContext): void 
       'admission priority, higher first (default 0)',
       numberArg('--priority', { integer: true }),
     )
-    .action(
-      async (app: string, o: { name: string; fps?: number; latency?: number; priority?: number }, cmd: Command) => {
-        const body = {
-          name: o.name,
-          app,
-          ...(o.fps !== undefined ? { fps: o.fps } : {}),
-          ...(o.latency !== undefined ? { latencyMs: o.latency } : {}),
-          ...(o.priority !== undefined ? { priority: o.priority } : {}),
-        };
-        const d = await ctx.client().post<DeploymentRow>('/v1/deployments', body);
-        show(
-          ctx.out(cmd),
-          d,
-          () =>
-            `deployment ${d.name}: ${d.app} at ${d.fps} fps, ${d.latencyMs} ms, ` +
-            `priority ${d.priority}: ${d.state}\n${deploymentTable([d])}`,
+    .action(async (app: string, o: DeployOptions, cmd: Command) => {
+      if ((o.fps === 'auto') !== (o.maxFps !== undefined)) {
+        const msg = o.fps === 'auto' ? '--fps auto needs --max-fps' : '--max-fps goes only with --fps auto';
+        throw new CliFailure('usage', `${msg} (see --help)`, EXIT.usage);
+      }
+      const body = {
+        name: o.name,
+        app,
+        ...(o.fps !== undefined ? { fps: o.fps } : {}),
+        ...(o.maxFps !== undefined ? { maxFps: o.maxFps } : {}),
+        ...(o.latency !== undefined ? { latencyMs: o.latency } : {}),
+        ...(o.priority !== undefined ? { priority: o.priority } : {}),
+      };
+      const d = await ctx.client().post<DeploymentRow>('/v1/deployments', body);
+      show(
+        ctx.out(cmd),
+        d,
+        () =>
+          `deployment ${d.name}: ${d.app} at ${rate(d)} fps, ${d.latencyMs} ms, ` +
+          `priority ${d.priority}: ${d.state}\n${deploymentTable([d])}`,
+      );
+      if (d.state === 'rejected') {
+        const why = d.reason ?? 'no reason given';
+        throw new CliFailure(
+          'rejected',
+          `deployment ${d.name} is stored but not admitted: ${why} (rim undeploy ${d.name} removes it)`,
+          EXIT.rejected,
         );
-        if (d.state === 'rejected') {
-          const why = d.reason ?? 'no reason given';
-          throw new CliFailure(
-            'rejected',
-            `deployment ${d.name} is stored but not admitted: ${why} (rim undeploy ${d.name} removes it)`,
-            EXIT.rejected,
-          );
-        }
-      },
-    );
+      }
+    });
   program
     .command('undeploy')
     .argument('<name>', 'deployment name')

@@ -8,14 +8,29 @@ import type { ClusterDocument, NodeInventory, Plan } from '../types.js';
 /** The parts of a plan that matter when comparing two (not its solve time). */
 export const planKey = (p: Plan | undefined): string => (p ? JSON.stringify([p.placements, p.rejected]) : '');
 
-/** What a plan depends on: apps, deployments, profiles and the live nodes. */
-export function planInputKey(doc: ClusterDocument, nodes: NodeInventory[]): string {
-  return JSON.stringify([
-    doc.apps.map((a) => [a.name, a.digest]),
-    doc.deployments.map((d) => [d.name, d.app, d.fps, d.latencyMs, d.priority]),
-    doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps, p.frameKB]),
-    nodes,
-  ]);
+const INPUTS = ['apps', 'deployments', 'profiles', 'nodes'] as const;
+
+/** What a plan depends on, part by part: apps, deployments, profiles and the live nodes. */
+export function planInputParts(doc: ClusterDocument, nodes: NodeInventory[]): string[] {
+  return [
+    JSON.stringify(doc.apps.map((a) => [a.name, a.digest])),
+    JSON.stringify(doc.deployments.map((d) => [d.name, d.app, d.fps, d.latencyMs, d.priority, d.maxFps])),
+    JSON.stringify(
+      doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps, p.frameKB]),
+    ),
+    JSON.stringify(nodes),
+  ];
+}
+
+/** What a plan depends on, as one key. */
+export const planInputKey = (doc: ClusterDocument, nodes: NodeInventory[]): string =>
+  JSON.stringify(planInputParts(doc, nodes));
+
+/** Why a re-plan: which inputs differ from those of the last plan (none known: the first plan of this leader). */
+export function planInputReason(before: readonly string[] | undefined, after: readonly string[]): string {
+  if (!before) return 'inputs: first plan of this leader';
+  const changed = INPUTS.filter((_, i) => before[i] !== after[i]);
+  return changed.length ? `inputs: ${changed.join(', ')} changed` : 'inputs: unchanged (asked to plan again)';
 }
 
 /**

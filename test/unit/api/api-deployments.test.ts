@@ -30,6 +30,11 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
       [{ name: 'cam', app: 'pipeline', priority: 1.5 }, 'priority'],
       [{ name: 'cam', app: 'pipeline', colour: 'red' }, 'colour'],
       [{ name: 'cam', app: 'single' }, 'fps'], // no fps given and the manifest has no default
+      [{ name: 'cam', app: 'pipeline', fps: 'fast' }, 'fps'],
+      [{ name: 'cam', app: 'pipeline', fps: 'auto' }, 'maxFps'], // auto needs its ceiling
+      [{ name: 'cam', app: 'pipeline', fps: 'auto', maxFps: 1001 }, 'maxFps'],
+      [{ name: 'cam', app: 'pipeline', fps: 'auto', maxFps: 0 }, 'maxFps'],
+      [{ name: 'cam', app: 'pipeline', fps: 5, maxFps: 20 }, 'maxFps'], // a ceiling only with auto
     ];
     for (const [body, field] of cases) {
       const r = await h.call('POST', '/v1/deployments', body);
@@ -75,6 +80,27 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
     );
     assert.equal(new Set(ports).size, 3);
     assert.equal(node.accelerators[0].emulated, true);
+  });
+
+  it('an auto rate starts at its maxFps, keeps maxFps stored, and re-adding it is a no-op', async () => {
+    const body = { name: 'auto-cam', app: 'pipeline', fps: 'auto', maxFps: 4 };
+    const r = await h.call('POST', '/v1/deployments', body);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.fps, 4);
+    assert.equal(r.body.maxFps, 4);
+    assert.equal((await h.call('POST', '/v1/deployments', body)).status, 200);
+    assert.equal((await h.call('POST', '/v1/deployments', { ...body, maxFps: 5 })).status, 409);
+    // A box alone: the load watch's new allocation is stored and planned, with its reason.
+    await h.appliance.control.reallocate(new Map([['auto-cam', 2]]), 'load: auto-cam test');
+    const now = (await h.call('GET', '/v1/deployments/auto-cam')).body;
+    assert.equal(now.fps, 2);
+    assert.ok(
+      now.placement.every((p: { fps: number }) => p.fps === 2),
+      JSON.stringify(now.placement),
+    );
+    assert.equal((await h.call('GET', '/v1/plan')).body.reason, 'load: auto-cam test');
+    assert.equal((await h.call('POST', '/v1/deployments', body)).status, 200, 'the same auto deployment still');
+    assert.equal((await h.call('DELETE', '/v1/deployments/auto-cam')).status, 200);
   });
 
   it('shares replicas between deployments of one app, and re-adding the same deployment is a no-op', async () => {

@@ -75,6 +75,11 @@ describe('rim CLI: messages and exit codes', { timeout: 60_000 }, () => {
     const ok = await rim(['deploy', 'single', '--name', 'job', '--fps', '1', '--latency', '100'], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(ok.stderr, '');
+    const auto = ['deploy', 'single', '--name', 'auto-job', '--fps', 'auto', '--max-fps', '2', '--latency', '100'];
+    const a = await rim(auto, env);
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stdout, /auto-job: single at auto \(now 2, max 2\) fps/);
+    assert.equal((await h.call('DELETE', '/v1/deployments/auto-job')).status, 200);
   });
 
   it('without any admin token: exit 1 and "no admin token found", naming where it looked', async () => {
@@ -105,7 +110,15 @@ describe('rim CLI: messages and exit codes', { timeout: 60_000 }, () => {
   });
 
   it('usage errors exit 2 with one line, not the whole usage text', async () => {
-    for (const args of [['deploy', 'single'], ['deploy', 'single', '--name', 'x', '--fps', 'lots'], ['nonsense']]) {
+    const usage = [
+      ['deploy', 'single'],
+      ['deploy', 'single', '--name', 'x', '--fps', 'lots'],
+      ['deploy', 'single', '--name', 'x', '--fps', 'auto'],
+      ['deploy', 'single', '--name', 'x', '--fps', '3', '--max-fps', '5'],
+      ['deploy', 'single', '--name', 'x', '--fps', 'auto', '--max-fps', '0'],
+      ['nonsense'],
+    ];
+    for (const args of usage) {
       const r = await rim(args, env);
       assert.equal(r.code, 2, args.join(' '));
       assert.equal(lines(r.stderr).length, 1, `${args.join(' ')}:\n${r.stderr}`);

@@ -2,7 +2,9 @@
  * Re-planning with minimal disruption: every deployment of the previous plan
  * keeps its replicas where they are (highest priority first); one that lost
  * replicas (a node gone) keeps what survived and re-places only the missing
- * fps; new deployments then go where there is room. A fresh plan is made too,
+ * fps; new deployments then go where there is room; last, deployments
+ * running on lighter variants get their better ones back where that now
+ * fits (promote.ts: only their own replicas move). A fresh plan is made too,
  * and wins only if it admits more (priority-lexicographic): moving running
  * replicas must buy admissions. O(cost of two plans).
  */
@@ -18,6 +20,7 @@ import { freshPlan } from './fresh-plan.js';
 import { greedy } from './greedy.js';
 import { improvePlan } from './improve.js';
 import { lastChance } from './last-chance.js';
+import { promote } from './promote.js';
 import { cheapestFirst } from './orders.js';
 
 /** Surviving shares plus the missing fps of each module, placed around them. */
@@ -75,6 +78,8 @@ function stickyPlan(p: Problem, previous: Plan, options: StickyOptions): Planned
   greedy(state, reasons, rest);
   if (options.moveOthers) improvePlan(state, reasons, rest);
   lastChance(state, reasons, rest);
+  // Capacity may have come back (a box joined, a deployment left, load fell): demoted ones try full quality again.
+  promote(state, byPriority(p));
   return { state, reasons };
 }
 
