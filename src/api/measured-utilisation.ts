@@ -41,6 +41,23 @@ export class MeasuredUtilisation {
     return value;
   }
 
+  /**
+   * The last finished measurement at once, starting a new one when it is
+   * stale (only the very first call waits for one): Docker's one-shot stats
+   * take a second or two per container, which a node view (and a member
+   * asking for it, within 2 s) must not wait on every time.
+   */
+  latest(): Promise<Record<string, AcceleratorUse>> {
+    const pending = this.get().then((v) => (this.last = v));
+    if (this.last) {
+      pending.catch(() => undefined);
+      return Promise.resolve(this.last);
+    }
+    return pending.catch(() => ({}));
+  }
+
+  private last?: Record<string, AcceleratorUse>;
+
   private async measure(): Promise<Record<string, AcceleratorUse>> {
     const inventory = await this.deps.inventory.get();
     const running = this.deps.supervisor.replicas().filter((r) => r.state === 'running' && r.containerId);

@@ -25,7 +25,7 @@ export async function selfMember(deps: ApiDeps) {
 }
 
 async function nodeView(deps: ApiDeps, utilisation: MeasuredUtilisation) {
-  const [inventory, measured] = await Promise.all([deps.inventory.get(), utilisation.get().catch(() => ({}))]);
+  const [inventory, measured] = await Promise.all([deps.inventory.get(), utilisation.latest()]);
   const replicas = deps.supervisor.replicas();
   return {
     ...(await selfMember(deps)),

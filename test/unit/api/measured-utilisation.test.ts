@@ -53,6 +53,25 @@ describe('measured utilisation', () => {
     });
   });
 
+  it('latest(): the first call waits for a measurement; later ones answer at once while a new one runs', async () => {
+    const u = make([replica('a', 'emu0')]);
+    statsCalls = 0;
+    const first = await u.latest();
+    assert.equal(first.emu0?.ratio, 0.25);
+    assert.equal(statsCalls, 1);
+    now += 10_000;
+    let settled = false;
+    const again = u.latest().then((v) => {
+      settled = true;
+      return v;
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.equal(settled, true, 'a stale measurement is answered at once');
+    assert.deepEqual(await again, first);
+    assert.equal(statsCalls, 2, 'and a new one was started');
+  });
+
   it('reads once per short interval', async () => {
     const u = make([replica('a', 'emu0')]);
     statsCalls = 0;
