@@ -8,14 +8,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import type { ClusterView } from '../../../src/cluster/cluster-view.js';
 import { LeaderWork } from '../../../src/cluster/leader-work.js';
-import type { ChangeMaker } from '../../../src/cluster/raft-driver.js';
 import { staleInventories, withReportedInventories } from '../../../src/domain/membership/member-changes.js';
 import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
-import type { Entry } from '../../../src/domain/replication/entry.js';
 import type { ClusterDocument, NodeInventory, Plan, RegisteredApp } from '../../../src/domain/types.js';
 import { createLogger } from '../../../src/log.js';
+import { FakeView } from './fake-view.js';
 import { until } from './harness.js';
 
 const gpuApp: RegisteredApp = {
@@ -54,40 +52,6 @@ const docWith = (inventory: NodeInventory, plan?: Plan): ClusterDocument => ({
   deployments: [{ name: 'cam', app: 'a', fps: 5, latencyMs: 500, priority: 0, createdAt: 0 }],
   members: [{ id: 'n1', address: 'n1:7878', joinedAt: 0, lastSeen: Date.now(), state: 'alive', inventory }],
 });
-
-/** A one-node leader's view: proposals apply at once, unless `refuse` says the change is lost. */
-class FakeView implements ClusterView {
-  head: Entry<ClusterDocument>;
-  proposals: ClusterDocument[] = [];
-  /** Runs before a proposal sees the head (another change committing in between). */
-  before?: (make: ChangeMaker<ClusterDocument>) => void;
-  refuse?: (data: ClusterDocument) => boolean;
-  constructor(doc: ClusterDocument) {
-    this.head = { term: 1, index: 1, voters: ['n1'], data: doc };
-  }
-  snapshot() {
-    return { role: 'leader', leader: 'n1', term: 1, ackAt: {}, becameLeaderAt: 0 } as never;
-  }
-  isLeader() {
-    return true;
-  }
-  newestDoc() {
-    return this.head.data;
-  }
-  addressOf() {
-    return undefined;
-  }
-  onRole() {}
-  async propose(make: ChangeMaker<ClusterDocument>) {
-    this.before?.(make);
-    const change = make(this.head, this.head.index + 1);
-    if (!change) return null;
-    if (this.refuse?.(change.data)) return null;
-    this.proposals.push(change.data);
-    this.head = { ...this.head, index: this.head.index + 1, data: change.data };
-    return this.head;
-  }
-}
 
 function startLeader(view: FakeView, reported: () => Map<string, NodeInventory>) {
   const abort = new AbortController();

@@ -7,14 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import type { ClusterView } from '../../../src/cluster/cluster-view.js';
 import { LeaderWork } from '../../../src/cluster/leader-work.js';
-import type { ChangeMaker } from '../../../src/cluster/raft-driver.js';
 import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
 import type { MeasuredView } from '../../../src/domain/routing/deployment-stats.js';
-import type { Entry } from '../../../src/domain/replication/entry.js';
 import type { ClusterDocument, NodeInventory, RegisteredApp } from '../../../src/domain/types.js';
 import { createLogger } from '../../../src/log.js';
+import { FakeView } from './fake-view.js';
 import { until } from './harness.js';
 
 const app: RegisteredApp = {
@@ -40,31 +38,6 @@ const doc: ClusterDocument = {
   members: [{ id: 'n1', address: 'n1:7878', joinedAt: T0, lastSeen: T0, state: 'alive', inventory: inv }],
 };
 
-class FakeView implements ClusterView {
-  head: Entry<ClusterDocument> = { term: 1, index: 1, voters: ['n1'], data: doc };
-  proposals: ClusterDocument[] = [];
-  snapshot() {
-    return { role: 'leader', leader: 'n1', term: 1, ackAt: {}, becameLeaderAt: 0 } as never;
-  }
-  isLeader() {
-    return true;
-  }
-  newestDoc() {
-    return this.head.data;
-  }
-  addressOf() {
-    return undefined;
-  }
-  onRole() {}
-  async propose(make: ChangeMaker<ClusterDocument>) {
-    const change = make(this.head, this.head.index + 1);
-    if (!change) return null;
-    this.proposals.push(change.data);
-    this.head = { ...this.head, index: this.head.index + 1, data: change.data };
-    return this.head;
-  }
-}
-
 const view = (offeredFps: number): MeasuredView => ({
   fps: offeredFps,
   offeredFps,
@@ -76,7 +49,7 @@ const view = (offeredFps: number): MeasuredView => ({
 function leader(arrival: () => number) {
   let t = T0;
   let looks = 0;
-  const v = new FakeView();
+  const v = new FakeView(doc);
   const abort = new AbortController();
   new LeaderWork({
     nodeId: 'n1',
