@@ -18,6 +18,7 @@
  *
  *   npm run bench:router [-- --seconds 2] [-- --rates 200,500,1000] [-- --bytes 1024] [-- --budget 150]
  *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
+ *   RIM_BENCH_NGINX=PATH runs that nginx binary.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -15,9 +15,10 @@ export const NGINX_INSTALL_HINT =
   'nginx is not installed: on Debian/Ubuntu `sudo apt-get install -y nginx` (the bench starts its own ' +
   'nginx with its own config on a loopback port; the system service is not used and need not run)';
 
-/** The nginx binary (PATH, then Debian's /usr/sbin), or undefined. */
+/** The nginx binary (RIM_BENCH_NGINX when set, else PATH, then Debian's /usr/sbin), or undefined. */
 export function findNginx(): string | undefined {
-  for (const c of ['nginx', '/usr/sbin/nginx']) {
+  const env = process.env.RIM_BENCH_NGINX;
+  for (const c of env ? [env] : ['nginx', '/usr/sbin/nginx']) {
     if (spawnSync(c, ['-v'], { stdio: 'ignore' }).status === 0) return c;
   }
   return undefined;
