@@ -9,14 +9,17 @@
  *   router: POST /v1/deployments/bench/frames, the router calls the module;
  *   nginx:  POST /infer on nginx, which proxies it to the module.
  * At each rate the three paths run one after another, so the shared machine's
- * load falls on all three alike. Added latency = path − direct percentiles at
- * the lowest rate. A path "holds" a rate when every frame is answered 200 and
- * its p99 stays within 2× its own lowest-rate p99 (or that + 1 ms, whichever is
- * larger: sub-millisecond jitter of a shared box is not queueing); its
- * throughput is the highest rate it holds. A path stops at its first rate
- * that does not hold; the run stops after --budget seconds of stepping.
+ * load falls on all three alike. The lowest rate is tried twice per path; the
+ * try with the lower p99 (every frame answered) is the path's baseline, and
+ * added latency = path − direct baseline percentiles. A path "holds" a rate
+ * when every frame is answered 200 and its p99 stays within 2× its baseline
+ * p99 (or baseline + 1 ms, whichever is larger: sub-millisecond jitter of a
+ * shared box is not queueing); its throughput is the highest rate it holds. A
+ * rate that does not hold is tried once more (a stall of the shared box is not
+ * the path's); a path stops at a rate that fails twice, the run after --budget
+ * seconds of stepping.
  *
- *   npm run bench:router [-- --seconds 2] [-- --rates 200,500,1000] [-- --bytes 1024] [-- --budget 150]
+ *   npm run bench:router [-- --seconds 2] [-- --rates 200,500,1000] [-- --bytes 1024] [-- --budget 130]
  *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
  */
@@ -153,6 +156,8 @@ type PathName = (typeof PATHS)[number];
 
 interface Row extends StepResult {
   path: PathName;
+  /** 1, or 2: a rate is tried again once when it does not hold (a stall of the shared box is not the path's). */
+  attempt: number;
   holds: boolean;
   /** CPU of the proxy (router process or nginx's processes) per answered frame, µs; absent for direct. */
   proxyCpuUsPerFrame?: number;
@@ -170,7 +175,7 @@ async function main(): Promise<void> {
   const seconds = Number(opt('seconds', '2'));
   const warmupS = 0.5;
   const rates = opt('rates', '200,500,1000,1500,2000,3000,4000,5000,6500,8000,10000').split(',').map(Number);
-  const budgetS = Number(opt('budget', '150'));
+  const budgetS = Number(opt('budget', '130'));
   const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
   const maxInFlight = 256;
   const load0 = loadavg()[0]!;
@@ -206,36 +211,45 @@ async function main(): Promise<void> {
       if (status !== 200) throw new Error(`${p}: the first frame got ${status}`);
       await runStep(clients[p].send, rates[0]!, { seconds: 1, warmupS: 0, maxInFlight });
     }
-    const live = new Set<PathName>(PATHS);
+    const measure = async (p: PathName, rate: number, attempt: number, base: number | undefined) => {
+      const cpu = targets[p].cpu;
+      let cpu0 = 0;
+      let cpuS = NaN;
+      const s = await runStep(clients[p].send, rate, {
+        seconds,
+        warmupS,
+        maxInFlight,
+        onWindow: (phase) => {
+          if (!cpu) return;
+          if (phase === 'start') cpu0 = cpu();
+          else cpuS = cpu() - cpu0;
+        },
+      });
+      const row: Row = { path: p, attempt, ...s, holds: holdsAt(s, base) };
+      if (cpu && s.ok > 0) row.proxyCpuUsPerFrame = (cpuS * 1e6) / s.ok;
+      rows.push(row);
+      console.log(
+        `${String(rate).padStart(6)} fps  ${p.padEnd(6)}  try ${attempt}  ok ${String(s.ok).padStart(6)}  ` +
+          `failed ${s.failed}  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  ` +
+          (row.holds ? 'holds' : 'does not hold'),
+      );
+      return row;
+    };
+    // The lowest rate sets each path's baseline: tried twice, the lower p99 of the tries that answered everything.
     const base = new Map<PathName, number>();
-    for (const rate of rates) {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      for (const p of PATHS) {
+        const r = await measure(p, rates[0]!, attempt, undefined);
+        if (r.holds && !(r.p99 >= (base.get(p) ?? Infinity))) base.set(p, r.p99);
+      }
+    }
+    const live = new Set<PathName>(PATHS.filter((p) => base.has(p)));
+    for (const rate of rates.slice(1)) {
       if (!live.size || (Date.now() - started) / 1000 > budgetS) break;
       for (const p of PATHS) {
         if (!live.has(p)) continue;
-        const cpu = targets[p].cpu;
-        let cpu0 = 0;
-        let cpuS = NaN;
-        // The lowest rate is every path's baseline: twice as long, so its p99 rests on more frames.
-        const s = await runStep(clients[p].send, rate, {
-          seconds: rate === rates[0] ? 2 * seconds : seconds,
-          warmupS,
-          maxInFlight,
-          onWindow: (phase) => {
-            if (!cpu) return;
-            if (phase === 'start') cpu0 = cpu();
-            else cpuS = cpu() - cpu0;
-          },
-        });
-        const holds = holdsAt(s, base.get(p));
-        if (!base.has(p) && holds) base.set(p, s.p99);
-        const row: Row = { path: p, ...s, holds };
-        if (cpu && s.ok > 0) row.proxyCpuUsPerFrame = (cpuS * 1e6) / s.ok;
-        rows.push(row);
-        if (!holds) live.delete(p);
-        console.log(
-          `${String(rate).padStart(6)} fps  ${p.padEnd(6)}  ok ${String(s.ok).padStart(6)}  failed ${s.failed}  ` +
-            `p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  ${holds ? 'holds' : 'does not hold'}`,
-        );
+        if ((await measure(p, rate, 1, base.get(p))).holds) continue;
+        if (!(await measure(p, rate, 2, base.get(p))).holds) live.delete(p);
       }
     }
     for (const c of Object.values(clients)) c.close();
@@ -258,11 +272,13 @@ function report(r: {
   started: number;
 }): void {
   const { rows } = r;
-  const at = (p: PathName, rate: number) => rows.find((x) => x.path === p && x.rate === rate);
   const low = r.rates[0]!;
-  const d0 = at('direct', low);
+  /** A path's baseline: of its tries at the lowest rate that answered every frame, the one with the lower p99. */
+  const baseline = (p: PathName) =>
+    rows.filter((x) => x.path === p && x.rate === low && x.holds).sort((a, b) => a.p99 - b.p99)[0];
+  const d0 = baseline('direct');
   const added = (p: PathName) => {
-    const x = at(p, low);
+    const x = baseline(p);
     return x && d0 ? { p50: x.p50 - d0.p50, p99: x.p99 - d0.p99 } : undefined;
   };
   const maxHeld = (p: PathName) => Math.max(0, ...rows.filter((x) => x.path === p && x.holds).map((x) => x.rate));
@@ -274,7 +290,8 @@ function report(r: {
   const nginxAdded = added('nginx');
   const held = { direct: maxHeld('direct'), router: maxHeld('router'), nginx: maxHeld('nginx') };
   const share = held.nginx > 0 ? held.router / held.nginx : NaN;
-  const topped = (p: PathName) => rows.some((x) => x.path === p && !x.holds);
+  // Stopped by a rate that did not hold twice (not by the list of rates or the time budget running out).
+  const topped = (p: PathName) => rows.some((x) => x.path === p && x.rate !== low && x.attempt === 2 && !x.holds);
   const targets = {
     routerAddedP99Ms: {
       target: `< ${TARGET_ADDED_P99_MS}`,
@@ -284,14 +301,15 @@ function report(r: {
     routerThroughputShareOfNginx: {
       target: `>= ${TARGET_THROUGHPUT_SHARE}`,
       value: share,
-      met: share >= TARGET_THROUGHPUT_SHARE,
+      met: Number.isFinite(share) && share >= TARGET_THROUGHPUT_SHARE,
     },
   };
   const f = (v: number | undefined, d = 2) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
   const heldText = (p: PathName) => `${held[p]} fps${topped(p) ? '' : ' (the highest rate tried: not its limit)'}`;
   console.log(
     `\nrouter vs nginx vs direct, one no-op module, ${r.body.length}-byte frames, open loop, ` +
-      `${r.seconds} s per rate after ${r.warmupS} s warm-up (load avg ${f(r.load0)} on ${cpus().length} cores; ` +
+      `${r.seconds} s per rate after ${r.warmupS} s warm-up (load avg ${f(r.load0)} → ${f(loadavg()[0]!)} ` +
+      `on ${cpus().length} cores; ` +
       `nginx ${r.nginxVersion}, 1 worker)\n`,
   );
   console.log(
@@ -307,8 +325,10 @@ function report(r: {
   );
   console.log("holds: every frame answered 200 and p99 ≤ max(2 × the path's p99 at the lowest rate, that p99 + 1 ms)");
   console.log(
-    `target router p99 added < ${TARGET_ADDED_P99_MS} ms: ${targets.routerAddedP99Ms.met ? 'met' : 'NOT met'} ` +
-      `(${f(targets.routerAddedP99Ms.value)} ms)`,
+    `target router p99 added < ${TARGET_ADDED_P99_MS} ms: ` +
+      (routerAdded
+        ? `${targets.routerAddedP99Ms.met ? 'met' : 'NOT met'} (${f(routerAdded.p99)} ms)`
+        : 'NOT measured (direct or router did not answer every frame at the lowest rate)'),
   );
   console.log(
     `target router throughput ≥ ${TARGET_THROUGHPUT_SHARE * 100}% of nginx's: ` +
@@ -324,7 +344,13 @@ function report(r: {
     secondsPerRate: r.seconds,
     warmupS: r.warmupS,
     holds: "every frame answered 200 and p99 <= max(2 x the path's p99 at the lowest rate, that p99 + 1 ms)",
-    machine: { cpus: cpus().length, loadAvg1m: r.load0, node: process.version, nginx: r.nginxVersion },
+    machine: {
+      cpus: cpus().length,
+      loadAvg1mAtStart: r.load0,
+      loadAvg1mAtEnd: loadavg()[0]!,
+      node: process.version,
+      nginx: r.nginxVersion,
+    },
     lowestRateFps: low,
     addedMs: { router: routerAdded, nginx: nginxAdded },
     highestRateHeldFps: held,
