@@ -88,7 +88,7 @@ http {
     keepalive_requests 1000000;
     keepalive_timeout 60s;
     location / {
-      proxy_pass http://noop/infer;
+      proxy_pass http://noop;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
