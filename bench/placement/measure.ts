@@ -6,6 +6,7 @@ import { planPlacement } from '../../src/domain/placement/index.js';
 import { lpUpperBound } from '../../src/domain/placement/lp-bound.js';
 import type { MilpSolver } from '../../src/domain/placement/milp.js';
 import { buildProblem, type Problem } from '../../src/domain/placement/problem.js';
+import { utilisationKey } from '../../src/domain/placement/utilisation-key.js';
 import { validatePlan } from '../../src/domain/placement/validator.js';
 import type { ClusterSpec, Deployment, Plan } from '../../src/domain/types.js';
 import type { Catalogue } from './scenarios.js';
@@ -37,7 +38,9 @@ export function admittedFps(plan: Plan, deployments: readonly Deployment[]): num
 
 export function meanGpuUtil(p: Problem, plan: Plan): number {
   const gpus = p.slots.filter((s) => s.gpu);
-  return gpus.length ? gpus.reduce((a, s) => a + (plan.utilisation[s.id] ?? 0), 0) / gpus.length : 0;
+  return gpus.length
+    ? gpus.reduce((a, s) => a + (plan.utilisation[utilisationKey(p.nodes[s.node]!.id, s.id)] ?? 0), 0) / gpus.length
+    : 0;
 }
 
 export interface Measured {

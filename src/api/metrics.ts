@@ -5,6 +5,7 @@
  * The router's own lines (frames by outcome, the latency histogram) follow.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { splitUtilisationKey } from '../domain/placement/utilisation-key.js';
 import type { MeasuredView } from '../domain/routing/deployment-stats.js';
 import type { ReplicaStatus, StoredProfile } from '../domain/types.js';
 import type { AcceleratorUse } from './measured-utilisation.js';
@@ -32,7 +33,7 @@ export interface ScrapeState {
   storeVersion: number;
   leader: string | null;
   term: number;
-  /** The plan's share of capacity, by accelerator id (`node/cpu` for a node's cores). */
+  /** The plan's share of capacity, by `"<node>/<accelerator>"` (`"<node>/cpu"` for a node's cores). */
   planUtilisation: Record<string, number>;
   measuredUtilisation: Record<string, AcceleratorUse>;
   profiles: StoredProfile[];
@@ -179,9 +180,9 @@ export class ApiMetrics {
     if (s.leader) g.leader!.set({ node, leader: s.leader }, 1);
     g.isLeader!.set({ node }, s.leader === node ? 1 : 0);
     for (const [key, v] of Object.entries(s.planUtilisation)) {
-      // `node/cpu` names its node; an accelerator id alone does not (the label stays empty).
-      const [owner, accel] = key.includes('/') ? (key.split('/', 2) as [string, string]) : ['', key];
-      g.plan!.set({ node: owner, accelerator: accel }, v);
+      // A key without its node (a plan stored before the node/accelerator keying) names no one box: left out.
+      const at = splitUtilisationKey(key);
+      if (at) g.plan!.set({ node: at.node, accelerator: at.accelerator }, v);
     }
     for (const [accel, u] of Object.entries(s.measuredUtilisation)) {
       g.measured!.set({ node, accelerator: accel, source: u.source }, orNaN(u.ratio));

@@ -80,8 +80,7 @@ export class LoadWatch {
     }));
     const loads = new Map<string, LoadMeasure>();
     for (const [name, v] of this.view) {
-      const arrival = v.offeredFps ?? v.inputFps ?? null;
-      if (arrival !== null) loads.set(name, { arrivalFps: arrival, sloViolated: v.slo === 'violated' });
+      if (v.inputFps !== null) loads.set(name, { arrivalFps: v.inputFps, sloViolated: v.slo === 'violated' });
     }
     const r = loadDecisions(this.state, targets, loads, this.deps.now(), this.deps.trigger ?? DEFAULT_LOAD_TRIGGER);
     this.state = r.state;

@@ -49,7 +49,7 @@ export function deploymentView(d: StoredDeployment, doc: ClusterDocument, measur
     placement: placements.map(({ deployment: _d, ...p }) => p),
     latencyEstimateMs: plan?.latencyMs[d.name] ?? null,
     // Measured by the routers of every box (frames may arrive at any), merged; null until a frame was seen.
-    measured: measured ?? { fps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null },
+    measured: measured ?? { fps: null, inputFps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null },
   };
 }
 

@@ -9,11 +9,9 @@ import type { Placement, Plan, Rejection } from '../types.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Share } from './latency.js';
 import { CPU, type Problem, variantOf } from './problem.js';
+import { coresKey, utilisationKey } from './utilisation-key.js';
 
 const round = (x: number, digits = 3): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
-
-/** Utilisation key of a node's cores in `plan.utilisation` (GPUs use their accelerator id). */
-export const coresKey = (nodeId: string): string => `${nodeId}/cpu`;
 
 export function toPlacement(p: Problem, s: Share): Placement {
   const d = p.deployments[s.dep]!;
@@ -56,7 +54,7 @@ export function buildPlan(
   }
   const utilisation: Record<string, number> = {};
   for (const n of p.nodes) {
-    for (const g of n.gpuSlots) utilisation[p.slots[g]!.id] = round(state.gpuLoad[g]!, 4);
+    for (const g of n.gpuSlots) utilisation[utilisationKey(n.id, p.slots[g]!.id)] = round(state.gpuLoad[g]!, 4);
     utilisation[coresKey(n.id)] = round(state.util(n.cpuSlot), 4);
   }
   return { strategy, placements, rejected, latencyMs, utilisation, solveMs: 0, ...extras };

@@ -23,7 +23,9 @@ export const clusterFileSchema = z.strictObject({
         accelerators: z
           .array(
             z.object({
-              id: id.refine((s) => s !== 'cpu', 'the id "cpu" is reserved for a node\'s cores'),
+              id: id
+                .refine((s) => s !== 'cpu', 'the id "cpu" is reserved for a node\'s cores')
+                .refine((s) => !s.includes('/'), 'no "/" in an accelerator id (the plan keys "<node>/<accelerator>")'),
               model: z
                 .string()
                 .min(1)
@@ -39,10 +41,11 @@ export const clusterFileSchema = z.strictObject({
     )
     .superRefine((nodes, ctx) => {
       const seen = new Set<string>();
-      const accs = new Set<string>();
       nodes.forEach((n, i) => {
         if (seen.has(n.id)) ctx.addIssue({ code: 'custom', message: `duplicate node id "${n.id}"`, path: [i, 'id'] });
         seen.add(n.id);
+        // Unique within a node: every emulated box has an emu0, and placements name (node, accelerator).
+        const accs = new Set<string>();
         n.accelerators.forEach((a, j) => {
           if (accs.has(a.id))
             ctx.addIssue({

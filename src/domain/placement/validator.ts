@@ -6,7 +6,8 @@
  */
 import type { Plan } from '../types.js';
 import { estimateLatency, type Share } from './latency.js';
-import { coresKey, sharesFromPlan } from './plan-build.js';
+import { sharesFromPlan } from './plan-build.js';
+import { coresKey, utilisationKey } from './utilisation-key.js';
 import { CPU, type Problem, profileFor, variantOf } from './problem.js';
 
 export interface Violation {
@@ -119,12 +120,13 @@ export function validatePlan(p: Problem, plan: Plan): Violation[] {
       bad('memory', `node ${n.id}: replicas need ${mem[n.index]} MB, has ${n.memoryMB}`);
     for (const g of n.gpuSlots) {
       const s = p.slots[g]!;
-      if (gpu[g]! > 1 - h + TOL) bad('gpu', `${s.id}: utilisation ${gpu[g]!.toFixed(4)} over ${1 - h}`);
+      const key = utilisationKey(n.id, s.id);
+      if (gpu[g]! > 1 - h + TOL) bad('gpu', `${key}: utilisation ${gpu[g]!.toFixed(4)} over ${1 - h}`);
       if (gpuMem[g]! > s.memoryMB + TOL)
-        bad('gpu-memory', `${s.id}: replicas need ${gpuMem[g]} MB GPU memory, has ${s.memoryMB}`);
-      const rep = plan.utilisation[s.id];
+        bad('gpu-memory', `${key}: replicas need ${gpuMem[g]} MB GPU memory, has ${s.memoryMB}`);
+      const rep = plan.utilisation[key];
       if (rep === undefined || Math.abs(rep - gpu[g]!) > 1e-3)
-        bad('report', `${s.id}: utilisation reported ${rep}, is ${gpu[g]!.toFixed(4)}`);
+        bad('report', `${key}: utilisation reported ${rep}, is ${gpu[g]!.toFixed(4)}`);
     }
   }
 

@@ -41,11 +41,9 @@ export interface MeasuredView {
   /** Frames finished per second over the window; null before any frame. */
   fps: number | null;
   /** Frames per second that arrived (admitted or not) over the window; null before any frame. */
-  inputFps?: number | null;
+  inputFps: number | null;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   slo: SloState;
-  /** Frames per second that arrived (admitted or not) over the window. */
-  offeredFps?: number | null;
   /** Frames by outcome since routing began (summed over the boxes when merged). */
   frames?: Record<FrameOutcome, number>;
   /** How many boxes' measurements this view merges. */

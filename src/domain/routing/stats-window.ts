@@ -42,7 +42,6 @@ export function viewOf(w: StatsWindow, target: { fps: number; latencyMs: number 
   return {
     fps: seen ? round(w.finishedFps) : null,
     inputFps: seen ? round(w.offeredFps) : null,
-    offeredFps: seen ? round(w.offeredFps) : null,
     latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99) },
     slo: sloState({
       fps: target.fps,

@@ -59,7 +59,12 @@ describe('API: deployments, plan, nodes, metrics, events', () => {
       r.body.placement.map((p: { module: string; accelerator: string }) => `${p.module}@${p.accelerator}`),
       ['decode@cpu', 'detect@emu0', 'track@cpu'],
     );
-    assert.deepEqual(r.body.measured, { fps: null, latencyMs: { p50: null, p95: null, p99: null }, slo: null });
+    assert.deepEqual(r.body.measured, {
+      fps: null,
+      inputFps: null,
+      latencyMs: { p50: null, p95: null, p99: null },
+      slo: null,
+    });
 
     const plan = (await h.call('GET', '/v1/plan')).body;
     assert.equal(plan.placements.length, 3);

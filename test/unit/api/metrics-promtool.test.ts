@@ -52,12 +52,15 @@ describe('/metrics', () => {
       storeVersion: 1,
       leader: 'n2',
       term: 7,
-      planUtilisation: { 'n1/cpu': 0.5, emu0: 0.25 },
+      // Two boxes with an emu0 each, and a key without its node (a plan stored before this keying).
+      planUtilisation: { 'n1/cpu': 0.5, 'n1/emu0': 0.25, 'n2/emu0': 0.75, emu0: 0.1 },
       measuredUtilisation: {},
       profiles: [],
     });
     assert.match(text, /rim_plan_utilisation_ratio\{node="n1",accelerator="cpu"\} 0.5/);
-    assert.match(text, /rim_plan_utilisation_ratio\{node="",accelerator="emu0"\} 0.25/);
+    assert.match(text, /rim_plan_utilisation_ratio\{node="n1",accelerator="emu0"\} 0.25/);
+    assert.match(text, /rim_plan_utilisation_ratio\{node="n2",accelerator="emu0"\} 0.75/);
+    assert.doesNotMatch(text, /rim_plan_utilisation_ratio\{node="",/);
     assert.match(text, /rim_cluster_is_leader\{node="n1"\} 0/);
     assert.match(text, /rim_cluster_term\{node="n1"\} 7/);
   });

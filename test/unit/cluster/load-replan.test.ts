@@ -38,9 +38,9 @@ const doc: ClusterDocument = {
   members: [{ id: 'n1', address: 'n1:7878', joinedAt: T0, lastSeen: T0, state: 'alive', inventory: inv }],
 };
 
-const view = (offeredFps: number): MeasuredView => ({
-  fps: offeredFps,
-  offeredFps,
+const view = (inputFps: number): MeasuredView => ({
+  fps: inputFps,
+  inputFps,
   latencyMs: { p50: 5, p95: 8, p99: 9 },
   slo: 'met',
 });

@@ -2,10 +2,14 @@
 // measured utilisation; the selected deployment's DAG is highlighted across boxes.
 import { bar, esc, pill } from './dom.js';
 
-/** Plan share of (node, accelerator): the plan's own figure when it names it, else Σ fps / max fps of profiles. */
+/**
+ * Plan share of (node, accelerator): the plan's own figure, keyed "<node>/<accelerator>", when it names it
+ * (accelerator ids repeat across boxes: every emulated box has an emu0), else Σ fps / max fps of profiles.
+ */
 function planShare(plan, profiles, deployments, node, accel) {
   const u = (plan && plan.utilisation) || {};
-  if (accel.id === 'cpu' && typeof u[node.id + '/cpu'] === 'number') return u[node.id + '/cpu'];
+  const own = u[node.id + '/' + accel.id];
+  if (typeof own === 'number') return own;
   const byName = new Map(deployments.map((d) => [d.name, d]));
   let share = 0;
   let known = false;

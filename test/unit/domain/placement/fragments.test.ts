@@ -31,7 +31,7 @@ describe('rim fragments', () => {
     const det = plan.placements.filter((p) => p.deployment === 'x' && p.module === 'det');
     assert.ok(det.length >= 2, 'det is split over several GPUs');
     assert.ok(Math.abs(det.reduce((s, p) => s + p.fps, 0) - 16) < 1e-6);
-    for (const id of ['n1-gpu0', 'n2-gpu0', 'n3-gpu0']) assert.ok(plan.utilisation[id]! <= 0.9 + 1e-9);
+    for (const id of ['n1/n1-gpu0', 'n2/n2-gpu0', 'n3/n3-gpu0']) assert.ok(plan.utilisation[id]! <= 0.9 + 1e-9);
   });
 
   it('rejects it, with a reason, when even the pieces together are too small', () => {

@@ -80,7 +80,8 @@ describe('rim', () => {
     // The GPU it shares is held where its estimate still meets 40 ms: det's share there, loaded.
     const det = plan.placements.find((p) => p.deployment === 'tight' && p.module === 'det')!;
     const base = det.variant === 'tiny' ? 8 : 20;
-    assert.ok(base / (1 - plan.utilisation[det.accelerator]!) < 40, `u=${plan.utilisation[det.accelerator]}`);
+    const u = plan.utilisation[`${det.node}/${det.accelerator}`]!;
+    assert.ok(base / (1 - u) < 40, `u=${u}`);
   });
 
   it('is deterministic: the same inputs give the same plan', () => {

@@ -31,12 +31,15 @@ describe('merged measurements', () => {
     assert.equal(v.slo, 'violated');
     assert.equal(v.boxes, 2);
     assert.equal(v.fps, 10);
+    assert.equal(v.inputFps, 10);
+    assert.equal('offeredFps' in v, false, 'one name for the arrival rate: inputFps');
     assert.deepEqual(v.frames, { ...emptyCounts(), ok: 100 });
   });
 
   it('no frame anywhere: nulls, no SLO state', () => {
     const v = viewOf(mergeWindows([]), { fps: 10, latencyMs: 500 }, 0);
     assert.equal(v.fps, null);
+    assert.equal(v.inputFps, null);
     assert.deepEqual(v.latencyMs, { p50: null, p95: null, p99: null });
     assert.equal(v.slo, null);
   });

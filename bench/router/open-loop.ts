@@ -1,0 +1,107 @@
+/**
+ * Open-loop load at a fixed rate: frame i is due at t0 + i / rate whether or
+ * not earlier frames have been answered, and its latency runs from when it
+ * was due (not when the generator got round to sending it), so a slow path
+ * cannot slow the load down and hide its own queueing (coordinated omission).
+ * Frames due while `maxInFlight` are outstanding are shed and count as failed.
+ */
+import http from 'node:http';
+
+export interface StepResult {
+  /** Frames per second asked for. */
+  rate: number;
+  /** Frames due in the measured window. */
+  frames: number;
+  /** Of those, answered 200. */
+  ok: number;
+  /** Answered otherwise, failed, shed at the in-flight cap, or unanswered 2 s after the window. */
+  failed: number;
+  /** ok frames per second over the window. */
+  okFps: number;
+  p50: number;
+  p99: number;
+}
+
+/** One frame's POST; resolves with its status (0 when the connection failed). */
+export type Send = () => Promise<number>;
+
+export function poster(port: number, path: string, body: Buffer, maxSockets: number): { send: Send; close(): void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+  const headers = { 'content-type': 'application/octet-stream', 'content-length': body.length };
+  const send: Send = () =>
+    new Promise((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(0));
+      });
+      req.on('error', () => resolve(0));
+      req.end(body);
+    });
+  return { send, close: () => agent.destroy() };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** `warmupS` at the rate unmeasured, then `seconds` measured; waits for the window's frames (at most 2 s more). */
+export async function runStep(
+  send: Send,
+  rate: number,
+  opts: { seconds: number; warmupS: number; maxInFlight: number; onWindow?: (phase: 'start' | 'end') => void },
+): Promise<StepResult> {
+  const lat: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  let frames = 0;
+  let inFlight = 0;
+  let measuredInFlight = 0;
+  let closed = false;
+  const t0 = nowMs();
+  const measureFrom = t0 + opts.warmupS * 1000;
+  const end = measureFrom + opts.seconds * 1000;
+  const gap = 1000 / rate;
+  let next = 0;
+  let started = false;
+  for (;;) {
+    const now = nowMs();
+    if (!started && now >= measureFrom) {
+      started = true;
+      opts.onWindow?.('start');
+    }
+    for (; t0 + next * gap <= now; next++) {
+      const due = t0 + next * gap;
+      if (due >= end) break;
+      const measured = due >= measureFrom;
+      if (measured) frames++;
+      if (inFlight >= opts.maxInFlight) {
+        if (measured) failed++;
+        continue;
+      }
+      inFlight++;
+      if (measured) measuredInFlight++;
+      void send().then((status) => {
+        inFlight--;
+        if (!measured || closed) return;
+        measuredInFlight--;
+        if (status === 200) {
+          ok++;
+          lat.push(nowMs() - due);
+        } else failed++;
+      });
+    }
+    if (t0 + next * gap >= end) break;
+    await sleep(Math.min(1, Math.max(0, t0 + next * gap - nowMs())));
+  }
+  const drainUntil = nowMs() + 2000;
+  while (measuredInFlight > 0 && nowMs() < drainUntil) await sleep(5);
+  opts.onWindow?.('end');
+  closed = true; // a frame not answered by now has failed; its late answer is ignored
+  failed += measuredInFlight;
+  // Frames still out belong to this step; the next step starts once they are answered (or 2 s more).
+  const settleUntil = nowMs() + 2000;
+  while (inFlight > 0 && nowMs() < settleUntil) await sleep(5);
+  lat.sort((a, b) => a - b);
+  const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)]! : NaN);
+  return { rate, frames, ok, failed, okFps: ok / opts.seconds, p50: pct(50), p99: pct(99) };
+}

@@ -1,0 +1,26 @@
+/** CPU time of a process (and optionally its children) from Linux's /proc; NaN elsewhere. */
+import { readFileSync } from 'node:fs';
+
+export function childPids(pid: number): number[] {
+  try {
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return kids ? kids.split(/\s+/).map(Number) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** user + system seconds (/proc/PID/stat fields 14 and 15; USER_HZ is 100 on Linux). */
+export function cpuSeconds(pid: number, withChildren = false): number {
+  let ticks = 0;
+  for (const p of [pid, ...(withChildren ? childPids(pid) : [])]) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      if (p === pid) return NaN;
+    }
+  }
+  return ticks / 100;
+}

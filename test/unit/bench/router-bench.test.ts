@@ -1,0 +1,83 @@
+/**
+ * bench:router's parts: the open-loop generator counts a frame's latency from
+ * when it was due (a generator held up cannot hide the wait) and sheds frames
+ * over its in-flight cap as failed; its nginx starts on a loopback port as a
+ * reverse proxy to the given upstream and leaves nothing behind when stopped.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { describe, it } from 'node:test';
+import { findNginx, startNginx } from '../../../bench/router/nginx.js';
+import { poster, runStep } from '../../../bench/router/open-loop.js';
+
+const busyWait = (ms: number) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // hold the event loop, as a stalled client would
+  }
+};
+
+describe('bench:router open-loop load', () => {
+  it("counts latency from the frame's due time, not from when the generator got to send it", async () => {
+    let calls = 0;
+    // The first send holds the event loop 150 ms: the 30 frames due meanwhile (of 40) go out late, answered at once.
+    const send = () => {
+      if (++calls === 1) busyWait(150);
+      return Promise.resolve(200);
+    };
+    const s = await runStep(send, 200, { seconds: 0.2, warmupS: 0, maxInFlight: 64 });
+    assert.equal(s.frames, 40);
+    assert.equal(s.ok, 40);
+    assert.equal(s.failed, 0);
+    assert.ok(s.p50 >= 20, `p50 ${s.p50} ms: most frames were due during the stall and waited for it`);
+  });
+
+  it('sheds frames due while the in-flight cap is reached, as failed; a frame never answered fails too', async () => {
+    let calls = 0;
+    const slow = () => {
+      calls++;
+      return new Promise<number>((r) => setTimeout(() => r(200), 100));
+    };
+    const s = await runStep(slow, 100, { seconds: 0.2, warmupS: 0, maxInFlight: 3 });
+    assert.equal(s.frames, 20);
+    assert.ok(calls < 20, `${calls} sends: the ones over the cap were not sent`);
+    assert.ok(s.ok > 0 && s.ok === calls, `${s.ok} ok of ${calls} sent`);
+    assert.equal(s.failed, s.frames - s.ok);
+    const never = () => new Promise<number>(() => {});
+    const n = await runStep(never, 100, { seconds: 0.1, warmupS: 0, maxInFlight: 64 });
+    assert.deepEqual([n.frames, n.ok, n.failed], [10, 0, 10]);
+  });
+});
+
+const nginx = findNginx();
+
+describe('bench:router nginx', { skip: !nginx && 'nginx is not installed (Debian package nginx)' }, () => {
+  it('proxies to the upstream on a loopback port, and stops leaving no process and no temp dir', async () => {
+    const upstream = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(`${req.method} ${req.url}`));
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('rim-bench-nginx-')));
+    const ng = await startNginx(nginx!, (upstream.address() as AddressInfo).port);
+    try {
+      const dirs = readdirSync(tmpdir()).filter((f) => f.startsWith('rim-bench-nginx-') && !before.has(f));
+      assert.equal(dirs.length, 1);
+      const c = poster(ng.port, '/infer', Buffer.from('frame'), 4);
+      assert.equal(await c.send(), 200);
+      c.close();
+      const text = await (await fetch(`http://127.0.0.1:${ng.port}/infer`, { method: 'POST', body: 'f' })).text();
+      assert.equal(text, 'POST /infer', 'the path reaches the upstream as sent');
+      assert.ok(ng.cpuSeconds() >= 0);
+      await ng.stop();
+      assert.equal(existsSync(`${tmpdir()}/${dirs[0]}`), false, 'temp dir removed');
+      await assert.rejects(fetch(`http://127.0.0.1:${ng.port}/x`, { method: 'POST', body: 'f' }));
+    } finally {
+      await ng.stop();
+      upstream.close();
+    }
+  });
+});
