@@ -30,6 +30,8 @@ export interface BoundRow {
   rimFps: number;
   boundFps: number;
   priorityBoundFps: number;
+  /** rejected deployments proved inadmissible even alone (left out of the bounds) */
+  inadmissible: string[];
   shareOfBound: number;
   shareOfPriorityBound: number;
   violations: number;
@@ -90,6 +92,7 @@ export function boundRow(
     rimFps: b.admittedFps,
     boundFps: b.boundFps,
     priorityBoundFps: b.priorityBoundFps,
+    inadmissible: b.inadmissible,
     shareOfBound: b.shareOfBound,
     shareOfPriorityBound: b.shareOfPriorityBound,
     violations: validatePlan(p, plan).length,

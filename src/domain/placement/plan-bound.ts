@@ -1,15 +1,20 @@
 /**
  * How far a plan is from optimal: the latency-aware upper bound
  * (latency-bound.ts) on what any valid plan admits, the bound on a plan that
- * admits the most priority by priority, and the plan's share of each.
- * O(priority levels) LPs.
+ * admits the most priority by priority, and the plan's share of each. The
+ * plan's rejected deployments that no valid plan admits even alone
+ * (admissible.ts) are left out of both bounds first.
+ * O(priority levels) LPs, plus the admissibility proofs.
  */
 import type { AppSpec, ClusterSpec, Deployment, Plan, Profile } from '../types.js';
+import { provedInadmissible } from './admissible.js';
 import { latencyBound, priorityBound } from './latency-bound.js';
 import type { MilpSolver } from './milp.js';
 import { buildProblem, DEFAULT_HEADROOM, type Problem } from './problem.js';
 
 export interface PlanBound {
+  /** rejected deployments that no valid plan admits, even alone (left out of the bounds) */
+  inadmissible: string[];
   /** fps the plan admits */
   admittedFps: number;
   /** upper bound on any valid plan's admitted fps */
@@ -34,10 +39,22 @@ export function admittedByLevel(p: Problem, plan: Plan): number[] {
 export function boundOf(p: Problem, plan: Plan, solver: MilpSolver): PlanBound {
   const levels = admittedByLevel(p, plan);
   const admittedFps = levels.reduce((a, x) => a + x, 0);
-  const boundFps = Math.max(admittedFps, latencyBound(p, solver).fps);
-  const priorityBoundFps = Math.min(boundFps, Math.max(admittedFps, priorityBound(p, solver, levels).fps));
+  const rejected = new Set(plan.rejected.map((r) => r.deployment));
+  const out = provedInadmissible(
+    p,
+    p.deployments.filter((d) => rejected.has(d.name)),
+    solver,
+  );
+  // The bounds on the rest (a deployment no plan admits adds nothing to any plan).
+  const q: Problem = out.size ? { ...p, deployments: p.deployments.filter((d) => !out.has(d.index)) } : p;
+  const boundFps = Math.max(admittedFps, latencyBound(q, solver).fps);
+  const priorityBoundFps = Math.min(
+    boundFps,
+    Math.max(admittedFps, priorityBound(q, solver, admittedByLevel(q, plan)).fps),
+  );
   const r = (x: number) => Number(x.toFixed(2));
   return {
+    inadmissible: [...out].map((i) => p.deployments[i]!.name),
     admittedFps,
     boundFps: r(boundFps),
     priorityBoundFps: r(priorityBoundFps),

@@ -11,7 +11,12 @@ import { SlotIndex } from './drafts.js';
 import { placeDeployment } from './place-deployment.js';
 import { variantLevels } from './variant-levels.js';
 
-export function greedy(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[]): void {
+export function greedy(
+  state: ClusterState,
+  reasons: Map<number, string>,
+  order: DeploymentInfo[],
+  detours: (d: DeploymentInfo) => boolean = () => false,
+): void {
   const p = state.p;
   const index = new SlotIndex(p);
   const levelsByApp = new Map<string, string[][]>();
@@ -41,7 +46,7 @@ export function greedy(state: ClusterState, reasons: Map<number, string>, order:
       reasons.set(d.index, rejectionReason(state, d, failedBefore.f));
       continue;
     }
-    const f = placeDeployment(state, index, d, levels);
+    const f = placeDeployment(state, index, d, levels, { detours: detours(d) });
     if (f === undefined) {
       reasons.delete(d.index);
       continue;

@@ -4,7 +4,9 @@
  * (leaving fast GPUs to tight deployments), then best-fit, then the least
  * loaded; then a split across nodes, packed, then latency-first, and (in
  * the last-chance pass only) thin. The first try that keeps every latency
- * target on the touched nodes is placed.
+ * target on the touched nodes is placed. With `detours` (the search), a
+ * split that fails only by pushing a tenant over its target is rebuilt
+ * without that tenant's nodes.
  * O(levels · (N·G + tries · M·S + T)); see candidate-nodes.ts and drafts.ts.
  */
 import type { ClusterState, Failure } from '../cluster-state.js';
@@ -24,6 +26,43 @@ const SPLIT_NODES = 16;
 export interface TryOptions {
   /** Also try a thin split (modules spread over more replicas to meet their share of a tight target). */
   thin?: boolean;
+  /** Rebuild a split that pushed a tenant over its target without that tenant's nodes (tryWithDetours). */
+  detours?: boolean;
+}
+
+/** Retries of a split that pushed a tenant over its target, each avoiding that tenant's nodes. */
+const DETOURS = 2;
+
+/**
+ * Builds and tries one candidate. A split (several nodes) that pushes a
+ * tenant over its latency target (the per-slot caps are a filter, not the
+ * judge: a tenant on two slots of a node tolerates less than each cap says)
+ * is rebuilt without that tenant's nodes, up to DETOURS times.
+ * O(DETOURS · cost of a draft). undefined: placed.
+ */
+function tryWithDetours(
+  state: ClusterState,
+  index: SlotIndex,
+  d: DeploymentInfo,
+  variants: readonly string[],
+  mode: Mode,
+  nodes: readonly number[] | undefined,
+  detours: number,
+): Failure | undefined {
+  let f: Failure | undefined = { kind: 'room' };
+  let allowed = nodes;
+  const avoid = new Set<number>();
+  for (let detour = 0; detour <= detours; detour++) {
+    const draft = buildDraft(state, index, d, variants, mode, allowed);
+    if (!draft) return f;
+    f = state.tryPlace(d.index, draft.shares);
+    const single = allowed !== undefined && allowed.length <= 1;
+    if (!f || f.kind !== 'others' || single || mode === 'pack') return f;
+    for (const s of state.shares[f.dep]!) avoid.add(state.p.slots[s.slot]!.node);
+    allowed = (allowed ?? state.p.nodes.map((n) => n.index)).filter((n) => !avoid.has(n));
+    if (!allowed.length) return f;
+  }
+  return f;
 }
 
 /** Tries the candidates for one deployment. undefined: placed; else why the last (or most telling) try failed. */
@@ -48,9 +87,7 @@ export function placeDeployment(
       ...(options.thin ? [{ mode: 'thin' as Mode, nodes: split }] : []),
     ];
     for (const t of tries) {
-      const draft = buildDraft(state, index, d, variants, t.mode, t.nodes);
-      if (!draft) continue;
-      const f = state.tryPlace(d.index, draft.shares);
+      const f = tryWithDetours(state, index, d, variants, t.mode, t.nodes, options.detours ? DETOURS : 0);
       if (!f) return undefined;
       // Keep the most telling failure: the closest miss on latency, else the last.
       if (!last || last.kind !== 'latency' || (f.kind === 'latency' && f.ms < last.ms)) last = f;

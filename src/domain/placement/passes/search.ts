@@ -4,7 +4,9 @@
  * one (the tenants of one or two nodes where it would run best) or those of
  * one or two random nodes, then re-inserts the rejected deployment first,
  * the lifted ones in a seeded order (priority first), and every other
- * rejected deployment after them. A step is kept when the plan admits at
+ * rejected deployment after them; the rejected one with detours
+ * (place-deployment.ts: a split that pushes a tenant over its target is
+ * rebuilt away from that tenant's nodes). A step is kept when the plan admits at
  * least as much, priority by priority, and never drops a `pinned`
  * deployment (one running before a re-plan); otherwise the lifted shares go
  * back exactly where they were. Deterministic for a seed: the step budget
@@ -84,7 +86,7 @@ export function search(
       .sort((a, b) => b.priority - a.priority || keys.get(a.index)! - keys.get(b.index)!);
     const trial = new Map<number, string>();
     const before = candidates.filter((d) => state.isPlaced(d.index)).map((d) => d.index);
-    greedy(state, trial, again);
+    greedy(state, trial, again, (d) => d.index === r.index);
     const next = admissionScore(state);
     const cmp = compareScores(next, score);
     const keepsPinned = [...(o.pinned ?? [])].every((dep) => !lifted.has(dep) || state.isPlaced(dep));

@@ -1,0 +1,247 @@
+/**
+ * A near-exact MILP for small placement problems (the paper testbed), for
+ * the benchmark only: the `optimal` model (src/domain/placement/strategies/
+ * optimal-model.ts) on a finer per-accelerator utilisation grid, in two
+ * forms that sandwich the true optimum under docs/design.md's model:
+ *   - `restrict`: a slot at level k carries load ≤ c_k and each module on it
+ *     is charged L/(1 − c_k) (≥ its true latency): every solution is a valid
+ *     plan, so its value is a LOWER bound on the optimum;
+ *   - `relax`: the same, but charged L/(1 − c_{k−1}) (the bucket's floor,
+ *     ≤ the true latency of any load in (c_{k−1}, c_k]): every valid plan is
+ *     a solution, so the solver's dual bound is an UPPER bound.
+ * Both add valid cuts the `optimal` model lacks: a share needs its
+ * deployment admitted (y ≤ a), and a share at a level whose charge plus the
+ * fastest rest of the module's longest path misses the target excludes that
+ * level (y + z ≤ 1). The objective is a weight per deployment (its fps, or
+ * its fps at one priority level); `fixed` deployments must be admitted.
+ * Columns O(D·M·V·S + S·K).
+ */
+import { INF, MilpBuilder } from '../../src/domain/placement/milp.js';
+import { CPU, edgeCostMs, type DeploymentInfo, type Problem, profileFor } from '../../src/domain/placement/problem.js';
+import type { DepCols, OptimalModel, XVar } from '../../src/domain/placement/strategies/optimal-model.js';
+
+export type Form = 'restrict' | 'relax';
+
+/** Fastest light-load latency of each module (any variant, any model). */
+function fastest(p: Problem, app: string): number[] {
+  const info = p.apps.get(app)!;
+  return info.modules.map((m) => {
+    let best = Infinity;
+    for (const model of m.gpu ? p.models.filter((x) => x !== CPU) : [CPU])
+      for (const v of m.variants)
+        best = Math.min(best, profileFor(p, app, m.name, v.name, model)?.latencyMs ?? Infinity);
+    return best;
+  });
+}
+
+/** Per module: the least the rest of its longest path adds (others at their fastest, no transfers). */
+function restOfPath(p: Problem, app: string): number[] {
+  const info = p.apps.get(app)!;
+  const fast = fastest(p, app);
+  const before = info.modules.map(() => 0);
+  for (const m of info.topo)
+    for (const nx of info.modules[m]!.next) before[nx] = Math.max(before[nx]!, before[m]! + fast[m]!);
+  const after = info.modules.map(() => 0);
+  for (const m of [...info.topo].reverse())
+    for (const nx of info.modules[m]!.next) after[m] = Math.max(after[m]!, after[nx]! + fast[nx]!);
+  return info.modules.map((_, i) => before[i]! + after[i]!);
+}
+
+export interface ExactOptions {
+  form: Form;
+  /** Level tops below 1 − headroom (which is always added). */
+  grid: readonly number[];
+  /** Deployments that must be admitted. */
+  fixed?: ReadonlySet<number>;
+  /** Extra per-slot levels (a warm-start plan's utilisations, so that plan is representable). */
+  extraLevels?: readonly number[];
+}
+
+export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: ExactOptions): OptimalModel {
+  const b = new MilpBuilder('max');
+  const h = p.headroom;
+  const grid = [...o.grid.filter((c) => c > 1e-9 && c < 1 - h - 1e-9), 1 - h];
+  const levelsOf = p.slots.map((s) => {
+    const extra = o.extraLevels?.[s.index];
+    const l =
+      extra !== undefined && extra > 1e-9 && extra < 1 - h - 1e-6 && !grid.some((g) => Math.abs(g - extra) < 1e-9)
+        ? [...grid, extra]
+        : [...grid];
+    return l.sort((x, y) => x - y);
+  });
+  // Charge per level: at its top (restrict) or at the previous level's top (relax).
+  const chargeAt = (levels: number[], k: number): number =>
+    o.form === 'restrict' ? levels[k]! : k === 0 ? 0 : levels[k - 1]!;
+  const z = levelsOf.map((levels) => levels.map(() => b.bin()));
+  const depCols = new Map<number, DepCols>();
+  const gpuLoad = p.slots.map((): Array<[number, number]> => []);
+  const cores = p.nodes.map((): Array<[number, number]> => []);
+  const gpuMem = p.slots.map((): Array<[number, number]> => []);
+  const nodeMem = p.nodes.map((): Array<[number, number]> => []);
+  const replicas = new Map<string, number>();
+  const xs: XVar[] = [];
+  const admit = new Map<number, number>();
+  const rests = new Map<string, number[]>();
+  for (const d of deps) {
+    const app = p.apps.get(d.app)!;
+    if (!rests.has(d.app)) rests.set(d.app, restOfPath(p, d.app));
+    const rest = rests.get(d.app)!;
+    const fixed = o.fixed?.has(d.index) ?? false;
+    const a = b.col(0, fixed ? 1 : 0, 1, true);
+    admit.set(d.index, a);
+    const ell = app.modules.map(() => b.col(0, 0, INF));
+    const start = app.modules.map(() => b.col(0, 0, INF));
+    const used = app.modules.map(() => p.nodes.map(() => -1));
+    let bigM = 0;
+    for (const m of app.modules) {
+      const serve: Array<[number, number]> = [[a, -d.fps]];
+      let worst = 0;
+      for (const v of m.variants)
+        for (const s of p.slots) {
+          if (s.gpu !== m.gpu) continue;
+          const pr = profileFor(p, d.app, m.name, v.name, s.model);
+          if (!pr) continue;
+          const levels = levelsOf[s.index]!;
+          const w = levels.map((_, k) => pr.latencyMs / (1 - chargeAt(levels, k)));
+          // Levels where this share alone would break the target: excluded together with the share.
+          const banned = w.map((wk) => wk + rest[m.index]! > d.latencyMs + 1e-9);
+          if (banned.every(Boolean)) continue;
+          const x = b.col(0, 0, d.fps);
+          const y = b.bin();
+          const xv: XVar = { col: x, y, r: -1, dep: d.index, module: m.index, variant: v.name, slot: s.index };
+          xs.push(xv);
+          serve.push([x, 1]);
+          b.row(
+            [
+              [x, 1],
+              [y, -d.fps],
+            ],
+            -INF,
+            0,
+          );
+          b.row(
+            [
+              [y, 1],
+              [a, -1],
+            ],
+            -INF,
+            0,
+          );
+          banned.forEach((ban, k) => {
+            if (ban)
+              b.row(
+                [
+                  [y, 1],
+                  [z[s.index]![k]!, 1],
+                ],
+                -INF,
+                1,
+              );
+          });
+          const frac = 1 / pr.maxFps;
+          if (s.gpu) gpuLoad[s.index]!.push([x, frac]);
+          cores[s.node]!.push([x, (pr.cpuCores ?? 0) * frac]);
+          const rk = `${d.app}|${m.index}|${v.name}|${s.index}`;
+          let r = replicas.get(rk);
+          if (r === undefined) {
+            r = b.bin();
+            replicas.set(rk, r);
+            if (s.gpu) gpuMem[s.index]!.push([r, pr.gpuMemoryMB ?? 0]);
+            nodeMem[s.node]!.push([r, pr.memoryMB ?? 0]);
+          }
+          xv.r = r;
+          b.row(
+            [
+              [r, 1],
+              [y, -1],
+            ],
+            0,
+            INF,
+          );
+          const W = w[w.length - 1]!;
+          worst = Math.max(worst, W);
+          b.row([[ell[m.index]!, 1], ...w.map((wk, k): [number, number] => [z[s.index]![k]!, -wk]), [y, -W]], -W, INF);
+          if (used[m.index]![s.node]! < 0) used[m.index]![s.node] = b.col(0, 0, 1);
+          b.row(
+            [
+              [used[m.index]![s.node]!, 1],
+              [y, -1],
+            ],
+            0,
+            INF,
+          );
+        }
+      b.row(serve, 0, 0);
+      bigM += worst;
+    }
+    const finish = b.col(0, 0, INF);
+    const N = p.nodes.length;
+    const edges = app.modules.map((): DepCols['edges'][number] => []);
+    depCols.set(d.index, { admit: a, ell, start, finish, used, edges });
+    for (const m of app.modules) {
+      b.row(
+        [
+          [finish, 1],
+          [start[m.index]!, -1],
+          [ell[m.index]!, -1],
+        ],
+        0,
+        INF,
+      );
+      for (const nx of m.next) {
+        const cost = edgeCostMs(p, m.frameKB);
+        bigM += cost;
+        const e = b.bin();
+        edges[m.index]!.push({ to: nx, e, cost });
+        b.row(
+          [
+            [start[nx]!, 1],
+            [start[m.index]!, -1],
+            [ell[m.index]!, -1],
+            [e, -cost],
+          ],
+          0,
+          INF,
+        );
+        for (let n = 0; n < N; n++) {
+          const here = used[m.index]![n]!;
+          if (here < 0) continue;
+          const elsewhere: Array<[number, number]> = [];
+          used[nx]!.forEach((col, n2) => {
+            if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
+          });
+          if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
+        }
+      }
+    }
+    if (fixed) b.row([[finish, 1]], -INF, d.latencyMs);
+    else
+      b.row(
+        [
+          [finish, 1],
+          [a, bigM],
+        ],
+        -INF,
+        d.latencyMs + bigM,
+      );
+  }
+  p.slots.forEach((s, i) => {
+    b.row(
+      z[i]!.map((c) => [c, 1]),
+      1,
+      1,
+    );
+    const cap = z[i]!.map((c, k): [number, number] => [c, -levelsOf[i]![k]!]);
+    if (s.gpu) {
+      b.row(gpuLoad[i]!, -INF, 1 - h);
+      b.row([...gpuLoad[i]!, ...cap], -INF, 0);
+      b.row(gpuMem[i]!, -INF, s.memoryMB);
+    } else {
+      const n = p.nodes[s.node]!;
+      b.row(cores[s.node]!, -INF, n.cpus * (1 - h));
+      b.row([...cores[s.node]!, ...cap.map(([c, v]): [number, number] => [c, v * n.cpus])], -INF, 0);
+      b.row(nodeMem[s.node]!, -INF, n.memoryMB);
+    }
+  });
+  return { b, xs, admit, deps: depCols, z, levels: levelsOf };
+}
