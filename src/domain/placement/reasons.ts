@@ -29,17 +29,29 @@ export function gpuPerFps(p: Problem, app: string, model: string): number | unde
   return sum;
 }
 
-/** What is missing before any placement is tried, or undefined. */
+const structuralCache = new WeakMap<Problem, Map<string, string | undefined>>();
+
+/** What is missing before any placement is tried, or undefined. Once per problem and app. */
 export function structuralReason(p: Problem, d: DeploymentInfo): string | undefined {
-  const app = p.apps.get(d.app);
-  if (!app) return `app ${d.app} is not registered`;
+  let cache = structuralCache.get(p);
+  if (!cache) {
+    cache = new Map();
+    structuralCache.set(p, cache);
+  }
+  if (!cache.has(d.app)) cache.set(d.app, appStructuralReason(p, d.app));
+  return cache.get(d.app);
+}
+
+function appStructuralReason(p: Problem, name: string): string | undefined {
+  const app = p.apps.get(name);
+  if (!app) return `app ${name} is not registered`;
   for (const m of app.modules) {
     const models = m.gpu ? p.models.filter((x) => x !== CPU) : [CPU];
-    const ok = models.some((model) => m.variants.some((v) => profileFor(p, d.app, m.name, v.name, model)));
+    const ok = models.some((model) => m.variants.some((v) => profileFor(p, name, m.name, v.name, model)));
     if (!ok) {
       return m.gpu && models.length === 0
         ? `module ${m.name} needs a GPU and the cluster has none`
-        : `no profile for module ${m.name} of ${d.app} on any ${m.gpu ? 'GPU model' : 'CPU'} in the cluster`;
+        : `no profile for module ${m.name} of ${name} on any ${m.gpu ? 'GPU model' : 'CPU'} in the cluster`;
     }
   }
   return undefined;
@@ -50,7 +62,8 @@ interface ModuleDemand {
   /** GPU share per fps on its best model (lightest variant), and that model */
   bestPer: number;
   bestModel: string;
-  /** Per slot: how many best-class GPUs one of its GPUs is worth for this module (0: cannot run there). */
+  /** The slots it can run on, ascending, and how many best-class GPUs one of them is worth for it. */
+  slots: Int32Array;
   ratio: Float64Array;
 }
 
@@ -89,7 +102,16 @@ function appDemand(p: Problem, app: string): AppDemand {
         bestModel = p.slots[i]!.model;
       }
     });
-    if (best > 0) gpu.push({ name: m.name, bestPer: 1 / best, bestModel, ratio: fpsOn.map((f) => f / best) });
+    if (best > 0) {
+      const slots = Int32Array.from(fpsOn.keys()).filter((i) => fpsOn[i]! / best !== 0);
+      gpu.push({
+        name: m.name,
+        bestPer: 1 / best,
+        bestModel,
+        slots,
+        ratio: Float64Array.from(slots, (i) => fpsOn[i]! / best),
+      });
+    }
   }
   let coresPerFps = 0;
   for (const m of info.modules) {
@@ -117,9 +139,9 @@ export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCap
   for (const m of dem.gpu) {
     const need = d.fps * m.bestPer;
     let free = 0;
-    for (let i = 0; i < m.ratio.length; i++) {
-      const r = m.ratio[i]!;
-      if (r === 0) continue;
+    for (let j = 0; j < m.slots.length; j++) {
+      const i = m.slots[j]!;
+      const r = m.ratio[j]!;
       const room = withinCaps ? Math.min(state.gpuFree(i), state.cap[i]! - state.gpuLoad[i]!) : state.gpuFree(i);
       if (room > 0) free += room * r;
     }
@@ -130,6 +152,7 @@ export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCap
     }
   }
   const cores = d.fps * dem.coresPerFps;
+  if (!(cores > 1e-9)) return undefined; // nothing to check: free cores are never negative
   let freeCores = 0;
   for (const n of p.nodes) freeCores += Math.max(0, state.coresFree(n.index));
   if (cores > freeCores + 1e-9) return `needs ${f1(cores)} CPU cores for its CPU modules, ${f1(freeCores)} free`;

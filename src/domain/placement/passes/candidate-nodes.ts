@@ -5,7 +5,8 @@
  * the fastest for its heaviest module. O(N · G · GPU modules) per ranking.
  */
 import type { ClusterState } from '../cluster-state.js';
-import { type DeploymentInfo, dagProfiles, moduleVariant } from '../problem.js';
+import { type AppInfo, type DeploymentInfo, moduleVariant, type Problem } from '../problem.js';
+import { dagTable } from './dag-table.js';
 import { bestFps } from './drafts.js';
 
 /** Keeps the `limit` smallest keys (ties: lower node first). O(limit) per offer. */
@@ -37,8 +38,8 @@ export interface WholeDagLimits {
  * Nodes worth trying for the whole DAG, best first: `pack` by the GPU share
  * left on the tightest GPU that takes every GPU module (the "*" profile when
  * it is there and stricter), `spread` by the GPU modules' loaded latency
- * there. One pass:
- * O(nodes · GPUs per node · GPU modules).
+ * there. One pass over the GPUs that run every GPU module (dag-table.ts):
+ * O(nodes · GPUs per node · GPU modules), typed arrays only.
  */
 export function wholeDagNodes(
   state: ClusterState,
@@ -47,52 +48,44 @@ export function wholeDagNodes(
   limits: WholeDagLimits,
 ): { pack: number[]; spread: number[]; slack: number[] } {
   const p = state.p;
-  const app = p.apps.get(d.app)!;
-  const gpuMods = app.modules
-    .filter((m) => m.gpu)
-    .map((m) => moduleVariant(p, app.name, m.index, variants[m.index]!).bySlot);
-  const stars = variants.every((v) => v === 'default') ? dagProfiles(p, app) : undefined;
+  const t = dagTable(p, p.apps.get(d.app)!, variants);
   const pack = new TopK(limits.pack);
   const spread = new TopK(limits.spread);
   const slack = new TopK(limits.slack);
-  for (const n of p.nodes) {
-    if (!gpuMods.length) {
+  if (!t.mods) {
+    for (const n of p.nodes) {
       const free = Math.min(state.coresFree(n.index), state.cap[n.cpuSlot]! * n.cpus - state.cores[n.index]!);
       if (free <= 0) continue;
       pack.offer(n.index, free);
       spread.offer(n.index, state.util(n.cpuSlot));
-      continue;
     }
+    return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
+  }
+  const { mods, fps } = t;
+  for (let i = 0; i < t.nodes.length; i++) {
     let packKey = Infinity;
     let spreadKey = Infinity;
     let slackKey = Infinity;
-    for (const g of n.gpuSlots) {
+    for (let j = t.start[i]!; j < t.start[i + 1]!; j++) {
       let share = 0;
-      let lat = 0;
-      for (const by of gpuMods) {
-        const pr = by[g];
-        share = pr ? share + d.fps / pr.maxFps : Infinity;
-        lat += pr?.latencyMs ?? 0;
-      }
-      if (share === Infinity) continue;
-      const star = stars?.[g];
-      if (star) share = Math.max(share, d.fps / star.maxFps);
+      for (let k = j * mods; k < (j + 1) * mods; k++) share += d.fps / fps[k]!;
+      if (t.star[j]! > 0) share = Math.max(share, d.fps / t.star[j]!);
+      const g = t.slot[j]!;
       const load = state.gpuLoad[g]!;
       const room = Math.min(state.gpuFree(g), state.cap[g]! - load);
       // Several GPUs of one node may share the DAG: rank those after single fits.
       const fits = share <= room;
       packKey = Math.min(packKey, fits ? room - share : 10 + load);
       // Latency ranking: the GPU modules' loaded latency there.
-      const loaded = lat / Math.max(1e-9, 1 - load - share);
+      const loaded = t.lat[j]! / Math.max(1e-9, 1 - load - share);
       spreadKey = Math.min(spreadKey, fits ? loaded : 1e6 + load);
       // Latency fit: the GPU that uses the most of the target (leaves fast GPUs to tight deployments).
       if (fits && loaded <= d.latencyMs * 0.9) slackKey = Math.min(slackKey, d.latencyMs - loaded);
     }
-    if (packKey < Infinity) {
-      pack.offer(n.index, packKey);
-      spread.offer(n.index, spreadKey);
-    }
-    if (slackKey < Infinity) slack.offer(n.index, slackKey);
+    const node = t.nodes[i]!;
+    pack.offer(node, packKey);
+    spread.offer(node, spreadKey);
+    if (slackKey < Infinity) slack.offer(node, slackKey);
   }
   return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
 }
@@ -112,7 +105,40 @@ export function splitNodes(
 ): number[] | undefined {
   const p = state.p;
   if (p.nodes.length <= limit) return undefined;
-  const app = p.apps.get(d.app)!;
+  const heaviest = heaviestLatency(p, p.apps.get(d.app)!);
+  const roomy = new TopK(limit);
+  const fast = new TopK(limit);
+  const { gpuLoad, cap } = state;
+  for (const n of p.nodes) {
+    let free = n.gpuSlots.length ? 0 : Math.max(0, state.coresFree(n.index)) / Math.max(1, n.cpus);
+    let quickest = Infinity;
+    for (const g of n.gpuSlots) {
+      const room = Math.max(0, Math.min(state.gpuFree(g), cap[g]! - gpuLoad[g]!));
+      free += room;
+      const lat = heaviest ? heaviest[g]! : -1;
+      if (lat >= 0 && room > 0) quickest = Math.min(quickest, lat / Math.max(1e-9, 1 - gpuLoad[g]!));
+    }
+    if (free > 0) roomy.offer(n.index, -free);
+    if (quickest < Infinity) fast.offer(n.index, quickest);
+  }
+  // Plain loops, not `[...new Set([...whole, ...])]`: the spread of `whole` deoptimised this function on every call.
+  const out: number[] = [];
+  for (const list of [whole, roomy.nodes(), fast.nodes()]) {
+    for (let i = 0; i < list.length; i++) if (!out.includes(list[i]!)) out.push(list[i]!);
+  }
+  return out;
+}
+
+const heaviestCache = new WeakMap<AppInfo, Float64Array | null>();
+
+/**
+ * The latencyMs of the app's heaviest GPU module (the least fps on its best
+ * GPU; default variant) per slot, −1 where it has no profile; null when the
+ * app has no GPU module. Once per problem and app.
+ */
+function heaviestLatency(p: Problem, app: AppInfo): Float64Array | null {
+  let out = heaviestCache.get(app);
+  if (out !== undefined) return out;
   let heaviest: Array<{ latencyMs: number } | undefined> | undefined;
   let worst = 0;
   for (const m of app.modules) {
@@ -124,19 +150,7 @@ export function splitNodes(
       heaviest = mv.bySlot;
     }
   }
-  const roomy = new TopK(limit);
-  const fast = new TopK(limit);
-  for (const n of p.nodes) {
-    let free = n.gpuSlots.length ? 0 : Math.max(0, state.coresFree(n.index)) / Math.max(1, n.cpus);
-    let quickest = Infinity;
-    for (const g of n.gpuSlots) {
-      const room = Math.max(0, Math.min(state.gpuFree(g), state.cap[g]! - state.gpuLoad[g]!));
-      free += room;
-      const pr = heaviest?.[g];
-      if (pr && room > 0) quickest = Math.min(quickest, pr.latencyMs / Math.max(1e-9, 1 - state.gpuLoad[g]!));
-    }
-    if (free > 0) roomy.offer(n.index, -free);
-    if (quickest < Infinity) fast.offer(n.index, quickest);
-  }
-  return [...new Set([...whole, ...roomy.nodes(), ...fast.nodes()])];
+  out = heaviest ? Float64Array.from(heaviest, (pr) => pr?.latencyMs ?? -1) : null;
+  heaviestCache.set(app, out);
+  return out;
 }
