@@ -126,25 +126,78 @@ function appDemand(p: Problem, app: string): AppDemand {
   return d;
 }
 
+/** Free capacity as capacityReason weighs it, per GPU module of an app, at one state version. */
+interface FreeSums {
+  version: number;
+  /** Per GPU module (AppDemand.gpu order): free share in best-class GPUs, and within the latency caps. */
+  free: Float64Array;
+  withinCaps: Float64Array;
+}
+
+const sumsCache = new WeakMap<ClusterState, Map<string, FreeSums>>();
+const coresCache = new WeakMap<ClusterState, { version: number; free: number }>();
+
+/**
+ * The sums of free capacity per GPU module of an app, recomputed only when
+ * the state changed since the last call (between two placements the greedy
+ * pass asks this for many deployments). O(modules · slots it runs on).
+ */
+function freeSums(state: ClusterState, app: string, dem: AppDemand): FreeSums {
+  let byApp = sumsCache.get(state);
+  if (!byApp) {
+    byApp = new Map();
+    sumsCache.set(state, byApp);
+  }
+  let sums = byApp.get(app);
+  if (sums?.version === state.version) return sums;
+  sums = {
+    version: state.version,
+    free: new Float64Array(dem.gpu.length),
+    withinCaps: new Float64Array(dem.gpu.length),
+  };
+  dem.gpu.forEach((m, k) => {
+    let free = 0;
+    let withinCaps = 0;
+    for (let j = 0; j < m.slots.length; j++) {
+      const i = m.slots[j]!;
+      const r = m.ratio[j]!;
+      const room = state.gpuFree(i);
+      if (room > 0) free += room * r;
+      const capped = Math.min(room, state.cap[i]! - state.gpuLoad[i]!);
+      if (capped > 0) withinCaps += capped * r;
+    }
+    sums.free[k] = free;
+    sums.withinCaps[k] = withinCaps;
+  });
+  byApp.set(app, sums);
+  return sums;
+}
+
+/** Free cores over the cluster (cached per state version). O(nodes). */
+function freeCores(state: ClusterState): number {
+  const c = coresCache.get(state);
+  if (c?.version === state.version) return c.free;
+  let free = 0;
+  for (const n of state.p.nodes) free += Math.max(0, state.coresFree(n.index));
+  coresCache.set(state, { version: state.version, free });
+  return free;
+}
+
 /**
  * Demand against free capacity, in GPUs of the best class for each GPU
  * module, and in cores: a necessary condition (each module alone must fit
  * in what is free), so a deployment it rejects cannot be placed. With
  * `withinCaps`, free capacity stops where a tenant's latency target would
- * break (ClusterState.cap), which is all `rim` may use. O(modules · slots + nodes).
+ * break (ClusterState.cap), which is all `rim` may use.
+ * O(modules · slots + nodes) after a change of the state, O(modules) until the next.
  */
 export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCaps = false): string | undefined {
-  const p = state.p;
-  const dem = appDemand(p, d.app);
-  for (const m of dem.gpu) {
+  const dem = appDemand(state.p, d.app);
+  const sums = freeSums(state, d.app, dem);
+  for (let k = 0; k < dem.gpu.length; k++) {
+    const m = dem.gpu[k]!;
     const need = d.fps * m.bestPer;
-    let free = 0;
-    for (let j = 0; j < m.slots.length; j++) {
-      const i = m.slots[j]!;
-      const r = m.ratio[j]!;
-      const room = withinCaps ? Math.min(state.gpuFree(i), state.cap[i]! - state.gpuLoad[i]!) : state.gpuFree(i);
-      if (room > 0) free += room * r;
-    }
+    const free = withinCaps ? sums.withinCaps[k]! : sums.free[k]!;
     if (need > free + 1e-9) {
       const what = dem.gpu.length > 1 ? ` for module ${m.name}` : '';
       const caveat = withinCaps ? ' without breaking the latency targets of deployments already there' : '';
@@ -153,9 +206,8 @@ export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCap
   }
   const cores = d.fps * dem.coresPerFps;
   if (!(cores > 1e-9)) return undefined; // nothing to check: free cores are never negative
-  let freeCores = 0;
-  for (const n of p.nodes) freeCores += Math.max(0, state.coresFree(n.index));
-  if (cores > freeCores + 1e-9) return `needs ${f1(cores)} CPU cores for its CPU modules, ${f1(freeCores)} free`;
+  const free = freeCores(state);
+  if (cores > free + 1e-9) return `needs ${f1(cores)} CPU cores for its CPU modules, ${f1(free)} free`;
   return undefined;
 }
 

@@ -6,26 +6,38 @@
  */
 import type { ClusterState } from '../cluster-state.js';
 import { type AppInfo, type DeploymentInfo, moduleVariant, type Problem } from '../problem.js';
-import { dagTable } from './dag-table.js';
+import { type DagTable, dagTable } from './dag-table.js';
 import { bestFps } from './drafts.js';
+import { NodeRoom } from './node-room.js';
 
-/** Keeps the `limit` smallest keys (ties: lower node first). O(limit) per offer. */
+/** Keeps the `limit` smallest keys (ties: lower node first, whatever the order of the offers). O(limit) per offer. */
 class TopK {
   readonly items: Array<{ node: number; key: number }> = [];
-  constructor(private readonly limit: number) {}
+  constructor(readonly limit: number) {}
   offer(node: number, key: number): void {
     if (this.limit <= 0) return;
     const it = this.items;
-    if (it.length === this.limit && key >= it[it.length - 1]!.key) return;
+    if (it.length === this.limit && !TopK.after(it[it.length - 1]!, node, key)) return;
     let i = it.length;
-    while (i > 0 && it[i - 1]!.key > key) i--;
+    while (i > 0 && TopK.after(it[i - 1]!, node, key)) i--;
     it.splice(i, 0, { node, key });
     if (it.length > this.limit) it.pop();
+  }
+  private static after(x: { node: number; key: number }, node: number, key: number): boolean {
+    return x.key > key || (x.key === key && x.node > node);
+  }
+  /** Whether it holds `limit` keys below `bound`. */
+  fullBelow(bound: number): boolean {
+    return this.items.length === this.limit && this.items.every((x) => x.key < bound);
   }
   nodes(): number[] {
     return this.items.map((x) => x.node);
   }
 }
+
+/** Keys of a node where no GPU takes the whole DAG: after every node where one does. */
+const NO_FIT = 10;
+const NO_FIT_LATENCY = 1e6;
 
 /** How many nodes each whole-DAG ranking returns (`slack`: by latency fit, see wholeDagNodes). */
 export interface WholeDagLimits {
@@ -61,33 +73,56 @@ export function wholeDagNodes(
     }
     return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
   }
-  const { mods, fps } = t;
+  // Nodes whose roomiest GPU is below the least share the DAG needs anywhere have no GPU it fits
+  // (node-room.ts keeps that per node): they only rank by the keys for "does not fit", so they
+  // are looked at only when fewer nodes than wanted fit.
+  const room = NodeRoom.of(state);
+  const bound = d.fps * t.minSharePerFps * (1 - 1e-9);
+  const ranks = { pack, spread, slack };
+  const later: number[] = [];
   for (let i = 0; i < t.nodes.length; i++) {
-    let packKey = Infinity;
-    let spreadKey = Infinity;
-    let slackKey = Infinity;
-    for (let j = t.start[i]!; j < t.start[i + 1]!; j++) {
-      let share = 0;
-      for (let k = j * mods; k < (j + 1) * mods; k++) share += d.fps / fps[k]!;
-      if (t.star[j]! > 0) share = Math.max(share, d.fps / t.star[j]!);
-      const g = t.slot[j]!;
-      const load = state.gpuLoad[g]!;
-      const room = Math.min(state.gpuFree(g), state.cap[g]! - load);
-      // Several GPUs of one node may share the DAG: rank those after single fits.
-      const fits = share <= room;
-      packKey = Math.min(packKey, fits ? room - share : 10 + load);
-      // Latency ranking: the GPU modules' loaded latency there.
-      const loaded = t.lat[j]! / Math.max(1e-9, 1 - load - share);
-      spreadKey = Math.min(spreadKey, fits ? loaded : 1e6 + load);
-      // Latency fit: the GPU that uses the most of the target (leaves fast GPUs to tight deployments).
-      if (fits && loaded <= d.latencyMs * 0.9) slackKey = Math.min(slackKey, d.latencyMs - loaded);
-    }
-    const node = t.nodes[i]!;
-    pack.offer(node, packKey);
-    spread.offer(node, spreadKey);
-    if (slackKey < Infinity) slack.offer(node, slackKey);
+    if (room.mostOn(t.nodes[i]!) < bound) later.push(i);
+    else rank(state, d, t, i, ranks);
+  }
+  // (Below half the "does not fit" keys: a key of a GPU that fits; every later key is above.)
+  if (!pack.fullBelow(NO_FIT / 2) || !spread.fullBelow(NO_FIT_LATENCY / 2)) {
+    for (const i of later) rank(state, d, t, i, ranks);
   }
   return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
+}
+
+/** Offers node t.nodes[i] to the three whole-DAG rankings. O(its GPUs · GPU modules). */
+function rank(
+  state: ClusterState,
+  d: DeploymentInfo,
+  t: DagTable,
+  i: number,
+  { pack, spread, slack }: { pack: TopK; spread: TopK; slack: TopK },
+): void {
+  const { mods, fps } = t;
+  let packKey = Infinity;
+  let spreadKey = Infinity;
+  let slackKey = Infinity;
+  for (let j = t.start[i]!; j < t.start[i + 1]!; j++) {
+    let share = 0;
+    for (let k = j * mods; k < (j + 1) * mods; k++) share += d.fps / fps[k]!;
+    if (t.star[j]! > 0) share = Math.max(share, d.fps / t.star[j]!);
+    const g = t.slot[j]!;
+    const load = state.gpuLoad[g]!;
+    const room = Math.min(state.gpuFree(g), state.cap[g]! - load);
+    // Several GPUs of one node may share the DAG: rank those after single fits.
+    const fits = share <= room;
+    packKey = Math.min(packKey, fits ? room - share : NO_FIT + load);
+    // Latency ranking: the GPU modules' loaded latency there.
+    const loaded = t.lat[j]! / Math.max(1e-9, 1 - load - share);
+    spreadKey = Math.min(spreadKey, fits ? loaded : NO_FIT_LATENCY + load);
+    // Latency fit: the GPU that uses the most of the target (leaves fast GPUs to tight deployments).
+    if (fits && loaded <= d.latencyMs * 0.9) slackKey = Math.min(slackKey, d.latencyMs - loaded);
+  }
+  const node = t.nodes[i]!;
+  pack.offer(node, packKey);
+  spread.offer(node, spreadKey);
+  if (slackKey < Infinity) slack.offer(node, slackKey);
 }
 
 /**
@@ -95,7 +130,7 @@ export function wholeDagNodes(
  * nodes with the most free GPU share (within latency caps), and the nodes
  * where the deployment's heaviest GPU module runs fastest under their load
  * now (for latency-tight deployments). All nodes when the cluster is small.
- * O(N · G).
+ * O(N) reads of per-node values, recomputed (O(G) each) only on nodes changed since (node-room.ts).
  */
 export function splitNodes(
   state: ClusterState,
@@ -106,20 +141,14 @@ export function splitNodes(
   const p = state.p;
   if (p.nodes.length <= limit) return undefined;
   const heaviest = heaviestLatency(p, p.apps.get(d.app)!);
+  const room = NodeRoom.of(state);
   const roomy = new TopK(limit);
   const fast = new TopK(limit);
-  const { gpuLoad, cap } = state;
-  for (const n of p.nodes) {
-    let free = n.gpuSlots.length ? 0 : Math.max(0, state.coresFree(n.index)) / Math.max(1, n.cpus);
-    let quickest = Infinity;
-    for (const g of n.gpuSlots) {
-      const room = Math.max(0, Math.min(state.gpuFree(g), cap[g]! - gpuLoad[g]!));
-      free += room;
-      const lat = heaviest ? heaviest[g]! : -1;
-      if (lat >= 0 && room > 0) quickest = Math.min(quickest, lat / Math.max(1e-9, 1 - gpuLoad[g]!));
-    }
-    if (free > 0) roomy.offer(n.index, -free);
-    if (quickest < Infinity) fast.offer(n.index, quickest);
+  for (let n = 0; n < p.nodes.length; n++) {
+    const free = room.freeOn(n);
+    if (free > 0) roomy.offer(n, -free);
+    const quickest = heaviest ? room.quickestOn(heaviest, n) : Infinity;
+    if (quickest < Infinity) fast.offer(n, quickest);
   }
   // Plain loops, not `[...new Set([...whole, ...])]`: the spread of `whole` deoptimised this function on every call.
   const out: number[] = [];

@@ -24,6 +24,8 @@ export interface DagTable {
   lat: Float64Array;
   /** Per entry: the whole-DAG profile's maxFps (0: none, or a demoted variant level). */
   star: Float64Array;
+  /** GPU share per fps the DAG needs at least on any of these GPUs: Σ over GPU modules of 1 / their best maxFps. */
+  minSharePerFps: number;
 }
 
 const cache = new WeakMap<Problem, Map<string, DagTable>>();
@@ -72,7 +74,14 @@ function build(p: Problem, app: AppInfo, variants: readonly string[]): DagTable 
       start.push(slot.length);
     }
   }
+  let minSharePerFps = 0;
+  for (let k = 0; k < gpuMods.length; k++) {
+    let best = 0;
+    for (let j = k; j < fps.length; j += gpuMods.length) best = Math.max(best, fps[j]!);
+    if (best > 0) minSharePerFps += 1 / best;
+  }
   return {
+    minSharePerFps,
     mods: gpuMods.length,
     nodes: Int32Array.from(nodes),
     start: Int32Array.from(start),
