@@ -10,6 +10,8 @@
 import { type AppInfo, dagProfiles, moduleVariant, type Problem } from '../problem.js';
 
 export interface DagTable {
+  problem: Problem;
+  app: string;
   /** GPU modules of the app (in module order); 0 for an app of CPU modules only. */
   mods: number;
   /** Nodes with at least one GPU that runs every GPU module, ascending. */
@@ -29,9 +31,13 @@ export interface DagTable {
 }
 
 const cache = new WeakMap<Problem, Map<string, DagTable>>();
+/** By the variant level's array itself (variantLevels shares them): no key string to build per call. */
+const byArray = new WeakMap<readonly string[], DagTable>();
 
 /** The table of an app at a variant level (one variant per module), built on first use. */
 export function dagTable(p: Problem, app: AppInfo, variants: readonly string[]): DagTable {
+  const known = byArray.get(variants);
+  if (known?.problem === p && known.app === app.name) return known;
   let byKey = cache.get(p);
   if (!byKey) {
     byKey = new Map();
@@ -43,6 +49,7 @@ export function dagTable(p: Problem, app: AppInfo, variants: readonly string[]):
     t = build(p, app, variants);
     byKey.set(key, t);
   }
+  byArray.set(variants, t);
   return t;
 }
 
@@ -81,6 +88,8 @@ function build(p: Problem, app: AppInfo, variants: readonly string[]): DagTable 
     if (best > 0) minSharePerFps += 1 / best;
   }
   return {
+    problem: p,
+    app: app.name,
     minSharePerFps,
     mods: gpuMods.length,
     nodes: Int32Array.from(nodes),
