@@ -110,9 +110,15 @@ export function moduleVariant(p: Problem, app: string, module: number, variant: 
   const mod = p.apps.get(app)!.modules[module]!;
   let mv = mod.byVariant.get(variant);
   if (!mv) {
+    // One profile lookup per model, not per slot (large clusters have a few models and many slots).
+    const byModel = new Map<string, Profile | undefined>();
     mv = {
       tag: `${app}\u0000${module}\u0000${variant}`,
-      bySlot: p.slots.map((s) => (s.gpu === mod.gpu ? profileFor(p, app, mod.name, variant, s.model) : undefined)),
+      bySlot: p.slots.map((s) => {
+        if (s.gpu !== mod.gpu) return undefined;
+        if (!byModel.has(s.model)) byModel.set(s.model, profileFor(p, app, mod.name, variant, s.model));
+        return byModel.get(s.model);
+      }),
     };
     mod.byVariant.set(variant, mv);
   }

@@ -86,7 +86,14 @@ export function wholeDagNodes(
   }
   // (Below half the "does not fit" keys: a key of a GPU that fits; every later key is above.)
   if (!pack.fullBelow(NO_FIT / 2) || !spread.fullBelow(NO_FIT_LATENCY / 2)) {
-    for (const i of later) rank(state, d, t, i, ranks);
+    // What `rank` gives a node where nothing fits: the keys of its least loaded GPU, kept per node.
+    const least = room.leastLoad(t);
+    for (const i of later) {
+      const node = t.nodes[i]!;
+      const load = least.on(node);
+      pack.offer(node, NO_FIT + load);
+      spread.offer(node, NO_FIT_LATENCY + load);
+    }
   }
   return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
 }
@@ -144,10 +151,11 @@ export function splitNodes(
   const room = NodeRoom.of(state);
   const roomy = new TopK(limit);
   const fast = new TopK(limit);
+  const quick = heaviest && room.quickest(heaviest);
   for (let n = 0; n < p.nodes.length; n++) {
     const free = room.freeOn(n);
     if (free > 0) roomy.offer(n, -free);
-    const quickest = heaviest ? room.quickestOn(heaviest, n) : Infinity;
+    const quickest = quick ? quick.on(n) : Infinity;
     if (quickest < Infinity) fast.offer(n, quickest);
   }
   // Plain loops, not `[...new Set([...whole, ...])]`: the spread of `whole` deoptimised this function on every call.

@@ -8,6 +8,7 @@
  * plus O(GPUs of the touched nodes), not O(N · G) arithmetic.
  */
 import type { ClusterState } from '../cluster-state.js';
+import type { DagTable } from './dag-table.js';
 
 interface PerNode {
   value: Float64Array;
@@ -17,11 +18,34 @@ interface PerNode {
 
 const perNode = (n: number): PerNode => ({ value: new Float64Array(n), at: new Int32Array(n).fill(-1) });
 
+/** One value per node, recomputed by `compute` only for nodes whose nodeVersion moved. */
+export class PerNodeValues {
+  private readonly value: Float64Array;
+  private readonly at: Int32Array;
+  constructor(
+    private readonly state: ClusterState,
+    private readonly compute: (node: number) => number,
+  ) {
+    this.value = new Float64Array(state.p.nodes.length);
+    this.at = new Int32Array(state.p.nodes.length).fill(-1);
+  }
+
+  on(node: number): number {
+    const v = this.state.nodeVersion[node]!;
+    if (this.at[node] !== v) {
+      this.value[node] = this.compute(node);
+      this.at[node] = v;
+    }
+    return this.value[node]!;
+  }
+}
+
 export class NodeRoom {
   private static readonly byState = new WeakMap<ClusterState, NodeRoom>();
   private readonly free: PerNode;
   private readonly most: Float64Array;
-  private readonly quickest = new Map<Float64Array, PerNode>();
+  private readonly byLatency = new Map<Float64Array, PerNodeValues>();
+  private readonly byTable = new Map<DagTable, PerNodeValues>();
 
   private constructor(private readonly state: ClusterState) {
     this.free = perNode(state.p.nodes.length);
@@ -67,25 +91,41 @@ export class NodeRoom {
   }
 
   /**
-   * The least loaded latency, over the node's GPUs with room, of a module
+   * Per node, the least loaded latency over its GPUs with room of a module
    * whose latencyMs per slot is `latency` (−1: no profile); Infinity if none.
    */
-  quickestOn(latency: Float64Array, node: number): number {
-    let c = this.quickest.get(latency);
+  quickest(latency: Float64Array): PerNodeValues {
+    let c = this.byLatency.get(latency);
     if (!c) {
-      c = perNode(this.state.p.nodes.length);
-      this.quickest.set(latency, c);
+      const st = this.state;
+      c = new PerNodeValues(st, (node) => {
+        let quickest = Infinity;
+        for (const g of st.p.nodes[node]!.gpuSlots) {
+          const lat = latency[g]!;
+          if (lat >= 0 && this.room(g) > 0) quickest = Math.min(quickest, lat / Math.max(1e-9, 1 - st.gpuLoad[g]!));
+        }
+        return quickest;
+      });
+      this.byLatency.set(latency, c);
     }
-    const v = this.state.nodeVersion[node]!;
-    if (c.at[node] === v) return c.value[node]!;
-    let quickest = Infinity;
-    for (const g of this.state.p.nodes[node]!.gpuSlots) {
-      const lat = latency[g]!;
-      if (lat >= 0 && this.room(g) > 0) quickest = Math.min(quickest, lat / Math.max(1e-9, 1 - this.state.gpuLoad[g]!));
+    return c;
+  }
+
+  /** Per node of a whole-DAG table (by its index there), the least load of its GPUs in the table. */
+  leastLoad(t: DagTable): PerNodeValues {
+    let c = this.byTable.get(t);
+    if (!c) {
+      const st = this.state;
+      const index = new Map(Array.from(t.nodes, (node, i) => [node, i]));
+      c = new PerNodeValues(st, (node) => {
+        const i = index.get(node)!;
+        let least = Infinity;
+        for (let j = t.start[i]!; j < t.start[i + 1]!; j++) least = Math.min(least, st.gpuLoad[t.slot[j]!]!);
+        return least;
+      });
+      this.byTable.set(t, c);
     }
-    c.value[node] = quickest;
-    c.at[node] = v;
-    return quickest;
+    return c;
   }
 
   private room(g: number): number {
