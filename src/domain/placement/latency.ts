@@ -42,7 +42,9 @@ export function estimateLatency(
   start.fill(0, 0, n);
   for (const s of shares) {
     const slot = p.slots[s.slot]!;
-    const prof = moduleVariant(p, app.name, s.module, s.variant).bySlot[s.slot];
+    // (The module's own cache first: moduleVariant would look the app up by name for every share.)
+    const mv = app.modules[s.module]?.byVariant.get(s.variant) ?? moduleVariant(p, app.name, s.module, s.variant);
+    const prof = mv.bySlot[s.slot];
     const l = prof ? loadedLatency(prof.latencyMs, util(s.slot)) : Infinity;
     if (l > lat[s.module]!) lat[s.module] = l;
     const prev = nodeOf[s.module]!;
