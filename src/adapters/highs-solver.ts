@@ -3,14 +3,21 @@
  * package), behind the domain's MilpSolver interface. Loading reads the
  * .wasm file, so it lives here, outside src/domain.
  */
-import * as highsModule from 'highs';
 import type { Highs } from 'highs';
 import type { MilpModel, MilpResult, MilpSolver } from '../domain/placement/milp.js';
 
 type Loader = () => Promise<Highs>;
-// A CommonJS package whose types say `export default`: take whichever shape Node hands us.
-const loadHighs: Loader =
-  (highsModule as unknown as { default?: Loader }).default ?? (highsModule as unknown as Loader);
+
+/**
+ * Imported on first use, not with this module: `rim plan` with the default
+ * strategy never needs it and a cold process saves its import (~30 ms).
+ */
+async function loadHighs(): Promise<Highs> {
+  const highsModule = await import('highs');
+  // A CommonJS package whose types say `export default`: take whichever shape Node hands us.
+  const load = (highsModule as unknown as { default?: Loader }).default ?? (highsModule as unknown as Loader);
+  return load();
+}
 
 function csr(model: MilpModel): { starts: Int32Array; indices: Int32Array; values: Float64Array } {
   const nnz = model.rows.reduce((a, r) => a + r.idx.length, 0);

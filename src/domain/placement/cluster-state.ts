@@ -41,6 +41,13 @@ export class ClusterState {
    * candidates; `tryPlace` stays the judge.
    */
   readonly cap: Float64Array;
+  /**
+   * Bumped on every change of loads, memory or caps (a rolled-back try
+   * included): what was derived from the state at one version still holds.
+   */
+  version = 0;
+  /** Per node, bumped on every change of its loads, memory or caps (same use, per node). */
+  readonly nodeVersion: Int32Array;
 
   /** `trackCaps: false` for baselines, which keep their own (or no) latency rules. */
   constructor(
@@ -55,12 +62,15 @@ export class ClusterState {
     this.nodeDeps = p.nodes.map(() => new Map());
     this.replicas = p.slots.map(() => new Map());
     this.cap = new Float64Array(p.slots.length).fill(1);
+    this.nodeVersion = new Int32Array(p.nodes.length);
   }
 
   /** Recomputes `cap` on the slots of these nodes. O(tenants · their shares). */
   private refreshCaps(nodes: Iterable<number>): void {
     if (!this.trackCaps) return;
+    this.version++;
     for (const ni of nodes) {
+      this.nodeVersion[ni]!++;
       const n = this.p.nodes[ni]!;
       this.cap[n.cpuSlot] = 1;
       for (const g of n.gpuSlots) this.cap[g] = 1;
@@ -118,8 +128,10 @@ export class ClusterState {
 
   private apply(dep: number, shares: readonly Share[], sign: 1 | -1): void {
     const app = this.p.deployments[dep]!.app;
+    this.version++;
     for (const s of shares) {
       const slot = this.p.slots[s.slot]!;
+      this.nodeVersion[slot.node]!++;
       const mv = moduleVariant(this.p, app, s.module, s.variant);
       const prof = mv.bySlot[s.slot]!;
       const frac = s.fps / prof.maxFps;

@@ -11,6 +11,11 @@ import { type AppInfo, moduleVariant, type ModuleVariant } from './problem.js';
 
 const EPS = 1e-9;
 
+/** The fps that bring every slot of `use` to utilisation U (each within its room). */
+function fpsAtLevel(use: ReadonlyArray<{ room: number; u: number; k: number }>, U: number): number {
+  return use.reduce((a, c) => a + Math.min(c.room, Math.max(0, (U - c.u) / c.k)), 0);
+}
+
 export class Draft {
   readonly shares: Share[] = [];
   private readonly gpu = new Map<number, number>();
@@ -37,7 +42,10 @@ export class Draft {
   }
 
   private replicaPaid(module: number, variant: string, slot: number): boolean {
-    const tag = this.mv(module, variant).tag;
+    return this.tagPaid(this.mv(module, variant).tag, slot);
+  }
+
+  private tagPaid(tag: string, slot: number): boolean {
     return this.replicas.get(tag)?.has(slot) || this.state.hasReplica(tag, slot);
   }
 
@@ -60,11 +68,14 @@ export class Draft {
 
   /** The most fps of this module variant that fit on the slot now (0 if its replica's memory does not). */
   maxFps(module: number, variant: string, slot: number): number {
-    const prof = this.profile(module, variant, slot);
+    const mv = this.mv(module, variant);
+    const prof = mv.bySlot[slot];
     if (!prof) return 0;
     const s = this.state.p.slots[slot]!;
-    if (s.gpu && this.gpuFree(slot) <= EPS) return 0;
-    if (!this.replicaPaid(module, variant, slot)) {
+    const claimed = s.gpu ? (this.gpu.get(slot) ?? 0) : 0; // (one lookup: gpuFree and util below, inlined)
+    const gpuFree = this.state.gpuFree(slot) - claimed;
+    if (s.gpu && gpuFree <= EPS) return 0;
+    if (!this.tagPaid(mv.tag, slot)) {
       const nodeMemFree =
         this.state.p.nodes[s.node]!.memoryMB - this.state.nodeMem[s.node]! - (this.mem.get(s.node) ?? 0);
       if ((prof.memoryMB ?? 0) > nodeMemFree + EPS) return 0;
@@ -74,7 +85,7 @@ export class Draft {
     const st = this.state;
     let fps = Infinity;
     // Headroom, and the utilisation the slot's tenants tolerate (their latency).
-    if (s.gpu) fps = Math.max(0, Math.min(this.gpuFree(slot), st.cap[slot]! - this.util(slot))) * prof.maxFps;
+    if (s.gpu) fps = Math.max(0, Math.min(gpuFree, st.cap[slot]! - (st.gpuLoad[slot]! + claimed))) * prof.maxFps;
     const perFpsCores = (prof.cpuCores ?? 0) / prof.maxFps;
     if (perFpsCores > 0) {
       const node = st.p.nodes[s.node]!;
@@ -143,13 +154,12 @@ export class Draft {
     let first: typeof best;
     for (let n = 2; n <= Math.min(maxPieces, cands.length); n++) {
       const use = cands.slice(0, n);
-      const at = (U: number): number => use.reduce((a, c) => a + Math.min(c.room, Math.max(0, (U - c.u) / c.k)), 0);
-      if (at(2) < fps - EPS) continue; // not enough room even when full
+      if (fpsAtLevel(use, 2) < fps - EPS) continue; // not enough room even when full
       let lo = 0;
       let hi = 2;
       for (let i = 0; i < 40; i++) {
         const mid = (lo + hi) / 2;
-        if (at(mid) >= fps) hi = mid;
+        if (fpsAtLevel(use, mid) >= fps) hi = mid;
         else lo = mid;
       }
       const pieces = use

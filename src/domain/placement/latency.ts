@@ -34,17 +34,22 @@ export function estimateLatency(
   util: (slot: number) => number,
 ): number {
   const n = app.modules.length;
-  const lat = new Array<number>(n).fill(-1);
-  const nodeOf = new Array<number>(n).fill(-1); // -2: several nodes
+  // Scratch arrays reused across calls (this runs for every tenant of every touched node on every try).
+  if (scratch.lat.length < n) scratch = grow(n);
+  const { lat, nodeOf, start } = scratch;
+  lat.fill(-1, 0, n);
+  nodeOf.fill(-1, 0, n); // -2: several nodes
+  start.fill(0, 0, n);
   for (const s of shares) {
     const slot = p.slots[s.slot]!;
-    const prof = moduleVariant(p, app.name, s.module, s.variant).bySlot[s.slot];
+    // (The module's own cache first: moduleVariant would look the app up by name for every share.)
+    const mv = app.modules[s.module]?.byVariant.get(s.variant) ?? moduleVariant(p, app.name, s.module, s.variant);
+    const prof = mv.bySlot[s.slot];
     const l = prof ? loadedLatency(prof.latencyMs, util(s.slot)) : Infinity;
     if (l > lat[s.module]!) lat[s.module] = l;
     const prev = nodeOf[s.module]!;
     nodeOf[s.module] = prev === -1 || prev === slot.node ? slot.node : -2;
   }
-  const start = new Array<number>(n).fill(0);
   let longest = 0;
   for (const m of app.topo) {
     if (lat[m]! < 0) return Infinity;
@@ -59,3 +64,6 @@ export function estimateLatency(
   }
   return longest;
 }
+
+const grow = (n: number) => ({ lat: new Float64Array(n), nodeOf: new Int32Array(n), start: new Float64Array(n) });
+let scratch = grow(16);

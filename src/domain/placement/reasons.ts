@@ -29,17 +29,29 @@ export function gpuPerFps(p: Problem, app: string, model: string): number | unde
   return sum;
 }
 
-/** What is missing before any placement is tried, or undefined. */
+const structuralCache = new WeakMap<Problem, Map<string, string | undefined>>();
+
+/** What is missing before any placement is tried, or undefined. Once per problem and app. */
 export function structuralReason(p: Problem, d: DeploymentInfo): string | undefined {
-  const app = p.apps.get(d.app);
-  if (!app) return `app ${d.app} is not registered`;
+  let cache = structuralCache.get(p);
+  if (!cache) {
+    cache = new Map();
+    structuralCache.set(p, cache);
+  }
+  if (!cache.has(d.app)) cache.set(d.app, appStructuralReason(p, d.app));
+  return cache.get(d.app);
+}
+
+function appStructuralReason(p: Problem, name: string): string | undefined {
+  const app = p.apps.get(name);
+  if (!app) return `app ${name} is not registered`;
   for (const m of app.modules) {
     const models = m.gpu ? p.models.filter((x) => x !== CPU) : [CPU];
-    const ok = models.some((model) => m.variants.some((v) => profileFor(p, d.app, m.name, v.name, model)));
+    const ok = models.some((model) => m.variants.some((v) => profileFor(p, name, m.name, v.name, model)));
     if (!ok) {
       return m.gpu && models.length === 0
         ? `module ${m.name} needs a GPU and the cluster has none`
-        : `no profile for module ${m.name} of ${d.app} on any ${m.gpu ? 'GPU model' : 'CPU'} in the cluster`;
+        : `no profile for module ${m.name} of ${name} on any ${m.gpu ? 'GPU model' : 'CPU'} in the cluster`;
     }
   }
   return undefined;
@@ -50,7 +62,8 @@ interface ModuleDemand {
   /** GPU share per fps on its best model (lightest variant), and that model */
   bestPer: number;
   bestModel: string;
-  /** Per slot: how many best-class GPUs one of its GPUs is worth for this module (0: cannot run there). */
+  /** The slots it can run on, ascending, and how many best-class GPUs one of them is worth for it. */
+  slots: Int32Array;
   ratio: Float64Array;
 }
 
@@ -89,7 +102,16 @@ function appDemand(p: Problem, app: string): AppDemand {
         bestModel = p.slots[i]!.model;
       }
     });
-    if (best > 0) gpu.push({ name: m.name, bestPer: 1 / best, bestModel, ratio: fpsOn.map((f) => f / best) });
+    if (best > 0) {
+      const slots = Int32Array.from(fpsOn.keys()).filter((i) => fpsOn[i]! / best !== 0);
+      gpu.push({
+        name: m.name,
+        bestPer: 1 / best,
+        bestModel,
+        slots,
+        ratio: Float64Array.from(slots, (i) => fpsOn[i]! / best),
+      });
+    }
   }
   let coresPerFps = 0;
   for (const m of info.modules) {
@@ -104,25 +126,78 @@ function appDemand(p: Problem, app: string): AppDemand {
   return d;
 }
 
+/** Free capacity as capacityReason weighs it, per GPU module of an app, at one state version. */
+interface FreeSums {
+  version: number;
+  /** Per GPU module (AppDemand.gpu order): free share in best-class GPUs, and within the latency caps. */
+  free: Float64Array;
+  withinCaps: Float64Array;
+}
+
+const sumsCache = new WeakMap<ClusterState, Map<string, FreeSums>>();
+const coresCache = new WeakMap<ClusterState, { version: number; free: number }>();
+
+/**
+ * The sums of free capacity per GPU module of an app, recomputed only when
+ * the state changed since the last call (between two placements the greedy
+ * pass asks this for many deployments). O(modules · slots it runs on).
+ */
+function freeSums(state: ClusterState, app: string, dem: AppDemand): FreeSums {
+  let byApp = sumsCache.get(state);
+  if (!byApp) {
+    byApp = new Map();
+    sumsCache.set(state, byApp);
+  }
+  let sums = byApp.get(app);
+  if (sums?.version === state.version) return sums;
+  sums = {
+    version: state.version,
+    free: new Float64Array(dem.gpu.length),
+    withinCaps: new Float64Array(dem.gpu.length),
+  };
+  dem.gpu.forEach((m, k) => {
+    let free = 0;
+    let withinCaps = 0;
+    for (let j = 0; j < m.slots.length; j++) {
+      const i = m.slots[j]!;
+      const r = m.ratio[j]!;
+      const room = state.gpuFree(i);
+      if (room > 0) free += room * r;
+      const capped = Math.min(room, state.cap[i]! - state.gpuLoad[i]!);
+      if (capped > 0) withinCaps += capped * r;
+    }
+    sums.free[k] = free;
+    sums.withinCaps[k] = withinCaps;
+  });
+  byApp.set(app, sums);
+  return sums;
+}
+
+/** Free cores over the cluster (cached per state version). O(nodes). */
+function freeCores(state: ClusterState): number {
+  const c = coresCache.get(state);
+  if (c?.version === state.version) return c.free;
+  let free = 0;
+  for (const n of state.p.nodes) free += Math.max(0, state.coresFree(n.index));
+  coresCache.set(state, { version: state.version, free });
+  return free;
+}
+
 /**
  * Demand against free capacity, in GPUs of the best class for each GPU
  * module, and in cores: a necessary condition (each module alone must fit
  * in what is free), so a deployment it rejects cannot be placed. With
  * `withinCaps`, free capacity stops where a tenant's latency target would
- * break (ClusterState.cap), which is all `rim` may use. O(modules · slots + nodes).
+ * break (ClusterState.cap), which is all `rim` may use.
+ * O(modules · slots + nodes) after a change of the state, O(modules) until the next.
  */
 export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCaps = false): string | undefined {
-  const p = state.p;
-  const dem = appDemand(p, d.app);
-  for (const m of dem.gpu) {
+  const dem = appDemand(state.p, d.app);
+  const sums = freeSums(state, d.app, dem);
+  for (let k = 0; k < dem.gpu.length; k++) {
+    const m = dem.gpu[k]!;
     const need = d.fps * m.bestPer;
-    let free = 0;
-    for (let i = 0; i < m.ratio.length; i++) {
-      const r = m.ratio[i]!;
-      if (r === 0) continue;
-      const room = withinCaps ? Math.min(state.gpuFree(i), state.cap[i]! - state.gpuLoad[i]!) : state.gpuFree(i);
-      if (room > 0) free += room * r;
-    }
+    const free = withinCaps ? sums.withinCaps[k]! : sums.free[k]!;
     if (need > free + 1e-9) {
       const what = dem.gpu.length > 1 ? ` for module ${m.name}` : '';
       const caveat = withinCaps ? ' without breaking the latency targets of deployments already there' : '';
@@ -130,9 +205,9 @@ export function capacityReason(state: ClusterState, d: DeploymentInfo, withinCap
     }
   }
   const cores = d.fps * dem.coresPerFps;
-  let freeCores = 0;
-  for (const n of p.nodes) freeCores += Math.max(0, state.coresFree(n.index));
-  if (cores > freeCores + 1e-9) return `needs ${f1(cores)} CPU cores for its CPU modules, ${f1(freeCores)} free`;
+  if (!(cores > 1e-9)) return undefined; // nothing to check: free cores are never negative
+  const free = freeCores(state);
+  if (cores > free + 1e-9) return `needs ${f1(cores)} CPU cores for its CPU modules, ${f1(free)} free`;
   return undefined;
 }
 

@@ -5,26 +5,39 @@
  * the fastest for its heaviest module. O(N · G · GPU modules) per ranking.
  */
 import type { ClusterState } from '../cluster-state.js';
-import { type DeploymentInfo, dagProfiles, moduleVariant } from '../problem.js';
+import { type AppInfo, type DeploymentInfo, moduleVariant, type Problem } from '../problem.js';
+import { type DagTable, dagTable } from './dag-table.js';
 import { bestFps } from './drafts.js';
+import { NodeRoom } from './node-room.js';
 
-/** Keeps the `limit` smallest keys (ties: lower node first). O(limit) per offer. */
+/** Keeps the `limit` smallest keys (ties: lower node first, whatever the order of the offers). O(limit) per offer. */
 class TopK {
   readonly items: Array<{ node: number; key: number }> = [];
-  constructor(private readonly limit: number) {}
+  constructor(readonly limit: number) {}
   offer(node: number, key: number): void {
     if (this.limit <= 0) return;
     const it = this.items;
-    if (it.length === this.limit && key >= it[it.length - 1]!.key) return;
+    if (it.length === this.limit && !TopK.after(it[it.length - 1]!, node, key)) return;
     let i = it.length;
-    while (i > 0 && it[i - 1]!.key > key) i--;
+    while (i > 0 && TopK.after(it[i - 1]!, node, key)) i--;
     it.splice(i, 0, { node, key });
     if (it.length > this.limit) it.pop();
+  }
+  private static after(x: { node: number; key: number }, node: number, key: number): boolean {
+    return x.key > key || (x.key === key && x.node > node);
+  }
+  /** Whether it holds `limit` keys below `bound`. */
+  fullBelow(bound: number): boolean {
+    return this.items.length === this.limit && this.items.every((x) => x.key < bound);
   }
   nodes(): number[] {
     return this.items.map((x) => x.node);
   }
 }
+
+/** Keys of a node where no GPU takes the whole DAG: after every node where one does. */
+const NO_FIT = 10;
+const NO_FIT_LATENCY = 1e6;
 
 /** How many nodes each whole-DAG ranking returns (`slack`: by latency fit, see wholeDagNodes). */
 export interface WholeDagLimits {
@@ -37,8 +50,8 @@ export interface WholeDagLimits {
  * Nodes worth trying for the whole DAG, best first: `pack` by the GPU share
  * left on the tightest GPU that takes every GPU module (the "*" profile when
  * it is there and stricter), `spread` by the GPU modules' loaded latency
- * there. One pass:
- * O(nodes · GPUs per node · GPU modules).
+ * there. One pass over the GPUs that run every GPU module (dag-table.ts):
+ * O(nodes · GPUs per node · GPU modules), typed arrays only.
  */
 export function wholeDagNodes(
   state: ClusterState,
@@ -47,54 +60,76 @@ export function wholeDagNodes(
   limits: WholeDagLimits,
 ): { pack: number[]; spread: number[]; slack: number[] } {
   const p = state.p;
-  const app = p.apps.get(d.app)!;
-  const gpuMods = app.modules
-    .filter((m) => m.gpu)
-    .map((m) => moduleVariant(p, app.name, m.index, variants[m.index]!).bySlot);
-  const stars = variants.every((v) => v === 'default') ? dagProfiles(p, app) : undefined;
+  const t = dagTable(p, p.apps.get(d.app)!, variants);
   const pack = new TopK(limits.pack);
   const spread = new TopK(limits.spread);
   const slack = new TopK(limits.slack);
-  for (const n of p.nodes) {
-    if (!gpuMods.length) {
+  if (!t.mods) {
+    for (const n of p.nodes) {
       const free = Math.min(state.coresFree(n.index), state.cap[n.cpuSlot]! * n.cpus - state.cores[n.index]!);
       if (free <= 0) continue;
       pack.offer(n.index, free);
       spread.offer(n.index, state.util(n.cpuSlot));
-      continue;
     }
-    let packKey = Infinity;
-    let spreadKey = Infinity;
-    let slackKey = Infinity;
-    for (const g of n.gpuSlots) {
-      let share = 0;
-      let lat = 0;
-      for (const by of gpuMods) {
-        const pr = by[g];
-        share = pr ? share + d.fps / pr.maxFps : Infinity;
-        lat += pr?.latencyMs ?? 0;
-      }
-      if (share === Infinity) continue;
-      const star = stars?.[g];
-      if (star) share = Math.max(share, d.fps / star.maxFps);
-      const load = state.gpuLoad[g]!;
-      const room = Math.min(state.gpuFree(g), state.cap[g]! - load);
-      // Several GPUs of one node may share the DAG: rank those after single fits.
-      const fits = share <= room;
-      packKey = Math.min(packKey, fits ? room - share : 10 + load);
-      // Latency ranking: the GPU modules' loaded latency there.
-      const loaded = lat / Math.max(1e-9, 1 - load - share);
-      spreadKey = Math.min(spreadKey, fits ? loaded : 1e6 + load);
-      // Latency fit: the GPU that uses the most of the target (leaves fast GPUs to tight deployments).
-      if (fits && loaded <= d.latencyMs * 0.9) slackKey = Math.min(slackKey, d.latencyMs - loaded);
+    return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
+  }
+  // Nodes whose roomiest GPU is below the least share the DAG needs anywhere have no GPU it fits
+  // (node-room.ts keeps that per node): they only rank by the keys for "does not fit", so they
+  // are looked at only when fewer nodes than wanted fit.
+  const room = NodeRoom.of(state);
+  const bound = d.fps * t.minSharePerFps * (1 - 1e-9);
+  const ranks = { pack, spread, slack };
+  const later: number[] = [];
+  for (let i = 0; i < t.nodes.length; i++) {
+    if (room.mostOn(t.nodes[i]!) < bound) later.push(i);
+    else rank(state, d, t, i, ranks);
+  }
+  // (Below half the "does not fit" keys: a key of a GPU that fits; every later key is above.)
+  if (!pack.fullBelow(NO_FIT / 2) || !spread.fullBelow(NO_FIT_LATENCY / 2)) {
+    // What `rank` gives a node where nothing fits: the keys of its least loaded GPU, kept per node.
+    const least = room.leastLoad(t);
+    for (const i of later) {
+      const node = t.nodes[i]!;
+      const load = least.on(node);
+      pack.offer(node, NO_FIT + load);
+      spread.offer(node, NO_FIT_LATENCY + load);
     }
-    if (packKey < Infinity) {
-      pack.offer(n.index, packKey);
-      spread.offer(n.index, spreadKey);
-    }
-    if (slackKey < Infinity) slack.offer(n.index, slackKey);
   }
   return { pack: pack.nodes(), spread: spread.nodes(), slack: slack.nodes() };
+}
+
+/** Offers node t.nodes[i] to the three whole-DAG rankings. O(its GPUs · GPU modules). */
+function rank(
+  state: ClusterState,
+  d: DeploymentInfo,
+  t: DagTable,
+  i: number,
+  { pack, spread, slack }: { pack: TopK; spread: TopK; slack: TopK },
+): void {
+  const { mods, fps } = t;
+  let packKey = Infinity;
+  let spreadKey = Infinity;
+  let slackKey = Infinity;
+  for (let j = t.start[i]!; j < t.start[i + 1]!; j++) {
+    let share = 0;
+    for (let k = j * mods; k < (j + 1) * mods; k++) share += d.fps / fps[k]!;
+    if (t.star[j]! > 0) share = Math.max(share, d.fps / t.star[j]!);
+    const g = t.slot[j]!;
+    const load = state.gpuLoad[g]!;
+    const room = Math.min(state.gpuFree(g), state.cap[g]! - load);
+    // Several GPUs of one node may share the DAG: rank those after single fits.
+    const fits = share <= room;
+    packKey = Math.min(packKey, fits ? room - share : NO_FIT + load);
+    // Latency ranking: the GPU modules' loaded latency there.
+    const loaded = t.lat[j]! / Math.max(1e-9, 1 - load - share);
+    spreadKey = Math.min(spreadKey, fits ? loaded : NO_FIT_LATENCY + load);
+    // Latency fit: the GPU that uses the most of the target (leaves fast GPUs to tight deployments).
+    if (fits && loaded <= d.latencyMs * 0.9) slackKey = Math.min(slackKey, d.latencyMs - loaded);
+  }
+  const node = t.nodes[i]!;
+  pack.offer(node, packKey);
+  spread.offer(node, spreadKey);
+  if (slackKey < Infinity) slack.offer(node, slackKey);
 }
 
 /**
@@ -102,7 +137,7 @@ export function wholeDagNodes(
  * nodes with the most free GPU share (within latency caps), and the nodes
  * where the deployment's heaviest GPU module runs fastest under their load
  * now (for latency-tight deployments). All nodes when the cluster is small.
- * O(N · G).
+ * O(N) reads of per-node values, recomputed (O(G) each) only on nodes changed since (node-room.ts).
  */
 export function splitNodes(
   state: ClusterState,
@@ -112,7 +147,35 @@ export function splitNodes(
 ): number[] | undefined {
   const p = state.p;
   if (p.nodes.length <= limit) return undefined;
-  const app = p.apps.get(d.app)!;
+  const heaviest = heaviestLatency(p, p.apps.get(d.app)!);
+  const room = NodeRoom.of(state);
+  const roomy = new TopK(limit);
+  const fast = new TopK(limit);
+  const quick = heaviest && room.quickest(heaviest);
+  for (let n = 0; n < p.nodes.length; n++) {
+    const free = room.freeOn(n);
+    if (free > 0) roomy.offer(n, -free);
+    const quickest = quick ? quick.on(n) : Infinity;
+    if (quickest < Infinity) fast.offer(n, quickest);
+  }
+  // Plain loops, not `[...new Set([...whole, ...])]`: the spread of `whole` deoptimised this function on every call.
+  const out: number[] = [];
+  for (const list of [whole, roomy.nodes(), fast.nodes()]) {
+    for (let i = 0; i < list.length; i++) if (!out.includes(list[i]!)) out.push(list[i]!);
+  }
+  return out;
+}
+
+const heaviestCache = new WeakMap<AppInfo, Float64Array | null>();
+
+/**
+ * The latencyMs of the app's heaviest GPU module (the least fps on its best
+ * GPU; default variant) per slot, −1 where it has no profile; null when the
+ * app has no GPU module. Once per problem and app.
+ */
+function heaviestLatency(p: Problem, app: AppInfo): Float64Array | null {
+  let out = heaviestCache.get(app);
+  if (out !== undefined) return out;
   let heaviest: Array<{ latencyMs: number } | undefined> | undefined;
   let worst = 0;
   for (const m of app.modules) {
@@ -124,19 +187,7 @@ export function splitNodes(
       heaviest = mv.bySlot;
     }
   }
-  const roomy = new TopK(limit);
-  const fast = new TopK(limit);
-  for (const n of p.nodes) {
-    let free = n.gpuSlots.length ? 0 : Math.max(0, state.coresFree(n.index)) / Math.max(1, n.cpus);
-    let quickest = Infinity;
-    for (const g of n.gpuSlots) {
-      const room = Math.max(0, Math.min(state.gpuFree(g), state.cap[g]! - state.gpuLoad[g]!));
-      free += room;
-      const pr = heaviest?.[g];
-      if (pr && room > 0) quickest = Math.min(quickest, pr.latencyMs / Math.max(1e-9, 1 - state.gpuLoad[g]!));
-    }
-    if (free > 0) roomy.offer(n.index, -free);
-    if (quickest < Infinity) fast.offer(n.index, quickest);
-  }
-  return [...new Set([...whole, ...roomy.nodes(), ...fast.nodes()])];
+  out = heaviest ? Float64Array.from(heaviest, (pr) => pr?.latencyMs ?? -1) : null;
+  heaviestCache.set(app, out);
+  return out;
 }

@@ -11,7 +11,14 @@
  */
 import type { ClusterState } from '../cluster-state.js';
 import { Draft } from '../draft.js';
-import { type AppInfo, type DeploymentInfo, type Problem, edgeCostMs, moduleVariant } from '../problem.js';
+import {
+  type AppInfo,
+  type DeploymentInfo,
+  type ModuleVariant,
+  type Problem,
+  edgeCostMs,
+  moduleVariant,
+} from '../problem.js';
 
 /**
  * `pack`: tightest fit (best-fit); `latency`: the slot where the module runs
@@ -21,18 +28,19 @@ import { type AppInfo, type DeploymentInfo, type Problem, edgeCostMs, moduleVari
  */
 export type Mode = 'pack' | 'latency' | 'thin';
 
-/** Per (app, module, variant): slots with a profile and that profile's maxFps. */
+/** Slots with a profile, per module variant (kept with the problem's own ModuleVariant objects). */
+const withProfile = new WeakMap<ModuleVariant, number[]>();
+
+/** Per (app, module, variant): the slots with a profile. Computed once per problem. */
 export class SlotIndex {
-  private readonly cache = new Map<string, number[]>();
   constructor(readonly p: Problem) {}
 
   slots(app: AppInfo, module: number, variant: string): number[] {
-    const key = `${app.name}\u0000${module}\u0000${variant}`;
-    let list = this.cache.get(key);
+    const mv = moduleVariant(this.p, app.name, module, variant);
+    let list = withProfile.get(mv);
     if (!list) {
-      const by = moduleVariant(this.p, app.name, module, variant).bySlot;
-      list = this.p.slots.filter((s) => by[s.index]).map((s) => s.index);
-      this.cache.set(key, list);
+      list = this.p.slots.filter((s) => mv.bySlot[s.index]).map((s) => s.index);
+      withProfile.set(mv, list);
     }
     return list;
   }

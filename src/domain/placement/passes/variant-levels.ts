@@ -6,8 +6,28 @@
  */
 import type { Problem } from '../problem.js';
 
-/** Variant choices per module, from full quality to lightest: each step demotes the module that saves the most GPU. */
+const cache = new WeakMap<Problem, Map<string, string[][]>>();
+
+/**
+ * Variant choices per module, from full quality to lightest: each step demotes the module that saves the most GPU.
+ * Computed once per problem and app; the arrays are shared (callers only read them), which also lets
+ * per-level tables (dag-table.ts) be looked up by the array itself.
+ */
 export function variantLevels(p: Problem, app: string): string[][] {
+  let byApp = cache.get(p);
+  if (!byApp) {
+    byApp = new Map();
+    cache.set(p, byApp);
+  }
+  let levels = byApp.get(app);
+  if (!levels) {
+    levels = computeLevels(p, app);
+    byApp.set(app, levels);
+  }
+  return levels;
+}
+
+function computeLevels(p: Problem, app: string): string[][] {
   const info = p.apps.get(app)!;
   const current = info.modules.map(() => 'default');
   const levels = [[...current]];

@@ -19,8 +19,10 @@
  * pass spreads tight deployments thinly over what capacity is left.
  * The passes live in ../passes/ (fresh-plan.ts composes them; replan.ts
  * re-plans with minimal disruption).
- * Cost: O(D · (N·G + K·(M·S + T))) for D deployments, N nodes of G GPUs,
- * M modules, S candidate slots, T tenants per touched node, K ≤ 16 tries.
+ * Cost: O(D · (N + N_fit·G·M + K·(M·S + T))) for D deployments, N nodes of
+ * G GPUs, M modules, N_fit nodes with room for the DAG's least share, S
+ * candidate slots, T tenants per touched node, K ≤ 16 tries (per-node values
+ * are kept between deployments: docs/performance.md, "Solve time").
  */
 import { buildPlan } from '../plan-build.js';
 import { freshPlan } from '../passes/fresh-plan.js';
