@@ -35,7 +35,7 @@ import { parseBody } from '../http/parse-body.js';
 import type { Logger } from '../log.js';
 import type { ClusterTimings } from './cluster-timings.js';
 import type { ClusterView } from './cluster-view.js';
-import { LoadWatch, proposeAllocations, type MeasureLoad } from './load-watch.js';
+import { LoadWatch, proposeAllocations, type LoadWatchTuning, type MeasureLoad } from './load-watch.js';
 import { joinSchema, type JoinRequest } from './peer-messages.js';
 import type { PeerReply } from './peer-server.js';
 
@@ -53,6 +53,8 @@ export interface LeaderWorkDeps {
   reportedInventories?: () => Promise<ReadonlyMap<string, NodeInventory>>;
   /** The cluster's merged measurements per deployment; without it load never re-plans. */
   measure?: MeasureLoad;
+  /** The load trigger's timings and who hears of what fired. */
+  loadTuning?: LoadWatchTuning;
   logger: Logger;
   now: () => number;
 }
@@ -85,6 +87,7 @@ export class LeaderWork {
         measure: deps.measure,
         logger: this.log,
         now: this.now,
+        ...deps.loadTuning,
       });
   }
 
@@ -196,7 +199,7 @@ export class LeaderWork {
     this.plannedParts = parts;
     this.loadReason = undefined;
     if (outcome === 'same') {
-      if (reason.startsWith('load:')) this.log.info({ reason }, 're-planned on load: the plan stays as it is');
+      if (/^(load|capacity):/.test(reason)) this.log.info({ reason }, 're-planned on load: the plan stays as it is');
       return;
     }
     this.log.info(
