@@ -38,15 +38,20 @@ export type MeasureLoad = (ds: readonly StoredDeployment[]) => Promise<ReadonlyM
 /** Stores new allocations of auto rates (by deployment name) for the next plan. */
 export type Reallocate = (fps: ReadonlyMap<string, number>, reason: string) => Promise<void>;
 
-/** In a cluster: the leader proposes the new allocations to the document (a re-plan follows). */
+/**
+ * In a cluster: the leader proposes the new allocations to the document (a
+ * re-plan follows); `proposed` hears the version the change will have, before
+ * it commits (so that the plan made on it can say why).
+ */
 export const proposeAllocations =
-  (view: Pick<ClusterView, 'propose'>): Reallocate =>
-  async (fps) => {
+  (view: Pick<ClusterView, 'propose'>, proposed?: (version: number, reason: string) => void): Reallocate =>
+  async (fps, reason) => {
     await view.propose((head, next) => {
       if (!head) return null;
       const deployments = head.data.deployments.map((d) =>
         fps.has(d.name) && d.maxFps !== undefined ? { ...d, fps: fps.get(d.name)! } : d,
       );
+      proposed?.(next, reason);
       return { data: { ...head.data, deployments, version: next } };
     });
   };
