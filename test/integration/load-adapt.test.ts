@@ -133,14 +133,20 @@ describe('load drives the plan on a 2-box cluster', { timeout: 240_000 }, () => 
   it('a rate change re-plans naming the load trigger, a steady one does not; the boxes merge', async (t) => {
     const cl = c!;
     const get = () => cl.get<Deployment>(leader, '/v1/deployments/cam');
-    const d = await cl.post(leader, '/v1/deployments', {
-      name: 'cam',
-      app: 'light',
-      fps: 'auto',
-      maxFps: 20,
-      latencyMs: 5000,
+    const body = { name: 'cam', app: 'light', fps: 'auto', maxFps: 20, latencyMs: 5000 };
+    let last: unknown;
+    // A change may find no majority for a moment (503, retry-after): try again, as a client would.
+    await until(
+      'cam deployed',
+      async () => {
+        last = await cl.post(leader, '/v1/deployments', body);
+        return [200, 201].includes((last as { status: number }).status);
+      },
+      60_000,
+      1000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(last)}`);
     });
-    assert.equal(d.status, 201, JSON.stringify(d.body));
     await until('cam admitted at 20 fps', async () => (await get()).state === 'admitted', 60_000, 500);
     const running = () =>
       docker('ps', '-q', '--filter', 'label=rim.app=light', '--filter', 'status=running')
