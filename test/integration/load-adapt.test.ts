@@ -160,8 +160,28 @@ describe('load drives the plan on a 2-box cluster', { timeout: 240_000 }, () => 
         return docker('exec', id, 'node', '-e', probe) === '200';
       });
     await until('its replica healthy', healthy, 90_000, 500);
-    assert.equal((await get()).fps, 20, 'an auto rate starts at its maxFps');
+    const first = await until('the deployment read', () => get(), 10_000, 200);
+    assert.equal(first.fps, 20, 'an auto rate starts at its maxFps');
 
+    // Every box's event stream through the run (the leader publishes what fired; it may change): `plan` `trigger`.
+    const triggers: { trigger: string; subject: string; reason: string }[] = [];
+    const events = new AbortController();
+    const listen = async (box: string) => {
+      const r = await fetch(`http://${cl.ip(box)}:7878/v1/events`, { signal: events.signal });
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of r.body as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        for (let i = text.indexOf('\n\n'); i >= 0; i = text.indexOf('\n\n')) {
+          const block = text.slice(0, i);
+          text = text.slice(i + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          const e = data ? (JSON.parse(data) as { type: string; action: string; data: never }) : undefined;
+          if (e?.type === 'plan' && e.action === 'trigger') triggers.push(e.data);
+        }
+      }
+    };
+    const stream = Promise.all(cl.boxes.map((b) => listen(b).catch(() => undefined)));
     // The allocation and the plan's reason as the leader shows them, every 500 ms through the run.
     const allocations: { at: number; fps: number }[] = [];
     const reasons = new Set<string>();
@@ -186,6 +206,8 @@ describe('load drives the plan on a 2-box cluster', { timeout: 240_000 }, () => 
     } finally {
       watching = false;
       await watch;
+      events.abort();
+      await stream;
     }
     t.diagnostic(`allocations ${JSON.stringify(allocations.map((a) => [a.at - t0, a.fps]))}`);
     t.diagnostic(`generators ${JSON.stringify(sums)}`);
@@ -208,6 +230,11 @@ describe('load drives the plan on a 2-box cluster', { timeout: 240_000 }, () => 
       [...reasons].some((r) => because.test(r)),
       `the plan says why: ${JSON.stringify([...reasons])}`,
     );
+    t.diagnostic(`trigger events ${JSON.stringify(triggers)}`);
+    const loadEvents = triggers.filter((e) => e.trigger === 'load');
+    assert.equal(loadEvents.length, 1, 'one `plan` `trigger` event names the load trigger');
+    assert.equal(loadEvents[0]!.subject, 'cam');
+    assert.match(loadEvents[0]!.reason, because);
     const plan = await cl.get<{ placements: { deployment: string; fps: number }[] }>(leader, '/v1/plan');
     const planned = plan.placements.filter((p) => p.deployment === 'cam').reduce((s, p) => s + p.fps, 0);
     assert.equal(planned, changes[0]!.fps, 'the plan holds the new allocation');
