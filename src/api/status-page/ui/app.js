@@ -83,7 +83,7 @@ function drawTables() {
   const replicas = nodes.flatMap((n) => (n.replicas || []).map((r) => ({ ...r, node: n.id })));
   // Served fps and busy time as the routers measure them (GET /v1/deployments/{name}: measured.replicas).
   const load = new Map(
-    state.deployments.flatMap((d) => ((d.measured && d.measured.replicas) || []).map((m) => [m.replica, m])),
+    (state.deployments || []).flatMap((d) => ((d.measured && d.measured.replicas) || []).map((m) => [m.replica, m])),
   );
   const measured = (r, f) => (load.has(r.name) ? f(load.get(r.name)) : '–');
   $('replicas').innerHTML = table(
