@@ -33,6 +33,8 @@ import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane, type DataPlaneReport } from './router/data-plane.js';
 import { ClusterMeasurements } from './router/cluster-measurements.js';
 import { aloneLoadWatch } from './control/alone-load-watch.js';
+import type { LoadWatchTuning } from './cluster/load-watch.js';
+import { DEFAULT_LOAD_TRIGGER } from './domain/planning/load-trigger.js';
 import { routerPeerHandlers } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
 import { limitConnections } from './http/connection-limits.js';
@@ -152,6 +154,15 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const placement = placementPlanner(config);
   // The router's peer endpoints read the data plane, built below (they answer only once the server listens).
   const routerRef: { report?: DataPlaneReport; measurements?: ClusterMeasurements } = {};
+  // What fired a re-plan on load goes on the event stream as `plan` `trigger` (the plan that follows says it too).
+  const loadTuning: LoadWatchTuning = {
+    trigger: {
+      ...DEFAULT_LOAD_TRIGGER,
+      sustainMs: config.placement.load.sustain,
+      cooldownMs: config.placement.load.cooldown,
+    },
+    announce: (t) => events.publish('plan', 'trigger', t),
+  };
   const cluster = createCluster({
     config,
     nodeId,
@@ -162,6 +173,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     planner: placement,
     // The leader's load watch reads the merged measurements of every box (built with the data plane below).
     measure: async (ds) => (routerRef.measurements ? routerRef.measurements.measured(ds) : new Map()),
+    loadTuning,
     logger: componentLogger(root, 'cluster'),
     peerHandlers: routerPeerHandlers(() => routerRef.report),
   });
@@ -326,7 +338,10 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   );
   // A box alone re-allocates auto rates on measured load itself (in a cluster the leader does, for all boxes).
   if (!cluster)
-    background('load-watch', aloneLoadWatch(control, measurements, store, componentLogger(root, 'load'), now, signal));
+    background(
+      'load-watch',
+      aloneLoadWatch(control, measurements, store, componentLogger(root, 'load'), now, signal, loadTuning),
+    );
   background('replica-events', replicaEvents(supervisor, events, signal, parts.replicaEventsMs ?? 1000));
 
   let stopping: Promise<void> | undefined;

@@ -13,7 +13,7 @@ import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
 import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
 import type { ClusterPlanner } from '../domain/planning/planner.js';
-import type { MeasureLoad } from './load-watch.js';
+import type { LoadWatchTuning, MeasureLoad } from './load-watch.js';
 import { newest } from '../domain/replication/log-state.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
@@ -48,6 +48,7 @@ export interface ClusterNodeDeps {
   planner?: ClusterPlanner;
   /** The cluster's merged measurements per deployment (the leader re-plans on load); none: it never does. */
   measure?: MeasureLoad;
+  loadTuning?: LoadWatchTuning;
 }
 
 type Doc = ClusterDocument;
@@ -129,6 +130,7 @@ export class ClusterNode {
       detector: deps.detector ?? DEFAULT_FAILURE_DETECTOR,
       planner: deps.planner,
       measure: deps.measure,
+      loadTuning: deps.loadTuning,
       timings,
       reportedInventories: () => this.reportedInventories(),
       logger: log,

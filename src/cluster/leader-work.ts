@@ -35,7 +35,7 @@ import { parseBody } from '../http/parse-body.js';
 import type { Logger } from '../log.js';
 import type { ClusterTimings } from './cluster-timings.js';
 import type { ClusterView } from './cluster-view.js';
-import { LoadWatch, proposeAllocations, type MeasureLoad } from './load-watch.js';
+import { LoadWatch, proposeAllocations, type LoadWatchTuning, type MeasureLoad } from './load-watch.js';
 import { joinSchema, type JoinRequest } from './peer-messages.js';
 import type { PeerReply } from './peer-server.js';
 
@@ -53,6 +53,8 @@ export interface LeaderWorkDeps {
   reportedInventories?: () => Promise<ReadonlyMap<string, NodeInventory>>;
   /** The cluster's merged measurements per deployment; without it load never re-plans. */
   measure?: MeasureLoad;
+  /** The load trigger's timings and who hears of what fired. */
+  loadTuning?: LoadWatchTuning;
   logger: Logger;
   now: () => number;
 }
@@ -60,8 +62,14 @@ export interface LeaderWorkDeps {
 export class LeaderWork {
   private plannedKey = '';
   private plannedParts: string[] | undefined;
-  /** Why to plan next, from measured load (cleared once a plan is made). */
-  private loadReason: string | undefined;
+  /**
+   * Why to plan next, from measured load, for plans made on documents from
+   * version `from` on (a re-allocation's own version: a plan made on an older
+   * document does not carry it); cleared once such a plan is made.
+   */
+  private loadReason: { reason: string; from: number } | undefined;
+  /** The reason the last re-allocation proposed with (it set loadReason itself). */
+  private reallocatedFor: string | undefined;
   readonly load: LoadWatch | undefined;
   private busy = false;
   private loadBusy = false;
@@ -81,10 +89,15 @@ export class LeaderWork {
     });
     if (deps.measure)
       this.load = new LoadWatch({
-        reallocate: proposeAllocations(this.view),
+        reallocate: proposeAllocations(this.view, (from, reason) => {
+          this.loadReason = { reason, from };
+          this.reallocatedFor = reason;
+          this.plannedKey = '';
+        }),
         measure: deps.measure,
         logger: this.log,
         now: this.now,
+        ...deps.loadTuning,
       });
   }
 
@@ -144,7 +157,9 @@ export class LeaderWork {
       .tick(doc)
       .then((why) => {
         if (!why) return;
-        this.loadReason = why;
+        // A re-allocation has set it already (from its own version); an SLO or capacity trigger holds from now.
+        if (this.reallocatedFor !== why) this.loadReason = { reason: why, from: doc.version };
+        this.reallocatedFor = undefined;
         // An SLO violation changes no input: forget the last key so that the planner runs again.
         this.plannedKey = '';
       })
@@ -167,7 +182,8 @@ export class LeaderWork {
     const key = JSON.stringify(parts);
     if (key === this.plannedKey) return;
     const started = this.now();
-    const reason = this.loadReason ?? planInputReason(this.plannedParts, parts);
+    const load = this.loadReason && doc.version >= this.loadReason.from ? this.loadReason.reason : undefined;
+    const reason = load ?? planInputReason(this.plannedParts, parts);
     let plan: Plan;
     try {
       plan = { ...planner(doc, nodes, doc.plan), reason };
@@ -194,9 +210,9 @@ export class LeaderWork {
     if (outcome === 'conflict') return;
     this.plannedKey = key;
     this.plannedParts = parts;
-    this.loadReason = undefined;
+    if (load) this.loadReason = undefined;
     if (outcome === 'same') {
-      if (reason.startsWith('load:')) this.log.info({ reason }, 're-planned on load: the plan stays as it is');
+      if (/^(load|capacity):/.test(reason)) this.log.info({ reason }, 're-planned on load: the plan stays as it is');
       return;
     }
     this.log.info(

@@ -6,8 +6,11 @@
  * trigger (domain/planning/load-trigger.ts) on them. An `auto` rate whose
  * arrival left its band gets its new allocation written to the document
  * (which re-plans it; a box alone stores it and plans, through the
- * control); a sustained SLO violation asks for a re-plan. Either
- * way the reason is handed to the next plan.
+ * control); a sustained SLO violation asks for a re-plan, and so does a
+ * replica that stays saturated while serving less than its profile's fps at
+ * its share (domain/planning/capacity-trigger.ts, over the replicas' served
+ * rates and busy time). Each way the reason is handed to the next plan and
+ * announced (an event naming the trigger).
  */
 import type { MeasuredView } from '../domain/routing/deployment-stats.js';
 import {
@@ -17,6 +20,15 @@ import {
   type LoadMeasure,
   type LoadTriggerConfig,
 } from '../domain/planning/load-trigger.js';
+import {
+  capacityDecisions,
+  DEFAULT_CAPACITY,
+  emptyCapacityState,
+  type CapacityConfig,
+  type ReplicaMeasure,
+} from '../domain/planning/capacity-trigger.js';
+import { DEFAULT_VARIANT } from '../domain/manifest.js';
+import { replicaName } from '../domain/replica-spec.js';
 import type { ClusterDocument, StoredDeployment } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { ClusterView } from './cluster-view.js';
@@ -26,18 +38,31 @@ export type MeasureLoad = (ds: readonly StoredDeployment[]) => Promise<ReadonlyM
 /** Stores new allocations of auto rates (by deployment name) for the next plan. */
 export type Reallocate = (fps: ReadonlyMap<string, number>, reason: string) => Promise<void>;
 
-/** In a cluster: the leader proposes the new allocations to the document (a re-plan follows). */
+/**
+ * In a cluster: the leader proposes the new allocations to the document (a
+ * re-plan follows); `proposed` hears the version the change will have, before
+ * it commits (so that the plan made on it can say why).
+ */
 export const proposeAllocations =
-  (view: Pick<ClusterView, 'propose'>): Reallocate =>
-  async (fps) => {
+  (view: Pick<ClusterView, 'propose'>, proposed?: (version: number, reason: string) => void): Reallocate =>
+  async (fps, reason) => {
     await view.propose((head, next) => {
       if (!head) return null;
       const deployments = head.data.deployments.map((d) =>
         fps.has(d.name) && d.maxFps !== undefined ? { ...d, fps: fps.get(d.name)! } : d,
       );
+      proposed?.(next, reason);
       return { data: { ...head.data, deployments, version: next } };
     });
   };
+
+/** What fired, for the event stream: `load` (an auto rate's band), `slo` or `capacity`. */
+export interface LoadTriggered {
+  trigger: 'load' | 'slo' | 'capacity';
+  /** The deployment (load, slo) or replica (capacity) it is about. */
+  subject: string;
+  reason: string;
+}
 
 export interface LoadWatchDeps {
   reallocate: Reallocate;
@@ -46,12 +71,45 @@ export interface LoadWatchDeps {
   now: () => number;
   everyMs?: number;
   trigger?: LoadTriggerConfig;
+  capacity?: CapacityConfig;
+  /** Told of every trigger that fired (the appliance publishes a `plan` event `trigger`). */
+  announce?: (t: LoadTriggered) => void;
+}
+
+/** Planned fps by replica name: the sum of the placements each replica serves. */
+export function plannedByReplica(doc: Pick<ClusterDocument, 'plan' | 'deployments'>): Map<string, number> {
+  const appOf = new Map(doc.deployments.map((d) => [d.name, d.app]));
+  const out = new Map<string, number>();
+  for (const p of doc.plan?.placements ?? []) {
+    const app = appOf.get(p.deployment);
+    if (!app) continue;
+    const name = replicaName(p.node, app, p.module, p.variant ?? DEFAULT_VARIANT, p.accelerator);
+    out.set(name, (out.get(name) ?? 0) + p.fps);
+  }
+  return out;
+}
+
+/** Each measured replica once (several deployments' views may show the same one) with its planned fps. */
+function replicaMeasures(view: ReadonlyMap<string, MeasuredView>, planned: ReadonlyMap<string, number>) {
+  const out = new Map<string, ReplicaMeasure>();
+  for (const v of view.values()) {
+    for (const r of v.replicas ?? []) {
+      const plannedFps = planned.get(r.replica);
+      if (plannedFps === undefined || out.has(r.replica)) continue;
+      out.set(r.replica, { replica: r.replica, node: r.node, plannedFps, servedFps: r.servedFps, busy: r.busy });
+    }
+  }
+  return [...out.values()];
 }
 
 export const LOAD_WATCH_EVERY_MS = 2000;
 
+/** What the appliance sets of a load watch: the trigger's timings (config `placement.load`) and the announcer. */
+export type LoadWatchTuning = Pick<LoadWatchDeps, 'trigger' | 'announce'>;
+
 export class LoadWatch {
   private state = emptyLoadTriggerState();
+  private capacity = emptyCapacityState();
   private lastAt = -Infinity;
   private view: ReadonlyMap<string, MeasuredView> = new Map();
 
@@ -82,12 +140,31 @@ export class LoadWatch {
     for (const [name, v] of this.view) {
       if (v.inputFps !== null) loads.set(name, { arrivalFps: v.inputFps, sloViolated: v.slo === 'violated' });
     }
-    const r = loadDecisions(this.state, targets, loads, this.deps.now(), this.deps.trigger ?? DEFAULT_LOAD_TRIGGER);
+    const trigger = this.deps.trigger ?? DEFAULT_LOAD_TRIGGER;
+    const r = loadDecisions(this.state, targets, loads, this.deps.now(), trigger);
     this.state = r.state;
-    if (!r.decisions.length) return undefined;
-    for (const d of r.decisions) this.deps.logger.info({ ...d }, d.reason);
+    const replicas = replicaMeasures(this.view, plannedByReplica(doc));
+    const c = capacityDecisions(
+      this.capacity,
+      replicas,
+      this.deps.now(),
+      trigger,
+      this.deps.capacity ?? DEFAULT_CAPACITY,
+    );
+    this.capacity = c.state;
+    if (!r.decisions.length && !c.decisions.length) return undefined;
+    const fired: LoadTriggered[] = [
+      ...r.decisions.map((d) => ({
+        trigger: d.kind === 'slo' ? ('slo' as const) : ('load' as const),
+        subject: d.deployment,
+        reason: d.reason,
+      })),
+      ...c.decisions.map((d) => ({ trigger: 'capacity' as const, subject: d.replica, reason: d.reason })),
+    ];
+    for (const d of [...r.decisions, ...c.decisions]) this.deps.logger.info({ ...d }, d.reason);
+    for (const f of fired) this.deps.announce?.(f);
     const fps = new Map(r.decisions.flatMap((d) => (d.fps !== undefined ? [[d.deployment, d.fps] as const] : [])));
-    const reason = r.decisions.map((d) => d.reason).join('; ');
+    const reason = fired.map((f) => f.reason).join('; ');
     if (fps.size) await this.deps.reallocate(fps, reason);
     return reason;
   }

@@ -108,6 +108,12 @@ export const statsAnswerSchema = z.object({
       offeredFps: z.number(),
       finishedFps: z.number(),
       latencies: z.array(z.number()).max(4096),
+      replicas: z
+        .record(
+          z.string(),
+          z.object({ node: z.string(), module: z.string(), servedFps: z.number(), busy: z.number().min(0).max(1) }),
+        )
+        .optional(),
     }),
   ),
 });

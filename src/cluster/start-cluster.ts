@@ -15,7 +15,7 @@ import type { ClusterStatus } from '../domain/cluster-status.js';
 import { DEFAULT_FAILURE_DETECTOR } from '../domain/membership/failure-detector.js';
 import { memberPlanner } from '../domain/planning/control-planners.js';
 import type { ClusterPlanner, Planner } from '../domain/planning/planner.js';
-import type { MeasureLoad } from './load-watch.js';
+import type { LoadWatchTuning, MeasureLoad } from './load-watch.js';
 import type { Assignment } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import { AssignmentFollower } from './assignment-follower.js';
@@ -40,6 +40,8 @@ export interface ClusterParts {
   planner: ClusterPlanner;
   /** The cluster's merged measurements per deployment, for the leader's load watch. */
   measure?: MeasureLoad;
+  /** The load trigger's timings and who hears of what fired. */
+  loadTuning?: LoadWatchTuning;
   /** More peer endpoints served under /v1/peer, signed like the rest (e.g. the router's). */
   peerHandlers?: Record<string, PeerHandler>;
 }
@@ -100,6 +102,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
     detector: { ...DEFAULT_FAILURE_DETECTOR, expireAfterMs: config.cluster.memberExpiry },
     planner: plan,
     measure: p.measure,
+    loadTuning: p.loadTuning,
   });
   const follower = new AssignmentFollower({
     nodeId: p.nodeId,

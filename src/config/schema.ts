@@ -132,6 +132,14 @@ export const configSchema = z.strictObject({
        * registry's, less those needing a solver.
        */
       strategy: placementStrategy.default('rim'),
+      /** Re-planning on measured load (src/domain/planning/load-trigger.ts): how long a trigger's condition
+       * must last, and how long after firing the same deployment or replica waits (test clusters shorten them). */
+      load: z
+        .strictObject({
+          sustain: durationMs.default(10_000),
+          cooldown: durationMs.default(30_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   profiling: z

@@ -4,7 +4,7 @@
  * rates are stored and planned through the control, with their reason.
  */
 import type { Store } from '../adapters/store.js';
-import { LOAD_WATCH_EVERY_MS, LoadWatch, type MeasureLoad } from '../cluster/load-watch.js';
+import { LOAD_WATCH_EVERY_MS, LoadWatch, type LoadWatchTuning, type MeasureLoad } from '../cluster/load-watch.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../sleep.js';
 import type { Control } from './control.js';
@@ -16,12 +16,14 @@ export async function aloneLoadWatch(
   logger: Logger,
   now: () => number,
   signal: AbortSignal,
+  tuning: LoadWatchTuning = {},
 ): Promise<void> {
   const watch = new LoadWatch({
     reallocate: async (fps, reason) => void (await control.reallocate(fps, reason)),
     measure: (ds) => measurements.measured(ds),
     logger,
     now,
+    ...tuning,
   });
   while (!signal.aborted) {
     await sleep(LOAD_WATCH_EVERY_MS, signal);

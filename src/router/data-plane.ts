@@ -110,7 +110,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     windows: () => {
       const now = deps.now();
       const out: Record<string, StatsWindow> = {};
-      for (const [name, s] of stats.entries()) out[name] = s.window(now);
+      for (const [name] of stats.entries()) out[name] = stats.window(name, now)!;
       return out;
     },
   };

@@ -2,7 +2,8 @@
  * One frame through one deployment: admission at the admitted rate, then the
  * DAG module by module (a module's output is the next one's request), each
  * call to one replica of the module picked by smooth weighted round-robin
- * over the planned fps shares, and the sinks' output back. A replica that
+ * over the planned fps shares (each call counted in the replica's load:
+ * served rate, busy time), and the sinks' output back. A replica that
  * refuses the connection or answers 5xx is replaced by another of the same
  * module once, if the deadline leaves time. Outcomes and latencies go to
  * RouterStats; nothing is logged or published per frame.
@@ -227,8 +228,14 @@ export class FrameRouter {
           `frame ${h.frameId} of "${h.deployment}" missed its deadline before module ${t.module}` +
             (failure ? ` (${failure.message})` : ''),
         );
+      const ep = t.endpoints[i]!;
+      const load = this.deps.stats.replica(h.deployment, ep.replica, ep.node, t.module);
+      load.started(this.deps.now());
+      let answered = false;
       try {
-        return await this.deps.client.infer(t.endpoints[i]!, input, h, left);
+        const out = await this.deps.client.infer(ep, input, h, left);
+        answered = true;
+        return out;
       } catch (e) {
         if (!(e instanceof UpstreamError)) throw e;
         failure = e;
@@ -238,11 +245,13 @@ export class FrameRouter {
           );
         if (e.kind === 'status' && e.status! < 500)
           throw new ModuleRefusedError(`module ${t.module} refused frame ${h.frameId}: ${e.message}`);
-        if (e.kind === 'connect' && e.lost) this.deps.lost?.(t.endpoints[i]!.host, t.endpoints[i]!.port);
+        if (e.kind === 'connect' && e.lost) this.deps.lost?.(ep.host, ep.port);
         this.deps.directory.invalidate();
         // Another replica of the module if there is one, else the same one once more.
         const other = rr.pick(i);
         if (other >= 0) i = other;
+      } finally {
+        load.ended(this.deps.now(), answered);
       }
     }
     throw new NoReplicaError(

@@ -1,7 +1,9 @@
 /**
  * The router's measurements by deployment: what GET /v1/deployments shows as
  * `measured`, and the router's lines on /metrics (counters by outcome, a
- * latency histogram, the finish rate). Read at request or scrape time only.
+ * latency histogram, the finish rate); and by replica, its served rate and
+ * busy time (replica-load.ts), shown with each deployment that used it. Read
+ * at request or scrape time only.
  */
 import {
   DeploymentStats,
@@ -10,6 +12,8 @@ import {
   type MeasuredView,
   type StatsOptions,
 } from '../domain/routing/deployment-stats.js';
+import { ReplicaLoad, type ReplicaWindow } from '../domain/routing/replica-load.js';
+import type { StatsWindow } from '../domain/routing/stats-window.js';
 
 export interface RouterStatsSource {
   /** undefined: no frame seen for this deployment on this node. */
@@ -22,6 +26,7 @@ const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace
 
 export class RouterStats implements RouterStatsSource {
   private readonly byDeployment = new Map<string, DeploymentStats>();
+  private readonly byReplica = new Map<string, ReplicaLoad>();
 
   constructor(
     private readonly now: () => number,
@@ -37,6 +42,30 @@ export class RouterStats implements RouterStatsSource {
     return s;
   }
 
+  /** The load of replica `name` (on `node`, of `module`), and that `deployment` sends it frames. */
+  replica(deployment: string, name: string, node: string, module: string): ReplicaLoad {
+    let r = this.byReplica.get(name);
+    if (!r) {
+      r = new ReplicaLoad(node, module, this.opts.windowMs);
+      this.byReplica.set(name, r);
+    }
+    this.for(deployment).replicas.add(name);
+    return r;
+  }
+
+  /** This box's measurements of a deployment in the mergeable form, with the loads of its replicas active lately. */
+  window(name: string, now: number): StatsWindow | undefined {
+    const s = this.byDeployment.get(name);
+    if (!s) return undefined;
+    const w = s.window(now);
+    const replicas: Record<string, ReplicaWindow> = {};
+    for (const r of s.replicas) {
+      const load = this.byReplica.get(r);
+      if (load?.active(now)) replicas[r] = load.window(now);
+    }
+    return Object.keys(replicas).length ? { ...w, replicas } : w;
+  }
+
   /** The deployments this node has seen frames of, with their measurements. */
   entries(): IterableIterator<[string, DeploymentStats]> {
     return this.byDeployment.entries();
@@ -45,6 +74,8 @@ export class RouterStats implements RouterStatsSource {
   /** Forgets deployments no longer present. */
   retain(names: ReadonlySet<string>): void {
     for (const n of this.byDeployment.keys()) if (!names.has(n)) this.byDeployment.delete(n);
+    const used = new Set([...this.byDeployment.values()].flatMap((s) => [...s.replicas]));
+    for (const r of this.byReplica.keys()) if (!used.has(r)) this.byReplica.delete(r);
   }
 
   measured(d: { name: string; fps: number; latencyMs: number }): MeasuredView | undefined {

@@ -6,6 +6,7 @@
  */
 import { LatencyWindow } from './latency-window.js';
 import { RateWindow } from './rate-window.js';
+import type { ReplicaWindow } from './replica-load.js';
 import { sloState, type SloState } from './slo.js';
 
 /** How a frame ended. */
@@ -35,6 +36,13 @@ export interface StatsWindow {
   finishedFps: number;
   /** End-to-end latencies (ms) of the most recent finished frames. */
   latencies: number[];
+  /** The replicas this deployment's frames went to, by replica name: each one's whole load (replica-load.ts). */
+  replicas?: Record<string, ReplicaWindow>;
+}
+
+/** One replica's measured load as GET /v1/deployments/{name} shows it. */
+export interface MeasuredReplica extends ReplicaWindow {
+  replica: string;
 }
 
 export interface MeasuredView {
@@ -48,6 +56,8 @@ export interface MeasuredView {
   frames?: Record<FrameOutcome, number>;
   /** How many boxes' measurements this view merges. */
   boxes?: number;
+  /** Per replica its frames served per second and busy fraction over the window (all boxes' calls). */
+  replicas?: MeasuredReplica[];
 }
 
 export interface StatsOptions {
@@ -72,6 +82,8 @@ export class DeploymentStats {
   private readonly finished: RateWindow;
   private readonly offered: RateWindow;
   private readonly arrivals: RateWindow;
+  /** Names of the replicas its frames went to (RouterStats keeps their loads). */
+  readonly replicas = new Set<string>();
 
   constructor(opts: StatsOptions = {}) {
     this.latencies = new LatencyWindow(opts.latencySamples ?? 1024);

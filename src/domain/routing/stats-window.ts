@@ -1,11 +1,12 @@
 /**
  * One box's recent measurements of one deployment, in a form that merges
  * across boxes (what a box answers on the peer API), and the merge: counts
- * and rates add; percentiles come from the union of the boxes' latency
+ * and rates add (per replica too: replica-load.ts); percentiles come from the union of the boxes' latency
  * samples (nearest rank), never from averaging the boxes' percentiles. Pure.
  */
 import { nearestRank } from './latency-window.js';
 import { OUTCOMES, type FrameOutcome, type MeasuredView, type StatsWindow } from './deployment-stats.js';
+import { mergeReplicaWindows, type ReplicaWindow } from './replica-load.js';
 import { sloState } from './slo.js';
 
 export type { StatsWindow } from './deployment-stats.js';
@@ -24,13 +25,17 @@ export function mergeWindows(windows: readonly StatsWindow[]): StatsWindow {
   let offeredFps = 0;
   let finishedFps = 0;
   const latencies: number[] = [];
+  const byReplica = new Map<string, ReplicaWindow[]>();
   for (const w of windows) {
     for (const o of OUTCOMES) counts[o] += w.counts[o] ?? 0;
     offeredFps += w.offeredFps;
     finishedFps += w.finishedFps;
     for (const l of w.latencies) latencies.push(l);
+    for (const [name, r] of Object.entries(w.replicas ?? {})) byReplica.set(name, [...(byReplica.get(name) ?? []), r]);
   }
-  return { counts, offeredFps, finishedFps, latencies };
+  const merged = { counts, offeredFps, finishedFps, latencies };
+  if (!byReplica.size) return merged;
+  return { ...merged, replicas: Object.fromEntries([...byReplica].map(([n, ws]) => [n, mergeReplicaWindows(ws)])) };
 }
 
 /** What GET /v1/deployments shows for a (merged) window, against the deployment's targets. */
@@ -52,6 +57,13 @@ export function viewOf(w: StatsWindow, target: { fps: number; latencyMs: number 
     }),
     frames: { ...w.counts },
     boxes,
+    ...(w.replicas
+      ? {
+          replicas: Object.entries(w.replicas)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([replica, r]) => ({ replica, ...r, servedFps: round(r.servedFps), busy: round(r.busy) })),
+        }
+      : {}),
   };
 }
 

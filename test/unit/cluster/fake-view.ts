@@ -10,6 +10,8 @@ export class FakeView implements ClusterView {
   /** Runs before a proposal sees the head (another change committing in between). */
   before?: (make: ChangeMaker<ClusterDocument>) => void;
   refuse?: (data: ClusterDocument) => boolean;
+  /** Awaited once a proposal has applied, before it resolves (a commit that takes a while). */
+  settle?: (data: ClusterDocument) => Promise<void>;
   constructor(doc: ClusterDocument) {
     this.head = { term: 1, index: 1, voters: ['n1'], data: doc };
   }
@@ -33,6 +35,8 @@ export class FakeView implements ClusterView {
     if (this.refuse?.(change.data)) return null;
     this.proposals.push(change.data);
     this.head = { ...this.head, index: this.head.index + 1, data: change.data };
-    return this.head;
+    const head = this.head;
+    await this.settle?.(change.data);
+    return head;
   }
 }

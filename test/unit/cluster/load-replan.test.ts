@@ -93,6 +93,25 @@ test('an auto rate whose arrival falls below 0.8× re-allocates after 10 s and r
   }
 });
 
+test('the plan made on a re-allocation says why even when it is made before the proposal resolves', async () => {
+  const l = leader(() => 6.3);
+  // The re-allocation's proposal resolves only once the leader has planned on it (a slow commit).
+  l.v.settle = async (data) => {
+    if (data.deployments[0]!.fps !== 7 || data.plan?.placements[0]?.fps === 7) return;
+    await until('a plan on the re-allocated document', () => l.v.newestDoc().plan?.placements[0]?.fps === 7, 3000);
+  };
+  try {
+    await until('the first plan', () => l.v.newestDoc().plan, 3000);
+    for (let i = 0; i < 5; i++) await l.step();
+    const d = await until('the re-plan', () =>
+      l.v.newestDoc().plan?.placements[0]?.fps === 7 ? l.v.newestDoc() : undefined,
+    );
+    assert.match(d.plan!.reason!, /^load: cam arrival 6.3 fps below 0.8×/);
+  } finally {
+    l.stop();
+  }
+});
+
 test('a steady load at 0.95 of the allocation re-plans nothing for 10 minutes', async () => {
   const l = leader(() => 19);
   try {

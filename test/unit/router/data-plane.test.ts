@@ -200,6 +200,18 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     assert.equal(trails.filter((t) => t === 'F>a>b2>c').length, 10);
   });
 
+  it('measures each replica: its served rate follows its share, busy time is time with a call in flight', async () => {
+    for (let i = 0; i < 40; i++) assert.equal((await send('cam')).status, 200);
+    const reps = dp.report.windows().cam!.replicas!;
+    const of = (module: string) => Object.values(reps).filter((r) => r.module === module);
+    const [b, b2] = [of('b').sort((x, y) => y.servedFps - x.servedFps)[0]!, of('b').at(-1)!];
+    assert.equal(of('b').length, 2, JSON.stringify(reps));
+    assert.ok(b.servedFps > 2.5 * b2.servedFps, `3 of 4 frames to one b (${b.servedFps} vs ${b2.servedFps})`);
+    for (const r of Object.values(reps)) assert.ok(r.busy > 0 && r.busy <= 1, JSON.stringify(r));
+    const [a, c] = [of('a')[0]!.servedFps, of('c')[0]!.servedFps];
+    assert.ok(Math.abs(a - c) < 0.05 * a, `a and c serve every frame (${a}, ${c})`);
+  });
+
   it('joins a diamond: the join gets its inputs as JSON by module; several sinks answer as one object', async () => {
     const r = await send('dia', 'X');
     assert.equal(r.status, 200);

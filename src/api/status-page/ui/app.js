@@ -81,6 +81,11 @@ function drawTables() {
     'nodes',
   );
   const replicas = nodes.flatMap((n) => (n.replicas || []).map((r) => ({ ...r, node: n.id })));
+  // Served fps and busy time as the routers measure them (GET /v1/deployments/{name}: measured.replicas).
+  const load = new Map(
+    (state.deployments || []).flatMap((d) => ((d.measured && d.measured.replicas) || []).map((m) => [m.replica, m])),
+  );
+  const measured = (r, f) => (load.has(r.name) ? f(load.get(r.name)) : '–');
   $('replicas').innerHTML = table(
     replicas,
     [
@@ -89,6 +94,8 @@ function drawTables() {
       ['accelerator', (r) => esc(r.accelerator)],
       ['state', (r) => pill(r.state)],
       ['restarts', (r) => esc(r.restarts)],
+      ['served fps', (r) => measured(r, (m) => num(m.servedFps))],
+      ['busy', (r) => measured(r, (m) => Math.round(m.busy * 100) + '%')],
     ],
     'no replicas',
     'replicas',
