@@ -33,7 +33,8 @@ import { NodeSupervisor } from './supervisor/node-supervisor.js';
 import { createDataPlane, type DataPlaneReport } from './router/data-plane.js';
 import { ClusterMeasurements } from './router/cluster-measurements.js';
 import { aloneLoadWatch } from './control/alone-load-watch.js';
-import { routerPeerHandlers } from './router/router-peer-api.js';
+import { PeerHop } from './router/replica-hop.js';
+import { routerPeerHandlers, routerPeerRawRoutes } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
 import { limitConnections } from './http/connection-limits.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
@@ -164,6 +165,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     measure: async (ds) => (routerRef.measurements ? routerRef.measurements.measured(ds) : new Map()),
     logger: componentLogger(root, 'cluster'),
     peerHandlers: routerPeerHandlers(() => routerRef.report),
+    peerRaw: routerPeerRawRoutes(() => routerRef.report),
   });
   if (cluster) {
     const node = cluster.node;
@@ -236,6 +238,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     logger: componentLogger(root, 'router'),
     now,
     peers: cluster?.client,
+    ...(cluster ? { hop: new PeerHop({ nodeId, signer: cluster.signer, now }) } : {}),
   });
   routerRef.report = dataPlane.report;
   // A committed change (a member suspect or dead, a new plan) reaches the router with the next frame.
