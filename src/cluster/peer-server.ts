@@ -54,6 +54,8 @@ export interface PeerRouterOptions {
    */
   isKnownPeer?: (id: string) => boolean;
   limits?: Partial<typeof PEER_LIMITS>;
+  /** Told the source address of each refused request (repeat offenders are then cut off at accept). */
+  onRefused?: (address: string) => void;
   /**
    * Routes whose body is bytes, not JSON (the router's frame hop), keyed like
    * `handlers`, each with its body limit; members only, read within their own
@@ -87,6 +89,7 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
   const refuse = (req: Request, res: Response, status: number, code: string, reason: string) => {
     const peer = String(req.headers[PEER_HEADERS.node] ?? 'unknown').slice(0, 64);
     refusals.refused(remoteIp(req), { peer, path: req.originalUrl.slice(0, 128), reason });
+    opts.onRefused?.(remoteIp(req));
     refuseJson(req, res, status, { error: { code, message: `peer request refused: ${reason}` } });
   };
   // Headers first: nothing unsigned, stale, malformed or from an unknown node gets its body read.

@@ -44,6 +44,8 @@ export interface ClusterParts {
   peerHandlers?: Record<string, PeerHandler>;
   /** Peer endpoints whose bodies are bytes (the router's frame hop), each with its body limit. */
   peerRaw?: Record<string, { handler: PeerHandler; maxBytes: number }>;
+  /** Told the source address of each refused peer request (refusal-cooldown.ts). */
+  onPeerRefused?: (address: string) => void;
 }
 
 export interface Cluster {
@@ -125,6 +127,7 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
       logger,
       handlers: { ...node.handlers(), ...p.peerHandlers },
       ...(p.peerRaw ? { raw: p.peerRaw } : {}),
+      ...(p.onPeerRefused ? { onRefused: p.onPeerRefused } : {}),
       isKnownPeer: (id) => node.knowsPeer(id),
     }),
     client,

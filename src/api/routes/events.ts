@@ -23,6 +23,7 @@ export function eventRoutes(deps: ApiDeps, open: Set<Response>): Router {
       const which = open.size >= limits.total ? `${limits.total} in all` : `${limits.perClient} per client`;
       const message = `too many open event streams (at most ${which}): retry later`;
       refuseJson(req, res, 503, { error: { code: 'busy', message } }, { 'retry-after': 5 });
+      deps.cooldown?.refused(client);
       return;
     }
     perClient.set(client, mine + 1);
