@@ -298,7 +298,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
       res.end(alive);
       return;
     }
-    if (!dataPlane.intercept(req, res)) outer(req, res);
+    if (!api.refuseEarly(req, res) && !dataPlane.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 5000;
   limitConnections(server, {}, cooldown);

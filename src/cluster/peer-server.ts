@@ -54,7 +54,10 @@ export interface PeerRouterOptions {
    */
   isKnownPeer?: (id: string) => boolean;
   limits?: Partial<typeof PEER_LIMITS>;
-  /** Told the source address of each refused request (repeat offenders are then cut off at accept). */
+  /**
+   * Told the source address of each request refused for lacking the token (unsigned, malformed or
+   * badly signed): repeat offenders are then cut off at accept.
+   */
   onRefused?: (address: string) => void;
   /**
    * Routes whose body is bytes, not JSON (the router's frame hop), keyed like
@@ -65,6 +68,9 @@ export interface PeerRouterOptions {
 }
 
 export const PEER_BASE = '/v1/peer';
+
+/** Refusals that count towards an address's cool-down: no holder of the cluster token sends these. */
+const HOSTILE = /^(not signed|malformed signature headers|bad signature)/;
 
 /** Routes a node that is not yet a member may call (it introduces itself or asks to join). */
 const OPEN_ROUTES = new Set(['POST /hello', 'POST /join']);
@@ -89,7 +95,8 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
   const refuse = (req: Request, res: Response, status: number, code: string, reason: string) => {
     const peer = String(req.headers[PEER_HEADERS.node] ?? 'unknown').slice(0, 64);
     refusals.refused(remoteIp(req), { peer, path: req.originalUrl.slice(0, 128), reason });
-    opts.onRefused?.(remoteIp(req));
+    // Only what no member of this cluster sends: a stale clock, a replay or a retired member is not cut off.
+    if (HOSTILE.test(reason)) opts.onRefused?.(remoteIp(req));
     refuseJson(req, res, status, { error: { code, message: `peer request refused: ${reason}` } });
   };
   // Headers first: nothing unsigned, stale, malformed or from an unknown node gets its body read.

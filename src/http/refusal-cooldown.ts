@@ -8,7 +8,7 @@
  * (`/healthz` among them) do not queue behind thousands of full refusals.
  * The table of addresses is bounded; past it, new addresses are not tracked.
  */
-export const COOLDOWN = { refusals: 8, windowMs: 1000, blockMs: 2000, maxAddresses: 4096 };
+export const COOLDOWN = { refusals: 5, windowMs: 5000, blockMs: 5000, maxAddresses: 4096 };
 
 interface Entry {
   windowStart: number;

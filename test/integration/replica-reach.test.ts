@@ -60,7 +60,7 @@ describe('replicas unreachable from the LAN, frames through any box', { timeout:
   /** A script printing, per [url, method], "answered <status>" or "failed <code>", one line each. */
   const calls = (targets: [string, string][]) =>
     `(async()=>{for(const [u,m] of ${JSON.stringify(targets)}){try{` +
-    `const r=await fetch(u,{method:m,signal:AbortSignal.timeout(3000)});console.log('answered '+r.status)}` +
+    `const r=await fetch(u,{method:m,signal:AbortSignal.timeout(10000)});console.log('answered '+r.status)}` +
     `catch(e){console.log('failed '+(e.cause?.code||e.name))}}})()`;
 
   before(async () => {
