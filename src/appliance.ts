@@ -35,9 +35,11 @@ import { ClusterMeasurements } from './router/cluster-measurements.js';
 import { aloneLoadWatch } from './control/alone-load-watch.js';
 import type { LoadWatchTuning } from './cluster/load-watch.js';
 import { DEFAULT_LOAD_TRIGGER } from './domain/planning/load-trigger.js';
-import { routerPeerHandlers } from './router/router-peer-api.js';
+import { PeerHop } from './router/replica-hop.js';
+import { routerPeerHandlers, routerPeerRawRoutes } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
 import { limitConnections } from './http/connection-limits.js';
+import { RefusalCooldown } from './http/refusal-cooldown.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
 /** The node supervisor as the root drives it (src/supervisor's NodeSupervisor). */
@@ -163,6 +165,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     },
     announce: (t) => events.publish('plan', 'trigger', t),
   };
+  // Addresses refused again and again (event streams past their caps, bad peer signatures) are cut off at accept.
+  const cooldown = new RefusalCooldown();
   const cluster = createCluster({
     config,
     nodeId,
@@ -176,6 +180,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     loadTuning,
     logger: componentLogger(root, 'cluster'),
     peerHandlers: routerPeerHandlers(() => routerRef.report),
+    peerRaw: routerPeerRawRoutes(() => routerRef.report),
+    onPeerRefused: (address) => cooldown.refused(address),
   });
   if (cluster) {
     const node = cluster.node;
@@ -248,6 +254,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     logger: componentLogger(root, 'router'),
     now,
     peers: cluster?.client,
+    ...(cluster ? { hop: new PeerHop({ nodeId, signer: cluster.signer, now }) } : {}),
   });
   routerRef.report = dataPlane.report;
   // A committed change (a member suspect or dead, a new plan) reaches the router with the next frame.
@@ -282,6 +289,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
       now,
       ready: () => ready,
       cluster,
+      cooldown,
     },
     { ...parts.api, extraRoutes: [statusPageRoutes(), profilerRoutes(profiler), ...(parts.api?.extraRoutes ?? [])] },
   );
@@ -291,11 +299,21 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   if (cluster) outer.use(cluster.base, cluster.router);
   outer.use(api.app);
   // Frames are raw bytes of any type: the data plane takes them ahead of express and the API's JSON parser.
+  // Liveness is answered ahead of everything (no routing, no parsing, nothing logged): it stays cheap under floods.
+  const alive = JSON.stringify({ status: 'alive', node: nodeId });
   const server = createServer((req, res) => {
-    if (!dataPlane.intercept(req, res)) outer(req, res);
+    if (req.method === 'GET' && req.url === '/healthz') {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(alive),
+      });
+      res.end(alive);
+      return;
+    }
+    if (!api.refuseEarly(req, res) && !dataPlane.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 5000;
-  limitConnections(server);
+  limitConnections(server, {}, cooldown);
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;

@@ -33,10 +33,18 @@ export interface DockerEngineOptions extends DockerConnectionConfig {
   readonlyRootfs?: boolean;
 }
 
+/**
+ * The address a replica listens on (`RIM_HOST`): the box's loopback. Replicas
+ * share the box's network, so a module that binds this is unreachable from
+ * any other machine; other boxes reach it through the signed peer API.
+ */
+export const REPLICA_BIND_HOST = '127.0.0.1';
+
 /** The env a replica gets: its spec's env plus the module contract (docs/design.md). */
 export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
   const env: Record<string, string> = {
     ...spec.env,
+    RIM_HOST: REPLICA_BIND_HOST,
     RIM_PORT: String(spec.port),
     RIM_APP: spec.app,
     RIM_MODULE: spec.module,

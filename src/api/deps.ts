@@ -33,4 +33,6 @@ export interface ApiDeps {
   eventsKeepAliveMs?: number;
   /** Open event streams allowed, in all and per client address (EVENT_STREAM_LIMITS when unset). */
   eventStreams?: { total: number; perClient: number };
+  /** Told each refused event stream's client address (repeat offenders' connections are then closed at once). */
+  cooldown?: { refused(address: string): void };
 }

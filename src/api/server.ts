@@ -2,6 +2,7 @@
  * The appliance's one HTTP app: probes, the /v1 API, /metrics and the event
  * stream, behind the admin-token guard, with one JSON error handler.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type Response, type Router } from 'express';
 import { requireAdmin } from './auth.js';
 import type { ApiDeps } from './deps.js';
@@ -21,6 +22,8 @@ export interface Api {
   app: Express;
   /** Ends open event streams so that the server can close. */
   closeStreams(): void;
+  /** For the HTTP server's listener, ahead of express: answers what can be refused at once (true when it did). */
+  refuseEarly(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 export interface ApiOptions {
@@ -34,6 +37,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions = {}): Api {
   app.set('etag', false);
   const log = deps.logger;
   const streams = new Set<Response>();
+  const events = eventRoutes(deps, streams);
   const utilisation = new MeasuredUtilisation({
     engine: deps.engine,
     inventory: deps.inventory,
@@ -59,7 +63,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions = {}): Api {
   app.use(appRoutes(deps));
   app.use(deploymentRoutes(deps));
   app.use(planRoutes(deps));
-  app.use(eventRoutes(deps, streams));
+  app.use(events.router);
   app.use(metricsRoutes(deps, utilisation));
   for (const r of opts.extraRoutes ?? []) app.use(r);
 
@@ -72,5 +76,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions = {}): Api {
       for (const res of streams) res.end();
       streams.clear();
     },
+    refuseEarly: events.refuseEarly,
   };
 }

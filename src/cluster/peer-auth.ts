@@ -61,7 +61,7 @@ export class PeerSigner {
   }
 
   /** Headers for a request from `nodeId`. */
-  requestHeaders(method: string, path: string, nodeId: string, body: string, now: number): SignedHeaders {
+  requestHeaders(method: string, path: string, nodeId: string, body: string | Buffer, now: number): SignedHeaders {
     const nonce = randomBytes(12).toString('hex');
     return {
       [PEER_HEADERS.node]: nodeId,
@@ -72,7 +72,7 @@ export class PeerSigner {
   }
 
   /** The signature an answer carries: over its status, the request's nonce and the answer's body. */
-  responseSignature(status: number, requestNonce: string, nodeId: string, body: string): string {
+  responseSignature(status: number, requestNonce: string, nodeId: string, body: string | Buffer): string {
     return this.sign(canonical(`RESPONSE-${status}`, requestNonce, nodeId, 0, requestNonce, body));
   }
 }

@@ -21,12 +21,21 @@ export interface PeerRequest {
   from: string;
   /** The sender's address as this node sees it (remote ip). */
   remoteAddress: string;
+  /** The parsed JSON body; undefined on a raw route. */
   body: unknown;
+  /** The body's bytes (a raw route's payload). */
+  raw: Buffer;
+  /** The query string (signed with the path). */
+  query: URLSearchParams;
 }
 
 export interface PeerReply {
   status: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is, with its content type (a raw route's answer); signed like a JSON body. */
+  raw?: { body: Buffer; contentType: string };
+  headers?: Record<string, string>;
 }
 
 export type PeerHandler = (req: PeerRequest) => Promise<PeerReply> | PeerReply;
@@ -45,25 +54,49 @@ export interface PeerRouterOptions {
    */
   isKnownPeer?: (id: string) => boolean;
   limits?: Partial<typeof PEER_LIMITS>;
+  /**
+   * Told the source address of each request refused for lacking the token (unsigned, malformed or
+   * badly signed): repeat offenders are then cut off at accept.
+   */
+  onRefused?: (address: string) => void;
+  /**
+   * Routes whose body is bytes, not JSON (the router's frame hop), keyed like
+   * `handlers`, each with its body limit; members only, read within their own
+   * shared budget (`limits.rawBudgetBytes`).
+   */
+  raw?: Record<string, { handler: PeerHandler; maxBytes: number }>;
 }
 
 export const PEER_BASE = '/v1/peer';
+
+/** Refusals that count towards an address's cool-down: no holder of the cluster token sends these. */
+const HOSTILE = /^(not signed|malformed signature headers|bad signature)/;
 
 /** Routes a node that is not yet a member may call (it introduces itself or asks to join). */
 const OPEN_ROUTES = new Set(['POST /hello', 'POST /join']);
 
 /** Body limits: a hello or a join is small; raft entries and proposals carry cluster documents. */
-export const PEER_LIMITS = { openBytes: 64 * 1024, memberBytes: 4 * 1024 * 1024, budgetBytes: 16 * 1024 * 1024 };
+export const PEER_LIMITS = {
+  openBytes: 64 * 1024,
+  memberBytes: 4 * 1024 * 1024,
+  budgetBytes: 16 * 1024 * 1024,
+  /** Frames forwarded by other members' routers, all together. */
+  rawBudgetBytes: 64 * 1024 * 1024,
+};
 
 export function createPeerRouter(opts: PeerRouterOptions): Router {
   const r = Router();
   const verifier = new PeerVerifier(opts.signer);
   const limits = { ...PEER_LIMITS, ...opts.limits };
   const budget = new ByteBudget(limits.budgetBytes);
+  const rawBudget = new ByteBudget(limits.rawBudgetBytes);
+  const raw = opts.raw ?? {};
   const refusals = new RefusalLog(opts.logger, opts.now);
   const refuse = (req: Request, res: Response, status: number, code: string, reason: string) => {
     const peer = String(req.headers[PEER_HEADERS.node] ?? 'unknown').slice(0, 64);
     refusals.refused(remoteIp(req), { peer, path: req.originalUrl.slice(0, 128), reason });
+    // Only what no member of this cluster sends: a stale clock, a replay or a retired member is not cut off.
+    if (HOSTILE.test(reason)) opts.onRefused?.(remoteIp(req));
     refuseJson(req, res, status, { error: { code, message: `peer request refused: ${reason}` } });
   };
   // Headers first: nothing unsigned, stale, malformed or from an unknown node gets its body read.
@@ -78,7 +111,9 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
       res.locals.raw = rawBody(req);
       return next();
     }
-    readBody(req, open ? limits.openBytes : limits.memberBytes, budget, 'a peer request').then(
+    const route = raw[`${req.method} ${req.path}`];
+    const [limit, pool] = route ? [route.maxBytes, rawBudget] : [open ? limits.openBytes : limits.memberBytes, budget];
+    readBody(req, limit, pool, 'a peer request').then(
       (held) => {
         res.on('close', held.release);
         res.locals.raw = held.body;
@@ -99,17 +134,25 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
     }
     refuse(req, res, 401, 'unauthorized', verdict.reason);
   });
-  for (const [key, handler] of Object.entries(opts.handlers)) {
+  const routes = [
+    ...Object.entries(opts.handlers).map(([key, handler]) => ({ key, handler, json: true })),
+    ...Object.entries(raw).map(([key, { handler }]) => ({ key, handler, json: false })),
+  ];
+  for (const { key, handler, json } of routes) {
     const [method, path] = key.split(' ') as [string, string];
     const route = method === 'GET' ? r.get.bind(r) : r.post.bind(r);
     route(path, async (req: Request, res: Response) => {
       const peer = res.locals.peer as { nodeId: string; nonce: string };
+      const body = res.locals.raw as Buffer;
       let reply: PeerReply;
       try {
+        const q = req.originalUrl.indexOf('?');
         reply = await handler({
           from: peer.nodeId,
           remoteAddress: remoteIp(req),
-          body: jsonBody(res.locals.raw as Buffer),
+          body: json ? jsonBody(body) : undefined,
+          raw: body,
+          query: new URLSearchParams(q < 0 ? '' : req.originalUrl.slice(q + 1)),
         });
       } catch (e) {
         reply = toErrorResponse(e);
@@ -117,11 +160,13 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
           opts.logger.error({ err: e, peer: peer.nodeId, path: req.originalUrl }, 'peer request failed');
         }
       }
-      const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+      const text = reply.raw ? reply.raw.body : reply.body === undefined ? '' : JSON.stringify(reply.body);
       res.status(reply.status);
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       res.setHeader(PEER_HEADERS.node, opts.nodeId);
       res.setHeader(PEER_HEADERS.signature, opts.signer.responseSignature(reply.status, peer.nonce, opts.nodeId, text));
-      if (text) res.type('application/json').send(text);
+      if (reply.raw) res.setHeader('content-type', reply.raw.contentType).end(reply.raw.body);
+      else if (text) res.type('application/json').send(text);
       else res.end();
     });
   }

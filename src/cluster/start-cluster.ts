@@ -44,6 +44,10 @@ export interface ClusterParts {
   loadTuning?: LoadWatchTuning;
   /** More peer endpoints served under /v1/peer, signed like the rest (e.g. the router's). */
   peerHandlers?: Record<string, PeerHandler>;
+  /** Peer endpoints whose bodies are bytes (the router's frame hop), each with its body limit. */
+  peerRaw?: Record<string, { handler: PeerHandler; maxBytes: number }>;
+  /** Told the source address of each refused peer request (refusal-cooldown.ts). */
+  onPeerRefused?: (address: string) => void;
 }
 
 export interface Cluster {
@@ -56,6 +60,8 @@ export interface Cluster {
   router: Router;
   /** Signed calls to the other members' peer API. */
   client: PeerCaller;
+  /** Signs with the cluster token (the router's frame hop signs its own requests). */
+  signer: PeerSigner;
   base: string;
   status(): ClusterStatus;
   /** host:port at which the other boxes reach this box's API. */
@@ -123,9 +129,12 @@ export function createCluster(p: ClusterParts): Cluster | undefined {
       now: p.now,
       logger,
       handlers: { ...node.handlers(), ...p.peerHandlers },
+      ...(p.peerRaw ? { raw: p.peerRaw } : {}),
+      ...(p.onPeerRefused ? { onRefused: p.onPeerRefused } : {}),
       isKnownPeer: (id) => node.knowsPeer(id),
     }),
     client,
+    signer,
     base: PEER_BASE,
     status: () => node.status(),
     advertiseAddress: () => node.advertiseAddress,

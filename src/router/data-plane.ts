@@ -21,8 +21,9 @@ import { createFramesHandler, frameTarget } from './frames-http.js';
 import { HealthProber } from './health-prober.js';
 import { LiveReplicaDirectory } from './live-directory.js';
 import { MemberReplicas } from './member-replicas.js';
+import { remoteHealth, type HopTarget } from './replica-hop.js';
 import { RouterStats } from './router-stats.js';
-import { UpstreamClient } from './upstream-client.js';
+import { UpstreamClient, type RemoteInfer } from './upstream-client.js';
 
 export interface DataPlaneDeps {
   nodeId: string;
@@ -37,6 +38,8 @@ export interface DataPlaneDeps {
   maxFrameBytes?: number;
   /** The signed peer API's client (a cluster member): other members' replicas and arrival rates. */
   peers?: PeerCaller;
+  /** Frames to replicas of other members, through their peer API (replica-hop.ts's PeerHop). */
+  hop?: RemoteInfer;
   /** Health probing of replicas; `false` routes to every running replica unprobed (tests of other parts). */
   probe?: Partial<ProbeConfig> | false;
 }
@@ -45,6 +48,8 @@ export interface DataPlaneDeps {
 export interface DataPlaneReport {
   replicas(): { replicas: ReplicaStatus[]; arrivals: Record<string, number> };
   windows(): Record<string, StatsWindow>;
+  /** This box's replicas, for frames other members forward here (replica-hop.ts). */
+  hop: HopTarget;
 }
 
 export interface DataPlane {
@@ -65,14 +70,21 @@ export interface DataPlane {
 
 export function createDataPlane(deps: DataPlaneDeps): DataPlane {
   const stats = new RouterStats(deps.now);
-  const client = new UpstreamClient();
+  const client = new UpstreamClient(deps.hop ? { hop: deps.hop } : {});
   // The closures below run only once frames flow, after every const here is set.
   const invalidate = () => directory.invalidate();
   const remote = deps.peers
     ? new MemberReplicas({ peers: deps.peers, logger: deps.logger, now: deps.now, onUpdate: invalidate })
     : undefined;
   const prober =
-    deps.probe === false ? undefined : new HealthProber({ now: deps.now, onChange: invalidate, config: deps.probe });
+    deps.probe === false
+      ? undefined
+      : new HealthProber({
+          now: deps.now,
+          onChange: invalidate,
+          config: deps.probe,
+          ...(deps.peers ? { remote: remoteHealth(deps.peers) } : {}),
+        });
   const directory: LiveReplicaDirectory = new LiveReplicaDirectory({
     self: deps.nodeId,
     store: deps.store,
@@ -113,6 +125,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       for (const [name] of stats.entries()) out[name] = stats.window(name, now)!;
       return out;
     },
+    hop: { replicas: () => deps.supervisor.replicas(), client, now: deps.now },
   };
   const serveFrame = createFramesHandler({
     frames,

@@ -6,6 +6,8 @@
  * per frame); a change of health invalidates the directory. A replica that
  * no rebuild asked about for `idleAfterMs` is no longer probed, so an idle
  * router probes nothing. Memory: one entry per (replica, host, port) in use.
+ * A replica on another box is probed through that box's peer API (`remote`):
+ * replicas listen on their own box's loopback only.
  */
 import http from 'node:http';
 import {
@@ -20,8 +22,10 @@ import {
 
 interface Entry {
   key: string;
+  replica: string;
   host: string;
   port: number;
+  via?: string;
   state: ProbeState;
   wantedAt: number;
   timer?: NodeJS.Timeout;
@@ -35,6 +39,8 @@ export interface HealthProberOptions {
   /** Told when a replica enters or leaves rotation (the directory then rebuilds). */
   onChange: () => void;
   config?: Partial<ProbeConfig>;
+  /** Probes a replica of another box through its peer API (`via`: the member's address); without it, never ready. */
+  remote?: (via: string, replica: string, timeoutMs: number) => Promise<boolean>;
 }
 
 export class HealthProber {
@@ -47,7 +53,7 @@ export class HealthProber {
   }
 
   /** The replica's health now; the first ask starts probing it. */
-  health(replica: string, host: string, port: number): Health {
+  health(replica: string, host: string, port: number, via?: string): Health {
     const key = `${replica}@${host}:${port}`;
     let e = this.entries.get(key);
     if (!e) {
@@ -55,7 +61,17 @@ export class HealthProber {
       const first = new Promise<void>((r) => {
         settleFirst = r;
       });
-      e = { key, host, port, state: { health: 'unprobed', failures: 0 }, wantedAt: 0, first, settleFirst };
+      e = {
+        key,
+        replica,
+        host,
+        port,
+        via,
+        state: { health: 'unprobed', failures: 0 },
+        wantedAt: 0,
+        first,
+        settleFirst,
+      };
       this.entries.set(key, e);
       if (!this.closed) this.probe(e);
     }
@@ -108,7 +124,13 @@ export class HealthProber {
       this.entries.delete(e.key);
       return;
     }
-    void healthz(e.host, e.port, this.cfg.timeoutMs).then((ok) => {
+    const remote = this.opts.remote;
+    const probe = e.via
+      ? remote
+        ? remote(e.via, e.replica, this.cfg.timeoutMs).catch(() => false)
+        : Promise.resolve(false)
+      : healthz(e.host, e.port, this.cfg.timeoutMs);
+    void probe.then((ok) => {
       if (this.closed || this.entries.get(e.key) !== e) return;
       const before = e.state.health;
       e.state = afterProbe(e.state, ok, this.cfg);
@@ -120,7 +142,7 @@ export class HealthProber {
 }
 
 /** true when GET /healthz answers 2xx within `timeoutMs`. A fresh connection each time: a dead box shows. */
-function healthz(host: string, port: number, timeoutMs: number): Promise<boolean> {
+export function healthz(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = http.get({ host, port, path: '/healthz', agent: false, timeout: timeoutMs }, (res) => {
       res.resume();

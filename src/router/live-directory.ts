@@ -33,7 +33,7 @@ export interface DirectorySources {
   remote?: RemoteReplicas;
   /** The health prober: which replicas answer /healthz (without one, running replicas count as ready). */
   health?: {
-    health(replica: string, host: string, port: number): Health;
+    health(replica: string, host: string, port: number, via?: string): Health;
     firstAnswers(maxWaitMs: number): Promise<boolean>;
   };
   /** Rebuild at most this often under steady traffic (ms). */
@@ -125,7 +125,7 @@ export class LiveReplicaDirectory {
       self: this.src.self,
       doc,
       replicas,
-      ...(health ? { health: (r, h, p) => health.health(r, h, p) } : {}),
+      ...(health ? { health: (r, h, p, v) => health.health(r, h, p, v) } : {}),
     });
     this.builtAt = now;
     this.stale = false;

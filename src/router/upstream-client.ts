@@ -3,6 +3,10 @@
  * plain node:http with one keep-alive Agent per upstream host, so a frame
  * costs one pooled request and no fetch/undici machinery. The call ends at
  * the frame's deadline: the socket is destroyed, never left hanging.
+ *
+ * A replica on this box is called on loopback, where it listens; one on
+ * another box (an endpoint with `via`) through that box's signed peer API
+ * (replica-hop.ts), since replicas are not reachable from other machines.
  */
 import http from 'node:http';
 import type { Payload } from '../domain/routing/chain-plan.js';
@@ -38,21 +42,76 @@ export interface UpstreamOptions {
   maxResponseBytes?: number;
   /** Idle keep-alive sockets kept per upstream host. */
   maxFreeSockets?: number;
+  /** Calls replicas of other boxes through their peer API; without it such an endpoint fails to connect. */
+  hop?: RemoteInfer;
+}
+
+/** A call to a replica on another box (replica-hop.ts). */
+export interface RemoteInfer {
+  infer(ep: Endpoint, input: Payload, h: FrameHeaders, timeoutMs: number, client: UpstreamClient): Promise<Payload>;
+}
+
+/** What came back from one HTTP exchange. */
+export interface Exchanged {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
 }
 
 export class UpstreamClient {
   private readonly agents = new Map<string, http.Agent>();
-  private readonly maxResponseBytes: number;
+  readonly maxResponseBytes: number;
   private readonly maxFreeSockets: number;
 
-  constructor(opts: UpstreamOptions = {}) {
+  constructor(private readonly opts: UpstreamOptions = {}) {
     this.maxResponseBytes = opts.maxResponseBytes ?? 16 * 1024 * 1024;
     this.maxFreeSockets = opts.maxFreeSockets ?? 64;
   }
 
   /** POST /infer on `ep`; resolves with the output of a 2xx, rejects with an UpstreamError otherwise. */
-  infer(ep: Endpoint, input: Payload, h: FrameHeaders, timeoutMs: number): Promise<Payload> {
-    return new Promise<Payload>((resolve, reject) => {
+  async infer(ep: Endpoint, input: Payload, h: FrameHeaders, timeoutMs: number): Promise<Payload> {
+    if (ep.via) {
+      if (!this.opts.hop) throw new UpstreamError('connect', `${ep.replica} is on ${ep.node}: no peer hop configured`);
+      return this.opts.hop.infer(ep, input, h, timeoutMs, this);
+    }
+    const res = await this.exchange(
+      ep.host,
+      ep.port,
+      '/infer',
+      {
+        'content-type': input.contentType,
+        'rim-deployment': h.deployment,
+        'rim-frame-id': h.frameId,
+        'rim-deadline': String(h.deadline),
+      },
+      input.body,
+      timeoutMs,
+      ep.replica,
+    );
+    if (res.status >= 200 && res.status < 300) {
+      return { body: res.body, contentType: res.headers['content-type'] ?? 'application/octet-stream' };
+    }
+    throw new UpstreamError(
+      'status',
+      `${ep.replica} answered ${res.status}: ${res.body.subarray(0, 200).toString('utf8')}`,
+      res.status,
+    );
+  }
+
+  /**
+   * One POST over the pooled agent of `host`: the whole answer (up to
+   * `maxResponseBytes`), or an UpstreamError (connect, timeout, too-large).
+   */
+  exchange(
+    host: string,
+    port: number,
+    path: string,
+    headers: Record<string, string>,
+    body: Buffer,
+    timeoutMs: number,
+    who: string,
+  ): Promise<Exchanged> {
+    return new Promise<Exchanged>((resolve, reject) => {
       let settled = false;
       const fail = (e: UpstreamError) => {
         if (!settled) {
@@ -63,18 +122,12 @@ export class UpstreamClient {
       };
       const req = http.request(
         {
-          host: ep.host,
-          port: ep.port,
+          host,
+          port,
           method: 'POST',
-          path: '/infer',
-          agent: this.agentFor(ep.host),
-          headers: {
-            'content-type': input.contentType,
-            'content-length': input.body.length,
-            'rim-deployment': h.deployment,
-            'rim-frame-id': h.frameId,
-            'rim-deadline': h.deadline,
-          },
+          path,
+          agent: this.agentFor(host),
+          headers: { ...headers, 'content-length': body.length },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -83,7 +136,7 @@ export class UpstreamClient {
             size += c.length;
             if (size > this.maxResponseBytes) {
               req.destroy();
-              fail(new UpstreamError('too-large', `${ep.replica} answered more than ${this.maxResponseBytes} bytes`));
+              fail(new UpstreamError('too-large', `${who} answered more than ${this.maxResponseBytes} bytes`));
               return;
             }
             chunks.push(c);
@@ -92,26 +145,15 @@ export class UpstreamClient {
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            const status = res.statusCode ?? 0;
-            const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-            if (status >= 200 && status < 300) {
-              resolve({ body, contentType: res.headers['content-type'] ?? 'application/octet-stream' });
-            } else {
-              reject(
-                new UpstreamError(
-                  'status',
-                  `${ep.replica} answered ${status}: ${body.subarray(0, 200).toString('utf8')}`,
-                  status,
-                ),
-              );
-            }
+            const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all });
           });
-          res.on('error', (e) => fail(new UpstreamError('connect', `${ep.replica}: ${e.message}`)));
+          res.on('error', (e) => fail(new UpstreamError('connect', `${who}: ${e.message}`)));
         },
       );
       const timer = setTimeout(
         () => {
-          fail(new UpstreamError('timeout', `${ep.replica} did not answer within ${Math.round(timeoutMs)} ms`));
+          fail(new UpstreamError('timeout', `${who} did not answer within ${Math.round(timeoutMs)} ms`));
           req.destroy();
         },
         Math.max(0, timeoutMs),
@@ -120,13 +162,13 @@ export class UpstreamClient {
         fail(
           new UpstreamError(
             'connect',
-            `${ep.replica} at ${ep.host}:${ep.port}: ${e.code ?? e.message}`,
+            `${who} at ${host}:${port}: ${e.code ?? e.message}`,
             undefined,
             LOST.has(e.code ?? ''),
           ),
         ),
       );
-      req.end(input.body);
+      req.end(body);
     });
   }
 

@@ -3,28 +3,42 @@
  * JSON `data` line; a comment line keeps idle connections (and proxies) open.
  * Open streams are capped in all and per client address: each holds a
  * socket (a file handle) for as long as the client likes, so past the caps a
- * stream is refused with 503 and the connection closed.
+ * stream is refused with 503 and the connection closed. The refusal is
+ * also offered ahead of express (`refuseEarly`), so that a flood of refused
+ * streams costs no routing, body parsing or auth.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Response } from 'express';
+import { clientIp } from '../../http/refusal-cooldown.js';
 import { refuseJson } from '../../http/refuse-early.js';
 import type { ApiDeps } from '../deps.js';
 
 export const EVENT_STREAM_LIMITS = { total: 256, perClient: 8 };
 
-export function eventRoutes(deps: ApiDeps, open: Set<Response>): Router {
+export interface EventRoutes {
+  router: Router;
+  /** Refuses a stream request past the caps, with no express work; false when it is not one. */
+  refuseEarly(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export function eventRoutes(deps: ApiDeps, open: Set<Response>): EventRoutes {
   const r = Router();
   const limits = deps.eventStreams ?? EVENT_STREAM_LIMITS;
   const perClient = new Map<string, number>();
+  /** Refuses (and returns true) when `client` may not open one more stream. */
+  const refused = (req: IncomingMessage, res: ServerResponse, client: string): boolean => {
+    const mine = perClient.get(client) ?? 0;
+    if (open.size < limits.total && mine < limits.perClient) return false;
+    const which = open.size >= limits.total ? `${limits.total} in all` : `${limits.perClient} per client`;
+    const message = `too many open event streams (at most ${which}): retry later`;
+    refuseJson(req, res, 503, { error: { code: 'busy', message } }, { 'retry-after': 5 });
+    deps.cooldown?.refused(client);
+    return true;
+  };
   r.get('/v1/events', (req, res) => {
     const client = clientAddress(req);
+    if (refused(req, res, client)) return;
     const mine = perClient.get(client) ?? 0;
-    if (open.size >= limits.total || mine >= limits.perClient) {
-      const which = open.size >= limits.total ? `${limits.total} in all` : `${limits.perClient} per client`;
-      const message = `too many open event streams (at most ${which}): retry later`;
-      refuseJson(req, res, 503, { error: { code: 'busy', message } }, { 'retry-after': 5 });
-      return;
-    }
     perClient.set(client, mine + 1);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -54,10 +68,15 @@ export function eventRoutes(deps: ApiDeps, open: Set<Response>): Router {
     res.on('close', close);
     res.on('error', close);
   });
-  return r;
+  return {
+    router: r,
+    refuseEarly: (req, res) =>
+      req.method === 'GET' &&
+      (req.url === '/v1/events' || req.url?.startsWith('/v1/events?') === true) &&
+      refused(req, res, clientAddress(req)),
+  };
 }
 
 function clientAddress(req: IncomingMessage): string {
-  const ip = req.socket.remoteAddress ?? '';
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return clientIp(req.socket.remoteAddress);
 }

@@ -6,8 +6,9 @@
  *
  * A replica on this node answers on 127.0.0.1:<port> (replicas share the
  * node's network: host network, or the appliance's network namespace in a
- * test cluster); one on another node on that member's address host and the
- * replica's port, as that node reports it. Only replicas in rotation
+ * test cluster, and listen on its loopback only); one on another node is
+ * reached through that member's peer API (`via`: its address), which hands
+ * the call to the replica on its own loopback. Only replicas in rotation
  * (rotation.ts: running, on an alive member, /healthz answered) are
  * eligible; the others are named in `missing`, so that a 503 can say which
  * endpoint is lacking and why.
@@ -21,10 +22,13 @@ import { outOfRotation, type Health } from './rotation.js';
 export interface Endpoint {
   replica: string;
   node: string;
+  /** The replica's box: loopback for this node's, else the member's host (its replica-port key for health). */
   host: string;
   port: number;
   /** Planned fps of this deployment on this replica. */
   weight: number;
+  /** A replica on another node: that member's API address ("host:port"), whose peer API forwards the call. */
+  via?: string;
 }
 
 export interface ModuleTargets {
@@ -54,7 +58,7 @@ export interface DirectoryInput {
   /** Replica states by node id; a node missing here has not told us its replicas (their ports are unknown). */
   replicas: ReadonlyMap<string, readonly ReplicaStatus[]>;
   /** What the health prober knows of a replica at host:port; without it every running replica counts as ready. */
-  health?: (replica: string, host: string, port: number) => Health;
+  health?: (replica: string, host: string, port: number, via?: string) => Health;
 }
 
 export const LOOPBACK = '127.0.0.1';
@@ -132,11 +136,13 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
   private endpoint(replica: string, node: string, weight: number): Endpoint | string {
     const { self, doc } = this.input;
     let host = LOOPBACK;
+    let via: string | undefined;
     let memberState: Member['state'] | undefined;
     if (node !== self) {
       const member = doc.members.find((m) => m.id === node);
       if (!member) return `replica ${replica}: node ${node} is not a member (no address)`;
       host = hostOf(member.address);
+      via = member.address;
       memberState = member.state;
     }
     if (memberState !== undefined && memberState !== 'alive') {
@@ -148,8 +154,11 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
     if (!status) return `replica ${replica} on ${node}: not running there yet`;
     // Asked only of running replicas: the prober then probes these (and no others).
     const health =
-      status.state !== 'running' || !this.input.health ? 'ready' : this.input.health(replica, host, status.port);
+      status.state !== 'running' || !this.input.health ? 'ready' : this.input.health(replica, host, status.port, via);
     const why = outOfRotation({ replica, node, replicaState: status.state, memberState, health });
-    return why ?? { replica, node, host, port: status.port, weight };
+    if (why) return why;
+    return via
+      ? { replica, node, host, port: status.port, weight, via }
+      : { replica, node, host, port: status.port, weight };
   }
 }

@@ -84,8 +84,10 @@ test("network mode, memory limit and read-only root come from the adapter's opti
 });
 
 test("the module contract env is always Rim's", () => {
-  const env = replicaEnv({ ...cpu, env: { ...cpu.env, RIM_PORT: '1' } });
+  const env = replicaEnv({ ...cpu, env: { ...cpu.env, RIM_PORT: '1', RIM_HOST: '0.0.0.0' } });
   assert.equal(env.RIM_PORT, '17003');
+  // Replicas listen on the box's loopback only: other boxes reach them through the peer API.
+  assert.equal(env.RIM_HOST, '127.0.0.1');
   assert.equal(env.COST_MS, '4');
   assert.deepEqual([env.RIM_APP, env.RIM_MODULE, env.RIM_VARIANT], ['synthetic', 'decode', 'default']);
 });

@@ -28,15 +28,31 @@ function openStream(port: number, source: string): Promise<{ status: number; req
 
 describe('event streams are capped in all and per client address', { timeout: 10_000 }, () => {
   const open = new Set<Response>();
-  const deps = { nodeId: 'n1', events: new EventBus(Date.now), eventStreams: { total: 3, perClient: 2 } };
+  const refusedFrom: string[] = [];
+  const deps = {
+    nodeId: 'n1',
+    events: new EventBus(Date.now),
+    eventStreams: { total: 3, perClient: 2 },
+    cooldown: { refused: (a: string) => refusedFrom.push(a) },
+  };
   let server: http.Server;
   let port = 0;
   const held: http.ClientRequest[] = [];
+  /** Requests that reached express (the early refusal answers the others before it). */
+  let routed = 0;
 
   before(async () => {
     const app = express();
-    app.use(eventRoutes(deps as unknown as ApiDeps, open));
-    server = app.listen(0, '127.0.0.1');
+    const routes = eventRoutes(deps as unknown as ApiDeps, open);
+    app.use((_req, _res, next) => {
+      routed++;
+      next();
+    });
+    app.use(routes.router);
+    server = http.createServer((req, res) => {
+      if (!routes.refuseEarly(req, res)) app(req, res);
+    });
+    server.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     port = (server.address() as AddressInfo).port;
   });
@@ -57,6 +73,8 @@ describe('event streams are capped in all and per client address', { timeout: 10
     assert.equal(b1.status, 200);
     assert.equal((await openStream(port, '127.0.0.2')).status, 503, 'in all');
     assert.equal(open.size, 3);
+    assert.equal(routed, 3, 'the refusals were answered ahead of express');
+    assert.deepEqual(refusedFrom, ['127.0.0.1', '127.0.0.2'], 'each refusal is told to the cool-down');
   });
 
   it('a closed stream frees its slot', async () => {

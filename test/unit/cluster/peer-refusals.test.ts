@@ -32,6 +32,8 @@ describe('peer requests are refused before their body is read', { timeout: 10_00
   });
   const logger = createLogger({ level: 'info', destination });
   const handled: string[] = [];
+  /** Refusals told to the cool-down, by reason (the test's address is always 127.0.0.1). */
+  const cooled: string[] = [];
   const handler = (name: string) => () => {
     handled.push(name);
     return { status: 200, body: { ok: true } };
@@ -51,6 +53,7 @@ describe('peer requests are refused before their body is read', { timeout: 10_00
         isKnownPeer: (id) => id === 'n2',
         handlers: { 'POST /raft': handler('raft'), 'POST /hello': handler('hello') },
         limits: { openBytes: 1024, memberBytes: 4096 },
+        onRefused: (address) => cooled.push(address),
       }),
     );
     server = app.listen(0, '127.0.0.1');
@@ -102,6 +105,18 @@ describe('peer requests are refused before their body is read', { timeout: 10_00
 
   it('a timestamp outside the replay window: 401 unread', async () => {
     assert.equal((await open('/raft', signed('/raft', 'n2', '{}', NOW - 60_000), 1000)).status, 401);
+  });
+
+  it('only refusals no token holder causes count towards the cool-down', async () => {
+    cooled.length = 0;
+    await open('/raft', {}, 10);
+    assert.deepEqual(cooled, ['127.0.0.1'], 'unsigned');
+    const h = signed('/raft', 'n2');
+    await open('/raft', { ...h, [PEER_HEADERS.signature]: 'x'.repeat(64) }, 10);
+    assert.equal(cooled.length, 2, 'malformed');
+    await open('/raft', signed('/raft', 'n2', '{}', NOW - 60_000), 10);
+    await open('/raft', signed('/raft', 'retired'), 10);
+    assert.equal(cooled.length, 2, 'a stale clock or a retired member is refused, not cooled down');
   });
 
   it('a sender that is no known member: 401 unread on member routes, while /hello is open to it', async () => {

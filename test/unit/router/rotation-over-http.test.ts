@@ -14,6 +14,7 @@ import type { PeerCaller } from '../../../src/cluster/peer-client.js';
 import { replicaName } from '../../../src/domain/replica-spec.js';
 import type { ClusterDocument, ReplicaStatus } from '../../../src/domain/types.js';
 import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.js';
+import { directHop } from './direct-hop.js';
 import { app, deployment, doc, manifest, mod, replica } from '../domain/routing/fixtures.js';
 
 interface Module {
@@ -64,6 +65,7 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       logger: pino({ level: 'silent' }),
       now: () => Date.now() + skew,
       peers,
+      hop: directHop,
       probe: { notReadyEveryMs: 50, readyEveryMs: 200 },
     });
     const s = http.createServer((req, res) => {
@@ -144,7 +146,8 @@ describe('rotation over real HTTP', { timeout: 30_000 }, () => {
       call: async <T>() => ({
         status: 200,
         nodeId: 'n2',
-        body: { replicas: [replica(name, m.port)], arrivals: {} } as T,
+        // The same body answers the list and the replica's health through n2's peer API (`ok`).
+        body: { replicas: [replica(name, m.port)], arrivals: {}, ok: true } as T,
       }),
     };
     const send = await serve(cluster, [], peers);
