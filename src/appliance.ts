@@ -24,6 +24,7 @@ import type { Config } from './config/schema.js';
 import { clusterPlanner } from './domain/planning/cluster-planner.js';
 import { oneBoxPlanner } from './domain/planning/control-planners.js';
 import type { ClusterPlanner, Planner } from './domain/planning/planner.js';
+import { strategySwitch, type StrategySwitch } from './domain/planning/strategy-switch.js';
 import type { Assignment, ReplicaStatus } from './domain/types.js';
 import { componentLogger, createLogger, type Logger } from './log.js';
 import { sleep } from './sleep.js';
@@ -105,7 +106,14 @@ export interface RunningAppliance {
  * with it over itself.
  */
 export function placementPlanner(config: Config): ClusterPlanner {
-  return clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
+  return placementSwitch(config).planner;
+}
+
+/** The same, with its strategy switchable while the appliance runs (PUT /v1/plan/strategy). */
+export function placementSwitch(config: Config): StrategySwitch {
+  return strategySwitch({ strategy: config.placement.strategy, headroom: config.placement.headroom }, (o) =>
+    clusterPlanner(o),
+  );
 }
 
 export async function startAppliance(config: Config, parts: ApplianceParts): Promise<RunningAppliance> {
@@ -149,7 +157,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     events,
   );
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
-  const placement = placementPlanner(config);
+  const strategy = placementSwitch(config);
+  const placement = strategy.planner;
   // The router's peer endpoints read the data plane, built below (they answer only once the server listens).
   const routerRef: { report?: DataPlaneReport; measurements?: ClusterMeasurements } = {};
   const cluster = createCluster({
@@ -270,6 +279,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
       now,
       ready: () => ready,
       cluster,
+      placement: { strategy: strategy.strategy, setStrategy: strategy.set },
     },
     { ...parts.api, extraRoutes: [statusPageRoutes(), profilerRoutes(profiler), ...(parts.api?.extraRoutes ?? [])] },
   );
