@@ -28,7 +28,7 @@ const STRATEGY_COLOURS: Record<string, string> = { rim: '#d62728', nexus: '#1f77
 const LINE_COLOURS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const W = 440;
 const H = 280;
-const M = { l: 50, r: 14, t: 34, b: 46 };
+const M = { l: 50, r: 14, t: 40, b: 46 };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 function frame(title: string, x0: number, y0: number, maxY: number, yTicks: number[], xLabel: string) {
@@ -89,13 +89,12 @@ function bars(
     );
   });
   out.push(marker(sy(line.y), x0, line.label));
-  let ly = y0 + M.t;
+  let lx = x0 + M.l + 6;
   for (const s of input.strategies) {
-    out.push(
-      `<rect x="${x0 + M.l + 6}" y="${ly - 7}" width="9" height="9" fill="${STRATEGY_COLOURS[s.strategy] ?? '#888'}"/>`,
-    );
-    out.push(`<text x="${x0 + M.l + 19}" y="${ly + 1}" font-size="10">${esc(s.strategy)}</text>`);
-    ly += 12;
+    const colour = STRATEGY_COLOURS[s.strategy] ?? '#888';
+    out.push(`<rect x="${lx}" y="${y0 + 22}" width="9" height="9" fill="${colour}"/>`);
+    out.push(`<text x="${lx + 12}" y="${y0 + 30}" font-size="10">${esc(s.strategy)}</text>`);
+    lx += 52;
   }
   return out.join('\n');
 }

@@ -2,8 +2,11 @@
  * bench:testbed's cameras: every deployment played at its rate, open loop,
  * all at once, through one box's data plane, with `rim load`'s schedule and
  * player (src/cli/load). Each frame keeps when it left, so a run can be cut
- * into seconds around an event. A rate may step up mid-run.
+ * into seconds around an event. A rate may step up mid-run. The run also
+ * reports the generator's own event-loop lag (p99), which on a starved
+ * machine delays sends and answers alike.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { play } from '../../src/cli/load/play.js';
 import { sendTimes } from '../../src/cli/load/schedule.js';
 import type { BenchCluster } from './cluster.js';
@@ -34,7 +37,10 @@ export async function drive(
   box: string,
   streams: readonly Stream[],
   seconds: number,
-): Promise<Map<string, SentFrame[]>> {
+): Promise<{ frames: Map<string, SentFrame[]>; lagP99Ms: number }> {
+  // The generator's own event-loop lag: on a starved machine frames leave late and answers are read late.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const start = performance.now();
   const out = new Map<string, SentFrame[]>();
   await Promise.all(
@@ -54,5 +60,6 @@ export async function drive(
       });
     }),
   );
-  return out;
+  lag.disable();
+  return { frames: out, lagP99Ms: Math.round(lag.percentile(99) / 1e5) / 10 };
 }

@@ -182,10 +182,12 @@ async function experiment(c: BenchCluster): Promise<void> {
     const admitted = ds.filter((d) => d.state === 'admitted');
     await warmUp(c, entry, admitted);
     log(`${strategy}: ${admitted.length}/${ds.length} admitted; driving every deployment for ${WINDOW_S} s`);
-    const frames = await drive(c, entry, ds, WINDOW_S);
+    const { frames, lagP99Ms } = await drive(c, entry, ds, WINDOW_S);
     const rows = ds.map((d) => row(d, frames.get(d.deployment) ?? []));
-    runs.push({ strategy, plan: { strategy: plan.strategy, placements: plan.placements }, rows });
+    const busy = busyness(c);
+    runs.push({ strategy, plan: { strategy: plan.strategy, placements: plan.placements }, rows, lagP99Ms, ...busy });
     printRows(strategy, rows);
+    log(`${strategy}: generator lag p99 ${lagP99Ms} ms; ${busy.replicas} replicas, ${busy.profiling} profiling`);
     await undeployAll(c, entry);
   }
 
@@ -274,8 +276,17 @@ async function deployAll(c: BenchCluster, entry: string, ws: readonly WorkloadRo
     if (r.status !== 200 && r.status !== 201) throw new Error(`deploying ${w.name}: ${JSON.stringify(r.body)}`);
     out.push({ deployment: w.name, app: w.app, fps: w.fps, latencyMs: w.latencyMs, state: r.body.state });
   }
-  // The answers came as each was added; the plan after the last one says what holds.
-  const plan = await c.get<Plan>(entry, '/v1/plan');
+  // The answers came as each was added; the plan that covers them all says what holds.
+  const covers = (p: Plan) =>
+    out.every((d) => [...p.placements, ...p.rejected].some((x) => x.deployment === d.deployment));
+  const plan = await waitFor(
+    'a plan of every deployment',
+    async () => {
+      const p = await c.get<Plan>(entry, '/v1/plan');
+      return covers(p) && p;
+    },
+    30_000,
+  );
   for (const d of out) {
     const rej = plan.rejected.find((x) => x.deployment === d.deployment);
     d.state = rej ? 'rejected' : plan.placements.some((p) => p.deployment === d.deployment) ? 'admitted' : 'pending';
@@ -334,6 +345,12 @@ interface Row {
   reason?: string;
   sent: number;
   inTime: number;
+  /** Of the frames not in time: 200 after the target, 429 (over the admitted rate), 503, no answer, other. */
+  late: number;
+  rateLimited: number;
+  unavailable: number;
+  noAnswer: number;
+  other: number;
   finish: number | null;
   p99: number | null;
   met: boolean;
@@ -343,6 +360,20 @@ interface StrategyRun {
   strategy: string;
   plan: Pick<Plan, 'strategy' | 'placements'>;
   rows: Row[];
+  /** The load generator's event-loop lag over the window (p99, ms). */
+  lagP99Ms: number;
+  /** App replicas and profiling containers of the cluster running at the window's end. */
+  replicas: number;
+  profiling: number;
+}
+
+function busyness(c: BenchCluster): { replicas: number; profiling: number } {
+  const names = docker('ps', '--filter', 'label=rim.managed=true', '--format', '{{.Names}}').split('\n');
+  const mine = (n: string) => c.boxes.some((b) => n.includes(`${b}-`));
+  return {
+    replicas: names.filter((n) => mine(n) && !n.startsWith('rim-prof-')).length,
+    profiling: names.filter((n) => mine(n) && n.startsWith('rim-prof-')).length,
+  };
 }
 
 function row(d: Deployed, frames: readonly SentFrame[]): Row {
@@ -357,6 +388,11 @@ function row(d: Deployed, frames: readonly SentFrame[]): Row {
     ...(d.reason ? { reason: d.reason } : {}),
     sent: s.sent,
     inTime: s.inTime,
+    late: s.late,
+    rateLimited: s.rateLimited,
+    unavailable: s.unavailable,
+    noAnswer: s.noAnswer,
+    other: s.other,
     finish: s.finish,
     p99: s.latencyMs.p99 === null ? null : round(s.latencyMs.p99),
     met,
@@ -373,6 +409,10 @@ function printRows(strategy: string, rows: readonly Row[]): void {
       state: r.state,
       sent: r.sent,
       'in time': r.inTime,
+      late: r.late,
+      '429': r.rateLimited,
+      '503': r.unavailable,
+      'no answer': r.noAnswer,
       finish: r.finish,
       'p99 ms': r.p99,
       met: r.met,
@@ -390,6 +430,7 @@ interface EventResult {
   othersMoved: string[];
   replanS: number | null;
   replanReason?: string;
+  lagP99Ms?: number;
   /** The doubled deployment was rejected at its new rate (with this reason in replanReason). */
   subjectRejected?: boolean;
   note: string;
@@ -445,10 +486,11 @@ async function doubled(c: BenchCluster, entry: string, workload: readonly Worklo
     }
   })();
   log(`doubled: driving for ${STEP_AT_S + AFTER_STEP_S} s, ${DOUBLED}'s input doubles at ${STEP_AT_S} s`);
-  const frames = await drive(c, entry, streams, STEP_AT_S + AFTER_STEP_S);
+  const { frames, lagP99Ms } = await drive(c, entry, streams, STEP_AT_S + AFTER_STEP_S);
   await watch;
   const result = eventResult('doubled input', STEP_AT_S, STEP_AT_S + AFTER_STEP_S, ds, frames, before, after, DOUBLED);
   result.replanS = replanS;
+  result.lagP99Ms = lagP99Ms;
   if (reason) result.replanReason = reason;
   result.subjectRejected = rejected;
   printEvent(result);
@@ -488,7 +530,7 @@ function printEvent(r: EventResult): void {
   }
   console.table(rows);
   console.log(
-    `back within SLO (s after the event): ${JSON.stringify(r.backWithinSloS)}; ` +
+    `back within SLO (s after the event): ${JSON.stringify(r.backWithinSloS)}; generator lag p99 ${r.lagP99Ms} ms; ` +
       `re-planned after ${r.replanS ?? '-'} s; ` +
       `other deployments' replicas moved: ${r.othersMoved.length ? r.othersMoved.join(', ') : 'none'}`,
   );
@@ -525,10 +567,11 @@ async function boxKilled(c: BenchCluster, entry: string, ds: readonly Deployed[]
       AFTER_KILL_S * 1000,
     ).catch(() => undefined);
   })();
-  const frames = await drive(c, entry, ds, KILL_AT_S + AFTER_KILL_S);
+  const { frames, lagP99Ms } = await drive(c, entry, ds, KILL_AT_S + AFTER_KILL_S);
   await killer;
   const result = eventResult('box killed', KILL_AT_S, KILL_AT_S + AFTER_KILL_S, ds, frames, before, after);
   result.replanS = replanS;
+  result.lagP99Ms = lagP99Ms;
   // Deployments that lost nothing should not move; those still placed after are the ones that "still fit".
   result.othersMoved = result.othersMoved.filter((n) => !lost.includes(n));
   const stillFit = ds.map((d) => d.deployment).filter((n) => after.placements.some((p) => p.deployment === n));
@@ -569,9 +612,11 @@ function judge(runs: readonly StrategyRun[], adapt: EventResult, kill: EventResu
   out.push({
     target: `doubled stream back within SLO (or rejected with a reason) < 30 s, no other replicas moved`,
     measured:
-      `${back === null || back === undefined ? 'not back' : `${back} s`}` +
-      `${adapt.replanReason ? ` (re-planned after ${adapt.replanS} s: ${adapt.replanReason})` : ''}; ` +
-      `moved: ${adapt.othersMoved.join(', ') || 'none'}`,
+      (adapt.subjectRejected
+        ? `rejected at its doubled rate ${adapt.replanS} s after the step: ${adapt.replanReason}`
+        : `${typeof back === 'number' ? `back in ${back} s` : 'not back'}` +
+          `${adapt.replanS !== null ? ` (re-planned after ${adapt.replanS} s)` : ' (no re-plan)'}`) +
+      `; other deployments' replicas moved: ${adapt.othersMoved.join(', ') || 'none'}`,
     met: ((typeof back === 'number' && back < 30) || adapt.subjectRejected === true) && !adapt.othersMoved.length,
   });
   const slow = kill.stillFit.filter((n) => {

@@ -16,18 +16,37 @@ export interface Second {
   t: number;
   sent: number;
   inTime: number;
+  /** The others: 200 after the target, 429 (over the admitted rate), 503, no answer (or another status). */
+  late: number;
+  rateLimited: number;
+  unavailable: number;
+  noAnswer: number;
   /** inTime / sent; null when nothing left in that second. */
   finish: number | null;
 }
 
 /** Frames per second of sending time, over [0, seconds). */
 export function perSecond(frames: readonly SentFrame[], latencyMs: number, seconds: number): Second[] {
-  const out: Second[] = Array.from({ length: seconds }, (_, t) => ({ t, sent: 0, inTime: 0, finish: null }));
+  const out: Second[] = Array.from({ length: seconds }, (_, t) => ({
+    t,
+    sent: 0,
+    inTime: 0,
+    late: 0,
+    rateLimited: 0,
+    unavailable: 0,
+    noAnswer: 0,
+    finish: null,
+  }));
   for (const f of frames) {
     const s = out[Math.floor(f.atMs / 1000)];
     if (!s) continue;
     s.sent++;
-    if (f.status === 200 && f.ms <= latencyMs) s.inTime++;
+    if (f.status === 200) {
+      if (f.ms <= latencyMs) s.inTime++;
+      else s.late++;
+    } else if (f.status === 429) s.rateLimited++;
+    else if (f.status === 503) s.unavailable++;
+    else s.noAnswer++;
   }
   for (const s of out) s.finish = s.sent ? Math.round((s.inTime / s.sent) * 1000) / 1000 : null;
   return out;
