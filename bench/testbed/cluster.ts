@@ -68,7 +68,22 @@ export class BenchCluster {
     docker('kill', box, ...ids.split('\n').filter(Boolean));
   }
 
+  /**
+   * A request with the admin token. A change the cluster could not commit (503: leadership lost, no majority
+   * in time; or no answer) is sent again, up to 6 times a second apart: on a starved machine elections happen.
+   */
   async call<T>(box: string, method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<Answer<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.once<T>(box, method, path, body, timeoutMs).catch((e: Error) => ({
+        status: 0,
+        body: e.message as T,
+      }));
+      if ((r.status !== 503 && r.status !== 0) || attempt >= 6) return r;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+
+  private async once<T>(box: string, method: string, path: string, body: unknown, timeoutMs: number) {
     const r = await fetch(`${this.url(box)}${path}`, {
       method,
       signal: AbortSignal.timeout(timeoutMs),
@@ -82,7 +97,7 @@ export class BenchCluster {
     } catch {
       /* not JSON: keep the text */
     }
-    return { status: r.status, body: parsed as T };
+    return { status: r.status, body: parsed as T } as Answer<T>;
   }
 
   async get<T>(box: string, path: string): Promise<T> {

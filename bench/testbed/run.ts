@@ -261,7 +261,7 @@ async function profiled(c: BenchCluster, entry: string, manifests: Manifest[]): 
       );
       return wanted.every((w) => have.has(w)) && ps;
     },
-    360_000,
+    480_000,
   );
 }
 
@@ -297,7 +297,10 @@ async function deployAll(c: BenchCluster, entry: string, ws: readonly WorkloadRo
 
 async function undeployAll(c: BenchCluster, entry: string): Promise<void> {
   const ds = await c.get<{ name: string }[]>(entry, '/v1/deployments');
-  for (const d of ds) await c.call(entry, 'DELETE', `/v1/deployments/${d.name}`, undefined, 30_000);
+  for (const d of ds) {
+    const r = await c.call(entry, 'DELETE', `/v1/deployments/${d.name}`, undefined, 30_000);
+    if (r.status !== 200 && r.status !== 404) throw new Error(`undeploying ${d.name}: ${JSON.stringify(r.body)}`);
+  }
   const mine = () => c.boxes.flatMap((b) => replicasOn(b)).length;
   await waitFor('the replicas to stop', async () => mine() === 0, 60_000).catch(() => undefined);
 }
