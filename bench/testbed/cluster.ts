@@ -70,7 +70,7 @@ export class BenchCluster {
 
   /**
    * A request with the admin token. A change the cluster could not commit (503: leadership lost, no majority
-   * in time; or no answer) is sent again, up to 6 times a second apart: on a starved machine elections happen.
+   * in time; or no answer) is sent again, for about 30 s, a second apart: on a starved machine elections happen.
    */
   async call<T>(box: string, method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<Answer<T>> {
     for (let attempt = 1; ; attempt++) {
@@ -78,7 +78,7 @@ export class BenchCluster {
         status: 0,
         body: e.message as T,
       }));
-      if ((r.status !== 503 && r.status !== 0) || attempt >= 6) return r;
+      if ((r.status !== 503 && r.status !== 0) || attempt >= 30) return r;
       await new Promise((res) => setTimeout(res, 1000));
     }
   }
