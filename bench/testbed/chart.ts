@@ -33,7 +33,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 function frame(title: string, x0: number, y0: number, maxY: number, yTicks: number[], xLabel: string) {
   const sy = (y: number) => y0 + H - M.b - (Math.min(y, maxY) / maxY) * (H - M.t - M.b);
-  const out = [`<text x="${x0 + W / 2}" y="${y0 + 18}" text-anchor="middle" font-weight="bold">${esc(title)}</text>`];
+  const out = [`<text x="${x0 + W / 2}" y="${y0 + 16}" text-anchor="middle" font-weight="bold">${esc(title)}</text>`];
   for (const v of yTicks) {
     out.push(`<line x1="${x0 + M.l}" y1="${sy(v)}" x2="${x0 + W - M.r}" y2="${sy(v)}" stroke="#eee"/>`);
     out.push(`<text x="${x0 + M.l - 5}" y="${sy(v) + 3}" text-anchor="end" font-size="10">${v}</text>`);
@@ -92,8 +92,8 @@ function bars(
   let lx = x0 + M.l + 6;
   for (const s of input.strategies) {
     const colour = STRATEGY_COLOURS[s.strategy] ?? '#888';
-    out.push(`<rect x="${lx}" y="${y0 + 22}" width="9" height="9" fill="${colour}"/>`);
-    out.push(`<text x="${lx + 12}" y="${y0 + 30}" font-size="10">${esc(s.strategy)}</text>`);
+    out.push(`<rect x="${lx}" y="${y0 + 25}" width="9" height="9" fill="${colour}"/>`);
+    out.push(`<text x="${lx + 12}" y="${y0 + 33}" font-size="10">${esc(s.strategy)}</text>`);
     lx += 52;
   }
   return out.join('\n');
