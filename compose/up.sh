@@ -21,7 +21,8 @@
 # RIM_EXTRA_ENV (more "-e K=V" options for every box), RIM_LOG_LEVEL (info),
 # RIM_EMULATE_MODELS (comma-separated GPU models, one per box in turn, each an
 # emulated accelerator of RIM_EMULATE_CPUS cores; default
-# "RTX 2080 Ti,GTX 1080 Ti,GTX 1080" at 0.5; set it empty for CPU-only boxes),
+# "RTX 2080 Ti,GTX 1080 Ti,GTX 1080" at 0.5; set it empty for CPU-only boxes;
+# RIM_EMULATE_CPUS may also list one value per box in turn, "0.6,0.4,0.25"),
 # RIM_PROFILING (true: the leader profiles every app on every box's model, so
 # the plan is Rim's placement, not the stand-in; false turns it off).
 #
@@ -67,7 +68,7 @@ fi
 bash "$(dirname "$0")/mdns-rule.sh" add "$NET"
 
 IFS=, read -r -a models <<< "${RIM_EMULATE_MODELS-RTX 2080 Ti,GTX 1080 Ti,GTX 1080}"
-EMU_CPUS="${RIM_EMULATE_CPUS:-0.5}"
+IFS=, read -r -a emu_cpus <<< "${RIM_EMULATE_CPUS:-0.5}"
 
 peers=()
 for i in $(seq 1 "$BOXES"); do peers+=("\"$BASE.$((10 + i)):7878\""); done
@@ -79,7 +80,8 @@ for i in $(seq 1 "$BOXES"); do
   extra=()
   if [ ${#models[@]} -gt 0 ]; then
     model="${models[$(( (i - 1) % ${#models[@]} ))]}"
-    extra+=(-e "RIM_ACCELERATORS_EMULATE=[{\"model\":\"$model\",\"cpus\":$EMU_CPUS}]")
+    cpus="${emu_cpus[$(( (i - 1) % ${#emu_cpus[@]} ))]}"
+    extra+=(-e "RIM_ACCELERATORS_EMULATE=[{\"model\":\"$model\",\"cpus\":$cpus}]")
   fi
   if [ "${RIM_STATIC_PEERS:-0}" = 1 ]; then extra+=(-e "RIM_CLUSTER_DISCOVERY_PEERS=$PEERS"); fi
   # shellcheck disable=SC2206

@@ -24,6 +24,7 @@ import type { Config } from './config/schema.js';
 import { clusterPlanner } from './domain/planning/cluster-planner.js';
 import { oneBoxPlanner } from './domain/planning/control-planners.js';
 import type { ClusterPlanner, Planner } from './domain/planning/planner.js';
+import { strategySwitch, type StrategySwitch } from './domain/planning/strategy-switch.js';
 import type { Assignment, ReplicaStatus } from './domain/types.js';
 import { componentLogger, createLogger, type Logger } from './log.js';
 import { sleep } from './sleep.js';
@@ -109,7 +110,14 @@ export interface RunningAppliance {
  * with it over itself.
  */
 export function placementPlanner(config: Config): ClusterPlanner {
-  return clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
+  return placementSwitch(config).planner;
+}
+
+/** The same, with its strategy switchable while the appliance runs (PUT /v1/plan/strategy). */
+export function placementSwitch(config: Config): StrategySwitch {
+  return strategySwitch({ strategy: config.placement.strategy, headroom: config.placement.headroom }, (o) =>
+    clusterPlanner(o),
+  );
 }
 
 export async function startAppliance(config: Config, parts: ApplianceParts): Promise<RunningAppliance> {
@@ -153,7 +161,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     events,
   );
   // With a cluster token the boxes form one cluster: changes go through the leader, plans span every box.
-  const placement = placementPlanner(config);
+  const strategy = placementSwitch(config);
+  const placement = strategy.planner;
   // The router's peer endpoints read the data plane, built below (they answer only once the server listens).
   const routerRef: { report?: DataPlaneReport; measurements?: ClusterMeasurements } = {};
   // What fired a re-plan on load goes on the event stream as `plan` `trigger` (the plan that follows says it too).
@@ -290,6 +299,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
       ready: () => ready,
       cluster,
       cooldown,
+      placement: { strategy: strategy.strategy, setStrategy: strategy.set },
     },
     { ...parts.api, extraRoutes: [statusPageRoutes(), profilerRoutes(profiler), ...(parts.api?.extraRoutes ?? [])] },
   );

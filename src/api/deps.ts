@@ -29,6 +29,8 @@ export interface ApiDeps {
   ready: () => boolean;
   /** The cluster view (leader, term, members) when the appliance runs in a cluster. */
   cluster?: { status(): ClusterStatus; removeMember(id: string): Promise<unknown>; advertiseAddress?(): string };
+  /** This box's placement strategy, switchable while it runs (PUT /v1/plan/strategy); config's when absent. */
+  placement?: { strategy(): string; setStrategy(name: string): void };
   /** Keep-alive period of the event stream (ms). */
   eventsKeepAliveMs?: number;
   /** Open event streams allowed, in all and per client address (EVENT_STREAM_LIMITS when unset). */

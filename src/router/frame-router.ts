@@ -78,6 +78,13 @@ export class FrameRouter {
    */
   admit(name: string, arrival: number): AdmittedFrame {
     const route = this.deps.directory.route(name, arrival);
+    if (route.kind === 'rejected') {
+      // Still an arrival (refused, as over an admitted rate of 0): the leader's load trigger sees what comes,
+      // so an "auto" rate rejected at its maximum is brought down to what arrives and may then fit.
+      const stats = this.deps.stats.for(name);
+      stats.arrived(arrival);
+      stats.ended(arrival, 'rate-limited', 0);
+    }
     const routable = this.routable(name, route);
     const d = routable.deployment;
     const stats = this.deps.stats.for(name);

@@ -12,6 +12,11 @@
  * - Demand over the rate: shares are proportional to arrivals, with a
  *   floor (FLOOR_PART of fps split over the boxes) so that a box where a
  *   stream just started admits some frames and its arrivals get reported.
+ *   The floor comes out of the excess demand (at most the excess split over
+ *   the boxes): a camera at exactly its admitted rate, all of it arriving at
+ *   one box, measured a hair above the rate, keeps its whole rate instead of
+ *   losing the idle boxes' floors (it lost 2 × FLOOR_PART / 3 ≈ 6.7% of its
+ *   frames on 3 boxes).
  * - A box whose arrivals are unknown (no report yet, or a stale one) counts
  *   as receiving what this box receives: a box starts at about fps / boxes
  *   rather than at the full rate, so the total never starts N times over.
@@ -35,6 +40,6 @@ export function admissionShare(i: ShareInput): number {
   for (const a of i.others) sum += a === undefined ? i.own : Math.max(0, a);
   if (sum <= 0) return i.fps / boxes;
   if (sum <= i.fps) return i.own + (i.fps - sum) / boxes;
-  const floor = (FLOOR_PART * i.fps) / boxes;
+  const floor = Math.min((FLOOR_PART * i.fps) / boxes, (sum - i.fps) / boxes);
   return floor + ((i.fps - floor * boxes) * i.own) / sum;
 }

@@ -249,6 +249,9 @@ describe('data plane over real HTTP', { timeout: 30_000 }, () => {
     assert.deepEqual(await r409.json(), {
       error: { code: 'deployment-rejected', message: 'deployment "big" is rejected by the plan: no GPU left for b' },
     });
+    // A rejected deployment's frames still count as arrivals: an "auto" rate follows what arrives even then.
+    assert.ok(dp.stats.measured({ name: 'big', fps: 1, latencyMs: 1000 })!.inputFps! > 0);
+    assert.equal(dp.stats.measured({ name: 'nobody', fps: 1, latencyMs: 1000 }), undefined);
   });
 
   it('a replica answering 5xx is replaced by the other replica of its module; both failing gives 503', async () => {

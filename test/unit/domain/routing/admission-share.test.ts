@@ -26,6 +26,14 @@ describe('admission shares', () => {
     close(s[0]! - floor, 3 * (s[1]! - floor), 'proportional to arrivals above the floor');
   });
 
+  it('a camera at its admitted rate into one box keeps its rate when measured a hair above it', () => {
+    for (const over of [1.001, 1.005, 1.01]) {
+      const s = admissionShare({ fps: 4, own: 4 * over, others: [0, 0] });
+      assert.ok(s >= 0.99 * 4, `share ${s} at ${over}× the rate`);
+      close(s + 2 * admissionShare({ fps: 4, own: 0, others: [4 * over, 0] }), 4, 'total');
+    }
+  });
+
   it('equal arrivals over the rate: equal shares', () => {
     for (const s of shares(4, [8 / 3, 8 / 3, 8 / 3])) close(s, 4 / 3, 'share');
   });

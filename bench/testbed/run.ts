@@ -1,0 +1,650 @@
+/**
+ * npm run bench:testbed — the paper's experiment on a running cluster: the
+ * 3-box test cluster (compose/up.sh) with heterogeneous emulated
+ * accelerators and the profiler on, the sample apps registered (the
+ * synthetic 3-module DAG and the one-module no-op), then
+ *
+ *  1. for each strategy (rim, nexus, spread; switched on every box with
+ *     PUT /v1/plan/strategy): the same workload deployed at the load where
+ *     rim admits everything, every deployment driven at its rate for a fixed
+ *     window; per deployment the finish rate (frames answered within the
+ *     latency target / frames sent) and the client's p99;
+ *  2. with rim: one deployment's input doubles mid-run (its rate is "auto":
+ *     the leader's load trigger re-allocates and re-plans); finish rate per
+ *     second around the step, time until back within SLO, whether other
+ *     deployments' replicas moved;
+ *  3. with rim: one box (with its replicas) killed mid-run; the same.
+ *
+ * Prints a table, writes bench/results/testbed.json and testbed.svg, and
+ * removes the cluster (compose/down.sh) whatever happens, Ctrl-C included.
+ * Settings: RIM_PREFIX (rimbed), RIM_NET_BASE (10.213.33), BENCH_WINDOW_S
+ * (20), BENCH_REBUILD=1 (build the images even if they exist),
+ * RIM_TEST_IMAGE_TAG (the images' tag, rim-test).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { ensureImages, IMAGE_TAGS, type ImageName } from '../../test/support/images.js';
+import type { Plan, StoredProfile } from '../../src/domain/types.js';
+import type { Manifest } from '../../src/domain/manifest.js';
+import { BenchCluster, docker, waitFor } from './cluster.js';
+import { drive, type Stream } from './drive.js';
+import { backWithinSloS, finishOf, moved, perSecond, type Second, type SentFrame } from './series.js';
+import { chart } from './chart.js';
+
+const PREFIX = process.env.RIM_PREFIX || 'rimbed';
+const NET_BASE = process.env.RIM_NET_BASE || '10.213.33';
+const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 20);
+const STRATEGIES = ['rim', 'nexus', 'spread'];
+const MODELS = ['RTX 2080 Ti', 'GTX 1080 Ti', 'GTX 1080'];
+/** Emulated cores per box: three accelerators of different speed. */
+const CPUS = [0.6, 0.4, 0.25];
+/** Shorter profiler windows than the appliance's defaults, so profiling fits the bench's time. */
+const TUNING = {
+  windowMs: 300,
+  minSamples: 8,
+  openMinSamples: 5,
+  maxWindowMs: 1500,
+  stableWindows: 2,
+  stabilityPct: 20,
+  maxWindows: 3,
+  settleMs: 100,
+  warmupMs: 200,
+  maxRunMs: 60_000,
+};
+const APPS: { image: ImageName }[] = [{ image: 'synthetic' }, { image: 'noop' }];
+
+interface WorkloadRow {
+  name: string;
+  app: string;
+  /** At scale 1. */
+  fps: number;
+  latencyMs: number;
+}
+/** Two DAG streams (one of them doubles later) and two light one-module streams. */
+const WORKLOAD: WorkloadRow[] = [
+  { name: 'traffic', app: 'synthetic', fps: 4, latencyMs: 2000 },
+  { name: 'door', app: 'synthetic', fps: 2, latencyMs: 2000 },
+  { name: 'count', app: 'noop', fps: 8, latencyMs: 500 },
+  { name: 'audio', app: 'noop', fps: 4, latencyMs: 500 },
+];
+const DOUBLED = 'door';
+/** Scales of the workload tried, highest first: the first where rim admits everything is the bench's load. */
+const SCALES = [1, 0.75, 0.5, 0.35, 0.25, 0.15];
+const ENTRY = 0; // frames enter through the first box (never the one killed)
+const STEP_AT_S = 10;
+const AFTER_STEP_S = 40;
+const KILL_AT_S = 10;
+const AFTER_KILL_S = 30;
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const t0 = Date.now();
+const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+
+interface Deployed extends Stream {
+  app: string;
+  state: string;
+  reason?: string;
+}
+
+async function main(): Promise<void> {
+  const names: ImageName[] = ['base', 'synthetic', 'noop', 'appliance'];
+  const missing = names.filter((n) => {
+    try {
+      docker('image', 'inspect', IMAGE_TAGS[n]);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length || process.env.BENCH_REBUILD === '1') {
+    log(`building images (${missing.length ? missing.join(', ') : 'BENCH_REBUILD=1'}): images/build.sh`);
+    await ensureImages(names);
+  } else log(`images ${names.map((n) => IMAGE_TAGS[n]).join(', ')} present (BENCH_REBUILD=1 rebuilds them)`);
+
+  const c = new BenchCluster({
+    prefix: PREFIX,
+    netBase: NET_BASE,
+    image: IMAGE_TAGS.appliance,
+    models: MODELS,
+    cpus: CPUS,
+    profilingTuning: TUNING,
+  });
+  let cleaned = false;
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    log(`removing cluster ${PREFIX} (compose/down.sh)`);
+    try {
+      c.down();
+    } catch (e) {
+      console.error(`down.sh failed: ${(e as Error).message}`);
+    }
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+  try {
+    await experiment(c);
+  } finally {
+    cleanup();
+  }
+  log('done');
+}
+
+async function experiment(c: BenchCluster): Promise<void> {
+  const entry = c.boxes[ENTRY]!;
+  log(`cluster ${PREFIX}: ${c.boxes.length} boxes, ${MODELS.map((m, i) => `${m} (${CPUS[i]} cores)`).join(', ')}`);
+  c.up();
+  await waitFor(
+    'the cluster to form',
+    async () => {
+      const v = await c.get<{ leader: string | null; members: { state: string }[] }>(entry, '/v1/cluster');
+      return v.leader && v.members.length === c.boxes.length && v.members.every((m) => m.state === 'alive');
+    },
+    120_000,
+  );
+  const manifests: Manifest[] = [];
+  for (const a of APPS) {
+    const r = await c.call<{ manifest: Manifest }>(entry, 'POST', '/v1/apps', { image: IMAGE_TAGS[a.image] });
+    if (r.status !== 200 && r.status !== 201) throw new Error(`registering ${a.image}: ${JSON.stringify(r.body)}`);
+    manifests.push(r.body.manifest);
+  }
+  log(`registered ${manifests.map((m) => `${m.name} (${m.modules.map((x) => x.name).join(' → ')})`).join(', ')}`);
+  const profiles = await profiled(c, entry, manifests);
+  log(`profiled: ${profiles.length} profiles`);
+
+  // 1. The load where rim admits everything.
+  await setStrategy(c, 'rim');
+  let scale = SCALES[SCALES.length - 1]!;
+  let admittedAll = false;
+  for (const s of SCALES) {
+    const ds = await deployAll(c, entry, workloadAt(s));
+    const rejected = ds.filter((d) => d.state !== 'admitted');
+    log(`scale ${s}: rim admits ${ds.length - rejected.length}/${ds.length}`);
+    await undeployAll(c, entry);
+    scale = s;
+    if (!rejected.length) {
+      admittedAll = true;
+      break;
+    }
+  }
+  const workload = workloadAt(scale);
+  log(`workload at scale ${scale}: ${workload.map((w) => `${w.name} ${w.fps} fps/${w.latencyMs} ms`).join(', ')}`);
+
+  const runs: StrategyRun[] = [];
+  for (const strategy of STRATEGIES) {
+    await setStrategy(c, strategy);
+    const ds = await deployAll(c, entry, workload);
+    const plan = await c.get<Plan>(entry, '/v1/plan');
+    const admitted = ds.filter((d) => d.state === 'admitted');
+    await warmUp(c, entry, admitted);
+    log(`${strategy}: ${admitted.length}/${ds.length} admitted; driving every deployment for ${WINDOW_S} s`);
+    const { frames, lagP99Ms } = await drive(c, entry, ds, WINDOW_S);
+    const rows = ds.map((d) => row(d, frames.get(d.deployment) ?? []));
+    const busy = busyness(c);
+    runs.push({ strategy, plan: { strategy: plan.strategy, placements: plan.placements }, rows, lagP99Ms, ...busy });
+    printRows(strategy, rows);
+    log(`${strategy}: generator lag p99 ${lagP99Ms} ms; ${busy.replicas} replicas, ${busy.profiling} profiling`);
+    await undeployAll(c, entry);
+  }
+
+  // 2. With rim, the doubled input.
+  await setStrategy(c, 'rim');
+  const adapt = await doubled(c, entry, workload);
+  // 3. With rim, a box killed.
+  const failure = await boxKilled(c, entry, adapt.streams);
+
+  const targets = judge(runs, adapt.result, failure);
+  const result = {
+    at: new Date().toISOString(),
+    cluster: { boxes: c.boxes, models: MODELS, emulatedCores: CPUS, profilerTuning: TUNING },
+    windowS: WINDOW_S,
+    scale,
+    rimAdmitsEverything: admittedAll,
+    workload,
+    profiles: profiles.map((p) => ({
+      app: p.app,
+      module: p.module,
+      variant: p.variant ?? 'default',
+      accelerator: p.accelerator,
+      state: p.state,
+      maxFps: p.maxFps,
+      latencyMs: p.latencyMs,
+    })),
+    strategies: runs,
+    doubled: adapt.result,
+    boxKill: failure,
+    targets,
+    benchSeconds: Math.round((Date.now() - t0) / 1000),
+  };
+  console.log('\ntargets');
+  console.table(targets.map((t) => ({ target: t.target, measured: t.measured, met: t.met })));
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/testbed.json', `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync('bench/results/testbed.svg', chart(result));
+  log('wrote bench/results/testbed.json and bench/results/testbed.svg');
+}
+
+function workloadAt(scale: number): WorkloadRow[] {
+  return WORKLOAD.map((w) => ({ ...w, fps: Math.max(0.1, round(w.fps * scale)) }));
+}
+
+async function setStrategy(c: BenchCluster, strategy: string): Promise<void> {
+  for (const b of c.boxes) {
+    const r = await c.call(b, 'PUT', '/v1/plan/strategy', { strategy }).catch(() => undefined);
+    if (r && r.status !== 200) throw new Error(`PUT /v1/plan/strategy on ${b}: ${JSON.stringify(r.body)}`);
+  }
+}
+
+/** Waits until every module of every app has a profile (ok or failed) on every model it may run on. */
+async function profiled(c: BenchCluster, entry: string, manifests: Manifest[]): Promise<StoredProfile[]> {
+  const wanted: string[] = [];
+  for (const m of manifests) {
+    for (const mod of m.modules) {
+      const variants = ['default', ...(mod.variants ?? []).map((v) => v.name)];
+      const accs = mod.accelerator === 'gpu' ? MODELS : ['cpu'];
+      for (const v of variants) for (const a of accs) wanted.push(`${m.name}/${mod.name}/${v}@${a}`);
+    }
+  }
+  log(`profiling ${wanted.length} (module, variant, accelerator) on the boxes' own models`);
+  return waitFor(
+    'every profile',
+    async () => {
+      const ps = await c.get<StoredProfile[]>(entry, '/v1/profiles');
+      const have = new Set(
+        ps
+          .filter((p) => p.state !== 'stale')
+          .map((p) => `${p.app}/${p.module}/${p.variant ?? 'default'}@${p.accelerator}`),
+      );
+      return wanted.every((w) => have.has(w)) && ps;
+    },
+    480_000,
+  );
+}
+
+async function deployAll(c: BenchCluster, entry: string, ws: readonly WorkloadRow[], auto?: string) {
+  const out: Deployed[] = [];
+  for (const w of ws) {
+    const body =
+      w.name === auto
+        ? { name: w.name, app: w.app, fps: 'auto', maxFps: round(w.fps * 2), latencyMs: w.latencyMs }
+        : { name: w.name, app: w.app, fps: w.fps, latencyMs: w.latencyMs };
+    const r = await c.call<{ state: string; reason?: string }>(entry, 'POST', '/v1/deployments', body, 30_000);
+    if (r.status !== 200 && r.status !== 201) throw new Error(`deploying ${w.name}: ${JSON.stringify(r.body)}`);
+    out.push({ deployment: w.name, app: w.app, fps: w.fps, latencyMs: w.latencyMs, state: r.body.state });
+  }
+  // The answers came as each was added; the plan that covers them all says what holds.
+  const covers = (p: Plan) =>
+    out.every((d) => [...p.placements, ...p.rejected].some((x) => x.deployment === d.deployment));
+  const plan = await waitFor(
+    'a plan of every deployment',
+    async () => {
+      const p = await c.get<Plan>(entry, '/v1/plan');
+      return covers(p) && p;
+    },
+    30_000,
+  );
+  for (const d of out) {
+    const rej = plan.rejected.find((x) => x.deployment === d.deployment);
+    d.state = rej ? 'rejected' : plan.placements.some((p) => p.deployment === d.deployment) ? 'admitted' : 'pending';
+    if (rej) d.reason = rej.reason;
+  }
+  return out;
+}
+
+async function undeployAll(c: BenchCluster, entry: string): Promise<void> {
+  const ds = await c.get<{ name: string }[]>(entry, '/v1/deployments');
+  for (const d of ds) {
+    const r = await c.call(entry, 'DELETE', `/v1/deployments/${d.name}`, undefined, 30_000);
+    if (r.status !== 200 && r.status !== 404) throw new Error(`undeploying ${d.name}: ${JSON.stringify(r.body)}`);
+  }
+  const mine = () => c.boxes.flatMap((b) => replicasOn(b)).length;
+  await waitFor('the replicas to stop', async () => mine() === 0, 60_000).catch(() => undefined);
+}
+
+/** The running app replicas a box started (profiling containers excluded). */
+function replicasOn(box: string): string[] {
+  return docker(
+    'ps',
+    '--filter',
+    'label=rim.managed=true',
+    '--filter',
+    `label=rim.node=${box}`,
+    '--format',
+    '{{.Names}}',
+  )
+    .split('\n')
+    .filter((n) => n && !n.startsWith('rim-prof-'));
+}
+
+/** Until every admitted deployment has answered three frames in a row within its target (replicas up). */
+async function warmUp(c: BenchCluster, entry: string, ds: readonly Deployed[]): Promise<void> {
+  const FRAME = Buffer.alloc(16_384, 7);
+  await Promise.all(
+    ds.map(async (d) => {
+      let good = 0;
+      await waitFor(
+        `${d.deployment} to answer`,
+        async () => {
+          const r = await c.frame(entry, d.deployment, FRAME, d.latencyMs * 4);
+          good = r.status === 200 && r.ms <= d.latencyMs ? good + 1 : 0;
+          if (good < 3) await sleep(Math.max(100, 1000 / d.fps));
+          return good >= 3;
+        },
+        120_000,
+      ).catch(() => log(`warning: ${d.deployment} did not answer in time before the window`));
+    }),
+  );
+}
+
+interface Row {
+  deployment: string;
+  fps: number;
+  latencyMs: number;
+  state: string;
+  reason?: string;
+  sent: number;
+  inTime: number;
+  /** Of the frames not in time: 200 after the target, 429 (over the admitted rate), 503, no answer, other. */
+  late: number;
+  rateLimited: number;
+  unavailable: number;
+  noAnswer: number;
+  other: number;
+  finish: number | null;
+  p99: number | null;
+  met: boolean;
+}
+
+interface StrategyRun {
+  strategy: string;
+  plan: Pick<Plan, 'strategy' | 'placements'>;
+  rows: Row[];
+  /** The load generator's event-loop lag over the window (p99, ms). */
+  lagP99Ms: number;
+  /** App replicas and profiling containers of the cluster running at the window's end. */
+  replicas: number;
+  profiling: number;
+}
+
+function busyness(c: BenchCluster): { replicas: number; profiling: number } {
+  const names = docker('ps', '--filter', 'label=rim.managed=true', '--format', '{{.Names}}').split('\n');
+  const mine = (n: string) => c.boxes.some((b) => n.includes(`${b}-`));
+  return {
+    replicas: names.filter((n) => mine(n) && !n.startsWith('rim-prof-')).length,
+    profiling: names.filter((n) => mine(n) && n.startsWith('rim-prof-')).length,
+  };
+}
+
+function row(d: Deployed, frames: readonly SentFrame[]): Row {
+  const s = finishOf(frames, d.latencyMs);
+  const met =
+    d.state === 'admitted' && (s.finish ?? 0) >= 0.99 && s.latencyMs.p99 !== null && s.latencyMs.p99 <= d.latencyMs;
+  return {
+    deployment: d.deployment,
+    fps: d.fps,
+    latencyMs: d.latencyMs,
+    state: d.state,
+    ...(d.reason ? { reason: d.reason } : {}),
+    sent: s.sent,
+    inTime: s.inTime,
+    late: s.late,
+    rateLimited: s.rateLimited,
+    unavailable: s.unavailable,
+    noAnswer: s.noAnswer,
+    other: s.other,
+    finish: s.finish,
+    p99: s.latencyMs.p99 === null ? null : round(s.latencyMs.p99),
+    met,
+  };
+}
+
+function printRows(strategy: string, rows: readonly Row[]): void {
+  console.log(`\n${strategy}: ${WINDOW_S} s window`);
+  console.table(
+    rows.map((r) => ({
+      deployment: r.deployment,
+      fps: r.fps,
+      'target ms': r.latencyMs,
+      state: r.state,
+      sent: r.sent,
+      'in time': r.inTime,
+      late: r.late,
+      '429': r.rateLimited,
+      '503': r.unavailable,
+      'no answer': r.noAnswer,
+      finish: r.finish,
+      'p99 ms': r.p99,
+      met: r.met,
+    })),
+  );
+}
+
+interface EventResult {
+  event: string;
+  /** Seconds of the series at which the event happened. */
+  atS: number;
+  series: Record<string, Second[]>;
+  backWithinSloS: Record<string, number | null>;
+  /** Deployments (other than the one the event is about) whose replicas the re-plan moved. */
+  othersMoved: string[];
+  replanS: number | null;
+  replanReason?: string;
+  lagP99Ms?: number;
+  /** The doubled deployment was already rejected before its input doubled (at its auto maximum): why. */
+  rejectedBeforeStep?: string;
+  /** The doubled deployment was rejected at its new rate (with this reason in replanReason). */
+  subjectRejected?: boolean;
+  note: string;
+}
+
+/**
+ * The doubled input: the deployment is re-declared "auto" (up to twice its
+ * rate), driven at its rate until the load trigger has brought its allocation
+ * down to what arrives, then its input doubles at STEP_AT_S.
+ */
+async function doubled(c: BenchCluster, entry: string, workload: readonly WorkloadRow[]) {
+  const ds = await deployAll(c, entry, workload, DOUBLED);
+  await warmUp(
+    c,
+    entry,
+    ds.filter((d) => d.state === 'admitted'),
+  );
+  const base = workload.find((w) => w.name === DOUBLED)!;
+  log(`doubled: ${DOUBLED} declared auto (max ${round(base.fps * 2)} fps); waiting for its allocation to follow`);
+  // Cameras at their rate, in 5 s runs, until the allocation follows what arrives (at most a minute).
+  let settled = false;
+  for (let i = 0; i < 12 && !settled; i++) {
+    await drive(c, entry, ds, 5);
+    settled = (await c.get<{ fps: number }>(entry, `/v1/deployments/${DOUBLED}`)).fps <= base.fps;
+  }
+  log(`doubled: allocation ${settled ? `followed the camera down to ${base.fps} fps` : 'did not come down in 60 s'}`);
+  const before = await c.get<Plan>(entry, '/v1/plan');
+  const pre = before.rejected.find((r) => r.deployment === DOUBLED);
+  if (pre) log(`doubled: ${DOUBLED} is rejected before the step (${pre.reason}): the step measures nothing`);
+  const streams: Deployed[] = ds.map((d) =>
+    d.deployment === DOUBLED ? { ...d, step: { atS: STEP_AT_S, factor: 2 } } : d,
+  );
+  const started = Date.now();
+  let replanS: number | null = null;
+  let reason: string | undefined;
+  let rejected = false;
+  let after = before;
+  const watch = (async () => {
+    while (Date.now() - started < (STEP_AT_S + AFTER_STEP_S) * 1000) {
+      const d = await c
+        .get<{ fps: number; state: string; reason?: string }>(entry, `/v1/deployments/${DOUBLED}`)
+        .catch(() => undefined);
+      if (
+        replanS === null &&
+        d &&
+        Date.now() - started > STEP_AT_S * 1000 &&
+        (d.fps > base.fps || d.state === 'rejected')
+      ) {
+        replanS = round((Date.now() - started) / 1000 - STEP_AT_S);
+        after = await c.get<Plan>(entry, '/v1/plan');
+        reason = d.state === 'rejected' ? d.reason : after.reason;
+        rejected = d.state === 'rejected';
+      }
+      await sleep(500);
+    }
+  })();
+  log(`doubled: driving for ${STEP_AT_S + AFTER_STEP_S} s, ${DOUBLED}'s input doubles at ${STEP_AT_S} s`);
+  const { frames, lagP99Ms } = await drive(c, entry, streams, STEP_AT_S + AFTER_STEP_S);
+  await watch;
+  const result = eventResult('doubled input', STEP_AT_S, STEP_AT_S + AFTER_STEP_S, ds, frames, before, after, DOUBLED);
+  result.replanS = replanS;
+  result.lagP99Ms = lagP99Ms;
+  if (reason) result.replanReason = reason;
+  if (pre) result.rejectedBeforeStep = pre.reason;
+  result.subjectRejected = rejected;
+  printEvent(result);
+  const now = await c.get<{ fps: number }>(entry, `/v1/deployments/${DOUBLED}`);
+  return { result, streams: ds.map((d) => (d.deployment === DOUBLED ? { ...d, fps: now.fps } : d)) };
+}
+
+function eventResult(
+  event: string,
+  atS: number,
+  seconds: number,
+  ds: readonly Deployed[],
+  frames: Map<string, SentFrame[]>,
+  before: Plan,
+  after: Plan,
+  subject?: string,
+): EventResult {
+  const series: Record<string, Second[]> = {};
+  const back: Record<string, number | null> = {};
+  for (const d of ds) {
+    series[d.deployment] = perSecond(frames.get(d.deployment) ?? [], d.latencyMs, seconds);
+    back[d.deployment] = backWithinSloS(series[d.deployment]!, atS);
+  }
+  const othersMoved = ds
+    .map((d) => d.deployment)
+    .filter((n) => n !== subject && moved(before.placements, after.placements, n));
+  return { event, atS, series, backWithinSloS: back, othersMoved, replanS: null, note: '' };
+}
+
+function printEvent(r: EventResult): void {
+  console.log(`\n${r.event} at ${r.atS} s: finish rate per second`);
+  const rows: Record<string, Record<string, number | string | null>> = {};
+  for (const [name, s] of Object.entries(r.series)) {
+    rows[name] = Object.fromEntries(
+      s.filter((_, i) => i % 2 === 0).map((x) => [`${x.t}s`, x.finish === null ? '-' : x.finish]),
+    );
+  }
+  console.table(rows);
+  console.log(
+    `back within SLO (s after the event): ${JSON.stringify(r.backWithinSloS)}; generator lag p99 ${r.lagP99Ms} ms; ` +
+      `re-planned after ${r.replanS ?? '-'} s; ` +
+      `other deployments' replicas moved: ${r.othersMoved.length ? r.othersMoved.join(', ') : 'none'}`,
+  );
+}
+
+/** A box (not the entry box) with the most replicas killed at KILL_AT_S, every deployment driven through. */
+async function boxKilled(c: BenchCluster, entry: string, ds: readonly Deployed[]) {
+  const before = await c.get<Plan>(entry, '/v1/plan');
+  const others = c.boxes.filter((b) => b !== entry);
+  const victim = others.sort(
+    (a, b) =>
+      before.placements.filter((p) => p.node === b).length - before.placements.filter((p) => p.node === a).length,
+  )[0]!;
+  const lost = [...new Set(before.placements.filter((p) => p.node === victim).map((p) => p.deployment))];
+  log(
+    `box kill: ${victim} (replicas of ${lost.join(', ') || 'nothing'}) killed at ${KILL_AT_S} s ` +
+      `of ${KILL_AT_S + AFTER_KILL_S} s`,
+  );
+  let after = before;
+  let replanS: number | null = null;
+  const killer = (async () => {
+    await sleep(KILL_AT_S * 1000);
+    const at = Date.now();
+    c.kill(victim);
+    await waitFor(
+      `a plan without ${victim}`,
+      async () => {
+        const p = await c.get<Plan>(entry, '/v1/plan');
+        if (p.placements.some((x) => x.node === victim)) return false;
+        after = p;
+        replanS = round((Date.now() - at) / 1000);
+        return true;
+      },
+      AFTER_KILL_S * 1000,
+    ).catch(() => undefined);
+  })();
+  const { frames, lagP99Ms } = await drive(c, entry, ds, KILL_AT_S + AFTER_KILL_S);
+  await killer;
+  const result = eventResult('box killed', KILL_AT_S, KILL_AT_S + AFTER_KILL_S, ds, frames, before, after);
+  result.replanS = replanS;
+  result.lagP99Ms = lagP99Ms;
+  // Deployments that lost nothing should not move; those still placed after are the ones that "still fit".
+  result.othersMoved = result.othersMoved.filter((n) => !lost.includes(n));
+  const stillFit = ds.map((d) => d.deployment).filter((n) => after.placements.some((p) => p.deployment === n));
+  result.note =
+    `killed ${victim}; lost replicas of: ${lost.join(', ') || 'none'}; ` + `still placed after: ${stillFit.join(', ')}`;
+  printEvent(result);
+  return { ...result, victim, lost, stillFit, rejectedAfter: after.rejected };
+}
+
+interface Target {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+function judge(runs: readonly StrategyRun[], adapt: EventResult, kill: EventResult & { stillFit: string[] }): Target[] {
+  const out: Target[] = [];
+  const rim = runs.find((r) => r.strategy === 'rim')!;
+  const admitted = rim.rows.filter((r) => r.state === 'admitted');
+  const bad = admitted.filter((r) => !r.met);
+  out.push({
+    target: 'rim: every admitted deployment finish >= 0.99 and p99 under its target',
+    measured:
+      `${admitted.length - bad.length}/${admitted.length} met` +
+      (bad.length ? ` (missed: ${bad.map((r) => `${r.deployment} ${r.finish}/${r.p99} ms`).join(', ')})` : ''),
+    met: admitted.length > 0 && bad.length === 0,
+  });
+  for (const r of runs.filter((x) => x.strategy !== 'rim')) {
+    const rejected = r.rows.filter((x) => x.state !== 'admitted').length;
+    const missed = r.rows.filter((x) => x.state === 'admitted' && !x.met).length;
+    out.push({
+      target: `${r.strategy}: deployments rejected or missed (report)`,
+      measured: `${rejected} rejected, ${missed} missed of ${r.rows.length}`,
+      met: true,
+    });
+  }
+  const back = adapt.backWithinSloS[DOUBLED];
+  out.push({
+    target: `doubled stream back within SLO (or rejected with a reason) < 30 s, no other replicas moved`,
+    measured:
+      (adapt.rejectedBeforeStep
+        ? `not measured: rejected before the step, at its auto maximum (${adapt.rejectedBeforeStep})`
+        : adapt.subjectRejected
+          ? `rejected at its doubled rate ${adapt.replanS} s after the step: ${adapt.replanReason}`
+          : `${typeof back === 'number' ? `back in ${back} s` : 'not back'}` +
+            `${adapt.replanS !== null ? ` (re-planned after ${adapt.replanS} s)` : ' (no re-plan)'}`) +
+      `; other deployments' replicas moved: ${adapt.othersMoved.join(', ') || 'none'}`,
+    met:
+      !adapt.rejectedBeforeStep &&
+      ((typeof back === 'number' && back < 30) || adapt.subjectRejected === true) &&
+      !adapt.othersMoved.length,
+  });
+  const slow = kill.stillFit.filter((n) => {
+    const b = kill.backWithinSloS[n];
+    return b === null || b === undefined || b >= 15;
+  });
+  out.push({
+    target: 'after the box kill every deployment that still fits back within SLO < 15 s',
+    measured: kill.stillFit.map((n) => `${n} ${kill.backWithinSloS[n] ?? 'not back'}`).join(', '),
+    met: kill.stillFit.length > 0 && slow.length === 0,
+  });
+  return out;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
