@@ -47,7 +47,7 @@ interface Look {
 }
 const view = (l: Look): MeasuredView => ({
   fps: l.arrival,
-  offeredFps: l.arrival,
+  inputFps: l.arrival,
   latencyMs: { p50: 5, p95: 8, p99: 9 },
   slo: l.slo ?? 'met',
   ...(l.served !== undefined
