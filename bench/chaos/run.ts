@@ -41,7 +41,7 @@ import {
   type LeaderSample,
 } from './invariants.js';
 import { boxView, boxViewInside, snapshot, type Snapshot } from './probe.js';
-import { FAULT_KINDS, makeSchedule, scheduleText, type ChurnOp, type ScheduledFault } from './schedule.js';
+import { FAULT_KINDS, makeSchedule, scheduleText, type ChurnOp } from './schedule.js';
 
 interface Options {
   minutes: number;
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  let failed = true;
+  let failed: boolean;
   try {
     const prefix = o.prefix ?? `rimitchaos${pid % 10000}`;
     let smallDisks = true;
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
       const entry: ChangeOp = { op, name: d.name, outcome: 'unknown' };
       ops.push(entry);
       if (op === 'deploy') deployed.set(d.name, d);
-      let status = 0;
+      let status: number;
       try {
         const r = await fetch(`http://${cl.ip(via)}:7878/v1/deployments${op === 'undeploy' ? `/${d.name}` : ''}`, {
           method: op === 'deploy' ? 'POST' : 'DELETE',
@@ -259,20 +259,24 @@ async function main(): Promise<void> {
     // Setup: the cluster, the sample apps, a base of deployments across the boxes, frames flowing.
     const formed = await settle(120_000);
     if (formed.ms === null) throw new Error(`the cluster did not form: ${formed.problems.join('; ')}`);
-    const leader0 = (await snapshot(cl)).leader!;
+    // Setup changes are retried (through the box that leads then) until acknowledged: an election may interrupt.
+    const retried = async (what: string, attempt: (via: string) => Promise<number>) => {
+      let status = 0;
+      for (let i = 0; i < 20; i++) {
+        status = await attempt((await snapshot(cl)).leader ?? cl.boxes[i % cl.boxes.length]!);
+        if (status >= 200 && status < 300) return;
+        await sleep(1000);
+      }
+      throw new Error(`${what}: ${status}`);
+    };
     for (const image of [IMAGE_TAGS.noop, IMAGE_TAGS.synthetic]) {
-      const r = await cl.post(leader0, '/v1/apps', { image });
-      if (r.status !== 200 && r.status !== 201)
-        throw new Error(`apps add ${image}: ${r.status} ${JSON.stringify(r.body)}`);
+      await retried(`apps add ${image}`, async (via) => (await cl.post(via, '/v1/apps', { image })).status);
     }
     const base: Deployed[] = [
       ...[1, 2, 3].map((i) => ({ name: `base-noop-${i}`, app: 'noop', fps: 2, latencyMs: NOOP_MS, churn: false })),
       { name: 'base-synthetic', app: 'synthetic', fps: 1, latencyMs: SYNTHETIC_MS, churn: false },
     ];
-    for (const d of base) {
-      const r = await change('deploy', d, leader0);
-      if (r.outcome !== 'acked') throw new Error(`deploy ${d.name}: ${r.status}`);
-    }
+    for (const d of base) await retried(`deploy ${d.name}`, async (via) => (await change('deploy', d, via)).status);
     load = new FrameLoad(
       cl,
       () => [...deployed.values()],
@@ -281,7 +285,7 @@ async function main(): Promise<void> {
     load.start();
     const ready = await settle(180_000);
     if (ready.ms === null) throw new Error(`the base deployments did not settle: ${ready.problems.join('; ')}`);
-    log(`settled: leader ${leader0}, ${base.length} deployments running with frames flowing`);
+    log(`settled: leader ${(await snapshot(cl)).leader}, ${base.length} deployments running with frames flowing`);
 
     // Faults.
     let churnN = 0;
@@ -347,7 +351,8 @@ async function main(): Promise<void> {
       };
       records.push(record);
       log(
-        `fault ${f.index} ${f.kind}: ${rec.ms === null ? `NOT RECOVERED within ${o.boundS} s` : `recovered in ${rec.ms} ms`}; ` +
+        `fault ${f.index} ${f.kind}: ` +
+          `${rec.ms === null ? `NOT RECOVERED within ${o.boundS} s` : `recovered in ${rec.ms} ms`}; ` +
           `churn ${churned.map((x) => `${x.op} ${x.name} via ${x.via}: ${x.status}`).join(', ') || 'none'}` +
           (during ? `; during: ${during}` : ''),
       );
