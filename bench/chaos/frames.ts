@@ -1,6 +1,8 @@
 /**
  * Frames flowing through the chaos run: each deployment the run believes
- * exists gets frames at its admitted rate, open loop (as `rim load` plays
+ * exists gets frames at SEND_SHARE of its admitted rate (a client within
+ * its rate: at exactly the rate, the boxes' admission shares lag each move
+ * of the traffic and refuse some frames with 429), open loop (as `rim load` plays
  * them, src/cli/load/schedule.ts), each sent to the next box in turn that
  * is not under a fault that makes it unreachable. Counts every answer by
  * kind; the run reads the totals at the end.
@@ -24,6 +26,8 @@ export interface FrameCounts {
   other: number;
   noAnswer: number;
 }
+
+export const SEND_SHARE = 0.75;
 
 const BODY = Buffer.from(JSON.stringify({ rim: 'chaos', note: 'a generated frame' }));
 
@@ -65,7 +69,7 @@ export class FrameLoad {
     while (!this.stopped) {
       const t0 = performance.now();
       // One second of frames per deployment, each at its times within the second.
-      const sends = this.targets().flatMap((t) => sendTimes(t.fps, 1).map((at) => ({ at, t })));
+      const sends = this.targets().flatMap((t) => sendTimes(t.fps * SEND_SHARE, 1).map((at) => ({ at, t })));
       sends.sort((a, b) => a.at - b.at);
       for (const s of sends) {
         const wait = t0 + s.at - performance.now();

@@ -27,11 +27,13 @@ export interface BoxView {
 
 export interface Snapshot {
   views: Map<string, BoxView | undefined>;
-  /** Each box's deployment names (undefined when the box did not answer). */
+  /** Each box's deployment names (undefined when the box did not answer, or the boxes did not agree on a leader). */
   listed: Map<string, string[] | undefined>;
   /** The leader's deployments with their state and measured SLO, and its plan. */
   deployments: DeploymentRow[];
   placements: PlacementRow[];
+  /** Whether the leader's plan and deployments were read (the checks on them mean nothing otherwise). */
+  planned: boolean;
   leader: string | null;
   containers: Container[];
   /** Boxes whose appliance container runs and is not paused. */
@@ -102,25 +104,43 @@ interface DeploymentView {
   measured?: { slo?: 'met' | 'violated' | null };
 }
 
-export async function snapshot(c: TestCluster): Promise<Snapshot> {
-  const [viewList, listedList, containers, live] = await Promise.all([
+/** A box's deployment names, from its own store (GET /v1/apps/{app}: no measurements, no calls to its peers). */
+async function listedOn(c: TestCluster, box: string, apps: readonly string[]): Promise<string[] | undefined> {
+  const per = await Promise.all(
+    apps.map((a) => getJson<{ deployments: { name: string }[] }>(c, box, `/v1/apps/${a}`, 5000)),
+  );
+  return per.some((x) => !x) ? undefined : per.flatMap((x) => x!.deployments.map((d) => d.name));
+}
+
+/**
+ * Reads in stages, cheapest first, so that probing a starved cluster does
+ * not load it further: the views and Docker's containers; only when the
+ * boxes agree on a leader, the leader's plan and deployments (with their
+ * measurements) and every box's own list.
+ */
+export async function snapshot(c: TestCluster, apps: readonly string[] = []): Promise<Snapshot> {
+  const [viewList, containers, live] = await Promise.all([
     Promise.all(c.boxes.map((b) => boxView(c, b))),
-    Promise.all(c.boxes.map((b) => getJson<{ name: string }[]>(c, b, '/v1/deployments', 5000))),
     rimContainers(c),
     liveBoxes(c),
   ]);
   const views = new Map(c.boxes.map((b, i) => [b, viewList[i]]));
-  const listed = new Map(c.boxes.map((b, i) => [b, listedList[i]?.map((d) => d.name)]));
+  const listed = new Map<string, string[] | undefined>(c.boxes.map((b) => [b, undefined]));
   const leader = viewList.find((v) => v?.role === 'leader')?.box ?? null;
+  const agreed = leader !== null && viewList.every((v) => v && v.leader === leader && v.term === viewList[0]!.term);
   let deployments: DeploymentRow[] = [];
   let placements: PlacementRow[] = [];
-  if (leader) {
-    const [ds, plan] = await Promise.all([
+  let planned = false;
+  if (leader && agreed) {
+    const [ds, plan, lists] = await Promise.all([
       getJson<DeploymentView[]>(c, leader, '/v1/deployments', 5000),
       getJson<{ placements: PlacementRow[] }>(c, leader, '/v1/plan', 5000),
+      Promise.all(c.boxes.map((b) => listedOn(c, b, apps))),
     ]);
     deployments = (ds ?? []).map((d) => ({ name: d.name, app: d.app, state: d.state, slo: d.measured?.slo ?? null }));
     placements = (plan?.placements ?? []).map((p) => ({ deployment: p.deployment, module: p.module, node: p.node }));
+    c.boxes.forEach((b, i) => listed.set(b, lists[i]));
+    planned = ds !== undefined && plan !== undefined;
   }
-  return { views, listed, deployments, placements, leader, containers, live };
+  return { views, listed, deployments, placements, planned, leader, containers, live };
 }

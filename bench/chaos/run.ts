@@ -85,6 +85,8 @@ function parseArgs(argv: string[]): Options {
  * replicas and the emulated GPUs (half a core each) share one small machine.
  */
 const NOOP_MS = 2000;
+/** The sample apps' names (their manifests'). */
+const APPS = ['noop', 'synthetic'];
 const SYNTHETIC_MS = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -121,7 +123,9 @@ function problems(c: TestCluster, s: Snapshot, ops: readonly ChangeOp[]): string
   const expected = expectedState(ops);
   for (const [box, names] of s.listed) {
     if (names) out.push(...lostChanges(expected, names).map((l) => `${box}: ${l}`));
+    else if (!out.length) out.push(`${box}: no deployment list`);
   }
+  if (!s.planned) return [...out, "the leader's plan and deployments not read"];
   const pending = s.deployments.filter((d) => d.state !== 'admitted').map((d) => `${d.name} ${d.state}`);
   if (pending.length) out.push(`deployments not admitted: ${pending.join(', ')}`);
   out.push(...placementGaps(s.placements, s.deployments, s.containers));
@@ -215,6 +219,8 @@ async function main(): Promise<void> {
       );
     }
 
+    /** The apps registered so far (each box's deployment list is read per app). */
+    let registered: string[] = [];
     const ops: ChangeOp[] = [];
     const deployed = new Map<string, Deployed>();
     const change = async (op: 'deploy' | 'undeploy', d: Deployed, via: string) => {
@@ -247,7 +253,7 @@ async function main(): Promise<void> {
       let last: string[] = [];
       let polls = 0;
       while (Date.now() - t0 < boundMs) {
-        last = problems(cl, await snapshot(cl), ops);
+        last = problems(cl, await snapshot(cl, registered), ops);
         if (!last.length) return { ms: Date.now() - t0, problems: [] };
         if (++polls % 15 === 0)
           log(`  not settled after ${Math.round((Date.now() - t0) / 1000)} s: ${last.join('; ')}`);
@@ -263,7 +269,7 @@ async function main(): Promise<void> {
     const retried = async (what: string, attempt: (via: string) => Promise<number>) => {
       let status = 0;
       for (let i = 0; i < 20; i++) {
-        status = await attempt((await snapshot(cl)).leader ?? cl.boxes[i % cl.boxes.length]!);
+        status = await attempt((await snapshot(cl, registered)).leader ?? cl.boxes[i % cl.boxes.length]!);
         if (status >= 200 && status < 300) return;
         await sleep(1000);
       }
@@ -272,6 +278,7 @@ async function main(): Promise<void> {
     for (const image of [IMAGE_TAGS.noop, IMAGE_TAGS.synthetic]) {
       await retried(`apps add ${image}`, async (via) => (await cl.post(via, '/v1/apps', { image })).status);
     }
+    registered = APPS;
     const base: Deployed[] = [
       ...[1, 2, 3].map((i) => ({ name: `base-noop-${i}`, app: 'noop', fps: 2, latencyMs: NOOP_MS, churn: false })),
       { name: 'base-synthetic', app: 'synthetic', fps: 1, latencyMs: SYNTHETIC_MS, churn: false },
@@ -285,7 +292,8 @@ async function main(): Promise<void> {
     load.start();
     const ready = await settle(180_000);
     if (ready.ms === null) throw new Error(`the base deployments did not settle: ${ready.problems.join('; ')}`);
-    log(`settled: leader ${(await snapshot(cl)).leader}, ${base.length} deployments running with frames flowing`);
+    const leaderNow = (await snapshot(cl, registered)).leader;
+    log(`settled: leader ${leaderNow}, ${base.length} deployments running with frames flowing`);
 
     // Faults.
     let churnN = 0;
@@ -311,7 +319,7 @@ async function main(): Promise<void> {
     const tFaults = Date.now();
     for (const f of schedule) {
       if (Date.now() - tFaults > o.minutes * 60_000) break;
-      const snap = await snapshot(cl);
+      const snap = await snapshot(cl, registered);
       const done = await inject(cl, f, snap.leader, st, smallDisks);
       if ('skipped' in done) {
         log(`fault ${f.index} ${f.kind}: skipped (${done.skipped})`);
@@ -365,7 +373,12 @@ async function main(): Promise<void> {
     await load.stop();
     sampling = false;
     await Promise.all(samplers);
-    const snapEnd = await snapshot(cl);
+    // Every box's list, once they all answer (bounded).
+    let snapEnd = await snapshot(cl, registered);
+    for (let i = 0; i < 60 && [...snapEnd.listed.values()].some((l) => !l); i++) {
+      await sleep(1000);
+      snapEnd = await snapshot(cl, registered);
+    }
     const expected = expectedState(ops);
     const lost = [...snapEnd.listed].flatMap(([box, names]) =>
       names ? lostChanges(expected, names).map((l) => `${box}: ${l}`) : [`${box}: did not answer at the end`],

@@ -8,8 +8,8 @@
  * even when it fails.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,12 @@ interface ChaosJson {
 
 describe('chaos: two minutes of seeded faults on the 3-box test cluster', { timeout: 900_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'rim-chaos-it-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  let child: ChildProcess | undefined;
+  after(() => {
+    // A test cancelled by its timeout still lets the run clean up (its SIGTERM handler removes the cluster).
+    if (child && child.exitCode === null) child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('reports 0 violations and 0 lost acknowledged changes', async () => {
     const out = join(dir, 'chaos.json');
@@ -35,7 +40,7 @@ describe('chaos: two minutes of seeded faults on the 3-box test cluster', { time
     const env = { ...process.env };
     delete env.RIM_PREFIX;
     delete env.RIM_NET_BASE;
-    const child = spawn(
+    child = spawn(
       process.execPath,
       [
         '--import',
@@ -53,13 +58,15 @@ describe('chaos: two minutes of seeded faults on the 3-box test cluster', { time
       { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let log = '';
-    child.stdout.on('data', (b: Buffer) => (log += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (log += b.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const run = child;
+    run.stdout!.on('data', (b: Buffer) => (log += b.toString()));
+    run.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+    const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
     const left = execFileSync('docker', ['ps', '-a', '--format', '{{.Names}}'], { encoding: 'utf8' })
       .split('\n')
       .filter((n) => n.startsWith(`${prefix}-`) || n.startsWith(`rim-${prefix}-`));
     assert.deepEqual(left, [], 'the run removes its boxes and their replicas');
+    assert.ok(existsSync(out), `the run wrote no ${out} (exit ${code}):\n${log}`);
     const result = JSON.parse(readFileSync(out, 'utf8')) as ChaosJson;
     assert.equal(result.summary.seed, SEED);
     assert.ok(result.summary.faultsInjected >= 3, `only ${result.summary.faultsInjected} faults injected\n${log}`);
