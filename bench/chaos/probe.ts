@@ -106,10 +106,8 @@ interface DeploymentView {
 
 /** A box's deployment names, from its own store (GET /v1/apps/{app}: no measurements, no calls to its peers). */
 async function listedOn(c: TestCluster, box: string, apps: readonly string[]): Promise<string[] | undefined> {
-  const per = await Promise.all(
-    apps.map((a) => getJson<{ deployments: { name: string }[] }>(c, box, `/v1/apps/${a}`, 5000)),
-  );
-  return per.some((x) => !x) ? undefined : per.flatMap((x) => x!.deployments.map((d) => d.name));
+  const per = await Promise.all(apps.map((a) => getJson<{ deployments: string[] }>(c, box, `/v1/apps/${a}`, 5000)));
+  return per.some((x) => !x) ? undefined : per.flatMap((x) => x!.deployments);
 }
 
 /**

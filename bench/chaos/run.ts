@@ -9,7 +9,9 @@
  * check come on top), --seed (printed; the same seed gives the same
  * schedule), --recovery-bound-s (90), --json FILE, --prefix/--net-base (or
  * RIM_PREFIX/RIM_NET_BASE; default a per-process prefix and /24 like the
- * integration tests'). Exit 0 with no violation and no lost change, else 1.
+ * integration tests'), --no-build (use the test images as they are instead
+ * of images/build.sh: it rebuilds the appliance whenever dist/ changed).
+ * Exit 0 with no violation and no lost change, else 1.
  *
  * Each fault: wait until the cluster is settled, inject it, make 1–2
  * deploy/undeploy changes through a box (any box: the faulted one too), hold
@@ -50,6 +52,8 @@ interface Options {
   json: string;
   prefix?: string;
   netBase?: string;
+  /** false (--no-build): use the images as they are, without images/build.sh. */
+  build: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -60,6 +64,7 @@ function parseArgs(argv: string[]): Options {
     json: 'bench/results/chaos.json',
     prefix: process.env.RIM_PREFIX,
     netBase: process.env.RIM_NET_BASE,
+    build: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -75,6 +80,7 @@ function parseArgs(argv: string[]): Options {
     else if (k === '--json') o.json = argv[++i]!;
     else if (k === '--prefix') o.prefix = argv[++i]!;
     else if (k === '--net-base') o.netBase = argv[++i]!;
+    else if (k === '--no-build') o.build = false;
     else throw new Error(`unknown option ${k} (--minutes N --seed S [--recovery-bound-s S] [--json FILE])`);
   }
   return o;
@@ -139,7 +145,10 @@ async function main(): Promise<void> {
   const schedule = makeSchedule(o.seed, Math.max(1, Math.ceil((o.minutes * 60) / 15)));
   console.log(`chaos: seed ${o.seed}, ${o.minutes} min of faults, recovery bound ${o.boundS} s`);
   console.log(`schedule (the run stops injecting after ${o.minutes} min):\n${scheduleText(schedule)}`);
-  await ensureImages(['base', 'noop', 'synthetic', 'appliance']);
+  if (o.build) await ensureImages(['base', 'noop', 'synthetic', 'appliance']);
+  else
+    for (const n of ['noop', 'synthetic', 'appliance'] as const)
+      execFileSync('docker', ['image', 'inspect', IMAGE_TAGS[n]]);
 
   const pid = process.pid;
   const dataRoot = join(tmpdir(), `rim-chaos-${o.prefix ?? pid}`);
