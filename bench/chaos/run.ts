@@ -328,8 +328,13 @@ async function main(): Promise<void> {
     const tFaults = Date.now();
     for (const f of schedule) {
       if (Date.now() - tFaults > o.minutes * 60_000) break;
-      const snap = await snapshot(cl, registered);
-      const done = await inject(cl, f, snap.leader, st, smallDisks);
+      let leader = (await snapshot(cl, registered)).leader;
+      for (let i = 0; i < 15 && f.box === 'leader' && !leader; i++) {
+        await sleep(1000);
+        leader = (await snapshot(cl, registered)).leader;
+      }
+      // A fault Docker refuses to inject (e.g. "unable to freeze" under load) is recorded as skipped, with why.
+      const done = await inject(cl, f, leader, st, smallDisks).catch((e: Error) => ({ skipped: e.message }));
       if ('skipped' in done) {
         log(`fault ${f.index} ${f.kind}: skipped (${done.skipped})`);
         records.push({
