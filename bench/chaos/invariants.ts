@@ -18,7 +18,11 @@ export interface LeaderSample {
   leader: string | null;
 }
 
-export type OpOutcome = 'acked' | 'refused' | 'unknown';
+/**
+ * acked: 2xx; gone: an undeploy answered 404 (the deployment is absent then, whatever removed it: a retried
+ * removal whose first try was stored answers so); refused: any other 4xx (no change); unknown: no clear answer.
+ */
+export type OpOutcome = 'acked' | 'gone' | 'refused' | 'unknown';
 export interface ChangeOp {
   op: 'deploy' | 'undeploy';
   name: string;
@@ -71,7 +75,8 @@ export function expectedState(ops: readonly ChangeOp[]): Map<string, Expected> {
       if (!out.has(o.name)) out.set(o.name, 'absent');
       continue;
     }
-    if (o.outcome === 'unknown') out.set(o.name, 'either');
+    if (o.outcome === 'gone') out.set(o.name, 'absent');
+    else if (o.outcome === 'unknown') out.set(o.name, 'either');
     else out.set(o.name, o.op === 'deploy' ? 'present' : 'absent');
   }
   return out;

@@ -251,8 +251,15 @@ async function main(): Promise<void> {
       } catch {
         status = 0;
       }
-      entry.outcome = status >= 200 && status < 300 ? 'acked' : status >= 400 && status < 500 ? 'refused' : 'unknown';
-      if (op === 'undeploy' && entry.outcome === 'acked') deployed.delete(d.name);
+      entry.outcome =
+        status >= 200 && status < 300
+          ? 'acked'
+          : op === 'undeploy' && status === 404
+            ? 'gone'
+            : status >= 400 && status < 500
+              ? 'refused'
+              : 'unknown';
+      if (op === 'undeploy' && (entry.outcome === 'acked' || entry.outcome === 'gone')) deployed.delete(d.name);
       if (op === 'deploy' && entry.outcome === 'refused') deployed.delete(d.name);
       return { op, name: d.name, via, status, outcome: entry.outcome };
     };

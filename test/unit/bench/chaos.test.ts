@@ -66,8 +66,17 @@ describe('chaos invariants', () => {
       { op: 'deploy', name: 'w', outcome: 'refused' },
       { op: 'deploy', name: 'v', outcome: 'acked' },
       { op: 'undeploy', name: 'v', outcome: 'refused' },
+      { op: 'deploy', name: 'u', outcome: 'acked' },
+      { op: 'undeploy', name: 'u', outcome: 'gone' },
     ]);
-    assert.deepEqual(Object.fromEntries(e), { x: 'present', y: 'absent', z: 'either', w: 'absent', v: 'present' });
+    assert.deepEqual(Object.fromEntries(e), {
+      x: 'present',
+      y: 'absent',
+      z: 'either',
+      w: 'absent',
+      v: 'present',
+      u: 'absent',
+    });
     assert.deepEqual(lostChanges(e, ['x', 'v']), []);
     assert.deepEqual(lostChanges(e, ['x', 'v', 'z']), []);
     assert.deepEqual(lostChanges(e, ['y', 'v']), [
