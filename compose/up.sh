@@ -24,7 +24,9 @@
 # "RTX 2080 Ti,GTX 1080 Ti,GTX 1080" at 0.5; set it empty for CPU-only boxes;
 # RIM_EMULATE_CPUS may also list one value per box in turn, "0.6,0.4,0.25"),
 # RIM_PROFILING (true: the leader profiles every app on every box's model, so
-# the plan is Rim's placement, not the stand-in; false turns it off).
+# the plan is Rim's placement, not the stand-in; false turns it off),
+# RIM_DATA_ROOT (a host directory: each box gets $RIM_DATA_ROOT/<box> as its
+# /data instead of a volume; the chaos run gives each a small tmpfs to fill).
 #
 # It touches only containers and networks labelled rim.test-cluster=$RIM_PREFIX:
 # a same-named container or network without that label stops it with a
@@ -86,6 +88,7 @@ for i in $(seq 1 "$BOXES"); do
   if [ "${RIM_STATIC_PEERS:-0}" = 1 ]; then extra+=(-e "RIM_CLUSTER_DISCOVERY_PEERS=$PEERS"); fi
   # shellcheck disable=SC2206
   [ -n "${RIM_EXTRA_ENV:-}" ] && extra+=(${RIM_EXTRA_ENV})
+  [ -n "${RIM_DATA_ROOT:-}" ] && extra+=(-v "$RIM_DATA_ROOT/$name:/data")
   docker run -d --name "$name" --hostname "$name" \
     --network "$NET" --ip "$BASE.$((10 + i))" \
     --label "rim.test-cluster=$PREFIX" --label "rim.box=$name" \

@@ -56,15 +56,20 @@ export interface ClusterOptions {
   profiling?: boolean;
   /** One emulated GPU model per box in turn (compose/up.sh's RIM_EMULATE_MODELS); CPU-only boxes by default. */
   emulateModels?: string[];
+  /** The cluster's name prefix and /24 (e.g. "10.213.36"), instead of ones drawn from the tag and process id. */
+  prefix?: string;
+  netBase?: string;
+  /** A host directory holding one directory per box, bind-mounted as its /data (compose/up.sh's RIM_DATA_ROOT). */
+  dataRoot?: string;
 }
 
 export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCluster {
-  const prefix = `rimit${tag}${process.pid % 10000}`;
-  const octet = 20 + ((process.pid + tag.length * 37) % 200);
-  const subnet = `10.214.${octet}.0/24`;
+  const prefix = opts.prefix ?? `rimit${tag}${process.pid % 10000}`;
+  const netBase = opts.netBase ?? `10.214.${20 + ((process.pid + tag.length * 37) % 200)}`;
+  const subnet = `${netBase}.0/24`;
   const n = opts.boxes ?? 3;
   const boxes = Array.from({ length: n }, (_, i) => `${prefix}-box-${i + 1}`);
-  const ips = new Map(boxes.map((b, i) => [b, `10.214.${octet}.${11 + i}`]));
+  const ips = new Map(boxes.map((b, i) => [b, `${netBase}.${11 + i}`]));
   const network = `${prefix}-test`;
   const env = {
     ...process.env,
@@ -77,6 +82,7 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
     RIM_STATIC_PEERS: opts.staticPeers ? '1' : '0',
     RIM_EMULATE_MODELS: opts.emulateModels?.join(',') ?? process.env.RIM_EMULATE_MODELS ?? '',
     RIM_PROFILING: opts.profiling ? 'true' : 'false',
+    RIM_DATA_ROOT: opts.dataRoot ?? '',
     RIM_EXTRA_ENV: Object.entries(opts.env ?? {})
       .map(([k, v]) => `-e ${k}=${v}`)
       .join(' '),
