@@ -66,6 +66,7 @@ describe('peer handlers answer failures through the one error mapping', () => {
   });
   const logger = createLogger({ level: 'info', destination });
   const tasks: unknown[] = [];
+  const delivered: unknown[] = [];
   const leaderWork = new LeaderWork({
     nodeId: 'n1',
     view,
@@ -91,7 +92,9 @@ describe('peer handlers answer failures through the one error mapping', () => {
         logger,
         handlers: peerHandlers({
           view,
-          deliver: async () => undefined,
+          deliver: async (m) => {
+            delivered.push(m);
+          },
           hello: async () => {
             throw new Error('secret detail of a bug');
           },
@@ -133,8 +136,11 @@ describe('peer handlers answer failures through the one error mapping', () => {
     const r = await post('/raft', msg);
     assert.equal(r.status, 403);
     assert.deepEqual(r.body, { error: { code: 'forbidden', message: 'sender mismatch' } });
+    assert.deepEqual(delivered, [], 'the forged message never reaches the election');
     const ok = await post('/raft', { ...msg, from: 'n2' });
     assert.equal(ok.status, 202);
+    assert.deepEqual(delivered, [{ ...msg, from: 'n2' }]);
+    delivered.length = 0;
   });
 
   it('a body that is not JSON, or not the message, is 400 invalid', async () => {
@@ -163,6 +169,28 @@ describe('peer handlers answer failures through the one error mapping', () => {
     const accepted = await post<{ doc: ClusterDocument }>('/propose', change);
     assert.equal(accepted.status, 200);
     assert.equal(accepted.body.doc.version, 4);
+  });
+
+  it("an accepted change keeps the leader's members and cluster name; other failures go through", async () => {
+    state.leader = true;
+    const base = state.doc.version;
+    const forged = {
+      ...state.doc,
+      clusterName: 'elsewhere',
+      members: [{ id: 'n9', address: '10.0.0.9:7878', joinedAt: 0, lastSeen: 0, state: 'alive' }],
+      apps: [],
+    };
+    const r = await post<{ doc: ClusterDocument }>('/propose', { baseVersion: base, doc: forged });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.doc.members, [], 'membership changes only through join and removal');
+    assert.equal(r.body.doc.clusterName, 'test');
+    assert.equal(r.body.doc.version, base + 1);
+    state.proposeError = new UnavailableError('a membership change is in flight');
+    const busy = await post('/propose', { baseVersion: base + 1, doc: forged });
+    state.proposeError = undefined;
+    assert.equal(busy.status, 503);
+    assert.equal(busy.body.error.code, 'unavailable');
+    state.leader = false;
   });
 
   it('a node joins only as itself (403); a join the cluster cannot take now is 503 retry', async () => {
