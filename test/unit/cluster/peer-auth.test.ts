@@ -80,3 +80,10 @@ test('a request signed by a node is refused when presented as coming from anothe
   assert.deepEqual(r, { ok: false, reason: 'bad signature (wrong cluster token?)' });
   assert.equal(v.check('POST', '/v1/peer/raft', { ...h }, body, 7).ok, true, 'the refusal did not burn the nonce');
 });
+
+test('verify refuses a valid signature with anything before or after it, without throwing', () => {
+  const text = 'POST\n/v1/peer/raft\nn2';
+  const good = signer.sign(text);
+  assert.equal(signer.verify(text, `${good}00`), false, 'a longer hex string');
+  assert.equal(signer.verify(text, `x${good}`), false, 'a prefix');
+});

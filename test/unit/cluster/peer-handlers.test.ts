@@ -35,7 +35,14 @@ const status = { name: 'test', self: 'n1', role: 'follower', leader: null, term:
 /** A view whose leadership, document and proposals the test controls. */
 function fakeView() {
   const doc: ClusterDocument = { ...emptyDocument('test'), version: 3 };
-  const state = { leader: false, leaderId: null as string | null, doc, proposeError: undefined as Error | undefined };
+  const state = {
+    leader: false,
+    leaderId: null as string | null,
+    doc,
+    proposeError: undefined as Error | undefined,
+    /** The log holds no document yet. */
+    empty: false,
+  };
   const entry = (data: ClusterDocument): Entry<ClusterDocument> => ({ term: 1, index: data.version, voters: [], data });
   const snapshot = () => ({ role: state.leader ? 'leader' : 'follower', leader: state.leaderId, term: 1 });
   const view: ClusterView = {
@@ -45,7 +52,7 @@ function fakeView() {
     addressOf: () => undefined,
     propose: async (make) => {
       if (state.proposeError) throw state.proposeError;
-      const out = make(entry(state.doc), state.doc.version + 1);
+      const out = make(state.empty ? null : entry(state.doc), state.doc.version + 1);
       if (!out) return null;
       state.doc = out.data;
       return entry(state.doc);
@@ -190,6 +197,11 @@ describe('peer handlers answer failures through the one error mapping', () => {
     state.proposeError = undefined;
     assert.equal(busy.status, 503);
     assert.equal(busy.body.error.code, 'unavailable');
+    state.empty = true;
+    const empty = await post('/propose', { baseVersion: base + 1, doc: forged });
+    state.empty = false;
+    assert.equal(empty.status, 503);
+    assert.deepEqual(empty.body, { error: { code: 'unavailable', message: 'no state' } });
     state.leader = false;
   });
 

@@ -202,3 +202,9 @@ test('a pre-vote is refused while the voter hears from a live leader, and grante
   assert.equal(answer(quiet, preVoteReq('b', { term: 2, index: 5 })).granted, true, 'lease over');
   assert.equal(answer({ ...voter(), role: 'leader' }, preVoteReq('b', { term: 2, index: 5 })).granted, false);
 });
+
+test('a vote request from an older term is refused and leaves the vote of the current term free', () => {
+  const r = answer({ ...voter(), term: 4 }, voteReq('b', { term: 2, index: 5 }));
+  assert.equal(r.granted, false);
+  assert.deepEqual([r.state.term, r.state.votedFor], [4, null]);
+});
