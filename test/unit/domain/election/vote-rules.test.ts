@@ -208,3 +208,16 @@ test('a vote request from an older term is refused and leaves the vote of the cu
   assert.equal(r.granted, false);
   assert.deepEqual([r.state.term, r.state.votedFor], [4, null]);
 });
+
+test('a node that starts an election persists its new term and self-vote before asking for votes', () => {
+  const pre = { ...campaigning('precandidate', ['a', 'b']), votedFor: null };
+  const r = step(pre, { kind: 'message', now: 10_000, msg: preVoteResp('c') }, SIM_CONFIG);
+  assert.deepEqual([r.state.role, r.state.term, r.state.votedFor], ['candidate', 4, 'a']);
+  assert.equal(r.effects[0]?.kind, 'persist');
+  assert.ok(r.effects.some((e) => e.kind === 'send' && e.msg.type === 'vote-req'));
+});
+
+test('recent contact with no known leader (a newer term was seen) does not hold back a pre-vote', () => {
+  const s = { ...voter(), leader: null, leaderContactAt: 10_000 - 1 };
+  assert.equal(answer(s, preVoteReq('b', { term: 2, index: 5 })).granted, true);
+});
