@@ -60,3 +60,30 @@ test('the signer keeps no readable copy of the token', () => {
   assert.ok(!JSON.stringify(signer).includes('the-cluster-token'));
   assert.ok(!inspect(signer, { showHidden: true }).includes('the-cluster-token'));
 });
+
+test('verify accepts only the signature of the text, and refuses a missing or ill-formed one without throwing', () => {
+  const text = 'POST\n/v1/peer/raft\nn1';
+  const good = signer.sign(text);
+  assert.equal(signer.verify(text, good), true);
+  assert.equal(signer.verify(`${text}x`, good), false, 'another text');
+  assert.equal(signer.verify(text, undefined), false);
+  assert.equal(signer.verify(text, ''), false);
+  assert.equal(signer.verify(text, 'zz'.repeat(32)), false, 'not hex');
+  assert.equal(signer.verify(text, good.toUpperCase()), false, 'not lower-case hex');
+  assert.equal(signer.verify(text, good.slice(0, 62)), false, 'too short');
+});
+
+test('a request signed by a node is refused when presented as coming from another', () => {
+  const v = new PeerVerifier(signer);
+  const h = signer.requestHeaders('POST', '/v1/peer/raft', 'n1', body, 7);
+  const r = v.check('POST', '/v1/peer/raft', { ...h, [PEER_HEADERS.node]: 'n3' }, body, 7);
+  assert.deepEqual(r, { ok: false, reason: 'bad signature (wrong cluster token?)' });
+  assert.equal(v.check('POST', '/v1/peer/raft', { ...h }, body, 7).ok, true, 'the refusal did not burn the nonce');
+});
+
+test('verify refuses a valid signature with anything before or after it, without throwing', () => {
+  const text = 'POST\n/v1/peer/raft\nn2';
+  const good = signer.sign(text);
+  assert.equal(signer.verify(text, `${good}00`), false, 'a longer hex string');
+  assert.equal(signer.verify(text, `x${good}`), false, 'a prefix');
+});

@@ -35,7 +35,14 @@ const status = { name: 'test', self: 'n1', role: 'follower', leader: null, term:
 /** A view whose leadership, document and proposals the test controls. */
 function fakeView() {
   const doc: ClusterDocument = { ...emptyDocument('test'), version: 3 };
-  const state = { leader: false, leaderId: null as string | null, doc, proposeError: undefined as Error | undefined };
+  const state = {
+    leader: false,
+    leaderId: null as string | null,
+    doc,
+    proposeError: undefined as Error | undefined,
+    /** The log holds no document yet. */
+    empty: false,
+  };
   const entry = (data: ClusterDocument): Entry<ClusterDocument> => ({ term: 1, index: data.version, voters: [], data });
   const snapshot = () => ({ role: state.leader ? 'leader' : 'follower', leader: state.leaderId, term: 1 });
   const view: ClusterView = {
@@ -45,7 +52,7 @@ function fakeView() {
     addressOf: () => undefined,
     propose: async (make) => {
       if (state.proposeError) throw state.proposeError;
-      const out = make(entry(state.doc), state.doc.version + 1);
+      const out = make(state.empty ? null : entry(state.doc), state.doc.version + 1);
       if (!out) return null;
       state.doc = out.data;
       return entry(state.doc);
@@ -66,6 +73,7 @@ describe('peer handlers answer failures through the one error mapping', () => {
   });
   const logger = createLogger({ level: 'info', destination });
   const tasks: unknown[] = [];
+  const delivered: unknown[] = [];
   const leaderWork = new LeaderWork({
     nodeId: 'n1',
     view,
@@ -91,7 +99,9 @@ describe('peer handlers answer failures through the one error mapping', () => {
         logger,
         handlers: peerHandlers({
           view,
-          deliver: async () => undefined,
+          deliver: async (m) => {
+            delivered.push(m);
+          },
           hello: async () => {
             throw new Error('secret detail of a bug');
           },
@@ -133,8 +143,11 @@ describe('peer handlers answer failures through the one error mapping', () => {
     const r = await post('/raft', msg);
     assert.equal(r.status, 403);
     assert.deepEqual(r.body, { error: { code: 'forbidden', message: 'sender mismatch' } });
+    assert.deepEqual(delivered, [], 'the forged message never reaches the election');
     const ok = await post('/raft', { ...msg, from: 'n2' });
     assert.equal(ok.status, 202);
+    assert.deepEqual(delivered, [{ ...msg, from: 'n2' }]);
+    delivered.length = 0;
   });
 
   it('a body that is not JSON, or not the message, is 400 invalid', async () => {
@@ -163,6 +176,33 @@ describe('peer handlers answer failures through the one error mapping', () => {
     const accepted = await post<{ doc: ClusterDocument }>('/propose', change);
     assert.equal(accepted.status, 200);
     assert.equal(accepted.body.doc.version, 4);
+  });
+
+  it("an accepted change keeps the leader's members and cluster name; other failures go through", async () => {
+    state.leader = true;
+    const base = state.doc.version;
+    const forged = {
+      ...state.doc,
+      clusterName: 'elsewhere',
+      members: [{ id: 'n9', address: '10.0.0.9:7878', joinedAt: 0, lastSeen: 0, state: 'alive' }],
+      apps: [],
+    };
+    const r = await post<{ doc: ClusterDocument }>('/propose', { baseVersion: base, doc: forged });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.doc.members, [], 'membership changes only through join and removal');
+    assert.equal(r.body.doc.clusterName, 'test');
+    assert.equal(r.body.doc.version, base + 1);
+    state.proposeError = new UnavailableError('a membership change is in flight');
+    const busy = await post('/propose', { baseVersion: base + 1, doc: forged });
+    state.proposeError = undefined;
+    assert.equal(busy.status, 503);
+    assert.equal(busy.body.error.code, 'unavailable');
+    state.empty = true;
+    const empty = await post('/propose', { baseVersion: base + 1, doc: forged });
+    state.empty = false;
+    assert.equal(empty.status, 503);
+    assert.deepEqual(empty.body, { error: { code: 'unavailable', message: 'no state' } });
+    state.leader = false;
   });
 
   it('a node joins only as itself (403); a join the cluster cannot take now is 503 retry', async () => {

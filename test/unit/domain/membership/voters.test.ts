@@ -31,3 +31,8 @@ test('a member the failure detector declares dead still votes until an operator 
   assert.deepEqual(votersOf(dead), ['a', 'b', 'c'], 'two of three are still needed: a and b alone are a majority of 3');
   assert.deepEqual(votersOf(withoutMember(dead, 'c')), ['a', 'b'], 'removed: it votes no more');
 });
+
+test('voters are listed in id order whatever the order of the members (every node writes the same list)', () => {
+  const d = doc([member('c', 'alive'), member('a', 'dead'), member('b', 'alive')]);
+  assert.deepEqual(votersOf(d), ['a', 'b', 'c']);
+});
