@@ -1,13 +1,16 @@
 /**
  * docs/design.md's latency estimate, the one formula every strategy and the
- * validator use: a module adds latencyMs / (1 − u) (u: its GPU's utilisation,
- * or its node's core utilisation for a CPU module; with frames split over
- * replicas the slowest share counts), a cross-node edge adds
- * frameKB·8/bandwidthMbps + rttMs, and the estimate is the DAG's longest path.
- * An edge is local only when every share of both ends sits on one node.
- * O(shares + modules + edges).
+ * validator use. It follows the router's data path: the box that receives a
+ * frame calls every module itself, out and back (src/router/frame-router.ts).
+ * A module adds latencyMs / (1 − u) (u: its GPU's utilisation, or its node's
+ * core utilisation for a CPU module) and, for a share on a node other than
+ * the entry box, its request and answer over that link plus one round trip
+ * ((inKB + frameKB)·8/bandwidthMbps + rttMs, hopCostMs); with frames split
+ * over replicas the slowest share counts. The entry box is a node that holds
+ * a share of the DAG's entry module, the worst of them; the estimate is the
+ * DAG's longest path. O(entry nodes · (shares + modules + edges)).
  */
-import { type AppInfo, type Problem, edgeCostMs, moduleVariant } from './problem.js';
+import { type AppInfo, type Problem, hopCostMs, moduleVariant } from './problem.js';
 
 /** One (deployment, module, variant, slot) row of a plan: `fps` frames/s of the deployment. */
 export interface Share {
@@ -34,28 +37,26 @@ export function estimateLatency(
   util: (slot: number) => number,
 ): number {
   const n = app.modules.length;
-  const lat = new Array<number>(n).fill(-1);
-  const nodeOf = new Array<number>(n).fill(-1); // -2: several nodes
+  const byModule: Array<Array<{ node: number; ms: number }>> = app.modules.map(() => []);
   for (const s of shares) {
-    const slot = p.slots[s.slot]!;
     const prof = moduleVariant(p, app.name, s.module, s.variant).bySlot[s.slot];
-    const l = prof ? loadedLatency(prof.latencyMs, util(s.slot)) : Infinity;
-    if (l > lat[s.module]!) lat[s.module] = l;
-    const prev = nodeOf[s.module]!;
-    nodeOf[s.module] = prev === -1 || prev === slot.node ? slot.node : -2;
+    const ms = prof ? loadedLatency(prof.latencyMs, util(s.slot)) : Infinity;
+    byModule[s.module]!.push({ node: p.slots[s.slot]!.node, ms });
   }
-  const start = new Array<number>(n).fill(0);
-  let longest = 0;
-  for (const m of app.topo) {
-    if (lat[m]! < 0) return Infinity;
-    const finish = start[m]! + lat[m]!;
-    if (finish > longest) longest = finish;
-    const mod = app.modules[m]!;
-    for (const nx of mod.next) {
-      const local = nodeOf[m]! >= 0 && nodeOf[m] === nodeOf[nx];
-      const t = finish + (local ? 0 : edgeCostMs(p, mod.frameKB));
-      if (t > start[nx]!) start[nx] = t;
+  if (byModule.some((l) => l.length === 0)) return Infinity;
+  const entries = [...new Set(byModule[app.entry]!.map((x) => x.node))];
+  let worst = 0;
+  const start = new Array<number>(n);
+  for (const entry of entries) {
+    start.fill(0);
+    for (const m of app.topo) {
+      const mod = app.modules[m]!;
+      let cost = 0; // the slowest share, with its hop from the entry box
+      for (const x of byModule[m]!) cost = Math.max(cost, x.ms + hopCostMs(p, mod, entry, x.node));
+      const finish = start[m]! + cost;
+      if (finish > worst) worst = finish;
+      for (const nx of mod.next) if (finish > start[nx]!) start[nx] = finish;
     }
   }
-  return longest;
+  return worst;
 }
