@@ -105,7 +105,10 @@ export interface RunningAppliance {
  * with it over itself.
  */
 export function placementPlanner(config: Config): ClusterPlanner {
-  return clusterPlanner({ strategy: config.placement.strategy, headroom: config.placement.headroom });
+  return clusterPlanner(
+    { strategy: config.placement.strategy, headroom: config.placement.headroom },
+    { network: config.cluster.network, links: config.cluster.links },
+  );
 }
 
 export async function startAppliance(config: Config, parts: ApplianceParts): Promise<RunningAppliance> {

@@ -228,6 +228,14 @@ export interface Member {
   lastSeen: number;
   state: 'alive' | 'suspect' | 'dead' | 'left';
   inventory?: NodeInventory;
+  /** Its network link as the leader `by` measured it when it joined (src/domain/membership/links.ts). */
+  link?: MeasuredLink;
+}
+
+/** A link measured between two boxes: round trip, throughput, when and by which box. */
+export interface MeasuredLink extends NetworkSpec {
+  by: string;
+  at: number;
 }
 
 /** The versioned cluster document. Every accepted change bumps `version`. */

@@ -4,7 +4,8 @@
  * EMU-B), so the leader has exactly one of them. The app's modules are
  * profiled on a box with each model (each profile names its box), the frame
  * size is measured, nothing of the profiling is left running, and a
- * deployment too big for the EMU-B boxes alone is placed on both models. A
+ * deployment too big for the EMU-B boxes alone is placed on both models; the
+ * leader measured its link to the other boxes (RTT, bandwidth). A
  * deployment added while the app is being profiled never shows as rejected
  * (its state is read from the API throughout, every observation recorded).
  */
@@ -195,6 +196,29 @@ test(
     console.log(
       `deployment both at ${fps} fps: ${JSON.stringify(plan.placements.filter((x) => x.deployment === 'both'))}`,
     );
+
+    // The leader measured its link to every other box when it joined; the members show it in /v1/nodes.
+    const nodes = await waitFor(
+      'every other box with a measured link',
+      async () => {
+        const list = await c.get<{ id: string; link?: { rttMs: number; bandwidthMbps: number; by: string } }[]>(
+          lead,
+          '/v1/nodes',
+        );
+        return list.filter((n) => n.link).length >= 2 ? list : undefined;
+      },
+      60_000,
+      1000,
+    );
+    for (const n of nodes.filter((x) => x.link))
+      console.log(
+        `link to ${n.id} (measured by ${n.link!.by}): ${n.link!.rttMs} ms RTT, ${n.link!.bandwidthMbps} Mbit/s`,
+      );
+    for (const n of nodes.filter((x) => x.link)) {
+      assert.ok(n.link!.rttMs > 0 && n.link!.rttMs < 1000, `${n.id}: a measured RTT (${n.link!.rttMs} ms)`);
+      assert.ok(n.link!.bandwidthMbps > 1, `${n.id}: a measured bandwidth (${n.link!.bandwidthMbps} Mbit/s)`);
+      assert.notEqual(n.link!.by, n.id, `${n.id}'s link was measured by another box`);
+    }
 
     // The early deployment: watched while profiling ran and until the engine's plan took it over.
     await waitFor(
