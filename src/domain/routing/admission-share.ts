@@ -18,7 +18,7 @@
  */
 export const FLOOR_PART = 0.1;
 /** Within the rate: the margin on a box's own arrival reading (see admissionShare). */
-export const ARRIVAL_SLACK = 0.1;
+export const ARRIVAL_SLACK = 0.05;
 
 export interface ShareInput {
   /** The deployment's admitted rate, cluster-wide. */
