@@ -116,7 +116,7 @@ export function placementPlanner(config: Config): ClusterPlanner {
 /** The same, with its strategy switchable while the appliance runs (PUT /v1/plan/strategy). */
 export function placementSwitch(config: Config): StrategySwitch {
   return strategySwitch({ strategy: config.placement.strategy, headroom: config.placement.headroom }, (o) =>
-    clusterPlanner(o),
+    clusterPlanner(o, { network: config.cluster.network, links: config.cluster.links }),
   );
 }
 

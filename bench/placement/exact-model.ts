@@ -17,7 +17,13 @@
  * Columns O(D·M·V·S + S·K).
  */
 import { INF, MilpBuilder } from '../../src/domain/placement/milp.js';
-import { CPU, edgeCostMs, type DeploymentInfo, type Problem, profileFor } from '../../src/domain/placement/problem.js';
+import {
+  CPU,
+  type DeploymentInfo,
+  type Problem,
+  profileFor,
+  worstHopCostMs,
+} from '../../src/domain/placement/problem.js';
 import type { DepCols, OptimalModel, XVar } from '../../src/domain/placement/strategies/optimal-model.js';
 
 export type Form = 'restrict' | 'relax';
@@ -176,23 +182,33 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
     }
     const finish = b.col(0, 0, INF);
     const N = p.nodes.length;
-    const edges = app.modules.map((): DepCols['edges'][number] => []);
-    depCols.set(d.index, { admit: a, ell, start, finish, used, edges });
+    // The router's hop, as in src/domain/placement/strategies/optimal-model.ts: e[dm] = 1 when m has a share
+    // on a node other than one holding the entry module, charged m's worst hop over any link.
+    const hops = app.modules.map((m) => ({ e: b.bin(), cost: worstHopCostMs(p, m) }));
+    depCols.set(d.index, { admit: a, ell, start, finish, used, hops });
     for (const m of app.modules) {
+      const { e, cost } = hops[m.index]!;
+      bigM += cost;
+      for (let n = 0; n < N; n++) {
+        const here = used[m.index]![n]!;
+        if (here < 0) continue;
+        const elsewhere: Array<[number, number]> = [];
+        used[app.entry]!.forEach((col, n2) => {
+          if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
+        });
+        if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
+      }
       b.row(
         [
           [finish, 1],
           [start[m.index]!, -1],
           [ell[m.index]!, -1],
+          [e, -cost],
         ],
         0,
         INF,
       );
       for (const nx of m.next) {
-        const cost = edgeCostMs(p, m.frameKB);
-        bigM += cost;
-        const e = b.bin();
-        edges[m.index]!.push({ to: nx, e, cost });
         b.row(
           [
             [start[nx]!, 1],
@@ -203,15 +219,6 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
           0,
           INF,
         );
-        for (let n = 0; n < N; n++) {
-          const here = used[m.index]![n]!;
-          if (here < 0) continue;
-          const elsewhere: Array<[number, number]> = [];
-          used[nx]!.forEach((col, n2) => {
-            if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
-          });
-          if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
-        }
       }
     }
     if (fixed) b.row([[finish, 1]], -INF, d.latencyMs);

@@ -6,6 +6,7 @@
  * replicated document (on a follower it is forwarded to the leader as a
  * compare-and-set).
  */
+import { linkProbeHandlers, measureLink } from './link-probe.js';
 import type { Store } from '../adapters/store.js';
 import type { ClusterStatus } from '../domain/cluster-status.js';
 import { DEFAULT_RAFT_CONFIG, type PersistentState, type RaftConfig } from '../domain/election/types.js';
@@ -133,6 +134,7 @@ export class ClusterNode {
       loadTuning: deps.loadTuning,
       timings,
       reportedInventories: () => this.reportedInventories(),
+      measureLink: (id, address) => measureLink(deps.client, id, address),
       logger: log,
       now: deps.now,
     });
@@ -313,6 +315,13 @@ export class ClusterNode {
 
   /** The peer API this node serves under /v1/peer. */
   handlers(): Record<string, PeerHandler> {
+    return {
+      ...linkProbeHandlers(),
+      ...this.clusterHandlers(),
+    };
+  }
+
+  private clusterHandlers(): Record<string, PeerHandler> {
     return peerHandlers({
       view: this.view,
       deliver: (msg) => this.driver.deliver(msg),

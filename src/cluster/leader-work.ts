@@ -30,7 +30,8 @@ import {
 import { ForbiddenError, RetryLaterError, UnavailableError } from '../domain/errors.js';
 import { planInputParts, planInputReason, planKey } from '../domain/planning/plan-keys.js';
 import type { ClusterPlanner } from '../domain/planning/planner.js';
-import type { NodeInventory, Plan } from '../domain/types.js';
+import { unmeasured, withLink } from '../domain/membership/links.js';
+import type { NetworkSpec, NodeInventory, Plan } from '../domain/types.js';
 import { parseBody } from '../http/parse-body.js';
 import type { Logger } from '../log.js';
 import type { ClusterTimings } from './cluster-timings.js';
@@ -51,6 +52,8 @@ export interface LeaderWorkDeps {
    * heard (its own, and each peer's last fresh hello), by member id.
    */
   reportedInventories?: () => Promise<ReadonlyMap<string, NodeInventory>>;
+  /** Measures the link to a member (link-probe.ts); without it links are configured or the default. */
+  measureLink?: (id: string, address: string) => Promise<NetworkSpec>;
   /** The cluster's merged measurements per deployment; without it load never re-plans. */
   measure?: MeasureLoad;
   /** The load trigger's timings and who hears of what fired. */
@@ -73,6 +76,9 @@ export class LeaderWork {
   readonly load: LoadWatch | undefined;
   private busy = false;
   private loadBusy = false;
+  /** Members whose link is being measured now, and when each last failed (tried again after a minute). */
+  private readonly measuring = new Set<string>();
+  private readonly measureFailedAt = new Map<string, number>();
   private readonly view: ClusterView;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -145,7 +151,42 @@ export class LeaderWork {
       return { data: { ...withReportedInventories(head.data, reported), version: next } };
     });
     this.watchLoad();
+    this.measureLinks();
     if (this.deps.planner) await this.replan(this.deps.planner, reported);
+  }
+
+  /**
+   * Beside the round: the link to each alive member not measured yet (a box that joined 5 s ago or more)
+   * or measured over 10 minutes ago, one probe per member at a time, written into its member entry. A
+   * failed measurement is tried again after a minute; until then the member's links are configured,
+   * measured before, or the default.
+   */
+  private measureLinks(): void {
+    const measure = this.deps.measureLink;
+    const doc = this.view.newestDoc();
+    if (!measure || !doc) return;
+    const now = this.now();
+    for (const m of unmeasured(doc.members, this.deps.nodeId, now)) {
+      if (this.measuring.has(m.id) || now - (this.measureFailedAt.get(m.id) ?? -Infinity) < 60_000) continue;
+      this.measuring.add(m.id);
+      measure(m.id, m.address)
+        .then((l) => {
+          const link = { ...l, by: this.deps.nodeId, at: this.now() };
+          this.log.info({ member: m.id, ...l }, 'link measured');
+          return this.view.propose((head, next) => {
+            if (!head || !this.view.isLeader() || !head.data.members.some((x) => x.id === m.id)) return null;
+            return { data: { ...head.data, members: withLink(head.data.members, m.id, link), version: next } };
+          });
+        })
+        .catch((e) => {
+          this.measureFailedAt.set(m.id, this.now());
+          this.log.warn(
+            { member: m.id, err: (e as Error).message },
+            'link not measured: configured or default figures',
+          );
+        })
+        .finally(() => this.measuring.delete(m.id));
+    }
   }
 
   /** Measured load, beside the round (reading the peers may take a while): a reason to plan on a later tick. */

@@ -49,6 +49,18 @@ const portRange = z
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+/** A link's figures: bandwidth (Mbit/s, > 0) and round-trip time (ms, ≥ 0). */
+const linkFigures = z.strictObject({
+  bandwidthMbps: z
+    .number({ error: 'expected a number of Mbit/s' })
+    .positive({ error: 'expected a bandwidth > 0 Mbit/s' })
+    .max(1_000_000, { error: 'expected at most 1000000 Mbit/s' }),
+  rttMs: z
+    .number({ error: 'expected a number of ms' })
+    .nonnegative({ error: 'expected an RTT >= 0 ms' })
+    .max(10_000, { error: 'expected an RTT of at most 10000 ms' }),
+});
+
 export const configSchema = z.strictObject({
   /**
    * Where lowdb keeps the cluster document, the node id and the admin token.
@@ -167,6 +179,32 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** A member unseen this long leaves the cluster. */
       memberExpiry: durationMs.default(86_400_000),
+      /**
+       * Every link's bandwidth and RTT for placement, in place of what the leader measures at join
+       * (unset: measured, else 1000 Mbit/s and 0.5 ms).
+       */
+      network: linkFigures.partial().optional(),
+      /** One pair of boxes' link, by node id, over anything measured or set in `network`. */
+      links: z
+        .array(
+          z.strictObject({
+            a: z.string().regex(NODE_ID, { error: 'expected a node id' }),
+            b: z.string().regex(NODE_ID, { error: 'expected a node id' }),
+            ...linkFigures.shape,
+          }),
+        )
+        .superRefine((links, ctx) => {
+          const seen = new Set<string>();
+          links.forEach((l, i) => {
+            if (l.a === l.b)
+              ctx.addIssue({ code: 'custom', message: `a link joins two different boxes (both "${l.a}")`, path: [i] });
+            const key = [l.a, l.b].sort().join(' ');
+            if (seen.has(key))
+              ctx.addIssue({ code: 'custom', message: `the link ${l.a}–${l.b} is given twice`, path: [i] });
+            seen.add(key);
+          });
+        })
+        .default([]),
     })
     .prefault({}),
 });

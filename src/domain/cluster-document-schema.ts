@@ -101,6 +101,14 @@ const member = z.looseObject({
   lastSeen: epochMs(),
   state: z.enum(['alive', 'suspect', 'dead', 'left']),
   inventory: inventory.optional(),
+  link: z
+    .looseObject({
+      bandwidthMbps: z.number().positive(),
+      rttMs: z.number().nonnegative(),
+      by: id(),
+      at: epochMs(),
+    })
+    .optional(),
 });
 
 const plan = z.looseObject({

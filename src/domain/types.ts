@@ -33,14 +33,26 @@ export interface NetworkSpec {
   rttMs: number;
 }
 
+/** The network between two nodes (either way), where it differs from the cluster's default. */
+export interface LinkSpec extends NetworkSpec {
+  a: string;
+  b: string;
+}
+
 /** The `C` plan file. */
 export interface ClusterSpec {
   nodes: NodeInventory[];
+  /** Every link's bandwidth and RTT, unless `links` says otherwise for a pair. */
   network: NetworkSpec;
+  links?: LinkSpec[];
 }
 
-/** The `A` plan file: a manifest whose modules may carry `frameKB` (their output size). */
-export type AppSpec = Manifest;
+/**
+ * The `A` plan file: a manifest whose modules may carry `frameKB` (their
+ * output size); `inputKB` is the size of the frames clients send (the entry
+ * module's request), as the profiler measured it.
+ */
+export type AppSpec = Manifest & { inputKB?: number };
 
 /** The `P` plan file, one row. `module: "*"` is the whole DAG on one node of that model. */
 export interface Profile {
@@ -216,6 +228,14 @@ export interface Member {
   lastSeen: number;
   state: 'alive' | 'suspect' | 'dead' | 'left';
   inventory?: NodeInventory;
+  /** Its network link as the leader `by` measured it when it joined (src/domain/membership/links.ts). */
+  link?: MeasuredLink;
+}
+
+/** A link measured between two boxes: round trip, throughput, when and by which box. */
+export interface MeasuredLink extends NetworkSpec {
+  by: string;
+  at: number;
 }
 
 /** The versioned cluster document. Every accepted change bumps `version`. */

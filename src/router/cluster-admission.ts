@@ -2,7 +2,7 @@
  * This box's admitted rate for each deployment, as its share of the
  * cluster-wide rate (domain/routing/admission-share.ts): its own arrival
  * rate against those the alive members last reported over the peer API.
- * Recomputed at most every `recomputeMs` per deployment, on the frame path
+ * Recomputed at most every `recomputeMs` (100 ms) per deployment, on the frame path
  * (a map lookup per frame otherwise); without other members it is the
  * deployment's full rate.
  */
@@ -31,7 +31,7 @@ export class ClusterAdmission {
   private readonly recomputeMs: number;
 
   constructor(private readonly deps: ClusterAdmissionDeps) {
-    this.recomputeMs = deps.recomputeMs ?? 500;
+    this.recomputeMs = deps.recomputeMs ?? 100;
   }
 
   /** Frames per second this box may admit for `name`, admitted at `fps` cluster-wide. */

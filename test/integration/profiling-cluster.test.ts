@@ -4,7 +4,10 @@
  * EMU-B), so the leader has exactly one of them. The app's modules are
  * profiled on a box with each model (each profile names its box), the frame
  * size is measured, nothing of the profiling is left running, and a
- * deployment too big for the EMU-B boxes alone is placed on both models.
+ * deployment too big for the EMU-B boxes alone is placed on both models; the
+ * leader measured its link to the other boxes (RTT, bandwidth). A
+ * deployment added while the app is being profiled never shows as rejected
+ * (its state is read from the API throughout, every observation recorded).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,6 +45,8 @@ const TUNING = {
   maxRunMs: 90000,
 };
 let c: TestCluster;
+/** While true, the early deployment's state is polled (cleared when the test ends, passed or not). */
+let watching = false;
 
 before(async () => {
   await ensureImages(['synthetic']);
@@ -53,6 +58,7 @@ before(async () => {
 });
 
 after(() => {
+  watching = false;
   c?.down();
 });
 
@@ -78,6 +84,37 @@ test(
       1000,
     );
 
+    // A deployment added while the app is being profiled: its state is read throughout profiling and
+    // planning, every observation kept; none may be `rejected` (profiling never costs an admitted stream).
+    await waitFor(
+      'the early deployment added',
+      async () => {
+        const deps = await c.get<{ name: string }[]>(lead, '/v1/deployments').catch(() => []);
+        if (deps.some((d) => d.name === 'early')) return true;
+        const dep = await c.post(lead, '/v1/deployments', {
+          name: 'early',
+          app: 'synthetic',
+          fps: 0.5,
+          latencyMs: 10_000,
+        });
+        return dep.status === 201 || dep.status === 200;
+      },
+      60_000,
+      1000,
+    );
+    const seen: { at: number; state: string; reason?: string }[] = [];
+    watching = true;
+    const watch = waitFor(
+      'the watch of the early deployment to end',
+      async () => {
+        const d = await c.get<{ state: string; reason?: string }>(lead, '/v1/deployments/early');
+        seen.push({ at: Date.now(), state: d.state, ...(d.reason ? { reason: d.reason } : {}) });
+        return !watching;
+      },
+      600_000,
+      500,
+    );
+
     const wanted = ['detect@EMU-A', 'detect@EMU-B', '*@EMU-A', '*@EMU-B', 'decode@cpu', 'track@cpu'];
     const profiles = await waitFor(
       'the app profiled on both models',
@@ -91,7 +128,8 @@ test(
       480_000,
       2000,
     );
-    const profilingS = (Date.now() - began) / 1000;
+    const profiledAt = Date.now();
+    const profilingS = (profiledAt - began) / 1000;
     const status = await c.get<{ tasks: { profile: string; state: string; node?: string; reason?: string }[] }>(
       lead,
       '/v1/profiles/status',
@@ -125,7 +163,7 @@ test(
     for (const t of status.tasks.filter((x) => x.state === 'unavailable' || x.state === 'failed')) {
       assert.match(
         t.reason ?? '',
-        /no live box has accelerator model|was lost while profiling|no result from box|stopped leading/,
+        /no live box has accelerator model|was lost while profiling|no result from box|stopped leading|only the leader hands out/,
         JSON.stringify(t),
       );
     }
@@ -159,9 +197,60 @@ test(
       `deployment both at ${fps} fps: ${JSON.stringify(plan.placements.filter((x) => x.deployment === 'both'))}`,
     );
 
-    for (const b of c.boxes) {
-      const prof = docker('ps', '-aq', '--filter', `label=rim.node=${b}`, '--filter', 'label=rim.role=profiling');
-      assert.equal(prof, '', `no profiling container left on ${b}`);
+    // The leader measured its link to every other box when it joined; the members show it in /v1/nodes.
+    const nodes = await waitFor(
+      'every other box with a measured link',
+      async () => {
+        const list = await c.get<{ id: string; link?: { rttMs: number; bandwidthMbps: number; by: string } }[]>(
+          lead,
+          '/v1/nodes',
+        );
+        return list.filter((n) => n.link).length >= 2 ? list : undefined;
+      },
+      60_000,
+      1000,
+    );
+    for (const n of nodes.filter((x) => x.link))
+      console.log(
+        `link to ${n.id} (measured by ${n.link!.by}): ${n.link!.rttMs} ms RTT, ${n.link!.bandwidthMbps} Mbit/s`,
+      );
+    for (const n of nodes.filter((x) => x.link)) {
+      assert.ok(n.link!.rttMs > 0 && n.link!.rttMs < 1000, `${n.id}: a measured RTT (${n.link!.rttMs} ms)`);
+      assert.ok(n.link!.bandwidthMbps > 1, `${n.id}: a measured bandwidth (${n.link!.bandwidthMbps} Mbit/s)`);
+      assert.notEqual(n.link!.by, n.id, `${n.id}'s link was measured by another box`);
     }
+
+    // The early deployment: watched while profiling ran and until the engine's plan took it over.
+    await waitFor(
+      'the early deployment placed by the engine',
+      async () => {
+        const p = await c.get<Plan>(lead, '/v1/plan');
+        return !/stand-in/.test(p.strategy) && p.placements.some((x) => x.deployment === 'early');
+      },
+      60_000,
+      500,
+    );
+    watching = false;
+    await watch;
+    const during = seen.filter((o) => o.at < profiledAt);
+    const states = [...new Set(seen.map((o) => o.state))];
+    console.log(`early deployment: ${seen.length} observations (${during.length} while profiling): ${states}`);
+    assert.ok(during.length >= 3, `the early deployment was read while profiling ran (${during.length} times)`);
+    const rejected = seen.filter((o) => o.state === 'rejected');
+    assert.deepEqual(rejected, [], 'the early deployment never showed as rejected');
+    assert.equal(seen[seen.length - 1]!.state, 'admitted', 'the early deployment ends admitted');
+
+    // A profile measured beside the early deployment's replica (`shared`) is measured again once an
+    // accelerator is free: such a run may be under way now; it ends within its bound (maxRunMs) and
+    // leaves nothing behind.
+    const left = () =>
+      c.boxes.flatMap((b) => {
+        const ids = docker('ps', '-aq', '--filter', `label=rim.node=${b}`, '--filter', 'label=rim.role=profiling');
+        return ids ? [`${b}: ${ids.split('\n').join(' ')}`] : [];
+      });
+    await waitFor('no profiling container left', () => left().length === 0, TUNING.maxRunMs + 30_000, 1000).catch(
+      () => undefined,
+    );
+    assert.deepEqual(left(), [], 'no profiling container left on any box');
   },
 );

@@ -27,8 +27,10 @@ export async function selfMember(deps: ApiDeps) {
 async function nodeView(deps: ApiDeps, utilisation: MeasuredUtilisation) {
   const [inventory, measured] = await Promise.all([deps.inventory.get(), utilisation.latest()]);
   const replicas = deps.supervisor.replicas();
+  const link = deps.store.read().members.find((m) => m.id === deps.nodeId)?.link;
   return {
     ...(await selfMember(deps)),
+    ...(link ? { link } : {}),
     cpus: inventory.cpus,
     memoryMB: inventory.memoryMB,
     accelerators: inventory.accelerators,
@@ -60,7 +62,14 @@ export function nodeRoutes(deps: ApiDeps, utilisation: MeasuredUtilisation): Rou
     const others = deps.store.read().members.filter((m) => m.id !== deps.nodeId);
     res.json([
       self,
-      ...others.map((m) => ({ id: m.id, address: m.address, state: m.state, self: false, ...(m.inventory ?? {}) })),
+      ...others.map((m) => ({
+        id: m.id,
+        address: m.address,
+        state: m.state,
+        self: false,
+        ...(m.inventory ?? {}),
+        ...(m.link ? { link: m.link } : {}),
+      })),
     ]);
   });
   r.get('/v1/nodes/:id', async (req, res) => {
@@ -70,7 +79,14 @@ export function nodeRoutes(deps: ApiDeps, utilisation: MeasuredUtilisation): Rou
     }
     const m = deps.store.read().members.find((x) => x.id === req.params.id);
     if (!m) throw new NotFoundError(`node "${req.params.id}" is not a member`);
-    const stored = { id: m.id, address: m.address, state: m.state, self: false, ...(m.inventory ?? {}) };
+    const stored = {
+      id: m.id,
+      address: m.address,
+      state: m.state,
+      self: false,
+      ...(m.inventory ?? {}),
+      ...(m.link ? { link: m.link } : {}),
+    };
     // The member itself knows its replicas: ask it (a read; bounded), else say why they are missing.
     const live = await memberView(m.address, m.id).catch((e: Error) => ({ replicas: null, unreachable: e.message }));
     res.json({ ...stored, ...live, self: false, state: m.state });

@@ -58,6 +58,8 @@ export const clusterFileSchema = z.strictObject({
       });
     }),
   network: z.strictObject({ bandwidthMbps: pos, rttMs: nonneg }),
+  /** One pair of nodes' link where it differs from `network`. */
+  links: z.array(z.strictObject({ a: id, b: id, bandwidthMbps: pos, rttMs: nonneg })).optional(),
 });
 
 export const profileRowSchema = z.strictObject({

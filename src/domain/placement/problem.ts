@@ -4,7 +4,7 @@
  * per node). Every strategy and the validator read this, never the raw files.
  * Building it is O(apps·modules + profiles + nodes·accelerators + deployments).
  */
-import type { AppSpec, ClusterSpec, Deployment, Plan, Profile } from '../types.js';
+import type { AppSpec, ClusterSpec, Deployment, NetworkSpec, Plan, Profile } from '../types.js';
 import { DEFAULT_VARIANT, topoOrder } from '../manifest.js';
 
 export const CPU = 'cpu';
@@ -20,8 +20,10 @@ export interface ModuleInfo {
   name: string;
   index: number;
   gpu: boolean;
-  /** Output size (KB): the cost of a cross-node edge out of this module. */
+  /** Output size (KB): the answer a replica sends back to the box that received the frame. */
   frameKB: number;
+  /** Request size (KB): its predecessors' outputs (the entry module: the client's frame, `inputKB`). */
+  inKB: number;
   next: number[];
   /** Default first, then lighter variants by quality, highest first. */
   variants: VariantInfo[];
@@ -34,6 +36,8 @@ export interface AppInfo {
   modules: ModuleInfo[];
   /** Module indices in topological order (entry first). */
   topo: number[];
+  /** The entry module (topo[0]): the box that receives a frame is taken to be one of its shares' nodes. */
+  entry: number;
 }
 
 export interface Slot {
@@ -73,7 +77,10 @@ export interface Problem {
   nodes: NodeInfo[];
   slots: Slot[];
   deployments: DeploymentInfo[];
-  network: { bandwidthMbps: number; rttMs: number };
+  /** The default link (config `cluster.network`, or measured). */
+  network: NetworkSpec;
+  /** links[a][b]: the link between node indices a and b (the default where nothing was measured or set). */
+  links: NetworkSpec[][];
   headroom: number;
   /** key: profileKey(app, module, variant, model) */
   profiles: Map<string, Profile>;
@@ -144,11 +151,16 @@ export function dagProfile(p: Problem, app: string, model: string): Profile | un
 
 function appInfo(m: AppSpec): AppInfo {
   const index = new Map(m.modules.map((mod, i) => [mod.name, i]));
+  const inKB = m.modules.map(() => 0);
+  for (const mod of m.modules) for (const n of new Set(mod.next)) inKB[index.get(n)!]! += mod.frameKB ?? 0;
+  const entry = index.get(m.entry) ?? 0;
+  inKB[entry] = m.inputKB ?? 0;
   const modules: ModuleInfo[] = m.modules.map((mod, i) => ({
     name: mod.name,
     index: i,
     gpu: mod.accelerator === 'gpu',
     frameKB: mod.frameKB ?? 0,
+    inKB: inKB[i]!,
     next: mod.next.map((n) => index.get(n)!),
     variants: [
       { name: DEFAULT_VARIANT, quality: 1 },
@@ -158,7 +170,21 @@ function appInfo(m: AppSpec): AppInfo {
     ],
     byVariant: new Map(),
   }));
-  return { name: m.name, modules, topo: topoOrder(m).map((mod) => index.get(mod.name)!) };
+  const topo = topoOrder(m).map((mod) => index.get(mod.name)!);
+  return { name: m.name, modules, topo, entry: topo[0]! };
+}
+
+/** The link matrix by node index: the default everywhere, `links` where given (either way round). */
+function linkMatrix(cluster: ClusterSpec): NetworkSpec[][] {
+  const at = new Map(cluster.nodes.map((n, i) => [n.id, i]));
+  const m = cluster.nodes.map(() => cluster.nodes.map(() => ({ ...cluster.network })));
+  for (const l of cluster.links ?? []) {
+    const a = at.get(l.a);
+    const b = at.get(l.b);
+    if (a === undefined || b === undefined || a === b) continue;
+    m[a]![b] = m[b]![a] = { bandwidthMbps: l.bandwidthMbps, rttMs: l.rttMs };
+  }
+  return m;
 }
 
 /**
@@ -219,6 +245,7 @@ export function buildProblem(
       priority: d.priority ?? 0,
     })),
     network: { ...cluster.network },
+    links: linkMatrix(cluster),
     headroom,
     profiles: profileMap,
     models,
@@ -256,7 +283,31 @@ export function byPriority(p: Problem): DeploymentInfo[] {
   return [...p.deployments].sort((a, b) => b.priority - a.priority || a.index - b.index);
 }
 
-/** ms added by a cross-node edge out of a module that emits `frameKB`. */
-export function edgeCostMs(p: Problem, frameKB: number): number {
-  return (frameKB * 8) / p.network.bandwidthMbps + p.network.rttMs;
+/** ms to move `kb` over a link and wait one round trip (KB·8 / Mbps = ms). */
+export function transferMs(link: NetworkSpec, kb: number): number {
+  return (kb * 8) / link.bandwidthMbps + link.rttMs;
+}
+
+/** ms a frame of `kb` costs over the default link (a heuristic's yardstick, not the estimate). */
+export function edgeCostMs(p: Problem, kb: number): number {
+  return transferMs(p.network, kb);
+}
+
+/**
+ * What the router adds for a module whose replica is on node `at` when the
+ * frame arrived at node `entry` (docs/design.md, "Latency estimate"): every
+ * call goes out from the box that received the frame and back to it, so the
+ * request (the module's input) and the answer (its output) cross that link,
+ * plus one round trip. 0 on the entry box itself.
+ */
+export function hopCostMs(p: Problem, mod: ModuleInfo, entry: number, at: number): number {
+  return entry === at ? 0 : transferMs(p.links[entry]![at]!, mod.inKB + mod.frameKB);
+}
+
+/** The most `hopCostMs` can be for a module, over every pair of distinct nodes (0 with one node). */
+export function worstHopCostMs(p: Problem, mod: ModuleInfo): number {
+  let worst = 0;
+  for (let a = 0; a < p.nodes.length; a++)
+    for (let b = 0; b < p.nodes.length; b++) if (a !== b) worst = Math.max(worst, hopCostMs(p, mod, a, b));
+  return worst;
 }

@@ -6,20 +6,21 @@
  * them, since the engine can only reject what it cannot size. A deployment
  * the engine rejects while its app is still being profiled on some model
  * present stays on the stand-in too: profiling never costs a stream. A
- * module's measured frame size (its profile's `frameKB`) prices its
- * cross-node edges. The previous plan goes in, so re-planning after a node's
- * loss or return moves as little as it can. Never throws on partial
+ * module's measured frame sizes (its profile's `frameKB`, the client's frame
+ * as the profiler sent it) price the router's hops between boxes, over each
+ * link as configured or measured at join (membership/links.ts). The
+ * previous plan goes in, so re-planning after a node's loss or return moves
+ * as little as it can. Never throws on partial
  * profiles; every deployment ends up placed or rejected with a reason.
  */
 import { planPlacement } from '../placement/index.js';
 import type { PlanOptions } from '../placement/strategy.js';
 import { withMeasuredFrameSizes } from '../profiling/frame-size.js';
-import type { ClusterDocument, NetworkSpec, NodeInventory, Plan, StoredDeployment } from '../types.js';
+import { clusterNetwork, type NetworkConfig } from '../membership/links.js';
+import type { ClusterDocument, NodeInventory, Plan, StoredDeployment } from '../types.js';
 import { appSizing, type AppSizing } from './app-sizing.js';
 import type { ClusterPlanner } from './planner.js';
 import { standInPlan } from './stand-in-plan.js';
-
-export const DEFAULT_NETWORK: NetworkSpec = { bandwidthMbps: 1000, rttMs: 0.5 };
 
 const only = (p: Plan | undefined, names: Set<string>): Plan | undefined =>
   p && {
@@ -38,7 +39,7 @@ function explain(reason: string, sizing: AppSizing | undefined, engineReason: st
   return parts.join('; ');
 }
 
-export function clusterPlanner(options: PlanOptions, network: NetworkSpec = DEFAULT_NETWORK): ClusterPlanner {
+export function clusterPlanner(options: PlanOptions, net: NetworkConfig = {}): ClusterPlanner {
   return (doc: ClusterDocument, nodes: NodeInventory[], previous: Plan | undefined): Plan => {
     const sizing = new Map(doc.apps.map((a) => [a.name, appSizing(a, doc.profiles, nodes)]));
     const sized = nodes.length ? doc.deployments.filter((d) => sizing.get(d.app)?.sized) : [];
@@ -50,7 +51,12 @@ export function clusterPlanner(options: PlanOptions, network: NetworkSpec = DEFA
         doc.apps.map((a) => a.manifest),
         profiles,
       );
-      engine = planPlacement({ nodes, network }, apps, profiles, sized, options, only(previous, namesOf(sized)));
+      const network = clusterNetwork(
+        nodes.map((n) => n.id),
+        doc.members,
+        net,
+      );
+      engine = planPlacement({ nodes, ...network }, apps, profiles, sized, options, only(previous, namesOf(sized)));
       const appOf = new Map(sized.map((d) => [d.name, d.app]));
       const waiting = engine.rejected.filter((r) => sizing.get(appOf.get(r.deployment)!)?.profiling);
       for (const r of waiting) engineReasons.set(r.deployment, r.reason);

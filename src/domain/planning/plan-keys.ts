@@ -8,9 +8,9 @@ import type { ClusterDocument, NodeInventory, Plan } from '../types.js';
 /** The parts of a plan that matter when comparing two (not its solve time). */
 export const planKey = (p: Plan | undefined): string => (p ? JSON.stringify([p.placements, p.rejected]) : '');
 
-const INPUTS = ['apps', 'deployments', 'profiles', 'nodes'] as const;
+const INPUTS = ['apps', 'deployments', 'profiles', 'nodes', 'links'] as const;
 
-/** What a plan depends on, part by part: apps, deployments, profiles and the live nodes. */
+/** What a plan depends on, part by part: apps, deployments, profiles, the live nodes and their measured links. */
 export function planInputParts(doc: ClusterDocument, nodes: NodeInventory[]): string[] {
   return [
     JSON.stringify(doc.apps.map((a) => [a.name, a.digest])),
@@ -19,6 +19,7 @@ export function planInputParts(doc: ClusterDocument, nodes: NodeInventory[]): st
       doc.profiles.map((p) => [p.app, p.module, p.variant, p.accelerator, p.digest, p.state, p.maxFps, p.frameKB]),
     ),
     JSON.stringify(nodes),
+    JSON.stringify(doc.members.flatMap((m) => (m.link ? [[m.id, m.link.bandwidthMbps, m.link.rttMs]] : []))),
   ];
 }
 

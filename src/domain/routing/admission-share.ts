@@ -22,6 +22,8 @@
  *   rather than at the full rate, so the total never starts N times over.
  */
 export const FLOOR_PART = 0.1;
+/** Within the rate: the margin on a box's own arrival reading (see admissionShare). */
+export const ARRIVAL_SLACK = 0.05;
 
 export interface ShareInput {
   /** The deployment's admitted rate, cluster-wide. */
@@ -39,7 +41,16 @@ export function admissionShare(i: ShareInput): number {
   let sum = i.own;
   for (const a of i.others) sum += a === undefined ? i.own : Math.max(0, a);
   if (sum <= 0) return i.fps / boxes;
-  if (sum <= i.fps) return i.own + (i.fps - sum) / boxes;
-  const floor = Math.min((FLOOR_PART * i.fps) / boxes, (sum - i.fps) / boxes);
-  return floor + ((i.fps - floor * boxes) * i.own) / sum;
+  // Within the rate, a box's own arrivals count with a margin (ARRIVAL_SLACK): a reading of a stream at
+  // exactly the rate is as often a little under it as over, and a share that followed it exactly would
+  // refuse frames. Admitting above the rate this way needs demand above it, which the readings then show.
+  if (sum <= i.fps) return Math.min(i.fps, i.own * (1 + ARRIVAL_SLACK) + (i.fps - sum) / boxes);
+  // The floor is kept only for the boxes where frames arrive (or may: not heard from);
+  // one kept for an idle box would be taken from a box whose stream is at the rate.
+  let active = i.own > 0 ? 1 : 0;
+  for (const a of i.others) if (a === undefined ? i.own > 0 : a > 0) active++;
+  // The floor comes out of the excess demand (at most the excess split over the active boxes): a camera at
+  // exactly its admitted rate into one box, measured a hair above it, keeps its whole rate.
+  const floor = Math.min((FLOOR_PART * i.fps) / boxes, (sum - i.fps) / active);
+  return floor + ((i.fps - floor * active) * i.own) / sum;
 }

@@ -50,11 +50,18 @@ export class RateWindow {
     return sum;
   }
 
-  /** Events per second at `now`; 0 when the window is empty. */
+  /**
+   * Events per second at `now`; 0 when the window is empty. Over the time
+   * the counted slots cover (the newest one only up to `now`), not the whole
+   * window: dividing by the window would read a steady stream up to one slot
+   * slow, and admission shares that follow the reading would refuse frames.
+   */
   perSecond(now: number): number {
     const n = this.count(now);
     if (n === 0 || this.since === undefined) return 0;
-    const span = Math.min(this.windowMs, Math.max(this.slotMs, now - this.since));
+    const oldest = Math.floor(now / this.slotMs) - this.counts.length + 1;
+    const covered = Math.max(this.slotMs, now - oldest * this.slotMs);
+    const span = Math.min(covered, Math.max(this.slotMs, now - this.since));
     return (n * 1000) / span;
   }
 }

@@ -200,3 +200,57 @@ test('a planner that throws is reported once per set of inputs, not on every tic
     abort.abort();
   }
 });
+
+test('the leader measures the link to a member that joined, once, and records it in the member entry', async () => {
+  const doc = docWith(withGpu('n1'));
+  doc.members.push({ id: 'n2', address: 'n2:7878', joinedAt: 0, lastSeen: Date.now(), state: 'alive' });
+  doc.members.push({ id: 'n3', address: 'n3:7878', joinedAt: 0, lastSeen: Date.now(), state: 'alive' });
+  // n2 and n3 answer the leader's heartbeats (else the failure detector declares them dead at once).
+  const view = new (class extends FakeView {
+    override snapshot() {
+      const now = Date.now();
+      return { role: 'leader', leader: 'n1', term: 1, ackAt: { n2: now, n3: now }, becameLeaderAt: 0 } as never;
+    }
+  })(doc);
+  const asked: string[] = [];
+  let rounds = 0;
+  const abort = new AbortController();
+  const logs: string[] = [];
+  new LeaderWork({
+    nodeId: 'n1',
+    view,
+    detector: { suspectAfterMs: 60000, deadAfterMs: 120000, expireAfterMs: 0 },
+    timings: { leaderTickMs: 10 },
+    reportedInventories: async () => {
+      rounds++;
+      return new Map();
+    },
+    measureLink: async (id, address) => {
+      asked.push(`${id}@${address}`);
+      if (id === 'n3') throw new Error('timed out');
+      return { bandwidthMbps: 250, rttMs: 3 };
+    },
+    logger: createLogger({
+      destination: new Writable({
+        write(c, _e, cb) {
+          logs.push(String(c));
+          cb();
+        },
+      }),
+    }),
+    now: Date.now,
+  }).start(abort.signal);
+  try {
+    const n2 = await until('n2 measured', () => view.head.data.members.find((m) => m.id === 'n2')?.link);
+    assert.deepEqual({ ...n2, at: 0 }, { bandwidthMbps: 250, rttMs: 3, by: 'n1', at: 0 });
+    await until('n3 failed', () => logs.some((l) => l.includes('link not measured')));
+    const before = asked.length;
+    const target = rounds + 5;
+    await until('5 more leader rounds', () => rounds >= target);
+    assert.deepEqual(asked.slice(before), [], 'measured once; a failure is not retried within the minute');
+    assert.deepEqual(asked.sort(), ['n2@n2:7878', 'n3@n3:7878']);
+    assert.equal(view.head.data.members.find((m) => m.id === 'n3')!.link, undefined);
+  } finally {
+    abort.abort();
+  }
+});

@@ -121,6 +121,34 @@ describe('config', () => {
     fails({ RIM_CLUSTER_TOKEN: 'short' }, /RIM_CLUSTER_TOKEN \(cluster\.token\): expected at least 16 characters/);
   });
 
+  it('takes the network and per-pair links, and names the key of a bad link', () => {
+    const c = load({
+      RIM_CLUSTER_NETWORK: '{"rttMs":2}',
+      RIM_CLUSTER_LINKS: '[{"a":"box-1","b":"box-2","bandwidthMbps":100,"rttMs":5}]',
+    });
+    assert.deepEqual(c.cluster.network, { rttMs: 2 });
+    assert.deepEqual(c.cluster.links, [{ a: 'box-1', b: 'box-2', bandwidthMbps: 100, rttMs: 5 }]);
+    assert.deepEqual(load({}).cluster.links, [], 'none by default: measured at join');
+    const link = (l: object) => ({
+      RIM_CLUSTER_LINKS: JSON.stringify([{ a: 'x', b: 'y', bandwidthMbps: 10, rttMs: 1, ...l }]),
+    });
+    fails(
+      link({ bandwidthMbps: 0 }),
+      /RIM_CLUSTER_LINKS \(cluster\.links\.0\.bandwidthMbps\): expected a bandwidth > 0/,
+    );
+    fails(link({ rttMs: -1 }), /\(cluster\.links\.0\.rttMs\): expected an RTT >= 0 ms/);
+    fails(link({ b: 'x' }), /\(cluster\.links\.0\): a link joins two different boxes \(both "x"\)/);
+    fails(link({ latency: 3 }), /cluster\.links\.0/);
+    fails(
+      {
+        RIM_CLUSTER_LINKS:
+          '[{"a":"x","b":"y","bandwidthMbps":1,"rttMs":1},{"a":"y","b":"x","bandwidthMbps":2,"rttMs":1}]',
+      },
+      /\(cluster\.links\.1\): the link y–x is given twice/,
+    );
+    fails({ RIM_CLUSTER_NETWORK: '{"bandwidthMbps":-5}' }, /\(cluster\.network\.bandwidthMbps\)/);
+  });
+
   it('takes every placement strategy of the registry that needs no solver, and refuses optimal naming the key', () => {
     const runnable = [...STRATEGIES.values()].filter((s) => !s.needs).map((s) => s.name);
     assert.deepEqual([...APPLIANCE_STRATEGIES], runnable);

@@ -10,15 +10,17 @@
  * linearised conservatively with utilisation levels: each slot picks one
  * level c_k (z[sk], Σ_k z = 1), its load must stay ≤ c_k, and a module on it
  * is charged L/(1 − c_k) ≥ its true latency. Slowest share: ℓ[dm] ≥ that
- * charge wherever y = 1. A cross-node edge: binary e ≥ v[dm,n] +
- * Σ_{n'≠n} v[dm',n']/N − 1 (v[dm,n] ≥ y on node n), charged its cost.
- * Longest path: start times t[dm'] ≥ t[dm] + ℓ[dm] + cost·e; the sinks'
+ * charge wherever y = 1. The router's hop (latency.ts): binary e[dm] ≥
+ * v[dm,n] + Σ_{n'≠n} v[d,entry,n']/N − 1 (v[dm,n] ≥ y on node n): a share
+ * of m on a node other than one holding the entry module, charged the
+ * module's worst hop over any link (worstHopCostMs).
+ * Longest path: start times t[dm'] ≥ t[dm] + ℓ[dm] + hop·e[dm]; the sinks'
  * finish ≤ target + M(1 − a[d]). So every solution is valid under the real
  * estimate; the optimum is optimal up to the level grid (LEVELS).
  * Size: O(D·M·V·S) columns and rows (plus K per slot).
  */
 import { INF, MilpBuilder } from '../milp.js';
-import { edgeCostMs, type DeploymentInfo, type Problem, profileFor } from '../problem.js';
+import { type DeploymentInfo, type Problem, profileFor, worstHopCostMs } from '../problem.js';
 
 /** Utilisation levels (the last one is 1 − headroom). */
 export const LEVELS = [0.2, 0.35, 0.5, 0.6, 0.7, 0.78, 0.85, 0.9, 0.95];
@@ -42,8 +44,8 @@ export interface DepCols {
   finish: number;
   /** used[m][node] (-1: no share possible there) */
   used: number[][];
-  /** per module: per next module, the edge column and its cost */
-  edges: Array<Array<{ to: number; e: number; cost: number }>>;
+  /** per module: its hop column (a share away from an entry box) and the hop's cost */
+  hops: Array<{ e: number; cost: number }>;
 }
 
 export interface OptimalModel {
@@ -155,23 +157,32 @@ export function buildOptimalModel(
     }
     const finish = b.col(0, 0, INF);
     const N = p.nodes.length;
-    const edges = app.modules.map((): DepCols['edges'][number] => []);
-    depCols.set(d.index, { admit: a, ell, start, finish, used, edges });
+    const hops = app.modules.map((m) => ({ e: b.bin(), cost: worstHopCostMs(p, m) }));
+    depCols.set(d.index, { admit: a, ell, start, finish, used, hops });
     for (const m of app.modules) {
+      const { e, cost } = hops[m.index]!;
+      bigM += cost;
+      // e = 1 when m has a share on node n and the entry module one on another node.
+      for (let n = 0; n < N; n++) {
+        const here = used[m.index]![n]!;
+        if (here < 0) continue;
+        const elsewhere: Array<[number, number]> = [];
+        used[app.entry]!.forEach((col, n2) => {
+          if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
+        });
+        if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
+      }
       b.row(
         [
           [finish, 1],
           [start[m.index]!, -1],
           [ell[m.index]!, -1],
+          [e, -cost],
         ],
         0,
         INF,
       );
       for (const nx of m.next) {
-        const cost = edgeCostMs(p, m.frameKB);
-        bigM += cost;
-        const e = b.bin();
-        edges[m.index]!.push({ to: nx, e, cost });
         b.row(
           [
             [start[nx]!, 1],
@@ -182,15 +193,6 @@ export function buildOptimalModel(
           0,
           INF,
         );
-        for (let n = 0; n < N; n++) {
-          const here = used[m.index]![n]!;
-          if (here < 0) continue;
-          const elsewhere: Array<[number, number]> = [];
-          used[nx]!.forEach((col, n2) => {
-            if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
-          });
-          if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
-        }
       }
     }
     b.row(

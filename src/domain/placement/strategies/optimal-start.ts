@@ -53,15 +53,17 @@ export function startFrom(p: Problem, model: OptimalModel, plan: ClusterState, m
       }
       const start = app.modules.map(() => 0);
       let finish = 0;
+      const entryNodes = nodes[app.entry]!;
       for (const m of app.topo) {
         values[cols.ell[m]!] = ell[m]!;
         values[cols.start[m]!] = start[m]!;
-        finish = Math.max(finish, start[m]! + ell[m]!);
-        for (const { to, e, cost } of cols.edges[m]!) {
-          const local = nodes[m]!.size === 1 && nodes[to]!.size === 1 && [...nodes[m]!][0] === [...nodes[to]!][0];
-          values[e] = local ? 0 : 1;
-          start[to] = Math.max(start[to]!, start[m]! + ell[m]! + (local ? 0 : cost));
-        }
+        // Away from an entry box: a share on a node other than one holding the entry module.
+        const away = [...nodes[m]!].some((n) => [...entryNodes].some((en) => en !== n));
+        const { e, cost } = cols.hops[m]!;
+        values[e] = away ? 1 : 0;
+        const done = start[m]! + ell[m]! + (away ? cost : 0);
+        finish = Math.max(finish, done);
+        for (const to of app.modules[m]!.next) start[to] = Math.max(start[to]!, done);
       }
       values[cols.finish] = finish;
       if (finish > d.latencyMs + 1e-7) late.push(d.index);

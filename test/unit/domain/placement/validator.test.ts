@@ -126,7 +126,7 @@ describe('estimateLatency', () => {
   const gpu = (node: number) => p.nodes[node]!.gpuSlots[0]!;
   const cpu = (node: number) => p.nodes[node]!.cpuSlot;
 
-  it('adds latency/(1−u) per module and frameKB·8/bandwidth + rtt per cross-node edge', () => {
+  it('adds latency/(1−u) per module and, away from the entry box, (in + out KB)·8/bandwidth + rtt', () => {
     const util = (s: number) => (s === gpu(1) ? 0.5 : s === cpu(0) ? 0.25 : 0);
     const local = estimateLatency(
       p,
@@ -147,7 +147,8 @@ describe('estimateLatency', () => {
       ],
       util,
     );
-    assert.ok(Math.abs(remote - (4 / 0.75 + (100 * 8) / 1000 + 0.5 + 40)) < 1e-9, String(remote));
+    // det on n2, the frame received on n1 (decode's box): its request and answer (100 KB each) and a round trip.
+    assert.ok(Math.abs(remote - (4 / 0.75 + 40 + (200 * 8) / 1000 + 0.5)) < 1e-9, String(remote));
   });
 
   it('counts the slowest share of a split module, and a missing module as never done', () => {
@@ -162,7 +163,8 @@ describe('estimateLatency', () => {
       ],
       util,
     );
-    assert.ok(Math.abs(split - (4 / 0.9 + (100 * 8) / 1000 + 0.5 + 20 / 0.2)) < 1e-9, String(split));
+    // The slowest share: det on n1's loaded GPU (100 ms, no hop) over n2's (22 ms + 2.1 ms hop).
+    assert.ok(Math.abs(split - (4 / 0.9 + 20 / 0.2)) < 1e-9, String(split));
     assert.equal(
       estimateLatency(p, app, [{ dep: 0, module: 0, variant: 'default', slot: cpu(0), fps: 10 }], util),
       Infinity,

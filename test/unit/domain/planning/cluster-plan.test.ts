@@ -68,3 +68,60 @@ test('apps with profiles go to the placement engine, the others to the stand-in'
   const only = clusterPlanner({ strategy: 'rim' })(doc(['b']), [node('n1')], undefined);
   assert.equal(only.strategy, 'stand-in');
 });
+
+test("the planner prices the router's hops over the links measured at join, or configured", () => {
+  // Two modules of 3 cores each at 10 fps: no one 4-core box holds both, so every plan splits them.
+  const chain: RegisteredApp = {
+    ...app('ch'),
+    manifest: {
+      apiVersion: 'rim/v1',
+      name: 'ch',
+      entry: 'dec',
+      modules: [
+        { name: 'dec', image: 'self', accelerator: 'cpu', next: ['post'], frameKB: 100 },
+        { name: 'post', image: 'self', accelerator: 'cpu', next: [], frameKB: 100 },
+      ],
+    } as unknown as RegisteredApp['manifest'],
+  };
+  const prof = (module: string): StoredProfile => ({
+    app: 'ch',
+    module,
+    accelerator: 'cpu',
+    maxFps: 10,
+    latencyMs: 10,
+    cpuCores: 3,
+    memoryMB: 64,
+    digest: 'sha256:ch',
+    state: 'ok',
+    measuredAt: 0,
+  });
+  const d: ClusterDocument = {
+    ...doc([]),
+    apps: [chain],
+    profiles: [prof('dec'), prof('post'), { ...prof('*'), cpuCores: 6, maxFps: 5, latencyMs: 20 }],
+    deployments: [{ name: 'cam', app: 'ch', fps: 10, latencyMs: 500, priority: 0, createdAt: 0 }],
+  };
+  const nodes = [node('n1'), node('n2')];
+  const member = (id: string, link?: { bandwidthMbps: number; rttMs: number }) => ({
+    id,
+    address: `${id}:7878`,
+    joinedAt: 0,
+    lastSeen: 0,
+    state: 'alive' as const,
+    ...(link ? { link: { ...link, by: 'n1', at: 0 } } : {}),
+  });
+  const plan = clusterPlanner({ strategy: 'rim' });
+  const fast = plan({ ...d, members: [member('n1'), member('n2')] }, nodes, undefined);
+  assert.deepEqual(fast.rejected, [], 'the default gigabit link: the hop fits');
+  // Measured: 1 Mbit/s, 50 ms. The module on the other box costs (100 + 100) KB · 8 / 1 + 50 ms > 500 ms.
+  const slow = { bandwidthMbps: 1, rttMs: 50 };
+  const measured = plan({ ...d, members: [member('n1'), member('n2', slow)] }, nodes, undefined);
+  assert.equal(measured.rejected.length, 1, JSON.stringify(measured));
+  // The config's link for the pair wins over the measurement.
+  const configured = clusterPlanner(
+    { strategy: 'rim' },
+    { links: [{ a: 'n2', b: 'n1', bandwidthMbps: 1000, rttMs: 1 }] },
+  )({ ...d, members: [member('n1'), member('n2', slow)] }, nodes, undefined);
+  assert.deepEqual(configured.rejected, []);
+  assert.ok(configured.latencyMs.cam! > fast.latencyMs.cam!, 'a 1 ms RTT costs more than the default 0.5 ms');
+});

@@ -98,4 +98,6 @@ test('plan keys ignore solve time and see every input that changes a plan', () =
   const faster = doc();
   faster.deployments[0]!.fps = 6;
   assert.notEqual(planInputKey(faster, [node('n1')]), base);
+  const measured = doc([{ ...member('n9', 'alive'), link: { bandwidthMbps: 900, rttMs: 0.3, by: 'n1', at: 0 } }]);
+  assert.notEqual(planInputKey(measured, [node('n1')]), base, 'a link measured at join is an input');
 });

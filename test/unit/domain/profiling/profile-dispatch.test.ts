@@ -117,4 +117,12 @@ test('placement prices an edge by the measured frame size when there is one, els
   assert.equal(out!.modules[0]!.frameKB, 40, 'the newest measurement wins over the declared 16');
   assert.equal(out!.modules[1]!.frameKB, 1, 'declared where nothing was measured');
   assert.equal(manifest.modules[0]!.frameKB, 16, 'the input is left as it was');
+  assert.equal(out!.inputKB, undefined, 'no input size measured: none');
+  const sent = [
+    ...profiles,
+    profile({ measuredAt: 6, detail: { inputBytes: 51_200 } }),
+    profile({ module: 'detect', accelerator: 'T4', measuredAt: 9, detail: { inputBytes: 999_999 } }),
+  ];
+  const [measured] = withMeasuredFrameSizes([manifest], sent);
+  assert.equal(measured!.inputKB, 50, "the client's frame: the sample the entry module was sent, not detect's input");
 });

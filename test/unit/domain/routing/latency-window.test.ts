@@ -32,7 +32,19 @@ describe('rate window (finish rate)', () => {
     const r = new RateWindow(10_000, 40);
     for (let t = 0; t < 20_000; t += 100) r.record(t);
     assert.equal(r.count(19_999), 100);
-    assert.equal(r.perSecond(19_999), 10);
+    assert.ok(Math.abs(r.perSecond(19_999) - 10) < 0.01);
+  });
+
+  it('a steady stream reads its rate at every phase of the newest slot, not up to one slot slow', () => {
+    const r = new RateWindow(3000, 12); // the arrival window admission shares follow
+    for (let t = 0; t <= 20_000; t += 100) {
+      r.record(t);
+      for (const at of [t, t + 10, t + 50, t + 99]) {
+        if (at < 3000) continue;
+        const v = r.perSecond(at);
+        assert.ok(Math.abs(v - 10) <= 0.5, `${v.toFixed(2)}/s at ${at} ms (10/s sent)`);
+      }
+    }
   });
 
   it('a stream younger than the window is rated over its own age, not the whole window', () => {
@@ -44,7 +56,7 @@ describe('rate window (finish rate)', () => {
   it('decays after traffic stops, reads 0 once the window is past, and restarts the period after silence', () => {
     const r = new RateWindow(10_000, 40);
     for (let t = 0; t < 10_000; t += 100) r.record(t);
-    assert.equal(r.perSecond(14_999), 5, 'half the window still holds frames');
+    assert.ok(Math.abs(r.perSecond(14_999) - 5) < 0.01, 'half the window still holds frames');
     assert.equal(r.perSecond(30_000), 0);
     r.record(40_000);
     r.record(40_100);
