@@ -2,6 +2,9 @@
  * This box's admitted rate for each deployment, as its share of the
  * cluster-wide rate (domain/routing/admission-share.ts): its own arrival
  * rate against those the alive members last reported over the peer API.
+ * A member that is not alive in the snapshot (suspect, dead), or that this
+ * box finds unreachable itself (`suspect`), is left out of the shares at
+ * once: its arrivals count as 0 and it is not counted among the boxes.
  * Recomputed at most every `recomputeMs` (100 ms) per deployment, on the frame path
  * (a map lookup per frame otherwise); without other members it is the
  * deployment's full rate.
@@ -15,6 +18,11 @@ export interface ClusterAdmissionDeps {
   members: () => readonly Member[] | undefined;
   /** A member's last reported arrival rate of a deployment (undefined: unknown). */
   reported: (member: string, deployment: string, now: number) => number | undefined;
+  /**
+   * Whether this box takes an alive member for down before the leader says so (its report stale and
+   * its peer API not answering: MemberReplicas.unreachable). Absent: none is.
+   */
+  suspect?: (member: string, now: number) => boolean;
   /** The arrival rate of a deployment at this box. */
   own: (deployment: string, now: number) => number;
   recomputeMs?: number;
@@ -40,7 +48,8 @@ export class ClusterAdmission {
     if (c && c.fps === fps && now - c.at < this.recomputeMs) return c.rate;
     const others: (number | undefined)[] = [];
     for (const m of this.deps.members() ?? []) {
-      if (m.id !== this.deps.self && m.state === 'alive') others.push(this.deps.reported(m.id, name, now));
+      if (m.id === this.deps.self || m.state !== 'alive' || this.deps.suspect?.(m.id, now)) continue;
+      others.push(this.deps.reported(m.id, name, now));
     }
     const rate = admissionShare({ fps, own: this.deps.own(name, now), others });
     this.cache.set(name, { fps, rate, at: now });

@@ -101,6 +101,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     self: deps.nodeId,
     members: () => directory.document()?.members,
     reported: (member, name, now) => remote?.arrivalFps(member, name, now),
+    suspect: (member, now) => remote?.unreachable(member, now) ?? false,
     own: (name, now) => stats.for(name).arrivalFps(now),
   });
   const frames = new FrameRouter({

@@ -22,6 +22,8 @@ interface Entry {
   arrivals?: Readonly<Record<string, number>>;
   /** When the last answer arrived (-Infinity: never). */
   answeredAt: number;
+  /** When the last ask failed (-Infinity: never); an answer since clears it. */
+  failedAt: number;
   fetchedAt: number;
   inFlight?: Promise<void>;
 }
@@ -53,7 +55,7 @@ export class MemberReplicas implements RemoteReplicas {
     for (const m of wanted) {
       let e = this.entries.get(m.id);
       if (!e) {
-        e = { fetchedAt: -Infinity, answeredAt: -Infinity };
+        e = { fetchedAt: -Infinity, answeredAt: -Infinity, failedAt: -Infinity };
         this.entries.set(m.id, e);
       }
       if (e.replicas) out.set(m.id, e.replicas);
@@ -67,6 +69,18 @@ export class MemberReplicas implements RemoteReplicas {
     const e = this.entries.get(member);
     if (!e?.arrivals || now - e.answeredAt > 3 * this.ttlMs) return undefined;
     return e.arrivals[deployment] ?? 0;
+  }
+
+  /**
+   * The router's own failure detection, ahead of the leader's: the member answered before, its report is
+   * no longer recent (arrivalFps is undefined) and the last ask since failed. A box killed is so about
+   * 3 ttl after its last answer, where the leader declares it suspect only after its own wait (and first
+   * an election, when the box killed led). A member never heard from is not: it may simply be new.
+   */
+  unreachable(member: string, now: number): boolean {
+    const e = this.entries.get(member);
+    if (!e?.arrivals || e.failedAt < e.answeredAt) return false;
+    return now - e.answeredAt > 3 * this.ttlMs;
   }
 
   firstAnswers(maxWaitMs: number): Promise<boolean> {
@@ -99,6 +113,7 @@ export class MemberReplicas implements RemoteReplicas {
       this.opts.onUpdate?.();
     } catch (err) {
       const now = this.opts.now();
+      e.failedAt = now;
       if (now - (this.lastWarn.get(m.id) ?? -Infinity) > 60_000) {
         this.lastWarn.set(m.id, now);
         this.opts.logger.warn(

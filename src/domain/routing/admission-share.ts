@@ -20,6 +20,9 @@
  * - A box whose arrivals are unknown (no report yet, or a stale one) counts
  *   as receiving what this box receives: a box starts at about fps / boxes
  *   rather than at the full rate, so the total never starts N times over.
+ *   A box taken for down (suspect or dead, or unreachable from this box) is
+ *   not among `others` at all (router/cluster-admission.ts): a box killed
+ *   does not halve the survivors' shares until it is declared dead.
  */
 export const FLOOR_PART = 0.1;
 /** Within the rate: the margin on a box's own arrival reading (see admissionShare). */

@@ -9,6 +9,9 @@ import { FrameRouter } from '../../../src/router/frame-router.js';
 import { RouterStats } from '../../../src/router/router-stats.js';
 import type { Member } from '../../../src/domain/types.js';
 import { ClusterAdmission } from '../../../src/router/cluster-admission.js';
+import { MemberReplicas } from '../../../src/router/member-replicas.js';
+import type { PeerCaller } from '../../../src/cluster/peer-client.js';
+import pino from 'pino';
 
 const member = (id: string, state: Member['state'] = 'alive'): Member => ({
   id,
@@ -38,6 +41,58 @@ describe('cluster admission', () => {
     assert.equal(a.rateOf('cam', 8, 100), first, 'kept for recomputeMs');
     const within = 2 * (1 + ARRIVAL_SLACK) + 6 / 2;
     assert.ok(Math.abs(a.rateOf('cam', 8, 600) - within) < 1e-9, 'recomputed: within the rate, own plus half the rest');
+  });
+
+  it('a box killed: once this box finds it unreachable, the survivor admits the full rate at once', async () => {
+    // Three boxes, a stream of 6 fps arriving only at n1; n3 is killed. The leader has not declared it
+    // suspect yet (alive in the snapshot), its report went stale and this box's asks fail.
+    let now = 0;
+    let n3Up = true;
+    const peers: PeerCaller = {
+      call: (address: string) => {
+        const id = address.split(':')[0]!;
+        if (id === 'n3' && !n3Up) return Promise.reject(new Error('connect ECONNREFUSED'));
+        return Promise.resolve({ status: 200, nodeId: id, body: { replicas: [], arrivals: { cam: 0 } } });
+      },
+    } as PeerCaller;
+    const remote = new MemberReplicas({ peers, logger: pino({ level: 'silent' }), now: () => now, ttlMs: 1000 });
+    const members = [member('n1'), member('n2'), member('n3')];
+    const admission = (suspect: boolean) =>
+      new ClusterAdmission({
+        self: 'n1',
+        members: () => members,
+        reported: (m, name, t) => remote.arrivalFps(m, name, t),
+        ...(suspect ? { suspect: (m: string, t: number) => remote.unreachable(m, t) } : {}),
+        own: () => 6,
+        recomputeMs: 0,
+      });
+    const ask = async () => {
+      remote.snapshot([member('n2'), member('n3')], now);
+      await new Promise((r) => setImmediate(r));
+    };
+    await ask();
+    assert.equal(admission(true).rateOf('cam', 6, now), 6, 'all reported: the full rate');
+    n3Up = false;
+    now = 3500; // n3's report is stale (3 ttl); n2 answers again, n3's ask fails
+    await ask();
+    assert.equal(remote.unreachable('n3', now), true);
+    assert.equal(remote.unreachable('n2', now), false);
+    assert.equal(admission(true).rateOf('cam', 6, now), 6, 'n3 is out of the shares: the full rate');
+    // Without it, n3 counted as receiving what n1 receives: about half the rate for 7 s after a kill.
+    assert.ok(admission(false).rateOf('cam', 6, now) < 3.5);
+    remote.close();
+  });
+
+  it('a member never heard from is not taken for down: the conservative share', async () => {
+    const remote = new MemberReplicas({
+      peers: { call: () => Promise.reject(new Error('down')) } as PeerCaller,
+      logger: pino({ level: 'silent' }),
+      now: () => 10_000,
+    });
+    remote.snapshot([member('n3')], 10_000);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(remote.unreachable('n3', 10_000), false);
+    remote.close();
   });
 
   it('a box on its own admits the full rate', () => {
