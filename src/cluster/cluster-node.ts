@@ -10,7 +10,7 @@ import { linkProbeHandlers, measureLink } from './link-probe.js';
 import type { Store } from '../adapters/store.js';
 import type { ClusterStatus } from '../domain/cluster-status.js';
 import { DEFAULT_RAFT_CONFIG, type PersistentState, type RaftConfig } from '../domain/election/types.js';
-import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
+import { ConflictError, GoneAfterUnclearAttemptError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
 import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
 import type { ClusterPlanner } from '../domain/planning/planner.js';
@@ -235,9 +235,21 @@ export class ClusterNode {
    * Applies `fn` to the cluster document and resolves once a majority
    * stored the result. On a follower the new document is sent to the
    * leader, valid only on top of the version it was computed from; on a
-   * conflict `fn` runs again on the leader's newer document.
+   * conflict `fn` runs again on the leader's newer document. Once an
+   * attempt's answer was lost (it may have been applied), a NotFoundError
+   * from `fn` comes out as GoneAfterUnclearAttemptError.
    */
-  async update(fn: (doc: Doc) => Doc | void): Promise<Doc> {
+  async update(change: (doc: Doc) => Doc | void): Promise<Doc> {
+    let unclear = false;
+    const fn = (doc: Doc): Doc | void => {
+      try {
+        return change(doc);
+      } catch (e) {
+        if (unclear && e instanceof NotFoundError && !(e instanceof GoneAfterUnclearAttemptError))
+          throw new GoneAfterUnclearAttemptError(e.message, { cause: e });
+        throw e;
+      }
+    };
     const t = this.timings;
     const wait = async (ms: number) => {
       await sleep(ms, this.stopped);
@@ -271,6 +283,7 @@ export class ClusterNode {
         const timeout = t.proposeCallTimeoutMs;
         answer = await this.deps.client.call<{ doc: Doc }>(address, 'POST', '/v1/peer/propose', body, timeout);
       } catch {
+        unclear = true; // no answer: the leader may have stored it
         await wait(t.updateRetryMs);
         continue;
       }
@@ -282,6 +295,7 @@ export class ClusterNode {
         base = answer.body.doc;
         continue;
       }
+      if (answer.status >= 500) unclear = true; // e.g. the leader's own wait for a majority ran out
       await wait(t.updateRefusedRetryMs);
     }
     throw new UnavailableError('no leader accepted the change: the cluster may have lost its majority');

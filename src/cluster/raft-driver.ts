@@ -45,6 +45,7 @@ export class RaftDriver<D> {
   private state: RaftState<D>;
   private chain: Promise<void> = Promise.resolve();
   private tickQueued = false;
+  private lastWriteTry = 0;
   private readonly proposals = new Map<string, Proposal<D>>();
   private readonly commitListeners: ((e: Entry<D>) => void | Promise<void>)[] = [];
   private readonly roleListeners: ((role: Role, term: number, leader: string | null) => void)[] = [];
@@ -141,11 +142,14 @@ export class RaftDriver<D> {
   }
 
   private async apply(input: RaftInput<D>): Promise<void> {
-    const { state, effects } = step(this.state, input, this.deps.cfg);
+    if (input.kind === 'tick' && !this.state.canPersist && !(await this.writesAgain(input.now))) return;
+    const before = this.state;
+    const { state, effects } = step(before, input, this.deps.cfg);
     this.state = state;
     for (const e of effects) {
-      if (e.kind === 'persist') await this.deps.persistence.save(structuredClone(persistentPart(state)));
-      else if (e.kind === 'send') this.deps.send(e.msg);
+      if (e.kind === 'persist') {
+        if (!(await this.persisted(before, state, input))) return;
+      } else if (e.kind === 'send') this.deps.send(e.msg);
       else if (e.kind === 'role') {
         if (e.role !== 'leader')
           this.failProposals('leadership lost before the change was stored by a majority; it may still be applied');
@@ -168,6 +172,39 @@ export class RaftDriver<D> {
         this.settle(e.id, new UnavailableError(msg));
       }
     }
+  }
+
+  /**
+   * Saves `state`; when the disk refuses, the step is undone (nothing it
+   * decided leaves the node) and the machine learns it cannot persist.
+   */
+  private async persisted(before: RaftState<D>, state: RaftState<D>, input: RaftInput<D>): Promise<boolean> {
+    try {
+      await this.deps.persistence.save(structuredClone(persistentPart(state)));
+      return true;
+    } catch (err) {
+      this.state = before;
+      if (input.kind === 'propose') this.settle(input.id, new UnavailableError('this node cannot write its data dir'));
+      if (before.canPersist) {
+        this.deps.logger.error({ err }, 'cannot persist the election state: stepping down until writes succeed');
+        await this.apply({ kind: 'storage', now: input.now, canPersist: false });
+      }
+      return false;
+    }
+  }
+
+  /** While writes fail: retries the save (at most once per election timeout) and tells the machine when it works. */
+  private async writesAgain(now: number): Promise<boolean> {
+    if (now - this.lastWriteTry < this.deps.cfg.electionMinMs) return false;
+    this.lastWriteTry = now;
+    try {
+      await this.deps.persistence.save(structuredClone(persistentPart(this.state)));
+    } catch {
+      return false;
+    }
+    this.deps.logger.info('the election state can be persisted again');
+    await this.apply({ kind: 'storage', now, canPersist: true });
+    return true;
   }
 
   private settle(id: string, outcome: Entry<D> | null | Error): void {

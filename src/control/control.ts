@@ -11,7 +11,7 @@
 import type { ContainerEngine } from '../adapters/container-engine.js';
 import type { Store } from '../adapters/store.js';
 import type { Inventory } from '../adapters/inventory.js';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, GoneAfterUnclearAttemptError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { parseManifest } from '../domain/manifest.js';
 import { planCovers } from '../domain/planning/plan-keys.js';
 import type { Planner } from '../domain/planning/planner.js';
@@ -163,13 +163,19 @@ export class Control {
 
   removeDeployment(name: string): Promise<StoredDeployment> {
     return this.serialise(async () => {
-      let removed!: StoredDeployment;
-      await this.deps.store.update((doc) => {
-        const d = doc.deployments.find((x) => x.name === name);
-        if (!d) throw new NotFoundError(`deployment "${name}" does not exist`);
-        removed = d;
-        doc.deployments = doc.deployments.filter((x) => x.name !== name);
-      });
+      let removed: StoredDeployment | undefined;
+      try {
+        await this.deps.store.update((doc) => {
+          const d = doc.deployments.find((x) => x.name === name);
+          if (!d) throw new NotFoundError(`deployment "${name}" does not exist`);
+          removed = d;
+          doc.deployments = doc.deployments.filter((x) => x.name !== name);
+        });
+      } catch (e) {
+        // Our own earlier attempt (answer lost) removed it: the undeploy succeeded.
+        if (!(e instanceof GoneAfterUnclearAttemptError && removed)) throw e;
+      }
+      if (!removed) throw new NotFoundError(`deployment "${name}" does not exist`);
       this.deps.logger.info({ deployment: name }, 'deployment removed');
       this.deps.events.publish('deployment', 'removed', { name });
       await this.afterChange();

@@ -53,6 +53,12 @@ export class NotFoundError extends RimError {
   override readonly code = 'not-found';
 }
 
+/**
+ * Not found on a retry after an attempt of this same request that may have
+ * been applied (its answer was lost): the thing may be gone because of it.
+ */
+export class GoneAfterUnclearAttemptError extends NotFoundError {}
+
 export class ConflictError extends RimError {
   override readonly status = 409;
   override readonly code = 'conflict';

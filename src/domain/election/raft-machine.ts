@@ -4,7 +4,7 @@
  * (persist, send, commit, role changes). Drivers persist before sending.
  */
 import { append } from '../replication/log-state.js';
-import { type Ctx, isVoter, resetElectionTimer, becomeRole } from './context.js';
+import { type Ctx, isVoter, resetElectionTimer, becomeRole, becomeFollower } from './context.js';
 import { onAppend } from './follower.js';
 import { advanceCommit, leaderTick, onAppendResponse, propose } from './leader.js';
 import {
@@ -41,10 +41,24 @@ export function initialState<D>(
     match: {},
     ackAt: {},
     seed: seed >>> 0,
+    canPersist: true,
   };
   const c: Ctx<D> = { s, fx: [], cfg, now, persist: false };
   resetElectionTimer(c);
   return c.s;
+}
+
+/**
+ * A node that cannot persist cannot keep Raft's promises (term, vote and log
+ * on disk before any answer): a leader steps down so that the others elect
+ * one that can, and until writes succeed again the node stands for no
+ * election and grants no vote. It still follows and answers pre-votes.
+ */
+function onStorage<D>(c: Ctx<D>, canPersist: boolean): void {
+  c.s.canPersist = canPersist;
+  if (canPersist) return;
+  if (c.s.role !== 'follower') becomeFollower(c, c.s.term, null);
+  resetElectionTimer(c);
 }
 
 /** The durable part of a state: what the driver writes before acting on the effects. */
@@ -71,7 +85,7 @@ export function step<D>(
     case 'tick':
       if (c.s.role === 'leader') leaderTick(c);
       else if (c.now >= c.s.electionDeadline) {
-        if (isVoter(c.s)) startPreVote(c);
+        if (isVoter(c.s) && c.s.canPersist) startPreVote(c);
         else resetElectionTimer(c);
       }
       break;
@@ -99,6 +113,9 @@ export function step<D>(
         becomeRole(c, 'follower', null);
         c.s.electionDeadline = c.now; // a lone voter elects itself on the next tick
       }
+      break;
+    case 'storage':
+      onStorage(c, input.canPersist);
       break;
   }
   if (c.s.role === 'leader') advanceCommit(c);

@@ -47,6 +47,8 @@ export interface RaftState<D> extends PersistentState<D> {
   ackAt: Record<string, number>;
   /** PRNG state for election timeouts (mulberry32). */
   seed: number;
+  /** False while the driver cannot persist: the node neither leads, stands nor votes. */
+  canPersist: boolean;
 }
 
 interface Addressed {
@@ -70,7 +72,9 @@ export type RaftInput<D> =
   /** Leader only: append a new version; `voters` changes the membership (one member at a time). */
   | { kind: 'propose'; now: number; id: string; data: D; voters?: string[] }
   /** A node with no state founds a one-member cluster. */
-  | { kind: 'bootstrap'; now: number; data: D };
+  | { kind: 'bootstrap'; now: number; data: D }
+  /** The driver's writes to the data dir failed (false) or succeed again (true). */
+  | { kind: 'storage'; now: number; canPersist: boolean };
 
 export type RaftEffect<D> =
   | { kind: 'persist' }

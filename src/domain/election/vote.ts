@@ -64,7 +64,10 @@ export function onPreVoteResponse<D>(c: Ctx<D>, m: Extract<RaftMessage<D>, { typ
 export function onVoteRequest<D>(c: Ctx<D>, m: Extract<RaftMessage<D>, { type: 'vote-req' }>): void {
   if (m.term > c.s.term) becomeFollower(c, m.term, null);
   const granted =
-    m.term === c.s.term && (c.s.votedFor === null || c.s.votedFor === m.from) && isUpToDate(m.last, lastRef(c.s));
+    c.s.canPersist &&
+    m.term === c.s.term &&
+    (c.s.votedFor === null || c.s.votedFor === m.from) &&
+    isUpToDate(m.last, lastRef(c.s));
   if (granted) {
     c.s.votedFor = m.from;
     c.persist = true;

@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import { LowdbStore } from '../../../src/adapters/lowdb-store.js';
 import { ClusterNode } from '../../../src/cluster/cluster-node.js';
 import { PeerSigner } from '../../../src/cluster/peer-auth.js';
-import { PeerClient } from '../../../src/cluster/peer-client.js';
+import { PeerClient, type PeerCaller } from '../../../src/cluster/peer-client.js';
 import { createPeerRouter, PEER_BASE } from '../../../src/cluster/peer-server.js';
 import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
 import type { NodeInventory } from '../../../src/domain/types.js';
@@ -39,6 +39,8 @@ export interface NodeOptions {
   dir?: string;
   /** What the box reports as its hardware (no accelerator by default). */
   inventory?: NodeInventory;
+  /** Wraps the node's peer client (a test losing answers). */
+  client?: (real: PeerCaller) => PeerCaller;
 }
 
 /** Reserves a loopback port by listening on it (any free one unless given); the node then serves there. */
@@ -78,7 +80,7 @@ export async function startNode(
     clusterName: 'test',
     advertiseAddress: address,
     store,
-    client: new PeerClient({ nodeId: id, signer, now: Date.now }),
+    client: (opts.client ?? ((c) => c))(new PeerClient({ nodeId: id, signer, now: Date.now })),
     inventory: async () => inventory,
     staticPeers: peers.filter((p) => p !== address),
     logger,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type { NodeLocalState, Store } from '../../../src/adapters/store.js';
 import { Control } from '../../../src/control/control.js';
+import { GoneAfterUnclearAttemptError, NotFoundError } from '../../../src/domain/errors.js';
 import { memberPlanner, oneBoxPlanner } from '../../../src/domain/planning/control-planners.js';
 import type { ClusterPlanner, Planner } from '../../../src/domain/planning/planner.js';
 import type { Assignment, ClusterDocument, NodeInventory, Plan, RegisteredApp } from '../../../src/domain/types.js';
@@ -157,4 +158,27 @@ test('a stored change is answered as done even when planning throws; the error i
   const removed = await c.removeDeployment('cam');
   assert.equal(removed.name, 'cam');
   assert.ok(logs.some((l) => /planning after a stored change failed/.test(l) && /maxFps/.test(l)));
+});
+
+test('an undeploy that its own lost attempt applied succeeds; one that never existed is 404', async () => {
+  /** ClusterNode.update's retry: the first attempt applied, its answer was lost, the retry finds none. */
+  class LostAnswerStore extends MemoryStore {
+    override async update(fn: (doc: ClusterDocument) => ClusterDocument | void): Promise<ClusterDocument> {
+      await super.update(fn);
+      try {
+        fn(this.read());
+      } catch (e) {
+        if (e instanceof NotFoundError) throw new GoneAfterUnclearAttemptError(e.message);
+        throw e;
+      }
+      return this.read();
+    }
+  }
+  const store = new LostAnswerStore();
+  store.doc.deployments = [{ name: 'cam', app: 'a', fps: 5, latencyMs: 500, priority: 0, createdAt: 1 }];
+  const { c } = control(store, memberPlanner(RANGE));
+  const removed = await c.removeDeployment('cam');
+  assert.equal(removed.name, 'cam');
+  assert.deepEqual(store.read().deployments, []);
+  await assert.rejects(c.removeDeployment('never'), (e) => e instanceof NotFoundError && e.status === 404);
 });
