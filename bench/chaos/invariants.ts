@@ -19,8 +19,9 @@ export interface LeaderSample {
 }
 
 /**
- * acked: 2xx; gone: an undeploy answered 404 (the deployment is absent then, whatever removed it: a retried
- * removal whose first try was stored answers so); refused: any other 4xx (no change); unknown: no clear answer.
+ * acked: 2xx; gone: an undeploy answered 404, which proves neither way (a retried removal whose first try was
+ * stored answers so, and so does a follower whose own copy lacks a deployment the leader has just acknowledged):
+ * present or absent after it; refused: any other 4xx (no change); unknown: no clear answer.
  */
 export type OpOutcome = 'acked' | 'gone' | 'refused' | 'unknown';
 export interface ChangeOp {
@@ -75,8 +76,7 @@ export function expectedState(ops: readonly ChangeOp[]): Map<string, Expected> {
       if (!out.has(o.name)) out.set(o.name, 'absent');
       continue;
     }
-    if (o.outcome === 'gone') out.set(o.name, 'absent');
-    else if (o.outcome === 'unknown') out.set(o.name, 'either');
+    if (o.outcome === 'gone' || o.outcome === 'unknown') out.set(o.name, 'either');
     else out.set(o.name, o.op === 'deploy' ? 'present' : 'absent');
   }
   return out;
