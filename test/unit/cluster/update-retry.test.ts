@@ -26,19 +26,24 @@ const removeCam = (name: string) => (doc: ClusterDocument) => {
 test('a removal retried after a lost answer finds it gone by its own attempt; else 404', async () => {
   const slots = await Promise.all([listen(), listen(), listen()]);
   const addresses = slots.map((s) => `127.0.0.1:${s.port}`);
+  // Only the chosen follower's proposals lose their answer: another node's proposal (a member update)
+  // must not take the one lost answer meant for the removal.
   let losing = 0;
-  const lossy = (real: PeerCaller): PeerCaller => ({
-    call: async <T>(address: string, method: 'GET' | 'POST', path: string, body?: unknown, timeout?: number) => {
-      const answer = await real.call<T>(address, method, path, body, timeout);
-      if (path === '/v1/peer/propose' && losing > 0) {
-        losing--;
-        throw new Error('timed out'); // applied by the leader, answer lost
-      }
-      return answer;
-    },
-  });
+  let losingFor = -1;
+  const lossy =
+    (node: number) =>
+    (real: PeerCaller): PeerCaller => ({
+      call: async <T>(address: string, method: 'GET' | 'POST', path: string, body?: unknown, timeout?: number) => {
+        const answer = await real.call<T>(address, method, path, body, timeout);
+        if (path === '/v1/peer/propose' && node === losingFor && losing > 0) {
+          losing--;
+          throw new Error('timed out'); // applied by the leader, answer lost
+        }
+        return answer;
+      },
+    });
   for (const [i, id] of ['u1', 'u2', 'u3'].entries())
-    nodes.push(await startNode(`${id}-${process.pid}`, TOKEN, slots[i]!, addresses, { client: lossy }));
+    nodes.push(await startNode(`${id}-${process.pid}`, TOKEN, slots[i]!, addresses, { client: lossy(i) }));
   const leader = await until('one leader with three members', () => {
     const l = leaders(nodes);
     return l.length === 1 && nodes.every((n) => n.store.read().members.length === 3) && l[0];
@@ -48,6 +53,7 @@ test('a removal retried after a lost answer finds it gone by its own attempt; el
     doc.deployments.push({ name: 'cam', app: 'a', fps: 5, latencyMs: 500, priority: 0, createdAt: 1 });
   });
 
+  losingFor = nodes.indexOf(follower);
   losing = 1;
   await assert.rejects(follower.node.update(removeCam('cam')), (e) => e instanceof GoneAfterUnclearAttemptError);
   assert.equal(losing, 0, 'the first answer was lost');
