@@ -21,11 +21,11 @@ import { ApiMetrics } from './api/metrics.js';
 import { Control } from './control/control.js';
 import { createApi, type ApiOptions } from './api/server.js';
 import type { Config } from './config/schema.js';
-import { clusterPlanner } from './domain/planning/cluster-planner.js';
 import { oneBoxPlanner } from './domain/planning/control-planners.js';
-import type { ClusterPlanner, Planner } from './domain/planning/planner.js';
-import { strategySwitch, type StrategySwitch } from './domain/planning/strategy-switch.js';
-import type { Assignment, ReplicaStatus } from './domain/types.js';
+import type { Planner } from './domain/planning/planner.js';
+import { placementSwitch } from './placement-planner.js';
+import { replicaEvents } from './replica-events.js';
+import type { Assignment } from './domain/types.js';
 import { componentLogger, createLogger, type Logger } from './log.js';
 import { sleep } from './sleep.js';
 import { createCluster } from './cluster/start-cluster.js';
@@ -101,23 +101,6 @@ export interface RunningAppliance {
   events: EventBus;
   /** Stops every loop and the server; containers keep running. */
   stop(): Promise<void>;
-}
-
-/**
- * The leader's planner from the config: the placement engine for apps with
- * measured profiles, and the stand-in (every module on one node) for apps the
- * profiler has not measured yet. A box on its own is its own leader and plans
- * with it over itself.
- */
-export function placementPlanner(config: Config): ClusterPlanner {
-  return placementSwitch(config).planner;
-}
-
-/** The same, with its strategy switchable while the appliance runs (PUT /v1/plan/strategy). */
-export function placementSwitch(config: Config): StrategySwitch {
-  return strategySwitch({ strategy: config.placement.strategy, headroom: config.placement.headroom }, (o) =>
-    clusterPlanner(o, { network: config.cluster.network, links: config.cluster.links }),
-  );
 }
 
 export async function startAppliance(config: Config, parts: ApplianceParts): Promise<RunningAppliance> {
@@ -407,35 +390,4 @@ function waitFor(docker: DockerHealth, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/**
- * Replica state changes for the event stream. The supervisor keeps the
- * states; they are compared only while a client listens, so an idle
- * appliance does no work here.
- */
-async function replicaEvents(
-  supervisor: ReplicaView,
-  events: EventBus,
-  signal: AbortSignal,
-  everyMs: number,
-): Promise<void> {
-  let last = new Map<string, string>();
-  const key = (r: ReplicaStatus) => `${r.state}/${r.restarts}/${r.containerId ?? ''}`;
-  while (!signal.aborted) {
-    if (events.listenerCount === 0) {
-      await events.whenListened(signal);
-      last = snapshot();
-    }
-    const current = snapshot();
-    for (const r of supervisor.replicas()) {
-      if (last.get(r.name) !== key(r)) events.publish('replica', 'state', r);
-    }
-    for (const name of last.keys()) if (!current.has(name)) events.publish('replica', 'removed', { name });
-    last = current;
-    await sleep(everyMs, signal);
-  }
-  function snapshot() {
-    return new Map(supervisor.replicas().map((r) => [r.name, key(r)]));
-  }
 }
