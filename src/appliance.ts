@@ -4,7 +4,6 @@
  * server listens; Docker, the inventory and the supervisor come up behind it,
  * so /healthz answers at once and a missing Docker engine never stops the start.
  */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +38,7 @@ import { DEFAULT_LOAD_TRIGGER } from './domain/planning/load-trigger.js';
 import { PeerHop } from './router/replica-hop.js';
 import { routerPeerHandlers, routerPeerRawRoutes } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
-import { limitConnections } from './http/connection-limits.js';
+import { limitConnections, listenDeep } from './http/connection-limits.js';
 import { RefusalCooldown } from './http/refusal-cooldown.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
@@ -307,8 +306,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   });
   server.keepAliveTimeout = 5000;
   limitConnections(server, {}, cooldown);
-  server.listen(config.api.port, config.api.host);
-  await once(server, 'listening');
+  await listenDeep(server, config.api.port, config.api.host);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host}:${port}`;
   log.info({ node: nodeId, url, dataDir: config.dataDir, version: store.read().version }, 'appliance listening');

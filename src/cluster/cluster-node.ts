@@ -4,13 +4,13 @@
  * API's handlers, handing each a narrow view (ClusterView) rather than
  * itself; and it offers `update(fn)`, the only way a change enters the
  * replicated document (on a follower it is forwarded to the leader as a
- * compare-and-set).
+ * compare-and-set: DocumentUpdates).
  */
 import { linkProbeHandlers, measureLink } from './link-probe.js';
 import type { Store } from '../adapters/store.js';
 import type { ClusterStatus } from '../domain/cluster-status.js';
 import { DEFAULT_RAFT_CONFIG, type PersistentState, type RaftConfig } from '../domain/election/types.js';
-import { ConflictError, GoneAfterUnclearAttemptError, NotFoundError, UnavailableError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors.js';
 import { DEFAULT_FAILURE_DETECTOR, type FailureDetectorConfig } from '../domain/membership/failure-detector.js';
 import { votersOf, withoutMember } from '../domain/membership/member-changes.js';
 import type { ClusterPlanner } from '../domain/planning/planner.js';
@@ -18,10 +18,10 @@ import type { LoadWatchTuning, MeasureLoad } from './load-watch.js';
 import { newest } from '../domain/replication/log-state.js';
 import type { ClusterDocument, NodeInventory } from '../domain/types.js';
 import type { Logger } from '../log.js';
-import { sleep } from '../sleep.js';
 import { clusterTimings, type ClusterTimings } from './cluster-timings.js';
 import type { ClusterView } from './cluster-view.js';
 import { DiscoveryLoop } from './discovery-loop.js';
+import { DocumentUpdates } from './document-updates.js';
 import { LeaderWork } from './leader-work.js';
 import type { PeerCaller } from './peer-client.js';
 import type { ProfileTaskRequest } from './peer-messages.js';
@@ -59,6 +59,7 @@ export class ClusterNode {
   readonly discovery: DiscoveryLoop;
   private readonly timings: ClusterTimings;
   private readonly leaderWork: LeaderWork;
+  private readonly updates: DocumentUpdates;
   private readonly view: ClusterView;
   private readonly raft: RaftConfig;
   private readonly listeners: ((doc: Doc) => void | Promise<void>)[] = [];
@@ -124,6 +125,17 @@ export class ClusterNode {
       timings,
       logger: log,
       now: deps.now,
+    });
+    this.updates = new DocumentUpdates({
+      view: this.view,
+      leaderAddress: () => {
+        const leader = this.leaderId;
+        return leader ? this.addressOf(leader) : undefined;
+      },
+      localDoc: () => deps.store.read(),
+      client: deps.client,
+      timings,
+      stopped: () => this.stopped,
     });
     this.leaderWork = new LeaderWork({
       nodeId: deps.nodeId,
@@ -232,82 +244,11 @@ export class ClusterNode {
   }
 
   /**
-   * Applies `fn` to the cluster document and resolves once a majority
-   * stored the result. On a follower the new document is sent to the
-   * leader, valid only on top of the version it was computed from; on a
-   * conflict `fn` runs again on the leader's newer document. Once an
-   * attempt's answer was lost (it may have been applied), a NotFoundError
-   * from `fn` comes out as GoneAfterUnclearAttemptError.
+   * Applies `change` to the cluster document and resolves once a majority stored the result; on a
+   * follower it goes to the leader, whose document decides a refusal (see DocumentUpdates).
    */
-  async update(change: (doc: Doc) => Doc | void): Promise<Doc> {
-    let unclear = false;
-    const fn = (doc: Doc): Doc | void => {
-      try {
-        return change(doc);
-      } catch (e) {
-        if (unclear && e instanceof NotFoundError && !(e instanceof GoneAfterUnclearAttemptError))
-          throw new GoneAfterUnclearAttemptError(e.message, { cause: e });
-        throw e;
-      }
-    };
-    const t = this.timings;
-    const wait = async (ms: number) => {
-      await sleep(ms, this.stopped);
-      if (this.stopped.aborted) {
-        throw new UnavailableError('the node is shutting down; the change may not have been stored');
-      }
-    };
-    let base: Doc | undefined;
-    for (let attempt = 0; attempt < t.updateAttempts; attempt++) {
-      if (this.isLeader) {
-        const e = await this.driver.propose((head, next) => {
-          if (!head) throw new UnavailableError('the cluster has no state yet');
-          const copy = structuredClone(head.data);
-          const out = fn(copy) ?? copy;
-          return { data: { ...out, version: next } };
-        });
-        return e!.data;
-      }
-      const leader = this.leaderId;
-      const address = leader ? this.addressOf(leader) : undefined;
-      if (!address) {
-        await wait(t.updateRetryMs);
-        continue;
-      }
-      const from = base ?? this.deps.store.read();
-      const copy = structuredClone(from);
-      const next = fn(copy) ?? copy;
-      let answer;
-      try {
-        const body = { baseVersion: from.version, doc: next };
-        const timeout = t.proposeCallTimeoutMs;
-        answer = await this.deps.client.call<{ doc: Doc }>(address, 'POST', '/v1/peer/propose', body, timeout);
-      } catch {
-        unclear = true; // no answer: the leader may have stored it
-        await wait(t.updateRetryMs);
-        continue;
-      }
-      if (answer.status === 200) {
-        await this.readYourWrites(answer.body.doc.version);
-        return answer.body.doc;
-      }
-      if (answer.status === 409) {
-        base = answer.body.doc;
-        continue;
-      }
-      if (answer.status >= 500) unclear = true; // e.g. the leader's own wait for a majority ran out
-      await wait(t.updateRefusedRetryMs);
-    }
-    throw new UnavailableError('no leader accepted the change: the cluster may have lost its majority');
-  }
-
-  /** Waits (briefly) until this node holds the committed result of its own change too. */
-  private async readYourWrites(version: number): Promise<void> {
-    const t = this.timings;
-    const polls = Math.ceil(t.readYourWritesMs / t.readYourWritesPollMs);
-    for (let i = 0; i < polls && !this.stopped.aborted && this.deps.store.read().version < version; i++) {
-      await sleep(t.readYourWritesPollMs, this.stopped);
-    }
+  update(change: (doc: Doc) => Doc | void): Promise<Doc> {
+    return this.updates.update(change);
   }
 
   /**

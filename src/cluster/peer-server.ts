@@ -5,6 +5,9 @@
  * other is refused with 401 and logged (never with the token), at most once
  * per source address and period. The headers are checked before the body is
  * read, and bodies are read within a small limit and a shared byte budget.
+ * Refusals no token holder causes (unsigned, malformed, badly signed, or
+ * under peer ids made up by the dozen: stranger-ids.ts) are told to
+ * `onRefused`, which cools the address down.
  */
 import { type Request, type Response, Router } from 'express';
 import { isRimError, ValidationError } from '../domain/errors.js';
@@ -15,6 +18,7 @@ import { refuseJson } from '../http/refuse-early.js';
 import type { Logger } from '../log.js';
 import { PEER_HEADERS, type PeerSigner, PeerVerifier } from './peer-auth.js';
 import { RefusalLog } from './refusal-log.js';
+import { StrangerIds } from './stranger-ids.js';
 
 export interface PeerRequest {
   /** The authenticated sender. */
@@ -56,7 +60,7 @@ export interface PeerRouterOptions {
   limits?: Partial<typeof PEER_LIMITS>;
   /**
    * Told the source address of each request refused for lacking the token (unsigned, malformed or
-   * badly signed): repeat offenders are then cut off at accept.
+   * badly signed, or sent under one of many made-up peer ids): repeat offenders are then cut off at accept.
    */
   onRefused?: (address: string) => void;
   /**
@@ -92,11 +96,12 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
   const rawBudget = new ByteBudget(limits.rawBudgetBytes);
   const raw = opts.raw ?? {};
   const refusals = new RefusalLog(opts.logger, opts.now);
-  const refuse = (req: Request, res: Response, status: number, code: string, reason: string) => {
+  const strangers = new StrangerIds(opts.now);
+  const refuse = (req: Request, res: Response, status: number, code: string, reason: string, madeUp = false) => {
     const peer = String(req.headers[PEER_HEADERS.node] ?? 'unknown').slice(0, 64);
     refusals.refused(remoteIp(req), { peer, path: req.originalUrl.slice(0, 128), reason });
     // Only what no member of this cluster sends: a stale clock, a replay or a retired member is not cut off.
-    if (HOSTILE.test(reason)) opts.onRefused?.(remoteIp(req));
+    if (madeUp || HOSTILE.test(reason)) opts.onRefused?.(remoteIp(req));
     refuseJson(req, res, status, { error: { code, message: `peer request refused: ${reason}` } });
   };
   // Headers first: nothing unsigned, stale, malformed or from an unknown node gets its body read.
@@ -105,7 +110,8 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
     const open = OPEN_ROUTES.has(`${req.method} ${req.path}`);
     if (!pre.ok) return refuse(req, res, 401, 'unauthorized', pre.reason);
     if (!open && opts.isKnownPeer && !opts.isKnownPeer(pre.nodeId)) {
-      return refuse(req, res, 401, 'unauthorized', 'not a known member');
+      const madeUp = strangers.claim(remoteIp(req), pre.nodeId);
+      return refuse(req, res, 401, 'unauthorized', 'not a known member', madeUp);
     }
     if (req.readableEnded) {
       res.locals.raw = rawBody(req);

@@ -5,25 +5,49 @@
  * one client cannot hold them all. Connections past a cap are closed at once.
  * Slow clients lose their socket after the header and request timeouts.
  * An address in cool-down (refusal-cooldown.ts) has its connections closed
- * as soon as they are accepted, before any parsing.
+ * as soon as they are accepted, before node builds a socket for them
+ * (accept-gate.ts; the 'connection' listener refuses them too, should the
+ * gate be missing).
  */
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
+import { type AcceptGate, gateAccepts } from './accept-gate.js';
 import { clientIp, type RefusalCooldown } from './refusal-cooldown.js';
 
 export const CONNECTION_LIMITS = { total: 4096, perClient: 512, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 };
+
+/**
+ * The listen queue: connections the kernel has completed and the server has not yet accepted. When it is
+ * full the kernel drops new ones, and their clients (`/healthz` probes among them) retry a second or more
+ * later. Node's default (511) is below what one flooding client opens at once; the kernel caps this at
+ * net.core.somaxconn (4096 by default since Linux 5.4). Deeper is not slower: node accepts one connection
+ * per turn of its loop either way.
+ */
+export const LISTEN_BACKLOG = 4096;
+
+/** Listens on `port` and `host` with the listen queue above; resolves once listening. */
+export function listenDeep(server: NetServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
 
 export function limitConnections(
   server: Server,
   limits: Partial<typeof CONNECTION_LIMITS> = {},
   cooldown?: RefusalCooldown,
-): void {
+): AcceptGate | undefined {
   const l = { ...CONNECTION_LIMITS, ...limits };
   server.maxConnections = l.total;
   server.headersTimeout = l.headersTimeoutMs;
   server.requestTimeout = l.requestTimeoutMs;
   const perClient = new Map<string, number>();
-  // Ahead of the HTTP server's own listener: a closed socket is never given a parser's work.
+  // Ahead of the HTTP server's own listener. That listener still runs on a socket destroyed here (it sets up a
+  // parser): refusing at accept (the gate) is the cheap way, this one is for what the gate cannot see.
   server.prependListener('connection', (socket: Socket) => {
     const client = socket.remoteAddress ?? '';
     if (cooldown?.blocked(clientIp(client))) {
@@ -42,4 +66,5 @@ export function limitConnections(
       else perClient.delete(client);
     });
   });
+  return cooldown ? gateAccepts(server, (address) => cooldown.blocked(address)) : undefined;
 }

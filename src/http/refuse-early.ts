@@ -2,9 +2,11 @@
  * Answering a request whose body will not be read: the answer goes out with
  * `connection: close`, and what the client still sends is discarded up to a
  * small allowance; past it the socket is destroyed, so a refused 15 MB body
- * costs neither memory nor the time to receive it.
+ * costs neither memory nor the time to receive it. A refusal sent again and
+ * again under a flood (event streams past their caps) is a canned answer:
+ * built once, bytes and all, and written straight to the socket.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 
 /** Bytes of a refused body read and dropped before the connection is cut. */
 export const DISCARD_ALLOWANCE = 64 * 1024;
@@ -36,4 +38,27 @@ export function refuseJson(
     connection: 'close',
   });
   res.end(text);
+}
+
+/** A whole HTTP/1.1 answer (status line, headers, JSON body) with `connection: close`, built once. */
+export function cannedAnswer(status: number, body: unknown, headers: Record<string, string | number> = {}): Buffer {
+  const text = JSON.stringify(body);
+  const all = {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    connection: 'close',
+  };
+  const head = Object.entries(all).map(([k, v]) => `${k}: ${v}\r\n`);
+  return Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head.join('')}\r\n${text}`);
+}
+
+/**
+ * Sends a canned answer straight to the socket and closes it: no response object's work, nothing read.
+ * A request queued behind another on its connection (pipelined) is answered through `res` instead, in turn.
+ */
+export function refuseCanned(req: IncomingMessage, res: ServerResponse, answer: Buffer, fallback: () => void): void {
+  const socket = req.socket;
+  if (res.socket !== socket || res.headersSent) return fallback();
+  socket.end(answer, () => socket.destroy());
 }

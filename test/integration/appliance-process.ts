@@ -27,10 +27,11 @@ export interface ApplianceProcess {
   exited: Promise<number | null>;
 }
 
-export function spawnAppliance(env: Record<string, string>): ApplianceProcess {
+/** `nodeArgs`: more options for node (a benchmark's `--cpu-prof`, say). */
+export function spawnAppliance(env: Record<string, string>, nodeArgs: string[] = []): ApplianceProcess {
   let out = '';
   let err = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     // Profiling off unless a test asks for it: its replicas and CPU load would disturb what others count.
     env: {
       ...process.env,

@@ -5,15 +5,17 @@
  * socket (a file handle) for as long as the client likes, so past the caps a
  * stream is refused with 503 and the connection closed. The refusal is
  * also offered ahead of express (`refuseEarly`), so that a flood of refused
- * streams costs no routing, body parsing or auth.
+ * streams costs no routing, body parsing or auth, and it is canned (built
+ * once, written straight to the socket).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Response } from 'express';
 import { clientIp } from '../../http/refusal-cooldown.js';
-import { refuseJson } from '../../http/refuse-early.js';
+import { cannedAnswer, refuseCanned, refuseJson } from '../../http/refuse-early.js';
 import type { ApiDeps } from '../deps.js';
 
 export const EVENT_STREAM_LIMITS = { total: 256, perClient: 8 };
+const RETRY = { 'retry-after': 5 };
 
 export interface EventRoutes {
   router: Router;
@@ -26,12 +28,18 @@ export function eventRoutes(deps: ApiDeps, open: Set<Response>): EventRoutes {
   const limits = deps.eventStreams ?? EVENT_STREAM_LIMITS;
   const perClient = new Map<string, number>();
   /** Refuses (and returns true) when `client` may not open one more stream. */
+  // The two refusals, built once: a flood of them costs a write and a close each.
+  const refusal = (which: string) => {
+    const body = { error: { code: 'busy', message: `too many open event streams (at most ${which}): retry later` } };
+    return { body, bytes: cannedAnswer(503, body, RETRY) };
+  };
+  const inAll = refusal(`${limits.total} in all`);
+  const mineFull = refusal(`${limits.perClient} per client`);
   const refused = (req: IncomingMessage, res: ServerResponse, client: string): boolean => {
     const mine = perClient.get(client) ?? 0;
     if (open.size < limits.total && mine < limits.perClient) return false;
-    const which = open.size >= limits.total ? `${limits.total} in all` : `${limits.perClient} per client`;
-    const message = `too many open event streams (at most ${which}): retry later`;
-    refuseJson(req, res, 503, { error: { code: 'busy', message } }, { 'retry-after': 5 });
+    const r = open.size >= limits.total ? inAll : mineFull;
+    refuseCanned(req, res, r.bytes, () => refuseJson(req, res, 503, r.body, RETRY));
     deps.cooldown?.refused(client);
     return true;
   };

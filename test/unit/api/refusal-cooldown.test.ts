@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { test } from 'node:test';
 import { limitConnections } from '../../../src/http/connection-limits.js';
-import { RefusalCooldown } from '../../../src/http/refusal-cooldown.js';
+import { clientIp, RefusalCooldown } from '../../../src/http/refusal-cooldown.js';
 
 test('an address refused `refusals` times within the window is blocked for blockMs, then let in again', () => {
   let now = 1000;
@@ -42,15 +42,19 @@ test('the table of addresses is bounded', () => {
   assert.equal(c.blocked('10.0.2.1'), true, 'old entries make room for new ones');
 });
 
-test("a blocked address's connections are closed at accept, before any request is parsed", async () => {
+test("a blocked address's connections are closed at accept, before node makes a socket of them", async () => {
   const cooldown = new RefusalCooldown(Date.now, { refusals: 1, blockMs: 60_000 });
   let served = 0;
   const server = http.createServer((_req, res) => {
     served++;
     res.end('ok');
   });
-  limitConnections(server, {}, cooldown);
+  const gate = limitConnections(server, {}, cooldown);
+  // Every connection made into a socket is announced here, the refused ones included when refused later.
+  const sockets: string[] = [];
+  server.on('connection', (s: Socket) => sockets.push(clientIp(s.remoteAddress)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  assert.equal(gate?.installed, true, "the gate sits on node's listen handle");
   const port = (server.address() as AddressInfo).port;
   const get = (localAddress: string) =>
     new Promise<string>((resolve) => {
@@ -66,6 +70,8 @@ test("a blocked address's connections are closed at accept, before any request i
     assert.equal(await get('127.0.0.2'), 'ECONNRESET');
     assert.equal(await get('127.0.0.3'), '200', 'other addresses are served');
     assert.equal(served, 2);
+    assert.deepEqual(sockets, ['127.0.0.2', '127.0.0.3'], 'the blocked connection never became a socket');
+    assert.equal(gate?.closed, 1);
   } finally {
     server.close();
   }

@@ -40,6 +40,8 @@ describe('event streams are capped in all and per client address', { timeout: 10
   const held: http.ClientRequest[] = [];
   /** Requests that reached express (the early refusal answers the others before it). */
   let routed = 0;
+  /** Answers written through node's response object (each stream's 200; no refusal). */
+  let responseWork = 0;
 
   before(async () => {
     const app = express();
@@ -50,6 +52,11 @@ describe('event streams are capped in all and per client address', { timeout: 10
     });
     app.use(routes.router);
     server = http.createServer((req, res) => {
+      const head = res.writeHead.bind(res);
+      res.writeHead = ((...a: Parameters<typeof head>) => {
+        responseWork++;
+        return head(...a);
+      }) as typeof res.writeHead;
       if (!routes.refuseEarly(req, res)) app(req, res);
     });
     server.listen(0, '127.0.0.1');
@@ -74,7 +81,30 @@ describe('event streams are capped in all and per client address', { timeout: 10
     assert.equal((await openStream(port, '127.0.0.2')).status, 503, 'in all');
     assert.equal(open.size, 3);
     assert.equal(routed, 3, 'the refusals were answered ahead of express');
+    assert.equal(responseWork, 3, 'the refusals were canned answers: no response object wrote them');
     assert.deepEqual(refusedFrom, ['127.0.0.1', '127.0.0.2'], 'each refusal is told to the cool-down');
+  });
+
+  it('a refusal is a whole answer: 503, retry-after, connection: close, a JSON error; the socket closed', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1' });
+      s.on('connect', () => s.write('GET /v1/events HTTP/1.1\r\nhost: x\r\n\r\n'));
+      s.on('data', (c) => (text += String(c)));
+      s.on('close', () => resolve(text));
+      s.on('error', reject);
+    });
+    const [status, body] = answer.split('\r\n\r\n') as [string, string];
+    const head = `${status}\r\n`;
+    assert.match(head, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+    assert.match(head, /\r\nretry-after: 5\r\n/);
+    assert.match(head, /\r\nconnection: close\r\n/);
+    assert.match(head, new RegExp(`\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`));
+    const { error } = JSON.parse(body) as { error: { code: string; message: string } };
+    assert.equal(error.code, 'busy');
+    // Which cap is reached depends on the streams the tests before left open: either exact message.
+    const messages = ['2 per client', '3 in all'].map((w) => `too many open event streams (at most ${w}): retry later`);
+    assert.ok(messages.includes(error.message), error.message);
   });
 
   it('a closed stream frees its slot', async () => {

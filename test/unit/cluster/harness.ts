@@ -7,10 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { after } from 'node:test';
 import express from 'express';
 import type { Server } from 'node:http';
 import { LowdbStore } from '../../../src/adapters/lowdb-store.js';
+import type { Store } from '../../../src/adapters/store.js';
 import { ClusterNode } from '../../../src/cluster/cluster-node.js';
+import type { ClusterTimings } from '../../../src/cluster/cluster-timings.js';
 import { PeerSigner } from '../../../src/cluster/peer-auth.js';
 import { PeerClient, type PeerCaller } from '../../../src/cluster/peer-client.js';
 import { createPeerRouter, PEER_BASE } from '../../../src/cluster/peer-server.js';
@@ -41,7 +44,26 @@ export interface NodeOptions {
   inventory?: NodeInventory;
   /** Wraps the node's peer client (a test losing answers). */
   client?: (real: PeerCaller) => PeerCaller;
+  /** Wraps the store the node writes committed documents to (a test holding them back). */
+  store?: (real: Store) => Store;
+  /** Cluster timings on top of the harness's (e.g. more update() attempts, to outlast an election under load). */
+  timings?: Partial<ClusterTimings>;
 }
+
+/**
+ * Every port reserved and still listening. A test that fails before it started (and so before it stopped) a
+ * node on a slot leaves that server open, and an open server keeps the test file's process alive for good:
+ * they are closed after the file's tests, whatever happened.
+ */
+const listening = new Set<Server>();
+after(async () => {
+  await Promise.all(
+    [...listening].map((s) => {
+      s.closeAllConnections();
+      return new Promise((r) => s.close(r));
+    }),
+  );
+});
 
 /** Reserves a loopback port by listening on it (any free one unless given); the node then serves there. */
 export async function listen(port = 0): Promise<{ server: Server; app: express.Express; port: number }> {
@@ -49,6 +71,8 @@ export async function listen(port = 0): Promise<{ server: Server; app: express.E
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
+  listening.add(server);
+  server.once('close', () => listening.delete(server));
   return { server, app, port: (server.address() as AddressInfo).port };
 }
 
@@ -79,7 +103,7 @@ export async function startNode(
     nodeId: id,
     clusterName: 'test',
     advertiseAddress: address,
-    store,
+    store: opts.store ? opts.store(store) : store,
     client: (opts.client ?? ((c) => c))(new PeerClient({ nodeId: id, signer, now: Date.now })),
     inventory: async () => inventory,
     staticPeers: peers.filter((p) => p !== address),
@@ -87,7 +111,7 @@ export async function startNode(
     now: Date.now,
     raft: FAST.raft,
     detector: FAST.detector,
-    timings: { bootstrapAfterMs: 600 },
+    timings: { bootstrapAfterMs: 600, ...opts.timings },
     planner: standInPlan,
   });
   slot.app.use(PEER_BASE, createPeerRouter({ nodeId: id, signer, now: Date.now, logger, handlers: node.handlers() }));
@@ -104,6 +128,9 @@ export async function startNode(
       abort.abort();
       slot.server.closeAllConnections();
       await new Promise((r) => slot.server.close(r));
+      // The store's queued writes land before a restart on the same directory opens it (both write the same
+      // temporary file: a rename racing another one fails with ENOENT).
+      await store.updateLocal(() => undefined).catch(() => undefined);
       if (!o.keepData) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };

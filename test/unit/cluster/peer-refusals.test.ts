@@ -152,3 +152,60 @@ describe('peer requests are refused before their body is read', { timeout: 10_00
     assert.equal(after, before, 'fifty more refusals from the same address within the period: no new line');
   });
 });
+
+describe('peer ids made up by the dozen from one address count towards the cool-down', { timeout: 10_000 }, () => {
+  let now = NOW;
+  const cooled: string[] = [];
+  let server: http.Server;
+  let port = 0;
+
+  before(async () => {
+    const app = express();
+    app.use(
+      PEER_BASE,
+      createPeerRouter({
+        nodeId: 'n1',
+        signer,
+        now: () => now,
+        logger: createLogger({ level: 'silent' }),
+        isKnownPeer: (id) => id === 'n2',
+        handlers: { 'POST /raft': () => ({ status: 200, body: { ok: true } }) },
+        onRefused: (address) => cooled.push(address),
+      }),
+    );
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  /** A well-formed request under `from` whose signature is wrong: refused on its headers as no known member. */
+  const forged = async (from: string) => {
+    const headers = {
+      [PEER_HEADERS.node]: from,
+      [PEER_HEADERS.timestamp]: String(now),
+      [PEER_HEADERS.nonce]: Math.random().toString(16).slice(2).padEnd(24, '0'),
+      [PEER_HEADERS.signature]: 'f'.repeat(64),
+    };
+    const res = await fetch(`http://127.0.0.1:${port}${PEER_BASE}/raft`, { method: 'POST', body: '{}', headers });
+    await res.arrayBuffer();
+    return res.status;
+  };
+
+  it('one unknown id, again and again (a retired member): refused, never cooled down', async () => {
+    cooled.length = 0;
+    now += 60_000;
+    for (let i = 0; i < 10; i++) assert.equal(await forged('retired-member'), 401);
+    assert.deepEqual(cooled, []);
+  });
+
+  it('a third unknown id within the window: that refusal and every later one count', async () => {
+    cooled.length = 0;
+    now += 60_000;
+    for (let i = 0; i < 6; i++) assert.equal(await forged(`forged-${i}`), 401);
+    assert.deepEqual(cooled, ['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1'], 'ids 3 to 6');
+  });
+});
