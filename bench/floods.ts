@@ -18,16 +18,19 @@
  *   npm run bench:floods [-- --phase-seconds 20] [--phases frames,peers,events,ids]
  *                        [--node-args '--cpu-prof --trace-gc'] [--appliance-log FILE]
  * (--node-args: options for the appliance's node; --appliance-log: its output, written there at the end)
+ * The appliance runs from the compiled build, as the image ships it: the bench builds it first (`npm run
+ * build`); `--from-src` runs the TypeScript sources under tsx instead (source-mapped stack traces cost more).
  */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { freePort, removeDir, spawnAppliance, tempDir, waitHealthy } from '../test/integration/appliance-process.js';
 
 const args = process.argv.slice(2);
 const option = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const PHASE_S = Number(option('--phase-seconds')) || 20;
+const FROM_SRC = args.includes('--from-src');
 /** `--phases events,ids`: run only these (by the name before the colon); all four when unset. */
 const only = option('--phases') ? new Set(option('--phases')!.split(',')) : undefined;
 const TARGET_RSS_MB = 300;
@@ -256,6 +259,11 @@ function listenOverflows(): number {
 }
 
 async function main(): Promise<void> {
+  if (!FROM_SRC) {
+    console.log('building the appliance (npm run build): the bench runs dist/src/main.js');
+    execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  console.log(`appliance from ${FROM_SRC ? 'src/main.ts under tsx' : 'dist/src/main.js'}`);
   const port = await freePort();
   const dataDir = tempDir('rim-floods-');
   const app = spawnAppliance(
@@ -267,6 +275,7 @@ async function main(): Promise<void> {
       RIM_NODE_ID: 'floods',
     },
     option('--node-args')?.split(' ').filter(Boolean) ?? [],
+    FROM_SRC ? 'src' : 'dist',
   );
   const results: PhaseResult[] = [];
   try {
@@ -334,6 +343,7 @@ async function main(): Promise<void> {
     const worstHealthz = Math.max(...results.map((r) => r.healthzMaxMs));
     const out = {
       at: new Date().toISOString(),
+      appliance: FROM_SRC ? 'src (tsx)' : 'dist',
       settledAfterS,
       idleRssMB: Math.round(idleMB * 10) / 10,
       peakRssMB: Math.round(peak * 10) / 10,

@@ -28,10 +28,19 @@ export interface ApplianceProcess {
 }
 
 /** `nodeArgs`: more options for node (a benchmark's `--cpu-prof`, say). */
-export function spawnAppliance(env: Record<string, string>, nodeArgs: string[] = []): ApplianceProcess {
+/**
+ * The appliance in a child process: from the TypeScript sources (tsx) by default, or from the compiled build
+ * (`entry: 'dist'`, `npm run build` first), which is what the image ships.
+ */
+export function spawnAppliance(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  entry: 'src' | 'dist' = 'src',
+): ApplianceProcess {
   let out = '';
   let err = '';
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  const main = entry === 'dist' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...nodeArgs, ...main], {
     // Profiling off unless a test asks for it: its replicas and CPU load would disturb what others count.
     env: {
       ...process.env,
