@@ -15,7 +15,7 @@
  * O(groups · modules · variants · models · levels).
  */
 import { INF, MilpBuilder, type MilpSolver } from './milp.js';
-import { CPU, type Problem, profileFor } from './problem.js';
+import { type AppInfo, CPU, type Problem, profileFor } from './problem.js';
 
 /** Bucket tops below 1 − headroom (which is always the last). */
 export const BOUND_LEVELS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85];
@@ -62,6 +62,29 @@ export function restOfPath(p: Problem, app: string): number[] {
   }
   return info.modules.map((_, i) => before[i]! + after[i]!);
 }
+
+/** Paths through the DAG longer than one module, source to sink (none past MAX_PATHS: fewer rows, still a bound). */
+export function dagPaths(app: AppInfo): number[][] {
+  const hasIn = app.modules.map(() => false);
+  for (const m of app.modules) for (const nx of m.next) hasIn[nx] = true;
+  const out: number[][] = [];
+  const walk = (m: number, path: number[]): void => {
+    if (out.length > MAX_PATHS) return;
+    const here = [...path, m];
+    const next = app.modules[m]!.next;
+    if (!next.length) {
+      if (here.length > 1) out.push(here);
+      return;
+    }
+    for (const nx of next) walk(nx, here);
+  };
+  app.modules.forEach((m, i) => {
+    if (!hasIn[i]) walk(i, []);
+  });
+  return out.length > MAX_PATHS ? [] : out;
+}
+
+const MAX_PATHS = 64;
 
 /** Deployments pooled by (app, priority, target), fps summed; those in `drop` left out. */
 export function boundGroups(p: Problem, drop?: ReadonlySet<number>): Map<string, Group> {
@@ -183,6 +206,8 @@ export function latencyBound(
     const admit = b.col(opts.weights?.get(g.priority) ?? 1, 0, g.fps);
     if (!byLevel.has(g.priority)) byLevel.set(g.priority, []);
     byLevel.get(g.priority)!.push([admit, 1]);
+    // Per module: its options' fps times their latency floor (for the path rows below).
+    const lat = info.modules.map((): Array<[number, number]> => []);
     for (const m of info.modules) {
       const terms: Array<[number, number]> = [[admit, -1]];
       pl.forEach((pool, i) => {
@@ -195,6 +220,7 @@ export function latencyBound(
             if (pr.latencyMs / (1 - floorU) + rest.get(g.app)![m.index]! > g.latencyMs + 1e-9) return;
             const x = b.col(0, 0, INF);
             terms.push([x, 1]);
+            lat[m.index]!.push([x, pr.latencyMs / (1 - floorU)]);
             const perFps = m.gpu ? 1 / pr.maxFps : (pr.cpuCores ?? 0) / pr.maxFps / pool.cpus;
             load[i]![k]!.push([x, perFps]);
             cores.push([x, (pr.cpuCores ?? 0) / pr.maxFps]);
@@ -203,6 +229,9 @@ export function latencyBound(
       });
       b.row(terms, 0, 0); // every module serves all admitted fps
     }
+    // A path's modules meet the target together, not each with the rest at its fastest: per admitted
+    // frame, Σ over the path of each module's slowest share ≥ its fps-weighted mean latency floor.
+    for (const path of dagPaths(info)) b.row([...path.flatMap((m) => lat[m]!), [admit, -g.latencyMs]], -INF, 0);
   }
   return solveBucketLp(lp, p, solver, { groups: groups.size, floors: opts.floors, timeLimitS: 60 });
 }
