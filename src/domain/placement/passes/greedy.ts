@@ -60,8 +60,8 @@ export function greedy(
 
 /**
  * The greedy pass one priority level at a time, highest first, each level
- * followed by its last chance (thin splits for what it left rejected) before
- * the next level is placed: a tight deployment may hold GPUs at low
+ * but the lowest followed by its last chance (thin splits for what it left
+ * rejected) before the next level is placed: a tight deployment may hold GPUs at low
  * utilisation against lower levels, never against its own level's others
  * (they were placed first). O(levels · cost of the passes on that level).
  */
@@ -72,9 +72,10 @@ export function greedyByLevel(
   detours: (d: DeploymentInfo) => boolean = () => false,
 ): void {
   const levels = [...new Set(order.map((d) => d.priority))].sort((a, b) => b - a);
-  for (const level of levels) {
+  for (const [i, level] of levels.entries()) {
     const sub = order.filter((d) => d.priority === level);
     greedy(state, reasons, sub, detours);
-    lastChance(state, reasons, sub);
+    // The lowest level's last chance is the caller's, after its other passes (nothing below it to spare).
+    if (i < levels.length - 1) lastChance(state, reasons, sub);
   }
 }
