@@ -16,42 +16,19 @@
  * its fps at one priority level); `fixed` deployments must be admitted.
  * Columns O(D·M·V·S + S·K).
  */
+import { restOfPath } from '../../src/domain/placement/latency-bound.js';
 import { INF, MilpBuilder } from '../../src/domain/placement/milp.js';
+import { type DeploymentInfo, type Problem, profileFor } from '../../src/domain/placement/problem.js';
 import {
-  CPU,
-  type DeploymentInfo,
-  type Problem,
-  profileFor,
-  worstHopCostMs,
-} from '../../src/domain/placement/problem.js';
-import type { DepCols, OptimalModel, XVar } from '../../src/domain/placement/strategies/optimal-model.js';
+  addPathRows,
+  addSlotRows,
+  type DepCols,
+  levelGrids,
+  type OptimalModel,
+  type XVar,
+} from '../../src/domain/placement/strategies/optimal-model.js';
 
 export type Form = 'restrict' | 'relax';
-
-/** Fastest light-load latency of each module (any variant, any model). */
-function fastest(p: Problem, app: string): number[] {
-  const info = p.apps.get(app)!;
-  return info.modules.map((m) => {
-    let best = Infinity;
-    for (const model of m.gpu ? p.models.filter((x) => x !== CPU) : [CPU])
-      for (const v of m.variants)
-        best = Math.min(best, profileFor(p, app, m.name, v.name, model)?.latencyMs ?? Infinity);
-    return best;
-  });
-}
-
-/** Per module: the least the rest of its longest path adds (others at their fastest, no transfers). */
-function restOfPath(p: Problem, app: string): number[] {
-  const info = p.apps.get(app)!;
-  const fast = fastest(p, app);
-  const before = info.modules.map(() => 0);
-  for (const m of info.topo)
-    for (const nx of info.modules[m]!.next) before[nx] = Math.max(before[nx]!, before[m]! + fast[m]!);
-  const after = info.modules.map(() => 0);
-  for (const m of [...info.topo].reverse())
-    for (const nx of info.modules[m]!.next) after[m] = Math.max(after[m]!, after[nx]! + fast[nx]!);
-  return info.modules.map((_, i) => before[i]! + after[i]!);
-}
 
 export interface ExactOptions {
   form: Form;
@@ -67,14 +44,7 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
   const b = new MilpBuilder('max');
   const h = p.headroom;
   const grid = [...o.grid.filter((c) => c > 1e-9 && c < 1 - h - 1e-9), 1 - h];
-  const levelsOf = p.slots.map((s) => {
-    const extra = o.extraLevels?.[s.index];
-    const l =
-      extra !== undefined && extra > 1e-9 && extra < 1 - h - 1e-6 && !grid.some((g) => Math.abs(g - extra) < 1e-9)
-        ? [...grid, extra]
-        : [...grid];
-    return l.sort((x, y) => x - y);
-  });
+  const levelsOf = levelGrids(p, grid, o.extraLevels);
   // Charge per level: at its top (restrict) or at the previous level's top (relax).
   const chargeAt = (levels: number[], k: number): number =>
     o.form === 'restrict' ? levels[k]! : k === 0 ? 0 : levels[k - 1]!;
@@ -180,47 +150,11 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
       b.row(serve, 0, 0);
       bigM += worst;
     }
-    const finish = b.col(0, 0, INF);
-    const N = p.nodes.length;
-    // The router's hop, as in src/domain/placement/strategies/optimal-model.ts: e[dm] = 1 when m has a share
-    // on a node other than one holding the entry module, charged m's worst hop over any link.
-    const hops = app.modules.map((m) => ({ e: b.bin(), cost: worstHopCostMs(p, m) }));
+    // The router's hop and the longest path, as in `optimal`.
+    const path = addPathRows(b, p, app, { ell, start, used }, bigM);
+    bigM = path.bigM;
+    const { finish, hops } = path;
     depCols.set(d.index, { admit: a, ell, start, finish, used, hops });
-    for (const m of app.modules) {
-      const { e, cost } = hops[m.index]!;
-      bigM += cost;
-      for (let n = 0; n < N; n++) {
-        const here = used[m.index]![n]!;
-        if (here < 0) continue;
-        const elsewhere: Array<[number, number]> = [];
-        used[app.entry]!.forEach((col, n2) => {
-          if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
-        });
-        if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
-      }
-      b.row(
-        [
-          [finish, 1],
-          [start[m.index]!, -1],
-          [ell[m.index]!, -1],
-          [e, -cost],
-        ],
-        0,
-        INF,
-      );
-      for (const nx of m.next) {
-        b.row(
-          [
-            [start[nx]!, 1],
-            [start[m.index]!, -1],
-            [ell[m.index]!, -1],
-            [e, -cost],
-          ],
-          0,
-          INF,
-        );
-      }
-    }
     if (fixed) b.row([[finish, 1]], -INF, d.latencyMs);
     else
       b.row(
@@ -232,23 +166,6 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
         d.latencyMs + bigM,
       );
   }
-  p.slots.forEach((s, i) => {
-    b.row(
-      z[i]!.map((c) => [c, 1]),
-      1,
-      1,
-    );
-    const cap = z[i]!.map((c, k): [number, number] => [c, -levelsOf[i]![k]!]);
-    if (s.gpu) {
-      b.row(gpuLoad[i]!, -INF, 1 - h);
-      b.row([...gpuLoad[i]!, ...cap], -INF, 0);
-      b.row(gpuMem[i]!, -INF, s.memoryMB);
-    } else {
-      const n = p.nodes[s.node]!;
-      b.row(cores[s.node]!, -INF, n.cpus * (1 - h));
-      b.row([...cores[s.node]!, ...cap.map(([c, v]): [number, number] => [c, v * n.cpus])], -INF, 0);
-      b.row(nodeMem[s.node]!, -INF, n.memoryMB);
-    }
-  });
+  addSlotRows(b, p, z, levelsOf, { gpuLoad, cores, gpuMem, nodeMem });
   return { b, xs, admit, deps: depCols, z, levels: levelsOf };
 }

@@ -14,7 +14,16 @@
  * Groups in `drop` (proved inadmissible) are left out. Columns:
  * O(groups · cells · modules · variants · models · buckets).
  */
-import { INF, MilpBuilder, type MilpSolver } from '../../src/domain/placement/milp.js';
+import {
+  BOUND_LEVELS,
+  boundGroups,
+  fastestLatencies,
+  type LatencyBound,
+  restOfPath,
+  solveBucketLp,
+  startBucketLp,
+} from '../../src/domain/placement/latency-bound.js';
+import { INF, type MilpSolver } from '../../src/domain/placement/milp.js';
 import { CPU, type Problem, profileFor } from '../../src/domain/placement/problem.js';
 
 export interface PathBoundOptions {
@@ -30,29 +39,6 @@ export interface PathBoundOptions {
   stepMs?: number;
 }
 
-function fastestOf(p: Problem, app: string): number[] {
-  const info = p.apps.get(app)!;
-  return info.modules.map((m) => {
-    let best = Infinity;
-    for (const model of m.gpu ? p.models.filter((x) => x !== CPU) : [CPU])
-      for (const v of m.variants)
-        best = Math.min(best, profileFor(p, app, m.name, v.name, model)?.latencyMs ?? Infinity);
-    return best;
-  });
-}
-
-function restOfPath(p: Problem, app: string): number[] {
-  const info = p.apps.get(app)!;
-  const fast = fastestOf(p, app);
-  const before = info.modules.map(() => 0);
-  for (const m of info.topo)
-    for (const nx of info.modules[m]!.next) before[nx] = Math.max(before[nx]!, before[m]! + fast[m]!);
-  const after = info.modules.map(() => 0);
-  for (const m of [...info.topo].reverse())
-    for (const nx of info.modules[m]!.next) after[m] = Math.max(after[m]!, after[nx]! + fast[nx]!);
-  return info.modules.map((_, i) => before[i]! + after[i]!);
-}
-
 const isChain = (p: Problem, app: string): boolean => {
   const info = p.apps.get(app)!;
   return info.topo.every((m, i) => {
@@ -61,50 +47,15 @@ const isChain = (p: Problem, app: string): boolean => {
   });
 };
 
-export function pathBound(
-  p: Problem,
-  solver: MilpSolver,
-  o: PathBoundOptions = {},
-): { fps: number; status: string; byPriority: Map<number, number> } {
-  const h = p.headroom;
-  const tops = [
-    ...(o.buckets ?? [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85]).filter((c) => c < 1 - h - 1e-9),
-    1 - h,
-  ];
+export function pathBound(p: Problem, solver: MilpSolver, o: PathBoundOptions = {}): LatencyBound {
   const step = o.stepMs ?? 2;
-  const groups = new Map<string, { app: string; priority: number; latencyMs: number; fps: number }>();
-  for (const d of p.deployments) {
-    if (!p.apps.has(d.app) || o.drop?.has(d.index)) continue;
-    const key = `${d.app}|${d.priority}|${d.latencyMs}`;
-    const g = groups.get(key) ?? { app: d.app, priority: d.priority, latencyMs: d.latencyMs, fps: 0 };
-    g.fps += d.fps;
-    groups.set(key, g);
-  }
-  const pl = new Map<string, { model: string; count: number; cpus: number }>();
-  for (const s of p.slots) {
-    const cpus = p.nodes[s.node]!.cpus;
-    const key = s.gpu ? `gpu|${s.model}` : `cpu|${cpus}`;
-    const pool = pl.get(key) ?? { model: s.model, count: 0, cpus: s.gpu ? 1 : cpus };
-    pool.count++;
-    pl.set(key, pool);
-  }
-  const pools = [...pl.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([, v]) => v);
-  const b = new MilpBuilder('max');
-  const z = pools.map((pool) => tops.map(() => b.col(0, 0, pool.count)));
-  pools.forEach((pool, i) =>
-    b.row(
-      z[i]!.map((c) => [c, 1]),
-      -INF,
-      pool.count,
-    ),
-  );
-  const load = pools.map(() => tops.map((): Array<[number, number]> => []));
-  const cores: Array<[number, number]> = [];
-  const byLevel = new Map<number, Array<[number, number]>>();
+  const groups = boundGroups(p, o.drop);
+  const lp = startBucketLp(p, o.buckets ?? BOUND_LEVELS);
+  const { b, pools, tops, load, cores, byLevel } = lp;
   for (const g of groups.values()) {
     const info = p.apps.get(g.app)!;
     const rest = restOfPath(p, g.app);
-    const fast = fastestOf(p, g.app);
+    const fast = fastestLatencies(p, g.app);
     const gpuMods = info.topo.filter((m) => info.modules[m]!.gpu);
     const cpuMin = info.modules.reduce((a, m, i) => a + (m.gpu ? 0 : fast[i]!), 0);
     const admit = b.col(o.weights?.get(g.priority) ?? 1, 0, g.fps);
@@ -175,25 +126,5 @@ export function pathBound(
       b.row(terms, 0, 0);
     }
   }
-  pools.forEach((_, i) =>
-    tops.forEach((top, k) => {
-      if (load[i]![k]!.length) b.row([...load[i]![k]!, [z[i]![k]!, -top]], -INF, 0);
-    }),
-  );
-  const totalCores = p.nodes.reduce((a, n) => a + n.cpus, 0) * (1 - h);
-  if (cores.length) b.row(cores, -INF, totalCores);
-  for (const [priority, floor] of o.floors ?? []) {
-    const terms = byLevel.get(priority);
-    if (terms && floor > 0) b.row(terms, floor - 1e-6, INF);
-  }
-  if (!groups.size) return { fps: 0, status: 'Empty', byPriority: new Map() };
-  const r = solver.solve(b.model(), { timeLimitS: 120 });
-  if (!r.feasible) return { fps: 0, status: r.status, byPriority: new Map() };
-  const byPriority = new Map<number, number>();
-  for (const [level, terms] of byLevel)
-    byPriority.set(
-      level,
-      terms.reduce((a, [c]) => a + r.values[c]!, 0),
-    );
-  return { fps: [...byPriority.values()].reduce((a, x) => a + x, 0), status: r.status, byPriority };
+  return solveBucketLp(lp, p, solver, { groups: groups.size, floors: o.floors, timeLimitS: 120 });
 }

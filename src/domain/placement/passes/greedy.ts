@@ -8,6 +8,7 @@ import type { ClusterState, Failure } from '../cluster-state.js';
 import type { DeploymentInfo } from '../problem.js';
 import { capacityReason, rejectionReason, structuralReason } from '../reasons.js';
 import { SlotIndex } from './drafts.js';
+import { lastChance } from './last-chance.js';
 import { placeDeployment } from './place-deployment.js';
 import { variantLevels } from './variant-levels.js';
 
@@ -54,5 +55,27 @@ export function greedy(
     reasons.set(d.index, rejectionReason(state, d, f));
     if (!failures.has(d.app)) failures.set(d.app, []);
     failures.get(d.app)!.push({ fps: d.fps, latencyMs: d.latencyMs, f });
+  }
+}
+
+/**
+ * The greedy pass one priority level at a time, highest first, each level
+ * but the lowest followed by its last chance (thin splits for what it left
+ * rejected) before the next level is placed: a tight deployment may hold GPUs at low
+ * utilisation against lower levels, never against its own level's others
+ * (they were placed first). O(levels · cost of the passes on that level).
+ */
+export function greedyByLevel(
+  state: ClusterState,
+  reasons: Map<number, string>,
+  order: DeploymentInfo[],
+  detours: (d: DeploymentInfo) => boolean = () => false,
+): void {
+  const levels = [...new Set(order.map((d) => d.priority))].sort((a, b) => b - a);
+  for (const [i, level] of levels.entries()) {
+    const sub = order.filter((d) => d.priority === level);
+    greedy(state, reasons, sub, detours);
+    // The lowest level's last chance is the caller's, after its other passes (nothing below it to spare).
+    if (i < levels.length - 1) lastChance(state, reasons, sub);
   }
 }

@@ -17,7 +17,7 @@ import { admissionScore, compareScores, type ReplanPolicy } from '../strategy.js
 import type { Plan, ReplanOutcome } from '../../types.js';
 import { placeModule, type Mode, SlotIndex } from './drafts.js';
 import { freshPlan } from './fresh-plan.js';
-import { greedy } from './greedy.js';
+import { greedyByLevel } from './greedy.js';
 import { improvePlan } from './improve.js';
 import { lastChance } from './last-chance.js';
 import { promote } from './promote.js';
@@ -75,7 +75,7 @@ function stickyPlan(p: Problem, previous: Plan, options: StickyOptions): Planned
   }
   const reasons = new Map<number, string>();
   const rest = cheapestFirst(p);
-  greedy(state, reasons, rest);
+  greedyByLevel(state, reasons, rest);
   if (options.moveOthers) improvePlan(state, reasons, rest);
   lastChance(state, reasons, rest);
   // Capacity may have come back (a box joined, a deployment left, load fell): demoted ones try full quality again.

@@ -20,7 +20,7 @@
  * Size: O(D·M·V·S) columns and rows (plus K per slot).
  */
 import { INF, MilpBuilder } from '../milp.js';
-import { type DeploymentInfo, type Problem, profileFor, worstHopCostMs } from '../problem.js';
+import { type AppInfo, type DeploymentInfo, type Problem, profileFor, worstHopCostMs } from '../problem.js';
 
 /** Utilisation levels (the last one is 1 − headroom). */
 export const LEVELS = [0.2, 0.35, 0.5, 0.6, 0.7, 0.78, 0.85, 0.9, 0.95];
@@ -70,15 +70,7 @@ export function buildOptimalModel(
 ): OptimalModel {
   const b = new MilpBuilder('max');
   const h = p.headroom;
-  const grid = [...LEVELS.filter((c) => c < 1 - h - 1e-9), 1 - h];
-  const levelsOf = p.slots.map((s) => {
-    const extra = extraLevels?.[s.index];
-    const l =
-      extra !== undefined && extra > 1e-9 && extra < 1 - h - 1e-6 && !grid.some((g) => Math.abs(g - extra) < 1e-9)
-        ? [...grid, extra]
-        : [...grid];
-    return l.sort((x, y) => x - y);
-  });
+  const levelsOf = levelGrids(p, [...LEVELS.filter((c) => c < 1 - h - 1e-9), 1 - h], extraLevels);
   const z = levelsOf.map((levels) => levels.map(() => b.bin()));
   const depCols = new Map<number, DepCols>();
   const gpuLoad = p.slots.map((): Array<[number, number]> => []);
@@ -155,46 +147,10 @@ export function buildOptimalModel(
       b.row(serve, 0, 0);
       bigM += worst;
     }
-    const finish = b.col(0, 0, INF);
-    const N = p.nodes.length;
-    const hops = app.modules.map((m) => ({ e: b.bin(), cost: worstHopCostMs(p, m) }));
+    const path = addPathRows(b, p, app, { ell, start, used }, bigM);
+    bigM = path.bigM;
+    const { finish, hops } = path;
     depCols.set(d.index, { admit: a, ell, start, finish, used, hops });
-    for (const m of app.modules) {
-      const { e, cost } = hops[m.index]!;
-      bigM += cost;
-      // e = 1 when m has a share on node n and the entry module one on another node.
-      for (let n = 0; n < N; n++) {
-        const here = used[m.index]![n]!;
-        if (here < 0) continue;
-        const elsewhere: Array<[number, number]> = [];
-        used[app.entry]!.forEach((col, n2) => {
-          if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
-        });
-        if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
-      }
-      b.row(
-        [
-          [finish, 1],
-          [start[m.index]!, -1],
-          [ell[m.index]!, -1],
-          [e, -cost],
-        ],
-        0,
-        INF,
-      );
-      for (const nx of m.next) {
-        b.row(
-          [
-            [start[nx]!, 1],
-            [start[m.index]!, -1],
-            [ell[m.index]!, -1],
-            [e, -cost],
-          ],
-          0,
-          INF,
-        );
-      }
-    }
     b.row(
       [
         [finish, 1],
@@ -204,6 +160,102 @@ export function buildOptimalModel(
       d.latencyMs + bigM,
     );
   }
+  addSlotRows(b, p, z, levelsOf, { gpuLoad, cores, gpuMem, nodeMem });
+  return { b, xs, admit, deps: depCols, z, levels: levelsOf };
+}
+
+/** Per slot: `grid` plus its `extraLevels` entry when that is new and inside (0, 1 − headroom), sorted. */
+export function levelGrids(p: Problem, grid: readonly number[], extraLevels?: readonly number[]): number[][] {
+  const h = p.headroom;
+  return p.slots.map((s) => {
+    const extra = extraLevels?.[s.index];
+    const l =
+      extra !== undefined && extra > 1e-9 && extra < 1 - h - 1e-6 && !grid.some((g) => Math.abs(g - extra) < 1e-9)
+        ? [...grid, extra]
+        : [...grid];
+    return l.sort((x, y) => x - y);
+  });
+}
+
+/**
+ * One deployment's router hop and longest path, given its slowest-share
+ * columns `ell`, start times `start` and per-node use `used[m][node]`:
+ * per module a hop binary e ≥ v[m,n] + Σ_{n'≠n} v[entry,n']/N − 1, charged
+ * the module's worst hop; t[next] ≥ t[m] + ℓ[m] + hop·e and finish ≥ the
+ * same for every module. Adds the hop costs to `bigM` and returns it; the
+ * caller adds the finish ≤ target row.
+ */
+export function addPathRows(
+  b: MilpBuilder,
+  p: Problem,
+  app: AppInfo,
+  cols: { ell: readonly number[]; start: readonly number[]; used: readonly (readonly number[])[] },
+  bigM: number,
+): { finish: number; hops: Array<{ e: number; cost: number }>; bigM: number } {
+  const { ell, start, used } = cols;
+  const finish = b.col(0, 0, INF);
+  const N = p.nodes.length;
+  const hops = app.modules.map((m) => ({ e: b.bin(), cost: worstHopCostMs(p, m) }));
+  for (const m of app.modules) {
+    const { e, cost } = hops[m.index]!;
+    bigM += cost;
+    // e = 1 when m has a share on node n and the entry module one on another node.
+    for (let n = 0; n < N; n++) {
+      const here = used[m.index]![n]!;
+      if (here < 0) continue;
+      const elsewhere: Array<[number, number]> = [];
+      used[app.entry]!.forEach((col, n2) => {
+        if (col >= 0 && n2 !== n) elsewhere.push([col, -1 / N]);
+      });
+      if (elsewhere.length) b.row([[e, 1], [here, -1], ...elsewhere], -1, INF);
+    }
+    b.row(
+      [
+        [finish, 1],
+        [start[m.index]!, -1],
+        [ell[m.index]!, -1],
+        [e, -cost],
+      ],
+      0,
+      INF,
+    );
+    for (const nx of m.next) {
+      b.row(
+        [
+          [start[nx]!, 1],
+          [start[m.index]!, -1],
+          [ell[m.index]!, -1],
+          [e, -cost],
+        ],
+        0,
+        INF,
+      );
+    }
+  }
+  return { finish, hops, bigM };
+}
+
+/** Per-slot terms collected while the shares are built. */
+export interface SlotTerms {
+  /** per slot: Σ x/maxFps (GPU slots) */
+  gpuLoad: Array<Array<[number, number]>>;
+  /** per node: Σ cpuCores·x/maxFps */
+  cores: Array<Array<[number, number]>>;
+  /** per slot: Σ r·gpuMemoryMB */
+  gpuMem: Array<Array<[number, number]>>;
+  /** per node: Σ r·memoryMB */
+  nodeMem: Array<Array<[number, number]>>;
+}
+
+/** Per slot: exactly one level; capacity (1 − headroom); load ≤ the level; memory. */
+export function addSlotRows(
+  b: MilpBuilder,
+  p: Problem,
+  z: readonly (readonly number[])[],
+  levelsOf: readonly (readonly number[])[],
+  t: SlotTerms,
+): void {
+  const h = p.headroom;
   p.slots.forEach((s, i) => {
     b.row(
       z[i]!.map((c) => [c, 1]),
@@ -212,15 +264,14 @@ export function buildOptimalModel(
     );
     const cap = z[i]!.map((c, k): [number, number] => [c, -levelsOf[i]![k]!]);
     if (s.gpu) {
-      b.row(gpuLoad[i]!, -INF, 1 - h);
-      b.row([...gpuLoad[i]!, ...cap], -INF, 0);
-      b.row(gpuMem[i]!, -INF, s.memoryMB);
+      b.row(t.gpuLoad[i]!, -INF, 1 - h);
+      b.row([...t.gpuLoad[i]!, ...cap], -INF, 0);
+      b.row(t.gpuMem[i]!, -INF, s.memoryMB);
     } else {
       const n = p.nodes[s.node]!;
-      b.row(cores[s.node]!, -INF, n.cpus * (1 - h));
-      b.row([...cores[s.node]!, ...cap.map(([c, v]): [number, number] => [c, v * n.cpus])], -INF, 0);
-      b.row(nodeMem[s.node]!, -INF, n.memoryMB);
+      b.row(t.cores[s.node]!, -INF, n.cpus * (1 - h));
+      b.row([...t.cores[s.node]!, ...cap.map(([c, v]): [number, number] => [c, v * n.cpus])], -INF, 0);
+      b.row(t.nodeMem[s.node]!, -INF, n.memoryMB);
     }
   });
-  return { b, xs, admit, deps: depCols, z, levels: levelsOf };
 }

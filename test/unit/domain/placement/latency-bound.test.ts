@@ -24,6 +24,22 @@ describe('latency-aware bound', () => {
     assert.ok(priorityBound(p, solver, [6]).fps <= b + 1e-6);
   });
 
+  it("charges a path's modules together: two GPU modules on one GPU share the target", async () => {
+    const solver = await milpSolver();
+    const cluster = { nodes: [gpuNode('n1', [['A', 8000]])], network: NET };
+    const apps = [chainApp('cam', ['det', 'cls'])];
+    const profiles = [
+      prof('cam', 'decode', 'cpu', 1000, 1, { cpuCores: 0.01 }),
+      prof('cam', 'det', 'A', 20, 10),
+      prof('cam', 'cls', 'A', 20, 10),
+    ];
+    // Each module alone, the rest at its fastest: 10/(1 − u) + 11 ≤ 30 → u ≤ 0.47, bucket (0.4, 0.5]: 5 fps.
+    // Together: 1 + 2·10/(1 − u) ≤ 30 → u ≤ 0.31 (3.1 fps); the path rows allow ~4 (4.07: the LP mixes buckets).
+    const deployments = Array.from({ length: 8 }, (_, i) => ({ name: `d${i}`, app: 'cam', fps: 1, latencyMs: 30 }));
+    const b = latencyBound(buildProblem(cluster, apps, profiles, deployments), solver).fps;
+    assert.ok(b >= 3.1 - 1e-6 && b <= 4.1, String(b));
+  });
+
   it('is never below a valid plan (random small instances, rim and the MILP optimum)', async (t) => {
     const solver = await milpSolver();
     const instance = fc.record({
@@ -61,6 +77,48 @@ describe('latency-aware bound', () => {
         }
       }),
       propertyParams(40, (l) => t.diagnostic(l)),
+    );
+  });
+});
+
+describe('latency-aware bound, two GPU modules per path', () => {
+  it('is never below a valid plan (random small instances, rim and the MILP optimum)', async (t) => {
+    const solver = await milpSolver();
+    const instance = fc.record({
+      gpus: fc.array(fc.constantFrom('A', 'B'), { minLength: 1, maxLength: 3 }),
+      f: fc.array(fc.integer({ min: 8, max: 40 }), { minLength: 4, maxLength: 4 }),
+      l: fc.array(fc.integer({ min: 5, max: 30 }), { minLength: 4, maxLength: 4 }),
+      deps: fc.array(
+        fc.record({
+          fps: fc.integer({ min: 1, max: 10 }),
+          latencyMs: fc.integer({ min: 15, max: 120 }),
+          priority: fc.integer({ min: 0, max: 1 }),
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
+    });
+    fc.assert(
+      fc.property(instance, (x) => {
+        const cluster = { nodes: x.gpus.map((m, i) => gpuNode(`n${i}`, [[m, 8000]])), network: NET };
+        const apps = [chainApp('cam', ['det', 'cls'])];
+        const profiles = [
+          prof('cam', 'decode', 'cpu', 500, 1, { cpuCores: 0.1 }),
+          prof('cam', 'det', 'A', x.f[0]!, x.l[0]!),
+          prof('cam', 'det', 'B', x.f[1]!, x.l[1]!),
+          prof('cam', 'cls', 'A', x.f[2]!, x.l[2]!),
+          prof('cam', 'cls', 'B', x.f[3]!, x.l[3]!),
+        ];
+        const deployments = x.deps.map((d, i) => ({ name: `d${i}`, app: 'cam', ...d }));
+        const w = { cluster, apps, profiles, deployments };
+        const bound = latencyBound(buildProblem(cluster, apps, profiles, deployments), solver).fps;
+        for (const strategy of ['rim', 'optimal']) {
+          const plan = planValid(w, { strategy, solver, timeLimitMs: 2000 });
+          const out = new Set(plan.rejected.map((r) => r.deployment));
+          const got = deployments.filter((d) => !out.has(d.name)).reduce((a, d) => a + d.fps, 0);
+          if (got > bound + 1e-6) throw new Error(`${strategy} admits ${got} fps over the bound ${bound}`);
+        }
+      }),
+      propertyParams(25, (l) => t.diagnostic(l)),
     );
   });
 });
