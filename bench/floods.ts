@@ -15,7 +15,7 @@
  * attacker's would. Targets: peak RSS < 300 MB, /healthz within 100 ms.
  * Loopback only. Prints a table; writes bench/results/floods.json.
  *
- *   npm run bench:floods [-- --phase-seconds 20] [--phases frames,peers,events,ids]
+ *   npm run bench:floods [-- --phase-seconds 20] [--phases frames,peers,events,ids] [--probe-api-port]
  *                        [--node-args '--cpu-prof --trace-gc'] [--appliance-log FILE]
  * (--node-args: options for the appliance's node; --appliance-log: its output, written there at the end)
  * The appliance runs from the compiled build, as the image ships it: the bench builds it first (`npm run
@@ -38,6 +38,11 @@ const FROM_SRC = args.includes('--from-src');
  * appliance's figures from being the probe's own wait for a core. `--same-priority` runs all three at 0.
  */
 const SAME_PRIORITY = args.includes('--same-priority');
+/**
+ * The probe times `GET /healthz` on the appliance's health listener (`api.healthPort`), which a health checker
+ * would call: the floods queue on the API's port. `--probe-api-port` times it on the API's port, behind them.
+ */
+const PROBE_API_PORT = args.includes('--probe-api-port');
 /** `--phases events,ids`: run only these (by the name before the colon); all four when unset. */
 const only = option('--phases') ? new Set(option('--phases')!.split(',')) : undefined;
 const TARGET_RSS_MB = 300;
@@ -281,10 +286,14 @@ async function main(): Promise<void> {
   if (!SAME_PRIORITY) setPriority(19);
   console.log(`priorities: ${SAME_PRIORITY ? 'all at nice 0' : 'flooder nice 19, probe nice -10, appliance 0'}`);
   const port = await freePort();
+  const healthPort = await freePort();
+  const probed = PROBE_API_PORT ? 'the API port' : 'the health listener (api.healthPort)';
+  console.log(`/healthz probed on ${probed}`);
   const dataDir = tempDir('rim-floods-');
   const app = spawnAppliance(
     {
       RIM_API_PORT: String(port),
+      RIM_API_HEALTH_PORT: String(healthPort),
       RIM_API_HOST: '127.0.0.1',
       RIM_DATA_DIR: dataDir,
       RIM_CLUSTER_TOKEN: 'floods-bench-cluster-token-0123456789',
@@ -308,7 +317,7 @@ async function main(): Promise<void> {
 
     const phase = async (name: string, run: () => Promise<Record<string, number>>) => {
       if (only && !only.has(name.split(':')[0]!)) return;
-      const stop = await probe(pid, port);
+      const stop = await probe(pid, PROBE_API_PORT ? port : healthPort);
       const lines0 = refusedLines();
       const overflows0 = listenOverflows();
       const t0 = Date.now();
@@ -360,6 +369,7 @@ async function main(): Promise<void> {
     const out = {
       at: new Date().toISOString(),
       appliance: FROM_SRC ? 'src (tsx)' : 'dist',
+      probed,
       priorities: SAME_PRIORITY ? 'all nice 0' : 'flooder nice 19, probe nice -10, appliance 0',
       settledAfterS,
       idleRssMB: Math.round(idleMB * 10) / 10,

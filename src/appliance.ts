@@ -39,6 +39,7 @@ import { PeerHop } from './router/replica-hop.js';
 import { routerPeerHandlers, routerPeerRawRoutes } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
 import { limitConnections, listenDeep } from './http/connection-limits.js';
+import { aliveAnswer, listenHealth } from './http/health-listener.js';
 import { RefusalCooldown } from './http/refusal-cooldown.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
@@ -90,6 +91,8 @@ export interface RunningAppliance {
   nodeId: string;
   url: string;
   port: number;
+  /** The health listener's port (`api.healthPort`), when there is one. */
+  healthPort: number | undefined;
   server: Server;
   store: Store;
   logger: Logger;
@@ -292,24 +295,23 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   outer.use(api.app);
   // Frames are raw bytes of any type: the data plane takes them ahead of express and the API's JSON parser.
   // Liveness is answered ahead of everything (no routing, no parsing, nothing logged): it stays cheap under floods.
-  const alive = JSON.stringify({ status: 'alive', node: nodeId });
+  const alive = aliveAnswer(nodeId);
   const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/healthz') {
-      res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(alive),
-      });
-      res.end(alive);
-      return;
-    }
+    if (alive(req, res)) return;
     if (!api.refuseEarly(req, res) && !dataPlane.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 5000;
   limitConnections(server, {}, cooldown);
   await listenDeep(server, config.api.port, config.api.host);
   const port = (server.address() as AddressInfo).port;
+  const { healthPort: wantHealth } = config.api;
+  const health = wantHealth === undefined ? undefined : await listenHealth(alive, wantHealth, config.api.host);
+  const healthPort = health && (health.address() as AddressInfo).port;
   const url = `http://${config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host}:${port}`;
-  log.info({ node: nodeId, url, dataDir: config.dataDir, version: store.read().version }, 'appliance listening');
+  log.info(
+    { node: nodeId, url, healthPort, dataDir: config.dataDir, version: store.read().version },
+    'appliance listening',
+  );
 
   // Behind the listening server: the stored plan to the supervisor, Docker, the supervisor loop.
   const loops: Promise<unknown>[] = [];
@@ -362,13 +364,16 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
       dataPlane.close();
       server.close();
       server.closeAllConnections();
+      health?.close();
+      health?.closeAllConnections();
       const grace = new AbortController();
       await Promise.race([Promise.all(loops), sleep(5000, grace.signal)]);
       grace.abort();
       log.info('stopped');
     })());
 
-  return { config, nodeId, url, port, server, store, logger: root, engine, supervisor, control, docker, events, stop };
+  const running = { config, nodeId, url, port, healthPort, server, store, engine, supervisor, control, docker };
+  return { ...running, logger: root, events, stop };
 }
 
 /** dockerode loads lazily: it is not needed for the first answer. */

@@ -82,6 +82,16 @@ export const configSchema = z.strictObject({
         .max(65535, { error: PORT })
         .default(7878),
       host: z.string().min(1).default('0.0.0.0'),
+      /**
+       * A listener of its own for `GET /healthz` only (0: any free port), on `host`; unset: none. A flood of
+       * connections to `port` then does not delay a health checker (src/http/health-listener.ts).
+       */
+      healthPort: z
+        .number({ error: PORT })
+        .int({ error: PORT })
+        .min(0, { error: PORT })
+        .max(65535, { error: PORT })
+        .optional(),
       /** Reads (GET) open on the LAN without the admin token. */
       openReads: z.boolean({ error: 'expected true or false' }).default(true),
     })

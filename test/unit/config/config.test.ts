@@ -101,6 +101,9 @@ describe('config', () => {
   it('names the env variable and the key of a bad value', () => {
     fails({ RIM_API_PORT: 'abc' }, /^config: RIM_API_PORT \(api\.port\): expected a number 1–65535, got "abc"$/);
     fails({ RIM_API_PORT: '70000' }, /RIM_API_PORT \(api\.port\): expected a number 1–65535, got "70000"/);
+    fails({ RIM_API_HEALTH_PORT: 'x' }, /RIM_API_HEALTH_PORT \(api\.healthPort\): expected a number 1–65535/);
+    assert.equal(load({}).api.healthPort, undefined, 'no health listener unless asked for');
+    assert.equal(load({ RIM_API_HEALTH_PORT: '7879' }).api.healthPort, 7879);
     fails({ RIM_PLACEMENT_HEADROOM: '2' }, /RIM_PLACEMENT_HEADROOM \(placement\.headroom\)/);
     fails(
       { RIM_PLACEMENT_STRATEGY: 'best' },
