@@ -19,7 +19,7 @@
  * the path's); a path stops at a rate that fails twice, the run after --budget
  * seconds of stepping.
  *
- *   npm run bench:router [-- --seconds 2] [-- --rates 200,500,1000] [-- --bytes 1024] [-- --budget 130]
+ *   npm run bench:router [-- --seconds 2] [-- --rates 200,500,1000] [-- --bytes 1024] [-- --budget 180]
  *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
  */
@@ -174,8 +174,8 @@ async function main(): Promise<void> {
   }
   const seconds = Number(opt('seconds', '2'));
   const warmupS = 0.5;
-  const rates = opt('rates', '50,200,500,1000,1500,2000,3000,4000,6000,8000').split(',').map(Number);
-  const budgetS = Number(opt('budget', '130'));
+  const rates = opt('rates', '50,200,500,1000,1500,2000,2500,3000,4000,5000,6000,8000').split(',').map(Number);
+  const budgetS = Number(opt('budget', '180'));
   const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
   const maxInFlight = 256;
   const load0 = loadavg()[0]!;
