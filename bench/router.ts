@@ -19,7 +19,7 @@
  * the path's); a path stops at a rate that fails twice, the run after --budget
  * seconds of stepping.
  *
- *   npm run bench:router [-- --seconds 2] [-- --rates 200,500,1000] [-- --bytes 1024] [-- --budget 130]
+ *   npm run bench:router [-- --seconds 2] [-- --rates 200,500,1000] [-- --bytes 1024] [-- --budget 200]
  *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
  */
@@ -174,8 +174,10 @@ async function main(): Promise<void> {
   }
   const seconds = Number(opt('seconds', '2'));
   const warmupS = 0.5;
-  const rates = opt('rates', '50,200,500,1000,1500,2000,3000,4000,6000,8000').split(',').map(Number);
-  const budgetS = Number(opt('budget', '130'));
+  const rates = opt('rates', '50,200,500,1000,1500,2000,2500,3000,4000,5000,6000,8000,10000,12000')
+    .split(',')
+    .map(Number);
+  const budgetS = Number(opt('budget', '200'));
   const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
   const maxInFlight = 256;
   const load0 = loadavg()[0]!;
@@ -205,19 +207,19 @@ async function main(): Promise<void> {
       PATHS.map((p) => [p, poster(targets[p].port, targets[p].path, body, maxInFlight)]),
     ) as Record<PathName, ReturnType<typeof poster>>;
     // Every path answers before anything is measured (the router's first health probe, nginx's upstream),
-    // then runs a while at a low rate unmeasured (JIT, pooled sockets), so the baseline is a warm one.
+    // then runs 3,000 frames unmeasured (JIT, pooled sockets), so the baseline is a warm one.
     for (const p of PATHS) {
       const status = await clients[p].send();
       if (status !== 200) throw new Error(`${p}: the first frame got ${status}`);
-      await runStep(clients[p].send, Math.max(200, rates[0]!), { seconds: 1.5, warmupS: 0, maxInFlight });
+      await runStep(clients[p].send, Math.max(1000, rates[0]!), { seconds: 3, warmupS: 0, maxInFlight });
     }
     const measure = async (p: PathName, rate: number, attempt: number, base: number | undefined) => {
       const cpu = targets[p].cpu;
       let cpu0 = 0;
       let cpuS = NaN;
       const s = await runStep(clients[p].send, rate, {
-        // The lowest rate is the baseline: twice as long, so its p99 rests on more frames.
-        seconds: rate === rates[0] ? 2 * seconds : seconds,
+        // The lowest rate is the baseline: three times as long, so its p99 rests on more frames (300 at 50 fps).
+        seconds: rate === rates[0] ? 3 * seconds : seconds,
         warmupS,
         maxInFlight,
         onWindow: (phase) => {
@@ -283,16 +285,26 @@ function report(r: {
     return x && d0 ? { p50: x.p50 - d0.p50, p99: x.p99 - d0.p99 } : undefined;
   };
   const maxHeld = (p: PathName) => Math.max(0, ...rows.filter((x) => x.path === p && x.holds).map((x) => x.rate));
-  const cpuPerFrame = (p: PathName) => {
-    const xs = rows.filter((x) => x.path === p && x.holds && x.proxyCpuUsPerFrame !== undefined);
-    return xs.length ? xs.reduce((a, x) => a + x.proxyCpuUsPerFrame!, 0) / xs.length : NaN;
-  };
+  // Like for like: CPU per frame at the highest rate both proxies held (at low rates a frame's share of the
+  // process's fixed costs and of its JIT warming up dominates, which says little about what a frame costs).
+  const common = Math.max(
+    0,
+    ...rows
+      .filter(
+        (x) => x.path === 'router' && x.holds && rows.some((y) => y.path === 'nginx' && y.holds && y.rate === x.rate),
+      )
+      .map((x) => x.rate),
+  );
+  const cpuPerFrame = (p: PathName) =>
+    rows.find((x) => x.path === p && x.rate === common && x.holds)?.proxyCpuUsPerFrame ?? NaN;
   const routerAdded = added('router');
   const nginxAdded = added('nginx');
   const held = { direct: maxHeld('direct'), router: maxHeld('router'), nginx: maxHeld('nginx') };
   const share = held.nginx > 0 ? held.router / held.nginx : NaN;
   // Stopped by a rate that did not hold twice (not by the list of rates or the time budget running out).
   const topped = (p: PathName) => rows.some((x) => x.path === p && x.rate !== low && x.attempt === 2 && !x.holds);
+  // When nginx held the highest rate tried, its limit is higher and the share only an upper bound: not a "met".
+  const shareKnown = topped('nginx') || (topped('router') === false && held.router >= held.nginx);
   const targets = {
     routerAddedP99Ms: {
       target: `< ${TARGET_ADDED_P99_MS}`,
@@ -302,7 +314,8 @@ function report(r: {
     routerThroughputShareOfNginx: {
       target: `>= ${TARGET_THROUGHPUT_SHARE}`,
       value: share,
-      met: Number.isFinite(share) && share >= TARGET_THROUGHPUT_SHARE,
+      met: Number.isFinite(share) && share >= TARGET_THROUGHPUT_SHARE && shareKnown,
+      ...(shareKnown ? {} : { note: 'nginx held the highest rate tried: its limit, and so the share, is not known' }),
     },
   };
   const f = (v: number | undefined, d = 2) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
@@ -321,7 +334,7 @@ function report(r: {
     `highest rate held: direct ${heldText('direct')}, router ${heldText('router')}, nginx ${heldText('nginx')}`,
   );
   console.log(
-    `proxy CPU per frame (mean over rates held): router ${f(cpuPerFrame('router'), 0)} µs, ` +
+    `proxy CPU per frame at ${common} fps (the highest rate both held): router ${f(cpuPerFrame('router'), 0)} µs, ` +
       `nginx ${f(cpuPerFrame('nginx'), 0)} µs`,
   );
   console.log("holds: every frame answered 200 and p99 ≤ max(2 × the path's p99 at the lowest rate, that p99 + 1 ms)");
@@ -333,7 +346,8 @@ function report(r: {
   );
   console.log(
     `target router throughput ≥ ${TARGET_THROUGHPUT_SHARE * 100}% of nginx's: ` +
-      `${targets.routerThroughputShareOfNginx.met ? 'met' : 'NOT met'} (${f(share * 100, 0)}%)`,
+      `${targets.routerThroughputShareOfNginx.met ? 'met' : shareKnown ? 'NOT met' : 'NOT established'} ` +
+      `(${f(share * 100, 0)}%${shareKnown ? '' : ", at most: nginx's limit is above the rates tried"})`,
   );
   mkdirSync('bench/results', { recursive: true });
   const json = {
@@ -355,7 +369,7 @@ function report(r: {
     lowestRateFps: low,
     addedMs: { router: routerAdded, nginx: nginxAdded },
     highestRateHeldFps: held,
-    proxyCpuUsPerFrame: { router: cpuPerFrame('router'), nginx: cpuPerFrame('nginx') },
+    proxyCpuUsPerFrame: { atFps: common, router: cpuPerFrame('router'), nginx: cpuPerFrame('nginx') },
     targets,
     rows,
   };

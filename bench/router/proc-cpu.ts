@@ -24,3 +24,14 @@ export function cpuSeconds(pid: number, withChildren = false): number {
   }
   return ticks / 100;
 }
+
+/** user and system seconds of one process apart (NaN when it is gone). */
+export function cpuTimes(pid: number): { user: number; system: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / 100, system: Number(f[12]) / 100 };
+  } catch {
+    return { user: NaN, system: NaN };
+  }
+}

@@ -136,20 +136,25 @@ export function createFramesHandler(o: FramesHttpOptions) {
       chunks.length = 0;
       const id = req.headers['rim-frame-id'];
       const frame = { body, contentType: req.headers['content-type'] ?? 'application/octet-stream' };
-      o.frames
-        .send(ticket, frame, typeof id === 'string' && FRAME_ID.test(id) ? id : undefined)
-        .then(
-          (answer) => {
-            res.writeHead(200, {
-              'content-type': answer.contentType,
-              'content-length': answer.body.length,
-              'rim-frame-id': answer.frameId,
-            });
-            res.end(answer.body);
-          },
-          (err: unknown) => fail(req, res, err, true),
-        )
-        .finally(() => budget.give(size));
+      o.frames.send(ticket, frame, typeof id === 'string' && FRAME_ID.test(id) ? id : undefined).then(
+        (answer) => {
+          budget.give(size);
+          // Names and values one after the other: node:http writes them without building a header object.
+          res.writeHead(200, [
+            'content-type',
+            answer.contentType,
+            'content-length',
+            String(answer.body.length),
+            'rim-frame-id',
+            answer.frameId,
+          ]);
+          res.end(answer.body);
+        },
+        (err: unknown) => {
+          budget.give(size);
+          fail(req, res, err, true);
+        },
+      );
     });
   };
 }

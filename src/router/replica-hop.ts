@@ -18,7 +18,6 @@
  * `GET /v1/peer/replica-health?replica=R` answers `{ok}`: R's own /healthz
  * on B, for A's health prober.
  */
-import http from 'node:http';
 import { PEER_HEADERS, type PeerSigner } from '../cluster/peer-auth.js';
 import type { PeerCaller } from '../cluster/peer-client.js';
 import type { PeerHandler, PeerReply } from '../cluster/peer-server.js';
@@ -72,19 +71,19 @@ export class PeerHop implements RemoteInfer {
       timeoutMs,
       `${ep.replica} via ${ep.node}`,
     );
-    const nodeId = header(res.headers, PEER_HEADERS.node);
+    const nodeId = res.header(PEER_HEADERS.node) ?? '';
     const expected = this.opts.signer.responseSignature(res.status, signed[PEER_HEADERS.nonce], nodeId, res.body);
-    if (nodeId !== ep.node || header(res.headers, PEER_HEADERS.signature) !== expected) {
+    if (nodeId !== ep.node || res.header(PEER_HEADERS.signature) !== expected) {
       throw new UpstreamError(
         'connect',
         `${ep.replica} via ${ep.node}: ${via} answered ${res.status} without ${ep.node}'s valid signature`,
       );
     }
-    if (res.headers[HOP_ERROR_HEADER] !== undefined || res.status !== 200) {
+    if (res.header(HOP_ERROR_HEADER) !== undefined || res.status !== 200) {
       const f = parseFailure(res.body, res.status);
       throw new UpstreamError(f.kind, `${f.message} (via ${ep.node})`, f.status, f.lost ?? false);
     }
-    return { body: res.body, contentType: header(res.headers, 'content-type') || 'application/octet-stream' };
+    return { body: res.body, contentType: res.header('content-type') || 'application/octet-stream' };
   }
 }
 
@@ -171,9 +170,4 @@ function parseFailure(body: Buffer, status: number): HopFailure {
     // not a hop failure: below
   }
   return { kind: 'connect', message: `peer answered ${status}: ${body.subarray(0, 200).toString('utf8')}` };
-}
-
-function header(h: http.IncomingHttpHeaders, k: string): string {
-  const v = h[k];
-  return (Array.isArray(v) ? v[0] : v) ?? '';
 }

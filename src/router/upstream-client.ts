@@ -1,14 +1,16 @@
 /**
- * Calls one replica's `POST /infer` (docs/design.md, "The module contract") over
- * plain node:http with one keep-alive Agent per upstream host, so a frame
- * costs one pooled request and no fetch/undici machinery. The call ends at
- * the frame's deadline: the socket is destroyed, never left hanging.
+ * Calls one replica's `POST /infer` (docs/design.md, "The module contract") with
+ * one keep-alive undici Pool per replica address: a frame costs one pooled
+ * request written straight to the socket and an answer collected from the
+ * parser's chunks, without node:http's request/response streams (about half
+ * the router's CPU per frame went there). The call ends at the frame's
+ * deadline: the request is aborted and its socket destroyed, never left hanging.
  *
  * A replica on this box is called on loopback, where it listens; one on
  * another box (an endpoint with `via`) through that box's signed peer API
  * (replica-hop.ts), since replicas are not reachable from other machines.
  */
-import http from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
 import type { Payload } from '../domain/routing/chain-plan.js';
 import type { Endpoint } from '../domain/routing/replica-directory.js';
 
@@ -28,8 +30,6 @@ export class UpstreamError extends Error {
   }
 }
 
-const LOST = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
-
 export interface FrameHeaders {
   deployment: string;
   frameId: string;
@@ -40,8 +40,6 @@ export interface FrameHeaders {
 export interface UpstreamOptions {
   /** Largest module output accepted (bytes). */
   maxResponseBytes?: number;
-  /** Idle keep-alive sockets kept per upstream host. */
-  maxFreeSockets?: number;
   /** Calls replicas of other boxes through their peer API; without it such an endpoint fails to connect. */
   hop?: RemoteInfer;
 }
@@ -54,18 +52,31 @@ export interface RemoteInfer {
 /** What came back from one HTTP exchange. */
 export interface Exchanged {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  /** An answer header by lower-case name; repeats joined with ", " as node:http does (content-type: the first). */
+  header(name: string): string | undefined;
   body: Buffer;
 }
 
+/** Request headers: an object, or names and values one after the other. */
+export type RequestHeaders = Record<string, string> | string[];
+
+/** An idle pooled connection is dropped after 4 s, before a module's server (node's default: 5 s) closes it. */
+const IDLE_MS = 4000;
+/** Pools of addresses unused for this long are closed when a new address is first called (replicas come and go). */
+const UNUSED_MS = 60_000;
+
+interface Pooled {
+  pool: Pool;
+  used: boolean;
+}
+
 export class UpstreamClient {
-  private readonly agents = new Map<string, http.Agent>();
+  private readonly pools = new Map<string, Pooled>();
+  private sweptAt = Date.now();
   readonly maxResponseBytes: number;
-  private readonly maxFreeSockets: number;
 
   constructor(private readonly opts: UpstreamOptions = {}) {
     this.maxResponseBytes = opts.maxResponseBytes ?? 16 * 1024 * 1024;
-    this.maxFreeSockets = opts.maxFreeSockets ?? 64;
   }
 
   /** POST /infer on `ep`; resolves with the output of a 2xx, rejects with an UpstreamError otherwise. */
@@ -74,22 +85,19 @@ export class UpstreamClient {
       if (!this.opts.hop) throw new UpstreamError('connect', `${ep.replica} is on ${ep.node}: no peer hop configured`);
       return this.opts.hop.infer(ep, input, h, timeoutMs, this);
     }
-    const res = await this.exchange(
-      ep.host,
-      ep.port,
-      '/infer',
-      {
-        'content-type': input.contentType,
-        'rim-deployment': h.deployment,
-        'rim-frame-id': h.frameId,
-        'rim-deadline': String(h.deadline),
-      },
-      input.body,
-      timeoutMs,
-      ep.replica,
-    );
+    const headers = [
+      'content-type',
+      input.contentType,
+      'rim-deployment',
+      h.deployment,
+      'rim-frame-id',
+      h.frameId,
+      'rim-deadline',
+      String(h.deadline),
+    ];
+    const res = await this.exchange(ep.host, ep.port, '/infer', headers, input.body, timeoutMs, ep.replica);
     if (res.status >= 200 && res.status < 300) {
-      return { body: res.body, contentType: res.headers['content-type'] ?? 'application/octet-stream' };
+      return { body: res.body, contentType: res.header('content-type') ?? 'application/octet-stream' };
     }
     throw new UpstreamError(
       'status',
@@ -99,98 +107,160 @@ export class UpstreamClient {
   }
 
   /**
-   * One POST over the pooled agent of `host`: the whole answer (up to
-   * `maxResponseBytes`), or an UpstreamError (connect, timeout, too-large).
+   * One POST over the pooled connections of `host:port`: the whole answer (up
+   * to `maxResponseBytes`), or an UpstreamError (connect, timeout, too-large).
    */
   exchange(
     host: string,
     port: number,
     path: string,
-    headers: Record<string, string>,
+    headers: RequestHeaders,
     body: Buffer,
     timeoutMs: number,
     who: string,
   ): Promise<Exchanged> {
     return new Promise<Exchanged>((resolve, reject) => {
-      let settled = false;
-      const fail = (e: UpstreamError) => {
-        if (!settled) {
-          settled = true;
-          clearTimeout(timer);
-          reject(e);
-        }
-      };
-      const req = http.request(
-        {
-          host,
-          port,
-          method: 'POST',
-          path,
-          agent: this.agentFor(host),
-          headers: { ...headers, 'content-length': body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > this.maxResponseBytes) {
-              req.destroy();
-              fail(new UpstreamError('too-large', `${who} answered more than ${this.maxResponseBytes} bytes`));
-              return;
-            }
-            chunks.push(c);
-          });
-          res.on('end', () => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all });
-          });
-          res.on('error', (e) => fail(new UpstreamError('connect', `${who}: ${e.message}`)));
-        },
-      );
-      const timer = setTimeout(
-        () => {
-          fail(new UpstreamError('timeout', `${who} did not answer within ${Math.round(timeoutMs)} ms`));
-          req.destroy();
-        },
-        Math.max(0, timeoutMs),
-      );
-      req.on('error', (e: NodeJS.ErrnoException) =>
-        fail(
-          new UpstreamError(
-            'connect',
-            `${who} at ${host}:${port}: ${e.code ?? e.message}`,
-            undefined,
-            LOST.has(e.code ?? ''),
-          ),
-        ),
-      );
-      req.end(body);
+      const call = new Exchange(host, port, who, this.maxResponseBytes, resolve, reject);
+      call.timer = setTimeout(expire, Math.max(0, timeoutMs), call, timeoutMs);
+      try {
+        this.poolFor(host, port).dispatch({ method: 'POST', path, headers, body }, call);
+      } catch (e) {
+        call.onError(e as Error);
+      }
     });
   }
 
-  /** Closes the pooled sockets. */
+  /** Closes the pooled connections. */
   close(): void {
-    for (const a of this.agents.values()) a.destroy();
-    this.agents.clear();
+    for (const p of this.pools.values()) void p.pool.destroy().catch(() => undefined);
+    this.pools.clear();
   }
 
-  private agentFor(host: string): http.Agent {
-    let a = this.agents.get(host);
-    if (!a) {
-      // An idle pooled socket is dropped after 4 s, before a module's server (node's default: 5 s) closes it under us.
-      a = new http.Agent({
-        keepAlive: true,
-        keepAliveMsecs: 1000,
-        maxFreeSockets: this.maxFreeSockets,
-        scheduling: 'lifo',
-        timeout: 4000,
-      });
-      this.agents.set(host, a);
+  private poolFor(host: string, port: number): Pool {
+    const key = `${host}:${port}`;
+    const found = this.pools.get(key);
+    if (found) {
+      found.used = true;
+      return found.pool;
     }
-    return a;
+    const now = Date.now();
+    if (now - this.sweptAt > UNUSED_MS) {
+      this.sweptAt = now;
+      for (const [k, p] of this.pools) {
+        if (p.used) p.used = false;
+        else {
+          this.pools.delete(k);
+          void p.pool.close().catch(() => undefined);
+        }
+      }
+    }
+    const origin = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+    // One request per connection at a time (a slow frame holds up no other), as many connections as frames in flight;
+    // undici's own timeouts off: the frame's deadline (the timer in exchange()) bounds every call.
+    const pool = new Pool(origin, {
+      pipelining: 1,
+      keepAliveTimeout: IDLE_MS,
+      keepAliveMaxTimeout: IDLE_MS,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.pools.set(key, { pool, used: true });
+    return pool;
+  }
+}
+
+const expire = (call: Exchange, timeoutMs: number) => call.expire(timeoutMs);
+const LOST = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * One call's undici handler: collects the answer's chunks and settles once
+ * (answer, failure or deadline); the answer itself (its headers read from
+ * the raw ones only when asked for).
+ */
+class Exchange implements Dispatcher.DispatchHandlers, Exchanged {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  status = 0;
+  body: Buffer = EMPTY;
+  private abort: ((err?: Error) => void) | undefined;
+  private settled = false;
+  private raw: Buffer[] = [];
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly who: string,
+    private readonly max: number,
+    private readonly resolve: (x: Exchanged) => void,
+    private readonly reject: (e: UpstreamError) => void,
+  ) {}
+
+  /** The deadline passed: fails the call and aborts it (its connection is destroyed). */
+  expire(timeoutMs: number): void {
+    this.fail(new UpstreamError('timeout', `${this.who} did not answer within ${Math.round(timeoutMs)} ms`));
+    this.abort?.();
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.settled) abort();
+    else this.abort = abort;
+  }
+
+  onHeaders(status: number, raw: Buffer[]): boolean {
+    this.status = status;
+    this.raw = raw;
+    return true;
+  }
+
+  header(name: string): string | undefined {
+    let found: string | undefined;
+    const raw = this.raw;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const k = raw[i]!;
+      if (k.length !== name.length || k.toString('latin1').toLowerCase() !== name) continue;
+      const v = raw[i + 1]!.toString('latin1');
+      if (name === 'content-type') return v;
+      found = found === undefined ? v : `${found}, ${v}`;
+    }
+    return found;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return true;
+    this.size += chunk.length;
+    if (this.size > this.max) {
+      this.fail(new UpstreamError('too-large', `${this.who} answered more than ${this.max} bytes`));
+      this.abort?.();
+      return true;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const c = this.chunks;
+    this.body = c.length === 1 ? c[0]! : c.length === 0 ? EMPTY : Buffer.concat(c, this.size);
+    this.chunks.length = 0;
+    this.resolve(this);
+  }
+
+  onError(e: Error & { code?: string }): void {
+    const code = e.code && !e.code.startsWith('UND_ERR') ? e.code : e.message;
+    this.fail(
+      new UpstreamError('connect', `${this.who} at ${this.host}:${this.port}: ${code}`, undefined, LOST.has(code)),
+    );
+  }
+
+  private fail(e: UpstreamError): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.chunks.length = 0;
+    this.reject(e);
   }
 }

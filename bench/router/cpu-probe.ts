@@ -1,0 +1,109 @@
+/**
+ * The router's CPU per frame alone, cheaply (no nginx, no rate steps): the
+ * bench's no-op module and router (bench/router.ts's child roles) and one
+ * open-loop rate for a few seconds; prints the router process's user + system
+ * time per answered frame (from /proc), and the module's for scale. For
+ * comparing router changes on a busy box, where latency figures say little.
+ *
+ *   node --import tsx bench/router/cpu-probe.ts [--rate 400] [--seconds 8] [--bytes 1024] [--tries 3]
+ *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
+ *   RIM_PROBE_NODE_FLAGS='--perf-basic-prof' passes node flags to the router process (for `perf record -p`).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { poster, runStep } from './open-loop.js';
+import { cpuTimes } from './proc-cpu.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
+const BENCH = fileURLToPath(new URL('../router.ts', import.meta.url));
+
+function child(role: string, extra: string[] = []): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = fork(BENCH, [role, ...extra], {
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(role === 'router' && process.env.RIM_BENCH_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIM_BENCH_PROF}`]
+        : []),
+      ...(role === 'router' && process.env.RIM_PROBE_NODE_FLAGS ? process.env.RIM_PROBE_NODE_FLAGS.split(' ') : []),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    proc.once('message', (m) => resolve({ proc, port: (m as { port: number }).port }));
+    proc.once('exit', (code) => reject(new Error(`${role} exited ${code}`)));
+  });
+}
+
+/** CPU seconds of a process's main thread and of all its other threads (libuv pool, V8's GC and compiler). */
+function threadCpu(pid: number): { main: number; helpers: number } {
+  let main = 0;
+  let helpers = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const sec = (Number(f[11]) + Number(f[12])) / 100;
+      if (t === String(pid)) main += sec;
+      else helpers += sec;
+    } catch {
+      // a thread that ended
+    }
+  }
+  return { main, helpers };
+}
+
+const rate = Number(opt('rate', '400'));
+const seconds = Number(opt('seconds', '8'));
+const tries = Number(opt('tries', '3'));
+const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
+const mod = await child('module');
+const router = await child('router', [String(mod.port)]);
+try {
+  console.log(`router pid ${router.proc.pid}, module pid ${mod.proc.pid}`);
+  const c = poster(router.port, '/v1/deployments/bench/frames', body, 256);
+  await runStep(c.send, rate, { seconds: 2, warmupS: 0, maxInFlight: 256 });
+  for (let t = 1; t <= tries; t++) {
+    const pids = { router: router.proc.pid!, module: mod.proc.pid! };
+    let t0 = { router: cpuTimes(pids.router), module: cpuTimes(pids.module) };
+    let used = t0;
+    let th0 = threadCpu(pids.router);
+    let th = th0;
+    const s = await runStep(c.send, rate, {
+      seconds,
+      warmupS: 0.5,
+      maxInFlight: 256,
+      onWindow: (phase) => {
+        const now = { router: cpuTimes(pids.router), module: cpuTimes(pids.module) };
+        if (phase === 'start') {
+          t0 = now;
+          th0 = threadCpu(pids.router);
+        } else {
+          used = now;
+          th = threadCpu(pids.router);
+        }
+      },
+    });
+    const us = (p: 'router' | 'module', k: 'user' | 'system') => ((used[p][k] - t0[p][k]) * 1e6) / s.ok;
+    const all = (p: 'router' | 'module') => us(p, 'user') + us(p, 'system');
+    console.log(
+      `try ${t}: ${rate} fps, ok ${s.ok} failed ${s.failed}, p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms; ` +
+        `CPU per frame (user + system): router ${all('router').toFixed(0)} µs ` +
+        `(${us('router', 'user').toFixed(0)} + ${us('router', 'system').toFixed(0)}), ` +
+        `module ${all('module').toFixed(0)} µs ` +
+        `(${us('module', 'user').toFixed(0)} + ${us('module', 'system').toFixed(0)}); ` +
+        `router/module ${(all('router') / all('module')).toFixed(2)}; router's main thread ` +
+        `${(((th.main - th0.main) * 1e6) / s.ok).toFixed(0)} µs, other threads ` +
+        `${(((th.helpers - th0.helpers) * 1e6) / s.ok).toFixed(0)} µs`,
+    );
+  }
+  c.close();
+} finally {
+  // The router exits normally on SIGTERM (its CPU profile is written then): wait for it.
+  const gone = new Promise((r) => router.proc.once('exit', r));
+  router.proc.kill('SIGTERM');
+  mod.proc.kill('SIGTERM');
+  await gone;
+}
