@@ -26,7 +26,11 @@
 # RIM_PROFILING (true: the leader profiles every app on every box's model, so
 # the plan is Rim's placement, not the stand-in; false turns it off),
 # RIM_DATA_ROOT (a host directory: each box gets $RIM_DATA_ROOT/<box> as its
-# /data instead of a volume; the chaos run gives each a small tmpfs to fill).
+# /data instead of a volume; the chaos run gives each a small tmpfs to fill),
+# RIM_FIRST_BOX / RIM_LAST_BOX (start only boxes FIRST..LAST of the RIM_BOXES;
+# the static peers still name all of them: a box started later joins the
+# cluster the others formed, e.g. RIM_BOXES=3 RIM_LAST_BOX=2, then
+# RIM_BOXES=3 RIM_FIRST_BOX=3).
 #
 # It touches only containers and networks labelled rim.test-cluster=$RIM_PREFIX:
 # a same-named container or network without that label stops it with a
@@ -41,6 +45,8 @@ IMAGE="${RIM_IMAGE:-rim/appliance:dev}"
 TOKEN="${RIM_CLUSTER_TOKEN:-rim-test-cluster-token-change-me}"
 ADMIN="${RIM_ADMIN_TOKEN:-rim-test-admin-token-change-me}"
 BASE="${SUBNET%.*}"
+FIRST="${RIM_FIRST_BOX:-1}"
+LAST="${RIM_LAST_BOX:-$BOXES}"
 
 docker image inspect "$IMAGE" >/dev/null 2>&1 || { echo "up.sh: image $IMAGE missing: run bash images/build.sh appliance" >&2; exit 1; }
 
@@ -55,7 +61,7 @@ OWNER='{{index .Labels "rim.test-cluster"}}'
 if docker network inspect "$NET" >/dev/null 2>&1; then
   [ "$(docker network inspect -f "$OWNER" "$NET")" = "$PREFIX" ] || refuse network "$NET"
 fi
-for i in $(seq 1 "$BOXES"); do
+for i in $(seq "$FIRST" "$LAST"); do
   name="$PREFIX-box-$i"
   if docker container inspect "$name" >/dev/null 2>&1; then
     [ "$(docker container inspect -f "${OWNER/.Labels/.Config.Labels}" "$name")" = "$PREFIX" ] || refuse container "$name"
@@ -76,7 +82,7 @@ peers=()
 for i in $(seq 1 "$BOXES"); do peers+=("\"$BASE.$((10 + i)):7878\""); done
 PEERS="[$(IFS=,; echo "${peers[*]}")]"
 
-for i in $(seq 1 "$BOXES"); do
+for i in $(seq "$FIRST" "$LAST"); do
   name="$PREFIX-box-$i"
   docker rm -f -v "$name" >/dev/null 2>&1 || true # ours (checked above): a box of an earlier run
   extra=()
@@ -105,4 +111,4 @@ for i in $(seq 1 "$BOXES"); do
     "$IMAGE" >/dev/null
   echo "up.sh: $name at http://$BASE.$((10 + i)):7878"
 done
-echo "up.sh: cluster $PREFIX: $BOXES boxes on network $NET ($SUBNET); stop with: RIM_PREFIX=$PREFIX bash compose/down.sh"
+echo "up.sh: cluster $PREFIX: boxes $FIRST-$LAST of $BOXES on network $NET ($SUBNET); stop with: RIM_PREFIX=$PREFIX bash compose/down.sh"

@@ -18,8 +18,9 @@
  * Prints a table, writes bench/results/testbed.json and testbed.svg, and
  * removes the cluster (compose/down.sh) whatever happens, Ctrl-C included.
  * Settings: RIM_PREFIX (rimbed), RIM_NET_BASE (10.213.33), BENCH_WINDOW_S
- * (20), BENCH_REBUILD=1 (build the images even if they exist),
- * RIM_TEST_IMAGE_TAG (the images' tag, rim-test).
+ * (20), BENCH_SCALES (the scales tried, highest first, comma-separated:
+ * "0.5" skips the search), BENCH_REBUILD=1 (build the images even if they
+ * exist), RIM_TEST_IMAGE_TAG (the images' tag, rim-test).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureImages, IMAGE_TAGS, type ImageName } from '../../test/support/images.js';
@@ -68,7 +69,10 @@ const WORKLOAD: WorkloadRow[] = [
 ];
 const DOUBLED = 'door';
 /** Scales of the workload tried, highest first: the first where rim admits everything is the bench's load. */
-const SCALES = [1, 0.75, 0.5, 0.35, 0.25, 0.15];
+const SCALES = process.env.BENCH_SCALES
+  ? process.env.BENCH_SCALES.split(',').map(Number)
+  : [1, 0.75, 0.5, 0.35, 0.25, 0.15];
+if (!SCALES.length || SCALES.some((s) => !(s > 0))) throw new Error(`BENCH_SCALES: positive numbers, comma-separated`);
 const ENTRY = 0; // frames enter through the first box (never the one killed)
 const STEP_AT_S = 10;
 const AFTER_STEP_S = 40;

@@ -2,7 +2,8 @@
  * Test support: a real test cluster of rim/appliance boxes on the real
  * Docker engine (compose/up.sh), and what the cluster tests and the
  * failover benchmark do to it: read each box's API, kill a box with its
- * replicas, cut a box off the network and reconnect it. Every name carries
+ * replicas, cut a box off the network and reconnect it, start a box that
+ * joins the cluster later (`spare`, `join()`). Every name carries
  * a per-process prefix; `down()` removes everything by label.
  */
 import { execFileSync } from 'node:child_process';
@@ -40,6 +41,8 @@ export interface TestCluster {
   view(box: string): Promise<ClusterView | undefined>;
   kill(box: string): void;
   start(box: string): void;
+  /** Starts the next spare box (ClusterOptions.spare): it joins the running cluster. Its name. */
+  join(): string;
   disconnect(box: string): void;
   connect(box: string): void;
   running(box: string): string[];
@@ -49,6 +52,8 @@ export interface TestCluster {
 
 export interface ClusterOptions {
   boxes?: number;
+  /** Boxes not started with the others (in the static peers all the same), for `join()`; 0 by default. */
+  spare?: number;
   staticPeers?: boolean;
   /** Extra env for every box, e.g. RIM_LOG_LEVEL=debug. */
   env?: Record<string, string>;
@@ -68,13 +73,15 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
   const netBase = opts.netBase ?? `10.214.${20 + ((process.pid + tag.length * 37) % 200)}`;
   const subnet = `${netBase}.0/24`;
   const n = opts.boxes ?? 3;
-  const boxes = Array.from({ length: n }, (_, i) => `${prefix}-box-${i + 1}`);
-  const ips = new Map(boxes.map((b, i) => [b, `${netBase}.${11 + i}`]));
+  const total = n + (opts.spare ?? 0);
+  const all = Array.from({ length: total }, (_, i) => `${prefix}-box-${i + 1}`);
+  const boxes = all.slice(0, n);
+  const ips = new Map(all.map((b, i) => [b, `${netBase}.${11 + i}`]));
   const network = `${prefix}-test`;
   const env = {
     ...process.env,
     RIM_PREFIX: prefix,
-    RIM_BOXES: String(n),
+    RIM_BOXES: String(total),
     RIM_SUBNET: subnet,
     RIM_CLUSTER_TOKEN: CLUSTER_TOKEN,
     RIM_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -89,7 +96,14 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
   };
   const down = () => execFileSync('bash', ['compose/down.sh'], { cwd: root, env, stdio: 'ignore', timeout: 120_000 });
   down();
-  execFileSync('bash', ['compose/up.sh'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
+  const up = (first: number, last: number) =>
+    execFileSync('bash', ['compose/up.sh'], {
+      cwd: root,
+      env: { ...env, RIM_FIRST_BOX: String(first), RIM_LAST_BOX: String(last) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 120_000,
+    });
+  up(1, n);
 
   const inBox = async (box: string, script: string): Promise<string> => {
     return new Promise((resolve, reject) => {
@@ -138,6 +152,13 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
     },
     start: (box) => {
       docker('start', box);
+    },
+    join: () => {
+      const box = all[boxes.length];
+      if (!box) throw new Error(`no spare box left (spare: ${opts.spare ?? 0})`);
+      up(boxes.length + 1, boxes.length + 1);
+      boxes.push(box);
+      return box;
     },
     disconnect: (box) => {
       docker('network', 'disconnect', network, box);
@@ -201,4 +222,30 @@ export async function agreedLeader(c: TestCluster, boxes: string[], members = bo
     return undefined as never;
   if (first.members.length < members) return undefined as never;
   return views.find((v) => v!.self === first.leader) ?? first;
+}
+
+/** An event as GET /v1/events sends it. */
+export interface RimEvent {
+  type: string;
+  action: string;
+  data: unknown;
+}
+
+/** Reads a box's event stream, handing each event to `on`, until the returned stop is called (or the box goes). */
+export function listenEvents(c: TestCluster, box: string, on: (e: RimEvent) => void): () => void {
+  const ac = new AbortController();
+  void (async () => {
+    const r = await fetch(`http://${c.ip(box)}:7878/v1/events`, { signal: ac.signal });
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of r.body as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      for (let i = text.indexOf('\n\n'); i >= 0; i = text.indexOf('\n\n')) {
+        const data = /^data: (.*)$/m.exec(text.slice(0, i))?.[1];
+        text = text.slice(i + 2);
+        if (data) on(JSON.parse(data) as RimEvent);
+      }
+    }
+  })().catch(() => undefined);
+  return () => ac.abort();
 }

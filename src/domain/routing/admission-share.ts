@@ -7,8 +7,14 @@
  * (up to the age of the reports). Pure.
  *
  * - Demand within the rate (sum of arrivals ≤ fps): every box gets what
- *   arrives there, plus an even part of what is left, so a box whose
- *   traffic grows has room before the next report.
+ *   arrives there (with a margin), each idle box a floor (FLOOR_PART of fps
+ *   split over the boxes, at most an even part of what is unused: room for
+ *   a stream that starts there before the next report), and the rest goes
+ *   to the boxes where frames arrive, by their arrivals. A stream read under its rate (one that resumes after a
+ *   pause shorter than the arrival window reads low for up to that window)
+ *   keeps about its rate: an even part of the rest, kept for idle boxes,
+ *   left a camera resuming at exactly its admitted rate into one box of
+ *   three at ~0.6 of it, and the bucket refused 1–4 frames each time.
  * - Demand over the rate: shares are proportional to arrivals, with a
  *   floor (FLOOR_PART of fps split over the boxes) so that a box where a
  *   stream just started admits some frames and its arrivals get reported.
@@ -47,7 +53,15 @@ export function admissionShare(i: ShareInput): number {
   // Within the rate, a box's own arrivals count with a margin (ARRIVAL_SLACK): a reading of a stream at
   // exactly the rate is as often a little under it as over, and a share that followed it exactly would
   // refuse frames. Admitting above the rate this way needs demand above it, which the readings then show.
-  if (sum <= i.fps) return Math.min(i.fps, i.own * (1 + ARRIVAL_SLACK) + (i.fps - sum) / boxes);
+  if (sum <= i.fps) {
+    if (i.own <= 0) return (i.fps - sum) / boxes;
+    let idle = 0;
+    for (const a of i.others) if (a !== undefined && a <= 0) idle++;
+    // An idle box keeps at most an even part of what is unused: a stream read just under its rate keeps it.
+    const floor = Math.min((FLOOR_PART * i.fps) / boxes, (i.fps - sum) / boxes);
+    const rest = i.fps - sum - idle * floor;
+    return Math.min(i.fps, i.own * (1 + ARRIVAL_SLACK) + (rest * i.own) / sum);
+  }
   // The floor is kept only for the boxes where frames arrive (or may: not heard from);
   // one kept for an idle box would be taken from a box whose stream is at the rate.
   let active = i.own > 0 ? 1 : 0;

@@ -39,8 +39,9 @@ describe('cluster admission', () => {
     reports.n2 = 0;
     own = 2;
     assert.equal(a.rateOf('cam', 8, 100), first, 'kept for recomputeMs');
-    const within = 2 * (1 + ARRIVAL_SLACK) + 6 / 2;
-    assert.ok(Math.abs(a.rateOf('cam', 8, 600) - within) < 1e-9, 'recomputed: within the rate, own plus half the rest');
+    // n2 is idle now: it keeps its floor, and this box, the only one where frames arrive, the rest.
+    const within = 2 * (1 + ARRIVAL_SLACK) + 8 - 2 - floor;
+    assert.ok(Math.abs(a.rateOf('cam', 8, 600) - within) < 1e-9, 'recomputed: within the rate, own and the rest');
   });
 
   it('a box killed: once this box finds it unreachable, the survivor admits the full rate at once', async () => {
@@ -111,7 +112,7 @@ describe('cluster admission', () => {
  * admission path (arrival reading, share, token bucket), frames spaced 1/fps apart with up to 20 ms of
  * seeded jitter. Returns the frames refused.
  */
-function refusedAtTheRate(fps: number, frames: number): number {
+function refusedAtTheRate(fps: number, frames: number, pause?: { after: number; ms: number }): number {
   let now = 1_000_000;
   const stats = new RouterStats(() => now);
   const members = [member('n1'), member('n2'), member('n3')];
@@ -135,7 +136,8 @@ function refusedAtTheRate(fps: number, frames: number): number {
   let refused = 0;
   for (let i = 0; i < frames; i++) {
     seed = (seed * 16807) % 2147483647;
-    now = 1_000_000 + (i * 1000) / fps + (seed / 2147483647) * 20;
+    const paused = pause && i >= pause.after ? pause.ms : 0;
+    now = 1_000_000 + (i * 1000) / fps + paused + (seed / 2147483647) * 20;
     try {
       router.admit('cam', now);
       stats.for('cam').ended(now, 'ok', 1);
@@ -150,6 +152,11 @@ describe('a stream at exactly the admitted rate, all to one box of three', () =>
   for (const fps of [2, 5, 30]) {
     it(`${fps} fps: no frame refused`, () => {
       assert.equal(refusedAtTheRate(fps, Math.max(50, fps * 10)), 0);
+    });
+    // The camera stops for less than the arrival window (3 s) and resumes: its reading lags for up to 3 s.
+    it(`${fps} fps, resuming after a 2 s pause: no frame refused`, () => {
+      const n = Math.max(50, fps * 10);
+      assert.equal(refusedAtTheRate(fps, 2 * n, { after: n, ms: 2000 }), 0);
     });
   }
 });

@@ -40,15 +40,24 @@ describe('admission shares', () => {
     for (const s of shares(4, [8 / 3, 8 / 3, 8 / 3])) close(s, 4 / 3, 'share');
   });
 
-  it('within the rate, every box gets what arrives there (with a margin) plus an even part of the rest', () => {
+  it('within the rate, each box gets what arrives there (margin), idle boxes a floor, the rest by arrivals', () => {
     const s = shares(10, [4, 2, 0]);
-    close(s[0]!, 4 * (1 + ARRIVAL_SLACK) + 4 / 3, 'busy box');
-    close(s[2]!, 4 / 3, 'idle box');
+    const floor = (FLOOR_PART * 10) / 3;
+    const rest = 10 - 6 - floor;
+    close(s[0]!, 4 * (1 + ARRIVAL_SLACK) + (rest * 4) / 6, 'busy box');
+    close(s[1]!, 2 * (1 + ARRIVAL_SLACK) + (rest * 2) / 6, 'the other busy box');
     close(
-      s.reduce((a, b) => a + b, 0),
-      10 + ARRIVAL_SLACK * 6,
-      'total: the rate plus the margin on what arrives (admitting it needs no more than arrives)',
+      s[0]! + s[1]!,
+      10 - floor + ARRIVAL_SLACK * 6,
+      'the busy boxes: the rate less the idle floor, plus the margin on what arrives (admitting it needs no more)',
     );
+  });
+
+  it('a stream read well under the rate at one box (resuming after a pause): the box keeps about its rate', () => {
+    // Read at a third of its rate (2 s of a 3 s window silent): the idle boxes keep their floors, not a third each.
+    const s = admissionShare({ fps: 6, own: 2, others: [0, 0] });
+    close(s, 2 * (1 + ARRIVAL_SLACK) + 6 - 2 - (2 * FLOOR_PART * 6) / 3, 'own, and the rest less the idle floors');
+    assert.ok(s >= 0.95 * 6, `share ${s}`);
   });
 
   it('a stream read a little under the rate at one box: the box still admits the rate', () => {
