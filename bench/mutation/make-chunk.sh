@@ -2,6 +2,8 @@
 # Writes a per-chunk Stryker config: one file (or a few) to mutate, only the unit tests that cover it.
 #   bash bench/mutation/make-chunk.sh <name> "<mutate,...>" <test files...>
 # then: nice -n 10 timeout 600 npx stryker run bench/mutation/chunks/<name>.json
+# Incremental: a later run of the chunk retests only the mutants whose code or covering tests changed
+# (reports/ is not kept in git; add --force to retest everything).
 set -euo pipefail
 name=$1 mutate=$2
 shift 2
@@ -20,7 +22,9 @@ cat >"bench/mutation/chunks/$name.json" <<JSON
   "clearTextReporter": { "reportMutants": true, "reportTests": false, "reportScoreTable": true },
   "jsonReporter": { "fileName": "bench/results/mutation-$name-report.json" },
   "tempDirName": ".stryker-tmp",
-  "cleanTempDir": "always"
+  "cleanTempDir": "always",
+  "incremental": true,
+  "incrementalFile": "reports/stryker-incremental-$name.json"
 }
 JSON
 echo "bench/mutation/chunks/$name.json"
