@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import assert from 'node:assert/strict';
-import { PEER_HEADERS, PeerSigner, PeerVerifier } from '../../../src/cluster/peer-auth.js';
+import { createHash, createHmac } from 'node:crypto';
+import { canonical, PEER_HEADERS, PeerSigner, PeerVerifier } from '../../../src/cluster/peer-auth.js';
 
 const signer = new PeerSigner('the-cluster-token-123456');
 const body = JSON.stringify({ type: 'append', term: 3 });
@@ -86,4 +87,24 @@ test('verify refuses a valid signature with anything before or after it, without
   const good = signer.sign(text);
   assert.equal(signer.verify(text, `${good}00`), false, 'a longer hex string');
   assert.equal(signer.verify(text, `x${good}`), false, 'a prefix');
+});
+
+test('the signed text and the signature are fixed formats: nodes of different versions must agree on them', () => {
+  const bodyHash = createHash('sha256').update('{}').digest('hex');
+  assert.equal(
+    canonical('post', '/v1/peer/raft', 'n1', 5, 'abcd', '{}'),
+    `POST\n/v1/peer/raft\nn1\n5\nabcd\n${bodyHash}`,
+  );
+  assert.equal(canonical('GET', '/p', 'n1', 5, 'abcd', Buffer.from('{}')), `GET\n/p\nn1\n5\nabcd\n${bodyHash}`);
+  // HMAC-SHA256 keyed with sha256("rim-peer:" + token): the token itself is never the key.
+  const key = createHash('sha256').update('rim-peer:the-cluster-token-123456').digest();
+  assert.equal(signer.sign('text'), createHmac('sha256', key).update('text').digest('hex'));
+  const expected = createHmac('sha256', key)
+    .update(canonical('RESPONSE-409', 'abcd', 'n1', 0, 'abcd', '{}'))
+    .digest('hex');
+  assert.equal(signer.responseSignature(409, 'abcd', 'n1', '{}'), expected);
+});
+
+test("an answer's signature covers its status: a signed 200 does not pass as a 409 with the same body", () => {
+  assert.notEqual(signer.responseSignature(200, 'abcd', 'n1', '{}'), signer.responseSignature(409, 'abcd', 'n1', '{}'));
 });

@@ -48,7 +48,7 @@ function fakeView() {
   const view: ClusterView = {
     snapshot: () => snapshot() as unknown as RaftState<ClusterDocument>,
     isLeader: () => state.leader,
-    newestDoc: () => state.doc,
+    newestDoc: () => (state.empty ? undefined : state.doc),
     addressOf: () => undefined,
     propose: async (make) => {
       if (state.proposeError) throw state.proposeError;
@@ -161,6 +161,7 @@ describe('peer handlers answer failures through the one error mapping', () => {
     const propose = await post('/propose', { baseVersion: -1 });
     assert.equal(propose.status, 400);
     assert.equal(propose.body.error.code, 'invalid');
+    assert.match(propose.body.error.message, /^propose request field baseVersion:/);
   });
 
   it('a change sent to a follower is 503 not-leader; the leader answers 200, or 409 with the newer doc', async () => {
@@ -242,6 +243,21 @@ describe('peer handlers answer failures through the one error mapping', () => {
     assert.deepEqual(ok.body, { accepted: 't-1' });
     assert.deepEqual(tasks, [task]);
     state.leaderId = null;
+    const none = await post('/profile', task);
+    assert.equal(none.status, 403);
+    assert.match(none.body.error.message, /\(leader: none\)$/, 'without a leader nobody hands out tasks');
+    assert.equal(tasks.length, 1);
+  });
+
+  it('GET /doc answers the newest document and the cluster status, or a null document without state', async () => {
+    const get = () => client.call<{ doc: ClusterDocument | null; status: unknown }>(address, 'GET', `${PEER_BASE}/doc`);
+    const r = await get();
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { doc: state.doc, status });
+    state.empty = true;
+    const none = await get();
+    state.empty = false;
+    assert.deepEqual(none.body, { doc: null, status });
   });
 
   it('an unexpected failure is a 500 whose details stay in the log', async () => {
