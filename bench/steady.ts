@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensureImages, IMAGE_TAGS, type ImageName } from '../test/support/images.js';
 import type { Plan, StoredProfile } from '../src/domain/types.js';
 import type { Manifest } from '../src/domain/manifest.js';
-import { BenchCluster, waitFor } from './testbed/cluster.js';
+import { BenchCluster, waitFor, withCluster } from './testbed/cluster.js';
 import { drive, type Stream } from './testbed/drive.js';
 import { finishOf } from './testbed/series.js';
 
@@ -70,41 +70,13 @@ async function main(): Promise<void> {
     cpus: CPUS,
     profilingTuning: TUNING,
   });
-  let cleaned = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    log(`removing cluster ${PREFIX} (compose/down.sh)`);
-    try {
-      c.down();
-    } catch (e) {
-      console.error(`down.sh failed: ${(e as Error).message}`);
-    }
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      cleanup();
-      process.exit(130);
-    });
-  }
-  try {
-    await run(c);
-  } finally {
-    cleanup();
-  }
+  await withCluster(c, log, () => run(c));
 }
 
 async function run(c: BenchCluster): Promise<void> {
   const entry = c.boxes[0]!;
   c.up();
-  await waitFor(
-    'the cluster to form',
-    async () => {
-      const v = await c.get<{ leader: string | null; members: { state: string }[] }>(entry, '/v1/cluster');
-      return v.leader && v.members.length === c.boxes.length && v.members.every((m) => m.state === 'alive');
-    },
-    120_000,
-  );
+  await c.formed(entry);
   const wanted: string[] = [];
   for (const image of [IMAGE_TAGS.synthetic, IMAGE_TAGS.noop]) {
     const r = await c.call<{ manifest: Manifest }>(entry, 'POST', '/v1/apps', { image });

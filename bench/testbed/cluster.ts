@@ -57,6 +57,18 @@ export class BenchCluster {
     execFileSync('bash', ['compose/up.sh'], { cwd: root, env: this.env, stdio: ['ignore', 'inherit', 'inherit'] });
   }
 
+  /** Waits until `entry` sees a leader and every box an alive member. */
+  async formed(entry: string): Promise<void> {
+    await waitFor(
+      'the cluster to form',
+      async () => {
+        const v = await this.get<{ leader: string | null; members: { state: string }[] }>(entry, '/v1/cluster');
+        return v.leader && v.members.length === this.boxes.length && v.members.every((m) => m.state === 'alive');
+      },
+      120_000,
+    );
+  }
+
   /** Removes the boxes, their replicas and volumes, the network (only what carries the prefix's label). */
   down(): void {
     execFileSync('bash', ['compose/down.sh'], { cwd: root, env: this.env, stdio: 'inherit', timeout: 120_000 });
@@ -142,5 +154,31 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why}`);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Runs `body` on the cluster, then removes it (compose/down.sh) whatever happens, Ctrl-C included. */
+export async function withCluster(c: BenchCluster, log: (msg: string) => void, body: () => Promise<void>) {
+  let cleaned = false;
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    log(`removing cluster ${c.o.prefix} (compose/down.sh)`);
+    try {
+      c.down();
+    } catch (e) {
+      console.error(`down.sh failed: ${(e as Error).message}`);
+    }
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+  try {
+    await body();
+  } finally {
+    cleanup();
   }
 }

@@ -26,7 +26,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureImages, IMAGE_TAGS, type ImageName } from '../../test/support/images.js';
 import type { Plan, StoredProfile } from '../../src/domain/types.js';
 import type { Manifest } from '../../src/domain/manifest.js';
-import { BenchCluster, docker, waitFor } from './cluster.js';
+import { BenchCluster, docker, waitFor, withCluster } from './cluster.js';
 import { drive, type Stream } from './drive.js';
 import { backWithinSloS, finishOf, moved, perSecond, type Second, type SentFrame } from './series.js';
 import { chart } from './chart.js';
@@ -113,28 +113,7 @@ async function main(): Promise<void> {
     cpus: CPUS,
     profilingTuning: TUNING,
   });
-  let cleaned = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    log(`removing cluster ${PREFIX} (compose/down.sh)`);
-    try {
-      c.down();
-    } catch (e) {
-      console.error(`down.sh failed: ${(e as Error).message}`);
-    }
-  };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(sig, () => {
-      cleanup();
-      process.exit(130);
-    });
-  }
-  try {
-    await experiment(c);
-  } finally {
-    cleanup();
-  }
+  await withCluster(c, log, () => experiment(c));
   log('done');
 }
 
@@ -142,14 +121,7 @@ async function experiment(c: BenchCluster): Promise<void> {
   const entry = c.boxes[ENTRY]!;
   log(`cluster ${PREFIX}: ${c.boxes.length} boxes, ${MODELS.map((m, i) => `${m} (${CPUS[i]} cores)`).join(', ')}`);
   c.up();
-  await waitFor(
-    'the cluster to form',
-    async () => {
-      const v = await c.get<{ leader: string | null; members: { state: string }[] }>(entry, '/v1/cluster');
-      return v.leader && v.members.length === c.boxes.length && v.members.every((m) => m.state === 'alive');
-    },
-    120_000,
-  );
+  await c.formed(entry);
   const manifests: Manifest[] = [];
   for (const a of APPS) {
     const r = await c.call<{ manifest: Manifest }>(entry, 'POST', '/v1/apps', { image: IMAGE_TAGS[a.image] });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { IMAGE_TAGS } from '../support/images.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const synthetic = fileURLToPath(new URL('../../images/samples/synthetic', import.meta.url));
 export const CLUSTER_TOKEN = 'rim-it-cluster-token-0123456789';
 export const ADMIN_TOKEN = 'rim-it-admin-token-0123456789';
 
@@ -212,6 +213,36 @@ export async function waitFor<T>(
       );
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A test's own app: the synthetic sample's image under `tag`, labelled with `manifest` (removed by the test). */
+export function buildSyntheticApp(tag: string, manifest: object): void {
+  execFileSync('docker', ['build', '-q', '-t', tag, '-f', '-', synthetic], {
+    input:
+      `FROM ${IMAGE_TAGS.synthetic}\nCOPY server.js /app/server.js\n` +
+      `LABEL rim.manifest='${JSON.stringify(manifest)}'\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+    timeout: 120_000,
+  });
+}
+
+/**
+ * Registers `image` through `box`. Right after an election a change may find no majority yet (503): it is sent
+ * again, a second apart, for a minute, as a client would; the last answer is in the error.
+ */
+export async function registerApp(c: TestCluster, box: string, image: string): Promise<void> {
+  let last: unknown;
+  await waitFor(
+    `app ${image} registered`,
+    async () => {
+      last = await c.post(box, '/v1/apps', { image });
+      return [200, 201].includes((last as { status: number }).status);
+    },
+    60_000,
+    1000,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}: ${JSON.stringify(last)}`);
+  });
 }
 
 /** The leader every live box agrees on, with every box of `boxes` a member in the same term. */

@@ -17,15 +17,22 @@
  * an appliance image built elsewhere.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { ensureImages } from '../support/images.js';
 import { until } from '../support/until.js';
-import { ADMIN_TOKEN, agreedLeader, docker, startTestCluster, type TestCluster } from './cluster-harness.js';
+import {
+  ADMIN_TOKEN,
+  agreedLeader,
+  buildSyntheticApp,
+  registerApp,
+  docker,
+  startTestCluster,
+  type TestCluster,
+} from './cluster-harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const synthetic = fileURLToPath(new URL('../../images/samples/synthetic', import.meta.url));
 const TAG = `rim/test-light:${process.pid}`;
 const RUN_S = 30;
 
@@ -93,13 +100,7 @@ describe('load drives the plan on a 2-box cluster', { timeout: 240_000 }, () => 
         },
       ],
     };
-    execFileSync('docker', ['build', '-q', '-t', TAG, '-f', '-', synthetic], {
-      input:
-        `FROM ${IMAGE_TAGS.synthetic}\nCOPY server.js /app/server.js\n` +
-        `LABEL rim.manifest='${JSON.stringify(manifest)}'\n`,
-      stdio: ['pipe', 'ignore', 'inherit'],
-      timeout: 120_000,
-    });
+    buildSyntheticApp(TAG, manifest);
     c = startTestCluster('ld', {
       boxes: 2,
       staticPeers: true,
@@ -107,18 +108,7 @@ describe('load drives the plan on a 2-box cluster', { timeout: 240_000 }, () => 
     });
     const cl = c;
     leader = (await until('an agreed leader', () => agreedLeader(cl, cl.boxes), 120_000, 500)).leader!;
-    let last: unknown;
-    await until(
-      `app ${TAG} registered`,
-      async () => {
-        last = await cl.post(leader, '/v1/apps', { image: TAG });
-        return [200, 201].includes((last as { status: number }).status);
-      },
-      60_000,
-      1000,
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}: ${JSON.stringify(last)}`);
-    });
+    await registerApp(cl, leader, TAG);
   });
 
   after(() => {

@@ -16,13 +16,13 @@
  * `committed`); nothing sleeps in place of a check.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { ensureImages } from '../support/images.js';
 import { until } from '../support/until.js';
 import {
   agreedLeader,
+  buildSyntheticApp,
+  registerApp,
   docker,
   listenEvents,
   startTestCluster,
@@ -30,7 +30,6 @@ import {
   type TestCluster,
 } from './cluster-harness.js';
 
-const synthetic = fileURLToPath(new URL('../../images/samples/synthetic', import.meta.url));
 const TAG = `rim/test-variants:${process.pid}`;
 const MODEL = 'GTX 1080';
 /** Short profiler windows (the synthetic module's figures settle fast), as bench:testbed uses. */
@@ -103,13 +102,7 @@ describe('a demoted deployment is promoted when a box joins', { timeout: 600_000
         },
       ],
     };
-    execFileSync('docker', ['build', '-q', '-t', TAG, '-f', '-', synthetic], {
-      input:
-        `FROM ${IMAGE_TAGS.synthetic}\nCOPY server.js /app/server.js\n` +
-        `LABEL rim.manifest='${JSON.stringify(manifest)}'\n`,
-      stdio: ['pipe', 'ignore', 'inherit'],
-      timeout: 120_000,
-    });
+    buildSyntheticApp(TAG, manifest);
     c = startTestCluster('pj', {
       boxes: 2,
       spare: 1,
@@ -120,18 +113,7 @@ describe('a demoted deployment is promoted when a box joins', { timeout: 600_000
     });
     const cl = c;
     leader = (await until('an agreed leader', () => agreedLeader(cl, cl.boxes), 120_000, 500)).leader!;
-    let last: unknown;
-    await until(
-      `app ${TAG} registered`,
-      async () => {
-        last = await cl.post(leader, '/v1/apps', { image: TAG });
-        return [200, 201].includes((last as { status: number }).status);
-      },
-      60_000,
-      1000,
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}: ${JSON.stringify(last)}`);
-    });
+    await registerApp(cl, leader, TAG);
   });
 
   after(() => {

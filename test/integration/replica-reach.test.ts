@@ -13,13 +13,19 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
-import { agreedLeader, docker, startTestCluster, waitFor, type TestCluster } from './cluster-harness.js';
+import {
+  agreedLeader,
+  buildSyntheticApp,
+  registerApp,
+  docker,
+  startTestCluster,
+  waitFor,
+  type TestCluster,
+} from './cluster-harness.js';
 
 const APP_TAG = `rim/test-reach:${process.pid}`;
-const synthetic = fileURLToPath(new URL('../../images/samples/synthetic', import.meta.url));
 
 describe('replicas unreachable from the LAN, frames through any box', { timeout: 600_000 }, () => {
   let c: TestCluster | undefined;
@@ -82,21 +88,10 @@ describe('replicas unreachable from the LAN, frames through any box', { timeout:
         },
       ],
     };
-    execFileSync('docker', ['build', '-q', '-t', APP_TAG, '-f', '-', synthetic], {
-      input:
-        `FROM ${IMAGE_TAGS.synthetic}\nCOPY server.js /app/server.js\n` +
-        `LABEL rim.manifest='${JSON.stringify(manifest)}'\n`,
-      stdio: ['pipe', 'ignore', 'inherit'],
-      timeout: 120_000,
-    });
+    buildSyntheticApp(APP_TAG, manifest);
     c = startTestCluster('reach', { boxes: 3, staticPeers: true });
     leader = (await waitFor('an agreed leader', () => agreedLeader(c!, c!.boxes), 120_000, 500)).leader!;
-    await waitFor(
-      'app registered',
-      async () => [200, 201].includes((await c!.post(leader, '/v1/apps', { image: APP_TAG })).status),
-      60_000,
-      1000,
-    );
+    await registerApp(c, leader, APP_TAG);
     const d = await c.post(leader, '/v1/deployments', { name: 'reach', app: 'reach', fps: 50, latencyMs: 4000 });
     assert.equal(d.status, 201, JSON.stringify(d.body));
   });

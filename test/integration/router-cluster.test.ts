@@ -13,16 +13,21 @@
  * Set RIM_IMAGE to run against an appliance image built elsewhere.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { ensureImages, IMAGE_TAGS } from '../support/images.js';
-import { agreedLeader, docker, startTestCluster, waitFor, type TestCluster } from './cluster-harness.js';
+import { ensureImages } from '../support/images.js';
+import {
+  agreedLeader,
+  buildSyntheticApp,
+  registerApp,
+  docker,
+  startTestCluster,
+  waitFor,
+  type TestCluster,
+} from './cluster-harness.js';
 
 const FPS = 4;
 const LATENCY_MS = 4000;
 const SLOW_TAG = `rim/test-slowstart:${process.pid}`;
-const synthetic = fileURLToPath(new URL('../../images/samples/synthetic', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Measured {
@@ -99,31 +104,10 @@ describe('router across a 3-box cluster', { timeout: 900_000 }, () => {
         },
       ],
     };
-    execFileSync('docker', ['build', '-q', '-t', SLOW_TAG, '-f', '-', synthetic], {
-      input:
-        `FROM ${IMAGE_TAGS.synthetic}\nCOPY server.js /app/server.js\n` +
-        `LABEL rim.manifest='${JSON.stringify(manifest)}'\n`,
-      stdio: ['pipe', 'ignore', 'inherit'],
-      timeout: 120_000,
-    });
+    buildSyntheticApp(SLOW_TAG, manifest);
     c = startTestCluster('rc', { boxes: 3, staticPeers: true });
     leader = (await waitFor('an agreed leader', () => agreedLeader(c!, c!.boxes), 120_000, 500)).leader!;
-    for (const image of [SLOW_TAG]) {
-      let last: unknown;
-      // Right after the election a change may find no majority yet (503): try again for a while.
-      await waitFor(
-        `app ${image} registered (last answer: ${JSON.stringify(last)})`,
-        async () => {
-          const r = await c!.post(leader, '/v1/apps', { image });
-          last = r;
-          return r.status === 201 || r.status === 200;
-        },
-        60_000,
-        1000,
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}: ${JSON.stringify(last)}`);
-      });
-    }
+    await registerApp(c, leader, SLOW_TAG);
   });
 
   after(() => {
