@@ -6,6 +6,7 @@
  * cluster does. Faults come in rounds, each round every kind once in a
  * seeded order, so a short run still sees most kinds. Pure.
  */
+import { rng } from '../../src/domain/placement/workload-gen.js';
 
 export const FAULT_KINDS = [
   'kill-replica',
@@ -32,18 +33,6 @@ export interface ScheduledFault {
   /** How long the fault stays on before it is healed (ms); 0 for instant ones. */
   holdMs: number;
   churn: ChurnOp[];
-}
-
-/** mulberry32: a small, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HOLD_MS: Record<FaultKind, [number, number]> = {
