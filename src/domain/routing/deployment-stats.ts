@@ -67,6 +67,10 @@ export interface StatsOptions {
   arrivalWindowMs?: number;
 }
 
+const RECENT_MS = 1000;
+const RECENT_MIN = 3;
+const RISE = 1.5;
+
 export class DeploymentStats {
   readonly counts: Record<FrameOutcome, number> = {
     ok: 0,
@@ -82,6 +86,8 @@ export class DeploymentStats {
   private readonly finished: RateWindow;
   private readonly offered: RateWindow;
   private readonly arrivals: RateWindow;
+  /** The last second of arrivals: a stream that starts or rises is read from it (arrivalFps). */
+  private readonly recentArrivals = new RateWindow(RECENT_MS, 4);
   /** Names of the replicas its frames went to (RouterStats keeps their loads). */
   readonly replicas = new Set<string>();
 
@@ -96,11 +102,21 @@ export class DeploymentStats {
   arrived(now: number): void {
     this.offered.record(now);
     this.arrivals.record(now);
+    this.recentArrivals.record(now);
   }
 
-  /** Frames per second arriving here lately (the short window): what admission shares follow. */
+  /**
+   * Frames per second arriving here lately (the short window): what admission shares follow. A stream
+   * that starts within the window of an earlier frame (a probe, a client moving back from another box)
+   * reads as if it began with that frame: 20 fps read ~3 fps half a second in, and the share that
+   * followed refused a third of its frames. So a rise is read from the last second alone once it holds
+   * RECENT_MIN frames and reads RISE times the window's rate; a steady stream's noise never does.
+   */
   arrivalFps(now: number): number {
-    return this.arrivals.perSecond(now);
+    const windowed = this.arrivals.perSecond(now);
+    if (this.recentArrivals.count(now) < RECENT_MIN) return windowed;
+    const recent = this.recentArrivals.perSecond(now);
+    return recent > RISE * windowed ? recent : windowed;
   }
 
   /** This box's measurements in the mergeable form (the peer API's answer). */
