@@ -77,7 +77,7 @@ const DOUBLED = 'door';
 /** Scales of the workload planned offline: the bench runs at the one chooseScale picks (offline.ts). */
 const SCALES = process.env.BENCH_SCALES
   ? process.env.BENCH_SCALES.split(',').map(Number)
-  : [8, 6, 5, 4, 3, 2, 1.5, 1, 0.75, 0.5, 0.25];
+  : [8, 6, 5, 4.75, 4.5, 4.25, 4, 3, 2, 1.5, 1, 0.75, 0.5, 0.25];
 if (!SCALES.length || SCALES.some((s) => !(s > 0))) throw new Error(`BENCH_SCALES: positive numbers, comma-separated`);
 const ENTRY = 0; // frames enter through the first box (never the one killed)
 const STEP_AT_S = 10;
@@ -177,9 +177,24 @@ async function experiment(c: BenchCluster): Promise<void> {
     const { frames, lagP99Ms } = await drive(c, entry, ds, WINDOW_S);
     const rows = ds.map((d) => row(d, frames.get(d.deployment) ?? []));
     const busy = busyness(c);
-    runs.push({ strategy, plan: { strategy: plan.strategy, placements: plan.placements }, rows, lagP99Ms, ...busy });
+    // A re-plan during the window (a load, SLO or capacity trigger): why, and whose replicas it moved.
+    const end = await c.get<Plan>(entry, '/v1/plan');
+    const during = {
+      reason: end.reason ?? null,
+      moved: ds.map((d) => d.deployment).filter((n) => moved(plan.placements, end.placements, n)),
+    };
+    runs.push({
+      strategy,
+      plan: { strategy: plan.strategy, placements: plan.placements, reason: plan.reason },
+      rows,
+      lagP99Ms,
+      during,
+      ...busy,
+    });
     printRows(strategy, rows);
     log(`${strategy}: generator lag p99 ${lagP99Ms} ms; ${busy.replicas} replicas, ${busy.profiling} profiling`);
+    if (during.reason !== plan.reason || during.moved.length)
+      log(`${strategy}: re-planned during the window (${during.reason}); moved: ${during.moved.join(', ') || 'none'}`);
     await undeployAll(c, entry);
   }
 
@@ -399,8 +414,10 @@ interface Row {
 
 interface StrategyRun {
   strategy: string;
-  plan: Pick<Plan, 'strategy' | 'placements'>;
+  plan: Pick<Plan, 'strategy' | 'placements' | 'reason'>;
   rows: Row[];
+  /** The plan at the window's end: its reason, and the deployments whose placements changed during the window. */
+  during: { reason: string | null; moved: string[] };
   /** The load generator's event-loop lag over the window (p99, ms). */
   lagP99Ms: number;
   /** App replicas and profiling containers of the cluster running at the window's end. */
