@@ -6,9 +6,14 @@
  *
  *  1. for each strategy (rim, nexus, spread; switched on every box with
  *     PUT /v1/plan/strategy): the same workload deployed at the load where
- *     rim admits everything, every deployment driven at its rate for a fixed
- *     window; per deployment the finish rate (frames answered within the
- *     latency target / frames sent) and the client's p99;
+ *     rim plans to admit everything and another strategy cannot (found
+ *     offline: the leader's planner asked, on the cluster's own profiles,
+ *     inventories and links, what each strategy admits at each scale,
+ *     offline.ts; the lowest such scale, else the highest where rim admits
+ *     all), every deployment driven at its rate for a fixed window; per
+ *     deployment the finish rate (frames answered within the latency target
+ *     / frames sent) and the client's p99; per strategy how many it rejected
+ *     and how many it admitted but missed;
  *  2. with rim: one deployment's input doubles mid-run (its rate is "auto":
  *     the leader's load trigger re-allocates and re-plans); finish rate per
  *     second around the step, time until back within SLO, whether other
@@ -18,18 +23,19 @@
  * Prints a table, writes bench/results/testbed.json and testbed.svg, and
  * removes the cluster (compose/down.sh) whatever happens, Ctrl-C included.
  * Settings: RIM_PREFIX (rimbed), RIM_NET_BASE (10.213.33), BENCH_WINDOW_S
- * (20), BENCH_SCALES (the scales tried, highest first, comma-separated:
- * "0.5" skips the search), BENCH_REBUILD=1 (build the images even if they
+ * (20), BENCH_SCALES (the scales tried offline, comma-separated: one value
+ * skips the search), BENCH_REBUILD=1 (build the images even if they
  * exist), RIM_TEST_IMAGE_TAG (the images' tag, rim-test).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureImages, IMAGE_TAGS, type ImageName } from '../../test/support/images.js';
-import type { Plan, StoredProfile } from '../../src/domain/types.js';
+import type { Member, Plan, RegisteredApp, StoredProfile } from '../../src/domain/types.js';
 import type { Manifest } from '../../src/domain/manifest.js';
 import { BenchCluster, docker, waitFor, withCluster } from './cluster.js';
 import { drive, type Stream } from './drive.js';
 import { backWithinSloS, finishOf, moved, perSecond, type Second, type SentFrame } from './series.js';
 import { chart } from './chart.js';
+import { chooseScale, offlineAdmission, type OfflineInput, type ScaleVerdict } from './offline.js';
 
 const PREFIX = process.env.RIM_PREFIX || 'rimbed';
 const NET_BASE = process.env.RIM_NET_BASE || '10.213.33';
@@ -68,10 +74,10 @@ const WORKLOAD: WorkloadRow[] = [
   { name: 'audio', app: 'noop', fps: 4, latencyMs: 500 },
 ];
 const DOUBLED = 'door';
-/** Scales of the workload tried, highest first: the first where rim admits everything is the bench's load. */
+/** Scales of the workload planned offline: the bench runs at the one chooseScale picks (offline.ts). */
 const SCALES = process.env.BENCH_SCALES
   ? process.env.BENCH_SCALES.split(',').map(Number)
-  : [1, 0.75, 0.5, 0.35, 0.25, 0.15];
+  : [8, 6, 5, 4.75, 4.5, 4.25, 4, 3, 2, 1.5, 1, 0.75, 0.5, 0.25];
 if (!SCALES.length || SCALES.some((s) => !(s > 0))) throw new Error(`BENCH_SCALES: positive numbers, comma-separated`);
 const ENTRY = 0; // frames enter through the first box (never the one killed)
 const STEP_AT_S = 10;
@@ -123,23 +129,33 @@ async function experiment(c: BenchCluster): Promise<void> {
   c.up();
   await c.formed(entry);
   const manifests: Manifest[] = [];
+  const registered: RegisteredApp[] = [];
   for (const a of APPS) {
-    const r = await c.call<{ manifest: Manifest }>(entry, 'POST', '/v1/apps', { image: IMAGE_TAGS[a.image] });
+    const r = await c.call<RegisteredApp>(entry, 'POST', '/v1/apps', { image: IMAGE_TAGS[a.image] });
     if (r.status !== 200 && r.status !== 201) throw new Error(`registering ${a.image}: ${JSON.stringify(r.body)}`);
     manifests.push(r.body.manifest);
+    registered.push(r.body);
   }
   log(`registered ${manifests.map((m) => `${m.name} (${m.modules.map((x) => x.name).join(' → ')})`).join(', ')}`);
   const profiles = await profiled(c, entry, manifests);
   log(`profiled: ${profiles.length} profiles`);
 
-  // 1. The load where rim admits everything.
+  // 1. The load where rim plans to admit everything and the others cannot: planned offline, then checked live.
+  const offline = await offlineInput(c, entry, registered, profiles);
+  const verdicts = SCALES.map((s) => verdictAt(offline, s));
+  const chosen = chooseScale(verdicts, WORKLOAD.length);
+  // Live, rim may admit less than offline (a profile measured again meanwhile): then the next lower scale.
+  const tries = verdicts
+    .filter((v) => v.admitted.rim === WORKLOAD.length && (!chosen || v.scale <= chosen.scale))
+    .sort((a, b) => b.scale - a.scale)
+    .map((v) => v.scale);
   await setStrategy(c, 'rim');
-  let scale = SCALES[SCALES.length - 1]!;
+  let scale = tries[tries.length - 1] ?? Math.min(...SCALES);
   let admittedAll = false;
-  for (const s of SCALES) {
+  for (const s of tries.length ? tries : [scale]) {
     const ds = await deployAll(c, entry, workloadAt(s));
     const rejected = ds.filter((d) => d.state !== 'admitted');
-    log(`scale ${s}: rim admits ${ds.length - rejected.length}/${ds.length}`);
+    log(`scale ${s}: rim admits ${ds.length - rejected.length}/${ds.length} live`);
     await undeployAll(c, entry);
     scale = s;
     if (!rejected.length) {
@@ -161,9 +177,24 @@ async function experiment(c: BenchCluster): Promise<void> {
     const { frames, lagP99Ms } = await drive(c, entry, ds, WINDOW_S);
     const rows = ds.map((d) => row(d, frames.get(d.deployment) ?? []));
     const busy = busyness(c);
-    runs.push({ strategy, plan: { strategy: plan.strategy, placements: plan.placements }, rows, lagP99Ms, ...busy });
+    // A re-plan during the window (a load, SLO or capacity trigger): why, and whose replicas it moved.
+    const end = await c.get<Plan>(entry, '/v1/plan');
+    const during = {
+      reason: end.reason ?? null,
+      moved: ds.map((d) => d.deployment).filter((n) => moved(plan.placements, end.placements, n)),
+    };
+    runs.push({
+      strategy,
+      plan: { strategy: plan.strategy, placements: plan.placements, reason: plan.reason },
+      rows,
+      lagP99Ms,
+      during,
+      ...busy,
+    });
     printRows(strategy, rows);
     log(`${strategy}: generator lag p99 ${lagP99Ms} ms; ${busy.replicas} replicas, ${busy.profiling} profiling`);
+    if (during.reason !== plan.reason || during.moved.length)
+      log(`${strategy}: re-planned during the window (${during.reason}); moved: ${during.moved.join(', ') || 'none'}`);
     await undeployAll(c, entry);
   }
 
@@ -174,12 +205,21 @@ async function experiment(c: BenchCluster): Promise<void> {
   const failure = await boxKilled(c, entry, adapt.streams);
 
   const targets = judge(runs, adapt.result, failure);
+  const summary = runs.map((r) => ({
+    strategy: r.strategy,
+    admitted: r.rows.filter((x) => x.state === 'admitted').length,
+    rejected: r.rows.filter((x) => x.state !== 'admitted').length,
+    missed: r.rows.filter((x) => x.state === 'admitted' && !x.met).length,
+    met: r.rows.filter((x) => x.met).length,
+  }));
   const result = {
     at: new Date().toISOString(),
     cluster: { boxes: c.boxes, models: MODELS, emulatedCores: CPUS, profilerTuning: TUNING },
     windowS: WINDOW_S,
     scale,
     rimAdmitsEverything: admittedAll,
+    /** Offline, per scale tried, what each strategy's plan admits (of WORKLOAD.length deployments). */
+    offline: verdicts,
     workload,
     profiles: profiles.map((p) => ({
       app: p.app,
@@ -190,18 +230,55 @@ async function experiment(c: BenchCluster): Promise<void> {
       maxFps: p.maxFps,
       latencyMs: p.latencyMs,
     })),
+    summary,
     strategies: runs,
     doubled: adapt.result,
     boxKill: failure,
     targets,
     benchSeconds: Math.round((Date.now() - t0) / 1000),
   };
+  console.log(`\nstrategies at scale ${scale}`);
+  console.table(summary);
   console.log('\ntargets');
   console.table(targets.map((t) => ({ target: t.target, measured: t.measured, met: t.met })));
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/testbed.json', `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync('bench/results/testbed.svg', chart(result));
   log('wrote bench/results/testbed.json and bench/results/testbed.svg');
+}
+
+/** The leader's planner inputs as the cluster reports them: apps, profiles, members with inventories and links. */
+async function offlineInput(
+  c: BenchCluster,
+  entry: string,
+  apps: RegisteredApp[],
+  profiles: StoredProfile[],
+): Promise<OfflineInput> {
+  type NodeRow = Member['inventory'] & { state: string; address: string; link?: Member['link'] };
+  const nodes = await c.get<NonNullable<NodeRow>[]>(entry, '/v1/nodes');
+  const members: Member[] = nodes.map((n) => ({
+    id: n.id,
+    address: n.address,
+    joinedAt: 0,
+    lastSeen: 0,
+    state: n.state as Member['state'],
+    inventory: { id: n.id, cpus: n.cpus, memoryMB: n.memoryMB, accelerators: n.accelerators },
+    ...(n.link ? { link: n.link } : {}),
+  }));
+  return { apps, profiles: profiles.filter((p) => p.state === 'ok'), members };
+}
+
+function verdictAt(input: OfflineInput, scale: number): ScaleVerdict {
+  const rows = workloadAt(scale);
+  const admitted: Record<string, number> = {};
+  for (const s of STRATEGIES) {
+    const a = offlineAdmission(input, rows, s);
+    admitted[s] = a.admitted;
+    if (a.rejected.length)
+      log(`offline, scale ${scale}: ${s} rejects ${a.rejected.map((r) => r.deployment).join(', ')}`);
+  }
+  log(`offline, scale ${scale}: ${STRATEGIES.map((s) => `${s} ${admitted[s]}/${rows.length}`).join(', ')}`);
+  return { scale, admitted };
 }
 
 function workloadAt(scale: number): WorkloadRow[] {
@@ -337,8 +414,10 @@ interface Row {
 
 interface StrategyRun {
   strategy: string;
-  plan: Pick<Plan, 'strategy' | 'placements'>;
+  plan: Pick<Plan, 'strategy' | 'placements' | 'reason'>;
   rows: Row[];
+  /** The plan at the window's end: its reason, and the deployments whose placements changed during the window. */
+  during: { reason: string | null; moved: string[] };
   /** The load generator's event-loop lag over the window (p99, ms). */
   lagP99Ms: number;
   /** App replicas and profiling containers of the cluster running at the window's end. */

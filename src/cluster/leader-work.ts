@@ -10,7 +10,10 @@
  * again on the next tick, never counted as done. Each node then runs its
  * share of the committed plan (assignment-follower). With `measure` it
  * also watches measured load (load-watch.ts) and re-plans on it. Each plan
- * it proposes says why (`plan.reason`).
+ * it proposes says why (`plan.reason`). It plans with the measured capacity
+ * factors the load watch holds (derate-profiles.ts): a slow accelerator is
+ * given less. They live in the leader's memory only; a new leader learns
+ * them again from measurements.
  */
 import {
   expiredMembers,
@@ -30,6 +33,8 @@ import {
 import { ForbiddenError, RetryLaterError, UnavailableError } from '../domain/errors.js';
 import { planInputParts, planInputReason, planKey } from '../domain/planning/plan-keys.js';
 import type { ClusterPlanner } from '../domain/planning/planner.js';
+import { factorsInput } from '../domain/planning/capacity-factors.js';
+import { derated } from '../domain/planning/derate-profiles.js';
 import { unmeasured, withLink } from '../domain/membership/links.js';
 import type { NetworkSpec, NodeInventory, Plan } from '../domain/types.js';
 import { parseBody } from '../http/parse-body.js';
@@ -220,14 +225,17 @@ export class LeaderWork {
     }
     const nodes = aliveMembers(doc).flatMap((m) => (m.inventory ? [m.inventory] : []));
     const parts = planInputParts(doc, nodes);
-    const key = JSON.stringify(parts);
+    // Measured capacity factors (load-watch.ts) are an input too: the planner sees derated profiles.
+    const factors = this.load?.factors() ?? new Map();
+    const key = JSON.stringify([parts, factorsInput(factors)]);
     if (key === this.plannedKey) return;
     const started = this.now();
     const load = this.loadReason && doc.version >= this.loadReason.from ? this.loadReason.reason : undefined;
     const reason = load ?? planInputReason(this.plannedParts, parts);
     let plan: Plan;
     try {
-      plan = { ...planner(doc, nodes, doc.plan), reason };
+      const input = derated(nodes, doc.profiles, factors);
+      plan = { ...planner({ ...doc, profiles: input.profiles }, input.nodes, doc.plan), reason };
     } catch (e) {
       // The planner is pure: the same inputs would fail the same way, so say it once and wait for new inputs.
       this.plannedKey = key;

@@ -10,7 +10,10 @@
  * replica that stays saturated while serving less than its profile's fps at
  * its share (domain/planning/capacity-trigger.ts, over the replicas' served
  * rates and busy time). Each way the reason is handed to the next plan and
- * announced (an event naming the trigger).
+ * announced (an event naming the trigger). A replica short of its profile
+ * also lowers the measured capacity factor of its module on its accelerator,
+ * and one that measures as recovered raises it (domain/planning/
+ * capacity-factors.ts); the leader plans with the factors (`factors()`).
  */
 import type { MeasuredView } from '../domain/routing/deployment-stats.js';
 import {
@@ -25,10 +28,18 @@ import {
   DEFAULT_CAPACITY,
   emptyCapacityState,
   type CapacityConfig,
-  type ReplicaMeasure,
 } from '../domain/planning/capacity-trigger.js';
-import { DEFAULT_VARIANT } from '../domain/manifest.js';
-import { replicaName } from '../domain/replica-spec.js';
+import {
+  DEFAULT_FACTORS,
+  emptyFactorState,
+  factorDecisions,
+  type CapacityFactors,
+  type CapacitySlot,
+  type CapacityMeasure,
+  type FactorChange,
+  type FactorConfig,
+} from '../domain/planning/capacity-factors.js';
+import { plannedReplicas, type PlannedReplica } from '../domain/planning/planned-replicas.js';
 import type { ClusterDocument, StoredDeployment } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import type { ClusterView } from './cluster-view.js';
@@ -72,31 +83,33 @@ export interface LoadWatchDeps {
   everyMs?: number;
   trigger?: LoadTriggerConfig;
   capacity?: CapacityConfig;
+  factors?: FactorConfig;
   /** Told of every trigger that fired (the appliance publishes a `plan` event `trigger`). */
   announce?: (t: LoadTriggered) => void;
 }
 
 /** Planned fps by replica name: the sum of the placements each replica serves. */
 export function plannedByReplica(doc: Pick<ClusterDocument, 'plan' | 'deployments'>): Map<string, number> {
-  const appOf = new Map(doc.deployments.map((d) => [d.name, d.app]));
-  const out = new Map<string, number>();
-  for (const p of doc.plan?.placements ?? []) {
-    const app = appOf.get(p.deployment);
-    if (!app) continue;
-    const name = replicaName(p.node, app, p.module, p.variant ?? DEFAULT_VARIANT, p.accelerator);
-    out.set(name, (out.get(name) ?? 0) + p.fps);
-  }
-  return out;
+  return new Map([...plannedReplicas(doc)].map(([name, r]) => [name, r.fps]));
 }
 
-/** Each measured replica once (several deployments' views may show the same one) with its planned fps. */
-function replicaMeasures(view: ReadonlyMap<string, MeasuredView>, planned: ReadonlyMap<string, number>) {
-  const out = new Map<string, ReplicaMeasure>();
+/** Each measured replica once (several deployments' views may show the same one) with its part of the plan. */
+function replicaMeasures(view: ReadonlyMap<string, MeasuredView>, planned: ReadonlyMap<string, PlannedReplica>) {
+  const out = new Map<string, CapacityMeasure>();
   for (const v of view.values()) {
     for (const r of v.replicas ?? []) {
-      const plannedFps = planned.get(r.replica);
-      if (plannedFps === undefined || out.has(r.replica)) continue;
-      out.set(r.replica, { replica: r.replica, node: r.node, plannedFps, servedFps: r.servedFps, busy: r.busy });
+      const p = planned.get(r.replica);
+      if (p === undefined || out.has(r.replica)) continue;
+      out.set(r.replica, {
+        replica: r.replica,
+        node: r.node,
+        plannedFps: p.fps,
+        servedFps: r.servedFps,
+        busy: r.busy,
+        slot: p.slot,
+        ...(p.share !== undefined ? { share: p.share } : {}),
+        spare: p.spare,
+      });
     }
   }
   return [...out.values()];
@@ -110,6 +123,7 @@ export type LoadWatchTuning = Pick<LoadWatchDeps, 'trigger' | 'announce'>;
 export class LoadWatch {
   private state = emptyLoadTriggerState();
   private capacity = emptyCapacityState();
+  private factorState = emptyFactorState();
   private lastAt = -Infinity;
   private view: ReadonlyMap<string, MeasuredView> = new Map();
 
@@ -118,6 +132,11 @@ export class LoadWatch {
   /** The cluster's merged measurements of each deployment, as of the last look. */
   measured(): ReadonlyMap<string, MeasuredView> {
     return this.view;
+  }
+
+  /** The measured capacity factors the leader plans with (none: every profile as measured). */
+  factors(): CapacityFactors {
+    return this.factorState.factors;
   }
 
   /**
@@ -143,23 +162,42 @@ export class LoadWatch {
     const trigger = this.deps.trigger ?? DEFAULT_LOAD_TRIGGER;
     const r = loadDecisions(this.state, targets, loads, this.deps.now(), trigger);
     this.state = r.state;
-    const replicas = replicaMeasures(this.view, plannedByReplica(doc));
-    const c = capacityDecisions(
-      this.capacity,
-      replicas,
+    const replicas = replicaMeasures(this.view, plannedReplicas(doc, this.factors()));
+    const capacity = this.deps.capacity ?? DEFAULT_CAPACITY;
+    const c = capacityDecisions(this.capacity, replicas, this.deps.now(), trigger, capacity);
+    this.capacity = c.state;
+    // Derating applies to accelerators only (derate-profiles.ts): a CPU module's slot gets no factor.
+    const f = factorDecisions(
+      this.factorState,
+      replicas.filter((m) => m.slot.accelerator !== 'cpu'),
+      c.decisions,
       this.deps.now(),
       trigger,
-      this.deps.capacity ?? DEFAULT_CAPACITY,
+      capacity.busy,
+      this.deps.factors ?? DEFAULT_FACTORS,
     );
-    this.capacity = c.state;
-    if (!r.decisions.length && !c.decisions.length) return undefined;
+    this.factorState = f.state;
+    const changes: FactorChange[] = f.changes;
+    for (const x of changes) this.deps.logger.info({ ...x }, x.reason);
+    // A factor raised or dropped is a reason of its own; one lowered goes with its capacity trigger.
+    const raised = changes.filter((x) => x.to > x.from);
+    if (!r.decisions.length && !c.decisions.length && !raised.length) return undefined;
     const fired: LoadTriggered[] = [
       ...r.decisions.map((d) => ({
         trigger: d.kind === 'slo' ? ('slo' as const) : ('load' as const),
         subject: d.deployment,
         reason: d.reason,
       })),
-      ...c.decisions.map((d) => ({ trigger: 'capacity' as const, subject: d.replica, reason: d.reason })),
+      ...c.decisions.map((d) => {
+        const slot = replicas.find((m) => m.replica === d.replica)?.slot;
+        const lowered = slot && changes.find((x) => x.to < x.from && sameSlot(x, slot));
+        return {
+          trigger: 'capacity' as const,
+          subject: d.replica,
+          reason: lowered ? `${d.reason}; ${lowered.reason}` : d.reason,
+        };
+      }),
+      ...raised.map((x) => ({ trigger: 'capacity' as const, subject: slotName(x), reason: `capacity: ${x.reason}` })),
     ];
     for (const d of [...r.decisions, ...c.decisions]) this.deps.logger.info({ ...d }, d.reason);
     for (const f of fired) this.deps.announce?.(f);
@@ -169,3 +207,7 @@ export class LoadWatch {
     return reason;
   }
 }
+
+const sameSlot = (a: CapacitySlot, b: CapacitySlot) =>
+  a.node === b.node && a.accelerator === b.accelerator && a.app === b.app && a.module === b.module;
+const slotName = (s: CapacitySlot) => `${s.app}/${s.module} on ${s.node}/${s.accelerator}`;

@@ -72,7 +72,7 @@ async function watch(d: ClusterDocument, look: (at: number) => Look, seconds: nu
     const why = await w.tick(d);
     if (why) reasons.push({ at: t, reason: why });
   }
-  return { announced, reallocated, reasons };
+  return { announced, reallocated, reasons, factors: w.factors() };
 }
 
 test('the planned fps of a replica is the sum of the placements it serves', () => {
@@ -115,6 +115,65 @@ test('no flapping: a steady load at 0.95 of the allocation fires nothing for 10 
   const steady = () => ({ arrival: 9.5, served: 9.5, busy: 0.95 });
   for (const d of [doc(10, 20), doc(10)]) {
     const r = await watch(d, steady, 600);
-    assert.deepEqual(r, { announced: [], reallocated: [], reasons: [] });
+    assert.deepEqual(r, { announced: [], reallocated: [], reasons: [], factors: new Map() });
   }
+});
+
+test('capacity on an accelerator: the replica short of its profile derates its module there, and says so', async () => {
+  // Planned 12 fps on gpu0 (profile 15 fps: share 0.8, the accelerator 0.8 used), busy all the time at 7.5 fps.
+  const gpu: ClusterDocument = {
+    ...doc(12),
+    members: [
+      {
+        id: 'n1',
+        address: 'n1:1',
+        joinedAt: 0,
+        lastSeen: 0,
+        state: 'alive',
+        inventory: { id: 'n1', cpus: 4, memoryMB: 8192, accelerators: [{ id: 'gpu0', model: 'g', memoryMB: 8192 }] },
+      },
+    ],
+    profiles: [
+      {
+        ...{ app: 'a', module: 'det', accelerator: 'g', maxFps: 15, latencyMs: 20, cpuCores: 0.1, memoryMB: 64 },
+        ...{ digest: 'sha256:a', state: 'ok', measuredAt: 0 },
+      },
+    ],
+  };
+  gpu.plan = {
+    ...gpu.plan!,
+    placements: [{ deployment: 'cam', module: 'det', node: 'n1', accelerator: 'gpu0', fps: 12 }],
+    utilisation: { 'n1/gpu0': 0.8 },
+  };
+  const name = replicaName('n1', 'a', 'det', 'default', 'gpu0');
+  let t = 0;
+  const reasons: string[] = [];
+  const w = new LoadWatch({
+    reallocate: async () => undefined,
+    measure: async () =>
+      new Map([
+        [
+          'cam',
+          {
+            ...view({ arrival: 12 }),
+            replicas: [{ replica: name, node: 'n1', module: 'det', servedFps: 7.5, busy: 1 }],
+          },
+        ],
+      ]),
+    logger: createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+    now: () => t,
+  });
+  for (; t <= 20_000; t += 2000) {
+    const why = await w.tick(gpu);
+    if (why) reasons.push(why);
+  }
+  assert.equal(reasons.length, 1);
+  assert.match(
+    reasons[0]!,
+    /^capacity: replica .* below 0.8× its planned 12 fps for 10 s; derated: a\/det on n1\/gpu0/,
+  );
+  assert.deepEqual(
+    [...w.factors().values()],
+    [{ node: 'n1', accelerator: 'gpu0', app: 'a', module: 'det', factor: 0.5 }],
+  );
 });
