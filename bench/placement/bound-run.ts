@@ -45,7 +45,7 @@ const file = 'bench/results/placement.json';
 const json = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
 // The study's own targets replace theirs in the file's list (the paper-testbed fps ones stay).
 const fresh = boundTargets({ rim: 0, nexus: 0, spread: 0 }, rows, maximalRows).filter(
-  (t) => !t.target.startsWith('paper'),
+  (t) => !t.target.startsWith('paper testbed (deployments.json)'),
 );
 const isStudy = (t: Target) =>
   t.target.includes('latency-aware bound') ||
