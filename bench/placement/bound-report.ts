@@ -10,9 +10,19 @@ export function boundTable(rows: BoundRow[], maximal: MaximalRow[]): string {
       '"prio bound": for plans that admit the most priority by priority)',
   ];
   lines.push(
-    ['workload', 'offered', 'rim fps', 'bound', 'rim/bound', 'prio bound', 'rim/prio', 'solve ms', 'violations'].join(
-      ' | ',
-    ),
+    [
+      'workload',
+      'offered',
+      'rim fps',
+      'bound',
+      'rim/bound',
+      'prio bound',
+      'rim/prio',
+      'solve ms',
+      'bound ms',
+      'bound status',
+      'violations',
+    ].join(' | '),
   );
   for (const r of rows) {
     lines.push(
@@ -25,6 +35,8 @@ export function boundTable(rows: BoundRow[], maximal: MaximalRow[]): string {
         r.priorityBoundFps.toFixed(1),
         pct(r.shareOfPriorityBound),
         r.solveMs.toFixed(0),
+        r.boundMs,
+        r.boundStatus,
         r.violations,
       ].join(' | '),
     );
