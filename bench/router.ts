@@ -14,7 +14,8 @@
  * a path missed a frame. Added latency = path − direct baseline percentiles,
  * from the same window. Above it, at each rate the three paths run one after
  * another. The router process runs with the appliance's node flags
- * (router/node-flags.ts). A path "holds" a rate
+ * (router/node-flags.ts), from dist/ (built first: tsc's output, what the
+ * image runs; --from-src runs it under tsx instead). A path "holds" a rate
  * when every frame is answered 200 and its p99 stays within 2× its baseline
  * p99 (or baseline + 1 ms, whichever is larger: sub-millisecond jitter of a
  * shared box is not queueing); its throughput is the highest rate it holds. A
@@ -23,11 +24,11 @@
  * seconds of stepping.
  *
  *   npm run bench:router [-- --seconds 2] [-- --base-seconds 20] [-- --rates 50,500,1000] [-- --bytes 1024]
- *                        [-- --budget 200]
+ *                        [-- --budget 200] [-- --from-src]
  *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,6 +46,8 @@ import { cpuSeconds } from './router/proc-cpu.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
+/** The router runs from dist/ (tsc's output, built first), as the appliance does; --from-src: under tsx. */
+const FROM_SRC = args.includes('--from-src');
 const listen = (s: http.Server) =>
   new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 
@@ -125,10 +128,11 @@ async function routerRole(port: number): Promise<void> {
 }
 
 function child(role: string, extra: string[] = []): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
-  const proc = fork(new URL(import.meta.url).pathname, [role, ...extra], {
+  const dist = role === 'router' && !FROM_SRC;
+  const script = new URL(dist ? '../dist/bench/router.js' : import.meta.url, import.meta.url).pathname;
+  const proc = fork(script, [role, ...extra], {
     execArgv: [
-      '--import',
-      'tsx',
+      ...(dist ? [] : ['--import', 'tsx']),
       ...(role === 'router' ? APPLIANCE_NODE_FLAGS : []),
       ...(role === 'router' && process.env.RIM_BENCH_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIM_BENCH_PROF}`]
@@ -177,6 +181,10 @@ async function main(): Promise<void> {
   if (!bin) {
     console.error(`bench:router: ${NGINX_INSTALL_HINT}`);
     process.exit(1);
+  }
+  if (!FROM_SRC) {
+    console.log('building (npm run build): the router runs from dist/, as the appliance does');
+    execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   const seconds = Number(opt('seconds', '2'));
   const warmupS = 0.5;
@@ -390,6 +398,7 @@ function report(r: {
     at: new Date().toISOString(),
     wallS: Math.round((Date.now() - r.started) / 1000),
     module: 'one no-op module (node:http)',
+    router: `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${APPLIANCE_NODE_FLAGS.join(' ')}`,
     frameBytes: r.body.length,
     secondsPerRate: r.seconds,
     baselineSecondsInterleaved: r.baseSeconds,
