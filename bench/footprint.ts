@@ -1,6 +1,6 @@
 /**
  * bench:footprint: how light the appliance is at idle. Builds dist (tsc),
- * starts `node dist/src/main.js` (what `npm start` runs) on a free port and a
+ * starts `node dist/src/main.js` with the appliance's node flags (what `npm start` runs) on a free port and a
  * temp data dir, times start → /healthz, registers and deploys two sample
  * apps, waits for their replicas, then samples the appliance process's RSS and
  * CPU from /proc/<pid>/{status,stat} over an idle window (60 s by default).
@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APPLIANCE_NODE_FLAGS } from './router/node-flags.js';
 
 const args = process.argv.slice(2);
 const seconds = Number(args[args.indexOf('--seconds') + 1]) || 60;
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
   const node = `bench-footprint-${process.pid}`;
   const base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, [...APPLIANCE_NODE_FLAGS, 'dist/src/main.js'], {
     env: {
       ...process.env,
       RIM_API_PORT: String(port),

@@ -6,37 +6,15 @@
  * comparing router changes on a busy box, where latency figures say little.
  *
  *   node --import tsx bench/router/cpu-probe.ts [--rate 400] [--seconds 8] [--bytes 1024] [--tries 3]
- *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
- *   RIM_PROBE_NODE_FLAGS='--perf-basic-prof' passes node flags to the router process (for `perf record -p`).
+ *   RIM_BENCH_PROF=DIR, RIM_PROBE_NODE_FLAGS='--perf-basic-prof': see children.ts.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { benchChild } from './children.js';
 import { poster, runStep } from './open-loop.js';
 import { cpuTimes } from './proc-cpu.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
-const BENCH = fileURLToPath(new URL('../router.ts', import.meta.url));
-
-function child(role: string, extra: string[] = []): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = fork(BENCH, [role, ...extra], {
-    execArgv: [
-      '--import',
-      'tsx',
-      ...(role === 'router' && process.env.RIM_BENCH_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIM_BENCH_PROF}`]
-        : []),
-      ...(role === 'router' && process.env.RIM_PROBE_NODE_FLAGS ? process.env.RIM_PROBE_NODE_FLAGS.split(' ') : []),
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    proc.once('message', (m) => resolve({ proc, port: (m as { port: number }).port }));
-    proc.once('exit', (code) => reject(new Error(`${role} exited ${code}`)));
-  });
-}
-
 /** CPU seconds of a process's main thread and of all its other threads (libuv pool, V8's GC and compiler). */
 function threadCpu(pid: number): { main: number; helpers: number } {
   let main = 0;
@@ -59,8 +37,8 @@ const rate = Number(opt('rate', '400'));
 const seconds = Number(opt('seconds', '8'));
 const tries = Number(opt('tries', '3'));
 const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
-const mod = await child('module');
-const router = await child('router', [String(mod.port)]);
+const mod = await benchChild('module');
+const router = await benchChild('router', [String(mod.port)]);
 try {
   console.log(`router pid ${router.proc.pid}, module pid ${mod.proc.pid}`);
   const c = poster(router.port, '/v1/deployments/bench/frames', body, 256);

@@ -44,25 +44,35 @@ export function poster(port: number, path: string, body: Buffer, maxSockets: num
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
+export interface StepOptions {
+  seconds: number;
+  warmupS: number;
+  /** Per path: frames due while this many of the path's are outstanding are shed. */
+  maxInFlight: number;
+  onWindow?: (phase: 'start' | 'end') => void;
+}
+
 /** `warmupS` at the rate unmeasured, then `seconds` measured; waits for the window's frames (at most 2 s more). */
-export async function runStep(
-  send: Send,
-  rate: number,
-  opts: { seconds: number; warmupS: number; maxInFlight: number; onWindow?: (phase: 'start' | 'end') => void },
-): Promise<StepResult> {
-  const lat: number[] = [];
-  let ok = 0;
-  let failed = 0;
-  let frames = 0;
-  let inFlight = 0;
-  let measuredInFlight = 0;
+export async function runStep(send: Send, rate: number, opts: StepOptions): Promise<StepResult> {
+  return (await runInterleaved([send], rate, opts))[0]!;
+}
+
+/**
+ * Like runStep, for several paths at once, each at `rate`: their frames take
+ * turns (path k's frame i is due at (i + k / paths) / rate), so what else the
+ * machine runs during the window falls on every path alike. One result per path.
+ */
+export async function runInterleaved(sends: Send[], rate: number, opts: StepOptions): Promise<StepResult[]> {
+  const n = sends.length;
+  const paths = sends.map(() => ({ lat: [] as number[], ok: 0, failed: 0, frames: 0, inFlight: 0, measuredOut: 0 }));
   let closed = false;
   const t0 = nowMs();
   const measureFrom = t0 + opts.warmupS * 1000;
   const end = measureFrom + opts.seconds * 1000;
-  const gap = 1000 / rate;
+  const gap = 1000 / rate / n;
   let next = 0;
   let started = false;
+  const outstanding = (k: 'inFlight' | 'measuredOut') => paths.reduce((a, p) => a + p[k], 0);
   for (;;) {
     const now = nowMs();
     if (!started && now >= measureFrom) {
@@ -72,36 +82,48 @@ export async function runStep(
     for (; t0 + next * gap <= now; next++) {
       const due = t0 + next * gap;
       if (due >= end) break;
+      const path = paths[next % n]!;
       const measured = due >= measureFrom;
-      if (measured) frames++;
-      if (inFlight >= opts.maxInFlight) {
-        if (measured) failed++;
+      if (measured) path.frames++;
+      if (path.inFlight >= opts.maxInFlight) {
+        if (measured) path.failed++;
         continue;
       }
-      inFlight++;
-      if (measured) measuredInFlight++;
-      void send().then((status) => {
-        inFlight--;
+      path.inFlight++;
+      if (measured) path.measuredOut++;
+      void sends[next % n]!().then((status) => {
+        path.inFlight--;
         if (!measured || closed) return;
-        measuredInFlight--;
+        path.measuredOut--;
         if (status === 200) {
-          ok++;
-          lat.push(nowMs() - due);
-        } else failed++;
+          path.ok++;
+          path.lat.push(nowMs() - due);
+        } else path.failed++;
       });
     }
     if (t0 + next * gap >= end) break;
     await sleep(Math.min(1, Math.max(0, t0 + next * gap - nowMs())));
   }
   const drainUntil = nowMs() + 2000;
-  while (measuredInFlight > 0 && nowMs() < drainUntil) await sleep(5);
+  while (outstanding('measuredOut') > 0 && nowMs() < drainUntil) await sleep(5);
   opts.onWindow?.('end');
   closed = true; // a frame not answered by now has failed; its late answer is ignored
-  failed += measuredInFlight;
+  for (const p of paths) p.failed += p.measuredOut;
   // Frames still out belong to this step; the next step starts once they are answered (or 2 s more).
   const settleUntil = nowMs() + 2000;
-  while (inFlight > 0 && nowMs() < settleUntil) await sleep(5);
-  lat.sort((a, b) => a - b);
-  const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)]! : NaN);
-  return { rate, frames, ok, failed, okFps: ok / opts.seconds, p50: pct(50), p99: pct(99) };
+  while (outstanding('inFlight') > 0 && nowMs() < settleUntil) await sleep(5);
+  return paths.map((p) => {
+    const lat = p.lat.sort((a, b) => a - b);
+    const pct = (q: number) =>
+      lat.length ? lat[Math.min(lat.length - 1, Math.ceil((q / 100) * lat.length) - 1)]! : NaN;
+    return {
+      rate,
+      frames: p.frames,
+      ok: p.ok,
+      failed: p.failed,
+      okFps: p.ok / opts.seconds,
+      p50: pct(50),
+      p99: pct(99),
+    };
+  });
 }

@@ -13,6 +13,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { Payload } from '../domain/routing/chain-plan.js';
 import type { Endpoint } from '../domain/routing/replica-directory.js';
+import { DeadlineTimer, type Expiring } from './deadline-timer.js';
 
 /**
  * Why a call failed: `connect` (refused, reset), `status` (the replica
@@ -72,6 +73,8 @@ interface Pooled {
 
 export class UpstreamClient {
   private readonly pools = new Map<string, Pooled>();
+  /** Every call's deadline, under one timer. */
+  private readonly deadlines = new DeadlineTimer();
   private sweptAt = Date.now();
   readonly maxResponseBytes: number;
 
@@ -120,8 +123,8 @@ export class UpstreamClient {
     who: string,
   ): Promise<Exchanged> {
     return new Promise<Exchanged>((resolve, reject) => {
-      const call = new Exchange(host, port, who, this.maxResponseBytes, resolve, reject);
-      call.timer = setTimeout(expire, Math.max(0, timeoutMs), call, timeoutMs);
+      const call = new Exchange(host, port, who, this.maxResponseBytes, resolve, reject, this.deadlines, timeoutMs);
+      this.deadlines.add(call);
       try {
         this.poolFor(host, port).dispatch({ method: 'POST', path, headers, body }, call);
       } catch (e) {
@@ -132,6 +135,7 @@ export class UpstreamClient {
 
   /** Closes the pooled connections. */
   close(): void {
+    this.deadlines.close();
     for (const p of this.pools.values()) void p.pool.destroy().catch(() => undefined);
     this.pools.clear();
   }
@@ -156,7 +160,7 @@ export class UpstreamClient {
     }
     const origin = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
     // One request per connection at a time (a slow frame holds up no other), as many connections as frames in flight;
-    // undici's own timeouts off: the frame's deadline (the timer in exchange()) bounds every call.
+    // undici's own timeouts off: the frame's deadline (this.deadlines) bounds every call.
     const pool = new Pool(origin, {
       pipelining: 1,
       keepAliveTimeout: IDLE_MS,
@@ -169,7 +173,6 @@ export class UpstreamClient {
   }
 }
 
-const expire = (call: Exchange, timeoutMs: number) => call.expire(timeoutMs);
 const LOST = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN']);
 const EMPTY = Buffer.alloc(0);
 
@@ -178,8 +181,8 @@ const EMPTY = Buffer.alloc(0);
  * (answer, failure or deadline); the answer itself (its headers read from
  * the raw ones only when asked for).
  */
-class Exchange implements Dispatcher.DispatchHandlers, Exchanged {
-  timer: ReturnType<typeof setTimeout> | undefined;
+class Exchange implements Dispatcher.DispatchHandlers, Exchanged, Expiring {
+  readonly due: number;
   status = 0;
   body: Buffer = EMPTY;
   private abort: ((err?: Error) => void) | undefined;
@@ -195,11 +198,15 @@ class Exchange implements Dispatcher.DispatchHandlers, Exchanged {
     private readonly max: number,
     private readonly resolve: (x: Exchanged) => void,
     private readonly reject: (e: UpstreamError) => void,
-  ) {}
+    private readonly deadlines: DeadlineTimer,
+    private readonly timeoutMs: number,
+  ) {
+    this.due = performance.now() + Math.max(0, timeoutMs);
+  }
 
   /** The deadline passed: fails the call and aborts it (its connection is destroyed). */
-  expire(timeoutMs: number): void {
-    this.fail(new UpstreamError('timeout', `${this.who} did not answer within ${Math.round(timeoutMs)} ms`));
+  expire(): void {
+    this.fail(new UpstreamError('timeout', `${this.who} did not answer within ${Math.round(this.timeoutMs)} ms`));
     this.abort?.();
   }
 
@@ -242,7 +249,7 @@ class Exchange implements Dispatcher.DispatchHandlers, Exchanged {
   onComplete(): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     const c = this.chunks;
     this.body = c.length === 1 ? c[0]! : c.length === 0 ? EMPTY : Buffer.concat(c, this.size);
     this.chunks.length = 0;
@@ -259,7 +266,7 @@ class Exchange implements Dispatcher.DispatchHandlers, Exchanged {
   private fail(e: UpstreamError): void {
     if (this.settled) return;
     this.settled = true;
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     this.chunks.length = 0;
     this.reject(e);
   }

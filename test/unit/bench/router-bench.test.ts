@@ -2,16 +2,19 @@
  * bench:router's parts: the open-loop generator counts a frame's latency from
  * when it was due (a generator held up cannot hide the wait) and sheds frames
  * over its in-flight cap as failed; its nginx starts on a loopback port as a
- * reverse proxy to the given upstream and leaves nothing behind when stopped.
+ * reverse proxy to the given upstream and leaves nothing behind when stopped;
+ * interleaved paths take turns at the rate each; the router process runs with
+ * the node flags the appliance's image and `npm start` use.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { findNginx, startNginx } from '../../../bench/router/nginx.js';
-import { poster, runStep } from '../../../bench/router/open-loop.js';
+import { APPLIANCE_NODE_FLAGS } from '../../../bench/router/node-flags.js';
+import { poster, runInterleaved, runStep } from '../../../bench/router/open-loop.js';
 
 const busyWait = (ms: number) => {
   const until = Date.now() + ms;
@@ -49,6 +52,36 @@ describe('bench:router open-loop load', () => {
     const never = () => new Promise<number>(() => {});
     const n = await runStep(never, 100, { seconds: 0.1, warmupS: 0, maxInFlight: 64 });
     assert.deepEqual([n.frames, n.ok, n.failed], [10, 0, 10]);
+  });
+});
+
+describe('bench:router interleaved paths', () => {
+  it("sends each path its frames at the rate, taking turns, and keeps each path's results apart", async () => {
+    const order: string[] = [];
+    const path = (name: string, status: number) => () => {
+      order.push(name);
+      return Promise.resolve(status);
+    };
+    const [a, b] = await runInterleaved([path('a', 200), path('b', 503)], 100, {
+      seconds: 0.2,
+      warmupS: 0,
+      maxInFlight: 8,
+    });
+    assert.deepEqual([a!.frames, a!.ok, a!.failed], [20, 20, 0]);
+    assert.deepEqual([b!.frames, b!.ok, b!.failed], [20, 0, 20]);
+    assert.equal(order.join(''), 'ab'.repeat(20), 'the paths take turns');
+  });
+});
+
+describe('bench:router node flags', () => {
+  it("the router process gets the appliance's node flags: the image's CMD and npm start carry the same", () => {
+    const dockerfile = readFileSync('images/appliance/Dockerfile', 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+    assert.ok(cmd, 'the Dockerfile has an exec-form CMD');
+    assert.deepEqual(JSON.parse(cmd[1]!), ['node', ...APPLIANCE_NODE_FLAGS, '/app/dist/src/main.js']);
+    const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts
+      .start;
+    assert.equal(start, ['node', ...APPLIANCE_NODE_FLAGS, 'dist/src/main.js'].join(' '));
   });
 });
 

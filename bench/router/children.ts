@@ -1,0 +1,44 @@
+/**
+ * The probes' child processes: bench/router.ts's `module` and `router` roles,
+ * forked with tsx (the router with the appliance's node flags).
+ * RIM_BENCH_PROF=DIR writes the router process's CPU profile (node
+ * --cpu-prof, 100 µs samples) into DIR; RIM_PROBE_NODE_FLAGS='--trace-gc'
+ * (or any node flags) reach the router process; RIM_PROBE_DIST=1 runs the
+ * router (and bare proxy) from dist/ (`npm run build` first), as the appliance runs.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { APPLIANCE_NODE_FLAGS } from './node-flags.js';
+
+const SCRIPTS = {
+  src: { bench: '../router.ts', bare: './bare-proxy.ts' },
+  dist: { bench: '../../dist/bench/router.js', bare: '../../dist/bench/router/bare-proxy.js' },
+};
+
+export function benchChild(
+  /** `bare`: bare-proxy.ts (the router's HTTP stack alone), flags and profiling as the router's. */
+  role: 'module' | 'router' | 'bare',
+  extra: string[] = [],
+): Promise<{ proc: ChildProcess; port: number }> {
+  const router = role !== 'module';
+  const dist = router && process.env.RIM_PROBE_DIST === '1';
+  const scripts = SCRIPTS[dist ? 'dist' : 'src'];
+  const script = fileURLToPath(new URL(role === 'bare' ? scripts.bare : scripts.bench, import.meta.url));
+  const proc = fork(script, role === 'bare' ? extra : [role, ...extra], {
+    execArgv: [
+      ...(dist ? [] : ['--import', 'tsx']),
+      ...(router ? APPLIANCE_NODE_FLAGS : []),
+      ...(router && process.env.RIM_BENCH_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIM_BENCH_PROF}`, '--cpu-prof-interval', '100']
+        : []),
+      ...(router && process.env.RIM_PROBE_NODE_FLAGS
+        ? process.env.RIM_PROBE_NODE_FLAGS.split(' ').filter(Boolean)
+        : []),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    proc.once('message', (m) => resolve({ proc, port: (m as { port: number }).port }));
+    proc.once('exit', (code) => reject(new Error(`${role} exited ${code}`)));
+  });
+}
