@@ -24,7 +24,7 @@ export interface PlanOptions {
    * admits more; `minimal` moves only what the change displaced.
    */
   replan?: ReplanPolicy;
-  /** rim: time limit of the neighbourhood search, ms (needs `clock`; default by size). */
+  /** rim: the neighbourhood search stops this many ms after the plan started (needs `clock`; default by size). */
   searchMs?: number;
   /** Milliseconds from some fixed origin, to fill `solveMs` (e.g. `performance.now`); 0 without it. */
   clock?: () => number;

@@ -12,6 +12,7 @@ import { ClusterState } from '../cluster-state.js';
 import { Draft } from '../draft.js';
 import type { Share } from '../latency.js';
 import { buildPlan, countMoves, sharesFromPlan } from '../plan-build.js';
+import { coresKey } from '../utilisation-key.js';
 import { type DeploymentInfo, type Problem, byPriority } from '../problem.js';
 import { admissionScore, compareScores, type ReplanPolicy } from '../strategy.js';
 import type { Plan, ReplanOutcome } from '../../types.js';
@@ -49,6 +50,26 @@ function serves(p: Problem, d: DeploymentInfo, shares: readonly Share[]): 'full'
   return partial ? 'partial' : 'full';
 }
 
+/**
+ * Whether the change gave capacity back: a node the previous plan did not
+ * know (its utilisation lists every node's cores), or a deployment it placed
+ * that is gone or asks for less now. O(nodes + placements).
+ */
+function capacityReturned(p: Problem, previous: Plan): boolean {
+  if (p.nodes.some((n) => !(coresKey(n.id) in previous.utilisation))) return true;
+  const byName = new Map(p.deployments.map((d) => [d.name, d]));
+  const served = new Map<string, number>();
+  for (const pl of previous.placements) {
+    const key = `${pl.deployment}\u0000${pl.module}`;
+    served.set(key, (served.get(key) ?? 0) + pl.fps);
+  }
+  for (const [key, fps] of served) {
+    const d = byName.get(key.slice(0, key.indexOf('\u0000')));
+    if (!d || d.fps < fps - 1e-6) return true;
+  }
+  return false;
+}
+
 interface StickyOptions {
   /** false: only displaced and new deployments are placed; nothing running is moved to make room. */
   moveOthers: boolean;
@@ -63,10 +84,15 @@ function stickyPlan(p: Problem, previous: Plan, options: StickyOptions): Planned
   const index = new SlotIndex(p);
   const order = byPriority(p).filter((d) => p.apps.has(d.app) && shares[d.index]!.length);
   const damaged: DeploymentInfo[] = [];
+  /** Deployments running as before, every replica kept where it was. */
+  const intact = new Set<number>();
   for (const d of order) {
     const prev = shares[d.index]!;
     const how = serves(p, d, prev);
-    if (how === 'full' && !lost.has(d.index) && !state.tryPlace(d.index, prev)) continue;
+    if (how === 'full' && !lost.has(d.index) && !state.tryPlace(d.index, prev)) {
+      intact.add(d.index);
+      continue;
+    }
     if (how !== 'changed') damaged.push(d);
   }
   for (const d of damaged) {
@@ -79,7 +105,13 @@ function stickyPlan(p: Problem, previous: Plan, options: StickyOptions): Planned
   if (options.moveOthers) improvePlan(state, reasons, rest);
   lastChance(state, reasons, rest);
   // Capacity may have come back (a box joined, a deployment left, load fell): demoted ones try full quality again.
-  promote(state, byPriority(p));
+  // Promotion moves a deployment's replicas, so one running intact is promoted only when capacity did come back;
+  // after a loss (the room it finds is what the loss rejected) only the displaced and the new are.
+  const returned = capacityReturned(p, previous);
+  promote(
+    state,
+    byPriority(p).filter((d) => returned || !intact.has(d.index)),
+  );
   return { state, reasons };
 }
 

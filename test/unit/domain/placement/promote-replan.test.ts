@@ -70,3 +70,47 @@ describe('promotion when capacity returns', () => {
     assert.deepEqual(variants(next, 'big'), ['default'], JSON.stringify(of(next, 'big')));
   });
 });
+
+describe('no promotion after a loss', () => {
+  // x runs on tiny on n1 with room there for its full variant; y runs on n2, which is then lost.
+  const row = (deployment: string, module: string, node: string, fps: number, variant?: string) => ({
+    deployment,
+    module,
+    node,
+    accelerator: module === 'decode' ? 'cpu' : `${node}-gpu0`,
+    fps,
+    ...(variant ? { variant } : {}),
+  });
+  const previous: Plan = {
+    strategy: 'rim',
+    placements: [
+      row('x', 'decode', 'n1', 8),
+      row('x', 'det', 'n1', 8, 'tiny'),
+      row('x', 'cls', 'n1', 8),
+      row('y', 'decode', 'n2', 16),
+      row('y', 'det', 'n2', 16),
+      row('y', 'cls', 'n2', 16),
+    ],
+    rejected: [],
+    latencyMs: {},
+    // Every node's cores are listed: what says which nodes the previous plan knew.
+    utilisation: { 'n1/n1-gpu0': 0.17, 'n1/cpu': 0.05, 'n2/n2-gpu0': 0.88, 'n2/cpu': 0.1 },
+    solveMs: 0,
+  };
+  const deployments = [dep('x', 8), dep('y', 16)];
+
+  for (const policy of ['minimal', 'admit-more'] as const) {
+    it(`${policy}: y is re-placed on n1; x, which the loss did not touch, keeps every replica where it was`, () => {
+      const next = planValid(workload(['n1'], deployments), { strategy: 'rim', replan: policy }, previous);
+      assert.deepEqual([...admitted(next)].sort(), ['x', 'y']);
+      assert.deepEqual(where(next, 'x'), where(previous, 'x'));
+      assert.equal(next.replan, 'kept');
+    });
+  }
+
+  it('a box joins instead: x gets its full variant back (capacity came back)', () => {
+    const next = planValid(workload(['n1', 'n2', 'n3'], deployments), { strategy: 'rim', replan: 'minimal' }, previous);
+    assert.deepEqual(variants(next, 'x'), ['default'], JSON.stringify(of(next, 'x')));
+    assert.deepEqual(where(next, 'y'), where(previous, 'y'));
+  });
+});
