@@ -91,8 +91,18 @@ test('hello, join and propose bodies keep their bounds; the protocol version is 
   ok(helloSchema, { ...hello, id: 'x'.repeat(63), members: 0, address: '10.0.0.1:7070', leader: 'n2' });
   for (const change of [{ id: '' }, { id: 'x'.repeat(64) }, { cluster: '' }, { term: -1 }, { members: -1 }])
     no(helloSchema, { ...hello, ...change });
+  const inventory = { id: 'n1', cpus: 4, memoryMB: 8192, accelerators: [{ id: 'gpu0', model: 'T4', memoryMB: 16e3 }] };
+  ok(helloSchema, { ...hello, inventory });
+  for (const bad of [
+    { ...inventory, cpus: undefined },
+    { ...inventory, accelerators: [{ id: 'gpu0', memoryMB: 1 }] },
+  ]) {
+    no(helloSchema, { ...hello, inventory: bad });
+    no(joinSchema, { id: 'n1', address: 'a:1', inventory: bad });
+  }
   const join = { id: 'n1', address: 'a:1' };
   ok(joinSchema, join);
+  ok(joinSchema, { ...join, inventory });
   for (const change of [{ id: '' }, { id: 'x'.repeat(64) }, { address: 'a:' }]) no(joinSchema, { ...join, ...change });
   ok(proposeSchema, { baseVersion: 0, doc });
   no(proposeSchema, { baseVersion: -1, doc });
