@@ -213,7 +213,13 @@ export function parseManifest(input: string | unknown): Manifest {
     const issue = parsed.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const at = fieldPath([...issue.path, ...(keys.length ? [keys[0]!] : [])]) || 'manifest';
-    const why = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
+    // zod reports a bad record key (an env name) as "Invalid key in record"; its own rule says why.
+    const why =
+      issue.code === 'unrecognized_keys'
+        ? 'unknown field'
+        : issue.code === 'invalid_key'
+          ? (issue.issues[0]?.message ?? issue.message)
+          : issue.message;
     throw new ValidationError(`manifest field ${at}: ${why}`, at);
   }
   checkDag(parsed.data);

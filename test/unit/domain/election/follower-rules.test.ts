@@ -124,6 +124,27 @@ test('role changes are reported once; the durable part is term, vote and log', (
   });
 });
 
+test('a (pre-)candidate that steps down to follow nobody reports it: the role changes, not the leader', () => {
+  const pre = run(follower(), { kind: 'tick', now: follower().electionDeadline });
+  assert.deepEqual([pre.s.role, pre.s.leader], ['precandidate', null]);
+  const grant = { type: 'prevote-resp', term: 4, from: 'a', to: 'b', granted: true } as const;
+  const cand = run(pre.s, { kind: 'message', now: pre.s.electionDeadline - 1, msg: grant });
+  assert.deepEqual([cand.s.role, cand.s.leader, cand.s.term], ['candidate', null, 4]);
+  const newer = { type: 'vote-resp', term: 7, from: 'c', to: 'b', granted: false } as const;
+  const down = run(cand.s, { kind: 'message', now: cand.s.electionDeadline - 1, msg: newer });
+  assert.deepEqual([down.s.role, down.s.leader, down.s.term], ['follower', null, 7]);
+  assert.deepEqual(
+    down.fx.filter((e) => e.kind === 'role'),
+    [{ kind: 'role', role: 'follower', term: 7, leader: null }],
+  );
+  const refused = { type: 'prevote-resp', term: 6, from: 'c', to: 'b', granted: false } as const;
+  const preDown = run(pre.s, { kind: 'message', now: pre.s.electionDeadline - 1, msg: refused });
+  assert.deepEqual(
+    preDown.fx.filter((e) => e.kind === 'role'),
+    [{ kind: 'role', role: 'follower', term: 6, leader: null }],
+  );
+});
+
 test('election timeouts are drawn in [min, max) from a seeded generator, the same for the same seed', () => {
   let seed = 12345;
   for (let i = 0; i < 1000; i++) {
