@@ -161,7 +161,11 @@ interface Probe {
  * its own: the floods keep this process busy (its event loop, its garbage
  * collector, its share of the cores), and none of that may be counted as the
  * appliance's latency. A worker thread of the flooder was used before; a
- * separate process shares nothing with the flooder but the machine.
+ * separate process shares nothing with the flooder but the machine. Each
+ * phase starts a probe of its own, which asks three times before it starts
+ * counting: a fresh process's first request costs it 40-60 ms of its own
+ * (loading and compiling its HTTP client), which was counted as the
+ * appliance's before (the 64-87 ms worst of the short phases).
  */
 const PROBE = `
 const http = require('node:http');
@@ -180,6 +184,8 @@ const get = () => new Promise((resolve) => {
 });
 (async () => {
   const lat = []; let rssPeak = 0; let failed = 0;
+  // Not counted: a fresh process's first requests load and compile its own HTTP client (40-60 ms here).
+  for (let i = 0; i < 3; i++) await get();
   process.send('ready');
   while (!stop) {
     rssPeak = Math.max(rssPeak, rss());
