@@ -22,6 +22,7 @@ import { bearerToken, tokenMatches } from '../../http/bearer-token.js';
 import { toErrorResponse } from '../../http/error-response.js';
 import { clientIp } from '../../http/refusal-cooldown.js';
 import { cannedAnswer, refuseCanned, refuseJson } from '../../http/refuse-early.js';
+import type { RimEvent } from '../../events/event-bus.js';
 import type { ApiDeps } from '../deps.js';
 
 export const EVENT_STREAM_LIMITS = { total: 256, perClient: 8 };
@@ -83,6 +84,17 @@ export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes 
     return true;
   };
 
+  // Every open stream gets the same event object from the bus: it is written out once, not once per stream.
+  let last: RimEvent | undefined;
+  let lastFrame = '';
+  const frame = (e: RimEvent): string => {
+    if (e !== last) {
+      last = e;
+      lastFrame = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+    }
+    return lastFrame;
+  };
+
   /** The stream itself, once the caps let it in. */
   const stream = (req: IncomingMessage, res: ServerResponse, client: string) => {
     perClient.set(client, (perClient.get(client) ?? 0) + 1);
@@ -94,9 +106,7 @@ export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes 
     });
     res.write(`: rim events from ${deps.nodeId}\nretry: 2000\n\n`);
     open.add(res);
-    const unsubscribe = deps.events.subscribe((e) => {
-      res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    });
+    const unsubscribe = deps.events.subscribe((e) => res.write(frame(e)));
     // One timer per open stream, only while it is open: nothing ticks at idle without listeners.
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.eventsKeepAliveMs ?? 15_000);
     let closed = false;
