@@ -134,17 +134,23 @@ export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes 
   const readsOpen = deps.config?.api.openReads ?? true;
   const serveEarly = (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== 'GET' || (req.url !== ROUTE && req.url?.startsWith(`${ROUTE}?`) !== true)) return false;
-    // As express's request count would (`route` the route's path), once the answer is done.
-    res.once('finish', () => deps.metrics?.countRequest('GET', ROUTE, res.statusCode));
+    // Counted as express counts a request (by the route's path), when its answer is decided: a stream has no end.
+    const count = (status: number) => deps.metrics?.countRequest('GET', ROUTE, status);
     if (!readsOpen) {
       const header = req.headers.authorization;
       if (!tokenMatches(bearerToken(header), deps.adminToken ?? '')) {
-        refuse(req, res, bearerToken(header) === undefined ? noToken : wrongToken);
+        const answer = bearerToken(header) === undefined ? noToken : wrongToken;
+        refuse(req, res, answer);
+        count(answer.status);
         return true;
       }
     }
     const client = clientAddress(req);
-    if (!refused(req, res, client)) stream(req, res, client);
+    if (refused(req, res, client)) count(503);
+    else {
+      stream(req, res, client);
+      count(200);
+    }
     return true;
   };
 

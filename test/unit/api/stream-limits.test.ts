@@ -126,7 +126,11 @@ describe('with reads closed (api.openReads false), a stream needs the admin toke
     eventStreams: { total: 3, perClient: 3 },
     config: { api: { openReads: false } },
     adminToken: token,
+    metrics: {
+      countRequest: (method: string, route: string, status: number) => counted.push(`${method} ${route} ${status}`),
+    },
   };
+  const counted: string[] = [];
   let server: http.Server;
   let port = 0;
   let routed = 0;
@@ -176,6 +180,8 @@ describe('with reads closed (api.openReads false), a stream needs the admin toke
     assert.ok(!wrong.body.includes('not-the-token'), 'the refused token is not echoed');
     assert.equal((await get(`Bearer ${token}`)).status, 200);
     assert.equal(routed, 0, 'all three were answered ahead of express');
+    const route = 'GET /v1/events';
+    assert.deepEqual(counted, [`${route} 401`, `${route} 401`, `${route} 200`], 'counted as express counts requests');
   });
 });
 
