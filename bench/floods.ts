@@ -213,6 +213,17 @@ const get = () => new Promise((resolve) => {
 })();
 `;
 
+/**
+ * The appliance's main thread (its event loop) from the scheduler's side: seconds it was runnable but waiting
+ * for a core, and times it was preempted (/proc/<pid>/task/<pid>/schedstat and sched).
+ */
+function mainThreadWaits(pid: number): { runqueueWaitS: number; preempted: number } {
+  const dir = `/proc/${pid}/task/${pid}`;
+  const waitNs = Number(readFileSync(`${dir}/schedstat`, 'utf8').split(' ')[1]);
+  const m = /nr_involuntary_switches\s*:\s*(\d+)/.exec(readFileSync(`${dir}/sched`, 'utf8'));
+  return { runqueueWaitS: waitNs / 1e9, preempted: m ? Number(m[1]) : NaN };
+}
+
 /** The appliance's CPU seconds so far (utime + stime from /proc/<pid>/stat). */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -300,6 +311,9 @@ interface PhaseResult extends Probe {
   listenQueueOverflows: number;
   /** The appliance's own longest event-loop delay in the phase (its /metrics), ms. */
   loopDelayMaxMs: number;
+  /** Its main thread's time runnable but without a core in the phase (s), and its preemptions. */
+  runqueueWaitS: number;
+  preempted: number;
 }
 
 /**
@@ -367,6 +381,7 @@ async function main(): Promise<void> {
       const stop = await probe(pid, PROBE_API_PORT ? port : healthPort);
       const lines0 = refusedLines();
       const overflows0 = listenOverflows();
+      const waits0 = mainThreadWaits(pid);
       const t0 = Date.now();
       const outcomes = await Promise.race([
         run(),
@@ -376,8 +391,11 @@ async function main(): Promise<void> {
       await sleep(500);
       const listenQueueOverflows = listenOverflows() - overflows0;
       const loopDelayMs = await loopDelayMaxMs(port);
+      const waits = mainThreadWaits(pid);
       results.push({
         loopDelayMaxMs: loopDelayMs,
+        runqueueWaitS: Math.round((waits.runqueueWaitS - waits0.runqueueWaitS) * 1000) / 1000,
+        preempted: waits.preempted - waits0.preempted,
         phase: name,
         seconds,
         outcomes,
@@ -431,14 +449,14 @@ async function main(): Promise<void> {
     };
     console.log(
       `\n${'phase'.padEnd(50)}    s  peak RSS MB  /healthz max/p99 ms  fails  log  samples  cpu s  overflows` +
-        `  loop delay max ms  connect max / of worst ms`,
+        `  loop delay max ms  connect max / of worst ms  runqueue wait s / preempted`,
     );
     for (const r of results) {
       console.log(
         `${r.phase.padEnd(50)} ${String(r.seconds).padStart(4)}  ${String(r.rssPeakMB).padStart(10)}  ` +
           `${`${r.healthzMaxMs}/${r.healthzP99Ms}`.padStart(19)}  ${String(r.healthzFailed).padStart(5)}  ` +
           `${r.logLines}  ${r.samples}  ${r.applianceCpuS}  ${r.listenQueueOverflows}  ${r.loopDelayMaxMs}  ` +
-          `${r.healthzConnectMaxMs} / ${r.healthzWorstConnectMs}`,
+          `${r.healthzConnectMaxMs} / ${r.healthzWorstConnectMs}  ${r.runqueueWaitS} / ${r.preempted}`,
       );
     }
     console.log(
