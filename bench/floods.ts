@@ -151,6 +151,12 @@ interface Probe {
   healthzMaxMs: number;
   healthzP99Ms: number;
   healthzFailed: number;
+  /**
+   * The longest TCP connect of a probe (SYN to handshake done, in the kernel: the appliance's loop plays no
+   * part), and the connect part of the worst probe: what of the wait is not the appliance's event loop.
+   */
+  healthzConnectMaxMs: number;
+  healthzWorstConnectMs: number;
   samples: number;
   /** CPU seconds (user + system) the appliance used during the phase. */
   applianceCpuS: number;
@@ -161,7 +167,11 @@ interface Probe {
  * its own: the floods keep this process busy (its event loop, its garbage
  * collector, its share of the cores), and none of that may be counted as the
  * appliance's latency. A worker thread of the flooder was used before; a
- * separate process shares nothing with the flooder but the machine.
+ * separate process shares nothing with the flooder but the machine. Each
+ * phase starts a probe of its own, which asks three times before it starts
+ * counting: a fresh process's first request costs it 40-60 ms of its own
+ * (loading and compiling its HTTP client), which was counted as the
+ * appliance's before (the 64-87 ms worst of the short phases).
  */
 const PROBE = `
 const http = require('node:http');
@@ -171,25 +181,48 @@ let stop = false;
 process.on('message', () => { stop = true; });
 const status = () => fs.readFileSync('/proc/' + pid + '/status', 'utf8');
 const rss = () => Number((/VmRSS:\\s+(\\d+) kB/.exec(status()) || [0, NaN])[1]) / 1024;
+// Resolves with the connect time (the kernel's handshake: no appliance code runs in it) when answered 200.
 const get = () => new Promise((resolve) => {
+  const t0 = performance.now(); let connectMs = NaN;
   const req = http.get({ host: '127.0.0.1', port, path: '/healthz', agent: false, timeout: 2000 }, (res) => {
-    res.resume(); res.on('end', () => resolve(res.statusCode === 200));
+    res.resume(); res.on('end', () => resolve(res.statusCode === 200 ? connectMs : undefined));
   });
-  req.on('timeout', () => { req.destroy(); resolve(false); });
-  req.on('error', () => resolve(false));
+  req.on('socket', (s) => s.once('connect', () => { connectMs = performance.now() - t0; }));
+  req.on('timeout', () => { req.destroy(); resolve(undefined); });
+  req.on('error', () => resolve(undefined));
 });
 (async () => {
-  const lat = []; let rssPeak = 0; let failed = 0;
+  const lat = []; let rssPeak = 0; let failed = 0; let connectMax = 0; let worst = { ms: 0, connectMs: 0 };
+  // Not counted: a fresh process's first requests load and compile its own HTTP client (40-60 ms here).
+  for (let i = 0; i < 3; i++) await get();
   process.send('ready');
   while (!stop) {
     rssPeak = Math.max(rssPeak, rss());
     const t0 = performance.now();
-    if (await get()) lat.push(performance.now() - t0); else failed++;
+    const connectMs = await get();
+    if (connectMs === undefined) failed++;
+    else {
+      const ms = performance.now() - t0;
+      lat.push(ms);
+      connectMax = Math.max(connectMax, connectMs);
+      if (ms > worst.ms) worst = { ms, connectMs };
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  process.send({ lat, rssPeak, failed }, () => process.exit(0));
+  process.send({ lat, rssPeak, failed, connectMax, worst }, () => process.exit(0));
 })();
 `;
+
+/**
+ * The appliance's main thread (its event loop) from the scheduler's side: seconds it was runnable but waiting
+ * for a core, and times it was preempted (/proc/<pid>/task/<pid>/schedstat and sched).
+ */
+function mainThreadWaits(pid: number): { runqueueWaitS: number; preempted: number } {
+  const dir = `/proc/${pid}/task/${pid}`;
+  const waitNs = Number(readFileSync(`${dir}/schedstat`, 'utf8').split(' ')[1]);
+  const m = /nr_involuntary_switches\s*:\s*(\d+)/.exec(readFileSync(`${dir}/sched`, 'utf8'));
+  return { runqueueWaitS: waitNs / 1e9, preempted: m ? Number(m[1]) : NaN };
+}
 
 /** The appliance's CPU seconds so far (utime + stime from /proc/<pid>/stat). */
 function cpuSeconds(pid: number): number {
@@ -243,7 +276,13 @@ async function probe(pid: number, port: number): Promise<() => Promise<Probe>> {
   return async () => {
     const cpu = cpuSeconds(pid) - cpu0;
     child.send('stop');
-    const { lat, rssPeak, failed } = (await next()) as { lat: number[]; rssPeak: number; failed: number };
+    const { lat, rssPeak, failed, connectMax, worst } = (await next()) as {
+      lat: number[];
+      rssPeak: number;
+      failed: number;
+      connectMax: number;
+      worst: { ms: number; connectMs: number };
+    };
     lat.sort((a, b) => a - b);
     const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]! : NaN);
     const round = (x: number) => Math.round(x * 10) / 10;
@@ -252,6 +291,8 @@ async function probe(pid: number, port: number): Promise<() => Promise<Probe>> {
       healthzMaxMs: round(lat.at(-1) ?? NaN),
       healthzP99Ms: round(pct(0.99)),
       healthzFailed: failed,
+      healthzConnectMaxMs: round(connectMax),
+      healthzWorstConnectMs: round(worst.connectMs),
       samples: lat.length + failed,
       applianceCpuS: round(cpu),
     };
@@ -268,6 +309,25 @@ interface PhaseResult extends Probe {
    * whole network namespace): each costs its client a SYN retransmission, a second or more.
    */
   listenQueueOverflows: number;
+  /** The appliance's own longest event-loop delay in the phase (its /metrics), ms. */
+  loopDelayMaxMs: number;
+  /** Its main thread's time runnable but without a core in the phase (s), and its preemptions. */
+  runqueueWaitS: number;
+  preempted: number;
+}
+
+/**
+ * The appliance's longest event-loop delay since the last call (ms), from its own /metrics (prom-client's
+ * `nodejs_eventloop_lag_max_seconds`, a perf_hooks histogram at 10 ms resolution, reset by each scrape).
+ */
+async function loopDelayMaxMs(port: number): Promise<number> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
+    return m ? Math.round(Number(m[1]) * 10_000) / 10 : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 function listenOverflows(): number {
@@ -317,9 +377,11 @@ async function main(): Promise<void> {
 
     const phase = async (name: string, run: () => Promise<Record<string, number>>) => {
       if (only && !only.has(name.split(':')[0]!)) return;
+      await loopDelayMaxMs(port); // resets the appliance's own event-loop delay histogram
       const stop = await probe(pid, PROBE_API_PORT ? port : healthPort);
       const lines0 = refusedLines();
       const overflows0 = listenOverflows();
+      const waits0 = mainThreadWaits(pid);
       const t0 = Date.now();
       const outcomes = await Promise.race([
         run(),
@@ -328,7 +390,12 @@ async function main(): Promise<void> {
       const seconds = Math.round((Date.now() - t0) / 100) / 10;
       await sleep(500);
       const listenQueueOverflows = listenOverflows() - overflows0;
+      const loopDelayMs = await loopDelayMaxMs(port);
+      const waits = mainThreadWaits(pid);
       results.push({
+        loopDelayMaxMs: loopDelayMs,
+        runqueueWaitS: Math.round((waits.runqueueWaitS - waits0.runqueueWaitS) * 1000) / 1000,
+        preempted: waits.preempted - waits0.preempted,
         phase: name,
         seconds,
         outcomes,
@@ -381,13 +448,15 @@ async function main(): Promise<void> {
       phases: results,
     };
     console.log(
-      `\n${'phase'.padEnd(50)}    s  peak RSS MB  /healthz max/p99 ms  fails  log  samples  cpu s  overflows`,
+      `\n${'phase'.padEnd(50)}    s  peak RSS MB  /healthz max/p99 ms  fails  log  samples  cpu s  overflows` +
+        `  loop delay max ms  connect max / of worst ms  runqueue wait s / preempted`,
     );
     for (const r of results) {
       console.log(
         `${r.phase.padEnd(50)} ${String(r.seconds).padStart(4)}  ${String(r.rssPeakMB).padStart(10)}  ` +
           `${`${r.healthzMaxMs}/${r.healthzP99Ms}`.padStart(19)}  ${String(r.healthzFailed).padStart(5)}  ` +
-          `${r.logLines}  ${r.samples}  ${r.applianceCpuS}  ${r.listenQueueOverflows}`,
+          `${r.logLines}  ${r.samples}  ${r.applianceCpuS}  ${r.listenQueueOverflows}  ${r.loopDelayMaxMs}  ` +
+          `${r.healthzConnectMaxMs} / ${r.healthzWorstConnectMs}  ${r.runqueueWaitS} / ${r.preempted}`,
       );
     }
     console.log(

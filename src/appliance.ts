@@ -294,11 +294,12 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   if (cluster) outer.use(cluster.base, cluster.router);
   outer.use(api.app);
   // Frames are raw bytes of any type: the data plane takes them ahead of express and the API's JSON parser.
-  // Liveness is answered ahead of everything (no routing, no parsing, nothing logged): it stays cheap under floods.
+  // Liveness is answered ahead of everything (no routing, no parsing, nothing logged): it stays cheap under floods,
+  // and so is the event stream (served, or refused, ahead of express: routes/events.ts).
   const alive = aliveAnswer(nodeId);
   const server = createServer((req, res) => {
     if (alive(req, res)) return;
-    if (!api.refuseEarly(req, res) && !dataPlane.intercept(req, res)) outer(req, res);
+    if (!api.serveEarly(req, res) && !dataPlane.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 5000;
   limitConnections(server, {}, cooldown);

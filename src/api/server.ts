@@ -3,7 +3,7 @@
  * stream, behind the admin-token guard, with one JSON error handler.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type Express, type Response, type Router } from 'express';
+import express, { type Express, type Router } from 'express';
 import { requireAdmin } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
@@ -22,8 +22,8 @@ export interface Api {
   app: Express;
   /** Ends open event streams so that the server can close. */
   closeStreams(): void;
-  /** For the HTTP server's listener, ahead of express: answers what can be refused at once (true when it did). */
-  refuseEarly(req: IncomingMessage, res: ServerResponse): boolean;
+  /** For the HTTP server's listener, ahead of express: serves the event stream (true when it took the request). */
+  serveEarly(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 export interface ApiOptions {
@@ -36,7 +36,7 @@ export function createApi(deps: ApiDeps, opts: ApiOptions = {}): Api {
   app.disable('x-powered-by');
   app.set('etag', false);
   const log = deps.logger;
-  const streams = new Set<Response>();
+  const streams = new Set<ServerResponse>();
   const events = eventRoutes(deps, streams);
   const utilisation = new MeasuredUtilisation({
     engine: deps.engine,
@@ -76,6 +76,6 @@ export function createApi(deps: ApiDeps, opts: ApiOptions = {}): Api {
       for (const res of streams) res.end();
       streams.clear();
     },
-    refuseEarly: events.refuseEarly,
+    serveEarly: events.serveEarly,
   };
 }

@@ -3,51 +3,101 @@
  * JSON `data` line; a comment line keeps idle connections (and proxies) open.
  * Open streams are capped in all and per client address: each holds a
  * socket (a file handle) for as long as the client likes, so past the caps a
- * stream is refused with 503 and the connection closed. The refusal is
- * also offered ahead of express (`refuseEarly`), so that a flood of refused
- * streams costs no routing, body parsing or auth, and it is canned (built
- * once, written straight to the socket).
+ * stream is refused with 503 and the connection closed.
+ *
+ * The stream is served ahead of express (`serveEarly`, on the HTTP server's
+ * 'request' event): under a flood of stream opens, routing through a dozen
+ * routers, the body parser and the guard cost more than the stream itself.
+ * So the early handler does what those would for this one route: the admin
+ * guard's rule for reads (open when `api.openReads`, else the admin token),
+ * the caps, the request count. Its refusals (401, 503) are canned: built
+ * once, bytes and all, and written straight to the socket. The express route
+ * stays for what the early handler leaves (HEAD, a pipelined request), with
+ * the same caps and stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Router, type Response } from 'express';
+import { Router } from 'express';
+import { adminTokenError } from '../../http/admin-token-error.js';
+import { bearerToken, tokenMatches } from '../../http/bearer-token.js';
+import { toErrorResponse } from '../../http/error-response.js';
 import { clientIp } from '../../http/refusal-cooldown.js';
 import { cannedAnswer, refuseCanned, refuseJson } from '../../http/refuse-early.js';
+import type { RimEvent } from '../../events/event-bus.js';
 import type { ApiDeps } from '../deps.js';
 
 export const EVENT_STREAM_LIMITS = { total: 256, perClient: 8 };
 const RETRY = { 'retry-after': 5 };
+const ROUTE = '/v1/events';
 
 export interface EventRoutes {
   router: Router;
-  /** Refuses a stream request past the caps, with no express work; false when it is not one. */
-  refuseEarly(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Serves (or refuses) `GET /v1/events` with no express work: true when it took the request, false when it
+   * is not one (then express routes it as usual).
+   */
+  serveEarly(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-export function eventRoutes(deps: ApiDeps, open: Set<Response>): EventRoutes {
+type Deps = Pick<ApiDeps, 'nodeId' | 'events' | 'eventsKeepAliveMs' | 'eventStreams' | 'cooldown'> &
+  Partial<Pick<ApiDeps, 'config' | 'adminToken' | 'metrics'>>;
+
+/** An answer built once: its bytes for the socket, its body for a response object when it cannot be canned. */
+interface Canned {
+  status: number;
+  body: unknown;
+  headers: Record<string, string | number>;
+  bytes: Buffer;
+}
+
+function canned(status: number, body: unknown, headers: Record<string, string | number> = {}): Canned {
+  return { status, body, headers, bytes: cannedAnswer(status, body, headers) };
+}
+
+export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes {
   const r = Router();
   const limits = deps.eventStreams ?? EVENT_STREAM_LIMITS;
   const perClient = new Map<string, number>();
-  /** Refuses (and returns true) when `client` may not open one more stream. */
-  // The two refusals, built once: a flood of them costs a write and a close each.
-  const refusal = (which: string) => {
-    const body = { error: { code: 'busy', message: `too many open event streams (at most ${which}): retry later` } };
-    return { body, bytes: cannedAnswer(503, body, RETRY) };
+  // The refusals, built once: a flood of them costs a write and a close each.
+  const busy = (which: string) =>
+    canned(
+      503,
+      { error: { code: 'busy', message: `too many open event streams (at most ${which}): retry later` } },
+      RETRY,
+    );
+  const inAll = busy(`${limits.total} in all`);
+  const mineFull = busy(`${limits.perClient} per client`);
+  const unauthorized = (header: string | undefined) => {
+    const { status, body } = toErrorResponse(adminTokenError(header, 'reads need'));
+    return canned(status, body);
   };
-  const inAll = refusal(`${limits.total} in all`);
-  const mineFull = refusal(`${limits.perClient} per client`);
+  const noToken = unauthorized(undefined);
+  const wrongToken = unauthorized('Bearer x');
+  const refuse = (req: IncomingMessage, res: ServerResponse, c: Canned) =>
+    refuseCanned(req, res, c.bytes, () => refuseJson(req, res, c.status, c.body, c.headers));
+
+  /** Refuses (and returns true) when `client` may not open one more stream. */
   const refused = (req: IncomingMessage, res: ServerResponse, client: string): boolean => {
     const mine = perClient.get(client) ?? 0;
     if (open.size < limits.total && mine < limits.perClient) return false;
-    const r = open.size >= limits.total ? inAll : mineFull;
-    refuseCanned(req, res, r.bytes, () => refuseJson(req, res, 503, r.body, RETRY));
+    refuse(req, res, open.size >= limits.total ? inAll : mineFull);
     deps.cooldown?.refused(client);
     return true;
   };
-  r.get('/v1/events', (req, res) => {
-    const client = clientAddress(req);
-    if (refused(req, res, client)) return;
-    const mine = perClient.get(client) ?? 0;
-    perClient.set(client, mine + 1);
+
+  // Every open stream gets the same event object from the bus: it is written out once, not once per stream.
+  let last: RimEvent | undefined;
+  let lastFrame = '';
+  const frame = (e: RimEvent): string => {
+    if (e !== last) {
+      last = e;
+      lastFrame = `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+    }
+    return lastFrame;
+  };
+
+  /** The stream itself, once the caps let it in. */
+  const stream = (req: IncomingMessage, res: ServerResponse, client: string) => {
+    perClient.set(client, (perClient.get(client) ?? 0) + 1);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -56,9 +106,7 @@ export function eventRoutes(deps: ApiDeps, open: Set<Response>): EventRoutes {
     });
     res.write(`: rim events from ${deps.nodeId}\nretry: 2000\n\n`);
     open.add(res);
-    const unsubscribe = deps.events.subscribe((e) => {
-      res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-    });
+    const unsubscribe = deps.events.subscribe((e) => res.write(frame(e)));
     // One timer per open stream, only while it is open: nothing ticks at idle without listeners.
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), deps.eventsKeepAliveMs ?? 15_000);
     let closed = false;
@@ -75,14 +123,38 @@ export function eventRoutes(deps: ApiDeps, open: Set<Response>): EventRoutes {
     req.on('close', close);
     res.on('close', close);
     res.on('error', close);
-  });
-  return {
-    router: r,
-    refuseEarly: (req, res) =>
-      req.method === 'GET' &&
-      (req.url === '/v1/events' || req.url?.startsWith('/v1/events?') === true) &&
-      refused(req, res, clientAddress(req)),
   };
+
+  r.get(ROUTE, (req, res) => {
+    const client = clientAddress(req);
+    if (!refused(req, res, client)) stream(req, res, client);
+  });
+
+  // The admin guard's rule for reads (src/api/auth.ts): open on the LAN when api.openReads, else the token.
+  const readsOpen = deps.config?.api.openReads ?? true;
+  const serveEarly = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'GET' || (req.url !== ROUTE && req.url?.startsWith(`${ROUTE}?`) !== true)) return false;
+    // Counted as express counts a request (by the route's path), when its answer is decided: a stream has no end.
+    const count = (status: number) => deps.metrics?.countRequest('GET', ROUTE, status);
+    if (!readsOpen) {
+      const header = req.headers.authorization;
+      if (!tokenMatches(bearerToken(header), deps.adminToken ?? '')) {
+        const answer = bearerToken(header) === undefined ? noToken : wrongToken;
+        refuse(req, res, answer);
+        count(answer.status);
+        return true;
+      }
+    }
+    const client = clientAddress(req);
+    if (refused(req, res, client)) count(503);
+    else {
+      stream(req, res, client);
+      count(200);
+    }
+    return true;
+  };
+
+  return { router: r, serveEarly };
 }
 
 function clientAddress(req: IncomingMessage): string {

@@ -1,14 +1,16 @@
 /**
  * Caps on what a client can hold open: event streams in all and per client
  * address (503 past them, the slot freed when a stream closes), and
- * connections per client address.
+ * connections per client address. The stream is served and refused ahead of
+ * express, with the admin guard's rule for reads.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import express, { type Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import express from 'express';
 import type { ApiDeps } from '../../../src/api/deps.js';
 import { eventRoutes } from '../../../src/api/routes/events.js';
 import { EventBus } from '../../../src/events/event-bus.js';
@@ -27,7 +29,7 @@ function openStream(port: number, source: string): Promise<{ status: number; req
 }
 
 describe('event streams are capped in all and per client address', { timeout: 10_000 }, () => {
-  const open = new Set<Response>();
+  const open = new Set<ServerResponse>();
   const refusedFrom: string[] = [];
   const deps = {
     nodeId: 'n1',
@@ -38,7 +40,7 @@ describe('event streams are capped in all and per client address', { timeout: 10
   let server: http.Server;
   let port = 0;
   const held: http.ClientRequest[] = [];
-  /** Requests that reached express (the early refusal answers the others before it). */
+  /** Requests that reached express (the early handler serves and refuses streams before it). */
   let routed = 0;
   /** Answers written through node's response object (each stream's 200; no refusal). */
   let responseWork = 0;
@@ -57,7 +59,7 @@ describe('event streams are capped in all and per client address', { timeout: 10
         responseWork++;
         return head(...a);
       }) as typeof res.writeHead;
-      if (!routes.refuseEarly(req, res)) app(req, res);
+      if (!routes.serveEarly(req, res)) app(req, res);
     });
     server.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
@@ -80,7 +82,7 @@ describe('event streams are capped in all and per client address', { timeout: 10
     assert.equal(b1.status, 200);
     assert.equal((await openStream(port, '127.0.0.2')).status, 503, 'in all');
     assert.equal(open.size, 3);
-    assert.equal(routed, 3, 'the refusals were answered ahead of express');
+    assert.equal(routed, 0, 'the streams were served and refused ahead of express');
     assert.equal(responseWork, 3, 'the refusals were canned answers: no response object wrote them');
     assert.deepEqual(refusedFrom, ['127.0.0.1', '127.0.0.2'], 'each refusal is told to the cool-down');
   });
@@ -113,6 +115,73 @@ describe('event streams are capped in all and per client address', { timeout: 10
     const again = await openStream(port, '127.0.0.1');
     held.push(again.req);
     assert.equal(again.status, 200);
+  });
+});
+
+describe('with reads closed (api.openReads false), a stream needs the admin token', { timeout: 10_000 }, () => {
+  const token = 'events-test-admin-token-0123456789';
+  const deps = {
+    nodeId: 'n1',
+    events: new EventBus(Date.now),
+    eventStreams: { total: 3, perClient: 3 },
+    config: { api: { openReads: false } },
+    adminToken: token,
+    metrics: {
+      countRequest: (method: string, route: string, status: number) => counted.push(`${method} ${route} ${status}`),
+    },
+  };
+  const counted: string[] = [];
+  let server: http.Server;
+  let port = 0;
+  let routed = 0;
+  const held: http.ClientRequest[] = [];
+  const get = (authorization?: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const headers = authorization ? { authorization } : undefined;
+      const req = http.get({ host: '127.0.0.1', port, path: '/v1/events', agent: false, headers }, (res) => {
+        if (res.statusCode === 200) {
+          held.push(req);
+          res.resume();
+          return resolve({ status: 200, body: '' });
+        }
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+    });
+
+  before(async () => {
+    const routes = eventRoutes(deps as unknown as ApiDeps, new Set());
+    const app = express();
+    app.use((_req, res) => {
+      routed++;
+      res.status(404).end();
+    });
+    server = http.createServer((req, res) => {
+      if (!routes.serveEarly(req, res)) app(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    for (const r of held) r.destroy();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('no token: 401 unauthorized; a wrong one: 401 token-rejected; the right one: the stream', async () => {
+    const none = await get();
+    assert.equal(none.status, 401);
+    assert.equal((JSON.parse(none.body) as { error: { code: string } }).error.code, 'unauthorized');
+    const wrong = await get('Bearer not-the-token');
+    assert.equal(wrong.status, 401);
+    assert.equal((JSON.parse(wrong.body) as { error: { code: string } }).error.code, 'token-rejected');
+    assert.ok(!wrong.body.includes('not-the-token'), 'the refused token is not echoed');
+    assert.equal((await get(`Bearer ${token}`)).status, 200);
+    assert.equal(routed, 0, 'all three were answered ahead of express');
+    const route = 'GET /v1/events';
+    assert.deepEqual(counted, [`${route} 401`, `${route} 401`, `${route} 200`], 'counted as express counts requests');
   });
 });
 
