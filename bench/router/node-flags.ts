@@ -3,10 +3,15 @@
  * package.json's `start`): the bench's router process gets the same, so what
  * it measures is what a box does. A unit test keeps the three in step.
  *
- * Young generation of 16 MiB semi-spaces, fixed: V8 starts at 1 MiB and, at a
- * low frame rate, keeps it there, so at 50 fps (~20 KB allocated per frame)
- * a scavenge stops a frame about once a second, 1 frame in 45: the router's
- * p99. With 16 MiB it is once in ~800 frames. Costs RSS once the young
- * generation has been used through: +23 MB on a small allocating script.
+ * A young generation of at least 8 MiB semi-spaces. V8 starts at 1 MiB and,
+ * at a low rate, keeps it there: a scavenge about once a second at 50 fps
+ * (~20 KB allocated per frame), and the idle appliance's own allocations
+ * scavenged often enough to cost 1.1% of a core (bench:footprint, quiet,
+ * 06:00 UTC round 6; target < 1%). Measured, quiet machine, idle RSS max /
+ * idle CPU: no flag 108 / 1.08% and 104.9 / 1.10%; 8 MiB 104.8 / 0.95% and
+ * 103.3 / 0.57%; fixed 16 MiB 119.1 MB / 0.70% (too near the 120 MB target).
+ * The router's added p99 at 50 fps (latency-probe.ts, 2 × 1,000 interleaved
+ * frames) did not tell them apart: 2.0–2.5 ms with none, 1.7–3.3 with 16 MiB,
+ * 2.8–3.1 with 8 MiB (noise of the shared 2-core machine).
  */
-export const APPLIANCE_NODE_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
+export const APPLIANCE_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=8'];
