@@ -14,23 +14,13 @@ import { LeaderWork } from '../../../src/cluster/leader-work.js';
 import { clusterPlanner } from '../../../src/domain/planning/cluster-planner.js';
 import { plannedReplicas } from '../../../src/domain/planning/planned-replicas.js';
 import type { MeasuredView } from '../../../src/domain/routing/deployment-stats.js';
-import type { ClusterDocument, NodeInventory, Plan, RegisteredApp } from '../../../src/domain/types.js';
+import type { ClusterDocument, NodeInventory, Plan } from '../../../src/domain/types.js';
 import { createLogger } from '../../../src/log.js';
 import { FakeView } from './fake-view.js';
 import { until } from './harness.js';
+import { oneModuleApp } from '../../support/one-module-app.js';
 
-const app: RegisteredApp = {
-  name: 'a',
-  image: 'rim/a',
-  digest: 'sha256:a',
-  registeredAt: 0,
-  manifest: {
-    apiVersion: 'rim/v1',
-    name: 'a',
-    entry: 'det',
-    modules: [{ name: 'det', image: 'self', accelerator: 'gpu', next: [] }],
-  } as unknown as RegisteredApp['manifest'],
-};
+const app = oneModuleApp('det', 'gpu');
 const inv = (id: string): NodeInventory => ({
   id,
   cpus: 4,

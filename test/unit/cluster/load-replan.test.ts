@@ -10,23 +10,13 @@ import { Writable } from 'node:stream';
 import { LeaderWork } from '../../../src/cluster/leader-work.js';
 import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
 import type { MeasuredView } from '../../../src/domain/routing/deployment-stats.js';
-import type { ClusterDocument, NodeInventory, RegisteredApp } from '../../../src/domain/types.js';
+import type { ClusterDocument, NodeInventory } from '../../../src/domain/types.js';
 import { createLogger } from '../../../src/log.js';
 import { FakeView } from './fake-view.js';
 import { until } from './harness.js';
+import { oneModuleApp } from '../../support/one-module-app.js';
 
-const app: RegisteredApp = {
-  name: 'a',
-  image: 'rim/a',
-  digest: 'sha256:a',
-  registeredAt: 0,
-  manifest: {
-    apiVersion: 'rim/v1',
-    name: 'a',
-    entry: 'det',
-    modules: [{ name: 'det', image: 'self', next: [] }],
-  } as unknown as RegisteredApp['manifest'],
-};
+const app = oneModuleApp('det');
 const inv: NodeInventory = { id: 'n1', cpus: 4, memoryMB: 8192, accelerators: [] };
 const T0 = 1_700_000_000_000;
 const doc: ClusterDocument = {

@@ -11,24 +11,14 @@ import { Control } from '../../../src/control/control.js';
 import { GoneAfterUnclearAttemptError, NotFoundError } from '../../../src/domain/errors.js';
 import { memberPlanner, oneBoxPlanner } from '../../../src/domain/planning/control-planners.js';
 import type { ClusterPlanner, Planner } from '../../../src/domain/planning/planner.js';
-import type { Assignment, ClusterDocument, NodeInventory, Plan, RegisteredApp } from '../../../src/domain/types.js';
+import type { Assignment, ClusterDocument, NodeInventory, Plan } from '../../../src/domain/types.js';
 import { EventBus } from '../../../src/events/event-bus.js';
 import { createLogger } from '../../../src/log.js';
+import { oneModuleApp } from '../../support/one-module-app.js';
 
 const RANGE = { from: 17000, to: 17009 };
 const node: NodeInventory = { id: 'n1', cpus: 4, memoryMB: 8192, accelerators: [] };
-const app: RegisteredApp = {
-  name: 'a',
-  image: 'rim/a',
-  digest: 'sha256:a',
-  registeredAt: 0,
-  manifest: {
-    apiVersion: 'rim/v1',
-    name: 'a',
-    entry: 'm',
-    modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }],
-  } as unknown as RegisteredApp['manifest'],
-};
+const app = oneModuleApp('m', 'cpu');
 
 /** An in-memory store; `updates` counts the changes written through it (what a member forwards). */
 class MemoryStore implements Store {

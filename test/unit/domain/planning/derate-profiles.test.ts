@@ -8,26 +8,10 @@ import assert from 'node:assert/strict';
 import { clusterPlanner } from '../../../../src/domain/planning/cluster-planner.js';
 import { derated, deratedModel } from '../../../../src/domain/planning/derate-profiles.js';
 import { slotKey, type CapacityFactor } from '../../../../src/domain/planning/capacity-factors.js';
-import type {
-  ClusterDocument,
-  NodeInventory,
-  Plan,
-  RegisteredApp,
-  StoredProfile,
-} from '../../../../src/domain/types.js';
+import type { ClusterDocument, NodeInventory, Plan, StoredProfile } from '../../../../src/domain/types.js';
+import { oneModuleApp } from '../../../support/one-module-app.js';
 
-const app: RegisteredApp = {
-  name: 'a',
-  image: 'rim/a',
-  digest: 'sha256:a',
-  registeredAt: 0,
-  manifest: {
-    apiVersion: 'rim/v1',
-    name: 'a',
-    entry: 'det',
-    modules: [{ name: 'det', image: 'self', accelerator: 'gpu', next: [] }],
-  } as unknown as RegisteredApp['manifest'],
-};
+const app = oneModuleApp('det', 'gpu');
 const profile = (module: string, maxFps: number): StoredProfile => ({
   app: 'a',
   module,

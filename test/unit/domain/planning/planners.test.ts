@@ -5,7 +5,8 @@ import { memberPlanner, oneBoxPlanner } from '../../../../src/domain/planning/co
 import { nodeAssignment } from '../../../../src/domain/planning/node-assignment.js';
 import { planCovers, planInputKey, planKey } from '../../../../src/domain/planning/plan-keys.js';
 import type { ClusterPlanner } from '../../../../src/domain/planning/planner.js';
-import type { ClusterDocument, Member, NodeInventory, Plan, RegisteredApp } from '../../../../src/domain/types.js';
+import type { ClusterDocument, Member, NodeInventory, Plan } from '../../../../src/domain/types.js';
+import { oneModuleApp } from '../../../support/one-module-app.js';
 
 const node = (id: string): NodeInventory => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] });
 const member = (id: string, state: Member['state'], inventory = true): Member => ({
@@ -16,18 +17,7 @@ const member = (id: string, state: Member['state'], inventory = true): Member =>
   state,
   ...(inventory ? { inventory: node(id) } : {}),
 });
-const app: RegisteredApp = {
-  name: 'a',
-  image: 'rim/a',
-  digest: 'sha256:a',
-  registeredAt: 0,
-  manifest: {
-    apiVersion: 'rim/v1',
-    name: 'a',
-    entry: 'm',
-    modules: [{ name: 'm', image: 'self', accelerator: 'cpu', next: [] }],
-  } as unknown as RegisteredApp['manifest'],
-};
+const app = oneModuleApp('m', 'cpu');
 const doc = (members: Member[] = [], plan?: Plan): ClusterDocument => ({
   version: 3,
   clusterName: 't',
