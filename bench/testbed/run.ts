@@ -36,6 +36,7 @@ import { drive, type Stream } from './drive.js';
 import { backWithinSloS, finishOf, moved, perSecond, type Second, type SentFrame } from './series.js';
 import { chart } from './chart.js';
 import { chooseScale, offlineAdmission, type OfflineInput, type ScaleVerdict } from './offline.js';
+import { FAST_PROFILER_TUNING } from '../../test/support/profiler-tuning.js';
 
 const PREFIX = process.env.RIM_PREFIX || 'rimbed';
 const NET_BASE = process.env.RIM_NET_BASE || '10.213.33';
@@ -44,19 +45,6 @@ const STRATEGIES = ['rim', 'nexus', 'spread'];
 const MODELS = ['RTX 2080 Ti', 'GTX 1080 Ti', 'GTX 1080'];
 /** Emulated cores per box: three accelerators of different speed. */
 const CPUS = [0.6, 0.4, 0.25];
-/** Shorter profiler windows than the appliance's defaults, so profiling fits the bench's time. */
-const TUNING = {
-  windowMs: 300,
-  minSamples: 8,
-  openMinSamples: 5,
-  maxWindowMs: 1500,
-  stableWindows: 2,
-  stabilityPct: 20,
-  maxWindows: 3,
-  settleMs: 100,
-  warmupMs: 200,
-  maxRunMs: 60_000,
-};
 const APPS: { image: ImageName }[] = [{ image: 'synthetic' }, { image: 'noop' }];
 
 interface WorkloadRow {
@@ -117,7 +105,7 @@ async function main(): Promise<void> {
     image: IMAGE_TAGS.appliance,
     models: MODELS,
     cpus: CPUS,
-    profilingTuning: TUNING,
+    profilingTuning: FAST_PROFILER_TUNING,
   });
   await withCluster(c, log, () => experiment(c));
   log('done');
@@ -214,7 +202,7 @@ async function experiment(c: BenchCluster): Promise<void> {
   }));
   const result = {
     at: new Date().toISOString(),
-    cluster: { boxes: c.boxes, models: MODELS, emulatedCores: CPUS, profilerTuning: TUNING },
+    cluster: { boxes: c.boxes, models: MODELS, emulatedCores: CPUS, profilerTuning: FAST_PROFILER_TUNING },
     windowS: WINDOW_S,
     scale,
     rimAdmitsEverything: admittedAll,

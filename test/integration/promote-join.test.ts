@@ -29,22 +29,10 @@ import {
   type RimEvent,
   type TestCluster,
 } from './cluster-harness.js';
+import { FAST_PROFILER_TUNING } from '../support/profiler-tuning.js';
 
 const TAG = `rim/test-variants:${process.pid}`;
 const MODEL = 'GTX 1080';
-/** Short profiler windows (the synthetic module's figures settle fast), as bench:testbed uses. */
-const TUNING = {
-  windowMs: 300,
-  minSamples: 8,
-  openMinSamples: 5,
-  maxWindowMs: 1500,
-  stableWindows: 2,
-  stabilityPct: 20,
-  maxWindows: 3,
-  settleMs: 100,
-  warmupMs: 200,
-  maxRunMs: 60_000,
-};
 
 interface Placement {
   deployment: string;
@@ -109,7 +97,7 @@ describe('a demoted deployment is promoted when a box joins', { timeout: 600_000
       staticPeers: true,
       profiling: true,
       emulateModels: [MODEL],
-      env: { RIM_PROFILING_TUNING: JSON.stringify(TUNING) },
+      env: { RIM_PROFILING_FAST_PROFILER_TUNING: JSON.stringify(FAST_PROFILER_TUNING) },
     });
     const cl = c;
     leader = (await until('an agreed leader', () => agreedLeader(cl, cl.boxes), 120_000, 500)).leader!;
