@@ -5,22 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClusterDocument, NodeInventory, RegisteredApp } from '../../../src/domain/types.js';
+import type { ClusterDocument, NodeInventory } from '../../../src/domain/types.js';
 import { leaders, listen, startNode, type TestNode, until } from './harness.js';
+import { oneModuleApp } from '../../support/one-module-app.js';
 
 const TOKEN = 'inventory-refresh-token-0123456789';
-const gpuApp: RegisteredApp = {
-  name: 'a',
-  image: 'rim/a',
-  digest: 'sha256:a',
-  registeredAt: 0,
-  manifest: {
-    apiVersion: 'rim/v1',
-    name: 'a',
-    entry: 'det',
-    modules: [{ name: 'det', image: 'self', accelerator: 'gpu', next: [] }],
-  } as unknown as RegisteredApp['manifest'],
-};
+const gpuApp = oneModuleApp('det', 'gpu');
 const withGpu = (id: string): NodeInventory => ({
   id,
   cpus: 3,

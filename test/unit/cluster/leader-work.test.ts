@@ -11,23 +11,13 @@ import { Writable } from 'node:stream';
 import { LeaderWork } from '../../../src/cluster/leader-work.js';
 import { staleInventories, withReportedInventories } from '../../../src/domain/membership/member-changes.js';
 import { standInPlan } from '../../../src/domain/planning/stand-in-plan.js';
-import type { ClusterDocument, NodeInventory, Plan, RegisteredApp } from '../../../src/domain/types.js';
+import type { ClusterDocument, NodeInventory, Plan } from '../../../src/domain/types.js';
 import { createLogger } from '../../../src/log.js';
 import { FakeView } from './fake-view.js';
 import { until } from './harness.js';
+import { oneModuleApp } from '../../support/one-module-app.js';
 
-const gpuApp: RegisteredApp = {
-  name: 'a',
-  image: 'rim/a',
-  digest: 'sha256:a',
-  registeredAt: 0,
-  manifest: {
-    apiVersion: 'rim/v1',
-    name: 'a',
-    entry: 'det',
-    modules: [{ name: 'det', image: 'self', accelerator: 'gpu', next: [] }],
-  } as unknown as RegisteredApp['manifest'],
-};
+const gpuApp = oneModuleApp('det', 'gpu');
 const bare = (id: string): NodeInventory => ({ id, cpus: 4, memoryMB: 8192, accelerators: [] });
 const withGpu = (id: string): NodeInventory => ({
   id,

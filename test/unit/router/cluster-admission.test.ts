@@ -108,18 +108,18 @@ describe('cluster admission', () => {
 });
 
 /**
- * One box of three receives a stream at exactly the admitted rate (the others report none): the real
- * admission path (arrival reading, share, token bucket), frames spaced 1/fps apart with up to 20 ms of
- * seeded jitter. Returns the frames refused.
+ * Box n1 of three on the real admission path (arrival reading, share, token bucket) for deployment "cam"
+ * admitted at `fps`; the other boxes report `reported(member)`. `send(t)` offers a frame at time t and
+ * answers whether it was admitted.
  */
-function refusedAtTheRate(fps: number, frames: number, pause?: { after: number; ms: number }): number {
-  let now = 1_000_000;
+function admissionAtN1(fps: number, reported: (member: string) => number): { send: (t: number) => boolean } {
+  let now = 0;
   const stats = new RouterStats(() => now);
   const members = [member('n1'), member('n2'), member('n3')];
   const admission = new ClusterAdmission({
     self: 'n1',
     members: () => members,
-    reported: () => 0,
+    reported: (m) => reported(m),
     own: (name, t) => stats.for(name).arrivalFps(t),
   });
   const deployment = { name: 'cam', app: 'a', fps, latencyMs: 1000, createdAt: 0 };
@@ -132,18 +132,32 @@ function refusedAtTheRate(fps: number, frames: number, pause?: { after: number; 
     now: () => now,
     idPrefix: 'n1',
   });
+  return {
+    send: (t) => {
+      now = t;
+      try {
+        router.admit('cam', now);
+        stats.for('cam').ended(now, 'ok', 1);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/**
+ * One box of three receives a stream at exactly the admitted rate (the others report none), frames spaced
+ * 1/fps apart with up to 20 ms of seeded jitter. Returns the frames refused.
+ */
+function refusedAtTheRate(fps: number, frames: number, pause?: { after: number; ms: number }): number {
+  const n1 = admissionAtN1(fps, () => 0);
   let seed = 11;
   let refused = 0;
   for (let i = 0; i < frames; i++) {
     seed = (seed * 16807) % 2147483647;
     const paused = pause && i >= pause.after ? pause.ms : 0;
-    now = 1_000_000 + (i * 1000) / fps + paused + (seed / 2147483647) * 20;
-    try {
-      router.admit('cam', now);
-      stats.for('cam').ended(now, 'ok', 1);
-    } catch {
-      refused++;
-    }
+    if (!n1.send(1_000_000 + (i * 1000) / fps + paused + (seed / 2147483647) * 20)) refused++;
   }
   return refused;
 }
@@ -181,35 +195,7 @@ describe('token bucket retune', () => {
  * stream is within the rate, so n1 should admit it from its first frames. Returns the frames of 30 refused.
  */
 function refusedAfterAMove(strayMs: number): number {
-  let now = 1_000_000;
-  const stats = new RouterStats(() => now);
-  const members = [member('n1'), member('n2'), member('n3')];
-  const admission = new ClusterAdmission({
-    self: 'n1',
-    members: () => members,
-    reported: (m) => (m === 'n2' ? 17 : 0),
-    own: (name, t) => stats.for(name).arrivalFps(t),
-  });
-  const deployment = { name: 'cam', app: 'a', fps: 50, latencyMs: 1000, createdAt: 0 };
-  const route = { kind: 'routable', deployment, plan: {} as ChainPlan, modules: [] } as unknown as DeploymentRoute;
-  const router = new FrameRouter({
-    directory: { route: () => route, invalidate: () => {}, routeAfterFirstAnswers: () => Promise.resolve(undefined) },
-    client: { infer: () => Promise.reject(new Error('not called')) },
-    admission,
-    stats,
-    now: () => now,
-    idPrefix: 'n1',
-  });
-  const send = (t: number): boolean => {
-    now = t;
-    try {
-      router.admit('cam', now);
-      stats.for('cam').ended(now, 'ok', 1);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const { send } = admissionAtN1(50, (m) => (m === 'n2' ? 17 : 0));
   assert.ok(send(1_000_000 - strayMs), 'the stray frame is admitted');
   let refused = 0;
   for (let i = 0; i < 30; i++) if (!send(1_000_000 + i * 50)) refused++;
