@@ -80,7 +80,7 @@ describe('the peer router', { timeout: 10_000 }, () => {
     assert.equal((await send('POST', '/join', 'n7', '{}')).status, 200);
     const raft = await send('POST', '/raft', 'n7', '{}');
     assert.equal(raft.status, 401);
-    assert.match(raft.json.error.message, /not a known member/);
+    assert.deepEqual(raft.json.error, { code: 'unauthorized', message: 'peer request refused: not a known member' });
     assert.deepEqual(
       seen.map((s) => s.route),
       ['hello', 'join'],
