@@ -60,7 +60,7 @@ interface Start {
 /**
  * The greedy starts a problem gets (deterministic, by size): the two
  * heuristic orders, the same two lightest variants first up to 400
- * deployments, plus two seeded shuffles from 61 to 400 (under 60 the
+ * deployments, plus two seeded shuffles, each both ways, from 61 to 400 (under 60 the
  * search's time limit binds: its steps find more than more starts do); one
  * order when it is large (time grows with D·N per start).
  */
@@ -71,7 +71,9 @@ function startOrders(p: Problem): Start[] {
   const list: Start[] = heuristic.map((order) => ({ order, lightFirst: false }));
   // Lightest variants first: more room for the lower levels, at some quality (promotion takes back what fits).
   if (d <= 400) list.push(...heuristic.map((order) => ({ order, lightFirst: true })));
-  for (let i = 0; i < extra; i++) list.push({ order: shuffled(i + 1), lightFirst: false });
+  for (let i = 0; i < extra; i++) {
+    list.push({ order: shuffled(i + 1), lightFirst: false }, { order: shuffled(i + 1), lightFirst: true });
+  }
   return list;
 }
 
