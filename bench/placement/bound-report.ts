@@ -55,7 +55,11 @@ export function boundTargets(
   const t: Target[] = [];
   const label = 'paper testbed (deployments.json)';
   const times = (x: number) => `${paper.rim} vs ${x} = ${(paper.rim / Math.max(1e-9, x)).toFixed(2)}×`;
-  t.push({ target: `${label}: rim ≥ 255 fps`, measured: `${paper.rim} fps`, met: paper.rim >= 255 });
+  const file = rows.find((r) => r.workload.startsWith(label));
+  const prio = file
+    ? ` (no plan that admits the most priority by priority admits more than ${file.priorityBoundFps})`
+    : '';
+  t.push({ target: `${label}: rim ≥ 255 fps`, measured: `${paper.rim} fps${prio}`, met: paper.rim >= 255 });
   t.push({ target: `${label}: rim ≥ 1.25× nexus`, measured: times(paper.nexus), met: paper.rim >= 1.25 * paper.nexus });
   t.push({
     target: `${label}: rim ≥ 1.5× spread`,
@@ -66,10 +70,11 @@ export function boundTargets(
   if (gen.length) {
     const mean = gen.reduce((a, r) => a + r.shareOfBound, 0) / gen.length;
     const min = Math.min(...gen.map((r) => r.shareOfBound));
+    const prio = gen.reduce((a, r) => a + r.shareOfPriorityBound, 0) / gen.length;
     t.push({
       target:
         'generated (64 nodes, paper-like and mixed, several seeds): rim ≥ 95% of the latency-aware bound on average',
-      measured: `${pct(mean)} over ${gen.length} workloads`,
+      measured: `${pct(mean)} over ${gen.length} workloads (${pct(prio)} of the priority bound)`,
       met: mean >= 0.95,
     });
     t.push({ target: 'generated: rim never below 90% of the bound', measured: `lowest ${pct(min)}`, met: min >= 0.9 });

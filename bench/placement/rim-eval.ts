@@ -57,6 +57,8 @@ for (const it of items) {
     p.deployments.filter((d) => d.priority === l && state.isPlaced(d.index)).reduce((a, d) => a + d.fps, 0),
   );
   const fps = by.reduce((a, b) => a + b, 0);
+  const demoted = p.deployments.filter((d) => state.shares[d.index]!.some((s) => s.variant !== 'default')).length;
+  process.stdout.write(`demoted ${demoted} of ${p.deployments.filter((d) => state.isPlaced(d.index)).length}; `);
   const share = fps / BOUNDS[it.name]!;
   if (it.name.includes('64')) shares.push(share);
   process.stdout.write(

@@ -81,6 +81,7 @@ const timing: Timing[] = [];
 const time = (name: string, cluster: ClusterSpec, deployments: Deployment[], runs: number) => {
   const ms: number[] = [];
   const cpu: number[] = [];
+  const fps: number[] = [];
   for (let i = 0; i < runs; i++) {
     const c0 = process.cpuUsage();
     const plan = planPlacement(cluster, cat.apps, cat.profiles, deployments, {
@@ -90,6 +91,8 @@ const time = (name: string, cluster: ClusterSpec, deployments: Deployment[], run
     const c = process.cpuUsage(c0);
     ms.push(plan.solveMs);
     cpu.push((c.user + c.system) / 1000);
+    const rejected = new Set(plan.rejected.map((r) => r.deployment));
+    fps.push(deployments.filter((d) => !rejected.has(d.name)).reduce((a, d) => a + d.fps, 0));
   }
   const t: Timing = {
     name,
@@ -98,11 +101,12 @@ const time = (name: string, cluster: ClusterSpec, deployments: Deployment[], run
     firstMs: ms[0]!,
     warmMedianMs: median(ms.slice(1)),
     warmMedianCpuMs: Number(median(cpu.slice(1)).toFixed(1)),
+    admittedFps: [Math.min(...fps), Math.max(...fps)],
   };
   timing.push(t);
   process.stdout.write(
     `${name}: first ${t.firstMs.toFixed(1)} ms, warm wall ${range(ms.slice(1))}, ` +
-      `warm CPU median ${t.warmMedianCpuMs} ms\n`,
+      `warm CPU median ${t.warmMedianCpuMs} ms, admitted ${fps.join(' ')} fps\n`,
   );
 };
 time('paper-testbed, load 1.0', cat.cluster, cycleDeployments(cat.deployments, paperCap), 11);
@@ -129,7 +133,8 @@ if (process.argv.includes('--write')) {
       target: `solve time, ${x.name}: < ${limit} ms (one core)`,
       measured:
         `${x.warmMedianMs.toFixed(1)} ms warm median (${x.warmMedianCpuMs.toFixed(1)} ms CPU); ` +
-        `first call ${x.firstMs.toFixed(1)} ms`,
+        `first call ${x.firstMs.toFixed(1)} ms` +
+        (x.admittedFps ? `; admitted ${x.admittedFps[0]}–${x.admittedFps[1]} fps with the clock` : ''),
       met: x.warmMedianMs < limit,
     };
   });

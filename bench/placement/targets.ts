@@ -13,6 +13,8 @@ export interface Timing {
   firstMs: number;
   warmMedianMs: number;
   warmMedianCpuMs: number;
+  /** fps admitted by each call (with the clock, the search stops at its time limit): min and max */
+  admittedFps?: [number, number];
 }
 
 export interface Target {

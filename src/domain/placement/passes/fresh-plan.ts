@@ -1,7 +1,8 @@
 /**
  * A plan from scratch: several starts of the greedy pass (level by level,
  * each level's thin splits before the next level), one per order
- * (orders.ts); the best few (priority-lexicographic admission) then get the
+ * (orders.ts) and variant-level order (full quality first, or lightest
+ * first: admission before quality); the best few (priority-lexicographic admission) then get the
  * improvement pass and the last-chance pass, the best of those wins, and
  * the neighbourhood search (search.ts) improves it within its budget;
  * demoted deployments then get their better variants back where they fit.
@@ -40,25 +41,39 @@ export function searchSteps(p: Problem): number {
 
 /**
  * Default deadline of the search, ms from the start of the plan: keeps small plans under 50 ms whatever the
- * constructive passes took (a process whose JIT has not warmed up yet spends 20-70 ms on them, a warm one 6-15).
+ * constructive passes took (a process whose JIT has not warmed up yet spends 20-70 ms on them, a warm one 6-15;
+ * the step under way, the promotion pass and the plan's rows come after it: 30, not 35, leaves them room).
  */
 export function searchMs(p: Problem): number {
-  return p.deployments.length <= 60 ? 35 : 600;
+  return p.deployments.length <= 60 ? 30 : 600;
 }
 
 /** Starts whose greedy result gets the improvement pass (the best few: improvement is not monotone). */
 const IMPROVED_STARTS = 2;
 
+/** A greedy start: an order, and whether variant levels go lightest first (greedy.ts). */
+interface Start {
+  order: Order;
+  lightFirst: boolean;
+}
+
 /**
- * How many greedy starts a problem gets (deterministic, by size): the two
- * heuristic orders plus seeded shuffles while the instance is small, one
+ * The greedy starts a problem gets (deterministic, by size): the two
+ * heuristic orders, the same two lightest variants first up to 400
+ * deployments, plus two seeded shuffles, each both ways, from 61 to 400 (under 60 the
+ * search's time limit binds: its steps find more than more starts do); one
  * order when it is large (time grows with D·N per start).
  */
-function startOrders(p: Problem): Order[] {
+function startOrders(p: Problem): Start[] {
   const d = p.deployments.length;
-  const extra = d <= 60 ? 4 : d <= 400 ? 2 : 0;
-  const list: Order[] = d <= 800 ? [cheapestFirst, tightestFirst] : [cheapestFirst];
-  for (let i = 0; i < extra; i++) list.push(shuffled(i + 1));
+  const extra = d > 60 && d <= 400 ? 2 : 0;
+  const heuristic: Order[] = d <= 800 ? [cheapestFirst, tightestFirst] : [cheapestFirst];
+  const list: Start[] = heuristic.map((order) => ({ order, lightFirst: false }));
+  // Lightest variants first: more room for the lower levels, at some quality (promotion takes back what fits).
+  if (d <= 400) list.push(...heuristic.map((order) => ({ order, lightFirst: true })));
+  for (let i = 0; i < extra; i++) {
+    list.push({ order: shuffled(i + 1), lightFirst: false }, { order: shuffled(i + 1), lightFirst: true });
+  }
   return list;
 }
 
@@ -69,10 +84,10 @@ export function freshPlan(
   const { clock } = budget;
   const end = clock ? clock() + (budget.ms ?? searchMs(p)) : Infinity;
   const runs = startOrders(p).map((start) => {
-    const order = start(p);
+    const order = start.order(p);
     const state = new ClusterState(p);
     const reasons = new Map<number, string>();
-    greedyByLevel(state, reasons, order);
+    greedyByLevel(state, reasons, order, undefined, start.lightFirst);
     return { state, reasons, order };
   });
   // Stable sort, best first (priority-lexicographic admission).

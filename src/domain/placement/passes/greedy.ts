@@ -1,8 +1,11 @@
 /**
  * The greedy pass: each deployment of `order` not yet placed gets its tries
  * (place-deployment.ts) in the state as it is, or a reason. Fills `state`
- * and `reasons` in place. O(D · cost of placeDeployment), less the
- * deployments skipped by the early exits.
+ * and `reasons` in place. `lightFirst` tries each app's variant levels
+ * lightest first (admission before quality: what is placed early leaves the
+ * most room to what follows; the promotion pass gives quality back where it
+ * fits at the end). O(D · cost of placeDeployment), less the deployments
+ * skipped by the early exits.
  */
 import type { ClusterState, Failure } from '../cluster-state.js';
 import type { DeploymentInfo } from '../problem.js';
@@ -17,6 +20,7 @@ export function greedy(
   reasons: Map<number, string>,
   order: DeploymentInfo[],
   detours: (d: DeploymentInfo) => boolean = () => false,
+  lightFirst = false,
 ): void {
   const p = state.p;
   const index = new SlotIndex(p);
@@ -32,6 +36,7 @@ export function greedy(
     let levels = levelsByApp.get(d.app);
     if (!levels) {
       levels = variantLevels(p, d.app);
+      if (lightFirst) levels = [...levels].reverse();
       levelsByApp.set(d.app, levels);
     }
     // Cheap early exit when even the lightest variants cannot fit in what is free.
@@ -70,11 +75,12 @@ export function greedyByLevel(
   reasons: Map<number, string>,
   order: DeploymentInfo[],
   detours: (d: DeploymentInfo) => boolean = () => false,
+  lightFirst = false,
 ): void {
   const levels = [...new Set(order.map((d) => d.priority))].sort((a, b) => b - a);
   for (const [i, level] of levels.entries()) {
     const sub = order.filter((d) => d.priority === level);
-    greedy(state, reasons, sub, detours);
+    greedy(state, reasons, sub, detours, lightFirst);
     // The lowest level's last chance is the caller's, after its other passes (nothing below it to spare).
     if (i < levels.length - 1) lastChance(state, reasons, sub);
   }

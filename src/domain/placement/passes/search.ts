@@ -1,10 +1,14 @@
 /**
  * The neighbourhood search after the constructive passes (ruin and
- * recreate): each step lifts out the deployments in the way of a rejected
- * one (the tenants of one or two nodes where it would run best) or those of
- * one or two random nodes, then re-inserts the rejected deployment first,
- * the lifted ones in a seeded order (priority first), and every other
- * rejected deployment after them; the rejected one with detours
+ * recreate): each step picks a rejected deployment (on half the steps from
+ * the highest priority level that has one: those gains count first),
+ * lifts out the deployments in the way of it (the tenants of one or two
+ * nodes where it would run best) or those of one or two random nodes, then
+ * re-inserts the rejected deployment first, the lifted ones in a seeded
+ * order (priority first), and every other rejected deployment after them,
+ * each on its lightest variants first (a lifted deployment that comes back
+ * demoted leaves room for the rest; the promotion pass at the end gives
+ * quality back where it fits); the rejected one with detours
  * (place-deployment.ts: a split that pushes a tenant over its target is
  * rebuilt away from that tenant's nodes). A step is kept when the plan admits at
  * least as much, priority by priority, and never drops a `pinned`
@@ -32,6 +36,16 @@ export interface SearchOptions {
 }
 
 const total = (s: readonly number[]): number => s.reduce((a, x) => a + x, 0);
+
+/** Share of steps whose rejected deployment is drawn from the highest priority level that has one. */
+const TOP_LEVEL_PICKS = 0.5;
+
+/** The deployments of `list` at its highest priority. */
+function highestLevel(list: readonly DeploymentInfo[]): DeploymentInfo[] {
+  let top = -Infinity;
+  for (const d of list) if (d.priority > top) top = d.priority;
+  return list.filter((d) => d.priority === top);
+}
 
 /** Nodes a rejected deployment's tries would use: the ones with the most room it can run on. */
 function nodesFor(state: ClusterState, r: DeploymentInfo, pick: () => number, count: number): number[] {
@@ -69,7 +83,8 @@ export function search(
     if (o.expired?.()) break;
     const rejected = candidates.filter((d) => !state.isPlaced(d.index));
     if (!rejected.length) break;
-    const r = rejected[Math.floor(random() * rejected.length)]!;
+    const pool = random() < TOP_LEVEL_PICKS ? highestLevel(rejected) : rejected;
+    const r = pool[Math.floor(random() * pool.length)]!;
     const count = 1 + (random() < 0.5 ? 1 : 0);
     const nodes =
       random() < 0.7
@@ -86,7 +101,7 @@ export function search(
       .sort((a, b) => b.priority - a.priority || keys.get(a.index)! - keys.get(b.index)!);
     const trial = new Map<number, string>();
     const before = candidates.filter((d) => state.isPlaced(d.index)).map((d) => d.index);
-    greedy(state, trial, again, (d) => d.index === r.index);
+    greedy(state, trial, again, (d) => d.index === r.index, true);
     const next = admissionScore(state);
     const cmp = compareScores(next, score);
     const keepsPinned = [...(o.pinned ?? [])].every((dep) => !lifted.has(dep) || state.isPlaced(dep));

@@ -12,9 +12,10 @@
  * fastest under load, levelled when a module must be split).
  * Every try must keep every latency target on the touched nodes
  * (utilisation-dependent estimate). What fails is rejected with a reason.
- * Several orders (cheapest-first, tightest-first, seeded shuffles within
- * each priority level; fewer on large instances) are planned and the plan
- * that admits the most (priority-lexicographic) wins; an improvement pass
+ * Several orders (cheapest-first, tightest-first, the same two with the
+ * variant levels lightest first, seeded shuffles within each priority level;
+ * fewer on large instances) are planned and the plan that admits the most
+ * (priority-lexicographic) wins; an improvement pass
  * moves single deployments to make room for rejected ones, and a last-chance
  * pass spreads tight deployments thinly over what capacity is left.
  * The passes live in ../passes/ (fresh-plan.ts composes them; replan.ts

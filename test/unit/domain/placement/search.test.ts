@@ -40,15 +40,15 @@ describe('rim neighbourhood search', () => {
     assert.ok(reads <= 6, `${reads} clock reads`);
   });
 
-  it('admits 210 fps on the paper testbed file with its default budget (no clock: the step count alone)', () => {
-    // 45 / 95 / 70 fps at priorities 3 / 2 / 1. The budget before (60 steps after the improvement pass) stopped at
-    // 195 (55 at priority 1); 60 steps without that pass at 200.
+  it('admits 225 fps on the paper testbed file with its default budget (no clock: the step count alone)', () => {
+    // 45 / 95 / 85 fps at priorities 3 / 2 / 1. Before the search re-inserted lightest variants first it stopped at
+    // 210 (70 at priority 1); the budget before that (60 steps after the improvement pass) at 195.
     const plan = planPlacement(tb.cluster, tb.apps, tb.profiles, tb.deployments, { strategy: 'rim' });
     const rejected = new Set(plan.rejected.map((r) => r.deployment));
     const byPriority = [3, 2, 1].map((pr) =>
       tb.deployments.filter((d) => d.priority === pr && !rejected.has(d.name)).reduce((a, d) => a + d.fps, 0),
     );
-    assert.deepEqual(byPriority, [45, 95, 70]);
+    assert.deepEqual(byPriority, [45, 95, 85]);
     assert.deepEqual(validatePlan(buildProblem(tb.cluster, tb.apps, tb.profiles, tb.deployments), plan), []);
   });
 });
