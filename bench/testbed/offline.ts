@@ -2,10 +2,11 @@
  * bench:testbed's load search, offline: the leader's own planner
  * (clusterPlanner, with the cluster's profiles, inventories and links as the
  * boxes report them) asked, for each scale of the workload and each
- * strategy, what it would admit. The bench runs at the highest scale where
- * rim admits everything and another strategy cannot (the least load that
- * shows the difference: the host's own cores are shared), else the highest
- * where rim admits everything; nothing is deployed to find it.
+ * strategy, what it would admit. The bench runs at the lowest scale where
+ * rim admits everything and every other strategy cannot (the least load that
+ * shows the difference to each: the host's own cores are shared), else the
+ * lowest where one of them cannot, else the highest where rim admits
+ * everything; nothing is deployed to find it.
  */
 import { clusterPlanner } from '../../src/domain/planning/cluster-planner.js';
 import type { ClusterDocument, Member, RegisteredApp, StoredProfile } from '../../src/domain/types.js';
@@ -56,11 +57,15 @@ export interface ScaleVerdict {
 
 /**
  * The scale to run at, from verdicts in any order: the lowest where rim
- * admits all `count` and another strategy admits fewer, else the highest
- * where rim admits all; undefined when rim admits all at none.
+ * admits all `count` and every other strategy admits fewer (the comparison
+ * then tells rim from each of them), else the lowest where one of them
+ * admits fewer, else the highest where rim admits all; undefined when rim
+ * admits all at none.
  */
 export function chooseScale(verdicts: readonly ScaleVerdict[], count: number): ScaleVerdict | undefined {
   const all = [...verdicts].filter((v) => v.admitted.rim === count).sort((a, b) => b.scale - a.scale);
-  const telling = all.filter((v) => Object.entries(v.admitted).some(([s, n]) => s !== 'rim' && n < count));
-  return telling[telling.length - 1] ?? all[0];
+  const others = (v: ScaleVerdict) => Object.entries(v.admitted).filter(([s]) => s !== 'rim');
+  const everyOther = all.filter((v) => others(v).length > 0 && others(v).every(([, n]) => n < count));
+  const another = all.filter((v) => others(v).some(([, n]) => n < count));
+  return everyOther[everyOther.length - 1] ?? another[another.length - 1] ?? all[0];
 }

@@ -54,6 +54,9 @@ export function replicaEnv(spec: ReplicaSpec): Record<string, string> {
   return env;
 }
 
+/** A replica's CPU weight: Docker's default is 1024, the appliance's own container keeps it. */
+export const REPLICA_CPU_SHARES = 512;
+
 /**
  * The create body for a spec: exported so tests can check it asks for nothing privileged.
  * `image` is what to create from: the spec's pinned image, or a name that resolves to it;
@@ -80,6 +83,9 @@ export function createOptions(
     Memory: memory,
     MemorySwap: memory, // no swap beyond the limit
     PidsLimit: fence.pids,
+    // Half the weight of a default container (the appliance's): when the box's cores are all busy, the router
+    // and the election timers of the appliance that serves every frame run before a replica's own work.
+    CpuShares: REPLICA_CPU_SHARES,
   };
   // A read-only root still needs somewhere to write scratch files.
   if (readOnly) host.Tmpfs = { '/tmp': 'rw,nosuid,nodev,noexec,size=64m' };

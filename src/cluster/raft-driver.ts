@@ -66,11 +66,18 @@ export class RaftDriver<D> {
   }
 
   start(signal: AbortSignal): void {
+    // The tick runs in the loop's check phase (setImmediate), after the poll phase has read what peers sent.
+    // After a stall of this process (starved of CPU, a long GC pause) the heartbeats and acks that came
+    // meanwhile wait in the sockets, and Node runs timers before it reads them: a tick straight from the timer
+    // would count our own stall as the leader's (or a majority's) silence, start an election or step down.
     const timer = setInterval(() => {
       if (this.tickQueued) return;
       this.tickQueued = true;
-      void this.input({ kind: 'tick', now: this.deps.now() }).finally(() => {
-        this.tickQueued = false;
+      setImmediate(() => {
+        if (signal.aborted) return;
+        void this.input({ kind: 'tick', now: this.deps.now() }).finally(() => {
+          this.tickQueued = false;
+        });
       });
     }, this.deps.tickMs);
     signal.addEventListener(

@@ -32,7 +32,7 @@ const cpu = buildReplicaSpec({
   port: 17003,
 });
 
-test('every replica is unprivileged, labelled, on the host network by default, and restarted by Rim only', () => {
+test('every replica is unprivileged, labelled, weighted below the appliance, on host network, Rim restarts it', () => {
   for (const s of [gpu, emu, cpu]) {
     const o = createOptions(s, {});
     const h = o.HostConfig!;
@@ -44,6 +44,7 @@ test('every replica is unprivileged, labelled, on the host network by default, a
     assert.equal(h.CapAdd, undefined);
     assert.equal(h.NetworkMode, 'host');
     assert.deepEqual(h.RestartPolicy, { Name: 'no' });
+    assert.equal(h.CpuShares, 512, "half a default container's CPU weight: the appliance's router comes first");
     assert.equal(o.name, s.name);
     assert.deepEqual(o.Labels, {
       'rim.managed': 'true',
