@@ -3,11 +3,17 @@
  * out, time as an argument.
  *
  * - A deployment whose rate is `auto` is re-allocated when its measured
- *   arrival rate stays outside [low, high] × its allocation (0.8–1.1) for
+ *   arrival rate stays outside [low, high] × its allocation (0.8–1.0) for
  *   `sustainMs` (10 s, on top of the router's 10 s rate window), at most
  *   once per `cooldownMs` (30 s). The new allocation is the arrival rate
- *   rounded up to `stepFps` (1 fps), at least one step, at most maxFps; a
- *   new allocation equal to the old one fires nothing (no flapping).
+ *   times `headroom` (1.1) rounded up to `stepFps` (1 fps), at least one
+ *   step, at most maxFps; a new allocation equal to the old one fires
+ *   nothing. The headroom is what keeps it still: right after a change the
+ *   arrival sits at most 1/1.1 of the allocation, so it must rise 10% to
+ *   cross the top or fall 27% to cross the bottom. The top is the
+ *   allocation itself because the router refuses (429) what arrives above
+ *   it: a camera held inside a 1.1 band would lose up to a tenth of its
+ *   frames for as long as it ran.
  * - A placed deployment whose SLO stays violated for `sustainMs` asks for a
  *   re-plan (same cooldown), whatever its rate.
  * A deployment without a measurement (no traffic) resets its timers.
@@ -17,6 +23,8 @@ import { FPS_MIN } from '../deployment-limits.js';
 export interface LoadTriggerConfig {
   low: number;
   high: number;
+  /** An auto allocation is the arrival rate times this, rounded up. */
+  headroom: number;
   sustainMs: number;
   cooldownMs: number;
   stepFps: number;
@@ -24,7 +32,8 @@ export interface LoadTriggerConfig {
 
 export const DEFAULT_LOAD_TRIGGER: LoadTriggerConfig = {
   low: 0.8,
-  high: 1.1,
+  high: 1.0,
+  headroom: 1.1,
   sustainMs: 10_000,
   cooldownMs: 30_000,
   stepFps: 1,
@@ -66,9 +75,9 @@ export interface LoadDecision {
   reason: string;
 }
 
-/** The arrival rate rounded up to a step, within [one step, maxFps]. */
-export function autoAllocation(arrivalFps: number, maxFps: number, stepFps: number): number {
-  const up = Math.ceil(arrivalFps / stepFps - 1e-9) * stepFps;
+/** The arrival rate times the headroom, rounded up to a step, within [one step, maxFps]. */
+export function autoAllocation(arrivalFps: number, maxFps: number, stepFps: number, headroom = 1): number {
+  const up = Math.ceil((arrivalFps * headroom) / stepFps - 1e-9) * stepFps;
   return Math.min(maxFps, Math.max(stepFps, FPS_MIN, up));
 }
 
@@ -85,7 +94,7 @@ const round = (x: number) => Math.round(x * 10) / 10;
 
 function describe(d: Omit<LoadDecision, 'reason'>, s: number, c: LoadTriggerConfig): string {
   if (d.kind === 'slo') return `load: ${d.deployment} SLO violated for ${s} s at ${round(d.arrivalFps)} fps arriving`;
-  const bound = d.kind === 'high' ? `above ${c.high}×` : `below ${c.low}×`;
+  const bound = d.kind === 'high' ? (c.high === 1 ? 'above' : `above ${c.high}×`) : `below ${c.low}×`;
   return (
     `load: ${d.deployment} arrival ${round(d.arrivalFps)} fps ${bound} its allocation ${d.allocation} fps ` +
     `for ${s} s; allocation now ${d.fps} fps`
@@ -112,7 +121,9 @@ export function loadDecisions(
     const last = next.lastFiredAt[t.name];
     if (last !== undefined && now - last < c.cooldownMs) continue;
     const fps =
-      t.maxFps !== undefined && kind !== 'slo' ? autoAllocation(m.arrivalFps, t.maxFps, c.stepFps) : undefined;
+      t.maxFps !== undefined && kind !== 'slo'
+        ? autoAllocation(m.arrivalFps, t.maxFps, c.stepFps, c.headroom)
+        : undefined;
     if (fps !== undefined && fps === t.fps) continue;
     const base = { deployment: t.name, kind, arrivalFps: m.arrivalFps, allocation: t.fps, fps };
     decisions.push({ ...base, reason: describe(base, Math.round((now - from) / 1000), c) });

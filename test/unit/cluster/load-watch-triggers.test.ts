@@ -103,8 +103,9 @@ test('slo: a placed deployment violating its SLO for 10 s re-plans, and says so'
 });
 
 test('load: an auto rate whose arrival left its band is re-allocated, and says so', async () => {
+  // 15 fps arriving: the allocation becomes 15 × 1.1 = 16.5, rounded up.
   const r = await watch(doc(10, 20), () => ({ arrival: 15 }), 20);
-  assert.deepEqual(r.reallocated, [{ at: 10_000, fps: { cam: 15 } }]);
+  assert.deepEqual(r.reallocated, [{ at: 10_000, fps: { cam: 17 } }]);
   assert.deepEqual(
     r.announced.map((a) => [a.at, a.trigger, a.subject]),
     [[10_000, 'load', 'cam']],

@@ -1,4 +1,4 @@
-/** Re-plan on load: a band of 0.8–1.1 × the allocation, sustained 10 s, then a 30 s cooldown. */
+/** Re-plan on load: a band of 0.8–1.0 × the allocation, sustained 10 s, then a 30 s cooldown; 1.1× headroom. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -37,22 +37,46 @@ test('an allocation follows arrival rounded up to 1 fps, at least one step, at m
   assert.equal(autoAllocation(35, 20, 1), 20);
 });
 
+test('with headroom the allocation covers the arrival and a tenth more, rounded up', () => {
+  assert.equal(autoAllocation(4.5, 9, 1, 1.1), 5);
+  assert.equal(autoAllocation(3.9, 9, 1, 1.1), 5);
+  assert.equal(autoAllocation(10, 20, 1, 1.1), 11);
+  assert.equal(autoAllocation(19, 20, 1, 1.1), 20);
+});
+
 test('a steady load inside the band (0.95 of the allocation) never fires, however long', () => {
   assert.deepEqual(run(auto(10), m(9.5), 600), []);
-  assert.deepEqual(run(auto(10), m(10.9), 600), []);
+  assert.deepEqual(run(auto(10), m(10), 600), []);
   assert.deepEqual(run(auto(10), m(8.1), 600), []);
 });
 
-test('arrival above 1.1× fires once it has lasted 10 s, with the new allocation and the reason', () => {
+test('a camera a little above its allocation is re-allocated: the router would refuse what is over', () => {
+  const fired = run(auto(10), m(10.5), 600);
+  assert.deepEqual(
+    fired.map((x) => [x.at, x.fps]),
+    [[10_000, 12]],
+  );
+  assert.match(fired[0]!.reason, /arrival 10.5 fps above its allocation 10 fps for 10 s; allocation now 12 fps/);
+});
+
+test('after a change the camera sits inside the band: one change in 10 minutes, at any steady rate', () => {
+  for (const rate of [1.3, 2.5, 4.5, 7.9, 9, 12.4, 15.9]) {
+    const fired = run(auto(20), m(rate), 600);
+    assert.equal(fired.length, 1, `${rate} fps: ${JSON.stringify(fired)}`);
+    assert.ok(fired[0]!.fps! >= rate, `${rate} fps is covered by ${fired[0]!.fps}`);
+  }
+});
+
+test('arrival above the allocation fires once it has lasted 10 s, with the new allocation and the reason', () => {
   const fired = run(auto(10), m(15.2), 60);
   assert.equal(fired.length, 1);
   assert.equal(fired[0]!.at, 10_000);
-  assert.equal(fired[0]!.fps, 16);
-  assert.match(fired[0]!.reason, /arrival 15.2 fps above 1.1× its allocation 10 fps for 10 s; allocation now 16 fps/);
+  assert.equal(fired[0]!.fps, 17);
+  assert.match(fired[0]!.reason, /arrival 15.2 fps above its allocation 10 fps for 10 s; allocation now 17 fps/);
 });
 
 test('arrival below 0.8× shrinks the allocation; a blip shorter than 10 s fires nothing', () => {
-  assert.equal(run(auto(10), m(4), 20)[0]?.fps, 4);
+  assert.equal(run(auto(10), m(4), 20)[0]?.fps, 5);
   let s = emptyLoadTriggerState();
   for (let at = 0; at <= 30_000; at += 1000) {
     const r = loadDecisions(s, [auto(10)], at % 10_000 < 9000 ? m(20) : m(10), at);
