@@ -25,6 +25,10 @@
  *
  *   npm run bench:router [-- --seconds 2] [-- --base-seconds 20] [-- --rates 50,500,1000] [-- --bytes 1024]
  *                        [-- --budget 200] [-- --from-src]
+ *                        [-- --no-pin]
+ * CPU pinning (bench/cpu-pinning.ts): the proxy under test (the router, or nginx: the same core, one at a time)
+ * on one core of its own, the client and the no-op module (stand-ins for the camera and for a replica's
+ * accelerator, other machines on a real deployment) on the others; none with fewer than 2 cores or --no-pin.
  *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
  */
@@ -39,10 +43,13 @@ import { parseManifest } from '../src/domain/manifest.js';
 import { replicaName } from '../src/domain/replica-spec.js';
 import type { ClusterDocument, ReplicaStatus } from '../src/domain/types.js';
 import { createDataPlane } from '../src/router/data-plane.js';
+import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
 import { APPLIANCE_NODE_FLAGS } from './router/node-flags.js';
 import { findNginx, NGINX_INSTALL_HINT, startNginx, type Nginx } from './router/nginx.js';
 import { poster, runInterleaved, runStep, type StepResult } from './router/open-loop.js';
-import { cpuSeconds } from './router/proc-cpu.js';
+import { childPids, cpuSeconds } from './router/proc-cpu.js';
+import { mainThreadWaits, waitsBetween, type MainThreadWaits } from './sched-stat.js';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
@@ -124,7 +131,42 @@ async function routerRole(port: number): Promise<void> {
   });
   server.keepAliveTimeout = 60_000;
   process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof (RIM_BENCH_PROF) writes its profile
+  // Its garbage collections since the last ask (V8's own timings, passive): the bench asks around each step.
+  let gc = { count: 0, ms: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.ms += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  process.on('message', (m) => {
+    if (m !== 'gc?') return;
+    process.send!({ gc });
+    gc = { count: 0, ms: 0, maxMs: 0 };
+  });
   process.send!({ port: await listen(server) });
+}
+
+/** The router child's garbage collections since the last ask. */
+function gcSince(proc: ChildProcess): Promise<GcStats> {
+  return new Promise((resolve) => {
+    const on = (m: unknown) => {
+      const gc = (m as { gc?: GcStats }).gc;
+      if (!gc) return;
+      proc.off('message', on);
+      const r = (x: number) => Math.round(x * 100) / 100;
+      resolve({ count: gc.count, ms: r(gc.ms), maxMs: r(gc.maxMs) });
+    };
+    proc.on('message', on);
+    proc.send('gc?');
+  });
+}
+
+interface GcStats {
+  count: number;
+  ms: number;
+  maxMs: number;
 }
 
 function child(role: string, extra: string[] = []): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
@@ -171,6 +213,10 @@ interface Row extends StepResult {
   holds: boolean;
   /** CPU of the proxy (router process or nginx's processes) per answered frame, µs; absent for direct. */
   proxyCpuUsPerFrame?: number;
+  /** The proxy's main thread (nginx: its worker) in the window: run-queue wait and preemptions (/proc). */
+  proxyWaits?: MainThreadWaits;
+  /** The router's garbage collections in the step (warm-up, window and settling), V8's timings. */
+  gc?: GcStats;
 }
 
 const holdsAt = (s: StepResult, baseP99: number | undefined) =>
@@ -196,28 +242,47 @@ async function main(): Promise<void> {
   const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
   const maxInFlight = 256;
   const load0 = loadavg()[0]!;
+  // Before any child starts: this process (the client) moves to the load CPUs, and every child inherits them.
+  const pinning = pinBench(args);
+  const pinned = 'sut' in pinning ? pinning : undefined;
 
   const mod = await child('module');
   const modulePort = mod.msg.port as number;
   let router: Awaited<ReturnType<typeof child>> | undefined;
   let nginx: Nginx | undefined;
   const rows: Row[] = [];
+  let pinReport: PinReport | undefined;
   const started = Date.now();
   process.once('SIGINT', () => void nginx?.stop().finally(() => process.exit(130)));
   try {
     router = await child('router', [String(modulePort)]);
-    nginx = await startNginx(bin, modulePort);
+    if (pinned) pin(router.proc.pid!, pinned.sut);
+    nginx = await startNginx(bin, modulePort, pinned?.sut);
     const routerPid = router.proc.pid!;
+    const affinity = {
+      client: affinityOf(process.pid),
+      module: affinityOf(mod.proc.pid!),
+      router: affinityOf(routerPid),
+      nginx: nginx.affinity(),
+    };
+    console.log(
+      `CPUs allowed (from /proc, every thread): client ${affinity.client}, module ${affinity.module}, ` +
+        `router ${affinity.router}, nginx ${affinity.nginx}`,
+    );
+    pinReport = { ...(pinned ?? { none: (pinning as { reason: string }).reason }), affinity };
     const ng = nginx;
-    const targets: Record<PathName, { port: number; path: string; cpu?: () => number }> = {
+    const nginxWorker = childPids(ng.pid)[0] ?? ng.pid;
+    const targets: Record<PathName, { port: number; path: string; cpu?: () => number; pid?: number }> = {
       direct: { port: modulePort, path: '/infer' },
       router: {
         port: router.msg.port as number,
         path: '/v1/deployments/bench/frames',
         cpu: () => cpuSeconds(routerPid),
+        pid: routerPid,
       },
-      nginx: { port: ng.port, path: '/infer', cpu: () => ng.cpuSeconds() },
+      nginx: { port: ng.port, path: '/infer', cpu: () => ng.cpuSeconds(), pid: nginxWorker },
     };
+    const routerProc = router.proc;
     const clients = Object.fromEntries(
       PATHS.map((p) => [p, poster(targets[p].port, targets[p].path, body, maxInFlight)]),
     ) as Record<PathName, ReturnType<typeof poster>>;
@@ -229,30 +294,48 @@ async function main(): Promise<void> {
       await runStep(clients[p].send, Math.max(1000, rates[0]!), { seconds: 3, warmupS: 0, maxInFlight });
     }
     const measure = async (p: PathName, rate: number, attempt: number, base: number | undefined) => {
-      const cpu = targets[p].cpu;
+      const { cpu, pid } = targets[p];
       let cpu0 = 0;
       let cpuS = NaN;
+      let w0: MainThreadWaits | undefined;
+      let waits: MainThreadWaits | undefined;
+      if (p === 'router') await gcSince(routerProc);
       const s = await runStep(clients[p].send, rate, {
         seconds,
         warmupS,
         maxInFlight,
         onWindow: (phase) => {
-          if (!cpu) return;
-          if (phase === 'start') cpu0 = cpu();
-          else cpuS = cpu() - cpu0;
+          if (!cpu || !pid) return;
+          if (phase === 'start') [cpu0, w0] = [cpu(), mainThreadWaits(pid)];
+          else [cpuS, waits] = [cpu() - cpu0, waitsBetween(w0!, mainThreadWaits(pid))];
         },
       });
-      const row = record(p, attempt, s, base);
+      const gc = p === 'router' ? await gcSince(routerProc) : undefined;
+      const row = record(p, attempt, s, base, waits, gc);
       if (cpu && s.ok > 0) row.proxyCpuUsPerFrame = (cpuS * 1e6) / s.ok;
       return row;
     };
-    const record = (p: PathName, attempt: number, s: StepResult, base: number | undefined) => {
+    const record = (
+      p: PathName,
+      attempt: number,
+      s: StepResult,
+      base: number | undefined,
+      waits?: MainThreadWaits,
+      gc?: GcStats,
+    ) => {
       const row: Row = { path: p, attempt, ...s, holds: holdsAt(s, base) };
+      if (waits) row.proxyWaits = waits;
+      if (gc) row.gc = gc;
       rows.push(row);
+      const diag = [
+        waits ? `run-queue wait ${(waits.runqueueWaitS * 1000).toFixed(0)} ms / ${waits.preempted} preempted` : '',
+        gc ? `gc ${gc.count} × (${gc.ms} ms, max ${gc.maxMs})` : '',
+      ].filter(Boolean);
       console.log(
         `${String(s.rate).padStart(6)} fps  ${p.padEnd(6)}  try ${attempt}  ok ${String(s.ok).padStart(6)}  ` +
           `failed ${s.failed}  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  ` +
-          (row.holds ? 'holds' : 'does not hold'),
+          (row.holds ? 'holds' : 'does not hold') +
+          (diag.length ? `  (${diag.join('; ')})` : ''),
       );
       return row;
     };
@@ -262,6 +345,9 @@ async function main(): Promise<void> {
     for (let attempt = 1; attempt <= 2 && base.size < PATHS.length; attempt++) {
       const cpu0 = new Map<PathName, number>();
       const cpuS = new Map<PathName, number>();
+      const w0 = new Map<PathName, MainThreadWaits>();
+      const waits = new Map<PathName, MainThreadWaits>();
+      await gcSince(routerProc);
       const results = await runInterleaved(
         PATHS.map((p) => clients[p].send),
         rates[0]!,
@@ -271,17 +357,23 @@ async function main(): Promise<void> {
           maxInFlight,
           onWindow: (phase) => {
             for (const p of PATHS) {
-              const cpu = targets[p].cpu;
-              if (!cpu) continue;
-              if (phase === 'start') cpu0.set(p, cpu());
-              else cpuS.set(p, cpu() - cpu0.get(p)!);
+              const { cpu, pid } = targets[p];
+              if (!cpu || !pid) continue;
+              if (phase === 'start') {
+                cpu0.set(p, cpu());
+                w0.set(p, mainThreadWaits(pid));
+              } else {
+                cpuS.set(p, cpu() - cpu0.get(p)!);
+                waits.set(p, waitsBetween(w0.get(p)!, mainThreadWaits(pid)));
+              }
             }
           },
         },
       );
+      const gc = await gcSince(routerProc);
       PATHS.forEach((p, i) => {
         const s = results[i]!;
-        const row = record(p, attempt, s, undefined);
+        const row = record(p, attempt, s, undefined, waits.get(p), p === 'router' ? gc : undefined);
         if (cpuS.has(p) && s.ok > 0) row.proxyCpuUsPerFrame = (cpuS.get(p)! * 1e6) / s.ok;
         if (row.holds && !base.has(p)) base.set(p, row.p99);
       });
@@ -301,8 +393,12 @@ async function main(): Promise<void> {
     if (router) await end(router.proc);
     await end(mod.proc);
   }
-  report({ rows, rates, seconds, baseSeconds, warmupS, body, load0, nginxVersion: nginx?.version ?? '', started });
+  const nginxVersion = nginx?.version ?? '';
+  report({ rows, rates, seconds, baseSeconds, warmupS, body, load0, nginxVersion, started, pinning: pinReport });
 }
+
+/** The pinning as planned (or why there is none) and as the kernel reported it for each process. */
+type PinReport = (Pinning | { none: string }) & { affinity: Record<string, string> };
 
 function report(r: {
   rows: Row[];
@@ -314,6 +410,7 @@ function report(r: {
   load0: number;
   nginxVersion: string;
   started: number;
+  pinning: PinReport | undefined;
 }): void {
   const { rows } = r;
   const low = r.rates[0]!;
@@ -359,13 +456,25 @@ function report(r: {
     },
   };
   const f = (v: number | undefined, d = 2) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
+  // Every path's frames cost the load side (client and module) the same; a proxy that holds what direct holds
+  // is held back by the load side, not by itself.
+  const loadBound =
+    held.nginx >= held.direct
+      ? `nginx held as much as direct: its figure is the load side's limit (client and module), not nginx's`
+      : undefined;
   const heldText = (p: PathName) => `${held[p]} fps${topped(p) ? '' : ' (the highest rate tried: not its limit)'}`;
   console.log(
     `\nrouter vs nginx vs direct, one no-op module, ${r.body.length}-byte frames, open loop, ` +
       `${r.seconds} s per rate after ${r.warmupS} s warm-up, the lowest rate ${r.baseSeconds} s interleaved ` +
       `(load avg ${f(r.load0)} → ${f(loadavg()[0]!)} on ${cpus().length} cores; ` +
-      `nginx ${r.nginxVersion}, 1 worker)\n`,
+      `nginx ${r.nginxVersion}, 1 worker)`,
   );
+  const pinText =
+    r.pinning && 'sut' in r.pinning
+      ? `CPU pinning: router and nginx on CPU ${r.pinning.sut} (one at a time), client and module on CPU ` +
+        `${r.pinning.load}`
+      : `CPU pinning: none (${r.pinning && 'none' in r.pinning ? r.pinning.none : 'not reached'})`;
+  console.log(`${pinText}\n`);
   console.log(
     `added latency over direct at ${low} fps, same window (ms): ` +
       `router p50 ${f(routerAdded?.p50)} p99 ${f(routerAdded?.p99)};`,
@@ -376,6 +485,7 @@ function report(r: {
   console.log(
     `highest rate held: direct ${heldText('direct')}, router ${heldText('router')}, nginx ${heldText('nginx')}`,
   );
+  if (loadBound) console.log(`  ${loadBound}`);
   console.log(
     `proxy CPU per frame at ${common} fps (the highest rate both held): router ${f(cpuPerFrame('router'), 0)} µs, ` +
       `nginx ${f(cpuPerFrame('nginx'), 0)} µs`,
@@ -404,6 +514,7 @@ function report(r: {
     baselineSecondsInterleaved: r.baseSeconds,
     warmupS: r.warmupS,
     holds: "every frame answered 200 and p99 <= max(2 x the path's p99 at the lowest rate, that p99 + 1 ms)",
+    pinning: r.pinning,
     machine: {
       cpus: cpus().length,
       loadAvg1mAtStart: r.load0,
@@ -414,6 +525,7 @@ function report(r: {
     lowestRateFps: low,
     addedMs: { router: routerAdded, nginx: nginxAdded },
     highestRateHeldFps: held,
+    ...(loadBound ? { highestRateNote: loadBound } : {}),
     proxyCpuUsPerFrame: { atFps: common, router: cpuPerFrame('router'), nginx: cpuPerFrame('nginx') },
     targets,
     rows,
