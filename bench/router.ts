@@ -152,6 +152,9 @@ async function routerRole(port: number): Promise<void> {
   process.send!({ port: await listen(server) });
 }
 
+/** The CPU ms of `pid`'s threads other than its main one since `from` (threadCpu(pid).helpers, seconds). */
+const helperMsSince = (pid: number, from: number) => Math.round((threadCpu(pid).helpers - from) * 10_000) / 10;
+
 /** The router child's garbage collections since the last ask. */
 function gcSince(proc: ChildProcess): Promise<GcStats> {
   return new Promise((resolve) => {
@@ -221,6 +224,8 @@ interface Row extends StepResult {
   proxyWaits?: MainThreadWaits;
   /** The router's garbage collections in the step (warm-up, window and settling), V8's timings. */
   gc?: GcStats;
+  /** The router's other threads (V8's compiler and GC helpers, libuv) on a CPU in the window, ms. */
+  helperCpuMs?: number;
   /** Lowest-rate rows: the interleaved window they were measured in (direct with that proxy). */
   window?: Proxy;
 }
@@ -313,6 +318,8 @@ async function main(): Promise<void> {
       let cpuS = NaN;
       let w0: MainThreadWaits | undefined;
       let waits: MainThreadWaits | undefined;
+      let h0 = 0;
+      let helperMs: number | undefined;
       if (p === 'router') await gcSince(routerProc);
       const s = await runStep(clients[p].send, rate, {
         seconds,
@@ -320,12 +327,14 @@ async function main(): Promise<void> {
         maxInFlight,
         onWindow: (phase) => {
           if (!cpu || !pid) return;
-          if (phase === 'start') [cpu0, w0] = [cpu(), mainThreadWaits(pid)];
-          else [cpuS, waits] = [cpu() - cpu0, waitsBetween(w0!, mainThreadWaits(pid))];
+          if (phase === 'start') [cpu0, w0, h0] = [cpu(), mainThreadWaits(pid), threadCpu(pid).helpers];
+          else
+            [cpuS, waits, helperMs] = [cpu() - cpu0, waitsBetween(w0!, mainThreadWaits(pid)), helperMsSince(pid, h0)];
         },
       });
       const gc = p === 'router' ? await gcSince(routerProc) : undefined;
       const row = record(p, attempt, s, base, waits, gc);
+      if (p === 'router' && helperMs !== undefined) row.helperCpuMs = helperMs;
       if (cpu && s.ok > 0) row.proxyCpuUsPerFrame = (cpuS * 1e6) / s.ok;
       return row;
     };
@@ -387,6 +396,8 @@ async function main(): Promise<void> {
         const cpuS = new Map<PathName, number>();
         const w0 = new Map<PathName, MainThreadWaits>();
         const waits = new Map<PathName, MainThreadWaits>();
+        let h0 = 0;
+        let helperMs: number | undefined;
         await gcSince(routerProc);
         const results = await runInterleaved(
           pair.map((p) => clients[p].send),
@@ -402,9 +413,11 @@ async function main(): Promise<void> {
                 if (phase === 'start') {
                   cpu0.set(p, cpu());
                   w0.set(p, mainThreadWaits(pid));
+                  if (p === 'router') h0 = threadCpu(pid).helpers;
                 } else {
                   cpuS.set(p, cpu() - cpu0.get(p)!);
                   waits.set(p, waitsBetween(w0.get(p)!, mainThreadWaits(pid)));
+                  if (p === 'router') helperMs = helperMsSince(pid, h0);
                 }
               }
             },
@@ -415,6 +428,7 @@ async function main(): Promise<void> {
           const s = results[i]!;
           const row = record(p, attempt, s, undefined, waits.get(p), p === 'router' ? gc : undefined, q);
           if (cpuS.has(p) && s.ok > 0) row.proxyCpuUsPerFrame = (cpuS.get(p)! * 1e6) / s.ok;
+          if (p === 'router' && helperMs !== undefined) row.helperCpuMs = helperMs;
           if (row.holds && !base.has(p)) base.set(p, row.p99);
           return row.holds;
         });
