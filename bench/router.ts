@@ -53,7 +53,7 @@ import { findNginx, NGINX_INSTALL_HINT, startNginx, type Nginx } from './router/
 import { poster, runInterleaved, runStep, type StepResult } from './router/open-loop.js';
 import { childPids, cpuSeconds, threadCpu } from './router/proc-cpu.js';
 import { mainThreadWaits, waitsBetween, type MainThreadWaits } from './sched-stat.js';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
@@ -136,10 +136,12 @@ async function routerRole(port: number): Promise<void> {
   server.keepAliveTimeout = 60_000;
   process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof (RIM_BENCH_PROF) writes its profile
   // Its garbage collections since the last ask (V8's own timings, passive): the bench asks around each step.
-  let gc = { count: 0, ms: 0, maxMs: 0 };
+  let gc = { count: 0, major: 0, ms: 0, maxMs: 0 };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gc.count++;
+      const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
       gc.ms += e.duration;
       gc.maxMs = Math.max(gc.maxMs, e.duration);
     }
@@ -147,7 +149,7 @@ async function routerRole(port: number): Promise<void> {
   process.on('message', (m) => {
     if (m !== 'gc?') return;
     process.send!({ gc });
-    gc = { count: 0, ms: 0, maxMs: 0 };
+    gc = { count: 0, major: 0, ms: 0, maxMs: 0 };
   });
   process.send!({ port: await listen(server) });
 }
@@ -163,7 +165,7 @@ function gcSince(proc: ChildProcess): Promise<GcStats> {
       if (!gc) return;
       proc.off('message', on);
       const r = (x: number) => Math.round(x * 100) / 100;
-      resolve({ count: gc.count, ms: r(gc.ms), maxMs: r(gc.maxMs) });
+      resolve({ count: gc.count, major: gc.major, ms: r(gc.ms), maxMs: r(gc.maxMs) });
     };
     proc.on('message', on);
     proc.send('gc?');
@@ -172,6 +174,8 @@ function gcSince(proc: ChildProcess): Promise<GcStats> {
 
 interface GcStats {
   count: number;
+  /** Of those, full (mark-compact) collections. */
+  major: number;
   ms: number;
   maxMs: number;
 }
@@ -353,7 +357,7 @@ async function main(): Promise<void> {
       rows.push(row);
       const diag = [
         waits ? `run-queue wait ${(waits.runqueueWaitS * 1000).toFixed(0)} ms / ${waits.preempted} preempted` : '',
-        gc ? `gc ${gc.count} × (${gc.ms} ms, max ${gc.maxMs})` : '',
+        gc ? `gc ${gc.count} × (${gc.major} major; ${gc.ms} ms, max ${gc.maxMs})` : '',
       ].filter(Boolean);
       console.log(
         `${String(s.rate).padStart(6)} fps  ${p.padEnd(6)}  ${window ? `(${window} window)  ` : ''}` +
