@@ -17,7 +17,10 @@
  *
  *   npm run bench:floods [-- --phase-seconds 20] [--phases frames,peers,events,ids] [--probe-api-port]
  *                        [--node-args '--cpu-prof --trace-gc'] [--appliance-log FILE]
+ *                        [--no-pin]
  * (--node-args: options for the appliance's node; --appliance-log: its output, written there at the end)
+ * CPU pinning (bench/cpu-pinning.ts): the appliance (every thread, and what it starts) on one core of its own,
+ * the flooder and the probe (other machines on a LAN) on the others; none with fewer than 2 cores or --no-pin.
  * The appliance runs from the compiled build, as the image ships it: the bench builds it first (`npm run
  * build`); `--from-src` runs the TypeScript sources under tsx instead (source-mapped stack traces cost more).
  */
@@ -26,6 +29,8 @@ import http from 'node:http';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
+import { mainThreadWaits, waitsBetween } from './sched-stat.js';
 import { freePort, removeDir, spawnAppliance, tempDir, waitHealthy } from '../test/integration/appliance-process.js';
 
 const args = process.argv.slice(2);
@@ -213,17 +218,6 @@ const get = () => new Promise((resolve) => {
 })();
 `;
 
-/**
- * The appliance's main thread (its event loop) from the scheduler's side: seconds it was runnable but waiting
- * for a core, and times it was preempted (/proc/<pid>/task/<pid>/schedstat and sched).
- */
-function mainThreadWaits(pid: number): { runqueueWaitS: number; preempted: number } {
-  const dir = `/proc/${pid}/task/${pid}`;
-  const waitNs = Number(readFileSync(`${dir}/schedstat`, 'utf8').split(' ')[1]);
-  const m = /nr_involuntary_switches\s*:\s*(\d+)/.exec(readFileSync(`${dir}/sched`, 'utf8'));
-  return { runqueueWaitS: waitNs / 1e9, preempted: m ? Number(m[1]) : NaN };
-}
-
 /** The appliance's CPU seconds so far (utime + stime from /proc/<pid>/stat). */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -343,6 +337,8 @@ async function main(): Promise<void> {
     execFileSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   console.log(`appliance from ${FROM_SRC ? 'src/main.ts under tsx' : 'dist/src/main.js'}`);
+  // Before the appliance starts: this process (the flooder) moves to the load CPUs; the probes inherit them.
+  const pinning = pinBench(args);
   if (!SAME_PRIORITY) setPriority(19);
   console.log(`priorities: ${SAME_PRIORITY ? 'all at nice 0' : 'flooder nice 19, probe nice -10, appliance 0'}`);
   const port = await freePort();
@@ -364,8 +360,18 @@ async function main(): Promise<void> {
   );
   const results: PhaseResult[] = [];
   try {
+    // Pinned at once: its start-up (and the processes its hardware inventory runs) on its own core too.
+    if ('sut' in pinning) pin(app.child.pid!, pinning.sut);
     await waitHealthy(app, 60_000);
     const pid = app.child.pid!;
+    const pinReport: (Pinning | { none: string }) & { affinity: Record<string, string> } = {
+      ...('sut' in pinning ? pinning : { none: pinning.reason }),
+      affinity: { appliance: affinityOf(pid), flooder: affinityOf(process.pid) },
+    };
+    console.log(
+      `CPUs allowed (from /proc, every thread): appliance ${pinReport.affinity.appliance}, flooder and probe ` +
+        `${pinReport.affinity.flooder}`,
+    );
     const settledAfterS = await settle(pid);
     console.log(`appliance settled ${settledAfterS} s after /healthz first answered`);
     const idleMB = rssMB(pid);
@@ -394,8 +400,7 @@ async function main(): Promise<void> {
       const waits = mainThreadWaits(pid);
       results.push({
         loopDelayMaxMs: loopDelayMs,
-        runqueueWaitS: Math.round((waits.runqueueWaitS - waits0.runqueueWaitS) * 1000) / 1000,
-        preempted: waits.preempted - waits0.preempted,
+        ...waitsBetween(waits0, waits),
         phase: name,
         seconds,
         outcomes,
@@ -438,6 +443,7 @@ async function main(): Promise<void> {
       appliance: FROM_SRC ? 'src (tsx)' : 'dist',
       probed,
       priorities: SAME_PRIORITY ? 'all nice 0' : 'flooder nice 19, probe nice -10, appliance 0',
+      pinning: pinReport,
       settledAfterS,
       idleRssMB: Math.round(idleMB * 10) / 10,
       peakRssMB: Math.round(peak * 10) / 10,
@@ -462,6 +468,11 @@ async function main(): Promise<void> {
     console.log(
       `\nidle RSS ${out.idleRssMB} MB; peak RSS (VmHWM) ${out.peakRssMB} MB (target < ${TARGET_RSS_MB}); ` +
         `worst /healthz ${worstHealthz} ms (target ≤ ${TARGET_HEALTHZ_MS}); /healthz failures ${out.healthzFailed}`,
+    );
+    console.log(
+      'sut' in pinning
+        ? `CPU pinning: appliance on CPU ${pinning.sut}, flooder and probe on CPU ${pinning.load}`
+        : `CPU pinning: none (${pinning.reason})`,
     );
     // A run of some phases only is for looking into one: it does not replace the full run's figures.
     if (!only) writeFileSync('bench/results/floods.json', `${JSON.stringify(out, null, 2)}\n`);

@@ -5,40 +5,27 @@
  * time per answered frame (from /proc), and the module's for scale. For
  * comparing router changes on a busy box, where latency figures say little.
  *
- *   node --import tsx bench/router/cpu-probe.ts [--rate 400] [--seconds 8] [--bytes 1024] [--tries 3]
+ * Pinned as bench:router is (bench/cpu-pinning.ts; `--no-pin` for none).
+ *
+ *   node --import tsx bench/router/cpu-probe.ts [--rate 400] [--seconds 8] [--bytes 1024] [--tries 3] [--no-pin]
  *   RIM_BENCH_PROF=DIR, RIM_PROBE_NODE_FLAGS='--perf-basic-prof': see children.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { benchChild } from './children.js';
 import { poster, runStep } from './open-loop.js';
-import { cpuTimes } from './proc-cpu.js';
+import { cpuTimes, threadCpu } from './proc-cpu.js';
+import { pin, pinBench } from '../cpu-pinning.js';
+import { mainThreadWaits, waitsBetween } from '../sched-stat.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
-/** CPU seconds of a process's main thread and of all its other threads (libuv pool, V8's GC and compiler). */
-function threadCpu(pid: number): { main: number; helpers: number } {
-  let main = 0;
-  let helpers = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const sec = (Number(f[11]) + Number(f[12])) / 100;
-      if (t === String(pid)) main += sec;
-      else helpers += sec;
-    } catch {
-      // a thread that ended
-    }
-  }
-  return { main, helpers };
-}
-
 const rate = Number(opt('rate', '400'));
 const seconds = Number(opt('seconds', '8'));
 const tries = Number(opt('tries', '3'));
 const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
+const pinning = pinBench(args);
 const mod = await benchChild('module');
 const router = await benchChild('router', [String(mod.port)]);
+if ('sut' in pinning) pin(router.proc.pid!, pinning.sut);
 try {
   console.log(`router pid ${router.proc.pid}, module pid ${mod.proc.pid}`);
   const c = poster(router.port, '/v1/deployments/bench/frames', body, 256);
@@ -49,6 +36,8 @@ try {
     let used = t0;
     let th0 = threadCpu(pids.router);
     let th = th0;
+    let w0 = mainThreadWaits(pids.router);
+    let w = w0;
     const s = await runStep(c.send, rate, {
       seconds,
       warmupS: 0.5,
@@ -58,9 +47,11 @@ try {
         if (phase === 'start') {
           t0 = now;
           th0 = threadCpu(pids.router);
+          w0 = mainThreadWaits(pids.router);
         } else {
           used = now;
           th = threadCpu(pids.router);
+          w = mainThreadWaits(pids.router);
         }
       },
     });
@@ -74,7 +65,8 @@ try {
         `(${us('module', 'user').toFixed(0)} + ${us('module', 'system').toFixed(0)}); ` +
         `router/module ${(all('router') / all('module')).toFixed(2)}; router's main thread ` +
         `${(((th.main - th0.main) * 1e6) / s.ok).toFixed(0)} µs, other threads ` +
-        `${(((th.helpers - th0.helpers) * 1e6) / s.ok).toFixed(0)} µs`,
+        `${(((th.helpers - th0.helpers) * 1e6) / s.ok).toFixed(0)} µs; its run-queue wait ` +
+        `${(waitsBetween(w0, w).runqueueWaitS * 1000).toFixed(0)} ms, preempted ${waitsBetween(w0, w).preempted}×`,
     );
   }
   c.close();

@@ -9,10 +9,14 @@
  * With --bare, a third path takes its turns: bare-proxy.ts, the router's HTTP
  * stack without the router (what Node's server and undici cost alone).
  *
- *   node --import tsx bench/router/latency-probe.ts [--rate 50] [--seconds 20] [--rounds 1] [--bare]
+ * Pinned as bench:router is (bench/cpu-pinning.ts): the router (and bare proxy) on one core, this client and the
+ * module on the others; `--no-pin` for none.
+ *
+ *   node --import tsx bench/router/latency-probe.ts [--rate 50] [--seconds 20] [--rounds 1] [--bare] [--no-pin]
  */
 import { poster, runInterleaved, runStep } from './open-loop.js';
 import { benchChild } from './children.js';
+import { pin, pinBench } from '../cpu-pinning.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
@@ -21,9 +25,11 @@ const rate = Number(opt('rate', '50'));
 const seconds = Number(opt('seconds', '20'));
 const rounds = Number(opt('rounds', '1'));
 const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
+const pinning = pinBench(args);
 const mod = await benchChild('module');
 const router = await benchChild('router', [String(mod.port)]);
 const bare = args.includes('--bare') ? await benchChild('bare', [String(mod.port)]) : undefined;
+if ('sut' in pinning) for (const c of [router, ...(bare ? [bare] : [])]) pin(c.proc.pid!, pinning.sut);
 const paths = [
   { name: 'direct', c: poster(mod.port, '/infer', body, 256) },
   { name: 'router', c: poster(router.port, '/v1/deployments/bench/frames', body, 256) },

@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { affinityOf } from '../cpu-pinning.js';
 import { childPids, cpuSeconds } from './proc-cpu.js';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,11 @@ export function findNginx(): string | undefined {
 
 export interface Nginx {
   port: number;
+  /** The master's pid (its worker is its child). */
+  pid: number;
   version: string;
+  /** The CPUs nginx's master and workers may run on, from /proc (every thread). */
+  affinity(): string;
   /** CPU seconds (user + system) nginx's processes have used so far, from /proc. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -61,7 +66,8 @@ async function listening(port: number, proc: ChildProcess, dir: string): Promise
   throw new Error(`nginx did not start on 127.0.0.1:${port}${log ? `: ${log}` : ''}`);
 }
 
-export async function startNginx(bin: string, upstreamPort: number): Promise<Nginx> {
+/** `cpus`: taskset's CPU list nginx (master and workers) is started on; any CPU when unset. */
+export async function startNginx(bin: string, upstreamPort: number, cpus?: string): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'rim-bench-nginx-'));
   chmodSync(dir, 0o755); // workers drop to an unprivileged user when started as root
   const port = await freePort();
@@ -97,9 +103,11 @@ http {
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
   const version = (spawnSync(bin, ['-v'], { encoding: 'utf8' }).stderr ?? '').trim().replace(/^nginx version: /, '');
-  const proc = spawn(bin, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], {
-    stdio: 'ignore',
-  });
+  const argv = ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')];
+  // taskset execs nginx: the pid is the master's, and the workers it forks inherit the mask.
+  const proc = cpus
+    ? spawn('taskset', ['-c', cpus, bin, ...argv], { stdio: 'ignore' })
+    : spawn(bin, argv, { stdio: 'ignore' });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
@@ -125,5 +133,6 @@ http {
     await stop();
     throw e;
   }
-  return { port, version, cpuSeconds: () => cpuSeconds(proc.pid!, true), stop };
+  const affinity = () => [proc.pid!, ...childPids(proc.pid!)].map(affinityOf).join(' / ');
+  return { port, pid: proc.pid!, version, affinity, cpuSeconds: () => cpuSeconds(proc.pid!, true), stop };
 }
