@@ -13,5 +13,15 @@
  * The router's added p99 at 50 fps (latency-probe.ts, 2 × 1,000 interleaved
  * frames) did not tell them apart: 2.0–2.5 ms with none, 1.7–3.3 with 16 MiB,
  * 2.8–3.1 with 8 MiB (noise of the shared 2-core machine).
+ *
+ * No memory reducer (round 7). When the allocation rate falls (a burst of
+ * frames, then a steady camera), V8's memory reducer runs full collections to
+ * shrink the heap, most likely what landed on the frames flowing: bench:router
+ * (pinned, quiet, 50 fps after the warm-up bursts) saw 7 collections with a
+ * 35.9 ms pause and +2.99 ms added p99; with `--no-memory-reducer`, 1
+ * collection of 1.4 ms and +1.58 ms (one run each, 08:41 and 08:51 UTC). The
+ * idle footprint with it: 104.1 / 105 MB RSS, 0.78% CPU (bench:footprint,
+ * quiet, 08:56 UTC). The heap still shrinks at the collections allocation
+ * brings; it is not given back on a timer once traffic stops.
  */
-export const APPLIANCE_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=8'];
+export const APPLIANCE_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=8', '--no-memory-reducer'];
