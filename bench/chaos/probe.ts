@@ -74,15 +74,14 @@ export async function rimContainers(c: TestCluster): Promise<Container[]> {
     '--filter',
     'label=rim.managed=true',
     '--format',
-    '{{.Names}}\t{{.Label "rim.node"}}\t{{.Label "rim.app"}}\t{{.Label "rim.module"}}\t{{.State}}' +
-      '\t{{.Label "rim.role"}}',
+    '{{.Names}}\t{{.Label "rim.node"}}\t{{.Label "rim.app"}}\t{{.Label "rim.module"}}\t{{.State}}',
   ]);
   return out
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [name = '', node = '', app = '', module = '', state = '', role = ''] = line.split('\t');
-      return { name, node, app, module, running: state === 'running', role };
+      const [name = '', node = '', app = '', module = '', state = ''] = line.split('\t');
+      return { name, node, app, module, running: state === 'running' };
     })
     .filter((x) => x.node.startsWith(`${c.prefix}-box-`));
 }

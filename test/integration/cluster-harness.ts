@@ -46,7 +46,6 @@ export interface TestCluster {
   join(): string;
   disconnect(box: string): void;
   connect(box: string): void;
-  /** The names of the replica containers running for `box` (not its replica sandbox). */
   running(box: string): string[];
   logs(box: string): string;
   down(): void;
@@ -178,11 +177,10 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
         '--filter',
         'status=running',
         '--format',
-        '{{.Names}} {{.Label "rim.role"}}',
+        '{{.Names}}',
       )
         .split('\n')
-        .filter((line) => line && !line.endsWith(' sandbox'))
-        .map((line) => line.split(' ')[0]!),
+        .filter(Boolean),
     logs: (box) =>
       execFileSync('docker', ['logs', box], {
         encoding: 'utf8',
