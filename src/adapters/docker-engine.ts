@@ -240,6 +240,11 @@ export class DockerContainerEngine implements ContainerEngine {
         },
       }),
     )) as Readable;
+    // Aborted while subscribing: the listener below would never hear it, and the stream would hold the caller.
+    if (signal.aborted) {
+      stream.destroy();
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       let buffered = '';
       const stop = () => {
