@@ -35,6 +35,7 @@
  * accelerator, other machines on a real deployment) on the others; none with fewer than 2 cores or --no-pin.
  *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
+ *   RIM_BENCH_NODE_FLAGS='…' adds node flags to the router process's (a trial; the JSON's `router` names them).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,8 @@ const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
 /** The router runs from dist/ (tsc's output, built first), as the appliance does; --from-src: under tsx. */
 const FROM_SRC = args.includes('--from-src');
+/** RIM_BENCH_NODE_FLAGS='--single-threaded-gc …': router node flags on top of the appliance's (a trial). */
+const EXTRA_FLAGS = (process.env.RIM_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const listen = (s: http.Server) =>
   new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 
@@ -190,6 +193,7 @@ function child(role: string, extra: string[] = []): Promise<{ proc: ChildProcess
       ...(role === 'router' && process.env.RIM_BENCH_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIM_BENCH_PROF}`]
         : []),
+      ...(role === 'router' ? EXTRA_FLAGS : []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -596,7 +600,7 @@ function report(r: {
     at: new Date().toISOString(),
     wallS: Math.round((Date.now() - r.started) / 1000),
     module: 'one no-op module (node:http)',
-    router: `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${APPLIANCE_NODE_FLAGS.join(' ')}`,
+    router: `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${[...APPLIANCE_NODE_FLAGS, ...EXTRA_FLAGS].join(' ')}`,
     frameBytes: r.body.length,
     secondsPerRate: r.seconds,
     baselineSecondsInterleaved: r.baseSeconds,
