@@ -49,6 +49,7 @@ import { replicaName } from '../src/domain/replica-spec.js';
 import type { ClusterDocument, ReplicaStatus } from '../src/domain/types.js';
 import { createDataPlane } from '../src/router/data-plane.js';
 import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
+import { sampleAllocations } from './router/heap-sampling.js';
 import { APPLIANCE_NODE_FLAGS } from './router/node-flags.js';
 import { findNginx, NGINX_INSTALL_HINT, startNginx, type Nginx } from './router/nginx.js';
 import { poster, runInterleaved, runStep, type StepResult } from './router/open-loop.js';
@@ -137,7 +138,9 @@ async function routerRole(port: number): Promise<void> {
     if (!dp.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 60_000;
-  process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof (RIM_BENCH_PROF) writes its profile
+  // A normal exit, so --cpu-prof (RIM_BENCH_PROF) writes its profile; RIM_BENCH_HEAP: allocations (heap-sampling.ts).
+  if (process.env.RIM_BENCH_HEAP) sampleAllocations(process.env.RIM_BENCH_HEAP);
+  else process.on('SIGTERM', () => process.exit(0));
   // Its garbage collections since the last ask (V8's own timings, passive): the bench asks around each step.
   let gc = { count: 0, major: 0, ms: 0, maxMs: 0 };
   new PerformanceObserver((list) => {
