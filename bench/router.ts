@@ -35,6 +35,7 @@
  * accelerator, other machines on a real deployment) on the others; none with fewer than 2 cores or --no-pin.
  *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
+ *   RIM_BENCH_NODE_FLAGS='…' adds node flags to the router process's (a trial; the JSON's `router` names them).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,7 @@ import { replicaName } from '../src/domain/replica-spec.js';
 import type { ClusterDocument, ReplicaStatus } from '../src/domain/types.js';
 import { createDataPlane } from '../src/router/data-plane.js';
 import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
+import { sampleAllocations } from './router/heap-sampling.js';
 import { APPLIANCE_NODE_FLAGS } from './router/node-flags.js';
 import { findNginx, NGINX_INSTALL_HINT, startNginx, type Nginx } from './router/nginx.js';
 import { poster, runInterleaved, runStep, type StepResult } from './router/open-loop.js';
@@ -59,6 +61,8 @@ const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
 /** The router runs from dist/ (tsc's output, built first), as the appliance does; --from-src: under tsx. */
 const FROM_SRC = args.includes('--from-src');
+/** RIM_BENCH_NODE_FLAGS='--single-threaded-gc …': router node flags on top of the appliance's (a trial). */
+const EXTRA_FLAGS = (process.env.RIM_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const listen = (s: http.Server) =>
   new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 
@@ -134,7 +138,9 @@ async function routerRole(port: number): Promise<void> {
     if (!dp.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 60_000;
-  process.on('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof (RIM_BENCH_PROF) writes its profile
+  // A normal exit, so --cpu-prof (RIM_BENCH_PROF) writes its profile; RIM_BENCH_HEAP: allocations (heap-sampling.ts).
+  if (process.env.RIM_BENCH_HEAP) sampleAllocations(process.env.RIM_BENCH_HEAP);
+  else process.on('SIGTERM', () => process.exit(0));
   // Its garbage collections since the last ask (V8's own timings, passive): the bench asks around each step.
   let gc = { count: 0, major: 0, ms: 0, maxMs: 0 };
   new PerformanceObserver((list) => {
@@ -190,6 +196,7 @@ function child(role: string, extra: string[] = []): Promise<{ proc: ChildProcess
       ...(role === 'router' && process.env.RIM_BENCH_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIM_BENCH_PROF}`]
         : []),
+      ...(role === 'router' ? EXTRA_FLAGS : []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -596,7 +603,7 @@ function report(r: {
     at: new Date().toISOString(),
     wallS: Math.round((Date.now() - r.started) / 1000),
     module: 'one no-op module (node:http)',
-    router: `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${APPLIANCE_NODE_FLAGS.join(' ')}`,
+    router: `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${[...APPLIANCE_NODE_FLAGS, ...EXTRA_FLAGS].join(' ')}`,
     frameBytes: r.body.length,
     secondsPerRate: r.seconds,
     baselineSecondsInterleaved: r.baseSeconds,

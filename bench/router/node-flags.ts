@@ -23,5 +23,10 @@
  * idle footprint with it: 104.1 / 105 MB RSS, 0.78% CPU (bench:footprint,
  * quiet, 08:56 UTC). The heap still shrinks at the collections allocation
  * brings; it is not given back on a timer once traffic stops.
+ *
+ * Tried in round 8, not adopted: `--single-threaded-gc` (bench:router, quiet,
+ * 11:05 UTC): fewer preemptions of the pinned router at 50 fps (+0.93 ms
+ * added p99), but its scavenges took 8.9–21 ms at 200–500 fps (under 3 ms
+ * with the GC's helper threads) and it held 200 fps.
  */
 export const APPLIANCE_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=8', '--no-memory-reducer'];

@@ -10,7 +10,7 @@
  */
 import { NotFoundError, TooManyRequestsError } from '../domain/errors.js';
 import { answerOf, inputOf, type ChainPlan, type Payload } from '../domain/routing/chain-plan.js';
-import type { FrameOutcome } from '../domain/routing/deployment-stats.js';
+import type { DeploymentStats, FrameOutcome } from '../domain/routing/deployment-stats.js';
 import type { DeploymentRoute, ModuleTargets } from '../domain/routing/replica-directory.js';
 import { TokenBucket } from '../domain/routing/token-bucket.js';
 import { SmoothWeightedRoundRobin } from '../domain/routing/weighted-round-robin.js';
@@ -59,6 +59,7 @@ export interface AdmittedFrame {
 interface Ticket extends AdmittedFrame {
   routable: Extract<DeploymentRoute, { kind: 'routable' }>;
   st: DeploymentState;
+  stats: DeploymentStats;
 }
 
 export class FrameRouter {
@@ -97,15 +98,14 @@ export class FrameRouter {
       const msg = `deployment "${name}" is admitted at ${d.fps} fps cluster-wide: frame refused, retry in ${retry} s`;
       throw new TooManyRequestsError(msg, retry);
     }
-    const ticket: Ticket = { name, arrival, routable, st };
+    const ticket: Ticket = { name, arrival, routable, st, stats };
     return ticket;
   }
 
   /** The rest of an admitted frame: the chain through the modules. */
   async send(ticket: AdmittedFrame, frame: Payload, clientFrameId?: string): Promise<FrameAnswer> {
-    const { name, arrival, routable, st } = ticket as Ticket;
+    const { name, arrival, routable, st, stats } = ticket as Ticket;
     const d = routable.deployment;
-    const stats = this.deps.stats.for(name);
     const h: FrameHeaders = {
       deployment: name,
       frameId: clientFrameId ?? `${this.deps.idPrefix}-${++this.seq}`,
@@ -116,13 +116,13 @@ export class FrameRouter {
       let modules = routable.modules;
       // First contact with a member that hosts some of the modules (its replica list is on its way),
       // or replicas awaiting their first health probe.
-      if (modules.some((m) => m.endpoints.length === 0)) {
+      if (lacksReplicas(modules)) {
         const again = await this.deps.directory.routeAfterFirstAnswers(name, h.deadline, this.deps.now);
         if (again?.kind === 'routable') modules = again.modules;
       }
       const answer = await this.chain(routable.plan, modules, st, frame, h);
       outcome = 'ok';
-      return { ...answer, frameId: h.frameId };
+      return { body: answer.body, contentType: answer.contentType, frameId: h.frameId };
     } catch (e) {
       outcome =
         e instanceof DeadlineMissedError
@@ -174,7 +174,20 @@ export class FrameRouter {
     return st;
   }
 
-  private async chain(
+  private chain(
+    plan: ChainPlan,
+    modules: readonly ModuleTargets[],
+    st: DeploymentState,
+    frame: Payload,
+    h: FrameHeaders,
+  ): Promise<Payload> {
+    // One module (the common app): its output is the answer; no outputs array, no merge.
+    if (plan.steps.length === 1 && plan.sinks.length === 1 && plan.steps[0]!.inputs.length === 0)
+      return this.call(modules[0]!, this.balancer(st, 0, modules[0]!), frame, h);
+    return this.chainAll(plan, modules, st, frame, h);
+  }
+
+  private async chainAll(
     plan: ChainPlan,
     modules: readonly ModuleTargets[],
     st: DeploymentState,
@@ -265,4 +278,9 @@ export class FrameRouter {
       `no replica of module ${t.module} took frame ${h.frameId} of "${h.deployment}": ${failure!.message}`,
     );
   }
+}
+
+function lacksReplicas(modules: readonly ModuleTargets[]): boolean {
+  for (let i = 0; i < modules.length; i++) if (modules[i]!.endpoints.length === 0) return true;
+  return false;
 }

@@ -45,14 +45,20 @@ export const DEFAULT_FRAME_BUDGET = 96 * 1024 * 1024;
 /** The deployment name when `req` is a frame (POST …/frames), else undefined. */
 export function frameTarget(req: IncomingMessage): string | undefined {
   if (req.method !== 'POST' || !req.url) return undefined;
+  // A camera posts to the same URL frame after frame: the last one's name, without a match or a decode.
+  if (req.url === lastTarget.url) return lastTarget.name;
   const m = FRAMES_URL.exec(req.url);
   if (!m) return undefined;
+  let name: string;
   try {
-    return decodeURIComponent(m[1]!);
+    name = decodeURIComponent(m[1]!);
   } catch {
     return undefined;
   }
+  lastTarget = { url: req.url, name };
+  return name;
 }
+let lastTarget: { url: string; name: string | undefined } = { url: '', name: undefined };
 
 export function createFramesHandler(o: FramesHttpOptions) {
   const budget = o.budget ?? new ByteBudget(DEFAULT_FRAME_BUDGET);

@@ -76,6 +76,7 @@ export class UpstreamClient {
   /** Every call's deadline, under one timer. */
   private readonly deadlines = new DeadlineTimer();
   private sweptAt = Date.now();
+  private last: { host: string; port: number; key: string; pooled: Pooled } | undefined;
   readonly maxResponseBytes: number;
 
   constructor(private readonly opts: UpstreamOptions = {}) {
@@ -83,9 +84,10 @@ export class UpstreamClient {
   }
 
   /** POST /infer on `ep`; resolves with the output of a 2xx, rejects with an UpstreamError otherwise. */
-  async infer(ep: Endpoint, input: Payload, h: FrameHeaders, timeoutMs: number): Promise<Payload> {
+  infer(ep: Endpoint, input: Payload, h: FrameHeaders, timeoutMs: number): Promise<Payload> {
     if (ep.via) {
-      if (!this.opts.hop) throw new UpstreamError('connect', `${ep.replica} is on ${ep.node}: no peer hop configured`);
+      if (!this.opts.hop)
+        return Promise.reject(new UpstreamError('connect', `${ep.replica} is on ${ep.node}: no peer hop configured`));
       return this.opts.hop.infer(ep, input, h, timeoutMs, this);
     }
     const headers = [
@@ -98,15 +100,8 @@ export class UpstreamClient {
       'rim-deadline',
       String(h.deadline),
     ];
-    const res = await this.exchange(ep.host, ep.port, '/infer', headers, input.body, timeoutMs, ep.replica);
-    if (res.status >= 200 && res.status < 300) {
-      return { body: res.body, contentType: res.header('content-type') ?? 'application/octet-stream' };
-    }
-    throw new UpstreamError(
-      'status',
-      `${ep.replica} answered ${res.status}: ${res.body.subarray(0, 200).toString('utf8')}`,
-      res.status,
-    );
+    // One promise per call: the handler itself resolves with the output (or rejects with the status).
+    return this.start<Payload>(ep.host, ep.port, '/infer', headers, input.body, timeoutMs, ep.replica, true);
   }
 
   /**
@@ -122,8 +117,31 @@ export class UpstreamClient {
     timeoutMs: number,
     who: string,
   ): Promise<Exchanged> {
-    return new Promise<Exchanged>((resolve, reject) => {
-      const call = new Exchange(host, port, who, this.maxResponseBytes, resolve, reject, this.deadlines, timeoutMs);
+    return this.start<Exchanged>(host, port, path, headers, body, timeoutMs, who, false);
+  }
+
+  private start<T extends Exchanged | Payload>(
+    host: string,
+    port: number,
+    path: string,
+    headers: RequestHeaders,
+    body: Buffer,
+    timeoutMs: number,
+    who: string,
+    output: boolean,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const call = new Exchange(
+        host,
+        port,
+        who,
+        this.maxResponseBytes,
+        output,
+        resolve,
+        reject,
+        this.deadlines,
+        timeoutMs,
+      );
       this.deadlines.add(call);
       try {
         this.poolFor(host, port).dispatch({ method: 'POST', path, headers, body }, call);
@@ -138,13 +156,21 @@ export class UpstreamClient {
     this.deadlines.close();
     for (const p of this.pools.values()) void p.pool.destroy().catch(() => undefined);
     this.pools.clear();
+    this.last = undefined;
   }
 
   private poolFor(host: string, port: number): Pool {
+    // The address called last (nearly every frame on a box with one replica per module): no key string built.
+    const last = this.last;
+    if (last && last.host === host && last.port === port && this.pools.get(last.key) === last.pooled) {
+      last.pooled.used = true;
+      return last.pooled.pool;
+    }
     const key = `${host}:${port}`;
     const found = this.pools.get(key);
     if (found) {
       found.used = true;
+      this.last = { host, port, key, pooled: found };
       return found.pool;
     }
     const now = Date.now();
@@ -168,7 +194,9 @@ export class UpstreamClient {
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-    this.pools.set(key, { pool, used: true });
+    const pooled = { pool, used: true };
+    this.pools.set(key, pooled);
+    this.last = { host, port, key, pooled };
     return pool;
   }
 }
@@ -196,7 +224,9 @@ class Exchange implements Dispatcher.DispatchHandlers, Exchanged, Expiring {
     private readonly port: number,
     private readonly who: string,
     private readonly max: number,
-    private readonly resolve: (x: Exchanged) => void,
+    /** Settle with the module's output (a 2xx) or an UpstreamError of kind status, rather than the exchange. */
+    private readonly output: boolean,
+    private readonly resolve: (x: never) => void,
     private readonly reject: (e: UpstreamError) => void,
     private readonly deadlines: DeadlineTimer,
     private readonly timeoutMs: number,
@@ -253,7 +283,21 @@ class Exchange implements Dispatcher.DispatchHandlers, Exchanged, Expiring {
     const c = this.chunks;
     this.body = c.length === 1 ? c[0]! : c.length === 0 ? EMPTY : Buffer.concat(c, this.size);
     this.chunks.length = 0;
-    this.resolve(this);
+    if (!this.output) {
+      this.resolve(this as never);
+      return;
+    }
+    const status = this.status;
+    if (status >= 200 && status < 300) {
+      const payload: Payload = {
+        body: this.body,
+        contentType: this.header('content-type') ?? 'application/octet-stream',
+      };
+      this.resolve(payload as never);
+      return;
+    }
+    const text = this.body.subarray(0, 200).toString('utf8');
+    this.reject(new UpstreamError('status', `${this.who} answered ${status}: ${text}`, status));
   }
 
   onError(e: Error & { code?: string }): void {

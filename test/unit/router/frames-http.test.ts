@@ -61,6 +61,12 @@ describe('frames over HTTP: edges', () => {
     assert.equal(frameTarget(req('POST', '/v1/deployments/cam')), undefined);
     assert.equal(frameTarget(req('POST', '/v1/deployments/a/b/frames')), undefined);
     assert.equal(frameTarget(req('POST', '/v1/deployments/%E0%A4%A/frames')), undefined, 'bad escape: not a frame');
+    // The last URL's name is reused as is; any other URL is matched afresh.
+    assert.equal(frameTarget(req('POST', '/v1/deployments/cam/frames')), 'cam');
+    assert.equal(frameTarget(req('POST', '/v1/deployments/cam/frames')), 'cam');
+    assert.equal(frameTarget(req('POST', '/v1/deployments/dog/frames')), 'dog');
+    assert.equal(frameTarget(req('GET', '/v1/deployments/dog/frames')), undefined);
+    assert.equal(frameTarget(req('POST', '/v1/deployments/dog/frames/x')), undefined);
   });
 
   it('with reads closed, frames need the admin token', async () => {

@@ -97,6 +97,24 @@ describe('upstream client', { timeout: 20_000 }, () => {
     c.close();
   });
 
+  it('calls to two addresses in turn each reach their own replica (the last pool serves its own only)', async () => {
+    mode = 'ok';
+    const other = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('other'));
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const ep2 = { ...ep, replica: 'r2', port: (other.address() as AddressInfo).port };
+    const c = new UpstreamClient();
+    const frame = { body: Buffer.from('x'), contentType: 'text/plain' };
+    const got: string[] = [];
+    for (const e of [ep, ep, ep2, ep2, ep]) got.push((await c.infer(e, frame, h, 2000)).body.toString());
+    assert.deepEqual(got, ['out:x', 'out:x', 'other', 'other', 'out:x']);
+    c.close();
+    other.closeAllConnections();
+    await new Promise((r) => other.close(r));
+  });
+
   it('an empty frame goes out with content-length 0', async () => {
     mode = 'ok';
     seen.length = 0;
