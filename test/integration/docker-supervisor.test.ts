@@ -16,13 +16,14 @@ import { parseManifest } from '../../src/domain/manifest.js';
 import { buildReplicaSpec } from '../../src/domain/replica-spec.js';
 import type { Assignment, NodeInventory, ObservedReplica, RegisteredApp } from '../../src/domain/types.js';
 import { NodeSupervisor } from '../../src/supervisor/node-supervisor.js';
-import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { ensureImages, IMAGE_TAGS, SANDBOX_IMAGE } from '../support/images.js';
+import { removeNodeDocker } from '../support/node-docker.js';
 import { until } from '../support/until.js';
 
 const NODE = `t-sup-${randomBytes(3).toString('hex')}`;
 const FROM = 30000 + Math.floor(Math.random() * 20000);
 const range = { from: FROM, to: FROM + 20 };
-const engine = new DockerContainerEngine();
+const engine = new DockerContainerEngine({ sandboxImage: SANDBOX_IMAGE }, null);
 const logger = pino({ level: process.env.RIM_TEST_LOG ?? 'silent' });
 const box: NodeInventory = {
   id: NODE,
@@ -69,7 +70,7 @@ const allRunning = (n: number) => async () => {
 };
 
 before(async () => {
-  await ensureImages(['synthetic']);
+  await ensureImages(['synthetic', 'base']);
   const info = await engine.inspectImage(IMAGE_TAGS.synthetic);
   app = {
     name: 'synthetic',
@@ -79,10 +80,7 @@ before(async () => {
     registeredAt: 0,
   };
 });
-after(() => {
-  const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', '-v', ...ids);
-});
+after(() => removeNodeDocker(NODE));
 
 test('brings up an assignment, restarts a killed replica, and a new supervisor adopts without duplicates', async () => {
   const target = assignment(app);
@@ -96,7 +94,7 @@ test('brings up an assignment, restarts a killed replica, and a new supervisor a
       const h = await until(
         `healthz of ${r.name}`,
         async () => {
-          const res = await fetch(`http://127.0.0.1:${r.port}/healthz`);
+          const res = await fetch(`http://${first.sup.replicaHost()}:${r.port}/healthz`);
           return res.status === 200 ? ((await res.json()) as { module: string }) : undefined;
         },
         10_000,
@@ -138,6 +136,41 @@ test('brings up an assignment, restarts a killed replica, and a new supervisor a
     );
   } finally {
     await second.stop();
+  }
+});
+
+test('a sandbox that dies is created anew and every replica with it, answering at the new address', async () => {
+  const target = assignment(app, 3);
+  const sup = running(target);
+  try {
+    const before = await until('three running replicas', allRunning(3), 30_000);
+    const old = await engine.ensureSandbox(NODE);
+    assert.equal(sup.sup.replicaHost(), old.address);
+    assert.ok(
+      before.every((r) => r.sandbox === old.containerId),
+      'every replica joined the sandbox',
+    );
+    docker('kill', old.containerId);
+    // Seen through the sandbox's own engine event (the poll is 30 s): a new sandbox, the replicas replaced.
+    const after = await until(
+      'the replicas running in a new sandbox',
+      async () => {
+        const list = await allRunning(3)();
+        return list?.every((r) => r.sandbox && r.sandbox !== old.containerId) ? list : undefined;
+      },
+      30_000,
+    );
+    const now = await engine.ensureSandbox(NODE);
+    assert.ok(after.every((r) => r.sandbox === now.containerId));
+    assert.equal(docker('ps', '-aq', '--filter', `id=${old.containerId}`), '', 'the dead sandbox is removed');
+    assert.equal(sup.sup.replicaHost(), now.address, 'the address is learnt again');
+    for (const r of target.replicas)
+      await until(`healthz of ${r.name} in the new sandbox`, async () => {
+        const res = await fetch(`http://${sup.sup.replicaHost()}:${r.port}/healthz`).catch(() => undefined);
+        return res?.status === 200 ? true : undefined;
+      });
+  } finally {
+    await sup.stop();
   }
 });
 
