@@ -40,7 +40,7 @@ const cpu = buildReplicaSpec({
 
 const SANDBOX = 'a'.repeat(64);
 
-test("every replica is unprivileged, labelled, weighted below the appliance, in its sandbox's namespace, Rim restarts it", () => {
+test('every replica is unprivileged, labelled, weighted below the appliance, in its sandbox, Rim restarts it', () => {
   for (const s of [gpu, emu, cpu]) {
     const o = createOptions(s, {}, SANDBOX);
     const h = o.HostConfig!;
