@@ -19,6 +19,8 @@ import { parseManifest } from '../src/domain/manifest.js';
 import { buildReplicaSpec } from '../src/domain/replica-spec.js';
 import type { Assignment, RegisteredApp } from '../src/domain/types.js';
 import { NodeSupervisor } from '../src/supervisor/node-supervisor.js';
+import { SANDBOX_IMAGE } from '../test/support/images.js';
+import { removeNodeDocker } from '../test/support/node-docker.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: number) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : d);
@@ -26,7 +28,7 @@ const N = opt('replicas', 5);
 const SECONDS = opt('seconds', 3);
 const NODE = `bench-sup-${process.pid}`;
 const PORT0 = 31000 + (process.pid % 1000) * 10;
-const engine = new DockerContainerEngine();
+const engine = new DockerContainerEngine({ sandboxImage: SANDBOX_IMAGE }, null);
 const logger = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const docker = (...a: string[]) => execFileSync('docker', a, { encoding: 'utf8' }).trim();
@@ -71,7 +73,8 @@ async function restartLatency() {
   const toRunning: number[] = [];
   const toHealthy: number[] = [];
   for (const r of running) {
-    await until(async () => ((await fetch(`http://127.0.0.1:${r.port}/healthz`)).status === 200 ? true : undefined));
+    const at = `http://${sup.replicaHost()}:${r.port}/healthz`;
+    await until(async () => ((await fetch(at)).status === 200 ? true : undefined));
     const t0 = performance.now();
     docker('kill', r.containerId);
     await until(async () => {
@@ -79,7 +82,7 @@ async function restartLatency() {
       return x?.status === 'running' && x.startedAt! > r.startedAt! ? true : undefined;
     });
     toRunning.push(performance.now() - t0);
-    await until(async () => ((await fetch(`http://127.0.0.1:${r.port}/healthz`)).status === 200 ? true : undefined));
+    await until(async () => ((await fetch(at)).status === 200 ? true : undefined));
     toHealthy.push(performance.now() - t0);
   }
   ac.abort();
@@ -136,8 +139,7 @@ async function calibration() {
 }
 
 function cleanup() {
-  const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', '-v', ...ids);
+  removeNodeDocker(NODE);
 }
 
 try {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Removes a test cluster started by compose/up.sh (or by docker-compose.yml):
-# the boxes and their volumes, every replica they started (by its rim.node
-# label), the mDNS rule and the network. Only what carries the label
+# the boxes and their volumes, every replica and replica sandbox they started
+# and the sandboxes' networks (by their rim.node label), the mDNS rule and the
+# network. Only what carries the label
 # rim.test-cluster=$RIM_PREFIX is touched.
 set -euo pipefail
 PREFIX="${RIM_PREFIX:-rim}"
@@ -14,6 +15,10 @@ for n in $nodes; do
   ids=$(docker ps -aq --filter "label=rim.managed=true" --filter "label=rim.node=$n")
   # shellcheck disable=SC2086
   [ -n "$ids" ] && docker rm -f -v $ids >/dev/null
+  # The box's replica sandbox network (its containers are gone above).
+  nets=$(docker network ls -q --filter "label=rim.managed=true" --filter "label=rim.node=$n" --filter "label=rim.role=sandbox")
+  # shellcheck disable=SC2086
+  [ -n "$nets" ] && docker network rm $nets >/dev/null
 done
 if docker network inspect "$NET" >/dev/null 2>&1; then
   if [ "$(docker network inspect -f '{{index .Labels "rim.test-cluster"}}' "$NET")" = "$PREFIX" ]; then

@@ -7,10 +7,12 @@
 #   RIM_BOXES=5 bash compose/up.sh
 #
 # Each box is a rim/appliance container on a private, internal Docker network
-# with a fixed address; its app replicas join its network namespace
-# (RIM_DOCKER_NETWORK_MODE=container:<box>), so disconnecting or killing the
-# box takes its replicas away with it. Only the appliances get the Docker
-# socket; each sees only containers labelled with its own rim.node.
+# with a fixed address; its app replicas join the network namespace of its
+# replica sandbox (rim-sandbox-<box>, on the internal network
+# rim-replicas-<box> that the box joins itself: docs/design.md, "Replica
+# fence"), so only their own box reaches them, and a box cut off the test
+# network cannot be reached through its replicas. Only the appliances get the
+# Docker socket; each sees only containers labelled with its own rim.node.
 # Multicast (mDNS) stays on that network: the appliances announce on eth0,
 # their only interface besides loopback. Stop with compose/down.sh.
 #
@@ -104,7 +106,6 @@ for i in $(seq "$FIRST" "$LAST"); do
     -e "RIM_CLUSTER_TOKEN=$TOKEN" \
     -e "RIM_ADMIN_TOKEN=$ADMIN" \
     -e "RIM_CLUSTER_DISCOVERY_INTERFACE=eth0" \
-    -e "RIM_DOCKER_NETWORK_MODE=container:$name" \
     -e "RIM_LOG_LEVEL=${RIM_LOG_LEVEL:-info}" \
     -e "RIM_PROFILING_ENABLED=${RIM_PROFILING:-true}" \
     "${extra[@]}" \

@@ -29,7 +29,7 @@ if (!gpus.length) {
   process.exit(3);
 }
 
-const engine = new DockerContainerEngine({ networkMode: 'host' });
+const engine = new DockerContainerEngine({ sandboxImage: process.env.RIM_DOCKER_SANDBOX_IMAGE ?? 'rim/appliance' });
 const info = await engine.inspectImage(image);
 if (!info.manifestLabel) throw new Error(`${image} has no rim.manifest label`);
 const manifest = parseManifest(info.manifestLabel);
@@ -77,4 +77,5 @@ console.log(
   `  GPU memory ${profile.gpuMemoryMB ?? 'n/a'} MB, GPU utilisation ${String(d.gpuUtilPct ?? 'n/a')}%, ` +
     `frame ${profile.frameKB ?? '?'} KB`,
 );
+await engine.removeSandbox('gpu-check');
 process.exit(profile.state === 'ok' ? 0 : 1);

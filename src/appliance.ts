@@ -380,8 +380,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
 /** dockerode loads lazily: it is not needed for the first answer. */
 async function dockerEngine(config: Config): Promise<ContainerEngine> {
   const { DockerContainerEngine } = await import('./adapters/docker-engine.js');
-  const { host, socketPath, tlsVerify, certPath, networkMode } = config.docker;
-  return new DockerContainerEngine({ host, socketPath, tlsVerify, certPath, networkMode });
+  const { host, socketPath, tlsVerify, certPath, sandboxImage } = config.docker;
+  return new DockerContainerEngine({ host, socketPath, tlsVerify, certPath, sandboxImage });
 }
 
 function waitFor(docker: DockerHealth, signal: AbortSignal): Promise<void> {

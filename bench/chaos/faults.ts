@@ -63,7 +63,7 @@ export async function inject(
   const none = async () => {};
   switch (f.kind) {
     case 'kill-replica': {
-      const all = (await rimContainers(c)).filter((x) => x.running).map((x) => x.name);
+      const all = (await rimContainers(c)).filter((x) => x.running && x.role !== 'sandbox').map((x) => x.name);
       const own = all.filter((n) => n.startsWith(`rim-${box}-`)).sort();
       const pool = own.length ? own : all.sort();
       if (!pool.length) return { skipped: 'no replica running' };

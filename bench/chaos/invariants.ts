@@ -6,7 +6,8 @@
  *    answer may go either way);
  *  - every placement of the plan has its replica running on its node;
  *  - no container without an owner: each Rim container belongs to a live
- *    box and to a placement of the current plan;
+ *    box and, a replica, to a placement of the current plan (a box's replica
+ *    sandbox belongs to its box);
  *  - every admitted deployment that has traffic meets its SLO.
  * Each returns human-readable problems; empty means the invariant holds.
  */
@@ -37,6 +38,8 @@ export interface Container {
   app: string;
   module: string;
   running: boolean;
+  /** `rim.role`: replica, profiling, or sandbox (the box's replica sandbox: owned by its box alone). */
+  role?: string;
 }
 export interface PlacementRow {
   deployment: string;
@@ -126,6 +129,7 @@ export function orphans(
   const out: string[] = [];
   for (const c of containers) {
     if (!liveBoxes.includes(c.node)) out.push(`${c.name}: its box ${c.node} is not running`);
+    else if (c.role === 'sandbox') continue;
     else if (!owned.has(key(c.node, c.app, c.module))) out.push(`${c.name} on ${c.node}: no placement of the plan`);
   }
   return out;

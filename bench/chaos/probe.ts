@@ -74,14 +74,15 @@ export async function rimContainers(c: TestCluster): Promise<Container[]> {
     '--filter',
     'label=rim.managed=true',
     '--format',
-    '{{.Names}}\t{{.Label "rim.node"}}\t{{.Label "rim.app"}}\t{{.Label "rim.module"}}\t{{.State}}',
+    '{{.Names}}\t{{.Label "rim.node"}}\t{{.Label "rim.app"}}\t{{.Label "rim.module"}}\t{{.State}}' +
+      '\t{{.Label "rim.role"}}',
   ]);
   return out
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [name = '', node = '', app = '', module = '', state = ''] = line.split('\t');
-      return { name, node, app, module, running: state === 'running' };
+      const [name = '', node = '', app = '', module = '', state = '', role = ''] = line.split('\t');
+      return { name, node, app, module, running: state === 'running', role };
     })
     .filter((x) => x.node.startsWith(`${c.prefix}-box-`));
 }

@@ -16,7 +16,7 @@ import type { Accelerator, NodeInventory, RegisteredApp } from '../../src/domain
 import { createLogger } from '../../src/log.js';
 import { ProfilerService } from '../../src/profiler/profiler-service.js';
 import type { ProfilerTuning } from '../../src/profiler/profiler-options.js';
-import { IMAGE_TAGS } from '../../test/support/images.js';
+import { IMAGE_TAGS, SANDBOX_IMAGE } from '../../test/support/images.js';
 
 /** The tests' own tags of the samples (ensureImages builds them). */
 export const SYNTHETIC_IMAGE = IMAGE_TAGS.synthetic;
@@ -99,7 +99,8 @@ export async function oneBoxProfiler(opts: {
   await store.update((doc) => {
     doc.apps = opts.apps;
   });
-  const engine = new DockerContainerEngine();
+  // Outside a container: the sandbox runs the offline base image.
+  const engine = new DockerContainerEngine({ sandboxImage: SANDBOX_IMAGE }, null);
   const inventory: NodeInventory = { id: opts.nodeId, cpus: 2, memoryMB: 8192, accelerators: opts.accelerators };
   const profiler = new ProfilerService({
     engine,
@@ -118,6 +119,7 @@ export async function oneBoxProfiler(opts: {
     profiler,
     nodeId: opts.nodeId,
     close: async () => {
+      await engine.removeSandbox(opts.nodeId);
       await rm(dir, { recursive: true, force: true });
     },
   };

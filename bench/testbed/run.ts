@@ -383,7 +383,7 @@ async function undeployAll(c: BenchCluster, entry: string): Promise<void> {
   await waitFor('the replicas to stop', async () => mine() === 0, 60_000).catch(() => undefined);
 }
 
-/** The running app replicas a box started (profiling containers excluded). */
+/** The running app replicas a box started (profiling containers and its replica sandbox excluded). */
 function replicasOn(box: string): string[] {
   return docker(
     'ps',
@@ -395,7 +395,7 @@ function replicasOn(box: string): string[] {
     '{{.Names}}',
   )
     .split('\n')
-    .filter((n) => n && !n.startsWith('rim-prof-'));
+    .filter((n) => n && !n.startsWith('rim-prof-') && !n.startsWith('rim-sandbox-'));
 }
 
 /** Until every admitted deployment has answered three frames in a row within its target (replicas up). */

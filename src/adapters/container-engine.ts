@@ -30,14 +30,31 @@ export interface ReplicaStats {
   memoryMB: number;
 }
 
+/** A node's replica sandbox (src/domain/replica-sandbox.ts): the container every replica's network joins. */
+export interface SandboxInfo {
+  containerId: string;
+  /** Its address on its internal network: where the appliance reaches every replica of the node. */
+  address: string;
+}
+
 export interface ContainerEngine {
   /** Resolves when the engine answers; rejects with DockerUnavailableError otherwise. */
   ping(): Promise<void>;
+  /**
+   * The node's sandbox, running: created with its internal network when missing, and created anew (a new id)
+   * when it is not running, so that replicas of the old one are seen as stale (their `sandbox` differs).
+   */
+  ensureSandbox(node: string): Promise<SandboxInfo>;
+  /** Removes the node's sandbox and its network (cleanup); replicas still joined to it are removed first. */
+  removeSandbox(node: string): Promise<void>;
   /** Reads an image's id and labels; `imageNotOnBox` (a NotFoundError) when the image is absent. */
   inspectImage(image: string): Promise<ImageInfo>;
-  /** Every container labelled rim.managed=true and rim.node=<node>. */
+  /** Every replica container (role replica or profiling) labelled rim.managed=true and rim.node=<node>. */
   listReplicas(node: string): Promise<ObservedReplica[]>;
-  /** Creates (does not start) the container for a spec; returns its id. `imageNotOnBox` when its image is absent. */
+  /**
+   * Creates (does not start) the container for a spec, in the node's sandbox (ensured first); returns its id.
+   * `imageNotOnBox` when its image is absent.
+   */
   create(spec: ReplicaSpec): Promise<string>;
   start(containerId: string): Promise<void>;
   /** Stops with a grace period in seconds. Stopping a stopped container is not an error. */

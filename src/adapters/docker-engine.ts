@@ -17,9 +17,11 @@ import {
   type ImageInfo,
   isContainerEventAction,
   type ReplicaStats,
+  type SandboxInfo,
 } from './container-engine.js';
 import { dockerConnection } from './docker-connection.js';
-import { createOptions, LABEL, type DockerEngineOptions } from './docker-create-options.js';
+import { createOptions, LABEL, SANDBOX_ROLE, type DockerEngineOptions } from './docker-create-options.js';
+import { DockerSandboxes, type SandboxOptions } from './docker-sandbox.js';
 import type { ContainerStatus, ObservedReplica, ReplicaSpec } from '../domain/types.js';
 import { ConflictError, DockerUnavailableError, NotFoundError, RimError, ValidationError } from '../domain/errors.js';
 
@@ -69,8 +71,26 @@ export class DockerContainerEngine implements ContainerEngine {
   /** Inspected replicas by container id, reused while Docker's list shows the same state. */
   private readonly inspected = new Map<string, ObservedReplica>();
 
-  constructor(private readonly opts: DockerEngineOptions = {}) {
+  private readonly sandboxes: DockerSandboxes;
+
+  /** `selfContainer`: tests only (the container the appliance runs in; read from /proc by default). */
+  constructor(
+    private readonly opts: DockerEngineOptions = {},
+    selfContainer?: SandboxOptions['selfContainer'],
+  ) {
     this.docker = new Docker(dockerConnection(opts));
+    this.sandboxes = new DockerSandboxes(this.docker, toRimError, {
+      ...(opts.sandboxImage ? { image: opts.sandboxImage } : {}),
+      ...(selfContainer !== undefined ? { selfContainer } : {}),
+    });
+  }
+
+  ensureSandbox(node: string): Promise<SandboxInfo> {
+    return this.sandboxes.ensure(node);
+  }
+
+  removeSandbox(node: string): Promise<void> {
+    return this.sandboxes.remove(node);
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -111,10 +131,14 @@ export class DockerContainerEngine implements ContainerEngine {
         filters: JSON.stringify({ label: [`${LABEL.managed}=true`, `${LABEL.node}=${node}`] }),
       }),
     );
-    const ids = new Set(list.map((c) => c.Id));
+    // The sandbox carries the node's labels too: it is not a replica, but its state tells the sandbox cache.
+    const sandbox = list.find((c) => c.Labels?.[LABEL.role] === SANDBOX_ROLE && c.State === 'running');
+    this.sandboxes.listed(node, sandbox?.Id);
+    const replicas = list.filter((c) => c.Labels?.[LABEL.role] !== SANDBOX_ROLE);
+    const ids = new Set(replicas.map((c) => c.Id));
     for (const id of this.inspected.keys()) if (!ids.has(id)) this.inspected.delete(id);
     const seen = await Promise.all(
-      list.map(async (c) => {
+      replicas.map(async (c) => {
         // Only Rim starts these containers (restart policy "no"), so an unchanged state means unchanged details.
         const known = this.inspected.get(c.Id);
         if (known && known.status === c.State && c.State !== 'restarting') return known;
@@ -139,6 +163,7 @@ export class DockerContainerEngine implements ContainerEngine {
           if (finishedAt !== undefined) r.finishedAt = finishedAt;
           const createdAt = epochMs(info.Created);
           if (createdAt !== undefined) r.createdAt = createdAt;
+          if (l[LABEL.sandbox]) r.sandbox = l[LABEL.sandbox];
           if (r.status === 'exited' || r.status === 'dead') r.exitCode = info.State.ExitCode;
           this.inspected.set(c.Id, r);
           return r;
@@ -160,11 +185,14 @@ export class DockerContainerEngine implements ContainerEngine {
       throw e instanceof NotFoundError ? imageNotOnBox(imageNameOf(spec)) : e;
     });
     const image = await this.imageToRun(spec);
+    const sandbox = await this.ensureSandbox(spec.node);
     // Docker answers 404 to a create only when the image is missing.
     const c = await this.call(`create container ${spec.name}`, () =>
-      this.docker.createContainer(createOptions(spec, this.opts, image, info.user)).catch((e: unknown) => {
-        throw statusOf(e) === 404 ? imageNotOnBox(imageNameOf(spec)) : e;
-      }),
+      this.docker
+        .createContainer(createOptions(spec, this.opts, sandbox.containerId, image, info.user))
+        .catch((e: unknown) => {
+          throw statusOf(e) === 404 ? imageNotOnBox(imageNameOf(spec)) : e;
+        }),
     );
     return c.id;
   }

@@ -127,11 +127,11 @@ export const configSchema = z.strictObject({
       tlsVerify: z.boolean({ error: 'expected true or false' }).default(false),
       /** A folder holding ca.pem, cert.pem and key.pem for a TLS engine (DOCKER_CERT_PATH). */
       certPath: z.string().min(1).optional(),
-      /** How replicas join the network: "host", or "container:<appliance>" in test clusters. */
-      networkMode: z
-        .string()
-        .regex(/^(host|container:[A-Za-z0-9][A-Za-z0-9_.-]*)$/, { error: 'expected "host" or "container:<name>"' })
-        .default('host'),
+      /**
+       * The image the replica sandbox runs (docs/design.md, "Replica fence"); unset: the appliance's own
+       * container's image. Needed only when the appliance runs outside a container.
+       */
+      sandboxImage: z.string().min(1).optional(),
       /** How often a reachable engine is pinged; an unreachable one is retried with backoff up to this. */
       pingInterval: durationMs.default(30_000),
     })

@@ -180,6 +180,8 @@ export interface ObservedReplica {
   finishedAt?: number;
   /** epoch ms the container was created (tells a previous process's leftovers from this one's). */
   createdAt?: number;
+  /** The sandbox container whose network it joined (absent: created before the fence, or not by Rim). */
+  sandbox?: string;
 }
 
 /* ---------- the cluster document (what the store keeps, what the leader replicates) ---------- */

@@ -34,7 +34,7 @@ export interface TargetContext {
   tuning: ProfilerTuning;
   logger: Logger;
   gpu?: GpuSampler;
-  /** Where replicas answer (they share the node's network): 127.0.0.1. */
+  /** Where replicas answer; unset: the node's sandbox address (the fence, docs/design.md). */
   host?: string;
   /** Epoch ms, for measuredAt. */
   now: () => number;

@@ -14,11 +14,11 @@ import { ProfilingFailedError } from './profiling-error.js';
 export interface ProfilingReplica {
   spec: ReplicaSpec;
   containerId: string;
-  /** Base URL, e.g. http://127.0.0.1:17999 */
+  /** Base URL: the node's sandbox address and the replica's port, e.g. http://172.18.0.2:17999 */
   url: string;
 }
 
-type Engine = Pick<ContainerEngine, 'create' | 'start' | 'remove' | 'listReplicas'>;
+type Engine = Pick<ContainerEngine, 'create' | 'start' | 'remove' | 'listReplicas' | 'ensureSandbox'>;
 
 /** Removes every profiling container of `node` (left over by a stopped run); returns how many. */
 export async function sweepProfilingReplicas(
@@ -36,14 +36,16 @@ export async function sweepProfilingReplicas(
   return left.length;
 }
 
+/** `host`: where the replica answers; unset: its node's sandbox address (the replica joins the sandbox). */
 export async function startProfilingReplica(
   engine: Engine,
   spec: ReplicaSpec,
-  host = '127.0.0.1',
+  host?: string,
 ): Promise<ProfilingReplica> {
   await sweepProfilingReplicas(engine, spec.node, undefined, spec.name); // a name left by a killed run
   const containerId = await engine.create(spec);
-  const replica = { spec, containerId, url: `http://${host}:${spec.port}` };
+  const at = host ?? (await engine.ensureSandbox(spec.node).catch(rollback(engine, containerId))).address;
+  const replica = { spec, containerId, url: `http://${at}:${spec.port}` };
   try {
     await engine.start(containerId);
   } catch (e) {
@@ -52,6 +54,13 @@ export async function startProfilingReplica(
   }
   return replica;
 }
+
+const rollback =
+  (engine: Engine, containerId: string) =>
+  async (e: unknown): Promise<never> => {
+    await engine.remove(containerId).catch(() => undefined);
+    throw e;
+  };
 
 export async function observe(engine: Engine, r: ProfilingReplica): Promise<ObservedReplica | undefined> {
   return (await engine.listReplicas(r.spec.node)).find((o) => o.containerId === r.containerId);

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router } from 'express';
 import type { PeerCaller } from '../cluster/peer-client.js';
 import type { ProbeConfig } from '../domain/routing/rotation.js';
+import { LOOPBACK } from '../domain/routing/replica-directory.js';
 import type { StatsWindow } from '../domain/routing/stats-window.js';
 import type { ClusterDocument, ReplicaStatus } from '../domain/types.js';
 import type { Logger } from '../log.js';
@@ -28,7 +29,7 @@ import { UpstreamClient, type RemoteInfer } from './upstream-client.js';
 export interface DataPlaneDeps {
   nodeId: string;
   store: { read(): ClusterDocument };
-  supervisor: { replicas(): ReplicaStatus[] };
+  supervisor: { replicas(): ReplicaStatus[]; replicaHost?(): string };
   adminToken: string;
   /** Frames without the admin token (config api.openReads). */
   openFrames: boolean;
@@ -126,7 +127,12 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
       for (const [name] of stats.entries()) out[name] = stats.window(name, now)!;
       return out;
     },
-    hop: { replicas: () => deps.supervisor.replicas(), client, now: deps.now },
+    hop: {
+      replicas: () => deps.supervisor.replicas(),
+      replicaHost: () => deps.supervisor.replicaHost?.() ?? LOOPBACK,
+      client,
+      now: deps.now,
+    },
   };
   const serveFrame = createFramesHandler({
     frames,

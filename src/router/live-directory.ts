@@ -28,8 +28,8 @@ export interface RemoteReplicas {
 export interface DirectorySources {
   self: string;
   store: { read(): ClusterDocument };
-  /** This node's supervisor. */
-  local: { replicas(): ReplicaStatus[] };
+  /** This node's supervisor: its replicas, and where they answer (their sandbox's address; loopback if absent). */
+  local: { replicas(): ReplicaStatus[]; replicaHost?(): string };
   remote?: RemoteReplicas;
   /** The health prober: which replicas answer /healthz (without one, running replicas count as ready). */
   health?: {
@@ -125,6 +125,7 @@ export class LiveReplicaDirectory {
       self: this.src.self,
       doc,
       replicas,
+      ...(this.src.local.replicaHost ? { localHost: this.src.local.replicaHost() } : {}),
       ...(health ? { health: (r, h, p, v) => health.health(r, h, p, v) } : {}),
     });
     this.builtAt = now;

@@ -1,7 +1,8 @@
 /**
- * The router's hop to a replica on another box. Replicas listen on their
- * box's loopback only (the module contract's `RIM_HOST`), so a frame for a
- * replica of box B, routed on box A, goes to B's signed peer API:
+ * The router's hop to a replica on another box. Replicas are reachable only
+ * by their own box's appliance (their sandbox's internal network: the fence,
+ * docs/design.md), so a frame for a replica of box B, routed on box A, goes
+ * to B's signed peer API:
  *
  *   POST /v1/peer/infer?replica=R&deployment=D&frame=F&deadline=T&timeout=MS&ct=TYPE
  *
@@ -10,7 +11,7 @@
  * headers before reading the body (a known member only), reads it within
  * the frame limit and a shared budget, checks the signature, and calls R
  * (one of its own running replicas, by name: never an arbitrary port) on
- * loopback with the same deployment, frame id and deadline, for at most the
+ * its sandbox address with the same deployment, frame id and deadline, for at most the
  * time left. B's answer is signed the same way: the replica's output as is
  * (200, its content type), or a failure as JSON under `rim-hop-error`
  * (the kind A would have seen calling the replica itself).
@@ -102,9 +103,11 @@ export function remoteHealth(peers: PeerCaller): (via: string, replica: string, 
   };
 }
 
-/** Box B's own replicas and how to call them on loopback. */
+/** Box B's own replicas and how to call them at their sandbox's address. */
 export interface HopTarget {
   replicas(): readonly ReplicaStatus[];
+  /** Where B's replicas answer (their sandbox's address); loopback when absent. */
+  replicaHost?(): string;
   client: UpstreamClient;
   now(): number;
   /** Probe timeout for /replica-health (ms). */
@@ -135,7 +138,8 @@ export function hopHandlers(target: () => HopTarget | undefined): {
     if (!Number.isFinite(deadline) || !Number.isFinite(timeout) || !deployment || !frameId) {
       return failure({ kind: 'status', status: 400, message: 'hop: malformed query' });
     }
-    const ep: Endpoint = { replica: q.get('replica')!, node: '', host: LOOPBACK, port: found.port, weight: 0 };
+    const host = found.t.replicaHost?.() ?? LOOPBACK;
+    const ep: Endpoint = { replica: q.get('replica')!, node: '', host, port: found.port, weight: 0 };
     const input = { body: req.raw, contentType: q.get('ct') || 'application/octet-stream' };
     try {
       const out = await found.t.client.infer(ep, input, { deployment, frameId, deadline }, timeout);
@@ -148,7 +152,8 @@ export function hopHandlers(target: () => HopTarget | undefined): {
   const health: PeerHandler = async (req) => {
     const found = local(req.query.get('replica'));
     if ('kind' in found) return { status: 200, body: { ok: false } };
-    return { status: 200, body: { ok: await healthz(LOOPBACK, found.port, found.t.probeTimeoutMs ?? 1000) } };
+    const host = found.t.replicaHost?.() ?? LOOPBACK;
+    return { status: 200, body: { ok: await healthz(host, found.port, found.t.probeTimeoutMs ?? 1000) } };
   };
   return { infer, health };
 }

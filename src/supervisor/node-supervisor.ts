@@ -7,7 +7,7 @@
  * that restarts must not tear down what its leader still wants.
  */
 import type { Logger } from 'pino';
-import type { ContainerEngine } from '../adapters/container-engine.js';
+import type { ContainerEngine, SandboxInfo } from '../adapters/container-engine.js';
 import { ValidationError } from '../domain/errors.js';
 import { bookAfter, emptyRestartBook, observe, type RestartBook } from '../domain/supervisor/restart-book.js';
 import { earliestWait, nextSteps, orphanedProfilingReplicas } from '../domain/supervisor/next-steps.js';
@@ -47,6 +47,8 @@ export class NodeSupervisor {
   /** Restarts of replicas by this supervisor since it came up: only grows (the book forgets and resets). */
   private restarts = 0;
   private observed: ObservedReplica[] = [];
+  /** The node's replica sandbox, as of the last round that needed it. */
+  private sandbox?: SandboxInfo;
   private round: Promise<unknown> = Promise.resolve();
   private wakeUp?: () => void;
   private woken = false;
@@ -89,6 +91,14 @@ export class NodeSupervisor {
   /** What each assigned replica is doing, as of the last look at Docker. */
   replicas(): ReplicaStatus[] {
     return replicaStatuses(this.target, this.observed, this.book, this.clock.now());
+  }
+
+  /**
+   * Where this node's replicas answer: their sandbox's address on its internal network (the fence,
+   * docs/design.md), learnt when the sandbox is ensured; loopback until then (no replica runs yet).
+   */
+  replicaHost(): string {
+    return this.sandbox?.address ?? '127.0.0.1';
   }
 
   /** Every restart of a replica since this supervisor came up (a counter: it never goes down). */
@@ -159,7 +169,14 @@ export class NodeSupervisor {
     this.observed = current;
     this.book = observe(this.book, current, now);
     if (!this.target) return { applied: [], failed: [] };
-    const steps = nextSteps(current, this.target, this.book, now);
+    // The sandbox first: replicas join its network namespace; a replica of an older sandbox is replaced.
+    if (this.target.replicas.some((r) => r.role !== 'profiling')) {
+      const before = this.sandbox?.containerId;
+      this.sandbox = await this.engine.ensureSandbox(this.node);
+      if (before !== this.sandbox.containerId)
+        this.log.info({ sandbox: this.sandbox.containerId.slice(0, 12), address: this.sandbox.address }, 'sandbox');
+    }
+    const steps = nextSteps(current, this.target, this.book, now, this.sandbox?.containerId);
     const result: RoundResult = { applied: [], failed: [] };
     const wakeAt = earliestWait(steps);
     if (wakeAt !== undefined) result.wakeAt = wakeAt;

@@ -131,7 +131,7 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     const labels = execFileSync('docker', [
       'ps',
       '--filter',
-      'label=rim.managed=true',
+      'label=rim.role=replica',
       '--filter',
       `label=rim.node=${node}`,
       '--format',
@@ -145,7 +145,7 @@ describe('appliance on Docker, through the rim CLI', { timeout: 240_000 }, () =>
     const shown = execFileSync('docker', [
       'ps',
       '--filter',
-      'label=rim.managed=true',
+      'label=rim.role=replica',
       '--filter',
       `label=rim.node=${node}`,
       '--format',

@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SANDBOX_IMAGE } from '../support/images.js';
+import { removeNodeDocker } from '../support/node-docker.js';
 
 export const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -47,6 +49,8 @@ export function spawnAppliance(
       RIM_LOG_LEVEL: 'info',
       RIM_CLUSTER_DISCOVERY_MDNS: 'false',
       RIM_PROFILING_ENABLED: 'false',
+      // Outside a container the appliance has no image of its own for the replica sandbox.
+      RIM_DOCKER_SANDBOX_IMAGE: SANDBOX_IMAGE,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -125,27 +129,30 @@ export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
 export const readToken = (dataDir: string) => readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
 
-/** Container ids (running or not) labelled with this node. */
+/** Replica container ids (running or not) labelled with this node: not its replica sandbox. */
 export function containersOf(node: string, extra: string[] = []): string[] {
   return execFileSync('docker', [
     'ps',
-    '-aq',
+    '-a',
     '--no-trunc',
     '--filter',
     'label=rim.managed=true',
     '--filter',
     `label=rim.node=${node}`,
     ...extra,
+    '--format',
+    '{{.ID}} {{.Label "rim.role"}}',
   ])
     .toString()
     .split('\n')
-    .filter(Boolean)
+    .filter((line) => line && !line.endsWith(' sandbox'))
+    .map((line) => line.split(' ')[0]!)
     .sort();
 }
 
+/** Removes the node's replicas, its replica sandbox and the sandbox's network. */
 export function removeContainersOf(node: string): void {
-  const ids = containersOf(node);
-  if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
+  removeNodeDocker(node);
 }
 
 export async function stopAppliance(p: ApplianceProcess | undefined): Promise<number | null> {

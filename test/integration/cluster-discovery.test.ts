@@ -109,8 +109,6 @@ describe('cluster discovery on Docker', { timeout: 300_000 }, () => {
       '-e',
       'RIM_CLUSTER_DISCOVERY_INTERFACE=eth0',
       '-e',
-      `RIM_DOCKER_NETWORK_MODE=container:${stranger}`,
-      '-e',
       'RIM_PROFILING_ENABLED=false',
       IMAGE_TAGS.appliance,
     );

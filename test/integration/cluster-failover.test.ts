@@ -61,7 +61,7 @@ describe('cluster failover on Docker', { timeout: 600_000 }, () => {
     for (const d of ['cam-1', 'cam-2', 'cam-3']) await deploy(follower, d);
     const plan = await allPlacedOn(up, leader.leader!);
     assert.equal(new Set(plan.placements.map((p) => p.node)).size, 3, 'one deployment per box');
-    for (const b of up) assert.equal(c.running(b).length, 1, `${b} runs its replica, in its own namespace`);
+    for (const b of up) assert.equal(c.running(b).length, 1, `${b} runs its replica (in its own sandbox)`);
   });
 
   it("survives the leader's death: a new leader, the same state", async () => {

@@ -46,6 +46,7 @@ export interface TestCluster {
   join(): string;
   disconnect(box: string): void;
   connect(box: string): void;
+  /** The names of the replica containers running for `box` (not its replica sandbox). */
   running(box: string): string[];
   logs(box: string): string;
   down(): void;
@@ -177,10 +178,11 @@ export function startTestCluster(tag: string, opts: ClusterOptions = {}): TestCl
         '--filter',
         'status=running',
         '--format',
-        '{{.Names}}',
+        '{{.Names}} {{.Label "rim.role"}}',
       )
         .split('\n')
-        .filter(Boolean),
+        .filter((line) => line && !line.endsWith(' sandbox'))
+        .map((line) => line.split(' ')[0]!),
     logs: (box) =>
       execFileSync('docker', ['logs', box], {
         encoding: 'utf8',

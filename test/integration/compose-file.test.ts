@@ -111,7 +111,7 @@ describe('compose/docker-compose.yml', { timeout: 300_000, skip: noCompose }, ()
       assert.equal(c.Config.Image, IMAGE_TAGS.appliance);
       assert.equal(c.NetworkSettings.Networks[`${prefix}-test`].IPAMConfig.IPv4Address, `${netBase}.${11 + i}`);
       assert.ok(c.Config.Env.includes(`RIM_NODE_ID=${box}`));
-      assert.ok(c.Config.Env.includes(`RIM_DOCKER_NETWORK_MODE=container:${box}`));
+      assert.ok(!c.Config.Env.some((e: string) => e.startsWith('RIM_DOCKER_NETWORK_MODE=')), 'replicas: a sandbox');
       assert.ok(c.Config.Env.includes('RIM_CLUSTER_DISCOVERY_INTERFACE=eth0'));
       const mounts = c.Mounts as { Type: string; Name: string }[];
       volumes.push(...mounts.filter((m) => m.Type === 'volume').map((m) => m.Name));

@@ -3,6 +3,9 @@
  *   docker run -d --restart=always --network host -v /var/run/docker.sock:… -v <volume>:/data rim/appliance
  * It serves its API, runs an app's replicas through the Docker socket, ships
  * the `rim` CLI, and after kill -9 and a restart adopts the same replicas.
+ * Its replicas run in its replica sandbox (its own image, found by the
+ * appliance from inside its container), which the host network reaches:
+ * frames are answered.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { removeNodeDocker } from '../support/node-docker.js';
 import { until } from '../support/until.js';
 
 const ID = `t-app-${randomBytes(3).toString('hex')}`;
@@ -21,7 +25,16 @@ let base = '';
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 }).trim();
 const replicaIds = (...filters: string[]) =>
-  docker('ps', '-aq', '--no-trunc', '--filter', `label=rim.node=${ID}`, ...filters)
+  docker(
+    'ps',
+    '-aq',
+    '--no-trunc',
+    '--filter',
+    `label=rim.node=${ID}`,
+    '--filter',
+    'label=rim.role=replica',
+    ...filters,
+  )
     .split('\n')
     .filter(Boolean)
     .sort();
@@ -89,8 +102,7 @@ after(() => {
   } catch {
     /* already gone */
   }
-  const ids = replicaIds();
-  if (ids.length) docker('rm', '-f', '-v', ...ids);
+  removeNodeDocker(ID); // its replicas, its sandbox and the sandbox's network
   try {
     docker('volume', 'rm', VOLUME);
   } catch {
@@ -120,6 +132,27 @@ test(
         return ids.length === 3 ? ids : undefined;
       },
       60_000,
+    );
+
+    // The sandbox runs the appliance's own image (found from inside its container); the host reaches it: frames flow.
+    const sandbox = JSON.parse(docker('inspect', `rim-sandbox-${ID}`))[0];
+    assert.equal(sandbox.Image, c.Image, "the sandbox runs the appliance's image");
+    assert.deepEqual(Object.keys(sandbox.NetworkSettings.Networks), [`rim-replicas-${ID}`]);
+    for (const id of running)
+      assert.equal(docker('inspect', '-f', '{{.HostConfig.NetworkMode}}', id), `container:${sandbox.Id}`);
+    await until(
+      'a frame answered through the sandbox',
+      async () => {
+        const r = await fetch(`${base}/v1/deployments/cam-1/frames`, {
+          method: 'POST',
+          body: 'frame',
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        await r.arrayBuffer();
+        return r.status === 200 ? true : undefined;
+      },
+      60_000,
+      500,
     );
 
     // The rim CLI ships in the image and talks to the local appliance.

@@ -1,7 +1,8 @@
 /**
  * The Docker adapter against the real engine and the real sample image:
  * create/start/labels/list/stop/remove, the manifest label, the module
- * contract over HTTP, unprivileged containers, events, typed errors.
+ * contract over HTTP, unprivileged containers, events, typed errors; the
+ * replica sandbox every replica's network joins (the fence).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,12 +12,12 @@ import { DockerContainerEngine } from '../../src/adapters/docker-engine.js';
 import { DockerUnavailableError, NotFoundError } from '../../src/domain/errors.js';
 import { parseManifest } from '../../src/domain/manifest.js';
 import type { ReplicaSpec } from '../../src/domain/types.js';
-import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { ensureImages, IMAGE_TAGS, SANDBOX_IMAGE } from '../support/images.js';
 import { until } from '../support/until.js';
 
 const NODE = `t-eng-${randomBytes(3).toString('hex')}`;
 const PORT = 30000 + Math.floor(Math.random() * 20000);
-const engine = new DockerContainerEngine();
+const engine = new DockerContainerEngine({ sandboxImage: SANDBOX_IMAGE }, null);
 
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).trim();
 const inspect = (id: string) => JSON.parse(docker('inspect', id))[0];
@@ -39,12 +40,18 @@ function spec(over: Partial<ReplicaSpec> = {}): ReplicaSpec {
   };
 }
 
+/** Where this node's replicas answer: their sandbox's address. */
+const at = async () => (await engine.ensureSandbox(NODE)).address;
+
 before(async () => {
-  await ensureImages(['synthetic']);
+  await ensureImages(['base', 'synthetic']);
 });
-after(() => {
-  const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', '-v', ...ids);
+after(async () => {
+  for (const node of [NODE, `${NODE}-x`, `${NODE}-box`]) {
+    const ids = docker('ps', '-aq', '--filter', `label=rim.node=${node}`).split('\n').filter(Boolean);
+    if (ids.length) docker('rm', '-f', '-v', ...ids);
+    await engine.removeSandbox(node);
+  }
 });
 
 test('the manifest is read from the image label and parses', async () => {
@@ -90,14 +97,16 @@ test('create, start, list by labels, serve the module contract, stop, remove', a
       status: 'running',
       startedAt: undefined,
       createdAt: created,
+      sandbox: (await engine.ensureSandbox(NODE)).containerId,
     },
   );
+  const host = await at();
   const health = await until('healthz', async () => {
-    const r = await fetch(`http://127.0.0.1:${PORT}/healthz`);
+    const r = await fetch(`http://${host}:${PORT}/healthz`);
     return r.status === 200 ? (r.json() as Promise<Record<string, unknown>>) : undefined;
   });
   assert.equal(health.module, 'detect');
-  const r = await fetch(`http://127.0.0.1:${PORT}/infer`, {
+  const r = await fetch(`http://${host}:${PORT}/infer`, {
     method: 'POST',
     body: new Uint8Array(100),
     headers: { 'rim-frame-id': 'f-1' },
@@ -141,7 +150,7 @@ test('replicas are never privileged: no mounts, no capability, no-new-privileges
   assert.deepEqual(h.SecurityOpt, ['no-new-privileges']);
   assert.ok(!h.Binds || h.Binds.length === 0);
   assert.deepEqual(inspect(id).Mounts, []);
-  assert.equal(h.NetworkMode, 'host');
+  assert.equal(h.NetworkMode, `container:${(await engine.ensureSandbox(NODE)).containerId}`);
   assert.equal(h.NanoCpus, 250_000_000);
   assert.equal(h.CpusetCpus, '0');
   assert.equal(h.PidMode, '');
@@ -218,26 +227,63 @@ test("engine errors are Rim's typed errors", async () => {
   await assert.rejects(down.listReplicas(NODE), DockerUnavailableError);
 });
 
-test("networkMode container:<box> puts replicas in the appliance's network namespace (test clusters)", async () => {
-  const box = `rim-${NODE}-box`;
-  // A stand-in "appliance" on Docker's default bridge: the sample image, managed by this test's node label.
-  const boxId = await engine.create(spec({ name: box, port: 8080 }));
-  const h = inspect(boxId).HostConfig;
-  assert.equal(h.NetworkMode, 'host');
-  await engine.remove(boxId);
-  docker('run', '-d', '--name', box, '--label', `rim.node=${NODE}`, '--cap-drop', 'ALL', IMAGE_TAGS.synthetic);
-  const inBox = new DockerContainerEngine({ networkMode: `container:${box}` });
-  const id = await inBox.create(spec({ name: `rim-${NODE}-in-box`, port: 9100 }));
+test('the sandbox: internal network, unprivileged idle container, labelled; created anew when gone', async () => {
+  const sb = await engine.ensureSandbox(NODE);
+  const c = inspect(sb.containerId);
+  assert.equal(c.Name, `/rim-sandbox-${NODE}`);
+  const l = c.Config.Labels; // with the image's own
+  assert.deepEqual([l['rim.managed'], l['rim.node'], l['rim.role']], ['true', NODE, 'sandbox']);
+  assert.deepEqual(c.Config.Cmd, ['infinity']);
+  assert.equal(c.Config.User, '65534:65534');
+  const h = c.HostConfig;
+  assert.equal(h.Privileged, false);
+  assert.deepEqual(h.CapDrop, ['ALL']);
+  assert.deepEqual(h.SecurityOpt, ['no-new-privileges']);
+  assert.equal(h.ReadonlyRootfs, true);
+  assert.equal(h.Memory, 16 * 1024 * 1024);
+  assert.equal(h.PidsLimit, 8);
+  assert.deepEqual(inspect(sb.containerId).Mounts, []);
+  assert.equal(c.NetworkSettings.Networks[`rim-replicas-${NODE}`].IPAddress, sb.address);
+  assert.deepEqual(Object.keys(c.NetworkSettings.Networks), [`rim-replicas-${NODE}`], 'on its network only');
+  const net = JSON.parse(docker('network', 'inspect', `rim-replicas-${NODE}`))[0];
+  assert.equal(net.Internal, true);
+  assert.deepEqual(net.Labels, { 'rim.managed': 'true', 'rim.node': NODE, 'rim.role': 'sandbox' });
+  assert.equal((await engine.ensureSandbox(NODE)).containerId, sb.containerId, 'kept while it runs');
+  assert.ok(
+    (await engine.listReplicas(NODE)).every((r) => r.containerId !== sb.containerId),
+    'the sandbox is not a replica',
+  );
+  const [a, b] = await Promise.all([engine.ensureSandbox(`${NODE}-x`), engine.ensureSandbox(`${NODE}-x`)]);
+  assert.equal(a.containerId, b.containerId, 'two asking at once (supervisor, profiler) get one sandbox');
+  docker('kill', sb.containerId);
+  await engine.listReplicas(NODE); // the list shows it gone
+  const anew = await engine.ensureSandbox(NODE);
+  assert.notEqual(anew.containerId, sb.containerId, 'a sandbox that stopped is created anew');
+  assert.equal(docker('ps', '-aq', '--filter', `id=${sb.containerId}`), '', 'the old one is removed');
+});
+
+test("a test cluster's box joins its sandbox's network, reaches a replica there; cleanup removes all", async () => {
+  const node = `${NODE}-box`;
+  const box = `rim-${node}`;
+  // A stand-in appliance with a network namespace of its own (Docker's default bridge), as a test-cluster box.
+  docker('run', '-d', '--name', box, '--label', `rim.node=${node}`, '--cap-drop', 'ALL', IMAGE_TAGS.synthetic);
+  const inBox = new DockerContainerEngine({ sandboxImage: SANDBOX_IMAGE }, inspect(box).Id);
+  const id = await inBox.create(spec({ name: `rim-${node}-in-box`, node, port: 9100 }));
   await inBox.start(id);
-  assert.equal(inspect(id).HostConfig.NetworkMode, `container:${inspect(box).Id}`);
-  // Reached on the box's loopback: the replica shares its network namespace.
-  const body = await until("replica on the box's loopback", async () => {
+  const sb = await inBox.ensureSandbox(node);
+  assert.equal(inspect(id).HostConfig.NetworkMode, `container:${sb.containerId}`);
+  assert.ok(inspect(box).NetworkSettings.Networks[`rim-replicas-${node}`], 'the box joined the sandbox network');
+  const body = await until("the replica, from the box, at the sandbox's address", async () => {
     try {
-      return docker('exec', box, 'wget', '-qO-', 'http://127.0.0.1:9100/healthz');
+      return docker('exec', box, 'wget', '-qO-', `http://${sb.address}:9100/healthz`);
     } catch {
       return undefined;
     }
   });
   assert.equal(JSON.parse(body).module, 'detect');
-  await inBox.remove(id);
+  await inBox.removeSandbox(node);
+  assert.equal(docker('ps', '-aq', '--filter', `id=${id}`), '', 'the replica joined to it went with it');
+  assert.equal(docker('ps', '-aq', '--filter', `name=rim-sandbox-${node}`), '');
+  assert.equal(docker('network', 'ls', '-q', '--filter', `name=rim-replicas-${node}`), '');
+  assert.ok(!inspect(box).NetworkSettings.Networks[`rim-replicas-${node}`]);
 });

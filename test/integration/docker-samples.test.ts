@@ -5,18 +5,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { DockerContainerEngine } from '../../src/adapters/docker-engine.js';
 import { parseManifest } from '../../src/domain/manifest.js';
 import type { ReplicaSpec } from '../../src/domain/types.js';
-import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { ensureImages, IMAGE_TAGS, SANDBOX_IMAGE } from '../support/images.js';
+import { removeNodeDocker } from '../support/node-docker.js';
 import { until } from '../support/until.js';
 
 const NODE = `t-smp-${randomBytes(3).toString('hex')}`;
 let nextPort = 30000 + Math.floor(Math.random() * 20000);
-const engine = new DockerContainerEngine();
-const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', timeout: 30_000 }).trim();
+const engine = new DockerContainerEngine({ sandboxImage: SANDBOX_IMAGE }, null);
 
 /** Starts one module container of a sample image; resolves with its port once it listens. */
 async function module(image: string, env: Record<string, string>, module = 'm'): Promise<{ id: string; url: string }> {
@@ -36,7 +35,7 @@ async function module(image: string, env: Record<string, string>, module = 'm'):
   };
   const id = await engine.create(spec);
   await engine.start(id);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${(await engine.ensureSandbox(NODE)).address}:${port}`;
   await until(`${module} listening`, async () => ((await fetch(`${url}/healthz`)).status ? true : undefined));
   return { id, url };
 }
@@ -47,12 +46,9 @@ const infer = (url: string, body: Uint8Array, signal?: AbortSignal) =>
   fetch(`${url}/infer`, { method: 'POST', body: body as BodyInit, ...(signal ? { signal } : {}) });
 
 before(async () => {
-  await ensureImages(['synthetic', 'noop', 'dnn']);
+  await ensureImages(['synthetic', 'noop', 'dnn', 'base']);
 });
-after(() => {
-  const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', '-v', ...ids);
-});
+after(() => removeNodeDocker(NODE));
 
 test('synthetic: each frame burns COST_MS of CPU, served one at a time, OUT_BYTES sizes the output', async () => {
   const { url } = await module(IMAGE_TAGS.synthetic, { COST_MS: '30', OUT_BYTES: '5000', LOAD_MS: '200' });

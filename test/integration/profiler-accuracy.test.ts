@@ -38,7 +38,16 @@ let sampleApp: RegisteredApp;
 function leftBehind(node: string): string[] {
   const out = execFileSync(
     'docker',
-    ['ps', '-a', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${node}`, '--format', '{{.Names}}'],
+    [
+      'ps',
+      '-a',
+      '--filter',
+      'label=rim.role=profiling',
+      '--filter',
+      `label=rim.node=${node}`,
+      '--format',
+      '{{.Names}}',
+    ],
     { encoding: 'utf8' },
   );
   return out.split('\n').filter(Boolean);

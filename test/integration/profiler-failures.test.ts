@@ -19,11 +19,20 @@ const NODE = `proffail-${process.pid}`;
 let bench: Bench;
 let digest: string;
 
-/** Containers of this test's node that Docker still has, by label. */
+/** Profiling containers of this test's node that Docker still has, by label (its sandbox stays, as on a box). */
 function leftBehind(): string[] {
   const out = execFileSync(
     'docker',
-    ['ps', '-a', '--filter', 'label=rim.managed=true', '--filter', `label=rim.node=${NODE}`, '--format', '{{.Names}}'],
+    [
+      'ps',
+      '-a',
+      '--filter',
+      'label=rim.role=profiling',
+      '--filter',
+      `label=rim.node=${NODE}`,
+      '--format',
+      '{{.Names}}',
+    ],
     { encoding: 'utf8' },
   );
   return out.split('\n').filter(Boolean);

@@ -15,12 +15,13 @@ import { parseManifest } from '../../src/domain/manifest.js';
 import { NOBODY } from '../../src/domain/replica-fence.js';
 import { buildReplicaSpec } from '../../src/domain/replica-spec.js';
 import type { RegisteredApp, ReplicaSpec } from '../../src/domain/types.js';
-import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { ensureImages, IMAGE_TAGS, SANDBOX_IMAGE } from '../support/images.js';
+import { removeNodeDocker } from '../support/node-docker.js';
 import { until } from '../support/until.js';
 
 const NODE = `t-fence-${process.pid}`;
 let nextPort = 30000 + (process.pid % 20000);
-const engine = new DockerContainerEngine();
+const engine = new DockerContainerEngine({ sandboxImage: SANDBOX_IMAGE }, null);
 const docker = (...args: string[]) =>
   execFileSync('docker', args, { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const created: string[] = [];
@@ -51,9 +52,10 @@ async function startAll(app: RegisteredApp): Promise<ReplicaSpec[]> {
   return specs;
 }
 
-function postFresh(port: number, path: string, body: Buffer): Promise<{ status: number; body: string }> {
+async function postFresh(port: number, path: string, body: Buffer): Promise<{ status: number; body: string }> {
+  const host = (await engine.ensureSandbox(NODE)).address;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false }, (res) => {
+    const req = http.request({ host, port, path, method: 'POST', agent: false }, (res) => {
       let text = '';
       res.on('data', (c) => {
         text += String(c);
@@ -81,15 +83,24 @@ function assertFenced(name: string, s: ReplicaSpec, expectUser: string): void {
   assert.deepEqual(h.SecurityOpt, ['no-new-privileges']);
   assert.equal(h.Privileged, false);
   assert.equal(c.Config.User, expectUser, `${name} user`);
+  // The network fence: the node's sandbox's namespace, no port of its own on the host.
+  const sandbox = inspect(`rim-sandbox-${NODE}`);
+  assert.equal(h.NetworkMode, `container:${sandbox.Id}`, `${name} in its sandbox's network namespace`);
+  assert.equal(c.Config.Labels['rim.sandbox'], sandbox.Id);
+  assert.ok(!h.PortBindings || Object.keys(h.PortBindings).length === 0, `${name} publishes no port`);
+  assert.ok(c.Config.Env.includes('RIM_HOST=0.0.0.0'), `${name} binds every interface of its sandbox`);
+  assert.equal(sandbox.HostConfig.Privileged, false);
+  assert.deepEqual(sandbox.HostConfig.CapDrop, ['ALL']);
+  assert.equal(sandbox.HostConfig.ReadonlyRootfs, true);
+  const nets = Object.keys(sandbox.NetworkSettings.Networks);
+  assert.deepEqual(nets, [`rim-replicas-${NODE}`], 'the sandbox is on its internal network only');
+  assert.equal(JSON.parse(docker('network', 'inspect', nets[0]!))[0].Internal, true);
 }
 
 before(async () => {
   await ensureImages(['synthetic', 'dnn', 'base']);
 });
-after(() => {
-  const ids = docker('ps', '-aq', '--filter', `label=rim.node=${NODE}`).split('\n').filter(Boolean);
-  if (ids.length) docker('rm', '-f', '-v', ...ids);
-});
+after(() => removeNodeDocker(NODE));
 
 test(
   'the sample apps run fenced: each container carries each setting, and serves frames',
@@ -101,7 +112,7 @@ test(
       assert.ok(specs[0]!.fence!.cpus, 'the profiled module has a CPU limit');
       for (const s of specs) {
         assertFenced(s.name, s, '1000');
-        const url = `http://127.0.0.1:${s.port}`;
+        const url = `http://${(await engine.ensureSandbox(NODE)).address}:${s.port}`;
         const healthy = async () => ((await fetch(`${url}/healthz`)).status === 200 ? true : undefined);
         await until(`${s.name} healthy`, healthy, 60_000);
         const uid = docker('exec', s.name, 'node', '-e', 'process.stdout.write(String(process.getuid()))');

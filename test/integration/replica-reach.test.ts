@@ -1,13 +1,17 @@
 /**
  * Replicas are fenced from the LAN (issue #14), on a real 3-box test cluster
- * (compose/up.sh): a replica listens on its box's loopback only (RIM_HOST),
- * so a plain container on the cluster's network (a machine on the LAN, not
- * an appliance) cannot call it, though it reaches the box's API; frames
- * sent to any box still reach it, the other boxes' through its box's signed
- * peer API; an unsigned call to that peer API is refused. It fails if the
- * replica binds the box's other interfaces again (the direct call then
- * answers). Prints the median time of a frame through the replica's own box
- * and through another box (the added hop).
+ * (compose/up.sh), whatever they bind: the test's module binds `0.0.0.0` on
+ * its RIM_PORT and on a second port of its own (a "side door"), and runs in
+ * its box's replica sandbox (docs/design.md, "Replica fence"). A plain
+ * container on the cluster's network (a machine on the LAN, not an
+ * appliance) cannot call either port, at the box's address or at the
+ * sandbox's, though it reaches the box's API; nor can a container whose
+ * traffic the host routes (Docker's default bridge); the replica's own box
+ * (the router) can. Frames sent to any box reach it, the other boxes'
+ * through its box's signed peer API; an unsigned call to that peer API is
+ * refused. It fails if the replica shares its box's network again (the side
+ * door then answers the LAN). Prints the median time of a frame through the
+ * replica's own box and through another box (the added hop).
  * Set RIM_IMAGE to run against an appliance image built elsewhere.
  */
 import assert from 'node:assert/strict';
@@ -26,6 +30,13 @@ import {
 } from './cluster-harness.js';
 
 const APP_TAG = `rim/test-reach:${process.pid}`;
+/** A port the module opens besides its RIM_PORT, on every interface, whatever RIM_HOST says. */
+const SIDE_PORT = 18999;
+/** The module: a side door on 0.0.0.0, then the synthetic sample on 0.0.0.0 (backquotes: the label is quoted). */
+const BINDS_ALL =
+  'process.env.RIM_HOST=`0.0.0.0`;' +
+  `require(\`http\`).createServer((q,s)=>s.end(\`side door\`)).listen(${SIDE_PORT},\`0.0.0.0\`);` +
+  'require(`/app/server.js`)';
 
 describe('replicas unreachable from the LAN, frames through any box', { timeout: 600_000 }, () => {
   let c: TestCluster | undefined;
@@ -46,7 +57,7 @@ describe('replicas unreachable from the LAN, frames through any box', { timeout:
     }
   };
   /** Runs `script` in a plain container on the cluster's network (a LAN machine, not an appliance). */
-  const fromLan = (script: string): string =>
+  const fromLan = (script: string, network = c!.network): string =>
     execFileSync(
       'docker',
       [
@@ -55,7 +66,7 @@ describe('replicas unreachable from the LAN, frames through any box', { timeout:
         '--name',
         `${c!.prefix}-lan-${process.pid}`,
         '--network',
-        c!.network,
+        network,
         '--entrypoint',
         'node',
         IMAGE_TAGS.synthetic,
@@ -81,7 +92,7 @@ describe('replicas unreachable from the LAN, frames through any box', { timeout:
         {
           name: 'only',
           image: 'self',
-          command: ['node', '/app/server.js'],
+          command: ['node', '-e', BINDS_ALL],
           accelerator: 'cpu',
           next: [],
           env: { COST_MS: '2' },
@@ -110,7 +121,7 @@ describe('replicas unreachable from the LAN, frames through any box', { timeout:
     }
   });
 
-  it('a direct call to a replica from the LAN fails; frames through every box succeed', async (t) => {
+  it('a replica that binds 0.0.0.0 is unreachable from the LAN, reached by its box; frames flow', async (t) => {
     const cl = c!;
     // Every box routes frames: the replica's own box on loopback, the others through its peer API.
     for (const b of cl.boxes)
@@ -126,22 +137,32 @@ describe('replicas unreachable from the LAN, frames through any box', { timeout:
     const others = cl.boxes.filter((b) => b !== home);
     assert.equal(others.length, 2);
 
-    // The replica serves: inside its box's network namespace, on loopback.
-    const inside = docker(
-      'exec',
-      id,
-      'node',
-      '-e',
-      `fetch('http://127.0.0.1:${port}/healthz').then(r=>console.log('answered '+r.status),e=>console.log('failed'))`,
+    // The replica runs in its box's sandbox, whose address only its box reaches.
+    const sandbox = `rim-sandbox-${home}`;
+    const sandboxNet = `rim-replicas-${home}`;
+    assert.equal(
+      docker('inspect', '-f', '{{.HostConfig.NetworkMode}}', id),
+      `container:${docker('inspect', '-f', '{{.Id}}', sandbox)}`,
     );
-    assert.equal(inside, 'answered 200', 'the replica answers on its box');
+    const addr = docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${sandboxNet}").IPAddress}}`, sandbox);
+    assert.match(addr, /^\d+\.\d+\.\d+\.\d+$/);
+    assert.equal(docker('network', 'inspect', '-f', '{{.Internal}}', sandboxNet), 'true');
+    const script = calls([
+      [`http://${addr}:${port}/healthz`, 'GET'],
+      [`http://${addr}:${SIDE_PORT}/`, 'GET'],
+    ]);
+    const fromBox = docker('exec', home, 'node', '-e', script).split('\n');
+    assert.deepEqual(fromBox, ['answered 200', 'answered 200'], "its box reaches both ports at the sandbox's address");
 
-    // From the LAN: the box's API answers, the replica's port does not, on any path.
+    // From the LAN: the box's API answers; neither port of the replica does, at the box's or the sandbox's address.
     const lan = fromLan(
       calls([
         [`http://${cl.ip(home)}:7878/healthz`, 'GET'],
         [`http://${cl.ip(home)}:${port}/healthz`, 'GET'],
         [`http://${cl.ip(home)}:${port}/infer`, 'POST'],
+        [`http://${cl.ip(home)}:${SIDE_PORT}/`, 'GET'],
+        [`http://${addr}:${port}/healthz`, 'GET'],
+        [`http://${addr}:${SIDE_PORT}/`, 'GET'],
         [`http://${cl.ip(home)}:7878/v1/peer/infer?replica=x`, 'POST'],
       ]),
     ).split('\n');
@@ -149,7 +170,15 @@ describe('replicas unreachable from the LAN, frames through any box', { timeout:
     assert.equal(lan[0], 'answered 200', "the LAN reaches the box's API");
     assert.match(lan[1]!, /^failed /, "the replica's /healthz is not reachable from the LAN");
     assert.match(lan[2]!, /^failed /, "the replica's /infer is not reachable from the LAN");
-    assert.equal(lan[3], 'answered 401', 'the frame hop refuses an unsigned caller');
+    assert.match(lan[3]!, /^failed /, "the module's side door on 0.0.0.0 is not reachable at the box's address");
+    assert.match(lan[4]!, /^failed /, "nor is the replica at the sandbox's address");
+    assert.match(lan[5]!, /^failed /, "nor the side door at the sandbox's address");
+    assert.equal(lan[6], 'answered 401', 'the frame hop refuses an unsigned caller');
+    // Traffic the host forwards (a machine routed through it, as from a LAN to a box's bridge) is dropped too.
+    const routed = fromLan(script, 'bridge').split('\n');
+    t.diagnostic(`routed by the host: ${routed.join('; ')}`);
+    assert.match(routed[0]!, /^failed /, "the host does not forward to the sandbox's replica port");
+    assert.match(routed[1]!, /^failed /, 'nor to its side door');
 
     // Frames keep flowing through every box; the hop's cost, measured (median of 30 each, sequential,
     // paced at 20 fps: a client within the admitted 50 fps, so admission refuses none of them).

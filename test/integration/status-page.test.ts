@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ensureImages, IMAGE_TAGS } from '../support/images.js';
+import { ensureImages, IMAGE_TAGS, SANDBOX_IMAGE } from '../support/images.js';
+import { removeNodeDocker } from '../support/node-docker.js';
 
 const node = `status-page-test-${process.pid}`;
 const artifacts = join(process.cwd(), 'test', 'artifacts');
@@ -31,16 +32,14 @@ const freePort = () =>
       s.close(() => resolve(p));
     });
   });
+/** The node's replicas (not its replica sandbox). */
 const containers = (n: string) =>
-  execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${n}`])
+  execFileSync('docker', ['ps', '-aq', '--filter', `label=rim.node=${n}`, '--filter', 'label=rim.role=replica'])
     .toString()
     .split('\n')
     .filter(Boolean);
 const cleanup = () => {
-  for (const n of [node, `${node}-closed`]) {
-    const ids = containers(n);
-    if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'ignore' });
-  }
+  for (const n of [node, `${node}-closed`]) removeNodeDocker(n);
 };
 
 async function startAppliance(id: string, env: Record<string, string> = {}) {
@@ -57,6 +56,7 @@ async function startAppliance(id: string, env: Record<string, string> = {}) {
       RIM_ACCELERATORS_EMULATE: JSON.stringify([{ model: 'RTX 2080 Ti', cpus: 1 }]),
       RIM_CLUSTER_DISCOVERY_MDNS: 'false',
       RIM_PROFILING_ENABLED: 'false',
+      RIM_DOCKER_SANDBOX_IMAGE: SANDBOX_IMAGE,
       RIM_SUPERVISOR_POLL_INTERVAL: '1s',
       ...env,
     },

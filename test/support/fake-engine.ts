@@ -10,6 +10,7 @@ import {
   type ContainerEvent,
   type ImageInfo,
   type ReplicaStats,
+  type SandboxInfo,
 } from '../../src/adapters/container-engine.js';
 import { DockerUnavailableError, NotFoundError } from '../../src/domain/errors.js';
 import type { ObservedReplica, ReplicaSpec } from '../../src/domain/types.js';
@@ -32,6 +33,23 @@ export class FakeEngine implements ContainerEngine {
   calls: string[] = [];
   private readonly listeners = new Set<(e: EngineEvent) => void>();
   private seq = 0;
+  /** Each node's sandbox; replicas answer on loopback here (the fakes' replicas are local HTTP servers). */
+  readonly sandboxes = new Map<string, SandboxInfo>();
+
+  async ensureSandbox(node: string): Promise<SandboxInfo> {
+    this.check(`ensure the sandbox of ${node}`);
+    let s = this.sandboxes.get(node);
+    if (!s) {
+      s = { containerId: `sandbox${++this.seq}`.padEnd(64, '0'), address: '127.0.0.1' };
+      this.sandboxes.set(node, s);
+    }
+    return { ...s };
+  }
+
+  async removeSandbox(node: string): Promise<void> {
+    this.check(`remove the sandbox of ${node}`);
+    this.sandboxes.delete(node);
+  }
 
   addImage(ref: string, manifest: unknown, digest = `sha256:${ref.replace(/\W/g, '').padEnd(12, '0')}`): void {
     const manifestLabel = typeof manifest === 'string' ? manifest : JSON.stringify(manifest);
@@ -73,6 +91,7 @@ export class FakeEngine implements ContainerEngine {
       role: spec.role,
       port: spec.port,
       status: 'created',
+      sandbox: (await this.ensureSandbox(spec.node)).containerId,
       spec,
     });
     return id;

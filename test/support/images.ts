@@ -28,6 +28,12 @@ export const IMAGE_TAGS: Record<ImageName, string> = {
   appliance: `rim/appliance:${TEST_IMAGE_TAG}`,
 };
 
+/**
+ * The image of the replica sandbox for an appliance or engine that runs outside a container (the tests'
+ * own process): the offline base, which has `sleep`. In a container the appliance runs its own image.
+ */
+export const SANDBOX_IMAGE = IMAGE_TAGS.base;
+
 const pending = new Map<ImageName, Promise<void>>();
 
 /** Builds (or confirms) the named images; default: the synthetic and no-op samples. */

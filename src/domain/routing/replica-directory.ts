@@ -4,11 +4,10 @@
  * each one answers on. Pure data in (the plan's placements, the replicas'
  * states by node, the members' addresses), routes out.
  *
- * A replica on this node answers on 127.0.0.1:<port> (replicas share the
- * node's network: host network, or the appliance's network namespace in a
- * test cluster, and listen on its loopback only); one on another node is
- * reached through that member's peer API (`via`: its address), which hands
- * the call to the replica on its own loopback. Only replicas in rotation
+ * A replica on this node answers on `localHost`:<port>, its sandbox's address
+ * on the node's internal replica network (the fence, docs/design.md: only the
+ * appliance reaches it); one on another node is reached through that member's
+ * peer API (`via`: its address), which hands the call to the replica there. Only replicas in rotation
  * (rotation.ts: running, on an alive member, /healthz answered) are
  * eligible; the others are named in `missing`, so that a 503 can say which
  * endpoint is lacking and why.
@@ -22,7 +21,7 @@ import { outOfRotation, type Health } from './rotation.js';
 export interface Endpoint {
   replica: string;
   node: string;
-  /** The replica's box: loopback for this node's, else the member's host (its replica-port key for health). */
+  /** This node's replicas' address (their sandbox's), else the member's host (its replica-port key for health). */
   host: string;
   port: number;
   /** Planned fps of this deployment on this replica. */
@@ -57,6 +56,8 @@ export interface DirectoryInput {
   doc: Pick<ClusterDocument, 'apps' | 'deployments' | 'plan' | 'members'>;
   /** Replica states by node id; a node missing here has not told us its replicas (their ports are unknown). */
   replicas: ReadonlyMap<string, readonly ReplicaStatus[]>;
+  /** Where this node's replicas answer (their sandbox's address); loopback when unset. */
+  localHost?: string;
   /** What the health prober knows of a replica at host:port; without it every running replica counts as ready. */
   health?: (replica: string, host: string, port: number, via?: string) => Health;
 }
@@ -135,7 +136,7 @@ export class PlannedReplicaDirectory implements ReplicaDirectory {
 
   private endpoint(replica: string, node: string, weight: number): Endpoint | string {
     const { self, doc } = this.input;
-    let host = LOOPBACK;
+    let host = this.input.localHost ?? LOOPBACK;
     let via: string | undefined;
     let memberState: Member['state'] | undefined;
     if (node !== self) {

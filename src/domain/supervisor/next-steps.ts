@@ -7,6 +7,9 @@
  * - A managed replica container that is not assigned, or whose spec hash is
  *   stale (drift), is stopped and removed; its successor is created once the
  *   name is free.
+ * - A replica joined to another sandbox than the node's current one (it was
+ *   created anew, or the replica predates the fence: `sandbox` unknown) is
+ *   drift too: its network is gone or unfenced, so it is replaced.
  * - A stopped replica is started again after its backoff (restart-book.ts).
  * - Profiling replicas belong to the profiler: never touched here.
  */
@@ -40,11 +43,13 @@ function stepsForMatched(o: ObservedReplica, book: RestartBook, now: number): St
   }
 }
 
+/** `sandbox`: the id of the node's sandbox now; unset: not known yet (no replica is judged by it). */
 export function nextSteps(
   current: readonly ObservedReplica[],
   target: Assignment,
   book: RestartBook,
   now: number,
+  sandbox?: string,
 ): Step[] {
   const wanted = new Map<string, ReplicaSpec>(
     target.replicas.filter((r) => r.role !== 'profiling').map((r) => [r.name, r]),
@@ -55,7 +60,8 @@ export function nextSteps(
     if (o.role === 'profiling') continue;
     present.add(o.name);
     const t = wanted.get(o.name);
-    if (t && t.specHash === o.specHash && t.node === o.node) {
+    const fenced = sandbox === undefined || o.sandbox === sandbox;
+    if (t && t.specHash === o.specHash && t.node === o.node && fenced) {
       steps.push(...stepsForMatched(o, book, now));
       continue;
     }

@@ -4,9 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOptions, replicaEnv } from '../../../src/adapters/docker-create-options.js';
+import {
+  createOptions,
+  replicaEnv,
+  sandboxCreateOptions,
+  sandboxNetworkOptions,
+} from '../../../src/adapters/docker-create-options.js';
 import { toRimError } from '../../../src/adapters/docker-engine.js';
 import { ConflictError, DockerUnavailableError, NotFoundError, RimError } from '../../../src/domain/errors.js';
+import { sandboxNames } from '../../../src/domain/replica-sandbox.js';
 import { buildReplicaSpec, bindingFor } from '../../../src/domain/replica-spec.js';
 import { box, synthetic } from '../domain/supervisor/fixtures.js';
 
@@ -32,9 +38,11 @@ const cpu = buildReplicaSpec({
   port: 17003,
 });
 
-test('every replica is unprivileged, labelled, weighted below the appliance, on host network, Rim restarts it', () => {
+const SANDBOX = 'a'.repeat(64);
+
+test('every replica is unprivileged, labelled, weighted below the appliance, in its sandbox, Rim restarts it', () => {
   for (const s of [gpu, emu, cpu]) {
-    const o = createOptions(s, {});
+    const o = createOptions(s, {}, SANDBOX);
     const h = o.HostConfig!;
     assert.equal(h.Privileged, false);
     assert.deepEqual(h.CapDrop, ['ALL']);
@@ -42,7 +50,8 @@ test('every replica is unprivileged, labelled, weighted below the appliance, on 
     assert.equal(h.Binds, undefined);
     assert.equal(h.Mounts, undefined);
     assert.equal(h.CapAdd, undefined);
-    assert.equal(h.NetworkMode, 'host');
+    assert.equal(h.NetworkMode, `container:${SANDBOX}`);
+    assert.equal(h.PortBindings, undefined);
     assert.deepEqual(h.RestartPolicy, { Name: 'no' });
     assert.equal(h.CpuShares, 512, "half a default container's CPU weight: the appliance's router comes first");
     assert.equal(o.name, s.name);
@@ -57,38 +66,38 @@ test('every replica is unprivileged, labelled, weighted below the appliance, on 
       'rim.port': String(s.port),
       'rim.accelerator': s.accelerator.kind === 'cpu' ? 'cpu' : s.accelerator.id,
       'rim.image': s.image,
+      'rim.sandbox': SANDBOX,
     });
     assert.equal(o.Image, s.image);
-    const named = createOptions(s, {}, 'rim/sample-synthetic:latest');
+    const named = createOptions(s, {}, SANDBOX, 'rim/sample-synthetic:latest');
     assert.equal(named.Image, 'rim/sample-synthetic:latest', 'a name for the pinned id');
   }
 });
 
 test('GPU: NVIDIA device request and NVIDIA_VISIBLE_DEVICES; slice: its quota and cpuset; CPU: optional quota', () => {
-  const g = createOptions(gpu, {});
+  const g = createOptions(gpu, {}, SANDBOX);
   assert.deepEqual(g.HostConfig!.DeviceRequests, [{ Driver: 'nvidia', DeviceIDs: ['0'], Capabilities: [['gpu']] }]);
   assert.ok(g.Env!.includes('NVIDIA_VISIBLE_DEVICES=0'));
   assert.equal(g.HostConfig!.NanoCpus, undefined);
-  const e = createOptions(emu, {});
+  const e = createOptions(emu, {}, SANDBOX);
   assert.equal(e.HostConfig!.NanoCpus, 1_500_000_000);
   assert.equal(e.HostConfig!.CpusetCpus, '2-3');
   assert.equal(e.HostConfig!.DeviceRequests, undefined);
   assert.ok(!e.Env!.some((x) => x.startsWith('NVIDIA_')));
-  assert.equal(createOptions(cpu, {}).HostConfig!.NanoCpus, 500_000_000);
+  assert.equal(createOptions(cpu, {}, SANDBOX).HostConfig!.NanoCpus, 500_000_000);
 });
 
-test("network mode, memory limit and read-only root come from the adapter's options", () => {
-  const o = createOptions(cpu, { networkMode: 'container:rim-a', memoryMB: 256, readonlyRootfs: true });
-  assert.equal(o.HostConfig!.NetworkMode, 'container:rim-a');
+test("memory limit and read-only root come from the adapter's options", () => {
+  const o = createOptions(cpu, { memoryMB: 256, readonlyRootfs: true }, SANDBOX);
   assert.equal(o.HostConfig!.Memory, 256 * 1024 * 1024);
   assert.equal(o.HostConfig!.ReadonlyRootfs, true);
 });
 
 test("the module contract env is always Rim's", () => {
-  const env = replicaEnv({ ...cpu, env: { ...cpu.env, RIM_PORT: '1', RIM_HOST: '0.0.0.0' } });
+  const env = replicaEnv({ ...cpu, env: { ...cpu.env, RIM_PORT: '1', RIM_HOST: '127.0.0.1' } });
   assert.equal(env.RIM_PORT, '17003');
-  // Replicas listen on the box's loopback only: other boxes reach them through the peer API.
-  assert.equal(env.RIM_HOST, '127.0.0.1');
+  // Every interface of the sandbox's namespace: its loopback and its internal address, both inside the fence.
+  assert.equal(env.RIM_HOST, '0.0.0.0');
   assert.equal(env.COST_MS, '4');
   assert.deepEqual([env.RIM_APP, env.RIM_MODULE, env.RIM_VARIANT], ['synthetic', 'decode', 'default']);
 });
@@ -114,4 +123,30 @@ test("engine errors map to Rim's typed errors", () => {
   );
   assert.ok(other instanceof RimError);
   assert.match(other.message, /create x: daemon said boom/);
+});
+
+test('the sandbox: the appliance image idling, unprivileged and small, on its internal network, labelled', () => {
+  const names = sandboxNames('box-1');
+  const o = sandboxCreateOptions('box-1', names, 'sha256:appliance');
+  const h = o.HostConfig!;
+  assert.equal(o.name, 'rim-sandbox-box-1');
+  assert.equal(o.Image, 'sha256:appliance');
+  assert.deepEqual([...o.Entrypoint!, ...o.Cmd!], ['sleep', 'infinity']);
+  assert.equal(o.User, '65534:65534');
+  assert.deepEqual(o.Labels, { 'rim.managed': 'true', 'rim.node': 'box-1', 'rim.role': 'sandbox' });
+  assert.equal(h.NetworkMode, 'rim-replicas-box-1');
+  assert.equal(h.Privileged, false);
+  assert.deepEqual(h.CapDrop, ['ALL']);
+  assert.deepEqual(h.SecurityOpt, ['no-new-privileges']);
+  assert.equal(h.ReadonlyRootfs, true);
+  assert.equal(h.Memory, 16 * 1024 * 1024);
+  assert.equal(h.MemorySwap, h.Memory);
+  assert.equal(h.PidsLimit, 8);
+  assert.equal(h.Binds, undefined);
+  assert.equal(h.PortBindings, undefined);
+  assert.deepEqual(h.RestartPolicy, { Name: 'no' });
+  const n = sandboxNetworkOptions('box-1', names);
+  assert.equal(n.Name, 'rim-replicas-box-1');
+  assert.equal(n.Internal, true, 'no route out, none in but from the host');
+  assert.deepEqual(n.Labels, { 'rim.managed': 'true', 'rim.node': 'box-1', 'rim.role': 'sandbox' });
 });

@@ -44,6 +44,15 @@ describe('Docker adapter: images', () => {
           const tags = [...images].filter(([, v]) => v === id).map(([k]) => k);
           return answer(200, { Id: id, RepoTags: tags, Config: { Labels: {} } });
         }
+        if (req.method === 'GET' && /\/containers\/rim-sandbox-box-1\/json$/.test(url.pathname)) {
+          // The node's sandbox runs already: replicas join it.
+          return answer(200, {
+            Id: 'sandbox-1',
+            Config: { Labels: { 'rim.managed': 'true', 'rim.node': 'box-1', 'rim.role': 'sandbox' } },
+            State: { Running: true },
+            NetworkSettings: { Networks: { 'rim-replicas-box-1': { IPAddress: '172.30.0.2' } } },
+          });
+        }
         if (req.method === 'POST' && /\/containers\/create$/.test(url.pathname)) {
           const opts = JSON.parse(body) as { Image: string; Labels: Record<string, string> };
           const known = images.has(opts.Image) || [...images.values()].includes(opts.Image);
@@ -61,7 +70,7 @@ describe('Docker adapter: images', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const engine = () => new DockerContainerEngine({ socketPath });
+  const engine = () => new DockerContainerEngine({ socketPath }, null);
   const spec = () =>
     buildReplicaSpec({
       node: 'box-1',

@@ -125,6 +125,12 @@ describe('chaos invariants', () => {
     assert.deepEqual(orphans([c('r9', 'b2', 'noop', 'noop')], placements, deployments, ['b1', 'b2']), [
       'r9 on b2: no placement of the plan',
     ]);
+    // A box's replica sandbox is owned by its box, placed or not; once the box is gone it is an orphan too.
+    const sandbox = { ...c('rim-sandbox-b2', 'b2', '', ''), role: 'sandbox' };
+    assert.deepEqual(orphans([sandbox], placements, deployments, ['b1', 'b2']), []);
+    assert.deepEqual(orphans([sandbox], placements, deployments, ['b1']), [
+      'rim-sandbox-b2: its box b2 is not running',
+    ]);
   });
 
   it('SLO: only admitted deployments measured as violated', () => {

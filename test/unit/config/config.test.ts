@@ -36,7 +36,8 @@ describe('config', () => {
     assert.equal(c.placement.headroom, 0.1);
     assert.equal(c.placement.strategy, 'rim');
     assert.deepEqual(c.ports.range, { from: 17000, to: 17999 });
-    assert.equal(c.docker.networkMode, 'host');
+    assert.equal(c.docker.sandboxImage, undefined, "the sandbox runs the appliance's own image");
+    assert.equal(load({ RIM_DOCKER_SANDBOX_IMAGE: 'rim/appliance:1' }).docker.sandboxImage, 'rim/appliance:1');
     assert.equal(c.cluster.discovery.mdns, true);
     assert.equal(c.cluster.memberExpiry, 86_400_000);
     assert.deepEqual(c.accelerators.emulate, []);
@@ -111,10 +112,6 @@ describe('config', () => {
     );
     fails({ RIM_LOG_LEVEL: 'loud' }, /RIM_LOG_LEVEL \(logLevel\)/);
     fails({ RIM_NODE_ID: 'Not Valid' }, /RIM_NODE_ID \(nodeId\)/);
-    fails(
-      { RIM_DOCKER_NETWORK_MODE: 'bridge' },
-      /RIM_DOCKER_NETWORK_MODE \(docker\.networkMode\): expected "host" or "container:<name>"/,
-    );
     fails(
       { RIM_ACCELERATORS_EMULATE: '[{"model":"T4"}]' },
       /RIM_ACCELERATORS_EMULATE \(accelerators\.emulate\.0\.cpus\)/,

@@ -17,11 +17,12 @@ import { box, synthetic } from './supervisor/fixtures.js';
 
 const cpu = { kind: 'cpu' as const };
 const MB = 1024 * 1024;
+const SANDBOX = 'f'.repeat(64);
 
 test('without a profile a replica gets the default memory and pids limits and no CPU quota of its own', () => {
   const s = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'decode', accelerator: cpu, port: 17000 });
   assert.deepEqual(s.fence, { memoryMB: FENCE_DEFAULTS.memoryMB, pids: FENCE_DEFAULTS.pids, readOnlyRootFs: true });
-  const h = createOptions(s, {}).HostConfig!;
+  const h = createOptions(s, {}, SANDBOX).HostConfig!;
   assert.equal(h.Memory, 2048 * MB);
   assert.equal(h.MemorySwap, 2048 * MB, 'no swap beyond the limit');
   assert.equal(h.PidsLimit, 512);
@@ -40,7 +41,7 @@ test('with a profile the limits are its measured use times 1.5, plus slack, roun
   });
   // 100 × 1.5 + 128 = 278 → 384 (steps of 128); 0.3 × 1.5 = 0.45 → 0.5.
   assert.deepEqual(s.fence, { memoryMB: 384, pids: 512, cpus: 0.5, readOnlyRootFs: true });
-  const h = createOptions(s, {}).HostConfig!;
+  const h = createOptions(s, {}, SANDBOX).HostConfig!;
   assert.equal(h.Memory, 384 * MB);
   assert.equal(h.NanoCpus, 500_000_000);
   assert.deepEqual(
@@ -95,19 +96,19 @@ test("an assignment takes each replica's limits from the profile of its module, 
 
 test("replicas run as a non-root user: the image's own, or nobody; root only when the manifest says runAsRoot", () => {
   const s = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'decode', accelerator: cpu, port: 17000 });
-  assert.equal(createOptions(s, {}, s.image, '').User, NOBODY, 'an image that names no user runs as nobody');
-  assert.equal(createOptions(s, {}, s.image, 'root').User, NOBODY);
-  assert.equal(createOptions(s, {}, s.image, '0:0').User, NOBODY);
-  assert.equal(createOptions(s, {}, s.image, '1000').User, undefined, "an image's own non-root user is kept");
+  assert.equal(createOptions(s, {}, SANDBOX, s.image, '').User, NOBODY, 'an image that names no user runs as nobody');
+  assert.equal(createOptions(s, {}, SANDBOX, s.image, 'root').User, NOBODY);
+  assert.equal(createOptions(s, {}, SANDBOX, s.image, '0:0').User, NOBODY);
+  assert.equal(createOptions(s, {}, SANDBOX, s.image, '1000').User, undefined, "an image's own non-root user is kept");
   const rootApp: RegisteredApp = { ...synthetic, manifest: parseManifest({ ...synthetic.manifest, runAsRoot: true }) };
   const r = buildReplicaSpec({ node: 'box-1', app: rootApp, module: 'decode', accelerator: cpu, port: 17000 });
-  assert.equal(createOptions(r, {}, r.image, '1000').User, '0:0');
+  assert.equal(createOptions(r, {}, SANDBOX, r.image, '1000').User, '0:0');
   assert.equal(replicaUser({}, undefined), NOBODY);
 });
 
 test('the root filesystem is read-only with a tmpfs /tmp, unless the manifest says readOnlyRootFs: false', () => {
   const s = buildReplicaSpec({ node: 'box-1', app: synthetic, module: 'decode', accelerator: cpu, port: 17000 });
-  const h = createOptions(s, {}).HostConfig!;
+  const h = createOptions(s, {}, SANDBOX).HostConfig!;
   assert.equal(h.ReadonlyRootfs, true);
   assert.deepEqual(Object.keys(h.Tmpfs ?? {}), ['/tmp']);
   const manifest = parseManifest({ ...synthetic.manifest, readOnlyRootFs: false });
@@ -115,6 +116,7 @@ test('the root filesystem is read-only with a tmpfs /tmp, unless the manifest sa
   const w = createOptions(
     buildReplicaSpec({ node: 'box-1', app: writable, module: 'decode', accelerator: cpu, port: 1 }),
     {},
+    SANDBOX,
   );
   assert.equal(w.HostConfig!.ReadonlyRootfs, false);
   assert.equal(w.HostConfig!.Tmpfs, undefined);

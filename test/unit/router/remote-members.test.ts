@@ -26,8 +26,10 @@ const TOKEN = 'cluster-token-for-the-unit-test-0001';
 const ADMIN = 'admin-token-that-must-never-travel-01';
 const silent = pino({ level: 'silent' });
 const UNREPORTED = /rim-n2-one-only-default-cpu: node n2 has not reported its replicas \(port unknown\)/;
-const listen = async (s: http.Server) => {
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+/** Where n2's replica answers: its sandbox's address (another loopback address here), not 127.0.0.1. */
+const SANDBOX = '127.0.0.2';
+const listen = async (s: http.Server, host = '127.0.0.1') => {
+  await new Promise<void>((r) => s.listen(0, host, r));
   return (s.address() as AddressInfo).port;
 };
 
@@ -41,14 +43,14 @@ describe('replicas on other members, over the signed peer API', () => {
 
   /**
    * A member n2 whose peer API (signed with `token`) reports one replica,
-   * listening on modulePort of n2's loopback, and forwards frames to it.
+   * listening on modulePort of n2's sandbox address, and forwards frames to it there.
    */
   const member = async (token: string, maxBytes?: number) => {
     const local = [replica(replicaName('n2', 'one', 'only', 'default', 'cpu'), modulePort)];
     const report = {
       replicas: () => ({ replicas: local, arrivals: {} }),
       windows: () => ({}),
-      hop: { replicas: () => local, client: new UpstreamClient(), now: Date.now },
+      hop: { replicas: () => local, replicaHost: () => SANDBOX, client: new UpstreamClient(), now: Date.now },
     };
     const peer = createPeerRouter({
       nodeId: 'n2',
@@ -80,7 +82,7 @@ describe('replicas on other members, over the signed peer API', () => {
         res.end('remote-out');
       });
     });
-    modulePort = await listen(m);
+    modulePort = await listen(m, SANDBOX);
     servers.push(m);
   });
   after(() => {

@@ -85,3 +85,37 @@ test('an engine that stops answering is retried; the loop keeps going and stops 
   await loop;
   assert.throws(() => sup.setAssignment({ node: 'other', version: 2, replicas: [] }), /node other/);
 });
+
+test('the sandbox comes first; one created anew replaces the old one’s replicas', async () => {
+  const engine = new FakeEngine();
+  const sup = new NodeSupervisor(engine, NODE, logger, undefined, { pollMs: 60_000 });
+  assert.equal(sup.replicaHost(), '127.0.0.1', 'nothing learnt yet');
+  sup.setAssignment({ node: NODE, version: 1, replicas: [spec] });
+  await sup.reconcileNow();
+  await sup.reconcileNow();
+  const first = engine.sandboxes.get(NODE)!;
+  const [c] = [...engine.containers.values()];
+  assert.equal(c!.sandbox, first.containerId, 'the replica joined the sandbox ensured first');
+  assert.equal(c!.status, 'running');
+  engine.sandboxes.set(NODE, { containerId: 'sandbox-anew'.padEnd(64, '0'), address: '10.1.2.3' });
+  const r = await sup.reconcileNow();
+  assert.deepEqual(
+    r.applied.map((s) => s.kind),
+    ['stop', 'remove'],
+    'the replica of the old sandbox is replaced',
+  );
+  assert.equal(sup.replicaHost(), '10.1.2.3', "the replicas' address is the sandbox's, learnt");
+  await sup.reconcileNow();
+  await sup.reconcileNow();
+  const [again] = [...engine.containers.values()];
+  assert.equal(again!.sandbox, 'sandbox-anew'.padEnd(64, '0'));
+  assert.equal(again!.status, 'running');
+});
+
+test('a node with nothing assigned gets no sandbox', async () => {
+  const engine = new FakeEngine();
+  const sup = new NodeSupervisor(engine, NODE, logger);
+  sup.setAssignment({ node: NODE, version: 1, replicas: [] });
+  await sup.reconcileNow();
+  assert.equal(engine.sandboxes.size, 0);
+});

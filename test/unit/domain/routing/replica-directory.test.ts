@@ -59,6 +59,30 @@ describe('replica directory (pure)', () => {
     assert.equal(dir.route('cam'), dir.route('cam'), 'computed once per snapshot');
   });
 
+  it("this node's replicas at their sandbox's address when it is known (the fence), its health asked there", () => {
+    const replicas = new Map<string, ReplicaStatus[]>([
+      ['n1', [replica(rn('n1', 'decode'), 17000), replica(rn('n1', 'detect', 'gpu0'), 17001)]],
+      ['n2', [replica(rn('n2', 'detect', 'gpu0', 'tiny'), 17100), replica(rn('n2', 'track'), 17101)]],
+    ]);
+    const asked: string[] = [];
+    const dir = new PlannedReplicaDirectory({
+      self: 'n1',
+      doc: doc({ apps: [app(pipeline())], deployments: [cam], placements, members }),
+      replicas,
+      localHost: '172.18.0.2',
+      health: (_r, host, port) => {
+        asked.push(`${host}:${port}`);
+        return 'ready';
+      },
+    });
+    const r = routable(dir.route('cam'));
+    assert.deepEqual(
+      r.modules.map((m) => m.endpoints.map((e) => `${e.host}:${e.port}`)),
+      [['172.18.0.2:17000'], ['172.18.0.2:17001', '10.0.0.2:17100'], ['10.0.0.2:17101']],
+    );
+    assert.deepEqual(asked.sort(), ['10.0.0.2:17100', '10.0.0.2:17101', '172.18.0.2:17000', '172.18.0.2:17001']);
+  });
+
   it('only running replicas are eligible; the others and unknown ports are named', () => {
     const replicas = new Map<string, ReplicaStatus[]>([
       ['n1', [replica(rn('n1', 'decode'), 17000), replica(rn('n1', 'detect', 'gpu0'), 17001, 'backoff')]],

@@ -138,3 +138,18 @@ test('statuses: pending, running, backoff with next restart, crash-loop', () => 
   assert.equal(replicaStatuses(target, [observed(decode)], emptyRestartBook, 0)[0]!.state, 'running');
   assert.deepEqual(replicaStatuses(undefined, [], emptyRestartBook, 0), []);
 });
+
+test("a replica of another sandbox than the node's (created anew, or from before the fence) is replaced", () => {
+  const ok = observed(decode, { sandbox: 'sb2' });
+  const old = observed(detect, { sandbox: 'sb1' });
+  assert.deepEqual(brief(nextSteps([ok, old], target, emptyRestartBook, 0, 'sb2')), [
+    `stop ${detect.name}`,
+    `remove ${detect.name}`,
+  ]);
+  const unfenced = observed(detect);
+  assert.deepEqual(brief(nextSteps([ok, unfenced], target, emptyRestartBook, 0, 'sb2')), [
+    `stop ${detect.name}`,
+    `remove ${detect.name}`,
+  ]);
+  assert.deepEqual(nextSteps([ok, old], target, emptyRestartBook, 0), [], 'no sandbox known yet: nothing judged');
+});
