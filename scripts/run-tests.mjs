@@ -2,6 +2,8 @@
 // Runs the test suites with node's test runner. Unit tests always run; the
 // integration suites need a Docker engine. Without one they are skipped and
 // said to be skipped, loudly; with RIM_REQUIRE_DOCKER=1 (CI) skipping fails.
+// --test-force-exit: a file whose tests ended but left a handle open (a stop
+// that never settled) fails its timeout-bounded test and exits, not hangs CI.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +48,7 @@ if (!suites.length) {
 }
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...suites],
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-reporter=spec', ...suites],
   { stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);
