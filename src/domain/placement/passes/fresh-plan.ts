@@ -16,7 +16,8 @@ import { improvePlan } from './improve.js';
 import { lastChance } from './last-chance.js';
 import { cheapestFirst, type Order, shuffled, tightestFirst } from './orders.js';
 import { promote } from './promote.js';
-import { search } from './search.js';
+import type { MoveWeights } from './ruin.js';
+import { search, type SearchStats } from './search.js';
 
 /** The search's budget: a step count (deterministic) and, given a clock, a time limit. */
 export interface SearchBudget {
@@ -27,6 +28,14 @@ export interface SearchBudget {
   /** The search stops this many ms after the plan started (constructive passes included; default searchMs). */
   ms?: number;
   seed?: number;
+  /** The search's memory of failed re-inserts (search.ts); default on. */
+  memo?: boolean;
+  /** The search stops a step's re-inserts once it cannot be kept (search.ts); default on. */
+  prune?: boolean;
+  /** The search's ruin moves (ruin.ts); default search.ts's MOVES. */
+  moves?: MoveWeights;
+  /** Filled with the search's counters when given. */
+  stats?: SearchStats;
 }
 
 /**
@@ -105,6 +114,10 @@ export function freshPlan(
     steps,
     seed: budget.seed ?? 1,
     expired: clock && (() => clock() > end),
+    memo: budget.memo,
+    prune: budget.prune,
+    moves: budget.moves,
+    stats: budget.stats,
   });
   promote(best!.state, best!.order);
   return { state: best!.state, reasons: best!.reasons };
