@@ -2,21 +2,25 @@
  * The neighbourhood search after the constructive passes (ruin and
  * recreate): each step picks a rejected deployment (on half the steps from
  * the highest priority level that has one: those gains count first),
- * lifts out the deployments in the way of it (the tenants of one or two
- * nodes where it would run best) or those of one or two random nodes, then
+ * lifts out deployments around it (ruin.ts: the tenants of one or two
+ * nodes where it would have the most room, or of random ones; the moves
+ * `inTheWay` and `slack` are there too, off by default), then
  * re-inserts the rejected deployment first, the lifted ones in a seeded
  * order (priority first), and every other rejected deployment after them,
  * each on its lightest variants first (a lifted deployment that comes back
  * demoted leaves room for the rest; the promotion pass at the end gives
  * quality back where it fits); the rejected one with detours
  * (place-deployment.ts: a split that pushes a tenant over its target is
- * rebuilt away from that tenant's nodes). A step is kept when the plan admits at
+ * rebuilt away from that tenant's nodes). The re-inserts (reinsert.ts) stop
+ * as soon as the step can no longer be kept and skip a deployment that
+ * failed before while no node has more room. A step is kept when the plan admits at
  * least as much, priority by priority, and never drops a `pinned`
  * deployment (one running before a re-plan); otherwise the lifted shares go
  * back exactly where they were. Deterministic for a seed: the step budget
  * is a count; `expired` (a deadline from the caller's clock) only cuts it
  * short on a machine too slow to finish it.
- * Cost: O(steps · (lifted + rejected) · cost of placeDeployment).
+ * Cost: O(steps · (lifted + rejected) · cost of placeDeployment), far less
+ * in practice (the tries a step skips or stops before).
  */
 import type { ClusterState } from '../cluster-state.js';
 import type { Share } from '../latency.js';
@@ -38,6 +42,8 @@ export interface SearchOptions {
   memo?: boolean;
   /** Stop a step's re-inserts once it cannot be kept (reinsert.ts, `Hope`); default true. */
   prune?: boolean;
+  /** Share of steps whose re-inserts go in `order` (else shuffled within a priority level); default IN_ORDER. */
+  inOrder?: number;
   /** How often each ruin move is drawn (ruin.ts); default MOVES. */
   moves?: MoveWeights;
   /** Filled with counters when given (profiling). */
@@ -56,6 +62,9 @@ const TOP_LEVEL_PICKS = 0.5;
 
 /** How often each ruin move is drawn (ruin.ts). */
 export const MOVES: MoveWeights = { room: 0.7, random: 0.3, inTheWay: 0, slack: 0 };
+
+/** Share of steps whose re-inserts keep the plan's order within a priority level. */
+export const IN_ORDER = 0;
 
 /** The deployments of `list` at its highest priority. */
 function highestLevel(list: readonly DeploymentInfo[]): DeploymentInfo[] {
@@ -77,6 +86,7 @@ export function search(
   if (!candidates.length || !p.nodes.length) return;
   let score = admissionScore(state);
   const reinsert = new Reinserter(state, o.memo ?? true);
+  const inOrder = o.inOrder ?? IN_ORDER;
   let steps = 0;
   let accepted = 0;
   for (let step = 0; step < o.steps; step++) {
@@ -92,6 +102,8 @@ export function search(
     for (const dep of lifted.keys()) lifted.set(dep, state.remove(dep));
     const keys = new Map<number, number>();
     for (const d of candidates) keys.set(d.index, random());
+    // Some steps re-insert in the plan's own order (the start's heuristic) rather than shuffled.
+    if (inOrder > 0 && random() < inOrder) for (const [i, d] of candidates.entries()) keys.set(d.index, i);
     keys.set(r.index, -1); // first within its priority level
     const again = candidates
       .filter((d) => lifted.has(d.index) || !state.isPlaced(d.index))
