@@ -113,18 +113,32 @@ export class RoomMemo {
 
   constructor(private readonly state: ClusterState) {}
 
-  /** The failure `d` had, if no node has more room now than then (and the tries would be no wider). */
+  /**
+   * The failure `d` had, or one of a deployment of its app with no more fps
+   * and no tighter target had (it needs no less), if no node has more room
+   * now than then (and the tries would be no wider).
+   */
   stillFails(d: DeploymentInfo, detours: boolean): { f: Failure | undefined } | undefined {
-    const s = this.seen.get(d.index);
-    if (!s || (detours && !s.detours)) return undefined;
+    const own = this.seen.get(d.index);
+    if (own && this.covers(own, detours)) return { f: own.f };
+    for (const [dep, s] of this.seen) {
+      const e = this.state.p.deployments[dep]!;
+      if (dep === d.index || e.app !== d.app || e.fps > d.fps || e.latencyMs < d.latencyMs) continue;
+      if (this.covers(s, detours)) return { f: s.f };
+    }
+    return undefined;
+  }
+
+  private covers(s: Seen, detours: boolean): boolean {
+    if (detours && !s.detours) return false;
     const st = this.state;
     for (let n = 0; n < s.version.length; n++) {
       if (st.nodeVersion[n] === s.version[n]) continue;
       const now = nodeRoom(st, n);
       const then = s.room[n]!;
-      for (let i = 0; i < now.length; i++) if (now[i]! > then[i]! + EPS) return undefined;
+      for (let i = 0; i < now.length; i++) if (now[i]! > then[i]! + EPS) return false;
     }
-    return { f: s.f };
+    return true;
   }
 
   failed(d: DeploymentInfo, f: Failure | undefined, detours: boolean): void {

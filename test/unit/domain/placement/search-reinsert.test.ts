@@ -55,6 +55,19 @@ describe("rim search: the re-inserts' pruning and failure memory, the ruin moves
     assert.equal(memo.stillFails(rejected, false), undefined);
   });
 
+  it('counts a failure for a deployment of the same app that needs no less (more fps, no looser target)', () => {
+    const p = file();
+    const { state } = freshPlan(p, { steps: 0 });
+    const rejected = p.deployments.find((d) => !state.isPlaced(d.index))!;
+    const other = p.deployments.find((d) => d.index !== rejected.index)!.index;
+    const memo = new RoomMemo(state);
+    memo.failed(rejected, { kind: 'room' }, false);
+    const like = (fps: number, latencyMs: number) => ({ ...rejected, index: other, fps, latencyMs });
+    assert.ok(memo.stillFails(like(rejected.fps + 5, rejected.latencyMs - 10), false));
+    assert.equal(memo.stillFails(like(rejected.fps - 1, rejected.latencyMs), false), undefined, 'needs less fps');
+    assert.equal(memo.stillFails(like(rejected.fps, rejected.latencyMs + 1), false), undefined, 'a looser target');
+  });
+
   it('inTheWay lifts only tenants of a lower priority than the rejected deployment', () => {
     const p = file();
     const { state } = freshPlan(p, { steps: 0 });
