@@ -42,13 +42,13 @@ export interface SearchBudget {
 
 /**
  * Search steps by size: 100 on small instances (their time limit binds first; the paper testbed's file needs
- * about 100 from seed 1), 1,000 up to 400 deployments (no time target there: the 64-node workloads gain most
+ * about 100 from seed 1), 1,500 up to 400 deployments (no time target there: the 64-node workloads gain most
  * from it; a step costs ~0.3 ms there since the re-inserts stop once a step cannot be kept and skip known
  * failures, reinsert.ts; was 200), none past that (the 512 × 2,000 target).
  */
 export function searchSteps(p: Problem): number {
   const d = p.deployments.length;
-  return d <= 60 ? 100 : d <= 400 ? 1000 : 0;
+  return d <= 60 ? 100 : d <= 400 ? 1500 : 0;
 }
 
 /**
