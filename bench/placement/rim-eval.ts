@@ -6,7 +6,7 @@
  * so no HiGHS run) and the CPU time of each plan (a cold process: the first
  * includes the JIT). Every plan goes through the validator.
  *   node --import tsx bench/placement/rim-eval.ts [--steps N] [--seed S] [--only file|paper]
- *     [--moves room,random,inTheWay,slack] [--in-order Q]
+ *     [--moves room,random,inTheWay,slack] [--in-order Q] [--no-memo]
  *     (the search's ruin-move weights and share of in-order steps; search.ts's defaults)
  */
 import { HighsSolver } from '../../src/adapters/highs-solver.js';
@@ -54,7 +54,7 @@ const shares: number[] = [];
 for (const it of items) {
   const p = buildProblem(it.cluster, cat.apps, cat.profiles, it.d);
   const c0 = process.cpuUsage();
-  const { state, reasons } = freshPlan(p, { steps, seed, moves, inOrder });
+  const { state, reasons } = freshPlan(p, { steps, seed, moves, inOrder, memo: !process.argv.includes('--no-memo') });
   const c = process.cpuUsage(c0);
   const violations = validatePlan(p, buildPlan('rim', state, reasons)).length;
   const levels = [...new Set(p.deployments.map((d) => d.priority))].sort((a, b) => b - a);
