@@ -6,6 +6,8 @@
  * so no HiGHS run) and the CPU time of each plan (a cold process: the first
  * includes the JIT). Every plan goes through the validator.
  *   node --import tsx bench/placement/rim-eval.ts [--steps N] [--seed S] [--only file|paper]
+ *     [--moves room,random,inTheWay,slack] [--in-order Q] [--no-memo]
+ *     (the search's ruin-move weights and share of in-order steps; search.ts's defaults)
  */
 import { HighsSolver } from '../../src/adapters/highs-solver.js';
 import { freshPlan } from '../../src/domain/placement/passes/fresh-plan.js';
@@ -23,6 +25,9 @@ const arg = (n: string): string | undefined => {
 const steps = arg('--steps') === undefined ? undefined : Number(arg('--steps'));
 const seed = arg('--seed') === undefined ? undefined : Number(arg('--seed'));
 const only = arg('--only');
+const mv = arg('--moves')?.split(',').map(Number);
+const inOrder = arg('--in-order') === undefined ? undefined : Number(arg('--in-order'));
+const moves = mv && { room: mv[0]!, random: mv[1]!, inTheWay: mv[2]!, slack: mv[3]! };
 /** The latency-aware bound, round 6 (bench/placement/bound-run.ts, bench/results/placement.json's `bound`). */
 const BOUNDS: Record<string, number> = {
   file: 265,
@@ -49,7 +54,7 @@ const shares: number[] = [];
 for (const it of items) {
   const p = buildProblem(it.cluster, cat.apps, cat.profiles, it.d);
   const c0 = process.cpuUsage();
-  const { state, reasons } = freshPlan(p, { steps, seed });
+  const { state, reasons } = freshPlan(p, { steps, seed, moves, inOrder, memo: !process.argv.includes('--no-memo') });
   const c = process.cpuUsage(c0);
   const violations = validatePlan(p, buildPlan('rim', state, reasons)).length;
   const levels = [...new Set(p.deployments.map((d) => d.priority))].sort((a, b) => b - a);

@@ -16,7 +16,8 @@ import { improvePlan } from './improve.js';
 import { lastChance } from './last-chance.js';
 import { cheapestFirst, type Order, shuffled, tightestFirst } from './orders.js';
 import { promote } from './promote.js';
-import { search } from './search.js';
+import type { MoveWeights } from './ruin.js';
+import { search, type SearchStats } from './search.js';
 
 /** The search's budget: a step count (deterministic) and, given a clock, a time limit. */
 export interface SearchBudget {
@@ -27,16 +28,27 @@ export interface SearchBudget {
   /** The search stops this many ms after the plan started (constructive passes included; default searchMs). */
   ms?: number;
   seed?: number;
+  /** The search's memory of failed re-inserts (search.ts); default on. */
+  memo?: boolean;
+  /** The search stops a step's re-inserts once it cannot be kept (search.ts); default on. */
+  prune?: boolean;
+  /** Share of the search's steps that re-insert in the plan's order (search.ts). */
+  inOrder?: number;
+  /** The search's ruin moves (ruin.ts); default search.ts's MOVES. */
+  moves?: MoveWeights;
+  /** Filled with the search's counters when given. */
+  stats?: SearchStats;
 }
 
 /**
  * Search steps by size: 100 on small instances (their time limit binds first; the paper testbed's file needs
- * about 100 from seed 1), 200 up to 400 deployments (no time target there: the 64-node workloads gain most
- * from it), none past that (the 512 × 2,000 target).
+ * about 100 from seed 1), 1,500 up to 400 deployments (no time target there: the 64-node workloads gain most
+ * from it; a step costs ~0.3 ms there since the re-inserts stop once a step cannot be kept and skip known
+ * failures, reinsert.ts; was 200), none past that (the 512 × 2,000 target).
  */
 export function searchSteps(p: Problem): number {
   const d = p.deployments.length;
-  return d <= 60 ? 100 : d <= 400 ? 200 : 0;
+  return d <= 60 ? 100 : d <= 400 ? 1500 : 0;
 }
 
 /**
@@ -105,6 +117,11 @@ export function freshPlan(
     steps,
     seed: budget.seed ?? 1,
     expired: clock && (() => clock() > end),
+    memo: budget.memo,
+    prune: budget.prune,
+    moves: budget.moves,
+    inOrder: budget.inOrder,
+    stats: budget.stats,
   });
   promote(best!.state, best!.order);
   return { state: best!.state, reasons: best!.reasons };
