@@ -13,7 +13,8 @@ import { chainApp, gpuNode, NET, prof } from './fixtures.js';
 describe('latency caps', () => {
   it('let a share faster than its module’s slowest rise to it', () => {
     // det (10 ms, 20 fps per GPU) split 10 fps on GPU 0 (u 0.5: 20 ms) and 2 fps on GPU 1 (u 0.1: 11.1 ms);
-    // target 21.05 ms, the estimate 21.04 (1 + 20, and the CPU's load): slack 0.01 ms. GPU 1 may rise to 0.5 (20 ms), not only to 0.1.
+    // target 21.05 ms, the estimate 21.04 (1 + 20, and the CPU's load): slack 0.01 ms. GPU 1 may rise to 0.5
+    // (20 ms), not only to 0.1.
     const p = buildProblem(
       {
         nodes: [
