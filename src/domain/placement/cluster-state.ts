@@ -37,8 +37,9 @@ export class ClusterState {
   /**
    * Per slot, the utilisation its current tenants tolerate: past it, some
    * deployment on it would miss its latency target (conservative: each
-   * tenant's whole slack is charged to this one slot). A filter for
-   * candidates; `tryPlace` stays the judge.
+   * tenant's whole slack is charged to this one slot; a share faster than
+   * its module's slowest may also rise to the slowest's latency, which sets
+   * the estimate, hops aside). A filter for candidates; `tryPlace` stays the judge.
    */
   readonly cap: Float64Array;
   /**
@@ -76,11 +77,19 @@ export class ClusterState {
       for (const g of n.gpuSlots) this.cap[g] = 1;
       for (const dep of this.nodeDeps[ni]!.keys()) {
         const slack = this.p.deployments[dep]!.latencyMs - this.latencyOf(dep);
+        // The slowest share of each module sets its latency: a faster share may rise to it for free.
+        const slowest = new Map<number, number>();
+        for (const s of this.shares[dep]!) {
+          const ms = this.profile(dep, s)!.latencyMs / Math.max(1e-9, 1 - this.util(s.slot));
+          if (ms > (slowest.get(s.module) ?? 0)) slowest.set(s.module, ms);
+        }
         for (const s of this.shares[dep]!) {
           if (this.p.slots[s.slot]!.node !== ni) continue;
           const base = this.profile(dep, s)!.latencyMs;
           const u = this.util(s.slot);
-          const uMax = 1 - base / (base / (1 - u) + Math.max(0, slack));
+          const own = base / (1 - u);
+          const allowed = Math.max(own, slowest.get(s.module)!) + Math.max(0, slack);
+          const uMax = 1 - base / allowed;
           if (uMax < this.cap[s.slot]!) this.cap[s.slot] = uMax;
         }
       }

@@ -97,6 +97,24 @@ export class Draft {
     return fps;
   }
 
+  /** Whether the replicas these modules would add on the slot fit its node's and GPU's memory together. */
+  fitsTogether(modules: readonly number[], variants: readonly string[], slot: number): boolean {
+    const s = this.state.p.slots[slot]!;
+    let mem = 0;
+    let gpuMem = 0;
+    for (const m of modules) {
+      const v = variants[m]!;
+      if (this.replicaPaid(m, v, slot)) continue;
+      const prof = this.profile(m, v, slot);
+      if (!prof) return false;
+      mem += prof.memoryMB ?? 0;
+      gpuMem += prof.gpuMemoryMB ?? 0;
+    }
+    const st = this.state;
+    if (mem > st.p.nodes[s.node]!.memoryMB - st.nodeMem[s.node]! - (this.mem.get(s.node) ?? 0) + EPS) return false;
+    return !s.gpu || gpuMem <= s.memoryMB - st.gpuMem[slot]! - (this.gpuMem.get(slot) ?? 0) + EPS;
+  }
+
   add(module: number, variant: string, slot: number, fps: number): void {
     const prof = this.profile(module, variant, slot)!;
     const s = this.state.p.slots[slot]!;

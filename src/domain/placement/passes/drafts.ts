@@ -19,14 +19,23 @@ import {
   edgeCostMs,
   moduleVariant,
 } from '../problem.js';
+import { placeGpuModulesAtLevel } from './level-split.js';
+
+/**
+ * Share of the target a level split plans its path within (its own allowance for CPU modules and hops is
+ * conservative already; 0.95 measured a point lower on the 64-node workloads, docs/performance.md round 8).
+ */
+const LEVEL_SHARE = 1;
 
 /**
  * `pack`: tightest fit (best-fit); `latency`: the slot where the module runs
  * fastest under load; `thin`: like latency, but a module that would miss its
  * share of the target on one replica is spread over more (a last resort:
- * it holds more GPUs to low utilisation).
+ * it holds more GPUs to low utilisation); `level`: the GPU modules
+ * together, each GPU used holding a piece of every one up to the level the
+ * whole path allows (level-split.ts), the CPU modules then as `latency`.
  */
-export type Mode = 'pack' | 'latency' | 'thin';
+export type Mode = 'pack' | 'latency' | 'thin' | 'level';
 
 /** Slots with a profile, per module variant (kept with the problem's own ModuleVariant objects). */
 const withProfile = new WeakMap<ModuleVariant, number[]>();
@@ -204,10 +213,15 @@ export function buildDraft(
     .map((m) => ({ m: m.index, w: moduleWeight(p, app, m.index, variants[m.index]!) }))
     .sort((a, b) => b.w - a.w || a.m - b.m);
   const budgets = mode === 'thin' ? moduleBudgets(p, app, d, variants) : [];
-  for (const { m } of gpuMods) {
-    const cands = slotsOn(p, app, index, m, variants[m]!, nodes);
-    if (!placeModule(draft, m, variants[m]!, d.fps, cands, mode, budgets[m])) return undefined;
+  if (mode === 'level') {
+    if (!placeGpuModulesAtLevel(draft, d, variants, LEVEL_SHARE, nodes)) return undefined;
+  } else {
+    for (const { m } of gpuMods) {
+      const cands = slotsOn(p, app, index, m, variants[m]!, nodes);
+      if (!placeModule(draft, m, variants[m]!, d.fps, cands, mode, budgets[m])) return undefined;
+    }
   }
+  const cpuMode = mode === 'level' ? 'latency' : mode;
   for (const m of app.topo) {
     const mod = app.modules[m]!;
     if (mod.gpu) continue;
@@ -226,7 +240,7 @@ export function buildDraft(
       draft.add(m, variants[m]!, single, d.fps);
       continue;
     }
-    if (!placeModule(draft, m, variants[m]!, d.fps, cands, mode, budgets[m])) return undefined;
+    if (!placeModule(draft, m, variants[m]!, d.fps, cands, cpuMode, budgets[m])) return undefined;
   }
   return draft;
 }

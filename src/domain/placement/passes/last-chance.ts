@@ -28,7 +28,7 @@ export function lastChance(state: ClusterState, reasons: Map<number, string>, or
     // Dominance, as in the greedy pass: no more room appears during this pass.
     if (failed.get(d.app)?.some((x) => x.fps <= d.fps && x.latencyMs >= d.latencyMs)) continue;
     tries++;
-    const f = placeDeployment(state, index, d, variantLevels(p, d.app), { thin: true });
+    const f = placeDeployment(state, index, d, variantLevels(p, d.app), { thin: true, level: true });
     if (f === undefined) {
       reasons.delete(d.index);
       continue;

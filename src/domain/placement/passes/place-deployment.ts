@@ -26,6 +26,8 @@ const SPLIT_NODES = 16;
 export interface TryOptions {
   /** Also try a thin split (modules spread over more replicas to meet their share of a tight target). */
   thin?: boolean;
+  /** Also try a level split, before the thin one (level-split.ts: the GPU modules together, GPUs filled to a level). */
+  level?: boolean;
   /** Rebuild a split that pushed a tenant over its target without that tenant's nodes (tryWithDetours). */
   detours?: boolean;
 }
@@ -84,6 +86,7 @@ export function placeDeployment(
       ...spread.filter((node) => !pack.includes(node)).map((node) => ({ mode: 'latency' as Mode, nodes: [node] })),
       { mode: 'pack', nodes: split },
       { mode: 'latency', nodes: split },
+      ...(options.level ? [{ mode: 'level' as Mode, nodes: undefined }] : []),
       ...(options.thin ? [{ mode: 'thin' as Mode, nodes: split }] : []),
     ];
     for (const t of tries) {

@@ -1,0 +1,118 @@
+/**
+ * A level split (issue #11, round 8): a latency-tight deployment's GPU
+ * modules go together, every GPU it uses holding a piece of each GPU module
+ * at one utilisation level, the highest at which the DAG's longest path
+ * still meets the target on that GPU's model (the bound's level per GPU,
+ * latency-bound.ts, chosen for the whole DAG at once). GPUs already in use
+ * and below their level come first, most loaded first (the tight tenants of
+ * one level share the same cool GPUs), then idle ones, fastest first; each
+ * is filled up to its level. A thin split (drafts.ts `thin`) places one
+ * module at a time, water-filling each over idle GPUs, and the path's other
+ * modules then use up the slack, so GPUs it holds at utilisation 0.1 can
+ * take nothing more; a level split holds as few GPUs as the target allows.
+ * O(GPU slots · GPU modules).
+ */
+import type { Draft } from '../draft.js';
+import { type AppInfo, type DeploymentInfo, type ModuleInfo, type Problem, worstHopCostMs } from '../problem.js';
+
+const EPS = 1e-9;
+/** Pieces under this many fps are not worth their replicas (unless they finish the deployment). */
+const MIN_PIECE_FPS = 1;
+/** GPUs one level split uses at most. */
+const MAX_GPUS = 16;
+
+const hopCache = new WeakMap<ModuleInfo, number>();
+function worstHop(p: Problem, mod: ModuleInfo): number {
+  let h = hopCache.get(mod);
+  if (h === undefined) {
+    h = worstHopCostMs(p, mod);
+    hopCache.set(mod, h);
+  }
+  return h;
+}
+
+/** The longest path of `app`'s DAG with `cost` per module. O(modules + edges). */
+function longestPath(app: AppInfo, cost: (m: number) => number): number {
+  const start = new Float64Array(app.modules.length);
+  let worst = 0;
+  for (const m of app.topo) {
+    const finish = start[m]! + cost(m);
+    if (finish > worst) worst = finish;
+    for (const nx of app.modules[m]!.next) if (finish > start[nx]!) start[nx] = finish;
+  }
+  return worst;
+}
+
+/**
+ * Places the deployment's GPU modules on `draft` as a level split within
+ * `share` of its target (the rest: CPU modules at half load and every
+ * module's worst hop, taken off first). Returns whether all its fps found
+ * GPUs. `nodes`: only these nodes' GPUs (undefined: any).
+ */
+export function placeGpuModulesAtLevel(
+  draft: Draft,
+  d: DeploymentInfo,
+  variants: readonly string[],
+  share: number,
+  nodes?: readonly number[],
+): boolean {
+  const state = draft.state;
+  const p = state.p;
+  const app = p.apps.get(d.app)!;
+  const gpuMods = app.modules.filter((m) => m.gpu).map((m) => m.index);
+  if (!gpuMods.length) return false;
+  // Latency left to the GPU modules: CPU modules counted at utilisation 0.5, every hop at its worst.
+  const cpuFastest = (m: number): number => {
+    let best = Infinity;
+    for (const s of p.slots)
+      if (!s.gpu) best = Math.min(best, draft.profile(m, variants[m]!, s.index)?.latencyMs ?? best);
+    return Number.isFinite(best) ? best : 0;
+  };
+  const other = longestPath(app, (m) => worstHop(p, app.modules[m]!) + (app.modules[m]!.gpu ? 0 : 2 * cpuFastest(m)));
+  const budget = share * d.latencyMs - other;
+  if (budget <= 0) return false;
+  const rows: Array<{ slot: number; level: number; perFps: number; used: boolean; base: number }> = [];
+  const nodeList = nodes ?? p.nodes.map((n) => n.index);
+  for (const n of nodeList) {
+    for (const g of p.nodes[n]!.gpuSlots) {
+      let perFps = 0;
+      let ok = true;
+      for (const m of gpuMods) {
+        const prof = draft.profile(m, variants[m]!, g);
+        if (!prof) {
+          ok = false;
+          break;
+        }
+        perFps += 1 / prof.maxFps;
+      }
+      if (!ok) continue;
+      const base = longestPath(app, (m) => (app.modules[m]!.gpu ? draft.profile(m, variants[m]!, g)!.latencyMs : 0));
+      const level = Math.min(1 - base / budget, state.cap[g]!, 1 - p.headroom);
+      const u = draft.util(g);
+      if (level - u <= EPS) continue;
+      rows.push({ slot: g, level, perFps, used: u > EPS, base });
+    }
+  }
+  // In use first, most loaded first (best fit to the level); then idle, fastest first.
+  rows.sort(
+    (a, b) =>
+      Number(b.used) - Number(a.used) ||
+      (a.used ? draft.util(b.slot) - draft.util(a.slot) : a.base - b.base) ||
+      a.slot - b.slot,
+  );
+  let left = d.fps;
+  let gpus = 0;
+  for (const r of rows) {
+    if (gpus >= MAX_GPUS) break;
+    let f = Math.min(left, (r.level - draft.util(r.slot)) / r.perFps);
+    // Memory and per-module limits (a module's replica that does not fit: maxFps 0).
+    for (const m of gpuMods) f = Math.min(f, draft.maxFps(m, variants[m]!, r.slot));
+    if (f <= EPS || (f < MIN_PIECE_FPS && f < left - EPS)) continue;
+    if (!draft.fitsTogether(gpuMods, variants, r.slot)) continue;
+    for (const m of gpuMods) draft.add(m, variants[m]!, r.slot, f);
+    gpus++;
+    left -= f;
+    if (left <= EPS) return true;
+  }
+  return false;
+}
