@@ -30,7 +30,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
-import { mainThreadWaits, waitsBetween } from './sched-stat.js';
+import { mainThreadWaits, threadCpuBetween, threadCpuS, waitsBetween } from './sched-stat.js';
 import { freePort, removeDir, spawnAppliance, tempDir, waitHealthy } from '../test/integration/appliance-process.js';
 
 const args = process.argv.slice(2);
@@ -308,6 +308,8 @@ interface PhaseResult extends Probe {
   /** Its main thread's time runnable but without a core in the phase (s), and its preemptions. */
   runqueueWaitS: number;
   preempted: number;
+  /** The appliance's CPU seconds in the phase by thread ("main": its event loop; the rest, helper threads). */
+  threadCpuS: Record<string, number>;
 }
 
 /**
@@ -388,6 +390,7 @@ async function main(): Promise<void> {
       const lines0 = refusedLines();
       const overflows0 = listenOverflows();
       const waits0 = mainThreadWaits(pid);
+      const threads0 = threadCpuS(pid);
       const t0 = Date.now();
       const outcomes = await Promise.race([
         run(),
@@ -401,6 +404,7 @@ async function main(): Promise<void> {
       results.push({
         loopDelayMaxMs: loopDelayMs,
         ...waitsBetween(waits0, waits),
+        threadCpuS: threadCpuBetween(threads0, threadCpuS(pid)),
         phase: name,
         seconds,
         outcomes,
