@@ -218,6 +218,11 @@ const get = () => new Promise((resolve) => {
 })();
 `;
 
+/** A process's niceness (/proc/<pid>/stat, field 19). */
+function niceOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+}
+
 /** The appliance's CPU seconds so far (utime + stime from /proc/<pid>/stat). */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -341,7 +346,6 @@ async function main(): Promise<void> {
   console.log(`appliance from ${FROM_SRC ? 'src/main.ts under tsx' : 'dist/src/main.js'}`);
   // Before the appliance starts: this process (the flooder) moves to the load CPUs; the probes inherit them.
   const pinning = pinBench(args);
-  if (!SAME_PRIORITY) setPriority(19);
   console.log(`priorities: ${SAME_PRIORITY ? 'all at nice 0' : 'flooder nice 19, probe nice -10, appliance 0'}`);
   const port = await freePort();
   const healthPort = await freePort();
@@ -360,6 +364,9 @@ async function main(): Promise<void> {
     option('--node-args')?.split(' ').filter(Boolean) ?? [],
     FROM_SRC ? 'src' : 'dist',
   );
+  // The flooder lowers its priority only now: a child inherits its parent's niceness, and before round 8 the
+  // appliance, spawned after this call, ran at nice 19 (as the flooder), behind anything else on its core.
+  if (!SAME_PRIORITY) setPriority(19);
   const results: PhaseResult[] = [];
   try {
     // Pinned at once: its start-up (and the processes its hardware inventory runs) on its own core too.
@@ -370,6 +377,8 @@ async function main(): Promise<void> {
       ...('sut' in pinning ? pinning : { none: pinning.reason }),
       affinity: { appliance: affinityOf(pid), flooder: affinityOf(process.pid) },
     };
+    const applianceNice = niceOf(pid);
+    console.log(`appliance niceness (from /proc): ${applianceNice}`);
     console.log(
       `CPUs allowed (from /proc, every thread): appliance ${pinReport.affinity.appliance}, flooder and probe ` +
         `${pinReport.affinity.flooder}`,
@@ -447,6 +456,7 @@ async function main(): Promise<void> {
       appliance: FROM_SRC ? 'src (tsx)' : 'dist',
       probed,
       priorities: SAME_PRIORITY ? 'all nice 0' : 'flooder nice 19, probe nice -10, appliance 0',
+      applianceNice,
       pinning: pinReport,
       settledAfterS,
       idleRssMB: Math.round(idleMB * 10) / 10,
