@@ -30,7 +30,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
-import { mainThreadWaits, waitsBetween } from './sched-stat.js';
+import { mainThreadWaits, threadCpuBetween, threadCpuS, waitsBetween } from './sched-stat.js';
 import { freePort, removeDir, spawnAppliance, tempDir, waitHealthy } from '../test/integration/appliance-process.js';
 
 const args = process.argv.slice(2);
@@ -218,6 +218,11 @@ const get = () => new Promise((resolve) => {
 })();
 `;
 
+/** A process's niceness (/proc/<pid>/stat, field 19). */
+function niceOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+}
+
 /** The appliance's CPU seconds so far (utime + stime from /proc/<pid>/stat). */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -308,6 +313,8 @@ interface PhaseResult extends Probe {
   /** Its main thread's time runnable but without a core in the phase (s), and its preemptions. */
   runqueueWaitS: number;
   preempted: number;
+  /** The appliance's CPU seconds in the phase by thread ("main": its event loop; the rest, helper threads). */
+  threadCpuS: Record<string, number>;
 }
 
 /**
@@ -339,7 +346,6 @@ async function main(): Promise<void> {
   console.log(`appliance from ${FROM_SRC ? 'src/main.ts under tsx' : 'dist/src/main.js'}`);
   // Before the appliance starts: this process (the flooder) moves to the load CPUs; the probes inherit them.
   const pinning = pinBench(args);
-  if (!SAME_PRIORITY) setPriority(19);
   console.log(`priorities: ${SAME_PRIORITY ? 'all at nice 0' : 'flooder nice 19, probe nice -10, appliance 0'}`);
   const port = await freePort();
   const healthPort = await freePort();
@@ -358,6 +364,9 @@ async function main(): Promise<void> {
     option('--node-args')?.split(' ').filter(Boolean) ?? [],
     FROM_SRC ? 'src' : 'dist',
   );
+  // The flooder lowers its priority only now: a child inherits its parent's niceness, and before round 8 the
+  // appliance, spawned after this call, ran at nice 19 (as the flooder), behind anything else on its core.
+  if (!SAME_PRIORITY) setPriority(19);
   const results: PhaseResult[] = [];
   try {
     // Pinned at once: its start-up (and the processes its hardware inventory runs) on its own core too.
@@ -368,6 +377,8 @@ async function main(): Promise<void> {
       ...('sut' in pinning ? pinning : { none: pinning.reason }),
       affinity: { appliance: affinityOf(pid), flooder: affinityOf(process.pid) },
     };
+    const applianceNice = niceOf(pid);
+    console.log(`appliance niceness (from /proc): ${applianceNice}`);
     console.log(
       `CPUs allowed (from /proc, every thread): appliance ${pinReport.affinity.appliance}, flooder and probe ` +
         `${pinReport.affinity.flooder}`,
@@ -388,6 +399,7 @@ async function main(): Promise<void> {
       const lines0 = refusedLines();
       const overflows0 = listenOverflows();
       const waits0 = mainThreadWaits(pid);
+      const threads0 = threadCpuS(pid);
       const t0 = Date.now();
       const outcomes = await Promise.race([
         run(),
@@ -401,6 +413,7 @@ async function main(): Promise<void> {
       results.push({
         loopDelayMaxMs: loopDelayMs,
         ...waitsBetween(waits0, waits),
+        threadCpuS: threadCpuBetween(threads0, threadCpuS(pid)),
         phase: name,
         seconds,
         outcomes,
@@ -443,6 +456,7 @@ async function main(): Promise<void> {
       appliance: FROM_SRC ? 'src (tsx)' : 'dist',
       probed,
       priorities: SAME_PRIORITY ? 'all nice 0' : 'flooder nice 19, probe nice -10, appliance 0',
+      applianceNice,
       pinning: pinReport,
       settledAfterS,
       idleRssMB: Math.round(idleMB * 10) / 10,

@@ -22,6 +22,7 @@ import { bearerToken, tokenMatches } from '../../http/bearer-token.js';
 import { toErrorResponse } from '../../http/error-response.js';
 import { clientIp } from '../../http/refusal-cooldown.js';
 import { cannedAnswer, refuseCanned, refuseJson } from '../../http/refuse-early.js';
+import { type TurnBudget, turnBudget } from '../../http/turn-budget.js';
 import type { RimEvent } from '../../events/event-bus.js';
 import type { ApiDeps } from '../deps.js';
 
@@ -39,7 +40,10 @@ export interface EventRoutes {
 }
 
 type Deps = Pick<ApiDeps, 'nodeId' | 'events' | 'eventsKeepAliveMs' | 'eventStreams' | 'cooldown'> &
-  Partial<Pick<ApiDeps, 'config' | 'adminToken' | 'metrics'>>;
+  Partial<Pick<ApiDeps, 'config' | 'adminToken' | 'metrics'>> & {
+    /** Stream requests answered per turn of the loop (a stand-in in tests); TURN_BUDGET a turn when unset. */
+    turnBudget?: TurnBudget;
+  };
 
 /** An answer built once: its bytes for the socket, its body for a response object when it cannot be canned. */
 interface Canned {
@@ -132,17 +136,19 @@ export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes 
 
   // The admin guard's rule for reads (src/api/auth.ts): open on the LAN when api.openReads, else the token.
   const readsOpen = deps.config?.api.openReads ?? true;
-  const serveEarly = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.method !== 'GET' || (req.url !== ROUTE && req.url?.startsWith(`${ROUTE}?`) !== true)) return false;
+  /** The answer to one stream request: a refusal (401, 503) or the stream. */
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
+    // Its client left while it waited for its turn: nothing to answer, no stream to count.
+    if (req.socket.destroyed) return;
     // Counted as express counts a request (by the route's path), when its answer is decided: a stream has no end.
     const count = (status: number) => deps.metrics?.countRequest('GET', ROUTE, status);
     if (!readsOpen) {
       const header = req.headers.authorization;
       if (!tokenMatches(bearerToken(header), deps.adminToken ?? '')) {
-        const answer = bearerToken(header) === undefined ? noToken : wrongToken;
-        refuse(req, res, answer);
-        count(answer.status);
-        return true;
+        const which = bearerToken(header) === undefined ? noToken : wrongToken;
+        refuse(req, res, which);
+        count(which.status);
+        return;
       }
     }
     const client = clientAddress(req);
@@ -151,6 +157,11 @@ export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes 
       stream(req, res, client);
       count(200);
     }
+  };
+  const budget = deps.turnBudget ?? turnBudget();
+  const serveEarly = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (req.method !== 'GET' || (req.url !== ROUTE && req.url?.startsWith(`${ROUTE}?`) !== true)) return false;
+    budget.run(() => answer(req, res));
     return true;
   };
 
