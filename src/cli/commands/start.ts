@@ -6,6 +6,8 @@ export function registerStartCommand(program: Command): void {
     .command('start')
     .description('run the appliance in the foreground (config: appliance.config.json + RIM_* env)')
     .action(async () => {
+      // As npm start: outside a container the replica sandbox's image is the one `npm run images` built.
+      process.env.RIM_DOCKER_SANDBOX_IMAGE ||= `rim/appliance:${process.env.RIM_IMAGE_TAG || 'latest'}`;
       const { main } = await import('../../main.js');
       process.exitCode = await main(process.env);
     });
