@@ -158,6 +158,9 @@ describe('README quick start, from a fresh clone', { timeout: 420_000 }, () => {
     if (nodeId) {
       const left = docker('ps', '-aq', '--filter', `label=rim.node=${nodeId}`).split('\n').filter(Boolean);
       if (left.length) quietly(() => docker('rm', '-f', '-v', ...left));
+      // The box's replica sandbox network (the sandbox itself went with the containers above).
+      const nets = docker('network', 'ls', '-q', '--filter', `label=rim.node=${nodeId}`).split('\n').filter(Boolean);
+      if (nets.length) quietly(() => docker('network', 'rm', ...nets));
     }
   });
 
@@ -208,13 +211,14 @@ describe('README quick start, from a fresh clone', { timeout: 420_000 }, () => {
     assert.ok(frame.length > 0, 'the frame came back');
     assert.doesNotMatch(frame, /"error"\s*:/, `the frame went through:\n${frame.slice(0, 500)}`);
     ok(undeploy!, clone, env);
-    // Gone from the box and from Docker (the profiler's own containers may still be measuring the app).
+    // Gone from the box and from Docker (the profiler's own containers may still be measuring the app; the
+    // box's replica sandbox stays while the appliance runs, its replicas' namespace, not the deployment's).
     await until(
       'the replicas removed',
       async () => {
         const v = await getJson<NodeView>(`${url}/v1/nodes/${nodeId}`);
         const roles = docker('ps', '-a', '--filter', `label=rim.node=${nodeId}`, '--format', '{{.Label "rim.role"}}');
-        const left = roles.split('\n').filter((r) => r && r !== 'profiling');
+        const left = roles.split('\n').filter((r) => r && r !== 'profiling' && r !== 'sandbox');
         return (v.replicas ?? []).length === 0 && left.length === 0 ? true : undefined;
       },
       60_000,
