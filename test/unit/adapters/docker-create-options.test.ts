@@ -150,3 +150,61 @@ test('the sandbox: the appliance image idling, unprivileged and small, on its in
   assert.equal(n.Internal, true, 'no route out, none in but from the host');
   assert.deepEqual(n.Labels, { 'rim.managed': 'true', 'rim.node': 'box-1', 'rim.role': 'sandbox' });
 });
+
+test("a replica's logs rotate, its scratch /tmp is small and not executable, its command is the spec's", () => {
+  for (const s of [gpu, emu, cpu]) {
+    const h = createOptions(s, {}, SANDBOX).HostConfig!;
+    // Unrotated logs of a chatty module would fill the box's disk.
+    assert.deepEqual(h.LogConfig, { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } });
+    assert.deepEqual(h.Tmpfs, { '/tmp': 'rw,nosuid,nodev,noexec,size=64m' });
+  }
+  const writable = createOptions(cpu, { readonlyRootfs: false }, SANDBOX).HostConfig!;
+  assert.equal(writable.ReadonlyRootfs, false);
+  assert.equal('Tmpfs' in writable, false, 'a writable root needs no tmpfs');
+  assert.deepEqual(createOptions(gpu, {}, SANDBOX).Cmd, ['node', '/app/server.js']);
+  const track = buildReplicaSpec({
+    node: 'box-1',
+    app: synthetic,
+    module: 'track',
+    accelerator: { kind: 'cpu', cpus: 0 },
+    port: 17004,
+  });
+  assert.equal(track.command, undefined);
+  const t = createOptions(track, {}, SANDBOX);
+  assert.equal('Cmd' in t, false, "no command in the manifest: the image's own");
+  assert.equal('CpusetCpus' in t.HostConfig!, false, 'only an emulated slice is pinned to cores');
+  assert.equal('CpusetCpus' in createOptions(gpu, {}, SANDBOX).HostConfig!, false);
+  const { cpuset: _pinned, ...unpinned } = emu.accelerator as Extract<typeof emu.accelerator, { kind: 'emulated' }>;
+  const slice = createOptions({ ...emu, accelerator: unpinned }, {}, SANDBOX).HostConfig!;
+  assert.equal(slice.NanoCpus, 1_500_000_000);
+  assert.equal('CpusetCpus' in slice, false, 'a slice with no cores of its own is not pinned');
+});
+
+test("a GPU replica's CPU quota comes from its measured profile with a margin", () => {
+  const measured = buildReplicaSpec({
+    node: 'box-1',
+    app: synthetic,
+    module: 'detect',
+    accelerator: bindingFor('gpu0', box.accelerators),
+    port: 17005,
+    measured: { memoryMB: 100, cpuCores: 0.9 },
+  });
+  const cpus = measured.fence!.cpus!;
+  assert.ok(cpus >= 0.9, `quota ${cpus} below the measured 0.9 cores`);
+  assert.equal(createOptions(measured, {}, SANDBOX).HostConfig!.NanoCpus, Math.round(cpus * 1e9));
+});
+
+test("the sandbox's own settings: no health check of the appliance's port, rotated logs, a tenth of a core", () => {
+  const names = sandboxNames('box-1');
+  const o = sandboxCreateOptions('box-1', names, 'sha256:appliance');
+  assert.deepEqual(o.Healthcheck, { Test: ['NONE'] });
+  assert.deepEqual(o.HostConfig!.LogConfig, { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } });
+  assert.equal(o.HostConfig!.NanoCpus, 100_000_000);
+  assert.deepEqual(sandboxNetworkOptions('box-1', names), {
+    Name: 'rim-replicas-box-1',
+    Driver: 'bridge',
+    Internal: true,
+    CheckDuplicate: true,
+    Labels: { 'rim.managed': 'true', 'rim.node': 'box-1', 'rim.role': 'sandbox' },
+  });
+});

@@ -28,6 +28,12 @@ test('names are derived from the node id: as is when Docker takes it, else safe 
   assert.equal(sandboxNetworkMode('abc'), 'container:abc');
 });
 
+test('a run of unsafe characters becomes one dash, and none leads or ends the safe part', () => {
+  assert.match(nodeNamePart('a  b'), /^a-b-[0-9a-f]{10}$/);
+  assert.match(nodeNamePart('--x y'), /^x-y-[0-9a-f]{10}$/);
+  assert.match(nodeNamePart('x y._'), /^x-y-[0-9a-f]{10}$/);
+});
+
 test("the appliance's own container id is read from the container files Docker mounts", () => {
   const id = '5849551b280fea1357e1abf2dcce562c4184381cd4552cfb7d4c12b285d38339';
   const mountinfo = [
