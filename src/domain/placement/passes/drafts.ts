@@ -33,9 +33,10 @@ const LEVEL_SHARE = 1;
  * share of the target on one replica is spread over more (a last resort:
  * it holds more GPUs to low utilisation); `level`: the GPU modules
  * together, each GPU used holding a piece of every one up to the level the
- * whole path allows (level-split.ts), the CPU modules then as `latency`.
+ * whole path allows (level-split.ts), the CPU modules then as `latency`; `levelHigh`: the same, the GPUs
+ * whose level is highest first (repack.ts).
  */
-export type Mode = 'pack' | 'latency' | 'thin' | 'level';
+export type Mode = 'pack' | 'latency' | 'thin' | 'level' | 'levelHigh';
 
 /** Slots with a profile, per module variant (kept with the problem's own ModuleVariant objects). */
 const withProfile = new WeakMap<ModuleVariant, number[]>();
@@ -213,15 +214,15 @@ export function buildDraft(
     .map((m) => ({ m: m.index, w: moduleWeight(p, app, m.index, variants[m.index]!) }))
     .sort((a, b) => b.w - a.w || a.m - b.m);
   const budgets = mode === 'thin' ? moduleBudgets(p, app, d, variants) : [];
-  if (mode === 'level') {
-    if (!placeGpuModulesAtLevel(draft, d, variants, LEVEL_SHARE, nodes)) return undefined;
+  if (mode === 'level' || mode === 'levelHigh') {
+    if (!placeGpuModulesAtLevel(draft, d, variants, LEVEL_SHARE, nodes, mode === 'levelHigh')) return undefined;
   } else {
     for (const { m } of gpuMods) {
       const cands = slotsOn(p, app, index, m, variants[m]!, nodes);
       if (!placeModule(draft, m, variants[m]!, d.fps, cands, mode, budgets[m])) return undefined;
     }
   }
-  const cpuMode = mode === 'level' ? 'latency' : mode;
+  const cpuMode = mode === 'level' || mode === 'levelHigh' ? 'latency' : mode;
   for (const m of app.topo) {
     const mod = app.modules[m]!;
     if (mod.gpu) continue;

@@ -17,6 +17,7 @@ import { lastChance } from './last-chance.js';
 import { cheapestFirst, type Order, shuffled, tightestFirst } from './orders.js';
 import { promote } from './promote.js';
 import type { MoveWeights } from './ruin.js';
+import { repack } from './repack.js';
 import { search, type SearchStats } from './search.js';
 
 /** The search's budget: a step count (deterministic) and, given a clock, a time limit. */
@@ -59,6 +60,10 @@ export function searchSteps(p: Problem): number {
 export function searchMs(p: Problem): number {
   return p.deployments.length <= 60 ? 30 : 600;
 }
+
+/** Re-packing (repack.ts) runs from REPACK_MIN + 1 to REPACK_MAX deployments. */
+const REPACK_MIN = 60;
+const REPACK_MAX = 400;
 
 /** Starts whose greedy result gets the improvement pass (the best few: improvement is not monotone). */
 const IMPROVED_STARTS = 2;
@@ -123,6 +128,10 @@ export function freshPlan(
     inOrder: budget.inOrder,
     stats: budget.stats,
   });
+  // Re-packing only where the search has its larger budget (61-400 deployments): not under the paper testbed's
+  // 50 ms nor on the 512 × 2,000 path (repack.ts costs O(placed · candidates · G)).
+  if (p.deployments.length > REPACK_MIN && p.deployments.length <= REPACK_MAX)
+    repack(best!.state, best!.reasons, best!.order);
   promote(best!.state, best!.order);
   return { state: best!.state, reasons: best!.reasons };
 }

@@ -18,6 +18,8 @@ import { type AppInfo, type DeploymentInfo, type ModuleInfo, type Problem, worst
 const EPS = 1e-9;
 /** Pieces under this many fps are not worth their replicas (unless they finish the deployment). */
 const MIN_PIECE_FPS = 1;
+/** Levels this close count as one when a split takes the GPUs of the highest level first. */
+const LEVEL_STEP = 0.05;
 /** GPUs one level split uses at most. */
 const MAX_GPUS = 16;
 
@@ -55,6 +57,7 @@ export function placeGpuModulesAtLevel(
   variants: readonly string[],
   share: number,
   nodes?: readonly number[],
+  highest = false,
 ): boolean {
   const state = draft.state;
   const p = state.p;
@@ -93,9 +96,12 @@ export function placeGpuModulesAtLevel(
       rows.push({ slot: g, level, perFps, used: u > EPS, base });
     }
   }
-  // In use first, most loaded first (best fit to the level); then idle, fastest first.
+  // In use first, most loaded first (best fit to the level); then idle, fastest first. `highest`: the GPUs
+  // whose level is highest first (a step of LEVEL_STEP), those orders within a step.
+  const step = (r: { base: number }): number => (highest ? Math.floor((1 - r.base / budget) / LEVEL_STEP) : 0);
   rows.sort(
     (a, b) =>
+      step(b) - step(a) ||
       Number(b.used) - Number(a.used) ||
       (a.used ? draft.util(b.slot) - draft.util(a.slot) : a.base - b.base) ||
       a.slot - b.slot,

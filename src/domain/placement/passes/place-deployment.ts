@@ -42,7 +42,7 @@ const DETOURS = 2;
  * is rebuilt without that tenant's nodes, up to DETOURS times.
  * O(DETOURS · cost of a draft). undefined: placed.
  */
-function tryWithDetours(
+export function tryWithDetours(
   state: ClusterState,
   index: SlotIndex,
   d: DeploymentInfo,
@@ -67,6 +67,37 @@ function tryWithDetours(
   return f;
 }
 
+/** One candidate: a draft mode on these nodes (undefined: any). */
+export interface Candidate {
+  mode: Mode;
+  nodes?: number[];
+}
+
+/**
+ * The candidates of one variant level, in the order they are tried; `split` (the split's nodes) is computed
+ * when null and returned for the next level. O(N·G) for the node rankings.
+ */
+export function candidateTries(
+  state: ClusterState,
+  d: DeploymentInfo,
+  variants: readonly string[],
+  options: TryOptions,
+  split: number[] | undefined | null = null,
+): { list: Candidate[]; split: number[] | undefined } {
+  const { pack, spread, slack } = wholeDagNodes(state, d, variants, WHOLE_DAG);
+  const nodes = split === null ? splitNodes(state, d, [...pack, ...spread], SPLIT_NODES) : split;
+  const list: Candidate[] = [
+    ...slack.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
+    ...pack.filter((node) => !slack.includes(node)).map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
+    ...spread.filter((node) => !pack.includes(node)).map((node) => ({ mode: 'latency' as Mode, nodes: [node] })),
+    { mode: 'pack', nodes },
+    { mode: 'latency', nodes },
+    ...(options.level ? [{ mode: 'level' as Mode, nodes: undefined }] : []),
+    ...(options.thin ? [{ mode: 'thin' as Mode, nodes }] : []),
+  ];
+  return { list, split: nodes };
+}
+
 /** Tries the candidates for one deployment. undefined: placed; else why the last (or most telling) try failed. */
 export function placeDeployment(
   state: ClusterState,
@@ -78,18 +109,9 @@ export function placeDeployment(
   let last: Failure | undefined;
   let split: number[] | undefined | null = null; // computed once: failed tries leave the state as it was
   for (const variants of levels) {
-    const { pack, spread, slack } = wholeDagNodes(state, d, variants, WHOLE_DAG);
-    if (split === null) split = splitNodes(state, d, [...pack, ...spread], SPLIT_NODES);
-    const tries: Array<{ mode: Mode; nodes?: number[] }> = [
-      ...slack.map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
-      ...pack.filter((node) => !slack.includes(node)).map((node) => ({ mode: 'pack' as Mode, nodes: [node] })),
-      ...spread.filter((node) => !pack.includes(node)).map((node) => ({ mode: 'latency' as Mode, nodes: [node] })),
-      { mode: 'pack', nodes: split },
-      { mode: 'latency', nodes: split },
-      ...(options.level ? [{ mode: 'level' as Mode, nodes: undefined }] : []),
-      ...(options.thin ? [{ mode: 'thin' as Mode, nodes: split }] : []),
-    ];
-    for (const t of tries) {
+    const tries = candidateTries(state, d, variants, options, split);
+    split = tries.split;
+    for (const t of tries.list) {
       const f = tryWithDetours(state, index, d, variants, t.mode, t.nodes, options.detours ? DETOURS : 0);
       if (!f) return undefined;
       // Keep the most telling failure: the closest miss on latency, else the last.
