@@ -17,6 +17,7 @@ import { createPeerRouter, PEER_BASE } from '../../../src/cluster/peer-server.js
 import { NotFoundError } from '../../../src/domain/errors.js';
 import { closeIfCooled } from '../../../src/http/cooled-requests.js';
 import { RefusalCooldown } from '../../../src/http/refusal-cooldown.js';
+import { discardBody } from '../../../src/http/refuse-early.js';
 import { turnBudget } from '../../../src/http/turn-budget.js';
 import { createLogger } from '../../../src/log.js';
 import { createFramesHandler } from '../../../src/router/frames-http.js';
@@ -189,6 +190,39 @@ test('requests from an address cooled down while they were on their way are clos
     assert.ok(cooldown.blocked('127.0.0.1'));
     for (const s of sockets) s.destroy();
   } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test("a refusal's discard allowance counts from its answer, not from bytes read while it waited", async () => {
+  let refused: { req: http.IncomingMessage; drained: number } | undefined;
+  const server = http.createServer((req) => {
+    const r = { req, drained: 0 };
+    // As a refusal waiting for its turn: the body's first bytes are read and held meanwhile.
+    const wait = () => {
+      if (req.readableLength < 4096) return setImmediate(wait);
+      discardBody(req, 1024);
+      req.on('data', (c: Buffer) => {
+        r.drained += c.length;
+      });
+      refused = r;
+    };
+    wait();
+  });
+  const port = await listen(server);
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => undefined);
+  try {
+    client.write('POST /x HTTP/1.1\r\nhost: x\r\ncontent-length: 100000\r\n\r\n');
+    client.write(Buffer.alloc(4096));
+    await until(() => refused !== undefined && refused.drained >= 4096);
+    assert.equal(refused!.req.socket.destroyed, false, 'the bytes held before the answer are not counted');
+    client.write(Buffer.alloc(2048));
+    await until(() => refused!.req.socket.destroyed);
+    assert.ok(refused!.drained > 4096 + 1024, 'cut once past the allowance after the answer');
+  } finally {
+    client.destroy();
     server.closeAllConnections();
     server.close();
   }
