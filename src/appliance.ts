@@ -40,6 +40,7 @@ import { routerPeerHandlers, routerPeerRawRoutes } from './router/router-peer-ap
 import { publishClusterEvents } from './cluster/cluster-events.js';
 import { limitConnections, listenDeep } from './http/connection-limits.js';
 import { aliveAnswer, listenHealth } from './http/health-listener.js';
+import { closeIfCooled } from './http/cooled-requests.js';
 import { RefusalCooldown } from './http/refusal-cooldown.js';
 import { NvidiaSmiSampler, ProfilerService, profilerRoutes } from './profiler/index.js';
 
@@ -299,6 +300,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
   const alive = aliveAnswer(nodeId);
   const server = createServer((req, res) => {
     if (alive(req, res)) return;
+    // An address cooled down while its requests were on their way: closed unanswered (http/cooled-requests.ts).
+    if (closeIfCooled(cooldown, req)) return;
     if (!api.serveEarly(req, res) && !dataPlane.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 5000;

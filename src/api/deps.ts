@@ -35,6 +35,9 @@ export interface ApiDeps {
   eventsKeepAliveMs?: number;
   /** Open event streams allowed, in all and per client address (EVENT_STREAM_LIMITS when unset). */
   eventStreams?: { total: number; perClient: number };
-  /** Told each refused event stream's client address (repeat offenders' connections are then closed at once). */
-  cooldown?: { refused(address: string): void };
+  /**
+   * Told each refused event stream's client address (repeat offenders' connections are then closed at once);
+   * asked whether a waiting stream request's address cooled down meanwhile (it is then closed unanswered).
+   */
+  cooldown?: { refused(address: string): void; blocked?(address: string): boolean };
 }

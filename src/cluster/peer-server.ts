@@ -7,7 +7,10 @@
  * read, and bodies are read within a small limit and a shared byte budget.
  * Refusals no token holder causes (unsigned, malformed, badly signed, or
  * under peer ids made up by the dozen: stranger-ids.ts) are told to
- * `onRefused`, which cools the address down.
+ * `onRefused`, which cools the address down. A refusal is decided, logged
+ * and counted when its request comes; its answer goes out through the
+ * loop's turn budget (turn-budget.ts): a flood's hundred requests in one
+ * poll are answered a few dozen a turn, with everyone else's I/O between.
  */
 import { type Request, type Response, Router } from 'express';
 import { isRimError, ValidationError } from '../domain/errors.js';
@@ -15,6 +18,7 @@ import { ByteBudget } from '../http/byte-budget.js';
 import { toErrorResponse } from '../http/error-response.js';
 import { readBody } from '../http/read-body.js';
 import { refuseJson } from '../http/refuse-early.js';
+import { loopBudget, type TurnBudget } from '../http/turn-budget.js';
 import type { Logger } from '../log.js';
 import { PEER_HEADERS, type PeerSigner, PeerVerifier } from './peer-auth.js';
 import { RefusalLog } from './refusal-log.js';
@@ -69,6 +73,8 @@ export interface PeerRouterOptions {
    * shared budget (`limits.rawBudgetBytes`).
    */
   raw?: Record<string, { handler: PeerHandler; maxBytes: number }>;
+  /** Refusals answered per turn of the loop (a stand-in in tests); the process's loopBudget() when unset. */
+  turnBudget?: TurnBudget;
 }
 
 export const PEER_BASE = '/v1/peer';
@@ -97,12 +103,15 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
   const raw = opts.raw ?? {};
   const refusals = new RefusalLog(opts.logger, opts.now);
   const strangers = new StrangerIds(opts.now);
+  const answers = opts.turnBudget ?? loopBudget();
   const refuse = (req: Request, res: Response, status: number, code: string, reason: string, madeUp = false) => {
     const peer = String(req.headers[PEER_HEADERS.node] ?? 'unknown').slice(0, 64);
     refusals.refused(remoteIp(req), { peer, path: req.originalUrl.slice(0, 128), reason });
     // Only what no member of this cluster sends: a stale clock, a replay or a retired member is not cut off.
     if (madeUp || HOSTILE.test(reason)) opts.onRefused?.(remoteIp(req));
-    refuseJson(req, res, status, { error: { code, message: `peer request refused: ${reason}` } });
+    const body = { error: { code, message: `peer request refused: ${reason}` } };
+    // Its client left while the answer waited for its turn: nothing to answer.
+    answers.run(() => (req.socket.destroyed ? undefined : refuseJson(req, res, status, body)));
   };
   // Headers first: nothing unsigned, stale, malformed or from an unknown node gets its body read.
   r.use((req, res, next) => {

@@ -11,11 +11,18 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 /** Bytes of a refused body read and dropped before the connection is cut. */
 export const DISCARD_ALLOWANCE = 64 * 1024;
 
+/**
+ * The allowance counts from the answer: what the request already holds (read while its refusal waited for its
+ * turn, turn-budget.ts) is dropped on top. Counted from the request's first byte, a refusal answered a few
+ * turns late had its socket cut as soon as it was written, and its client (still sending) saw a reset, not
+ * the answer.
+ */
 export function discardBody(req: IncomingMessage, allowance = DISCARD_ALLOWANCE): void {
   let dropped = 0;
+  const limit = req.readableLength + allowance;
   req.on('data', (c: Buffer) => {
     dropped += c.length;
-    if (dropped > allowance) req.socket.destroy();
+    if (dropped > limit) req.socket.destroy();
   });
   req.on('error', () => undefined);
 }

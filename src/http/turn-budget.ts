@@ -10,6 +10,11 @@
  * in the order they came, and run `perTurn` a turn, with a poll of the loop
  * (everyone else's I/O) between each batch. Nothing is scheduled while
  * nothing waits and nothing ran.
+ *
+ * The loop is the process's, so is the budget: every early refusal (frames
+ * refused on their headers, unsigned or badly signed peer requests, stream
+ * requests) goes through the one `loopBudget()`, and one turn never answers
+ * more than `TURN_BUDGET` of them, whichever flood they come from.
  */
 export const TURN_BUDGET = 16;
 
@@ -57,4 +62,12 @@ export function turnBudget(perTurn = TURN_BUDGET, later: (f: () => void) => void
       return queue.length;
     },
   };
+}
+
+let shared: TurnBudget | undefined;
+
+/** The process's budget for early refusals (one event loop, one budget), made on first use. */
+export function loopBudget(): TurnBudget {
+  shared ??= turnBudget();
+  return shared;
 }

@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import { ByteBudget } from '../http/byte-budget.js';
 import { BusyError } from '../http/read-body.js';
 import { refuseJson } from '../http/refuse-early.js';
+import { loopBudget, type TurnBudget } from '../http/turn-budget.js';
 import type { AdmittedFrame, FrameRouter } from './frame-router.js';
 
 const FRAMES_URL = /^\/v1\/deployments\/([^/?#]+)\/frames\/?(?:\?.*)?$/;
@@ -37,6 +38,11 @@ export interface FramesHttpOptions {
   now: () => number;
   /** Frame bytes held at once across all requests; DEFAULT_FRAME_BUDGET when unset. */
   budget?: ByteBudget;
+  /**
+   * Refusals of unread frames answered per turn of the loop (a stand-in in tests); the process's
+   * loopBudget() when unset.
+   */
+  turnBudget?: TurnBudget;
 }
 
 /** Frame bytes buffered at once (all requests together) before new frames get 503. */
@@ -62,6 +68,7 @@ let lastTarget: { url: string; name: string | undefined } = { url: '', name: und
 
 export function createFramesHandler(o: FramesHttpOptions) {
   const budget = o.budget ?? new ByteBudget(DEFAULT_FRAME_BUDGET);
+  const refusals = o.turnBudget ?? loopBudget();
   const fail = (req: IncomingMessage, res: ServerResponse, err: unknown, read: boolean) => {
     const { status, body } = toErrorResponse(err);
     if (status >= 500 && !isRimError(err)) o.logger.error({ err }, 'frame failed');
@@ -72,7 +79,8 @@ export function createFramesHandler(o: FramesHttpOptions) {
     const headers: Record<string, string | number> = {};
     if (err instanceof TooManyRequestsError || err instanceof BusyError) headers['retry-after'] = err.retryAfterS;
     if (!read) {
-      refuseJson(req, res, status, body, headers);
+      // A flood's frames come by the hundred in one poll: their refusals go out a turn budget's worth a turn.
+      refusals.run(() => (req.socket.destroyed ? undefined : refuseJson(req, res, status, body, headers)));
       return;
     }
     const text = JSON.stringify(body);

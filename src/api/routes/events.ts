@@ -22,7 +22,7 @@ import { bearerToken, tokenMatches } from '../../http/bearer-token.js';
 import { toErrorResponse } from '../../http/error-response.js';
 import { clientIp } from '../../http/refusal-cooldown.js';
 import { cannedAnswer, refuseCanned, refuseJson } from '../../http/refuse-early.js';
-import { type TurnBudget, turnBudget } from '../../http/turn-budget.js';
+import { loopBudget, type TurnBudget } from '../../http/turn-budget.js';
 import type { RimEvent } from '../../events/event-bus.js';
 import type { ApiDeps } from '../deps.js';
 
@@ -41,7 +41,7 @@ export interface EventRoutes {
 
 type Deps = Pick<ApiDeps, 'nodeId' | 'events' | 'eventsKeepAliveMs' | 'eventStreams' | 'cooldown'> &
   Partial<Pick<ApiDeps, 'config' | 'adminToken' | 'metrics'>> & {
-    /** Stream requests answered per turn of the loop (a stand-in in tests); TURN_BUDGET a turn when unset. */
+    /** Stream requests answered per turn of the loop (a stand-in in tests); the process's loopBudget() when unset. */
     turnBudget?: TurnBudget;
   };
 
@@ -140,6 +140,11 @@ export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes 
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
     // Its client left while it waited for its turn: nothing to answer, no stream to count.
     if (req.socket.destroyed) return;
+    // Its address cooled down while it waited (its earlier requests refused): closed unanswered, as at accept.
+    if (deps.cooldown?.blocked?.(clientAddress(req))) {
+      req.socket.destroy();
+      return;
+    }
     // Counted as express counts a request (by the route's path), when its answer is decided: a stream has no end.
     const count = (status: number) => deps.metrics?.countRequest('GET', ROUTE, status);
     if (!readsOpen) {
@@ -158,7 +163,7 @@ export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes 
       count(200);
     }
   };
-  const budget = deps.turnBudget ?? turnBudget();
+  const budget = deps.turnBudget ?? loopBudget();
   const serveEarly = (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== 'GET' || (req.url !== ROUTE && req.url?.startsWith(`${ROUTE}?`) !== true)) return false;
     budget.run(() => answer(req, res));

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import type { ApiDeps } from '../../../src/api/deps.js';
 import { eventRoutes } from '../../../src/api/routes/events.js';
 import { EventBus } from '../../../src/events/event-bus.js';
-import { TURN_BUDGET } from '../../../src/http/turn-budget.js';
+import { RefusalCooldown } from '../../../src/http/refusal-cooldown.js';
+import { TURN_BUDGET, turnBudget } from '../../../src/http/turn-budget.js';
 
 /** A stream request as node hands it over: request and response on one socket that records what it is sent. */
 function request(address: string) {
@@ -85,6 +86,27 @@ test('a request whose client left while it waited is not answered and holds no s
   assert.deepEqual(last.socket.sent, [], 'dropped: its client is gone');
   assert.equal(open.size, TURN_BUDGET, 'only the streams of clients still there');
   assert.equal(deps.events.listenerCount, TURN_BUDGET);
+  for (const r of burst) r.close();
+  assert.equal(open.size, 0);
+});
+
+test('stream requests waiting while their address cooled down are closed unanswered', async () => {
+  const open = new Set<ServerResponse>();
+  const cooldown = new RefusalCooldown(Date.now, { refusals: 5 });
+  const deps = {
+    nodeId: 'n1',
+    events: new EventBus(Date.now),
+    eventStreams: { total: 1000, perClient: 1 },
+    cooldown,
+    turnBudget: turnBudget(),
+  };
+  const routes = eventRoutes(deps as unknown as ApiDeps, open);
+  const burst = Array.from({ length: TURN_BUDGET }, () => request('10.0.2.1'));
+  for (const r of burst) routes.serveEarly(r.req, r.res);
+  const statuses = burst.map((r) => r.socket.sent[0] ?? (r.socket.destroyed ? 'closed' : 'waiting'));
+  assert.equal(statuses[0], 'HTTP/1.1 200', 'its one stream');
+  assert.deepEqual(statuses.slice(1, 6), Array(5).fill('HTTP/1.1 503 Service Unavailable'), 'refused as before');
+  assert.deepEqual(statuses.slice(6), Array(TURN_BUDGET - 6).fill('closed'), 'cooled down: closed unanswered');
   for (const r of burst) r.close();
   assert.equal(open.size, 0);
 });
