@@ -41,6 +41,7 @@
  *   RIM_BENCH_TAIL=DIR: the router and node floor time each request in process, with their GC and event loop delay,
  *     and write per measured window the slowest 1% into DIR (bench/router/tail-trace.ts).
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
+ *   RIM_BENCH_HELPER_NICE=N: the router's and node floor's helper threads at nice N (bench/router/helper-priority.ts).
  *   RIM_BENCH_NODE_FLAGS='…' adds node flags to the router's and node floor's (a trial; named in the JSON).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -58,6 +59,7 @@ import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
 import { answerGcAsks } from './router/gc-watch.js';
 import { sampleAllocations } from './router/heap-sampling.js';
 import { traceTail } from './router/tail-trace.js';
+import { helperPriority } from './router/helper-priority.js';
 import { APPLIANCE_NODE_FLAGS } from './router/node-flags.js';
 import { findNginx, NGINX_INSTALL_HINT, startNginx, type Nginx } from './router/nginx.js';
 import { poster, runInterleaved, runStep, type StepResult } from './router/open-loop.js';
@@ -152,7 +154,9 @@ async function routerRole(port: number): Promise<void> {
   else process.on('SIGTERM', () => process.exit(0));
   // Its garbage collections since the last ask (V8's own timings, passive): the bench asks around each step.
   answerGcAsks();
-  process.send!({ port: await listen(server) });
+  const own = await listen(server);
+  helperPriority();
+  process.send!({ port: own });
 }
 
 /** The CPU ms of `pid`'s threads other than its main one since `from` (threadCpu(pid).helpers, seconds). */
@@ -656,7 +660,9 @@ function report(r: {
     at: new Date().toISOString(),
     wallS: Math.round((Date.now() - r.started) / 1000),
     module: 'one no-op module (node:http)',
-    router: `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${[...APPLIANCE_NODE_FLAGS, ...EXTRA_FLAGS].join(' ')}`,
+    router:
+      `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${[...APPLIANCE_NODE_FLAGS, ...EXTRA_FLAGS].join(' ')}` +
+      (process.env.RIM_BENCH_HELPER_NICE ? `, helper threads at nice ${process.env.RIM_BENCH_HELPER_NICE}` : ''),
     nodeFloor:
       "bench/router/node-floor.ts: node:http + undici Pool (keep-alive), no Rim logic; the router's node flags",
     frameBytes: r.body.length,

@@ -15,6 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool, type Dispatcher } from 'undici';
 import { answerGcAsks } from './gc-watch.js';
+import { helperPriority } from './helper-priority.js';
 import { traceTail } from './tail-trace.js';
 
 const pool = new Pool(`http://127.0.0.1:${process.argv[2]}`, {
@@ -65,4 +66,7 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 60_000;
 answerGcAsks();
 process.on('SIGTERM', () => process.exit(0)); // a normal exit: --cpu-prof writes its profile
-server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
+server.listen(0, '127.0.0.1', () => {
+  helperPriority();
+  process.send!({ port: (server.address() as AddressInfo).port });
+});
