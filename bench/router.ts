@@ -274,7 +274,7 @@ async function main(): Promise<void> {
   }
   const seconds = Number(opt('seconds', '2'));
   const warmupS = 0.5;
-  const rates = opt('rates', '50,200,500,1000,1500,2000,2500,3000,4000,5000,6000,8000,10000,12000')
+  const rates = opt('rates', '50,200,500,1000,1500,2000,2500,3000,4000,5000,6000,7000,8000,10000,12000')
     .split(',')
     .map(Number);
   const budgetS = Number(opt('budget', '300'));
