@@ -3,22 +3,26 @@
  * one run. One no-op module (plain node:http, answers at once) runs in a child
  * process, the router (createDataPlane, served ahead of express as the
  * appliance does) in another, nginx (Debian's package, its own config in a temp
- * dir, one worker, keep-alive upstream) as a third; this process plays frames
- * open-loop (bench/router/open-loop.ts) at rising rates along three paths:
- *   direct: the client calls the module's POST /infer itself;
- *   router: POST /v1/deployments/bench/frames, the router calls the module;
- *   nginx:  POST /infer on nginx, which proxies it to the module.
+ * dir, one worker, keep-alive upstream) as a third, the node floor
+ * (bench/router/node-floor.ts: node:http + the router's undici client, no Rim
+ * logic) as a fourth; this process plays frames open-loop
+ * (bench/router/open-loop.ts) at rising rates along four paths:
+ *   direct:     the client calls the module's POST /infer itself;
+ *   router:     POST /v1/deployments/bench/frames, the router calls the module;
+ *   node-floor: POST /infer on the node floor, which forwards it to the module (what any router on Node's HTTP
+ *               stack reaches on this machine);
+ *   nginx:      POST /infer on nginx, which proxies it to the module.
  * Before the baseline the three paths play the lowest rate in 5 s steps until the
  * router's helper threads (V8's compiler and GC) go quiet: its JIT keeps
  * optimising for tens of seconds at a low rate after a fast warm-up, and an
  * appliance runs for hours. At the lowest rate (the baseline) direct and one
  * proxy take turns frame by frame in one window of --base-seconds (1,000 frames
- * each at 50 fps), one window per proxy (both proxies share the core under test:
+ * each at 50 fps), one window per proxy (the proxies share the core under test:
  * interleaved they would delay each other), so what else the machine runs falls
  * on direct and the proxy alike; a second window only when a path missed a
  * frame. Added latency = proxy − direct percentiles, from the same window.
- * Above it, at each rate the three paths run one after another. The router process runs with the appliance's node flags
- * (router/node-flags.ts), from dist/ (built first: tsc's output, what the
+ * Above it, at each rate the four paths run one after another. The router and node-floor processes run with the
+ * appliance's node flags (router/node-flags.ts), from dist/ (built first: tsc's output, what the
  * image runs; --from-src runs it under tsx instead). A path "holds" a rate
  * when every frame is answered 200 and its p99 stays within 2× its baseline
  * p99 (or baseline + 1 ms, whichever is larger: sub-millisecond jitter of a
@@ -28,14 +32,17 @@
  * seconds of stepping.
  *
  *   npm run bench:router [-- --seconds 2] [-- --base-seconds 20] [-- --rates 50,500,1000] [-- --bytes 1024]
- *                        [-- --budget 200] [-- --from-src]
+ *                        [-- --budget 300] [-- --from-src]
  *                        [-- --no-pin]
- * CPU pinning (bench/cpu-pinning.ts): the proxy under test (the router, or nginx: the same core, one at a time)
+ * CPU pinning (bench/cpu-pinning.ts): the proxy under test (router, node floor or nginx: the same core, one at a time)
  * on one core of its own, the client and the no-op module (stand-ins for the camera and for a replica's
  * accelerator, other machines on a real deployment) on the others; none with fewer than 2 cores or --no-pin.
- *   RIM_BENCH_PROF=DIR writes the router process's CPU profile (node --cpu-prof) into DIR.
+ *   RIM_BENCH_PROF=DIR writes the router's and the node floor's CPU profiles (node --cpu-prof) into DIR.
+ *   RIM_BENCH_TAIL=DIR: the router and node floor time each request in process, with their GC and event loop delay,
+ *     and write per measured window the slowest 1% into DIR (bench/router/tail-trace.ts).
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
- *   RIM_BENCH_NODE_FLAGS='…' adds node flags to the router process's (a trial; the JSON's `router` names them).
+ *   RIM_BENCH_HELPER_NICE=N: the router's and node floor's helper threads at nice N (bench/router/helper-priority.ts).
+ *   RIM_BENCH_NODE_FLAGS='…' adds node flags to the router's and node floor's (a trial; named in the JSON).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -49,13 +56,15 @@ import { replicaName } from '../src/domain/replica-spec.js';
 import type { ClusterDocument, ReplicaStatus } from '../src/domain/types.js';
 import { createDataPlane } from '../src/router/data-plane.js';
 import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
+import { answerGcAsks } from './router/gc-watch.js';
 import { sampleAllocations } from './router/heap-sampling.js';
+import { traceTail } from './router/tail-trace.js';
+import { helperPriority } from './router/helper-priority.js';
 import { APPLIANCE_NODE_FLAGS } from './router/node-flags.js';
 import { findNginx, NGINX_INSTALL_HINT, startNginx, type Nginx } from './router/nginx.js';
 import { poster, runInterleaved, runStep, type StepResult } from './router/open-loop.js';
 import { childPids, cpuSeconds, threadCpu } from './router/proc-cpu.js';
 import { mainThreadWaits, waitsBetween, type MainThreadWaits } from './sched-stat.js';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : d);
@@ -134,7 +143,9 @@ async function routerRole(port: number): Promise<void> {
   // As the appliance serves it: frames taken ahead of express, everything else to express.
   const outer = express();
   outer.disable('x-powered-by');
+  const tail = traceTail('router');
   const server = http.createServer((req, res) => {
+    tail?.(req, res);
     if (!dp.intercept(req, res)) outer(req, res);
   });
   server.keepAliveTimeout = 60_000;
@@ -142,22 +153,10 @@ async function routerRole(port: number): Promise<void> {
   if (process.env.RIM_BENCH_HEAP) sampleAllocations(process.env.RIM_BENCH_HEAP);
   else process.on('SIGTERM', () => process.exit(0));
   // Its garbage collections since the last ask (V8's own timings, passive): the bench asks around each step.
-  let gc = { count: 0, major: 0, ms: 0, maxMs: 0 };
-  new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      gc.count++;
-      const kind = (e as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
-      gc.ms += e.duration;
-      gc.maxMs = Math.max(gc.maxMs, e.duration);
-    }
-  }).observe({ entryTypes: ['gc'] });
-  process.on('message', (m) => {
-    if (m !== 'gc?') return;
-    process.send!({ gc });
-    gc = { count: 0, major: 0, ms: 0, maxMs: 0 };
-  });
-  process.send!({ port: await listen(server) });
+  answerGcAsks();
+  const own = await listen(server);
+  helperPriority();
+  process.send!({ port: own });
 }
 
 /** The CPU ms of `pid`'s threads other than its main one since `from` (threadCpu(pid).helpers, seconds). */
@@ -186,17 +185,28 @@ interface GcStats {
   maxMs: number;
 }
 
-function child(role: string, extra: string[] = []): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
-  const dist = role === 'router' && !FROM_SRC;
-  const script = new URL(dist ? '../dist/bench/router.js' : import.meta.url, import.meta.url).pathname;
-  const proc = fork(script, [role, ...extra], {
+/** The router or node-floor child: the appliance's node flags (and a trial's), from dist/ unless --from-src. */
+function child(
+  role: 'module' | 'router' | 'node-floor',
+  extra: string[] = [],
+): Promise<{ proc: ChildProcess; msg: Record<string, unknown> }> {
+  const proxy = role !== 'module';
+  const dist = proxy && !FROM_SRC;
+  const floor = role === 'node-floor';
+  const rel = dist
+    ? floor
+      ? '../dist/bench/router/node-floor.js'
+      : '../dist/bench/router.js'
+    : floor
+      ? './router/node-floor.ts'
+      : import.meta.url;
+  const script = new URL(rel, import.meta.url).pathname;
+  const proc = fork(script, floor ? extra : [role, ...extra], {
     execArgv: [
       ...(dist ? [] : ['--import', 'tsx']),
-      ...(role === 'router' ? APPLIANCE_NODE_FLAGS : []),
-      ...(role === 'router' && process.env.RIM_BENCH_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIM_BENCH_PROF}`]
-        : []),
-      ...(role === 'router' ? EXTRA_FLAGS : []),
+      ...(proxy ? APPLIANCE_NODE_FLAGS : []),
+      ...(proxy && process.env.RIM_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RIM_BENCH_PROF}`] : []),
+      ...(proxy ? EXTRA_FLAGS : []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -221,7 +231,7 @@ function end(proc: ChildProcess): Promise<void> {
 
 /* ---------- the run ---------- */
 
-const PATHS = ['direct', 'router', 'nginx'] as const;
+const PATHS = ['direct', 'router', 'node-floor', 'nginx'] as const;
 type PathName = (typeof PATHS)[number];
 
 interface Row extends StepResult {
@@ -233,18 +243,19 @@ interface Row extends StepResult {
   proxyCpuUsPerFrame?: number;
   /** The proxy's main thread (nginx: its worker) in the window: run-queue wait and preemptions (/proc). */
   proxyWaits?: MainThreadWaits;
-  /** The router's garbage collections in the step (warm-up, window and settling), V8's timings. */
+  /** The router's (node floor's) garbage collections in the step (warm-up, window and settling), V8's timings. */
   gc?: GcStats;
-  /** The router's other threads (V8's compiler and GC helpers, libuv) on a CPU in the window, ms. */
+  /** The router's (node floor's) other threads (V8's compiler and GC helpers, libuv) on a CPU in the window, ms. */
   helperCpuMs?: number;
   /** Lowest-rate rows: the interleaved window they were measured in (direct with that proxy). */
   window?: Proxy;
 }
 
 /** The proxies: at the lowest rate each takes turns with direct in a window of its own. */
-const PROXIES = ['router', 'nginx'] as const;
+const PROXIES = ['router', 'node-floor', 'nginx'] as const;
 type Proxy = (typeof PROXIES)[number];
-/** Settling: 5 s steps at the lowest rate until the router's helper threads used under this much CPU in one. */
+/** Settling: 5 s steps at the lowest rate until the router's (and the node floor's) helper threads used under this
+ * much CPU in one. */
 const SETTLED_HELPER_MS = 10;
 const SETTLE_STEPS_MAX = 12;
 
@@ -263,10 +274,10 @@ async function main(): Promise<void> {
   }
   const seconds = Number(opt('seconds', '2'));
   const warmupS = 0.5;
-  const rates = opt('rates', '50,200,500,1000,1500,2000,2500,3000,4000,5000,6000,8000,10000,12000')
+  const rates = opt('rates', '50,200,500,1000,1500,2000,2500,3000,4000,5000,6000,7000,8000,10000,12000')
     .split(',')
     .map(Number);
-  const budgetS = Number(opt('budget', '200'));
+  const budgetS = Number(opt('budget', '300'));
   const baseSeconds = Number(opt('base-seconds', '20'));
   const body = Buffer.alloc(Number(opt('bytes', '1024')), 7);
   const maxInFlight = 256;
@@ -278,6 +289,7 @@ async function main(): Promise<void> {
   const mod = await child('module');
   const modulePort = mod.msg.port as number;
   let router: Awaited<ReturnType<typeof child>> | undefined;
+  let floor: Awaited<ReturnType<typeof child>> | undefined;
   let nginx: Nginx | undefined;
   const rows: Row[] = [];
   let pinReport: PinReport | undefined;
@@ -287,17 +299,21 @@ async function main(): Promise<void> {
   try {
     router = await child('router', [String(modulePort)]);
     if (pinned) pin(router.proc.pid!, pinned.sut);
+    floor = await child('node-floor', [String(modulePort)]);
+    if (pinned) pin(floor.proc.pid!, pinned.sut);
     nginx = await startNginx(bin, modulePort, pinned?.sut);
     const routerPid = router.proc.pid!;
+    const floorPid = floor.proc.pid!;
     const affinity = {
       client: affinityOf(process.pid),
       module: affinityOf(mod.proc.pid!),
       router: affinityOf(routerPid),
+      nodeFloor: affinityOf(floorPid),
       nginx: nginx.affinity(),
     };
     console.log(
       `CPUs allowed (from /proc, every thread): client ${affinity.client}, module ${affinity.module}, ` +
-        `router ${affinity.router}, nginx ${affinity.nginx}`,
+        `router ${affinity.router}, node-floor ${affinity.nodeFloor}, nginx ${affinity.nginx}`,
     );
     pinReport = { ...(pinned ?? { none: (pinning as { reason: string }).reason }), affinity };
     const ng = nginx;
@@ -310,9 +326,19 @@ async function main(): Promise<void> {
         cpu: () => cpuSeconds(routerPid),
         pid: routerPid,
       },
+      'node-floor': { port: floor.msg.port as number, path: '/infer', cpu: () => cpuSeconds(floorPid), pid: floorPid },
       nginx: { port: ng.port, path: '/infer', cpu: () => ng.cpuSeconds(), pid: nginxWorker },
     };
-    const routerProc = router.proc;
+    /** The Node proxies' processes: their GC (gcSince) and helper threads are recorded per row. */
+    const nodeProcs: Partial<Record<PathName, ChildProcess>> = { router: router.proc, 'node-floor': floor.proc };
+    const gcOf = async (p: PathName) => {
+      const proc = nodeProcs[p];
+      return proc ? gcSince(proc) : undefined;
+    };
+    /** RIM_BENCH_TAIL: the Node proxy's requests since the last mark form a window of that name (tail-trace.ts). */
+    const mark = (p: PathName, label: string) => {
+      if (process.env.RIM_BENCH_TAIL) nodeProcs[p]?.send({ tail: label });
+    };
     const clients = Object.fromEntries(
       PATHS.map((p) => [p, poster(targets[p].port, targets[p].path, body, maxInFlight)]),
     ) as Record<PathName, ReturnType<typeof poster>>;
@@ -331,21 +357,22 @@ async function main(): Promise<void> {
       let waits: MainThreadWaits | undefined;
       let h0 = 0;
       let helperMs: number | undefined;
-      if (p === 'router') await gcSince(routerProc);
+      await gcOf(p);
       const s = await runStep(clients[p].send, rate, {
         seconds,
         warmupS,
         maxInFlight,
         onWindow: (phase) => {
+          mark(p, phase === 'start' ? 'warm-up' : `${rate} fps try ${attempt}`);
           if (!cpu || !pid) return;
           if (phase === 'start') [cpu0, w0, h0] = [cpu(), mainThreadWaits(pid), threadCpu(pid).helpers];
           else
             [cpuS, waits, helperMs] = [cpu() - cpu0, waitsBetween(w0!, mainThreadWaits(pid)), helperMsSince(pid, h0)];
         },
       });
-      const gc = p === 'router' ? await gcSince(routerProc) : undefined;
+      const gc = await gcOf(p);
       const row = record(p, attempt, s, base, waits, gc);
-      if (p === 'router' && helperMs !== undefined) row.helperCpuMs = helperMs;
+      if (nodeProcs[p] && helperMs !== undefined) row.helperCpuMs = helperMs;
       if (cpu && s.ok > 0) row.proxyCpuUsPerFrame = (cpuS * 1e6) / s.ok;
       return row;
     };
@@ -367,7 +394,7 @@ async function main(): Promise<void> {
         gc ? `gc ${gc.count} × (${gc.major} major; ${gc.ms} ms, max ${gc.maxMs})` : '',
       ].filter(Boolean);
       console.log(
-        `${String(s.rate).padStart(6)} fps  ${p.padEnd(6)}  ${window ? `(${window} window)  ` : ''}` +
+        `${String(s.rate).padStart(6)} fps  ${p.padEnd(10)}  ${window ? `(${window} window)  ` : ''}` +
           `try ${attempt}  ok ${String(s.ok).padStart(6)}  ` +
           `failed ${s.failed}  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  ` +
           (row.holds ? 'holds' : 'does not hold') +
@@ -377,27 +404,30 @@ async function main(): Promise<void> {
     };
     // Settling: the router's JIT keeps optimising for tens of seconds at a low rate after the warm-up above (code
     // paths a busy router does not take); on one core its compiler threads preempt it. An appliance runs for
-    // hours: the baseline is taken once the router's helper threads (V8's compiler and GC, libuv) go quiet.
+    // hours: the baseline is taken once the router's helper threads (V8's compiler and GC, libuv) go quiet, and
+    // the node floor's (the same stack, its JIT too).
     const settleT0 = Date.now();
     let helperMs = NaN;
+    const helpers = () => threadCpu(routerPid).helpers + threadCpu(floorPid).helpers;
     for (let i = 0; i < SETTLE_STEPS_MAX; i++) {
-      const h0 = threadCpu(routerPid).helpers;
+      const h0 = helpers();
       await runInterleaved(
         PATHS.map((p) => clients[p].send),
         rates[0]!,
         { seconds: 5, warmupS: 0, maxInFlight },
       );
-      helperMs = Math.round((threadCpu(routerPid).helpers - h0) * 1000);
+      helperMs = Math.round((helpers() - h0) * 1000);
       if (helperMs < SETTLED_HELPER_MS) break;
     }
     settled = { seconds: Math.round((Date.now() - settleT0) / 1000), helperMsInLast5s: helperMs };
     console.log(
-      `settled ${settled.seconds} s at ${rates[0]} fps: the router's helper threads used ${helperMs} ms of CPU in ` +
+      `settled ${settled.seconds} s at ${rates[0]} fps: the router's and node floor's helper threads used ` +
+        `${helperMs} ms of CPU in ` +
         `the last 5 s (settled under ${SETTLED_HELPER_MS} ms, or after ${SETTLE_STEPS_MAX * 5} s)`,
     );
     // The lowest rate sets each path's baseline: direct and one proxy take turns frame by frame in one long window
     // (the box's noise falls on both alike, p99 over baseSeconds x rate frames each), one window per proxy (the
-    // two proxies share the core under test: interleaved with each other they would delay each other, which no
+    // proxies share the core under test: interleaved with each other they would delay each other, which no
     // deployment does); a window is tried once more if a path missed a frame.
     const base = new Map<PathName, number>();
     for (const q of PROXIES) {
@@ -409,7 +439,7 @@ async function main(): Promise<void> {
         const waits = new Map<PathName, MainThreadWaits>();
         let h0 = 0;
         let helperMs: number | undefined;
-        await gcSince(routerProc);
+        await gcOf(q);
         const results = await runInterleaved(
           pair.map((p) => clients[p].send),
           rates[0]!,
@@ -418,28 +448,29 @@ async function main(): Promise<void> {
             warmupS,
             maxInFlight,
             onWindow: (phase) => {
+              mark(q, phase === 'start' ? 'settling' : `${rates[0]} fps baseline try ${attempt}`);
               for (const p of pair) {
                 const { cpu, pid } = targets[p];
                 if (!cpu || !pid) continue;
                 if (phase === 'start') {
                   cpu0.set(p, cpu());
                   w0.set(p, mainThreadWaits(pid));
-                  if (p === 'router') h0 = threadCpu(pid).helpers;
+                  if (nodeProcs[p]) h0 = threadCpu(pid).helpers;
                 } else {
                   cpuS.set(p, cpu() - cpu0.get(p)!);
                   waits.set(p, waitsBetween(w0.get(p)!, mainThreadWaits(pid)));
-                  if (p === 'router') helperMs = helperMsSince(pid, h0);
+                  if (nodeProcs[p]) helperMs = helperMsSince(pid, h0);
                 }
               }
             },
           },
         );
-        const gc = await gcSince(routerProc);
+        const gc = await gcOf(q);
         const got = pair.map((p, i) => {
           const s = results[i]!;
-          const row = record(p, attempt, s, undefined, waits.get(p), p === 'router' ? gc : undefined, q);
+          const row = record(p, attempt, s, undefined, waits.get(p), p === q ? gc : undefined, q);
           if (cpuS.has(p) && s.ok > 0) row.proxyCpuUsPerFrame = (cpuS.get(p)! * 1e6) / s.ok;
-          if (p === 'router' && helperMs !== undefined) row.helperCpuMs = helperMs;
+          if (p === q && nodeProcs[p] && helperMs !== undefined) row.helperCpuMs = helperMs;
           if (row.holds && !base.has(p)) base.set(p, row.p99);
           return row.holds;
         });
@@ -459,6 +490,7 @@ async function main(): Promise<void> {
   } finally {
     await nginx?.stop();
     if (router) await end(router.proc);
+    if (floor) await end(floor.proc);
     await end(mod.proc);
   }
   const nginxVersion = nginx?.version ?? '';
@@ -530,8 +562,15 @@ function report(r: {
     rows.find((x) => x.path === p && x.rate === common && x.holds)?.proxyCpuUsPerFrame ?? NaN;
   const routerAdded = added('router');
   const nginxAdded = added('nginx');
-  const held = { direct: maxHeld('direct'), router: maxHeld('router'), nginx: maxHeld('nginx') };
+  const floorAdded = added('node-floor');
+  const held = {
+    direct: maxHeld('direct'),
+    router: maxHeld('router'),
+    'node-floor': maxHeld('node-floor'),
+    nginx: maxHeld('nginx'),
+  };
   const share = held.nginx > 0 ? held.router / held.nginx : NaN;
+  const floorShare = held.nginx > 0 ? held['node-floor'] / held.nginx : NaN;
   // Stopped by a rate that did not hold twice (not by the list of rates or the time budget running out).
   const topped = (p: PathName) => rows.some((x) => x.path === p && x.rate !== low && x.attempt === 2 && !x.holds);
   // When nginx held the highest rate tried, its limit is higher and the share only an upper bound: not a "met".
@@ -558,7 +597,7 @@ function report(r: {
       : undefined;
   const heldText = (p: PathName) => `${held[p]} fps${topped(p) ? '' : ' (the highest rate tried: not its limit)'}`;
   console.log(
-    `\nrouter vs nginx vs direct, one no-op module, ${r.body.length}-byte frames, open loop, ` +
+    `\nrouter vs node floor vs nginx vs direct, one no-op module, ${r.body.length}-byte frames, open loop, ` +
       `${r.seconds} s per rate after ${r.warmupS} s warm-up, the lowest rate ${r.baseSeconds} s interleaved ` +
       `with direct, one window per proxy, after ${r.settled?.seconds ?? '–'} s settling ` +
       `(load avg ${f(r.load0)} → ${f(loadavg()[0]!)} on ${cpus().length} cores; ` +
@@ -566,7 +605,7 @@ function report(r: {
   );
   const pinText =
     r.pinning && 'sut' in r.pinning
-      ? `CPU pinning: router and nginx on CPU ${r.pinning.sut} (one at a time), client and module on CPU ` +
+      ? `CPU pinning: router, node floor and nginx on CPU ${r.pinning.sut} (one at a time), client and module on CPU ` +
         `${r.pinning.load}`
       : `CPU pinning: none (${r.pinning && 'none' in r.pinning ? r.pinning.none : 'not reached'})`;
   console.log(`${pinText}\n`);
@@ -575,14 +614,19 @@ function report(r: {
       `router p50 ${f(routerAdded?.p50)} p99 ${f(routerAdded?.p99)};`,
   );
   console.log(
+    `                                                  node floor p50 ${f(floorAdded?.p50)} p99 ${f(floorAdded?.p99)};`,
+  );
+  console.log(
     `                                                  nginx  p50 ${f(nginxAdded?.p50)} p99 ${f(nginxAdded?.p99)}`,
   );
   console.log(
-    `highest rate held: direct ${heldText('direct')}, router ${heldText('router')}, nginx ${heldText('nginx')}`,
+    `highest rate held: direct ${heldText('direct')}, router ${heldText('router')}, ` +
+      `node floor ${heldText('node-floor')}, nginx ${heldText('nginx')}`,
   );
   if (loadBound) console.log(`  ${loadBound}`);
   console.log(
-    `proxy CPU per frame at ${common} fps (the highest rate both held): router ${f(cpuPerFrame('router'), 0)} µs, ` +
+    `proxy CPU per frame at ${common} fps (the highest rate router and nginx both held): ` +
+      `router ${f(cpuPerFrame('router'), 0)} µs, node floor ${f(cpuPerFrame('node-floor'), 0)} µs, ` +
       `nginx ${f(cpuPerFrame('nginx'), 0)} µs`,
   );
   console.log("holds: every frame answered 200 and p99 ≤ max(2 × the path's p99 at the lowest rate, that p99 + 1 ms)");
@@ -597,13 +641,30 @@ function report(r: {
       `${targets.routerThroughputShareOfNginx.met ? 'met' : shareKnown ? 'NOT met' : 'NOT established'} ` +
       `(${f(share * 100, 0)}%${shareKnown ? '' : ", at most: nginx's limit is above the rates tried"})`,
   );
+  // The floor against the same targets: whether a router on Node's HTTP stack can meet them on this machine at all.
+  const floorReach = {
+    addedP99Ms: floorAdded?.p99 ?? NaN,
+    addedP99UnderTarget: floorAdded !== undefined && floorAdded.p99 < TARGET_ADDED_P99_MS,
+    throughputShareOfNginx: floorShare,
+    throughputShareAtTarget: Number.isFinite(floorShare) && floorShare >= TARGET_THROUGHPUT_SHARE && shareKnown,
+  };
+  console.log(
+    `node floor (node:http + undici, no Rim logic) against the targets: added p99 ${f(floorReach.addedP99Ms)} ms ` +
+      `(${floorReach.addedP99UnderTarget ? 'under' : 'NOT under'} ${TARGET_ADDED_P99_MS} ms), throughput ` +
+      `${f(floorShare * 100, 0)}% of nginx's; the router's share of the floor's throughput ` +
+      `${f((held.router / held['node-floor']) * 100, 0)}%`,
+  );
   mkdirSync('bench/results', { recursive: true });
   const json = {
     bench: 'router',
     at: new Date().toISOString(),
     wallS: Math.round((Date.now() - r.started) / 1000),
     module: 'one no-op module (node:http)',
-    router: `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${[...APPLIANCE_NODE_FLAGS, ...EXTRA_FLAGS].join(' ')}`,
+    router:
+      `${FROM_SRC ? 'src under tsx' : 'dist (tsc)'}, node ${[...APPLIANCE_NODE_FLAGS, ...EXTRA_FLAGS].join(' ')}` +
+      (process.env.RIM_BENCH_HELPER_NICE ? `, helper threads at nice ${process.env.RIM_BENCH_HELPER_NICE}` : ''),
+    nodeFloor:
+      "bench/router/node-floor.ts: node:http + undici Pool (keep-alive), no Rim logic; the router's node flags",
     frameBytes: r.body.length,
     secondsPerRate: r.seconds,
     baselineSecondsInterleaved: r.baseSeconds,
@@ -620,11 +681,17 @@ function report(r: {
       nginx: r.nginxVersion,
     },
     lowestRateFps: low,
-    addedMs: { router: routerAdded, nginx: nginxAdded },
+    addedMs: { router: routerAdded, 'node-floor': floorAdded, nginx: nginxAdded },
     highestRateHeldFps: held,
     ...(loadBound ? { highestRateNote: loadBound } : {}),
-    proxyCpuUsPerFrame: { atFps: common, router: cpuPerFrame('router'), nginx: cpuPerFrame('nginx') },
+    proxyCpuUsPerFrame: {
+      atFps: common,
+      router: cpuPerFrame('router'),
+      'node-floor': cpuPerFrame('node-floor'),
+      nginx: cpuPerFrame('nginx'),
+    },
     targets,
+    nodeFloorAgainstTargets: floorReach,
     rows,
   };
   writeFileSync('bench/results/router.json', `${JSON.stringify(json, null, 2)}\n`);

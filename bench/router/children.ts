@@ -4,19 +4,19 @@
  * RIM_BENCH_PROF=DIR writes the router process's CPU profile (node
  * --cpu-prof, 100 µs samples) into DIR; RIM_PROBE_NODE_FLAGS='--trace-gc'
  * (or any node flags) reach the router process; RIM_PROBE_DIST=1 runs the
- * router (and bare proxy) from dist/ (`npm run build` first), as the appliance runs.
+ * router (and node floor) from dist/ (`npm run build` first), as the appliance runs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { APPLIANCE_NODE_FLAGS } from './node-flags.js';
 
 const SCRIPTS = {
-  src: { bench: '../router.ts', bare: './bare-proxy.ts' },
-  dist: { bench: '../../dist/bench/router.js', bare: '../../dist/bench/router/bare-proxy.js' },
+  src: { bench: '../router.ts', bare: './node-floor.ts' },
+  dist: { bench: '../../dist/bench/router.js', bare: '../../dist/bench/router/node-floor.js' },
 };
 
 export function benchChild(
-  /** `bare`: bare-proxy.ts (the router's HTTP stack alone), flags and profiling as the router's. */
+  /** `bare`: node-floor.ts (the router's HTTP stack alone), flags and profiling as the router's. */
   role: 'module' | 'router' | 'bare',
   extra: string[] = [],
 ): Promise<{ proc: ChildProcess; port: number }> {

@@ -6,10 +6,10 @@
  * tail: RIM_PROBE_NODE_FLAGS='--trace-gc' reaches the router process,
  * RIM_BENCH_PROF=DIR writes its CPU profile.
  *
- * With --bare, a third path takes its turns: bare-proxy.ts, the router's HTTP
+ * With --bare, a third path takes its turns: node-floor.ts, the router's HTTP
  * stack without the router (what Node's server and undici cost alone).
  *
- * Pinned as bench:router is (bench/cpu-pinning.ts): the router (and bare proxy) on one core, this client and the
+ * Pinned as bench:router is (bench/cpu-pinning.ts): the router (and node floor) on one core, this client and the
  * module on the others; `--no-pin` for none.
  *
  *   node --import tsx bench/router/latency-probe.ts [--rate 50] [--seconds 20] [--rounds 1] [--bare] [--no-pin]
