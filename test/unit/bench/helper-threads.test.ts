@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const module = fileURLToPath(new URL('../../../src/adapters/helper-threads.ts', import.meta.url));
+const module = fileURLToPath(new URL('../../../bench/router/helper-threads.ts', import.meta.url));
 
 test('helper threads at the nice asked for, the main thread as it was', { skip: process.platform !== 'linux' }, () => {
   const script = `
