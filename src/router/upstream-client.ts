@@ -218,6 +218,8 @@ class Exchange implements Dispatcher.DispatchHandlers, Exchanged, Expiring {
   private raw: Buffer[] = [];
   private readonly chunks: Buffer[] = [];
   private size = 0;
+  /** DeadlineTimer's slot of this call (deadline-timer.ts). */
+  deadlineSlot = -1;
 
   constructor(
     private readonly host: string,

@@ -1,7 +1,9 @@
 /**
  * DeadlineTimer: calls under one timer each expire at their own deadline (an
  * earlier one added later included), a call removed before its deadline never
- * expires, and close() stops the rest.
+ * expires (also when removed by another's expire()), and close() stops the rest.
+ * The calls are held in an array by slot (not a Set: issue #10), so removals
+ * in any order and during another call's expire() are covered here.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -69,6 +71,42 @@ describe('DeadlineTimer', () => {
     later.add(witness);
     await witness.gone;
     assert.deepEqual(expired, []);
+    assert.equal(t.size, 0);
+  });
+
+  it("a call removed by an earlier one's expire() does not expire; one added twice is held once", async () => {
+    const t = new DeadlineTimer();
+    const expired: string[] = [];
+    const second = call(5, expired, 'second');
+    const first = call(5, expired, 'first');
+    const witness = call(30, expired, 'witness');
+    const expireFirst = first.expire.bind(first);
+    first.expire = () => {
+      expireFirst();
+      t.remove(second);
+    };
+    t.add(first);
+    t.add(first);
+    t.add(second);
+    t.add(witness);
+    assert.equal(t.size, 3);
+    await witness.gone;
+    assert.deepEqual(expired, ['first', 'witness']);
+    assert.equal(t.size, 0);
+  });
+
+  it('removal in any order keeps the others: each still expires, none twice, none removed', async () => {
+    const t = new DeadlineTimer();
+    const expired: string[] = [];
+    const calls = ['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) => call(5 + 5 * i, expired, n));
+    for (const c of calls) t.add(c);
+    // 'f' takes the slot of 'a', then leaves itself; 'd' leaves twice.
+    for (const i of [0, 5, 3, 3]) t.remove(calls[i]!);
+    assert.equal(t.size, 3);
+    const witness = call(40, expired, 'witness');
+    t.add(witness);
+    await witness.gone;
+    assert.deepEqual(expired, ['b', 'c', 'e', 'witness']);
     assert.equal(t.size, 0);
   });
 });
