@@ -17,7 +17,7 @@ import { isRimError, ValidationError } from '../domain/errors.js';
 import { ByteBudget } from '../http/byte-budget.js';
 import { toErrorResponse } from '../http/error-response.js';
 import { readBody } from '../http/read-body.js';
-import { refuseJson } from '../http/refuse-early.js';
+import { refuseInTurn } from '../http/refuse-early.js';
 import { loopBudget, type TurnBudget } from '../http/turn-budget.js';
 import type { Logger } from '../log.js';
 import { PEER_HEADERS, type PeerSigner, PeerVerifier } from './peer-auth.js';
@@ -110,8 +110,7 @@ export function createPeerRouter(opts: PeerRouterOptions): Router {
     // Only what no member of this cluster sends: a stale clock, a replay or a retired member is not cut off.
     if (madeUp || HOSTILE.test(reason)) opts.onRefused?.(remoteIp(req));
     const body = { error: { code, message: `peer request refused: ${reason}` } };
-    // Its client left while the answer waited for its turn: nothing to answer.
-    answers.run(() => (req.socket.destroyed ? undefined : refuseJson(req, res, status, body)));
+    refuseInTurn(answers, req, res, status, body);
   };
   // Headers first: nothing unsigned, stale, malformed or from an unknown node gets its body read.
   r.use((req, res, next) => {

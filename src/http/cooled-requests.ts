@@ -12,8 +12,11 @@ import type { IncomingMessage } from 'node:http';
 import { clientIp, type RefusalCooldown } from './refusal-cooldown.js';
 
 /** Closes `req`'s connection when its address is in cool-down; true when it did (nothing more to do). */
-export function closeIfCooled(cooldown: Pick<RefusalCooldown, 'blocked'>, req: IncomingMessage): boolean {
-  if (!cooldown.blocked(clientIp(req.socket.remoteAddress))) return false;
+export function closeIfCooled(
+  cooldown: Partial<Pick<RefusalCooldown, 'blocked'>> | undefined,
+  req: IncomingMessage,
+): boolean {
+  if (!cooldown?.blocked?.(clientIp(req.socket.remoteAddress))) return false;
   req.socket.destroy();
   return true;
 }

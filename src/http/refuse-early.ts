@@ -7,6 +7,7 @@
  * built once, bytes and all, and written straight to the socket.
  */
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { TurnBudget } from './turn-budget.js';
 
 /** Bytes of a refused body read and dropped before the connection is cut. */
 export const DISCARD_ALLOWANCE = 64 * 1024;
@@ -45,6 +46,23 @@ export function refuseJson(
     connection: 'close',
   });
   res.end(text);
+}
+
+/**
+ * `refuseJson` in the turn budget's time (turn-budget.ts): under a flood the refusals go out a budget's worth a
+ * turn, and one whose client left while it waited is dropped, unanswered.
+ */
+export function refuseInTurn(
+  budget: TurnBudget,
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string | number> = {},
+): void {
+  budget.run(() => {
+    if (!req.socket.destroyed) refuseJson(req, res, status, body, headers);
+  });
 }
 
 /** A whole HTTP/1.1 answer (status line, headers, JSON body) with `connection: close`, built once. */

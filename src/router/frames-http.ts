@@ -15,7 +15,7 @@ import { toErrorResponse } from '../http/error-response.js';
 import type { Logger } from '../log.js';
 import { ByteBudget } from '../http/byte-budget.js';
 import { BusyError } from '../http/read-body.js';
-import { refuseJson } from '../http/refuse-early.js';
+import { refuseInTurn } from '../http/refuse-early.js';
 import { loopBudget, type TurnBudget } from '../http/turn-budget.js';
 import type { AdmittedFrame, FrameRouter } from './frame-router.js';
 
@@ -80,7 +80,7 @@ export function createFramesHandler(o: FramesHttpOptions) {
     if (err instanceof TooManyRequestsError || err instanceof BusyError) headers['retry-after'] = err.retryAfterS;
     if (!read) {
       // A flood's frames come by the hundred in one poll: their refusals go out a turn budget's worth a turn.
-      refusals.run(() => (req.socket.destroyed ? undefined : refuseJson(req, res, status, body, headers)));
+      refuseInTurn(refusals, req, res, status, body, headers);
       return;
     }
     const text = JSON.stringify(body);

@@ -20,6 +20,7 @@ import { Router } from 'express';
 import { adminTokenError } from '../../http/admin-token-error.js';
 import { bearerToken, tokenMatches } from '../../http/bearer-token.js';
 import { toErrorResponse } from '../../http/error-response.js';
+import { closeIfCooled } from '../../http/cooled-requests.js';
 import { clientIp } from '../../http/refusal-cooldown.js';
 import { cannedAnswer, refuseCanned, refuseJson } from '../../http/refuse-early.js';
 import { loopBudget, type TurnBudget } from '../../http/turn-budget.js';
@@ -141,10 +142,7 @@ export function eventRoutes(deps: Deps, open: Set<ServerResponse>): EventRoutes 
     // Its client left while it waited for its turn: nothing to answer, no stream to count.
     if (req.socket.destroyed) return;
     // Its address cooled down while it waited (its earlier requests refused): closed unanswered, as at accept.
-    if (deps.cooldown?.blocked?.(clientAddress(req))) {
-      req.socket.destroy();
-      return;
-    }
+    if (closeIfCooled(deps.cooldown, req)) return;
     // Counted as express counts a request (by the route's path), when its answer is decided: a stream has no end.
     const count = (status: number) => deps.metrics?.countRequest('GET', ROUTE, status);
     if (!readsOpen) {

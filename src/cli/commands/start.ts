@@ -1,4 +1,4 @@
-/** rim start: the appliance in the foreground, exactly as `npm start`. */
+/** rim start: the appliance in the foreground (`npm start` runs it, with the appliance's node flags). */
 import type { Command } from 'commander';
 
 export function registerStartCommand(program: Command): void {
@@ -6,7 +6,7 @@ export function registerStartCommand(program: Command): void {
     .command('start')
     .description('run the appliance in the foreground (config: appliance.config.json + RIM_* env)')
     .action(async () => {
-      // As npm start: outside a container the replica sandbox's image is the one `npm run images` built.
+      // Outside a container the replica sandbox's image is the one `npm run images` built (the image sets its own).
       process.env.RIM_DOCKER_SANDBOX_IMAGE ||= `rim/appliance:${process.env.RIM_IMAGE_TAG || 'latest'}`;
       const { main } = await import('../../main.js');
       process.exitCode = await main(process.env);

@@ -81,9 +81,8 @@ describe('bench:router node flags', () => {
     assert.deepEqual(JSON.parse(cmd[1]!), ['node', ...APPLIANCE_NODE_FLAGS, '/app/dist/src/main.js']);
     const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts
       .start;
-    // npm start runs outside a container: it names the replica sandbox's image (the one `npm run images` built).
-    const sandbox = 'RIM_DOCKER_SANDBOX_IMAGE=${RIM_DOCKER_SANDBOX_IMAGE:-rim/appliance:${RIM_IMAGE_TAG:-latest}}';
-    assert.equal(start, [sandbox, 'node', ...APPLIANCE_NODE_FLAGS, 'dist/src/main.js'].join(' '));
+    // npm start is `rim start` (which names the replica sandbox's image outside a container) with the flags.
+    assert.equal(start, ['node', ...APPLIANCE_NODE_FLAGS, 'dist/src/cli/main.js', 'start'].join(' '));
   });
 });
 
