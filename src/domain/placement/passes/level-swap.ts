@@ -7,10 +7,13 @@
  * and the tenants of enough high-level GPUs (only GPUs whose tenants
  * tolerate that level), places the tight one first as a level split on the
  * highest-level GPUs (drafts.ts `levelHigh`), then the lifted tenants with
- * their usual tries, highest priority first. It is kept when every lifted
- * deployment is placed again and the usable GPU room (repack.ts) grows by
- * GAIN_MIN; else everything goes back where it was. Admission never falls.
- * O(tight · (lifted · cost of placeDeployment + G)).
+ * their usual tries, highest priority first, then every rejected
+ * deployment gets the greedy pass in what the swap freed. It is kept when
+ * admission rises (priority-lexicographic), or stays the same and the
+ * usable GPU room (repack.ts) grows by GAIN_MIN; else every share goes back
+ * where it was. Admission never falls, priority by priority (a fresh plan's
+ * pass: re-plans meet it only through their `fresh` candidate).
+ * O(tried · (lifted · cost of placeDeployment + cost of the greedy pass + G)).
  */
 import type { ClusterState } from '../cluster-state.js';
 import type { Share } from '../latency.js';
