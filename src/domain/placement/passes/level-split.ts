@@ -13,7 +13,14 @@
  * O(GPU slots · GPU modules).
  */
 import type { Draft } from '../draft.js';
-import { type AppInfo, type DeploymentInfo, type ModuleInfo, type Problem, worstHopCostMs } from '../problem.js';
+import {
+  type AppInfo,
+  type DeploymentInfo,
+  type ModuleInfo,
+  moduleVariant,
+  type Problem,
+  worstHopCostMs,
+} from '../problem.js';
 
 const EPS = 1e-9;
 /** Pieces under this many fps are not worth their replicas (unless they finish the deployment). */
@@ -43,6 +50,42 @@ function longestPath(app: AppInfo, cost: (m: number) => number): number {
     for (const nx of app.modules[m]!.next) if (finish > start[nx]!) start[nx] = finish;
   }
   return worst;
+}
+
+const slotLevelCache = new WeakMap<readonly string[], Map<number, Float64Array>>();
+
+/**
+ * Per slot, the level `d`'s whole path allows at `variants` on that GPU idle, within the full target (CPU modules
+ * and hops counted as a level split counts them); 0 where it has no profile, misses the target, or is a CPU slot.
+ * Cached per (variant level array, deployment). O(slots · GPU modules) the first time.
+ */
+export function slotLevels(p: Problem, d: DeploymentInfo, variants: readonly string[]): Float64Array {
+  let byDep = slotLevelCache.get(variants);
+  if (!byDep) {
+    byDep = new Map();
+    slotLevelCache.set(variants, byDep);
+  }
+  let out = byDep.get(d.index);
+  if (out) return out;
+  out = new Float64Array(p.slots.length);
+  byDep.set(d.index, out);
+  const app = p.apps.get(d.app)!;
+  const gpuMods = app.modules.filter((m) => m.gpu).map((m) => m.index);
+  const prof = (m: number, slot: number) => moduleVariant(p, d.app, m, variants[m]!).bySlot[slot];
+  const cpuFastest = (m: number): number => {
+    let best = Infinity;
+    for (const s of p.slots) if (!s.gpu) best = Math.min(best, prof(m, s.index)?.latencyMs ?? best);
+    return Number.isFinite(best) ? best : 0;
+  };
+  const other = longestPath(app, (m) => worstHop(p, app.modules[m]!) + (app.modules[m]!.gpu ? 0 : 2 * cpuFastest(m)));
+  const budget = d.latencyMs - other;
+  if (budget <= 0 || !gpuMods.length) return out;
+  for (const s of p.slots) {
+    if (!s.gpu || gpuMods.some((m) => !prof(m, s.index))) continue;
+    const base = longestPath(app, (m) => (app.modules[m]!.gpu ? prof(m, s.index)!.latencyMs : 0));
+    out[s.index] = Math.max(0, 1 - base / budget);
+  }
+  return out;
 }
 
 /**

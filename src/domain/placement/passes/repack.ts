@@ -18,6 +18,7 @@ import type { DeploymentInfo } from '../problem.js';
 import { SlotIndex } from './drafts.js';
 import { greedy } from './greedy.js';
 import { lastChance } from './last-chance.js';
+import { levelSwaps } from './level-swap.js';
 import { type Candidate, candidateTries, tryWithDetours } from './place-deployment.js';
 import { variantLevels } from './variant-levels.js';
 
@@ -54,7 +55,8 @@ function locks(state: ClusterState, d: DeploymentInfo): boolean {
 export function repack(state: ClusterState, reasons: Map<number, string>, order: DeploymentInfo[]): number {
   const p = state.p;
   const index = new SlotIndex(p);
-  let moved = 0;
+  // Swaps first (a tight deployment onto the GPUs where its level is high, their tenants elsewhere), then moves.
+  let moved = levelSwaps(state, order, reasons, usableRoom);
   for (const d of order) {
     if (!state.isPlaced(d.index) || !locks(state, d)) continue;
     const levels = variantLevels(p, d.app);
