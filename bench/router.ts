@@ -33,8 +33,8 @@
  * the path's); a path stops at a rate that fails twice, the run after --budget
  * seconds of stepping.
  *
- *   npm run bench:router [-- --seconds 2] [-- --base-seconds 50] [-- --seed 10] [-- --rates 50,500,1000] [-- --bytes 1024]
- *                        [-- --budget 360] [-- --from-src]
+ *   npm run bench:router [-- --seconds 2] [-- --base-seconds 50] [-- --seed 10] [-- --rates 50,500,1000]
+ *                        [-- --bytes 1024] [-- --budget 360] [-- --from-src]
  *                        [-- --no-pin]
  * CPU pinning (bench/cpu-pinning.ts): the proxy under test (router, node floor or nginx: the same core, one at a time)
  * on one core of its own, the client and the no-op module (stand-ins for the camera and for a replica's
@@ -670,7 +670,9 @@ function report(r: {
     `target router p99 added < ${TARGET_ADDED_P99_MS} ms: ` +
       (routerAdded
         ? `${targets.routerAddedP99Ms.met ? 'met' : 'NOT met'} (${f(routerAdded.p99)} ms${ciText(routerAdded)}; ` +
-          `${targets.routerAddedP99Ms.metWithConfidence ? 'the whole 95% interval under it' : 'the 95% interval reaches it'})`
+          (targets.routerAddedP99Ms.metWithConfidence
+            ? 'the whole 95% interval under it)'
+            : 'the 95% interval reaches it)')
         : 'NOT measured (direct or router did not answer every frame at the lowest rate)'),
   );
   console.log(
