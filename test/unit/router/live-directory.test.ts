@@ -44,7 +44,7 @@ test("this node's replicas at the address the supervisor learnt, followed when i
   assert.deepEqual(hosts(fake.route('cam', 0)), [['127.0.0.1:17000']], 'without a supervisor that knows: loopback');
 });
 
-test('refresh ahead: after an answer the snapshot is rebuilt off the frame path; steady frames never wait', async () => {
+test('refresh ahead: after an answer the snapshot is rebuilt off the frame path; frames never wait', async () => {
   const cluster = doc({
     apps: [app(manifest('one', 'only', [mod('only', [])]))],
     deployments: [deployment('cam', 'one', 10)],
