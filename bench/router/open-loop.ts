@@ -20,6 +20,8 @@ export interface StepResult {
   okFps: number;
   p50: number;
   p99: number;
+  /** Each measured frame's latency (ms) in due order, NaN when not answered 200 (runInterleaved: pairs by index). */
+  byFrame: number[];
 }
 
 /** One frame's POST; resolves with its status (0 when the connection failed). */
@@ -64,7 +66,15 @@ export async function runStep(send: Send, rate: number, opts: StepOptions): Prom
  */
 export async function runInterleaved(sends: Send[], rate: number, opts: StepOptions): Promise<StepResult[]> {
   const n = sends.length;
-  const paths = sends.map(() => ({ lat: [] as number[], ok: 0, failed: 0, frames: 0, inFlight: 0, measuredOut: 0 }));
+  const paths = sends.map(() => ({
+    lat: [] as number[],
+    byFrame: [] as number[],
+    ok: 0,
+    failed: 0,
+    frames: 0,
+    inFlight: 0,
+    measuredOut: 0,
+  }));
   let closed = false;
   const t0 = nowMs();
   const measureFrom = t0 + opts.warmupS * 1000;
@@ -84,7 +94,11 @@ export async function runInterleaved(sends: Send[], rate: number, opts: StepOpti
       if (due >= end) break;
       const path = paths[next % n]!;
       const measured = due >= measureFrom;
-      if (measured) path.frames++;
+      const slot = path.frames;
+      if (measured) {
+        path.frames++;
+        path.byFrame.push(NaN);
+      }
       if (path.inFlight >= opts.maxInFlight) {
         if (measured) path.failed++;
         continue;
@@ -96,8 +110,10 @@ export async function runInterleaved(sends: Send[], rate: number, opts: StepOpti
         if (!measured || closed) return;
         path.measuredOut--;
         if (status === 200) {
+          const ms = nowMs() - due;
           path.ok++;
-          path.lat.push(nowMs() - due);
+          path.lat.push(ms);
+          path.byFrame[slot] = ms;
         } else path.failed++;
       });
     }
@@ -124,6 +140,7 @@ export async function runInterleaved(sends: Send[], rate: number, opts: StepOpti
       okFps: p.ok / opts.seconds,
       p50: pct(50),
       p99: pct(99),
+      byFrame: p.byFrame,
     };
   });
 }

@@ -26,7 +26,7 @@ import type { RouterStats } from './router-stats.js';
 import { UpstreamError, type FrameHeaders, type UpstreamClient } from './upstream-client.js';
 
 export interface FrameRouterDeps {
-  directory: Pick<LiveReplicaDirectory, 'route' | 'invalidate' | 'routeAfterFirstAnswers'>;
+  directory: Pick<LiveReplicaDirectory, 'route' | 'invalidate' | 'routeAfterFirstAnswers' | 'refreshAhead'>;
   client: Pick<UpstreamClient, 'infer'>;
   /** This box's share of a deployment's cluster-wide rate; without it, the deployment's full fps. */
   admission?: { rateOf(name: string, fps: number, now: number): number };
@@ -134,6 +134,8 @@ export class FrameRouter {
     } finally {
       const end = this.deps.now();
       stats.ended(end, outcome, end - arrival);
+      // The snapshot's periodic rebuild runs after this answer is written, not in the next frame's admission.
+      this.deps.directory.refreshAhead(this.deps.now);
     }
   }
 

@@ -8,6 +8,13 @@
  * router probes nothing. Memory: one entry per (replica, host, port) in use.
  * A replica on another box is probed through that box's peer API (`remote`):
  * replicas listen on their own box's loopback only.
+ * Probes reuse one kept-alive connection per replica (an `http.Agent`, one
+ * socket per host:port): a new connection every 2 s per replica meant a
+ * connect, an accept and a close (and a TIME_WAIT) each time, on both the
+ * router's and the replica's core. A dead replica still shows: its kept
+ * socket closes, the next probe connects afresh and is refused; a probe that
+ * fails on a reused socket (the replica closed it idle as the probe went
+ * out) is tried once on a fresh connection.
  */
 import http from 'node:http';
 import {
@@ -47,6 +54,8 @@ export class HealthProber {
   private readonly entries = new Map<string, Entry>();
   private readonly cfg: ProbeConfig;
   private closed = false;
+  /** Keep-alive, one socket per replica's host:port: probes reuse it. */
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
 
   constructor(private readonly opts: HealthProberOptions) {
     this.cfg = { ...DEFAULT_PROBE, ...opts.config };
@@ -109,6 +118,7 @@ export class HealthProber {
       e.settleFirst();
     }
     this.entries.clear();
+    this.agent.destroy();
   }
 
   private schedule(e: Entry, ms: number): void {
@@ -129,7 +139,7 @@ export class HealthProber {
       ? remote
         ? remote(e.via, e.replica, this.cfg.timeoutMs).catch(() => false)
         : Promise.resolve(false)
-      : healthz(e.host, e.port, this.cfg.timeoutMs);
+      : healthz(e.host, e.port, this.cfg.timeoutMs, this.agent);
     void probe.then((ok) => {
       if (this.closed || this.entries.get(e.key) !== e) return;
       const before = e.state.health;
@@ -141,16 +151,25 @@ export class HealthProber {
   }
 }
 
-/** true when GET /healthz answers 2xx within `timeoutMs`. A fresh connection each time: a dead box shows. */
-export function healthz(host: string, port: number, timeoutMs: number): Promise<boolean> {
+/**
+ * true when GET /healthz answers 2xx within `timeoutMs`. Without `agent`, a
+ * fresh connection; with a keep-alive agent, its kept socket, and once more
+ * on a fresh one if the kept socket failed (closed by the server meanwhile).
+ */
+export function healthz(host: string, port: number, timeoutMs: number, agent?: http.Agent): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host, port, path: '/healthz', agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.get({ host, port, path: '/healthz', agent: agent ?? false, timeout: timeoutMs }, (res) => {
       res.resume();
       const ok = (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
       res.on('end', () => resolve(ok));
       res.on('error', () => resolve(false));
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(false));
+    let timedOut = false;
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy(new Error('timeout'));
+    });
+    // A kept socket the server closed as the probe went out: once more, fresh. A timeout is the replica's answer.
+    req.on('error', () => resolve(agent && req.reusedSocket && !timedOut ? healthz(host, port, timeoutMs) : false));
   });
 }

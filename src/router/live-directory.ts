@@ -5,6 +5,14 @@
  * replica failed a frame or changed health. Nothing runs while no frame
  * arrives, and the document is not copied per frame. A rebuild is
  * O(placements + replicas); a frame costs a map lookup.
+ *
+ * Refresh ahead: once a frame has been answered and the snapshot is older
+ * than `aheadMs`, the rebuild runs then (after the answer is written, in
+ * `setImmediate`), so under steady traffic the frame that would find the
+ * snapshot past `refreshMs` finds a fresh one, and no frame waits for a
+ * rebuild (a rebuild copies the whole document: ~0.3 ms of the frame's time
+ * at 50 fps, every 25th frame, before this). `route()` still never routes on
+ * a snapshot older than `refreshMs`.
  */
 import {
   PlannedReplicaDirectory,
@@ -40,6 +48,8 @@ export interface DirectorySources {
   refreshMs?: number;
   /** After an invalidation or for an unknown deployment, wait at least this long between rebuilds (ms). */
   minRefreshMs?: number;
+  /** After an answer, rebuild (off the frame's path) once the snapshot is this old (ms; default 80% of refreshMs). */
+  aheadMs?: number;
   /** Told the deployment names of each new snapshot (to forget state of removed ones). */
   onRebuild?: (names: ReadonlySet<string>) => void;
 }
@@ -51,10 +61,13 @@ export class LiveReplicaDirectory {
   private doc: ClusterDocument | undefined;
   private readonly refreshMs: number;
   private readonly minRefreshMs: number;
+  private readonly aheadMs: number;
+  private aheadQueued = false;
 
   constructor(private readonly src: DirectorySources) {
     this.refreshMs = src.refreshMs ?? 500;
     this.minRefreshMs = src.minRefreshMs ?? 50;
+    this.aheadMs = src.aheadMs ?? this.refreshMs * 0.8;
   }
 
   route(name: string, now: number): DeploymentRoute {
@@ -96,6 +109,21 @@ export class LiveReplicaDirectory {
       if (route.kind !== 'routable' || route.modules.every((m) => m.endpoints.length > 0)) break;
     }
     return route;
+  }
+
+  /**
+   * A frame was answered: if the snapshot is older than `aheadMs`, rebuild it
+   * in `setImmediate` (after the answer's bytes are written), once however
+   * many frames ask meanwhile.
+   */
+  refreshAhead(now: () => number): void {
+    if (this.aheadQueued || !this.current || now() - this.builtAt < this.aheadMs) return;
+    this.aheadQueued = true;
+    setImmediate(() => {
+      this.aheadQueued = false;
+      const t = now();
+      if (t - this.builtAt >= this.aheadMs) this.rebuild(t);
+    });
   }
 
   /** The cluster document of the current snapshot. */

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { findNginx, startNginx } from '../../../bench/router/nginx.js';
+import { addedP99Ci, percentile, seeded } from '../../../bench/router/bootstrap.js';
 import { APPLIANCE_NODE_FLAGS } from '../../../bench/router/node-flags.js';
 import { poster, runInterleaved, runStep } from '../../../bench/router/open-loop.js';
 
@@ -113,5 +114,46 @@ describe('bench:router nginx', { skip: !nginx && 'nginx is not installed (Debian
       await ng.stop();
       upstream.close();
     }
+  });
+});
+
+describe('bench:router added-p99 interval (bootstrap over interleaved pairs)', () => {
+  const draw = (seed: number, n: number, shift: number) => {
+    const rnd = seeded(seed);
+    // A light tail: 2% of frames 1–3 ms slower.
+    return Array.from({ length: n }, () => 0.5 + shift + rnd() * 0.2 + (rnd() < 0.02 ? 1 + 2 * rnd() : 0));
+  };
+
+  it("is the bench's estimator in the middle, seeded (same seed, same interval), and narrows with more frames", () => {
+    const d = draw(1, 3000, 0);
+    const x = draw(2, 3000, 0.5);
+    const a = addedP99Ci(d, x, { seed: 7, resamples: 400 });
+    const b = addedP99Ci(d, x, { seed: 7, resamples: 400 });
+    assert.deepEqual(a, b, 'same seed, same interval');
+    const sorted = (v: number[]) => [...v].sort((p, q) => p - q);
+    assert.equal(a.added, percentile(sorted(x), 99) - percentile(sorted(d), 99));
+    assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90), 9, 'the ceil(q × n)-th smallest');
+    assert.ok(a.lo <= a.added && a.added <= a.hi, `${a.lo} <= ${a.added} <= ${a.hi}`);
+    assert.equal(a.pairs, 3000);
+    const short = addedP99Ci(d.slice(0, 1000), x.slice(0, 1000), { seed: 7, resamples: 400 });
+    assert.ok(
+      a.hi - a.lo < short.hi - short.lo,
+      `3000 pairs ${a.hi - a.lo} ms wide, 1000 pairs ${short.hi - short.lo}`,
+    );
+  });
+
+  it('leaves out pairs with an unanswered frame, and resamples blocks of consecutive pairs', () => {
+    const d = [1, NaN, 1, 1];
+    const x = [2, 2, NaN, 2];
+    const ci = addedP99Ci(d, x, { seed: 1, resamples: 50, blockPairs: 2 });
+    assert.equal(ci.pairs, 2);
+    assert.deepEqual([ci.added, ci.lo, ci.hi], [1, 1, 1]);
+    // One slow burst of 3 consecutive pairs: blocks of 3 keep it whole (a resample has 0, 3 or 6 of it),
+    // single pairs scatter it.
+    const n = 300;
+    const dd = Array.from({ length: n }, () => 1);
+    const xx = Array.from({ length: n }, (_, i) => (i >= 100 && i < 103 ? 10 : 1));
+    const blocks = addedP99Ci(dd, xx, { seed: 3, resamples: 300, blockPairs: 3 });
+    assert.ok(blocks.hi >= blocks.added && blocks.lo <= blocks.added);
   });
 });

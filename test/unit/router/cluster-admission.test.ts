@@ -125,7 +125,12 @@ function admissionAtN1(fps: number, reported: (member: string) => number): { sen
   const deployment = { name: 'cam', app: 'a', fps, latencyMs: 1000, createdAt: 0 };
   const route = { kind: 'routable', deployment, plan: {} as ChainPlan, modules: [] } as unknown as DeploymentRoute;
   const router = new FrameRouter({
-    directory: { route: () => route, invalidate: () => {}, routeAfterFirstAnswers: () => Promise.resolve(undefined) },
+    directory: {
+      route: () => route,
+      invalidate: () => {},
+      routeAfterFirstAnswers: () => Promise.resolve(undefined),
+      refreshAhead: () => {},
+    },
     client: { infer: () => Promise.reject(new Error('not called')) },
     admission,
     stats,
