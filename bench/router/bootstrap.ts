@@ -10,6 +10,8 @@
  * same interval.
  */
 
+import { rng } from '../../src/domain/placement/workload-gen.js';
+
 export interface AddedCi {
   /** The added p99 of the window itself (ms). */
   added: number;
@@ -27,18 +29,6 @@ export interface AddedCi {
 export function percentile(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   return n ? sorted[Math.min(n - 1, Math.max(0, Math.ceil((q / 100) * n) - 1))]! : NaN;
-}
-
-/** mulberry32: a small seeded generator, [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -65,7 +55,7 @@ export function addedP99Ci(
   const sortedCopy = (a: readonly number[]) => Float64Array.from(a).sort();
   const added = percentile(sortedCopy(x), q) - percentile(sortedCopy(d), q);
   if (n === 0) return { added: NaN, lo: NaN, hi: NaN, pairs: 0, blockPairs, resamples, seed: opts.seed };
-  const rnd = seeded(opts.seed);
+  const rnd = rng(opts.seed);
   const rd = new Float64Array(n);
   const rx = new Float64Array(n);
   const stats = new Float64Array(resamples);

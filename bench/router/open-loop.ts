@@ -6,6 +6,7 @@
  * Frames due while `maxInFlight` are outstanding are shed and count as failed.
  */
 import http from 'node:http';
+import { percentile } from './bootstrap.js';
 
 export interface StepResult {
   /** Frames per second asked for. */
@@ -130,16 +131,14 @@ export async function runInterleaved(sends: Send[], rate: number, opts: StepOpti
   while (outstanding('inFlight') > 0 && nowMs() < settleUntil) await sleep(5);
   return paths.map((p) => {
     const lat = p.lat.sort((a, b) => a - b);
-    const pct = (q: number) =>
-      lat.length ? lat[Math.min(lat.length - 1, Math.ceil((q / 100) * lat.length) - 1)]! : NaN;
     return {
       rate,
       frames: p.frames,
       ok: p.ok,
       failed: p.failed,
       okFps: p.ok / opts.seconds,
-      p50: pct(50),
-      p99: pct(99),
+      p50: percentile(lat, 50),
+      p99: percentile(lat, 99),
       byFrame: p.byFrame,
     };
   });

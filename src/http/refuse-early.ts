@@ -52,16 +52,10 @@ export function refuseJson(
  * `refuseJson` in the turn budget's time (turn-budget.ts): under a flood the refusals go out a budget's worth a
  * turn, and one whose client left while it waited is dropped, unanswered.
  */
-export function refuseInTurn(
-  budget: TurnBudget,
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string | number> = {},
-): void {
+export function refuseInTurn(budget: TurnBudget, ...refusal: Parameters<typeof refuseJson>): void {
+  const [req] = refusal;
   budget.run(() => {
-    if (!req.socket.destroyed) refuseJson(req, res, status, body, headers);
+    if (!req.socket.destroyed) refuseJson(...refusal);
   });
 }
 

@@ -16,27 +16,14 @@ import { sandboxNames } from '../../../src/domain/replica-sandbox.js';
 import { buildReplicaSpec, bindingFor } from '../../../src/domain/replica-spec.js';
 import { box, synthetic } from '../domain/supervisor/fixtures.js';
 
-const gpu = buildReplicaSpec({
-  node: 'box-1',
-  app: synthetic,
-  module: 'detect',
-  accelerator: bindingFor('gpu0', box.accelerators),
-  port: 17001,
-});
-const emu = buildReplicaSpec({
-  node: 'box-1',
-  app: synthetic,
-  module: 'detect',
-  accelerator: bindingFor('emu0', box.accelerators),
-  port: 17002,
-});
-const cpu = buildReplicaSpec({
-  node: 'box-1',
-  app: synthetic,
-  module: 'decode',
-  accelerator: { kind: 'cpu', cpus: 0.5 },
-  port: 17003,
-});
+type SpecInput = Parameters<typeof buildReplicaSpec>[0];
+/** A replica of the synthetic app on box-1. */
+const replica = (module: string, accelerator: SpecInput['accelerator'], port: number, more: Partial<SpecInput> = {}) =>
+  buildReplicaSpec({ node: 'box-1', app: synthetic, module, accelerator, port, ...more });
+
+const gpu = replica('detect', bindingFor('gpu0', box.accelerators), 17001);
+const emu = replica('detect', bindingFor('emu0', box.accelerators), 17002);
+const cpu = replica('decode', { kind: 'cpu', cpus: 0.5 }, 17003);
 
 const SANDBOX = 'a'.repeat(64);
 
@@ -162,13 +149,7 @@ test("a replica's logs rotate, its scratch /tmp is small and not executable, its
   assert.equal(writable.ReadonlyRootfs, false);
   assert.equal('Tmpfs' in writable, false, 'a writable root needs no tmpfs');
   assert.deepEqual(createOptions(gpu, {}, SANDBOX).Cmd, ['node', '/app/server.js']);
-  const track = buildReplicaSpec({
-    node: 'box-1',
-    app: synthetic,
-    module: 'track',
-    accelerator: { kind: 'cpu', cpus: 0 },
-    port: 17004,
-  });
+  const track = replica('track', { kind: 'cpu', cpus: 0 }, 17004);
   assert.equal(track.command, undefined);
   const t = createOptions(track, {}, SANDBOX);
   assert.equal('Cmd' in t, false, "no command in the manifest: the image's own");
@@ -181,12 +162,7 @@ test("a replica's logs rotate, its scratch /tmp is small and not executable, its
 });
 
 test("a GPU replica's CPU quota comes from its measured profile with a margin", () => {
-  const measured = buildReplicaSpec({
-    node: 'box-1',
-    app: synthetic,
-    module: 'detect',
-    accelerator: bindingFor('gpu0', box.accelerators),
-    port: 17005,
+  const measured = replica('detect', bindingFor('gpu0', box.accelerators), 17005, {
     measured: { memoryMB: 100, cpuCores: 0.9 },
   });
   const cpus = measured.fence!.cpus!;

@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'node:test';
 import { findNginx, startNginx } from '../../../bench/router/nginx.js';
-import { addedP99Ci, percentile, seeded } from '../../../bench/router/bootstrap.js';
+import { addedP99Ci, percentile } from '../../../bench/router/bootstrap.js';
+import { rng } from '../../../src/domain/placement/workload-gen.js';
 import { APPLIANCE_NODE_FLAGS } from '../../../bench/router/node-flags.js';
 import { poster, runInterleaved, runStep } from '../../../bench/router/open-loop.js';
 
@@ -119,7 +120,7 @@ describe('bench:router nginx', { skip: !nginx && 'nginx is not installed (Debian
 
 describe('bench:router added-p99 interval (bootstrap over interleaved pairs)', () => {
   const draw = (seed: number, n: number, shift: number) => {
-    const rnd = seeded(seed);
+    const rnd = rng(seed);
     // A light tail: 2% of frames 1–3 ms slower.
     return Array.from({ length: n }, () => 0.5 + shift + rnd() * 0.2 + (rnd() < 0.02 ? 1 + 2 * rnd() : 0));
   };

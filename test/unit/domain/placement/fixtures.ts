@@ -106,6 +106,45 @@ export function prof(
 
 export const NET = { bandwidthMbps: 1000, rttMs: 0.5 };
 
+/**
+ * One node, GPUs F (fast) and S (slow), for the re-packing tests. `tight`: decode (CPU, 1 ms) → m: on F 10 ms,
+ * 100 fps per GPU; on S 20 ms, 50 fps. `bulk`: decode → n, 1 ms and 100 fps on either GPU. A 10 fps `tight`
+ * within 30 ms tolerates utilisation ≤ ~0.3 on S and ≤ ~0.65 on F.
+ */
+export function fastSlowProblem(deployments: Deployment[]) {
+  return buildProblem(
+    {
+      nodes: [
+        gpuNode(
+          'n1',
+          [
+            ['F', 8000],
+            ['S', 8000],
+          ],
+          16,
+        ),
+      ],
+      network: NET,
+    },
+    [chainApp('tight', ['m'], { frameKB: 1 }), chainApp('bulk', ['n'], { frameKB: 1 })],
+    [
+      prof('tight', 'decode', 'cpu', 1000, 1, { cpuCores: 0.01 }),
+      prof('tight', 'm', 'F', 100, 10),
+      prof('tight', 'm', 'S', 50, 20),
+      prof('bulk', 'decode', 'cpu', 1000, 1, { cpuCores: 0.01 }),
+      prof('bulk', 'n', 'F', 100, 1),
+      prof('bulk', 'n', 'S', 100, 1),
+    ],
+    deployments,
+  );
+}
+
+/** A chain deployment's shares: its decode on `cpu`, its one GPU module on `gpu`, both at `fps`. */
+export const chainShares = (dep: number, cpu: number, gpu: number, fps: number) => [
+  { dep, module: 0, variant: 'default', slot: cpu, fps },
+  { dep, module: 1, variant: 'default', slot: gpu, fps },
+];
+
 let solver: MilpSolver | undefined;
 export async function milpSolver(): Promise<MilpSolver> {
   const { HighsSolver } = await import('../../../../src/adapters/highs-solver.js');

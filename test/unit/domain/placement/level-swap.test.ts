@@ -9,44 +9,18 @@ import { describe, it } from 'node:test';
 import { ClusterState } from '../../../../src/domain/placement/cluster-state.js';
 import { levelSwaps, swapTargets } from '../../../../src/domain/placement/passes/level-swap.js';
 import { repack, usableRoom } from '../../../../src/domain/placement/passes/repack.js';
-import { buildProblem } from '../../../../src/domain/placement/problem.js';
-import { chainApp, gpuNode, NET, prof } from './fixtures.js';
+import { chainShares, fastSlowProblem } from './fixtures.js';
 
 /**
- * One node, GPUs F (fast) and S (slow). `tight`: decode (CPU, 1 ms) → m, 10 fps within 30 ms: m on S (20 ms,
- * 50 fps per GPU) tolerates utilisation ≤ ~0.3, on F (10 ms, 100 fps) ≤ ~0.65. `loose` (80 fps of n, 1 ms,
- * 100 fps on either GPU) and `extra` (40 fps of the same app), both within 1 s: 0.8 and 0.4 GPU.
+ * fixtures.ts's fast and slow GPUs: `tight` 10 fps within 30 ms; `loose` (80 fps of bulk) and `extra` (40 fps),
+ * both within 1 s: 0.8 and 0.4 GPU.
  */
 function problem() {
-  return buildProblem(
-    {
-      nodes: [
-        gpuNode(
-          'n1',
-          [
-            ['F', 8000],
-            ['S', 8000],
-          ],
-          16,
-        ),
-      ],
-      network: NET,
-    },
-    [chainApp('tight', ['m'], { frameKB: 1 }), chainApp('bulk', ['n'], { frameKB: 1 })],
-    [
-      prof('tight', 'decode', 'cpu', 1000, 1, { cpuCores: 0.01 }),
-      prof('tight', 'm', 'F', 100, 10),
-      prof('tight', 'm', 'S', 50, 20),
-      prof('bulk', 'decode', 'cpu', 1000, 1, { cpuCores: 0.01 }),
-      prof('bulk', 'n', 'F', 100, 1),
-      prof('bulk', 'n', 'S', 100, 1),
-    ],
-    [
-      { name: 'tight', app: 'tight', fps: 10, latencyMs: 30, priority: 2 },
-      { name: 'loose', app: 'bulk', fps: 80, latencyMs: 1000, priority: 2 },
-      { name: 'extra', app: 'bulk', fps: 40, latencyMs: 1000, priority: 1 },
-    ],
-  );
+  return fastSlowProblem([
+    { name: 'tight', app: 'tight', fps: 10, latencyMs: 30, priority: 2 },
+    { name: 'loose', app: 'bulk', fps: 80, latencyMs: 1000, priority: 2 },
+    { name: 'extra', app: 'bulk', fps: 40, latencyMs: 1000, priority: 1 },
+  ]);
 }
 
 /** tight on S (load 0.2, cap ~0.31), loose on F (0.8): usable room 0.1 + ~0.11, less than extra's 0.4. */
@@ -55,12 +29,8 @@ function lockedState() {
   const state = new ClusterState(p);
   const [f, s] = p.nodes[0]!.gpuSlots as [number, number];
   const cpu = p.nodes[0]!.cpuSlot;
-  const on = (dep: number, slot: number, fps: number) => [
-    { dep, module: 0, variant: 'default', slot: cpu, fps },
-    { dep, module: 1, variant: 'default', slot, fps },
-  ];
-  assert.equal(state.tryPlace(0, on(0, s, 10)), undefined);
-  assert.equal(state.tryPlace(1, on(1, f, 80)), undefined);
+  assert.equal(state.tryPlace(0, chainShares(0, cpu, s, 10)), undefined);
+  assert.equal(state.tryPlace(1, chainShares(1, cpu, f, 80)), undefined);
   assert.ok(state.cap[s]! < 0.35, `cap on S ${state.cap[s]}`);
   assert.ok(usableRoom(state) < 0.4, `usable room ${usableRoom(state)}`);
   return { p, state, f, s };
@@ -99,10 +69,7 @@ describe('rim, level swaps', () => {
     const state = new ClusterState(p);
     const [f] = p.nodes[0]!.gpuSlots as [number, number];
     const cpu = p.nodes[0]!.cpuSlot;
-    const onF = [
-      { dep: 0, module: 0, variant: 'default', slot: cpu, fps: 10 },
-      { dep: 0, module: 1, variant: 'default', slot: f, fps: 10 },
-    ];
+    const onF = chainShares(0, cpu, f, 10);
     assert.equal(state.tryPlace(0, onF), undefined);
     assert.deepEqual(swapTargets(state, p.deployments[0]!, ['default', 'default']), []);
     assert.equal(levelSwaps(state, [p.deployments[0]!], new Map(), usableRoom), 0);

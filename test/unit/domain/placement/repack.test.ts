@@ -8,43 +8,14 @@ import { describe, it } from 'node:test';
 import { ClusterState } from '../../../../src/domain/placement/cluster-state.js';
 import { buildDraft, SlotIndex } from '../../../../src/domain/placement/passes/drafts.js';
 import { repack, usableRoom } from '../../../../src/domain/placement/passes/repack.js';
-import { buildProblem } from '../../../../src/domain/placement/problem.js';
-import { chainApp, gpuNode, NET, prof } from './fixtures.js';
+import { chainShares, fastSlowProblem } from './fixtures.js';
 
-/**
- * One node, GPUs F (fast) and S (slow). `tight`: decode (CPU, 1 ms) → m, 10 fps within 30 ms: m on S
- * (20 ms, 50 fps per GPU) tolerates utilisation ≤ ~0.3, on F (10 ms, 100 fps) ≤ ~0.65. `bulk`: decode → n
- * (1 ms, 100 fps on either), 120 fps within 1 s: 1.2 GPUs.
- */
+/** fixtures.ts's fast and slow GPUs: `tight` 10 fps within 30 ms; `bulk` 120 fps within 1 s: 1.2 GPUs. */
 function problem() {
-  return buildProblem(
-    {
-      nodes: [
-        gpuNode(
-          'n1',
-          [
-            ['F', 8000],
-            ['S', 8000],
-          ],
-          16,
-        ),
-      ],
-      network: NET,
-    },
-    [chainApp('tight', ['m'], { frameKB: 1 }), chainApp('bulk', ['n'], { frameKB: 1 })],
-    [
-      prof('tight', 'decode', 'cpu', 1000, 1, { cpuCores: 0.01 }),
-      prof('tight', 'm', 'F', 100, 10),
-      prof('tight', 'm', 'S', 50, 20),
-      prof('bulk', 'decode', 'cpu', 1000, 1, { cpuCores: 0.01 }),
-      prof('bulk', 'n', 'F', 100, 1),
-      prof('bulk', 'n', 'S', 100, 1),
-    ],
-    [
-      { name: 'tight', app: 'tight', fps: 10, latencyMs: 30, priority: 2 },
-      { name: 'bulk', app: 'bulk', fps: 120, latencyMs: 1000, priority: 1 },
-    ],
-  );
+  return fastSlowProblem([
+    { name: 'tight', app: 'tight', fps: 10, latencyMs: 30, priority: 2 },
+    { name: 'bulk', app: 'bulk', fps: 120, latencyMs: 1000, priority: 1 },
+  ]);
 }
 
 describe('rim, re-packing', () => {
@@ -54,10 +25,7 @@ describe('rim, re-packing', () => {
     const [f, s] = p.nodes[0]!.gpuSlots as [number, number];
     const cpu = p.nodes[0]!.cpuSlot;
     // tight on S: load 0.2, cap ~0.31 there; usable room 0.9 (F) + ~0.11 (S) < the 1.2 GPUs bulk needs.
-    const onS = [
-      { dep: 0, module: 0, variant: 'default', slot: cpu, fps: 10 },
-      { dep: 0, module: 1, variant: 'default', slot: s, fps: 10 },
-    ];
+    const onS = chainShares(0, cpu, s, 10);
     assert.equal(state.tryPlace(0, onS), undefined);
     assert.ok(state.cap[s]! < 0.35, `cap on S ${state.cap[s]}`);
     const before = usableRoom(state);
@@ -79,10 +47,7 @@ describe('rim, re-packing', () => {
     const state = new ClusterState(p);
     const f = p.nodes[0]!.gpuSlots[0]!;
     const cpu = p.nodes[0]!.cpuSlot;
-    const onF = [
-      { dep: 0, module: 0, variant: 'default', slot: cpu, fps: 10 },
-      { dep: 0, module: 1, variant: 'default', slot: f, fps: 10 },
-    ];
+    const onF = chainShares(0, cpu, f, 10);
     assert.equal(state.tryPlace(0, onF), undefined);
     const moved = repack(state, new Map(), [p.deployments[0]!]);
     assert.equal(moved, 0);
@@ -98,10 +63,7 @@ describe('rim, re-packing', () => {
     const [f, s] = p.nodes[0]!.gpuSlots as [number, number];
     const cpu = p.nodes[0]!.cpuSlot;
     // bulk (loose) at 20 fps on S: S is in use at 0.2, F idle.
-    const bulk = [
-      { dep: 1, module: 0, variant: 'default', slot: cpu, fps: 20 },
-      { dep: 1, module: 1, variant: 'default', slot: s, fps: 20 },
-    ];
+    const bulk = chainShares(1, cpu, s, 20);
     assert.equal(state.tryPlace(1, bulk), undefined);
     const d = p.deployments[0]!;
     const gpus = (mode: 'level' | 'levelHigh') => [
