@@ -373,6 +373,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
       const grace = new AbortController();
       await Promise.race([Promise.all(loops), sleep(5000, grace.signal)]);
       grace.abort();
+      // Queued writes land; none after this (a restart on the same data dir must not race a late one).
+      await localStore.close();
       log.info('stopped');
     })());
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { TextFile } from 'lowdb/node';
 import type { ClusterDocument } from '../domain/types.js';
 import { parseStateFile, type StateFile } from './state-file.js';
-import { StateFileError, type NodeLocalState, type Store } from './store.js';
+import { StateFileError, StoreClosedError, type NodeLocalState, type Store } from './store.js';
 
 export const STATE_FILE = 'rim-state.json';
 export const LAST_GOOD_SUFFIX = '.last-good';
@@ -65,6 +65,7 @@ export class LowdbStore implements Store {
   private chain: Promise<unknown> = Promise.resolve();
   private lastWriteError?: string;
   private probe?: { at: number; result: Promise<string | undefined> };
+  private closed = false;
 
   private constructor(
     private data: StateFile,
@@ -193,7 +194,23 @@ export class LowdbStore implements Store {
     }
   }
 
+  /**
+   * Lets the writes already queued land, then refuses every later one
+   * (StoreClosedError). A stopped appliance (or a test's node) closes its
+   * store before anything opens the same data dir again: two writers of
+   * one state file race on its temporary file (a rename fails ENOENT) and
+   * the late one would overwrite the newer state.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.chain.then(() => undefined);
+  }
+
   private serialise<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      const why = `store: ${this.file} is closed (the node is stopping); nothing written`;
+      return Promise.reject(new StoreClosedError(why));
+    }
     const run = this.chain.then(op, op);
     this.chain = run.catch(() => undefined);
     return run;

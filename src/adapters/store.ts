@@ -11,6 +11,12 @@ export class StateFileError extends RimError {
   override readonly code = 'state-file';
 }
 
+/** A write after the store was closed (the node is stopping): nothing was written. */
+export class StoreClosedError extends RimError {
+  override readonly status = 503;
+  override readonly code = 'store-closed';
+}
+
 /** Node-local state: never replicated. Extra keys are kept as they are. */
 export interface NodeLocalState {
   nodeId: string;

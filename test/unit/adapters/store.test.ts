@@ -58,6 +58,31 @@ describe('lowdb store', () => {
     assert.equal(s.read().profiles.length, 20);
   });
 
+  it('close() lets queued writes land and refuses later ones; a reopen sees the last queued write', async () => {
+    const dir = temp();
+    const s = await LowdbStore.open(dir, { clusterName: 'rim' });
+    const queued = Array.from({ length: 5 }, (_, i) =>
+      s.updateLocal((l) => {
+        l.mark = i;
+      }),
+    );
+    await s.close();
+    await Promise.all(queued);
+    await assert.rejects(
+      s.updateLocal((l) => {
+        l.mark = 'late';
+      }),
+      (e: Error & { code?: string }) => e.code === 'store-closed' && e.message.includes(STATE_FILE),
+    );
+    await assert.rejects(
+      s.update(() => undefined),
+      { code: 'store-closed' },
+    );
+    const reopened = await LowdbStore.open(dir, { clusterName: 'rim' });
+    assert.equal(reopened.local().mark, 4);
+    assert.equal(JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')).local.mark, 4);
+  });
+
   it('changes nothing when the update function throws; reads are copies', async () => {
     const s = await LowdbStore.open(temp(), { clusterName: 'rim' });
     await assert.rejects(

@@ -128,9 +128,9 @@ export async function startNode(
       abort.abort();
       slot.server.closeAllConnections();
       await new Promise((r) => slot.server.close(r));
-      // The store's queued writes land before a restart on the same directory opens it (both write the same
-      // temporary file: a rename racing another one fails with ENOENT).
-      await store.updateLocal(() => undefined).catch(() => undefined);
+      // The store's queued writes land and later ones are refused before a restart on the same directory
+      // opens it (both would write the same temporary file: a rename racing another one fails with ENOENT).
+      await store.close();
       if (!o.keepData) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };

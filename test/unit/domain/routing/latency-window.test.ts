@@ -53,6 +53,19 @@ describe('rate window (finish rate)', () => {
     assert.equal(r.perSecond(2000), 10);
   });
 
+  it('a young stream reads its rate at every phase, not up to one gap fast (the load trigger sizes on it)', () => {
+    const r = new RateWindow(10_000, 40);
+    for (let t = 0; t <= 6000; t += 200) {
+      r.record(t); // 5 a second, as `rim load --fps 5` sends
+      for (const at of [t, t + 1, t + 100, t + 199]) {
+        if (at < 500) continue;
+        const v = r.perSecond(at);
+        assert.ok(Math.abs(v - 5) <= 0.05, `${v.toFixed(2)}/s at ${at} ms (5/s sent)`);
+      }
+    }
+    assert.ok(r.perSecond(9000) < 4.5, `decays once it stops (${r.perSecond(9000).toFixed(2)}/s 3 s later)`);
+  });
+
   it('decays after traffic stops, reads 0 once the window is past, and restarts the period after silence', () => {
     const r = new RateWindow(10_000, 40);
     for (let t = 0; t < 10_000; t += 100) r.record(t);
