@@ -69,23 +69,67 @@ export function slotLevels(p: Problem, d: DeploymentInfo, variants: readonly str
   if (out) return out;
   out = new Float64Array(p.slots.length);
   byDep.set(d.index, out);
-  const app = p.apps.get(d.app)!;
+  const t = levelTable(p, p.apps.get(d.app)!, variants);
+  const budget = d.latencyMs - t.other;
+  if (budget <= 0) return out;
+  for (let i = 0; i < t.slot.length; i++) out[t.slot[i]!] = Math.max(0, 1 - t.base[i]! / budget);
+  return out;
+}
+
+/**
+ * What a level split reads per GPU, laid out once per (problem, variant level): per node, its GPUs that run
+ * every GPU module of the app, each with its GPU modules' longest path (`base`, ms) and the GPU share one fps
+ * of the whole DAG takes (`perFps`); and the latency the CPU modules (at half load) and the worst hops take off
+ * the target (`other`). Each split then walks these arrays instead of looking profiles up and measuring the
+ * path per GPU (the 512 × 2,000 plan's last chances spent a fifth of their time there). O(slots · modules) once.
+ */
+interface LevelTable {
+  problem: Problem;
+  other: number;
+  /** The GPUs of node n are entries start[n] … start[n + 1] − 1. */
+  start: Int32Array;
+  slot: Int32Array;
+  base: Float64Array;
+  perFps: Float64Array;
+}
+
+const levelTables = new WeakMap<readonly string[], LevelTable>();
+
+function levelTable(p: Problem, app: AppInfo, variants: readonly string[]): LevelTable {
+  const known = levelTables.get(variants);
+  if (known?.problem === p) return known;
+  const prof = (m: number, slot: number) => moduleVariant(p, app.name, m, variants[m]!).bySlot[slot];
   const gpuMods = app.modules.filter((m) => m.gpu).map((m) => m.index);
-  const prof = (m: number, slot: number) => moduleVariant(p, d.app, m, variants[m]!).bySlot[slot];
   const cpuFastest = (m: number): number => {
     let best = Infinity;
     for (const s of p.slots) if (!s.gpu) best = Math.min(best, prof(m, s.index)?.latencyMs ?? best);
     return Number.isFinite(best) ? best : 0;
   };
   const other = longestPath(app, (m) => worstHop(p, app.modules[m]!) + (app.modules[m]!.gpu ? 0 : 2 * cpuFastest(m)));
-  const budget = d.latencyMs - other;
-  if (budget <= 0 || !gpuMods.length) return out;
-  for (const s of p.slots) {
-    if (!s.gpu || gpuMods.some((m) => !prof(m, s.index))) continue;
-    const base = longestPath(app, (m) => (app.modules[m]!.gpu ? prof(m, s.index)!.latencyMs : 0));
-    out[s.index] = Math.max(0, 1 - base / budget);
+  const start = new Int32Array(p.nodes.length + 1);
+  const slot: number[] = [];
+  const base: number[] = [];
+  const perFps: number[] = [];
+  for (const n of p.nodes) {
+    start[n.index] = slot.length;
+    for (const g of gpuMods.length ? n.gpuSlots : []) {
+      if (!gpuMods.every((m) => prof(m, g))) continue;
+      slot.push(g);
+      base.push(longestPath(app, (m) => (app.modules[m]!.gpu ? prof(m, g)!.latencyMs : 0)));
+      perFps.push(gpuMods.reduce((sum, m) => sum + 1 / prof(m, g)!.maxFps, 0));
+    }
   }
-  return out;
+  start[p.nodes.length] = slot.length;
+  const t = {
+    problem: p,
+    other,
+    start,
+    slot: Int32Array.from(slot),
+    base: Float64Array.from(base),
+    perFps: Float64Array.from(perFps),
+  };
+  levelTables.set(variants, t);
+  return t;
 }
 
 /**
@@ -107,36 +151,20 @@ export function placeGpuModulesAtLevel(
   const app = p.apps.get(d.app)!;
   const gpuMods = app.modules.filter((m) => m.gpu).map((m) => m.index);
   if (!gpuMods.length) return false;
+  const t = levelTable(p, app, variants);
   // Latency left to the GPU modules: CPU modules counted at utilisation 0.5, every hop at its worst.
-  const cpuFastest = (m: number): number => {
-    let best = Infinity;
-    for (const s of p.slots)
-      if (!s.gpu) best = Math.min(best, draft.profile(m, variants[m]!, s.index)?.latencyMs ?? best);
-    return Number.isFinite(best) ? best : 0;
-  };
-  const other = longestPath(app, (m) => worstHop(p, app.modules[m]!) + (app.modules[m]!.gpu ? 0 : 2 * cpuFastest(m)));
-  const budget = share * d.latencyMs - other;
+  const budget = share * d.latencyMs - t.other;
   if (budget <= 0) return false;
-  const rows: Array<{ slot: number; level: number; perFps: number; used: boolean; base: number }> = [];
+  const rows: Array<{ slot: number; level: number; perFps: number; used: boolean; base: number; u: number }> = [];
   const nodeList = nodes ?? p.nodes.map((n) => n.index);
   for (const n of nodeList) {
-    for (const g of p.nodes[n]!.gpuSlots) {
-      let perFps = 0;
-      let ok = true;
-      for (const m of gpuMods) {
-        const prof = draft.profile(m, variants[m]!, g);
-        if (!prof) {
-          ok = false;
-          break;
-        }
-        perFps += 1 / prof.maxFps;
-      }
-      if (!ok) continue;
-      const base = longestPath(app, (m) => (app.modules[m]!.gpu ? draft.profile(m, variants[m]!, g)!.latencyMs : 0));
+    for (let i = t.start[n]!; i < t.start[n + 1]!; i++) {
+      const g = t.slot[i]!;
+      const base = t.base[i]!;
       const level = Math.min(1 - base / budget, state.cap[g]!, 1 - p.headroom);
       const u = draft.util(g);
       if (level - u <= EPS) continue;
-      rows.push({ slot: g, level, perFps, used: u > EPS, base });
+      rows.push({ slot: g, level, perFps: t.perFps[i]!, used: u > EPS, base, u });
     }
   }
   // In use first, most loaded first (best fit to the level); then idle, fastest first. `highest`: the GPUs
@@ -144,10 +172,7 @@ export function placeGpuModulesAtLevel(
   const step = (r: { base: number }): number => (highest ? Math.floor((1 - r.base / budget) / LEVEL_STEP) : 0);
   rows.sort(
     (a, b) =>
-      step(b) - step(a) ||
-      Number(b.used) - Number(a.used) ||
-      (a.used ? draft.util(b.slot) - draft.util(a.slot) : a.base - b.base) ||
-      a.slot - b.slot,
+      step(b) - step(a) || Number(b.used) - Number(a.used) || (a.used ? b.u - a.u : a.base - b.base) || a.slot - b.slot,
   );
   let left = d.fps;
   let gpus = 0;
