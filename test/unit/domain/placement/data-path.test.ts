@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { estimateLatency, type Share } from '../../../../src/domain/placement/latency.js';
-import { buildProblem } from '../../../../src/domain/placement/problem.js';
+import { buildProblem, hopCostMs, worstHopCostMs } from '../../../../src/domain/placement/problem.js';
+import { rng } from '../../../../src/domain/placement/workload-gen.js';
 import { validatePlan } from '../../../../src/domain/placement/validator.js';
 import type { ClusterSpec, Placement, Plan } from '../../../../src/domain/types.js';
 import { chainApp, gpuNode, prof } from './fixtures.js';
@@ -108,5 +109,27 @@ describe('the latency estimate follows the data path', () => {
     const p = problem(cluster([fast]));
     const est = estimateLatency(p, p.apps.get('app')!, shares(p, split), () => 0);
     assert.ok(Math.abs(est - (24 + 2 * ((200 * 8) / 10_000 + 0.1))) < 1e-9, String(est));
+  });
+
+  it('the worst hop of a module is the worst over every pair of distinct nodes, links given or not', (t) => {
+    const seed = 20_241_130;
+    t.diagnostic(`seed ${seed}`);
+    const random = rng(seed);
+    for (let run = 0; run < 60; run++) {
+      const n = 1 + Math.floor(random() * 6);
+      const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+      const links: NonNullable<ClusterSpec['links']> = [];
+      for (const a of ids)
+        for (const b of ids)
+          if (a < b && random() < 0.4)
+            links.push({ a, b, bandwidthMbps: [10, 100, 1000][Math.floor(random() * 3)]!, rttMs: random() * 30 });
+      const c: ClusterSpec = { nodes: ids.map((id) => gpuNode(id, [['A', 8000]])), network: SLOW, links };
+      const p = buildProblem(c, [app], profiles, [{ name: 'd', app: 'app', fps: 1, latencyMs: 1000 }]);
+      for (const mod of p.apps.get('app')!.modules) {
+        let brute = 0;
+        for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) brute = Math.max(brute, hopCostMs(p, mod, a, b));
+        assert.equal(worstHopCostMs(p, mod), brute, `run ${run}: ${n} nodes, links ${JSON.stringify(links)}`);
+      }
+    }
   });
 });
