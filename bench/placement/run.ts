@@ -10,12 +10,12 @@
  *
  *   npm run bench:placement [-- --sizes 8,64,512] [-- --optimal-ms 10000] [-- --quick]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { HighsSolver } from '../../src/adapters/highs-solver.js';
 import { lpUpperBound } from '../../src/domain/placement/lp-bound.js';
 import { buildProblem } from '../../src/domain/placement/problem.js';
 import { chart } from './chart.js';
+import { coldProbe } from './cold-probe.js';
 import { measure, type Row } from './measure.js';
 import { busiestNode, replanAfterLoss, type ReplanRow } from './replan.js';
 import { loadTestbed, scenarios } from './scenarios.js';
@@ -137,16 +137,10 @@ async function main(): Promise<void> {
     const d2000 = generateDeployments({ shape: shapeOf(cat.deployments), totalFps: Infinity, count: 2000, seed: 7 });
     time('512 nodes, 2000 deployments', big.cluster, d2000, 4);
   }
-  // Memory of the planner alone: a fresh process placing 2,000 deployments on 512 nodes.
-  const probe = spawnSync(process.execPath, ['--import', 'tsx', 'bench/placement/memory-probe.ts'], {
-    encoding: 'utf8',
-    timeout: 300000,
-  });
-  const memory =
-    probe.status === 0
-      ? (JSON.parse(probe.stdout.trim().split('\n').pop()!) as { maxRssMB: number; solveMs: number })
-      : undefined;
-  if (!memory) log(`memory probe failed: ${probe.stderr}`);
+  // Memory of the planner alone: a fresh process placing 2,000 deployments on 512 nodes (the appliance's flags).
+  const probe = coldProbe();
+  const memory = probe.ok ? probe.probe : undefined;
+  if (!probe.ok) log(`memory probe failed: ${probe.why}`);
   const targets = [...evaluateTargets(rows, givenRows, replans, timing, peakRss, sizes, memory), ...issueTargets];
   process.stdout.write(`${boundTable(boundRows, maximalRows)}\n`);
   printReport(rows, givenRows, replans, timing, targets, peakRss);

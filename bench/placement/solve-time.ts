@@ -1,7 +1,8 @@
 /**
  * rim's solve time alone (bench:placement measures it too, among much
  * else, in one long run): `--cold N` fresh processes placing 2,000
- * deployments on 512 nodes (memory-probe.ts: wall and CPU of the solve,
+ * deployments on 512 nodes with the appliance's node flags (cold-probe.ts,
+ * memory-probe.ts: wall and CPU of the solve,
  * and the process's start), then the paper testbed (its file, and cycled to
  * load 1.0) and 512 × 2,000 planned repeatedly in this process (first call,
  * warm medians). Prints min / median / max and, with `--write`, puts them in
@@ -9,7 +10,6 @@
  * targets), leaving the rest of that file as its last full run wrote it.
  *   node --import tsx bench/placement/solve-time.ts --cold 5 [--write]
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { HighsSolver } from '../../src/adapters/highs-solver.js';
@@ -23,6 +23,7 @@ import {
   shapeOf,
 } from '../../src/domain/placement/workload-gen.js';
 import type { ClusterSpec, Deployment } from '../../src/domain/types.js';
+import { type ColdProbe, coldProbe } from './cold-probe.js';
 import { loadTestbed } from './scenarios.js';
 import type { Target, Timing } from './targets.js';
 
@@ -36,27 +37,14 @@ const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const range = (xs: number[]) =>
   `min ${Math.min(...xs).toFixed(0)}, median ${median(xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
 
-interface Probe {
-  maxRssMB: number;
-  rssBeforePlanMB: number;
-  heapUsedMB: number;
-  solveMs: number;
-  cpuMs: number;
-  startMs: number;
-  admitted: number;
-}
-
-const probes: Probe[] = [];
+const probes: ColdProbe[] = [];
 const loads: number[] = [];
 for (let i = 0; i < coldRuns; i++) {
   loads.push(loadavg()[0]!);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/placement/memory-probe.ts'], {
-    encoding: 'utf8',
-    timeout: 300000,
-  });
-  if (r.status !== 0) throw new Error(`memory probe failed: ${r.stderr}`);
-  probes.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Probe);
-  process.stderr.write(`cold run ${i + 1}: ${JSON.stringify(probes[probes.length - 1])}\n`);
+  const r = coldProbe();
+  if (!r.ok) throw new Error(`memory probe failed: ${r.why}`);
+  probes.push(r.probe);
+  process.stderr.write(`cold run ${i + 1}: ${JSON.stringify(r.probe)}\n`);
 }
 const cold = {
   runs: coldRuns,
@@ -119,7 +107,7 @@ if (process.argv.includes('--write')) {
   const file = 'bench/results/placement.json';
   const res = JSON.parse(readFileSync(file, 'utf8')) as {
     timing: Timing[];
-    plannerMemory?: Probe;
+    plannerMemory?: ColdProbe;
     targets: Target[];
     [k: string]: unknown;
   };
