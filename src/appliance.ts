@@ -339,16 +339,13 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     'supervisor',
     (async () => {
       // The supervisor starts once Docker first answers; it then rides out outages itself.
-      while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
-      if (signal.aborted) return;
-      await supervisor.run(signal);
+      if (await docker.untilReachable(signal)) await supervisor.run(signal);
     })(),
   );
   background(
     'profiler',
     (async () => {
-      while (!signal.aborted && !docker.get().reachable) await waitFor(docker, signal);
-      if (!signal.aborted) await profiler.start(signal);
+      if (await docker.untilReachable(signal)) await profiler.start(signal);
     })(),
   );
   // A box alone re-allocates auto rates on measured load itself (in a cluster the leader does, for all boxes).
@@ -387,16 +384,4 @@ async function dockerEngine(config: Config): Promise<ContainerEngine> {
   const { DockerContainerEngine } = await import('./adapters/docker-engine.js');
   const { host, socketPath, tlsVerify, certPath, sandboxImage } = config.docker;
   return new DockerContainerEngine({ host, socketPath, tlsVerify, certPath, sandboxImage });
-}
-
-function waitFor(docker: DockerHealth, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const off = docker.onChange(() => done());
-    const done = () => {
-      off();
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

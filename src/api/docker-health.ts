@@ -62,6 +62,24 @@ export class DockerHealth {
     return this.get();
   }
 
+  /** true once the engine answers (at once when it does now); false when `signal` aborts first. */
+  async untilReachable(signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted && !this.state.reachable) await this.nextChange(signal);
+    return !signal.aborted;
+  }
+
+  private nextChange(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const off = this.onChange(() => done());
+      const done = () => {
+        off();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   /** Checks until `signal` aborts; resolves then. */
   async watch(signal: AbortSignal, intervalMs: number): Promise<void> {
     let backoff = 1000;

@@ -81,7 +81,7 @@ export function slotLevels(p: Problem, d: DeploymentInfo, variants: readonly str
  * every GPU module of the app, each with its GPU modules' longest path (`base`, ms) and the GPU share one fps
  * of the whole DAG takes (`perFps`); and the latency the CPU modules (at half load) and the worst hops take off
  * the target (`other`). Each split then walks these arrays instead of looking profiles up and measuring the
- * path per GPU (the 512 × 2,000 plan's last chances spent a fifth of their time there). O(slots · modules) once.
+ * path per GPU (level splits were 313 of 1,391 ms of a cold 512 × 2,000 solve, profiled). O(slots · modules) once.
  */
 interface LevelTable {
   problem: Problem;
