@@ -3,11 +3,14 @@
  * on generated workloads (paper-like and mixed CPU/GPU node types, 64 nodes,
  * several seeds) at load 1.0, rim's admitted fps against the latency-aware
  * upper bound (src/domain/placement/latency-bound.ts); and the maximal
- * workload by bisection on the load: below `proved` rim admits everything,
- * above `bound` no valid plan can (a deployment fits nowhere even alone, or
- * the bound with every level's offered fps as its floor is infeasible).
- * On small clusters (≤ SMALL nodes) the bound is also solved as a MILP
- * (whole deployments and accelerators, a time limit; its dual bound).
+ * workload by bisection on the load: up to `rimAllAt` rim admits everything;
+ * up to `validAllAt` some valid plan does (rim's, or on small clusters one
+ * the near-exact MILP of exact-model.ts finds with every deployment
+ * required, checked by the validator); from `impossibleAt` none can (a
+ * deployment fits nowhere even alone, or the bound with every level's
+ * offered fps as its floor is infeasible). On small clusters (≤ SMALL
+ * nodes) the bound is also solved as a MILP (whole deployments and
+ * accelerators, a time limit; its dual bound).
  */
 import { planPlacement } from '../../src/domain/placement/index.js';
 import { provedInadmissible } from '../../src/domain/placement/admissible.js';
@@ -16,6 +19,7 @@ import type { MilpSolver } from '../../src/domain/placement/milp.js';
 import { boundOf } from '../../src/domain/placement/plan-bound.js';
 import { buildProblem } from '../../src/domain/placement/problem.js';
 import { validatePlan } from '../../src/domain/placement/validator.js';
+import { buildExactModel, planOf } from './exact-model.js';
 import {
   CPU_ONLY_TYPES,
   generateCluster,
@@ -50,11 +54,21 @@ export interface BoundRow {
 export const SMALL = 16;
 const MILP_S = 120;
 const MILP_FEASIBILITY_S = 30;
+/** The near-exact MILP's search for a plan that admits everything (small clusters): seconds, and its level grid. */
+const WITNESS_S = 60;
+const WITNESS_GRID = Array.from({ length: 18 }, (_, i) => Number(((i + 1) * 0.05).toFixed(2)));
 
 export interface MaximalRow {
   workload: string;
   /** highest load (of the capacity-only load 1.0) at which rim admitted every deployment */
   rimAllAt: number;
+  /**
+   * highest load at which some valid plan admitted every deployment: rim's, or on small clusters one the
+   * near-exact MILP found (exact-model.ts, every deployment required, checked by the validator)
+   */
+  validAllAt: number;
+  /** what found the plan at validAllAt: 'rim' or 'exact MILP' */
+  validAllBy: string;
   /** lowest load at which the bound proved that no valid plan admits every deployment */
   impossibleAt: number;
 }
@@ -121,10 +135,22 @@ export function boundRow(
 
 /** Bisection on the load, `steps` halvings in [lo, hi]. */
 export function maximal(cat: Catalogue, solver: MilpSolver, w: Workload, lo = 0.05, hi = 1.5, steps = 6): MaximalRow {
+  const small = w.cluster.nodes.length <= SMALL;
   const rimAll = (load: number): boolean => {
     const d = w.at(load);
     const plan = planPlacement(w.cluster, cat.apps, cat.profiles, d, { strategy: 'rim' });
     return plan.rejected.length === 0;
+  };
+  /** A valid plan that admits everything, from the near-exact MILP (every deployment required); small clusters. */
+  const exactAll = (load: number): boolean => {
+    if (!small) return false;
+    const p = buildProblem(w.cluster, cat.apps, cat.profiles, w.at(load));
+    const fixed = new Set(p.deployments.map((d) => d.index));
+    const model = buildExactModel(p, p.deployments, { form: 'restrict', grid: WITNESS_GRID, fixed });
+    const r = solver.solve(model.b.model(), { timeLimitS: WITNESS_S });
+    if (!r.feasible) return false;
+    const got = planOf(p, model, r.values);
+    return got.violations === 0 && got.plan.rejected.length === 0;
   };
   const impossible = (load: number): boolean => {
     const p = buildProblem(w.cluster, cat.apps, cat.profiles, w.at(load));
@@ -132,8 +158,8 @@ export function maximal(cat: Catalogue, solver: MilpSolver, w: Workload, lo = 0.
     const floors = new Map<number, number>();
     for (const d of p.deployments) floors.set(d.priority, (floors.get(d.priority) ?? 0) + d.fps);
     const offered = p.deployments.reduce((a, x) => a + x.fps, 0);
-    const small = w.cluster.nodes.length <= SMALL ? { integralS: MILP_FEASIBILITY_S } : {};
-    return latencyBound(p, solver, { floors, ...small }).fps < offered - 1e-6;
+    const milp = small ? { integralS: MILP_FEASIBILITY_S } : {};
+    return latencyBound(p, solver, { floors, ...milp }).fps < offered - 1e-6;
   };
   /** [last load where `ok`, first where not] (`ok` assumed to hold below some load and fail above). */
   const bisect = (ok: (x: number) => boolean): [number, number] => {
@@ -146,5 +172,14 @@ export function maximal(cat: Catalogue, solver: MilpSolver, w: Workload, lo = 0.
     return [a, b];
   };
   const r = (x: number) => Number(x.toFixed(3));
-  return { workload: w.name, rimAllAt: r(bisect(rimAll)[0]), impossibleAt: r(bisect((x) => !impossible(x))[1]) };
+  const rimAllAt = bisect(rimAll)[0];
+  // From rim's load up: the MILP is asked only where rim left something out.
+  const validAllAt = small ? bisect((x) => x <= rimAllAt || rimAll(x) || exactAll(x))[0] : rimAllAt;
+  return {
+    workload: w.name,
+    rimAllAt: r(rimAllAt),
+    validAllAt: r(validAllAt),
+    validAllBy: validAllAt > rimAllAt ? 'exact MILP' : 'rim',
+    impossibleAt: r(bisect((x) => !impossible(x))[1]),
+  };
 }

@@ -16,9 +16,13 @@
  * its fps at one priority level); `fixed` deployments must be admitted.
  * Columns O(D·M·V·S + S·K).
  */
+import { ClusterState } from '../../src/domain/placement/cluster-state.js';
+import type { Share } from '../../src/domain/placement/latency.js';
 import { restOfPath } from '../../src/domain/placement/latency-bound.js';
 import { INF, MilpBuilder } from '../../src/domain/placement/milp.js';
+import { buildPlan } from '../../src/domain/placement/plan-build.js';
 import { type DeploymentInfo, type Problem, profileFor } from '../../src/domain/placement/problem.js';
+import { dropLatencyViolators } from '../../src/domain/placement/strategies/baseline-kit.js';
 import {
   addPathRows,
   addSlotRows,
@@ -27,6 +31,7 @@ import {
   type OptimalModel,
   type XVar,
 } from '../../src/domain/placement/strategies/optimal-model.js';
+import { validatePlan } from '../../src/domain/placement/validator.js';
 
 export type Form = 'restrict' | 'relax';
 
@@ -168,4 +173,40 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
   }
   addSlotRows(b, p, z, levelsOf, { gpuLoad, cores, gpuMem, nodeMem });
   return { b, xs, admit, deps: depCols, z, levels: levelsOf };
+}
+
+/** Priority levels, highest first. */
+export const priorityLevels = (p: Problem) => [...new Set(p.deployments.map((d) => d.priority))].sort((a, b) => b - a);
+
+/**
+ * The plan a `restrict` solution describes (shares rescaled to each module's exact fps; deployments the
+ * solver's tolerance left over their target dropped), with its fps per priority level and the validator's count.
+ */
+export function planOf(p: Problem, model: OptimalModel, values: ArrayLike<number>) {
+  const state = new ClusterState(p, false);
+  const byDep = new Map<number, Share[]>();
+  for (const x of model.xs) {
+    const fps = values[x.col]!;
+    if (fps < 1e-6 || Math.round(values[model.admit.get(x.dep)!]!) !== 1) continue;
+    if (!byDep.has(x.dep)) byDep.set(x.dep, []);
+    byDep.get(x.dep)!.push({ dep: x.dep, module: x.module, variant: x.variant, slot: x.slot, fps });
+  }
+  for (const [dep, shares] of byDep) {
+    const d = p.deployments[dep]!;
+    for (const m of p.apps.get(d.app)!.modules) {
+      const mine = shares.filter((s) => s.module === m.index);
+      const sum = mine.reduce((a, s) => a + s.fps, 0);
+      for (const s of mine) s.fps = (s.fps * d.fps) / sum;
+    }
+    state.addShares(dep, shares);
+  }
+  const reasons = new Map<number, string>();
+  dropLatencyViolators(state, reasons, 'exact (solver tolerance)');
+  for (const d of p.deployments)
+    if (!state.isPlaced(d.index) && !reasons.has(d.index)) reasons.set(d.index, 'left out');
+  const plan = buildPlan('exact', state, reasons);
+  const levels = priorityLevels(p).map((l) =>
+    p.deployments.filter((d) => d.priority === l && state.isPlaced(d.index)).reduce((a, d) => a + d.fps, 0),
+  );
+  return { plan, levels, violations: validatePlan(p, plan).length };
 }

@@ -22,18 +22,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { HighsSolver } from '../../src/adapters/highs-solver.js';
-import { ClusterState } from '../../src/domain/placement/cluster-state.js';
-import type { Share } from '../../src/domain/placement/latency.js';
+import type { ClusterState } from '../../src/domain/placement/cluster-state.js';
 import type { MilpSolver } from '../../src/domain/placement/milp.js';
 import { freshPlan } from '../../src/domain/placement/passes/fresh-plan.js';
-import { buildPlan } from '../../src/domain/placement/plan-build.js';
 import { buildProblem, type DeploymentInfo, type Problem } from '../../src/domain/placement/problem.js';
-import { dropLatencyViolators } from '../../src/domain/placement/strategies/baseline-kit.js';
 import { startFrom } from '../../src/domain/placement/strategies/optimal-start.js';
-import { validatePlan } from '../../src/domain/placement/validator.js';
 import { latencyBound } from '../../src/domain/placement/latency-bound.js';
 import { mayFitAlone } from '../../src/domain/placement/admissible.js';
-import { buildExactModel } from './exact-model.js';
+import { buildExactModel, planOf, priorityLevels } from './exact-model.js';
 import { pathBound } from './path-bound.js';
 import { loadTestbed } from './scenarios.js';
 
@@ -57,38 +53,6 @@ interface Solve {
   levels?: number[];
   violations?: number;
   seconds: number;
-}
-
-const levelsOf = (p: Problem) => [...new Set(p.deployments.map((d) => d.priority))].sort((a, b) => b - a);
-
-/** The plan a restrict solution describes, checked by the validator. */
-function planOf(p: Problem, model: ReturnType<typeof buildExactModel>, values: ArrayLike<number>) {
-  const state = new ClusterState(p, false);
-  const byDep = new Map<number, Share[]>();
-  for (const x of model.xs) {
-    const fps = values[x.col]!;
-    if (fps < 1e-6 || Math.round(values[model.admit.get(x.dep)!]!) !== 1) continue;
-    if (!byDep.has(x.dep)) byDep.set(x.dep, []);
-    byDep.get(x.dep)!.push({ dep: x.dep, module: x.module, variant: x.variant, slot: x.slot, fps });
-  }
-  for (const [dep, shares] of byDep) {
-    const d = p.deployments[dep]!;
-    for (const m of p.apps.get(d.app)!.modules) {
-      const mine = shares.filter((s) => s.module === m.index);
-      const sum = mine.reduce((a, s) => a + s.fps, 0);
-      for (const s of mine) s.fps = (s.fps * d.fps) / sum;
-    }
-    state.addShares(dep, shares);
-  }
-  const reasons = new Map<number, string>();
-  dropLatencyViolators(state, reasons, 'exact (solver tolerance)');
-  for (const d of p.deployments)
-    if (!state.isPlaced(d.index) && !reasons.has(d.index)) reasons.set(d.index, 'left out');
-  const plan = buildPlan('exact', state, reasons);
-  const levels = levelsOf(p).map((l) =>
-    p.deployments.filter((d) => d.priority === l && state.isPlaced(d.index)).reduce((a, d) => a + d.fps, 0),
-  );
-  return { plan, levels, violations: validatePlan(p, plan).length };
 }
 
 /**
@@ -128,7 +92,7 @@ async function main(): Promise<void> {
   const cat = loadTestbed(flag('dir'));
   const p = buildProblem(cat.cluster, cat.apps, cat.profiles, cat.deployments);
   const rim = freshPlan(p).state;
-  const levels = levelsOf(p);
+  const levels = priorityLevels(p);
   const rimLevels = levels.map((l) =>
     p.deployments.filter((d) => d.priority === l && rim.isPlaced(d.index)).reduce((a, d) => a + d.fps, 0),
   );
