@@ -16,8 +16,6 @@
  * its fps at one priority level); `fixed` deployments must be admitted.
  * Columns O(D·M·V·S + S·K).
  */
-import { ClusterState } from '../../src/domain/placement/cluster-state.js';
-import type { Share } from '../../src/domain/placement/latency.js';
 import { restOfPath } from '../../src/domain/placement/latency-bound.js';
 import { INF, MilpBuilder } from '../../src/domain/placement/milp.js';
 import { buildPlan } from '../../src/domain/placement/plan-build.js';
@@ -29,6 +27,7 @@ import {
   type DepCols,
   levelGrids,
   type OptimalModel,
+  solutionState,
   type XVar,
 } from '../../src/domain/placement/strategies/optimal-model.js';
 import { validatePlan } from '../../src/domain/placement/validator.js';
@@ -183,23 +182,7 @@ export const priorityLevels = (p: Problem) => [...new Set(p.deployments.map((d) 
  * solver's tolerance left over their target dropped), with its fps per priority level and the validator's count.
  */
 export function planOf(p: Problem, model: OptimalModel, values: ArrayLike<number>) {
-  const state = new ClusterState(p, false);
-  const byDep = new Map<number, Share[]>();
-  for (const x of model.xs) {
-    const fps = values[x.col]!;
-    if (fps < 1e-6 || Math.round(values[model.admit.get(x.dep)!]!) !== 1) continue;
-    if (!byDep.has(x.dep)) byDep.set(x.dep, []);
-    byDep.get(x.dep)!.push({ dep: x.dep, module: x.module, variant: x.variant, slot: x.slot, fps });
-  }
-  for (const [dep, shares] of byDep) {
-    const d = p.deployments[dep]!;
-    for (const m of p.apps.get(d.app)!.modules) {
-      const mine = shares.filter((s) => s.module === m.index);
-      const sum = mine.reduce((a, s) => a + s.fps, 0);
-      for (const s of mine) s.fps = (s.fps * d.fps) / sum;
-    }
-    state.addShares(dep, shares);
-  }
+  const state = solutionState(p, model, values);
   const reasons = new Map<number, string>();
   dropLatencyViolators(state, reasons, 'exact (solver tolerance)');
   for (const d of p.deployments)

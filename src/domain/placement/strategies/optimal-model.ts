@@ -19,6 +19,8 @@
  * estimate; the optimum is optimal up to the level grid (LEVELS).
  * Size: O(D·M·V·S) columns and rows (plus K per slot).
  */
+import { ClusterState } from '../cluster-state.js';
+import type { Share } from '../latency.js';
 import { INF, MilpBuilder } from '../milp.js';
 import { type AppInfo, type DeploymentInfo, type Problem, profileFor, worstHopCostMs } from '../problem.js';
 
@@ -274,4 +276,36 @@ export function addSlotRows(
       b.row(t.nodeMem[s.node]!, -INF, n.memoryMB);
     }
   });
+}
+
+/** Share columns below this many fps are the solver's noise, not a replica. */
+const NOISE_FPS = 1e-6;
+
+/**
+ * The plan a solution describes, as a state: the shares of every admitted deployment, each module's rescaled
+ * to exactly the deployment's fps (the solver's tolerance leaves them a little off). O(share columns).
+ */
+export function solutionState(
+  p: Problem,
+  model: Pick<OptimalModel, 'xs' | 'admit'>,
+  values: ArrayLike<number>,
+): ClusterState {
+  const state = new ClusterState(p, false);
+  const byDep = new Map<number, Share[]>();
+  for (const x of model.xs) {
+    const fps = values[x.col]!;
+    if (fps < NOISE_FPS || Math.round(values[model.admit.get(x.dep)!]!) !== 1) continue;
+    if (!byDep.has(x.dep)) byDep.set(x.dep, []);
+    byDep.get(x.dep)!.push({ dep: x.dep, module: x.module, variant: x.variant, slot: x.slot, fps });
+  }
+  for (const [dep, shares] of byDep) {
+    const d = p.deployments[dep]!;
+    for (const mod of p.apps.get(d.app)!.modules) {
+      const mine = shares.filter((s) => s.module === mod.index);
+      const sum = mine.reduce((a, s) => a + s.fps, 0);
+      for (const s of mine) s.fps = (s.fps * d.fps) / sum;
+    }
+    state.addShares(dep, shares);
+  }
+  return state;
 }

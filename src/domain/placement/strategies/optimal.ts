@@ -10,17 +10,14 @@
  */
 import { ValidationError } from '../../errors.js';
 import { ClusterState } from '../cluster-state.js';
-import type { Share } from '../latency.js';
 import { freshPlan } from '../passes/fresh-plan.js';
 import { latencyBound } from '../latency-bound.js';
 import { buildPlan } from '../plan-build.js';
 import { capacityReason, structuralReason } from '../reasons.js';
 import type { Strategy, StrategyContext } from '../strategy.js';
 import { dropLatencyViolators } from './baseline-kit.js';
-import { buildOptimalModel } from './optimal-model.js';
+import { buildOptimalModel, solutionState } from './optimal-model.js';
 import { startFrom } from './optimal-start.js';
-
-const NOISE_FPS = 1e-6;
 
 export const optimalStrategy: Strategy = {
   name: 'optimal',
@@ -44,7 +41,7 @@ export const optimalStrategy: Strategy = {
       eligible,
       p.slots.map((s) => rim.util(s.index)),
     );
-    const { b, xs, admit } = model;
+    const { b, admit } = model;
     const rimAt = (level: number): number =>
       eligible.filter((d) => d.priority === level && rim.isPlaced(d.index)).reduce((s, d) => s + d.fps, 0);
     let rimStartOk = true;
@@ -79,26 +76,7 @@ export const optimalStrategy: Strategy = {
         Infinity,
       );
     });
-    const state = new ClusterState(p, false);
-    if (values) {
-      const byDep = new Map<number, Share[]>();
-      for (const x of xs) {
-        const fps = values[x.col]!;
-        if (fps < NOISE_FPS || Math.round(values[admit.get(x.dep)!]!) !== 1) continue;
-        if (!byDep.has(x.dep)) byDep.set(x.dep, []);
-        byDep.get(x.dep)!.push({ dep: x.dep, module: x.module, variant: x.variant, slot: x.slot, fps });
-      }
-      for (const [dep, shares] of byDep) {
-        const d = p.deployments[dep]!;
-        // Rescale each module's shares to exactly the deployment's fps (solver tolerance).
-        for (const m of p.apps.get(d.app)!.modules) {
-          const mine = shares.filter((s) => s.module === m.index);
-          const sum = mine.reduce((a, s) => a + s.fps, 0);
-          for (const s of mine) s.fps = (s.fps * d.fps) / sum;
-        }
-        state.addShares(dep, shares);
-      }
-    }
+    const state = values ? solutionState(p, model, values) : new ClusterState(p, false);
     dropLatencyViolators(state, reasons, 'optimal (solver tolerance)');
     for (const d of eligible) {
       if (state.isPlaced(d.index) || reasons.has(d.index)) continue;
