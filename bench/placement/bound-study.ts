@@ -133,6 +133,20 @@ export function boundRow(
   };
 }
 
+/**
+ * [last load where `ok` held, first where it did not] after `steps` halvings of [lo, hi] (`ok` assumed to
+ * hold below some load and fail above; `lo` and `hi` themselves are not asked).
+ */
+export function bisectLoad(ok: (x: number) => boolean, lo: number, hi: number, steps: number): [number, number] {
+  let [a, b] = [lo, hi];
+  for (let i = 0; i < steps; i++) {
+    const mid = (a + b) / 2;
+    if (ok(mid)) a = mid;
+    else b = mid;
+  }
+  return [a, b];
+}
+
 /** Bisection on the load, `steps` halvings in [lo, hi]. */
 export function maximal(cat: Catalogue, solver: MilpSolver, w: Workload, lo = 0.05, hi = 1.5, steps = 6): MaximalRow {
   const small = w.cluster.nodes.length <= SMALL;
@@ -161,16 +175,7 @@ export function maximal(cat: Catalogue, solver: MilpSolver, w: Workload, lo = 0.
     const milp = small ? { integralS: MILP_FEASIBILITY_S } : {};
     return latencyBound(p, solver, { floors, ...milp }).fps < offered - 1e-6;
   };
-  /** [last load where `ok`, first where not] (`ok` assumed to hold below some load and fail above). */
-  const bisect = (ok: (x: number) => boolean): [number, number] => {
-    let [a, b] = [lo, hi];
-    for (let i = 0; i < steps; i++) {
-      const mid = (a + b) / 2;
-      if (ok(mid)) a = mid;
-      else b = mid;
-    }
-    return [a, b];
-  };
+  const bisect = (ok: (x: number) => boolean): [number, number] => bisectLoad(ok, lo, hi, steps);
   const r = (x: number) => Number(x.toFixed(3));
   const rimAllAt = bisect(rimAll)[0];
   // From rim's load up: the MILP is asked only where rim left something out.
