@@ -23,12 +23,13 @@ import { type DeploymentInfo, type Problem, profileFor } from '../../src/domain/
 import { dropLatencyViolators } from '../../src/domain/placement/strategies/baseline-kit.js';
 import {
   addPathRows,
+  addShare,
   addSlotRows,
   type DepCols,
   levelGrids,
   type OptimalModel,
+  shareSink,
   solutionState,
-  type XVar,
 } from '../../src/domain/placement/strategies/optimal-model.js';
 import { validatePlan } from '../../src/domain/placement/validator.js';
 
@@ -54,13 +55,8 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
     o.form === 'restrict' ? levels[k]! : k === 0 ? 0 : levels[k - 1]!;
   const z = levelsOf.map((levels) => levels.map(() => b.bin()));
   const depCols = new Map<number, DepCols>();
-  const gpuLoad = p.slots.map((): Array<[number, number]> => []);
-  const cores = p.nodes.map((): Array<[number, number]> => []);
-  const gpuMem = p.slots.map((): Array<[number, number]> => []);
-  const nodeMem = p.nodes.map((): Array<[number, number]> => []);
-  const replicas = new Map<string, number>();
-  const xs: XVar[] = [];
   const admit = new Map<number, number>();
+  const sink = shareSink(p, b, z);
   const rests = new Map<string, number[]>();
   for (const d of deps) {
     const app = p.apps.get(d.app)!;
@@ -86,70 +82,29 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
           // Levels where this share alone would break the target: excluded together with the share.
           const banned = w.map((wk) => wk + rest[m.index]! > d.latencyMs + 1e-9);
           if (banned.every(Boolean)) continue;
-          const x = b.col(0, 0, d.fps);
-          const y = b.bin();
-          const xv: XVar = { col: x, y, r: -1, dep: d.index, module: m.index, variant: v.name, slot: s.index };
-          xs.push(xv);
-          serve.push([x, 1]);
-          b.row(
-            [
-              [x, 1],
-              [y, -d.fps],
-            ],
-            -INF,
-            0,
-          );
-          b.row(
-            [
-              [y, 1],
-              [a, -1],
-            ],
-            -INF,
-            0,
-          );
-          banned.forEach((ban, k) => {
-            if (ban)
-              b.row(
-                [
-                  [y, 1],
-                  [z[s.index]![k]!, 1],
-                ],
-                -INF,
-                1,
-              );
-          });
-          const frac = 1 / pr.maxFps;
-          if (s.gpu) gpuLoad[s.index]!.push([x, frac]);
-          cores[s.node]!.push([x, (pr.cpuCores ?? 0) * frac]);
-          const rk = `${d.app}|${m.index}|${v.name}|${s.index}`;
-          let r = replicas.get(rk);
-          if (r === undefined) {
-            r = b.bin();
-            replicas.set(rk, r);
-            if (s.gpu) gpuMem[s.index]!.push([r, pr.gpuMemoryMB ?? 0]);
-            nodeMem[s.node]!.push([r, pr.memoryMB ?? 0]);
-          }
-          xv.r = r;
-          b.row(
-            [
-              [r, 1],
-              [y, -1],
-            ],
-            0,
-            INF,
-          );
-          const W = w[w.length - 1]!;
-          worst = Math.max(worst, W);
-          b.row([[ell[m.index]!, 1], ...w.map((wk, k): [number, number] => [z[s.index]![k]!, -wk]), [y, -W]], -W, INF);
-          if (used[m.index]![s.node]! < 0) used[m.index]![s.node] = b.col(0, 0, 1);
-          b.row(
-            [
-              [used[m.index]![s.node]!, 1],
-              [y, -1],
-            ],
-            0,
-            INF,
-          );
+          // A share needs its deployment admitted (y ≤ a); a level where it alone breaks the target excludes it.
+          const cuts = (y: number): void => {
+            b.row(
+              [
+                [y, 1],
+                [a, -1],
+              ],
+              -INF,
+              0,
+            );
+            banned.forEach((ban, k) => {
+              if (ban)
+                b.row(
+                  [
+                    [y, 1],
+                    [z[s.index]![k]!, 1],
+                  ],
+                  -INF,
+                  1,
+                );
+            });
+          };
+          worst = Math.max(worst, addShare(sink, { d, m: m.index, v: v.name, s, pr, w }, { serve, ell, used }, cuts));
         }
       b.row(serve, 0, 0);
       bigM += worst;
@@ -170,8 +125,8 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
         d.latencyMs + bigM,
       );
   }
-  addSlotRows(b, p, z, levelsOf, { gpuLoad, cores, gpuMem, nodeMem });
-  return { b, xs, admit, deps: depCols, z, levels: levelsOf };
+  addSlotRows(b, p, z, levelsOf, sink.terms);
+  return { b, xs: sink.xs, admit, deps: depCols, z, levels: levelsOf };
 }
 
 /** Priority levels, highest first. */

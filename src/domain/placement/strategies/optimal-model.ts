@@ -22,7 +22,8 @@
 import { ClusterState } from '../cluster-state.js';
 import type { Share } from '../latency.js';
 import { INF, MilpBuilder } from '../milp.js';
-import { type AppInfo, type DeploymentInfo, type Problem, profileFor, worstHopCostMs } from '../problem.js';
+import type { Profile } from '../../types.js';
+import { type AppInfo, type DeploymentInfo, type Problem, profileFor, type Slot, worstHopCostMs } from '../problem.js';
 
 /** Utilisation levels (the last one is 1 − headroom). */
 export const LEVELS = [0.2, 0.35, 0.5, 0.6, 0.7, 0.78, 0.85, 0.9, 0.95];
@@ -75,13 +76,8 @@ export function buildOptimalModel(
   const levelsOf = levelGrids(p, [...LEVELS.filter((c) => c < 1 - h - 1e-9), 1 - h], extraLevels);
   const z = levelsOf.map((levels) => levels.map(() => b.bin()));
   const depCols = new Map<number, DepCols>();
-  const gpuLoad = p.slots.map((): Array<[number, number]> => []);
-  const cores = p.nodes.map((): Array<[number, number]> => []);
-  const gpuMem = p.slots.map((): Array<[number, number]> => []);
-  const nodeMem = p.nodes.map((): Array<[number, number]> => []);
-  const replicas = new Map<string, number>();
-  const xs: XVar[] = [];
   const admit = new Map<number, number>();
+  const sink = shareSink(p, b, z);
   for (const d of deps) {
     const app = p.apps.get(d.app)!;
     const a = b.bin();
@@ -98,53 +94,9 @@ export function buildOptimalModel(
           if (s.gpu !== m.gpu) continue;
           const pr = profileFor(p, d.app, m.name, v.name, s.model);
           if (!pr) continue;
-          const x = b.col(0, 0, d.fps);
-          const y = b.bin();
-          const xv: XVar = { col: x, y, r: -1, dep: d.index, module: m.index, variant: v.name, slot: s.index };
-          xs.push(xv);
-          serve.push([x, 1]);
-          b.row(
-            [
-              [x, 1],
-              [y, -d.fps],
-            ],
-            -INF,
-            0,
-          );
-          const frac = 1 / pr.maxFps;
-          if (s.gpu) gpuLoad[s.index]!.push([x, frac]);
-          cores[s.node]!.push([x, (pr.cpuCores ?? 0) * frac]);
-          const rk = `${d.app}|${m.index}|${v.name}|${s.index}`;
-          let r = replicas.get(rk);
-          if (r === undefined) {
-            r = b.bin();
-            replicas.set(rk, r);
-            if (s.gpu) gpuMem[s.index]!.push([r, pr.gpuMemoryMB ?? 0]);
-            nodeMem[s.node]!.push([r, pr.memoryMB ?? 0]);
-          }
-          xv.r = r;
-          b.row(
-            [
-              [r, 1],
-              [y, -1],
-            ],
-            0,
-            INF,
-          );
-          // ℓ ≥ Σ_k w_k z[sk] − W(1 − y): the charge of the slot's level, wherever a share is.
+          // The charge of the slot's level, wherever a share is.
           const w = levelsOf[s.index]!.map((c) => pr.latencyMs / (1 - c));
-          const W = w[w.length - 1]!;
-          worst = Math.max(worst, W);
-          b.row([[ell[m.index]!, 1], ...w.map((wk, k): [number, number] => [z[s.index]![k]!, -wk]), [y, -W]], -W, INF);
-          if (used[m.index]![s.node]! < 0) used[m.index]![s.node] = b.col(0, 0, 1);
-          b.row(
-            [
-              [used[m.index]![s.node]!, 1],
-              [y, -1],
-            ],
-            0,
-            INF,
-          );
+          worst = Math.max(worst, addShare(sink, { d, m: m.index, v: v.name, s, pr, w }, { serve, ell, used }));
         }
       b.row(serve, 0, 0);
       bigM += worst;
@@ -162,8 +114,105 @@ export function buildOptimalModel(
       d.latencyMs + bigM,
     );
   }
-  addSlotRows(b, p, z, levelsOf, { gpuLoad, cores, gpuMem, nodeMem });
-  return { b, xs, admit, deps: depCols, z, levels: levelsOf };
+  addSlotRows(b, p, z, levelsOf, sink.terms);
+  return { b, xs: sink.xs, admit, deps: depCols, z, levels: levelsOf };
+}
+
+/** Where a model's share columns go: its builder, its share list, its replica binaries and per-slot terms. */
+export interface ShareSink {
+  b: MilpBuilder;
+  xs: XVar[];
+  /** replica binary by `app|module|variant|slot` */
+  replicas: Map<string, number>;
+  /** level binaries z[slot][k] */
+  z: number[][];
+  terms: SlotTerms;
+}
+
+/** An empty sink for a model's shares over `p`'s slots and nodes, with level binaries `z`. */
+export function shareSink(p: Problem, b: MilpBuilder, z: number[][]): ShareSink {
+  const perSlot = () => p.slots.map((): Array<[number, number]> => []);
+  const perNode = () => p.nodes.map((): Array<[number, number]> => []);
+  return {
+    b,
+    xs: [],
+    replicas: new Map(),
+    z,
+    terms: { gpuLoad: perSlot(), cores: perNode(), gpuMem: perSlot(), nodeMem: perNode() },
+  };
+}
+
+/** One share: deployment `d`'s module `m` in variant `v` on slot `s` (profile `pr`), charged `w[k]` at level k. */
+export interface ShareSpec {
+  d: DeploymentInfo;
+  m: number;
+  v: string;
+  s: Slot;
+  pr: Profile;
+  w: readonly number[];
+}
+
+/**
+ * Adds one share's columns and rows: x (its fps) and y (it exists), x ≤ fps·y (then `cuts(y)`, the caller's
+ * own rows on y); its GPU load and cores; the replica binary r ≥ y, whose memory counts once per app, module,
+ * variant and slot; ℓ[m] ≥ Σ_k w_k z[s,k] − W(1 − y) (the slowest share); v[m,node] ≥ y. Appends it to
+ * `serve` (Σ x = fps·a) and to the sink's shares. Returns W, its highest charge (for the big M).
+ */
+export function addShare(
+  sink: ShareSink,
+  o: ShareSpec,
+  cols: { serve: Array<[number, number]>; ell: readonly number[]; used: number[][] },
+  cuts?: (y: number) => void,
+): number {
+  const { b, terms, z } = sink;
+  const { d, m, v, s, pr, w } = o;
+  const x = b.col(0, 0, d.fps);
+  const y = b.bin();
+  const xv: XVar = { col: x, y, r: -1, dep: d.index, module: m, variant: v, slot: s.index };
+  sink.xs.push(xv);
+  cols.serve.push([x, 1]);
+  b.row(
+    [
+      [x, 1],
+      [y, -d.fps],
+    ],
+    -INF,
+    0,
+  );
+  cuts?.(y);
+  const frac = 1 / pr.maxFps;
+  if (s.gpu) terms.gpuLoad[s.index]!.push([x, frac]);
+  terms.cores[s.node]!.push([x, (pr.cpuCores ?? 0) * frac]);
+  const rk = `${d.app}|${m}|${v}|${s.index}`;
+  let r = sink.replicas.get(rk);
+  if (r === undefined) {
+    r = b.bin();
+    sink.replicas.set(rk, r);
+    if (s.gpu) terms.gpuMem[s.index]!.push([r, pr.gpuMemoryMB ?? 0]);
+    terms.nodeMem[s.node]!.push([r, pr.memoryMB ?? 0]);
+  }
+  xv.r = r;
+  b.row(
+    [
+      [r, 1],
+      [y, -1],
+    ],
+    0,
+    INF,
+  );
+  const W = w[w.length - 1]!;
+  b.row([[cols.ell[m]!, 1], ...w.map((wk, k): [number, number] => [z[s.index]![k]!, -wk]), [y, -W]], -W, INF);
+  const used = cols.used[m]!;
+  if (used[s.node]! < 0) used[s.node] = b.col(0, 0, 1);
+  b.row(
+    [
+      [used[s.node]!, 1],
+      [y, -1],
+    ],
+    0,
+    INF,
+  );
+  return W;
 }
 
 /** Per slot: `grid` plus its `extraLevels` entry when that is new and inside (0, 1 − headroom), sorted. */
