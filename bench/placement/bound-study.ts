@@ -157,7 +157,6 @@ export function maximal(cat: Catalogue, solver: MilpSolver, w: Workload, lo = 0.
   };
   /** A valid plan that admits everything, from the near-exact MILP (every deployment required); small clusters. */
   const exactAll = (load: number): boolean => {
-    if (!small) return false;
     const p = buildProblem(w.cluster, cat.apps, cat.profiles, w.at(load));
     const fixed = new Set(p.deployments.map((d) => d.index));
     const model = buildExactModel(p, p.deployments, { form: 'restrict', grid: WITNESS_GRID, fixed });

@@ -31,6 +31,7 @@ import {
   shareSink,
   solutionState,
 } from '../../src/domain/placement/strategies/optimal-model.js';
+import { admissionScore } from '../../src/domain/placement/strategy.js';
 import { validatePlan } from '../../src/domain/placement/validator.js';
 
 export type Form = 'restrict' | 'relax';
@@ -129,9 +130,6 @@ export function buildExactModel(p: Problem, deps: readonly DeploymentInfo[], o: 
   return { b, xs: sink.xs, admit, deps: depCols, z, levels: levelsOf };
 }
 
-/** Priority levels, highest first. */
-export const priorityLevels = (p: Problem) => [...new Set(p.deployments.map((d) => d.priority))].sort((a, b) => b - a);
-
 /**
  * The plan a `restrict` solution describes (shares rescaled to each module's exact fps; deployments the
  * solver's tolerance left over their target dropped), with its fps per priority level and the validator's count.
@@ -143,8 +141,5 @@ export function planOf(p: Problem, model: OptimalModel, values: ArrayLike<number
   for (const d of p.deployments)
     if (!state.isPlaced(d.index) && !reasons.has(d.index)) reasons.set(d.index, 'left out');
   const plan = buildPlan('exact', state, reasons);
-  const levels = priorityLevels(p).map((l) =>
-    p.deployments.filter((d) => d.priority === l && state.isPlaced(d.index)).reduce((a, d) => a + d.fps, 0),
-  );
-  return { plan, levels, violations: validatePlan(p, plan).length };
+  return { plan, levels: admissionScore(state), violations: validatePlan(p, plan).length };
 }

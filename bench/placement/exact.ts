@@ -29,7 +29,8 @@ import { buildProblem, type DeploymentInfo, type Problem } from '../../src/domai
 import { startFrom } from '../../src/domain/placement/strategies/optimal-start.js';
 import { latencyBound } from '../../src/domain/placement/latency-bound.js';
 import { mayFitAlone } from '../../src/domain/placement/admissible.js';
-import { buildExactModel, planOf, priorityLevels } from './exact-model.js';
+import { admissionScore, priorityLevels } from '../../src/domain/placement/strategy.js';
+import { buildExactModel, planOf } from './exact-model.js';
 import { pathBound } from './path-bound.js';
 import { loadTestbed } from './scenarios.js';
 
@@ -92,10 +93,8 @@ async function main(): Promise<void> {
   const cat = loadTestbed(flag('dir'));
   const p = buildProblem(cat.cluster, cat.apps, cat.profiles, cat.deployments);
   const rim = freshPlan(p).state;
-  const levels = priorityLevels(p);
-  const rimLevels = levels.map((l) =>
-    p.deployments.filter((d) => d.priority === l && rim.isPlaced(d.index)).reduce((a, d) => a + d.fps, 0),
-  );
+  const levels = priorityLevels(p.deployments);
+  const rimLevels = admissionScore(rim);
   const s = limitMs / 1000;
   log(`rim ${rimLevels.join('/')}; MILP grid step ${step} (${GRID.length} levels), ${s} s per solve`);
   // 1. Deployments no valid plan admits, even alone on the empty cluster.

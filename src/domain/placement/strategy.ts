@@ -48,9 +48,14 @@ export interface Strategy {
   plan(ctx: StrategyContext): Plan;
 }
 
+/** The priority levels of `deployments`, highest first. */
+export function priorityLevels(deployments: readonly { priority: number }[]): number[] {
+  return [...new Set(deployments.map((d) => d.priority))].sort((a, b) => b - a);
+}
+
 /** Admitted fps per priority level, highest level first: plans compare lexicographically on this. */
 export function admissionScore(state: ClusterState): number[] {
-  const levels = [...new Set(state.p.deployments.map((d) => d.priority))].sort((a, b) => b - a);
+  const levels = priorityLevels(state.p.deployments);
   const byLevel = new Map(levels.map((l) => [l, 0]));
   for (const d of state.p.deployments)
     if (state.isPlaced(d.index)) byLevel.set(d.priority, byLevel.get(d.priority)! + d.fps);
