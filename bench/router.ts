@@ -57,6 +57,7 @@ import { parseManifest } from '../src/domain/manifest.js';
 import { replicaName } from '../src/domain/replica-spec.js';
 import type { ClusterDocument, ReplicaStatus } from '../src/domain/types.js';
 import { createDataPlane } from '../src/router/data-plane.js';
+import { v8YoungGeneration } from '../src/adapters/v8-young-generation.js';
 import { affinityOf, pin, pinBench, type Pinning } from './cpu-pinning.js';
 import { answerGcAsks } from './router/gc-watch.js';
 import { sampleAllocations } from './router/heap-sampling.js';
@@ -134,6 +135,8 @@ async function routerRole(port: number): Promise<void> {
       restarts: 0,
     },
   ];
+  // RIM_BENCH_IDLE_GC=0: a router without them, for an A/B (latency-probe.ts --ab).
+  const young = process.env.RIM_BENCH_IDLE_GC === '0' ? undefined : v8YoungGeneration();
   const dp = createDataPlane({
     nodeId: 'b',
     store: { read: () => structuredClone(doc) },
@@ -142,6 +145,8 @@ async function routerRole(port: number): Promise<void> {
     openFrames: true,
     logger: pino({ level: 'silent' }),
     now: Date.now,
+    // As the appliance: with --expose-gc (its node flags) the router scavenges between frames.
+    ...(young ? { young } : {}),
   });
   // As the appliance serves it: frames taken ahead of express, everything else to express.
   const outer = express();
@@ -173,7 +178,7 @@ function gcSince(proc: ChildProcess): Promise<GcStats> {
       if (!gc) return;
       proc.off('message', on);
       const r = (x: number) => Math.round(x * 100) / 100;
-      resolve({ count: gc.count, major: gc.major, ms: r(gc.ms), maxMs: r(gc.maxMs) });
+      resolve({ count: gc.count, major: gc.major, forced: gc.forced ?? 0, ms: r(gc.ms), maxMs: r(gc.maxMs) });
     };
     proc.on('message', on);
     proc.send('gc?');
@@ -184,6 +189,8 @@ interface GcStats {
   count: number;
   /** Of those, full (mark-compact) collections. */
   major: number;
+  /** Of those, asked for by the process: the router's scavenges between frames (src/router/idle-scavenge.ts). */
+  forced: number;
   ms: number;
   maxMs: number;
 }
@@ -401,7 +408,7 @@ async function main(): Promise<void> {
       rows.push(row);
       const diag = [
         waits ? `run-queue wait ${(waits.runqueueWaitS * 1000).toFixed(0)} ms / ${waits.preempted} preempted` : '',
-        gc ? `gc ${gc.count} × (${gc.major} major; ${gc.ms} ms, max ${gc.maxMs})` : '',
+        gc ? `gc ${gc.count} × (${gc.major} major, ${gc.forced} between frames; ${gc.ms} ms, max ${gc.maxMs})` : '',
       ].filter(Boolean);
       console.log(
         `${String(s.rate).padStart(6)} fps  ${p.padEnd(10)}  ${window ? `(${window} window)  ` : ''}` +

@@ -36,6 +36,7 @@ import { aloneLoadWatch } from './control/alone-load-watch.js';
 import type { LoadWatchTuning } from './cluster/load-watch.js';
 import { DEFAULT_LOAD_TRIGGER } from './domain/planning/load-trigger.js';
 import { PeerHop } from './router/replica-hop.js';
+import { v8YoungGeneration } from './adapters/v8-young-generation.js';
 import { routerPeerHandlers, routerPeerRawRoutes } from './router/router-peer-api.js';
 import { publishClusterEvents } from './cluster/cluster-events.js';
 import { limitConnections, listenDeep } from './http/connection-limits.js';
@@ -240,6 +241,8 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
 
   let ready = false;
   // The data plane: frames in, sinks' output back; its measurements feed the API's views and /metrics.
+  // With node's --expose-gc (the appliance's flags) it scavenges between frames (router/idle-scavenge.ts).
+  const young = v8YoungGeneration();
   const dataPlane = createDataPlane({
     nodeId,
     store,
@@ -250,6 +253,7 @@ export async function startAppliance(config: Config, parts: ApplianceParts): Pro
     now,
     peers: cluster?.client,
     ...(cluster ? { hop: new PeerHop({ nodeId, signer: cluster.signer, now }) } : {}),
+    ...(young ? { young } : {}),
   });
   routerRef.report = dataPlane.report;
   // A committed change (a member suspect or dead, a new plan) reaches the router with the next frame.

@@ -19,6 +19,8 @@ export function benchChild(
   /** `bare`: node-floor.ts (the router's HTTP stack alone), flags and profiling as the router's. */
   role: 'module' | 'router' | 'bare',
   extra: string[] = [],
+  /** More environment for the child (a trial's switch, e.g. RIM_BENCH_IDLE_GC=0). */
+  env: Record<string, string> = {},
 ): Promise<{ proc: ChildProcess; port: number }> {
   const router = role !== 'module';
   const dist = router && process.env.RIM_PROBE_DIST === '1';
@@ -36,6 +38,7 @@ export function benchChild(
         : []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
   });
   return new Promise((resolve, reject) => {
     proc.once('message', (m) => resolve({ proc, port: (m as { port: number }).port }));

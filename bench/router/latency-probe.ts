@@ -8,11 +8,13 @@
  *
  * With --bare, a third path takes its turns: node-floor.ts, the router's HTTP
  * stack without the router (what Node's server and undici cost alone).
+ * With --ab, a router without scavenges between frames (RIM_BENCH_IDLE_GC=0,
+ * src/router/idle-scavenge.ts) takes its turns too: an A/B in one window.
  *
  * Pinned as bench:router is (bench/cpu-pinning.ts): the router (and node floor) on one core, this client and the
  * module on the others; `--no-pin` for none.
  *
- *   node --import tsx bench/router/latency-probe.ts [--rate 50] [--seconds 20] [--rounds 1] [--bare] [--no-pin]
+ *   node --import tsx bench/router/latency-probe.ts [--rate 50] [--seconds 20] [--rounds 1] [--bare] [--ab] [--no-pin]
  */
 import { poster, runInterleaved, runStep } from './open-loop.js';
 import { benchChild } from './children.js';
@@ -29,11 +31,16 @@ const pinning = pinBench(args);
 const mod = await benchChild('module');
 const router = await benchChild('router', [String(mod.port)]);
 const bare = args.includes('--bare') ? await benchChild('bare', [String(mod.port)]) : undefined;
-if ('sut' in pinning) for (const c of [router, ...(bare ? [bare] : [])]) pin(c.proc.pid!, pinning.sut);
+const noIdle = args.includes('--ab')
+  ? await benchChild('router', [String(mod.port)], { RIM_BENCH_IDLE_GC: '0' })
+  : undefined;
+const proxies = [router, ...(bare ? [bare] : []), ...(noIdle ? [noIdle] : [])];
+if ('sut' in pinning) for (const c of proxies) pin(c.proc.pid!, pinning.sut);
 const paths = [
   { name: 'direct', c: poster(mod.port, '/infer', body, 256) },
   { name: 'router', c: poster(router.port, '/v1/deployments/bench/frames', body, 256) },
   ...(bare ? [{ name: 'bare', c: poster(bare.port, '/infer', body, 256) }] : []),
+  ...(noIdle ? [{ name: 'router-no-idle-gc', c: poster(noIdle.port, '/v1/deployments/bench/frames', body, 256) }] : []),
 ];
 const f = (v: number) => v.toFixed(2);
 try {
@@ -55,7 +62,7 @@ try {
   }
   for (const { c } of paths) c.close();
 } finally {
-  const procs = [router.proc, mod.proc, ...(bare ? [bare.proc] : [])];
+  const procs = [mod.proc, ...proxies.map((c) => c.proc)];
   const gone = Promise.all(procs.map((p) => new Promise((r) => p.once('exit', r))));
   for (const p of procs) p.kill('SIGTERM');
   await gone;

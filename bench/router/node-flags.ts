@@ -28,5 +28,13 @@
  * 11:05 UTC): fewer preemptions of the pinned router at 50 fps (+0.93 ms
  * added p99), but its scavenges took 8.9–21 ms at 200–500 fps (under 3 ms
  * with the GC's helper threads) and it held 200 fps.
+ *
+ * `--expose-gc` (round 14): the router's scavenges between frames
+ * (src/router/idle-scavenge.ts) call the `gc` it exposes; without it the
+ * router leaves every collection to V8.
  */
-export const APPLIANCE_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=8', '--no-memory-reducer'];
+export const APPLIANCE_NODE_FLAGS: readonly string[] = [
+  '--min-semi-space-size=8',
+  '--no-memory-reducer',
+  '--expose-gc',
+];

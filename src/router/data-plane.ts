@@ -20,6 +20,7 @@ import { ClusterAdmission } from './cluster-admission.js';
 import { FrameRouter } from './frame-router.js';
 import { createFramesHandler, frameTarget } from './frames-http.js';
 import { HealthProber } from './health-prober.js';
+import { IdleScavenger, type YoungGeneration } from './idle-scavenge.js';
 import { LiveReplicaDirectory } from './live-directory.js';
 import { MemberReplicas } from './member-replicas.js';
 import { remoteHealth, type HopTarget } from './replica-hop.js';
@@ -43,6 +44,11 @@ export interface DataPlaneDeps {
   hop?: RemoteInfer;
   /** Health probing of replicas; `false` routes to every running replica unprobed (tests of other parts). */
   probe?: Partial<ProbeConfig> | false;
+  /**
+   * The process's young generation (src/adapters/v8-young-generation.ts): scavenged when no frame is
+   * in flight (idle-scavenge.ts). Unset: every collection is V8's own, inside some frame.
+   */
+  young?: YoungGeneration;
 }
 
 /** What this box tells the other members over the peer API (src/router/router-peer-api.ts). */
@@ -63,6 +69,8 @@ export interface DataPlane {
   intercept(req: IncomingMessage, res: ServerResponse): boolean;
   stats: RouterStats;
   frames: FrameRouter;
+  /** The idle scavenger, when `young` was given. */
+  idle: IdleScavenger | undefined;
   report: DataPlaneReport;
   /** The cluster document changed (a commit): the next frame reads it afresh (a member turned suspect is out then). */
   changed(): void;
@@ -142,9 +150,14 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     logger: deps.logger,
     now: deps.now,
   });
+  const idle = deps.young ? new IdleScavenger({ young: deps.young, now: deps.now }) : undefined;
   const intercept = (req: IncomingMessage, res: ServerResponse): boolean => {
     const name = frameTarget(req);
     if (name === undefined) return false;
+    if (idle) {
+      idle.started();
+      res.on('close', idle.finished);
+    }
     serveFrame(name, req, res);
     return true;
   };
@@ -158,6 +171,7 @@ export function createDataPlane(deps: DataPlaneDeps): DataPlane {
     intercept,
     stats,
     frames,
+    idle,
     report,
     changed: invalidate,
     close: () => {
