@@ -9,12 +9,14 @@
  * With --bare, a third path takes its turns: node-floor.ts, the router's HTTP
  * stack without the router (what Node's server and undici cost alone).
  * With --ab, a router without scavenges between frames (RIM_BENCH_IDLE_GC=0,
- * src/router/idle-scavenge.ts) takes its turns too: an A/B in one window.
+ * src/router/idle-scavenge.ts) takes its turns too: an A/B in one window
+ * (--swap: its turn before the router's).
  *
  * Pinned as bench:router is (bench/cpu-pinning.ts): the router (and node floor) on one core, this client and the
  * module on the others; `--no-pin` for none.
  *
- *   node --import tsx bench/router/latency-probe.ts [--rate 50] [--seconds 20] [--rounds 1] [--bare] [--ab] [--no-pin]
+ *   node --import tsx bench/router/latency-probe.ts [--rate 50] [--seconds 20] [--rounds 1] [--bare]
+ *     [--ab [--swap]] [--no-pin]
  */
 import { poster, runInterleaved, runStep } from './open-loop.js';
 import { benchChild } from './children.js';
@@ -36,11 +38,16 @@ const noIdle = args.includes('--ab')
   : undefined;
 const proxies = [router, ...(bare ? [bare] : []), ...(noIdle ? [noIdle] : [])];
 if ('sut' in pinning) for (const c of proxies) pin(c.proc.pid!, pinning.sut);
+// --swap: the router without the scavenges takes its turn first (a frame's turn after direct's is not the same turn).
+const ab = noIdle
+  ? [{ name: 'router-no-idle-gc', c: poster(noIdle.port, '/v1/deployments/bench/frames', body, 256) }]
+  : [];
 const paths = [
   { name: 'direct', c: poster(mod.port, '/infer', body, 256) },
+  ...(args.includes('--swap') ? ab : []),
   { name: 'router', c: poster(router.port, '/v1/deployments/bench/frames', body, 256) },
   ...(bare ? [{ name: 'bare', c: poster(bare.port, '/infer', body, 256) }] : []),
-  ...(noIdle ? [{ name: 'router-no-idle-gc', c: poster(noIdle.port, '/v1/deployments/bench/frames', body, 256) }] : []),
+  ...(args.includes('--swap') ? [] : ab),
 ];
 const f = (v: number) => v.toFixed(2);
 try {

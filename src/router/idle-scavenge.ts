@@ -13,8 +13,10 @@
  * (frames less than `quietMs` apart) it never looks, and every collection
  * is V8's own, as without it.
  *
- * Cost: every answer re-arms one timer (no timer per frame); a look reads
- * V8's space statistics (~7 µs), at most one per `minGapMs`; a collection
+ * Cost: an answer reads the clock; at most once per `minGapMs` the answers
+ * re-arm one timer (no timer per frame) and the look reads V8's space
+ * statistics (~7 µs), so at 50 fps the process wakes for a look about once
+ * every 5 frames (the young generation fills in seconds); a collection
  * at `threshold` instead of 1.0 makes up to 1 / threshold as many
  * scavenges at low rates (each costs what V8's own would: the live objects,
  * not the space).
@@ -33,7 +35,7 @@ export interface IdleScavengeOptions {
   now: () => number;
   /** Collect when at least this full (default 0.75). */
   threshold?: number;
-  /** At most one look per this many ms (default 20). */
+  /** At most one look per this many ms (default 100): until then an answer arms no timer. */
   minGapMs?: number;
   /** The look comes this long after the last answer, when no frame came since (default 2 ms). */
   quietMs?: number;
@@ -55,7 +57,7 @@ export class IdleScavenger {
 
   constructor(private readonly o: IdleScavengeOptions) {
     this.threshold = o.threshold ?? 0.75;
-    this.minGapMs = o.minGapMs ?? 20;
+    this.minGapMs = o.minGapMs ?? 100;
     this.quietMs = o.quietMs ?? 2;
     this.timer = o.timer ?? ((look, ms) => setTimeout(look, ms).unref());
   }
@@ -73,15 +75,14 @@ export class IdleScavenger {
   /** A frame's answer went out (or its connection closed). */
   readonly finished = (): void => {
     if (--this.inFlight > 0) return;
+    if (this.o.now() - this.lastLook < this.minGapMs) return; // looked lately: no timer, no wake-up
     if (this.armed) this.armed.refresh();
     else this.armed = this.timer(this.look, this.quietMs);
   };
 
   private readonly look = (): void => {
     if (this.inFlight > 0) return; // a frame came and is in flight: its answer re-arms the timer
-    const t = this.o.now();
-    if (t - this.lastLook < this.minGapMs) return;
-    this.lastLook = t;
+    this.lastLook = this.o.now();
     this.looks++;
     if (this.o.young.fill() < this.threshold) return;
     this.o.young.collect();
