@@ -45,6 +45,7 @@
  *   RIM_BENCH_NGINX=PATH runs that nginx binary.
  *   RIM_BENCH_HELPER_NICE=N: the router's and node floor's helper threads at nice N (bench/router/helper-priority.ts).
  *   RIM_BENCH_NODE_FLAGS='…' adds node flags to the router's and node floor's (a trial; named in the JSON).
+ *   RIM_BENCH_IDLE_GC=0: the router without its scavenges between frames (src/router/idle-scavenge.ts), for an A/B.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

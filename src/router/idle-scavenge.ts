@@ -3,13 +3,14 @@
  *
  * V8 scavenges when an allocation finds the young generation full: always
  * in the middle of some frame's work, and that frame waits for the whole
- * collection (1.5–4.5 ms on the 2-core test box, several a minute at 50
- * fps). At the rates a box's cameras send, the data plane is idle most of
+ * collection (1.5–5 ms on the 2-core test box, 5–6 in 50 s at 50 fps:
+ * docs/performance.md, router round 14). At the rates a box's cameras send, the data plane is idle most of
  * the time. So once the last frame in flight has been answered and no frame
  * has come for `quietMs`, the scavenger looks: when the young generation is
  * already `threshold` full, it collects there, and the frame that would
  * have filled it finds room. A frame that arrives during that collection
- * waits as before (at 50 fps about one collection in eight). Under load
+ * waits as before (at 50 fps a ~2.5 ms collection overlaps a frame's arrival
+ * about one time in eight, by arithmetic). Under load
  * (frames less than `quietMs` apart) it never looks, and every collection
  * is V8's own, as without it.
  *
@@ -47,7 +48,7 @@ export class IdleScavenger {
   private inFlight = 0;
   private lastLook = -Infinity;
   private armed: { refresh(): unknown } | undefined;
-  /** Looks and collections made so far (for the bench and tests). */
+  /** Looks and collections made so far (tests; bench:router counts forced collections itself). */
   looks = 0;
   collections = 0;
   private readonly threshold: number;

@@ -14,11 +14,10 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { parseManifest } from '../../../src/domain/manifest.js';
 import { replicaName } from '../../../src/domain/replica-spec.js';
-import type { ClusterDocument, ReplicaStatus } from '../../../src/domain/types.js';
 import { createDataPlane, type DataPlane } from '../../../src/router/data-plane.js';
 import { IdleScavenger, type YoungGeneration } from '../../../src/router/idle-scavenge.js';
+import { app, deployment, doc, manifest, mod, replica } from '../domain/routing/fixtures.js';
 
 /** A young generation whose fill a test sets, counting collections (a collection empties it). */
 const fakeYoung = (fill: number) => {
@@ -149,43 +148,16 @@ describe('data plane with an idle scavenger, over real HTTP', { timeout: 20_000 
     });
     await new Promise<void>((r) => module.listen(0, '127.0.0.1', r));
     const port = (module.address() as AddressInfo).port;
-    const manifest = parseManifest({
-      apiVersion: 'rim/v1',
-      name: 'one',
-      entry: 'm',
-      modules: [{ name: 'm', image: 'self', accelerator: 'cpu', command: ['x'], next: [] }],
+    const one = manifest('one', 'm', [mod('m', [])]);
+    const cluster = doc({
+      apps: [app(one)],
+      deployments: [deployment('cam', 'one', 1000, 10_000)],
+      placements: [{ deployment: 'cam', module: 'm', node: 'n', accelerator: 'cpu', fps: 1000 }],
     });
-    const doc: ClusterDocument = {
-      version: 1,
-      clusterName: 't',
-      profiles: [],
-      members: [],
-      apps: [{ name: 'one', image: 'x', digest: 'x', manifest, registeredAt: 0 }],
-      deployments: [{ name: 'cam', app: 'one', fps: 1000, latencyMs: 10_000, priority: 0, createdAt: 0 }],
-      plan: {
-        strategy: 'test',
-        rejected: [],
-        latencyMs: {},
-        utilisation: {},
-        solveMs: 0,
-        placements: [{ deployment: 'cam', module: 'm', node: 'n', accelerator: 'cpu', fps: 1000 }],
-      },
-    };
-    const replicas: ReplicaStatus[] = [
-      {
-        name: replicaName('n', 'one', 'm', 'default', 'cpu'),
-        app: 'one',
-        module: 'm',
-        variant: 'default',
-        port,
-        accelerator: 'cpu',
-        state: 'running',
-        restarts: 0,
-      },
-    ];
+    const replicas = [{ ...replica(replicaName('n', 'one', 'm', 'default', 'cpu'), port), app: 'one', module: 'm' }];
     dp = createDataPlane({
       nodeId: 'n',
-      store: { read: () => structuredClone(doc) },
+      store: { read: () => structuredClone(cluster) },
       supervisor: { replicas: () => replicas },
       adminToken: 'x'.repeat(16),
       openFrames: true,
